@@ -1,0 +1,132 @@
+"""Code tables: every provider status, result code, warning and API error in one place, as data.
+
+Adapters look codes up here to normalize results; tests iterate over the tables; the docs pages render
+them (:meth:`CodeTable.to_markdown`), and a test fails when a page and its table differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from .errors import EkycError
+from .models import Outcome, Reason, ReasonCode
+
+
+@dataclass(frozen=True)
+class CodeEntry:
+    """One provider code and what it means in the neutral vocabulary.
+
+    ``outcome`` is None for codes that only add a reason (warnings) or only raise an error (API errors).
+    ``source`` names the documentation the meaning comes from, or ``"unknown"`` when no source gives it;
+    such codes always map fail-closed.
+    """
+
+    kind: str
+    code: str
+    message: str
+    source: str
+    outcome: Outcome | None = None
+    reason: ReasonCode | None = None
+    retryable: bool = False
+    billed: bool | None = None
+    error: type[EkycError] | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.outcome is Outcome.APPROVED and self.source == "unknown":
+            raise ValueError(f"{self.kind} {self.code}: an undocumented code cannot map to APPROVED")
+
+    def to_reason(self, provider_code: str | None = None) -> Reason:
+        """The :class:`Reason` this entry stands for (``UNKNOWN`` when it names none)."""
+        return Reason(
+            code=self.reason or ReasonCode.UNKNOWN,
+            retryable=self.retryable,
+            provider_code=provider_code if provider_code is not None else self.code,
+            message=self.message,
+        )
+
+
+class CodeTable:
+    """All of one provider's codes, looked up by ``(kind, code)``."""
+
+    def __init__(self, provider: str, entries: Iterable[CodeEntry], kinds: dict[str, str]) -> None:
+        self.provider = provider
+        self.entries: tuple[CodeEntry, ...] = tuple(entries)
+        #: kind → heading used in the docs, in display order
+        self.kinds = dict(kinds)
+        self._index: dict[tuple[str, str], CodeEntry] = {}
+        for e in self.entries:
+            if e.kind not in self.kinds:
+                raise ValueError(f"{provider}: kind {e.kind!r} has no heading")
+            key = (e.kind, e.code)
+            if key in self._index:
+                raise ValueError(f"{provider}: duplicate code {key}")
+            self._index[key] = e
+
+    def __iter__(self) -> Iterator[CodeEntry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def get(self, kind: str, code: object) -> CodeEntry | None:
+        """The entry for ``code`` of ``kind``, or None when the table does not know it."""
+        return self._index.get((kind, str(code)))
+
+    def of_kind(self, kind: str) -> tuple[CodeEntry, ...]:
+        """Every entry of one kind, in table order."""
+        return tuple(e for e in self.entries if e.kind == kind)
+
+    def to_markdown(self) -> str:
+        """The table rendered for the docs (one Markdown table per kind)."""
+        out: list[str] = []
+        for kind, heading in self.kinds.items():
+            rows = self.of_kind(kind)
+            if not rows:
+                continue
+            billed = any(e.billed is not None for e in rows)
+            errors = any(e.error is not None for e in rows)
+            cols = ["code", "outcome", "reason", "retryable"]
+            cols += ["billed"] if billed else []
+            cols += ["raises"] if errors else []
+            cols += ["meaning", "source"]
+            out += [f"### {heading}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+            for e in rows:
+                cells = [
+                    f"`{e.code}`",
+                    e.outcome.value if e.outcome else "—",
+                    e.reason.value if e.reason else "—",
+                    "yes" if e.retryable else "no",
+                ]
+                if billed:
+                    cells.append("—" if e.billed is None else ("Y" if e.billed else "N"))
+                if errors:
+                    cells.append(f"`{e.error.__name__}`" if e.error else "—")
+                meaning = e.message + (f" — {e.note}" if e.note else "")
+                cells += [meaning.replace("|", "\\|"), e.source.replace("|", "\\|")]
+                out.append("| " + " | ".join(cells) + " |")
+            out.append("")
+        return "\n".join(out).rstrip() + "\n"
+
+
+TABLE_BEGIN = "<!-- code-table:begin (generated from the code table; do not edit by hand) -->"
+TABLE_END = "<!-- code-table:end -->"
+
+
+def splice_table(page: str, table_markdown: str) -> str:
+    """Replace the generated block of a docs page with ``table_markdown``."""
+    head, sep, rest = page.partition(TABLE_BEGIN)
+    if not sep:
+        raise ValueError("the page has no code-table block")
+    _, sep2, tail = rest.partition(TABLE_END)
+    if not sep2:
+        raise ValueError("the page's code-table block is not closed")
+    return f"{head}{TABLE_BEGIN}\n{table_markdown}{TABLE_END}{tail}"
+
+
+def extract_table(page: str) -> str:
+    """The generated block of a docs page, as written."""
+    _, _, rest = page.partition(TABLE_BEGIN)
+    block, _, _ = rest.partition(TABLE_END)
+    return block.lstrip("\n")

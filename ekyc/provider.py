@@ -1,0 +1,306 @@
+"""The provider contract: a sans-I/O adapter turns neutral requests into ``httpx.Request`` objects and
+provider responses into neutral models. It never performs I/O; :class:`ekyc.Client` and
+:class:`ekyc.AsyncClient` do that for every provider, with one retry loop.
+
+A new provider is one folder under ``ekyc/providers/`` with a :class:`Provider` subclass, its
+:class:`ProviderSettings`, its :class:`~ekyc.codes.CodeTable` and (for the sandbox) an emulator, plus one
+registry line (or an ``ekyc.providers`` entry point for third-party packages).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from ._redact import scrub_text
+from .codes import CodeTable
+from .errors import (
+    AuthenticationError,
+    EkycError,
+    InvalidRequest,
+    PermissionDenied,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    SessionNotFound,
+    UnsupportedFeature,
+)
+from .models import Check, Decision, DocumentType, Session, SessionRef, SessionRequest, WebhookEvent
+
+Clock = Callable[[], float]
+ExtensionCall = Callable[[Callable[[], "Prepared"], Callable[["Prepared", httpx.Response], Any]], Any]
+
+
+class RetryMode(str, Enum):
+    """When the client's retry loop may repeat a call."""
+
+    #: a read: retry on 429, 502/503/504, connection errors and timeouts
+    READ = "read"
+    #: a create the provider de-duplicates (repeating it returns the same session): retried like a read
+    IDEMPOTENT = "idempotent"
+    #: a create that would start a second session: retried only when the request certainly never
+    #: reached the provider (connection refused) or the provider refused it unprocessed (429)
+    NOT_SENT = "not_sent"
+    #: never retried
+    NEVER = "never"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request an adapter built, with how it may be retried and what the parser needs to know."""
+
+    request: httpx.Request
+    operation: str
+    retry: RetryMode
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider can honour. The client checks requests against this before any I/O."""
+
+    check_sets: frozenset[frozenset[Check]]
+    document_types: frozenset[DocumentType]
+    reference_image: bool
+    expected_identity: bool
+    contact_email: bool
+    return_url_required: bool
+    client_metadata_required: bool
+    create_retry: RetryMode
+    webhooks: str
+    countries: frozenset[str] | None = None
+    notes: str = ""
+
+    def describe(self) -> dict[str, str]:
+        """One row of the capability matrix, as text."""
+        combos = sorted("+".join(sorted(c.value for c in s)) for s in self.check_sets)
+        return {
+            "check combinations": ", ".join(combos),
+            "document types": ", ".join(sorted(d.value for d in self.document_types)),
+            "reference image": "yes" if self.reference_image else "no",
+            "expected identity": "yes" if self.expected_identity else "no",
+            "contact e-mail": "yes" if self.contact_email else "no",
+            "return URL": "required" if self.return_url_required else "optional",
+            "client metadata": "required" if self.client_metadata_required else "not used",
+            "create retried": {
+                RetryMode.IDEMPOTENT: "on any transient failure (provider de-duplicates)",
+                RetryMode.NOT_SENT: "only when never sent / throttled",
+                RetryMode.NEVER: "never",
+                RetryMode.READ: "like a read",
+            }[self.create_retry],
+            "webhooks": self.webhooks,
+            "countries": "any" if self.countries is None else ", ".join(sorted(self.countries)),
+        }
+
+
+class ProviderSettings(BaseModel):
+    """Settings every provider has. Subclasses add credentials (as ``SecretStr``) and options.
+
+    ``env_aliases`` maps a field to the vendor's own environment variable names (read after the
+    ``EKYC_<PROVIDER>_<FIELD>`` form).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    env_aliases: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    endpoint: str | None = None
+    timeout: float | None = None
+
+    def secret(self, name: str) -> str:
+        """The plain value of a ``SecretStr`` field (for signing only)."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+
+
+class Provider(ABC):
+    """A sans-I/O adapter for one eKYC provider."""
+
+    name: ClassVar[str]
+    display_name: ClassVar[str]
+    settings_model: ClassVar[type[ProviderSettings]]
+    capabilities: ClassVar[Capabilities]
+    code_table: ClassVar[CodeTable]
+    #: ``"module:Class"`` of the sandbox emulator, imported only when a sandbox is built
+    emulator: ClassVar[str | None] = None
+
+    def __init__(self, settings: ProviderSettings, *, clock: Clock = time.time) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    # -- validation ------------------------------------------------------------------------------
+    def check_request(self, request: SessionRequest) -> None:
+        """Raise :class:`UnsupportedFeature` for anything this provider cannot honour (no I/O).
+
+        The default checks the request against :attr:`capabilities`; adapters extend it.
+        """
+        caps = self.capabilities
+        if frozenset(request.checks) not in caps.check_sets:
+            wanted = "+".join(sorted(c.value for c in request.checks))
+            raise self.unsupported(f"the check combination {wanted} is not available", "checks")
+        if request.reference_image is not None and not caps.reference_image:
+            raise self.unsupported("matching against a reference image is not available", "reference_image")
+        for doc in request.document_types:
+            if doc not in caps.document_types:
+                raise self.unsupported(f"document type {doc.value} is not supported", "document_types")
+        if request.expected is not None and not caps.expected_identity:
+            raise self.unsupported("cross-checking expected identity data is not available", "expected")
+        if request.contact_email is not None and not caps.contact_email:
+            raise self.unsupported("a contact e-mail is not used by this provider", "contact_email")
+        if caps.return_url_required and request.return_url is None:
+            raise self.unsupported("a return_url is required", "return_url")
+        if caps.countries is not None and request.country is not None and request.country not in caps.countries:
+            raise self.unsupported(f"country {request.country} is not supported", "country")
+
+    def unsupported(self, message: str, field: str) -> UnsupportedFeature:
+        """An :class:`UnsupportedFeature` naming this provider and the request field."""
+        return UnsupportedFeature(f"{self.display_name}: {message}", provider=self.name, field=field)
+
+    # -- the five sans-I/O functions -------------------------------------------------------------
+    @abstractmethod
+    def build_create(self, request: SessionRequest) -> Prepared:
+        """The request that starts a session (``check_request`` has passed)."""
+
+    @abstractmethod
+    def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
+        """The started :class:`Session`, or a typed error."""
+
+    @abstractmethod
+    def build_result(self, ref: SessionRef) -> Prepared:
+        """The request that fetches a session's result."""
+
+    @abstractmethod
+    def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
+        """The normalized :class:`Decision`, or a typed error. Never ``APPROVED`` unless documented success."""
+
+    @abstractmethod
+    def parse_return_url(self, url: str) -> SessionRef:
+        """The session the user came back from. Status hints in the URL are never trusted."""
+
+    @abstractmethod
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        """Verify (constant-time) and parse a webhook or callback from the raw bytes and headers."""
+
+    # -- optional --------------------------------------------------------------------------------
+    def extension(self, call: ExtensionCall) -> Any:
+        """Provider-specific operations bound to a client's ``call(build, parse)``; None when there are none.
+
+        ``call`` runs ``build()`` → send → ``parse(prepared, response)`` through the client's retry loop and
+        returns the result (a coroutine with :class:`ekyc.AsyncClient`), so one extension class serves both.
+        """
+        return None
+
+    def base_url(self, default: str) -> str:
+        """The configured endpoint (sandbox or override) or the provider's real base URL."""
+        ep = self.settings.endpoint or default
+        if "://" not in ep:
+            ep = "https://" + ep
+        return ep.rstrip("/")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers shared by adapters
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+_STATUS_ERRORS: dict[int, type[EkycError]] = {
+    400: InvalidRequest,
+    401: AuthenticationError,
+    403: PermissionDenied,
+    404: SessionNotFound,
+    409: InvalidRequest,
+    422: InvalidRequest,
+    429: RateLimited,
+}
+
+
+def error_for_status(
+    provider: str,
+    response: httpx.Response,
+    *,
+    code: str | None = None,
+    message: str | None = None,
+    request_id: str | None = None,
+    retry_after: float | None = None,
+    error: type[EkycError] | None = None,
+) -> EkycError:
+    """The typed error for a failed HTTP exchange. Provider text is scrubbed of values."""
+    status = response.status_code
+    cls = error or _STATUS_ERRORS.get(status)
+    if cls is None:
+        cls = ProviderUnavailable if status >= 500 else ProviderError
+    text = scrub_text(message) if message else f"HTTP {status}"
+    kwargs: dict[str, Any] = {
+        "provider": provider,
+        "http_status": status,
+        "provider_code": code,
+        "request_id": request_id,
+    }
+    if cls is RateLimited:
+        if retry_after is None:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+        return RateLimited(f"rate limited: {text}", retry_after=retry_after, **kwargs)
+    return cls(text, **kwargs)
+
+
+def json_body(provider: str, response: httpx.Response, *, request_id: str | None = None) -> Any:
+    """The response body as JSON, or :class:`ProviderError` (HTML error pages, truncation, empty bodies)."""
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        kind = "empty" if not response.content else "not JSON"
+        raise ProviderError(
+            f"response body is {kind}", provider=provider, http_status=response.status_code,
+            request_id=request_id,
+        ) from None
+
+
+@contextmanager
+def malformed(provider: str, what: str, *, http_status: int | None = None) -> Iterator[None]:
+    """Turn shape errors while reading a payload into :class:`ProviderError` (fail closed)."""
+    try:
+        yield
+    except EkycError as exc:
+        if isinstance(exc, InvalidRequest):
+            raise ProviderError(
+                f"malformed {what}: {exc.field or 'payload'} has an unexpected value",
+                provider=provider, http_status=http_status,
+            ) from None
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        raise ProviderError(f"malformed {what}", provider=provider, http_status=http_status) from None
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by case-insensitive name from any mapping."""
+    if isinstance(headers, httpx.Headers):
+        return headers.get(name)
+    lname = name.lower()
+    for k, v in headers.items():
+        if k.lower() == lname:
+            return v
+    return None

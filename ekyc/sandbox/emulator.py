@@ -1,0 +1,175 @@
+"""The base every provider emulator builds on."""
+
+from __future__ import annotations
+
+import html
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from .scenarios import SCENARIOS, Scenario
+from .store import MemoryStore
+
+if TYPE_CHECKING:
+    from .server import Sandbox
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The fields of an ``application/x-www-form-urlencoded`` body (no multipart dependency needed)."""
+    body = await request.body()
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A webhook or callback the emulator sent (or would send) to the app."""
+
+    provider: str
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes = b""
+    #: the provider's session id the delivery is about
+    session_id: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Emulator(ABC):
+    """One provider's API and hosted page, faithful to the wire.
+
+    Subclasses declare their routes (paths that belong to them) and, for APIs served at ``/`` (RPC
+    styles), :meth:`claims` says which root requests are theirs. Scenarios they cannot render are listed
+    in :attr:`unsupported` with the reason.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    #: path prefixes of this emulator's API and pages (used by the fault switch)
+    path_prefixes: ClassVar[tuple[str, ...]] = ()
+    #: scenario name → why this provider cannot produce it
+    unsupported: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.clock = sandbox.clock
+        self.store: MemoryStore[Any] = MemoryStore(sandbox.clock.now)
+
+    # -- wiring ----------------------------------------------------------------------------------
+    @abstractmethod
+    def routes(self) -> list[BaseRoute]:
+        """Starlette routes for this emulator's paths."""
+
+    def claims(self, method: str, path: str, headers: Mapping[str, str]) -> bool:
+        """Whether a request belongs to this emulator (default: by path prefix)."""
+        return any(path.startswith(p) for p in self.path_prefixes)
+
+    async def handle_root(self, request: Request) -> Response:
+        """Handle a request to ``/`` that :meth:`claims` accepted (RPC-style APIs)."""
+        return JSONResponse({"detail": "Not found"}, status_code=404)
+
+    @abstractmethod
+    def client_settings(self, base_url: str) -> dict[str, Any]:
+        """Provider settings that point an ``ekyc`` client at this emulator (credentials included)."""
+
+    def sdk_hints(self, base_url: str) -> dict[str, str]:
+        """Environment variables / settings that point the vendor's own SDK or tooling here."""
+        return {}
+
+    def fault_response(self, kind: str) -> Response:
+        """How this provider answers when the fault switch says ``kind`` (``"503"`` or ``"429"``)."""
+        if kind == "429":
+            return JSONResponse({"detail": "Request was throttled."}, status_code=429,
+                                headers={"Retry-After": "1"})
+        return Response("Service Unavailable", status_code=503, media_type="text/plain")
+
+    # -- scenarios -------------------------------------------------------------------------------
+    def supports(self, scenario: str | Scenario) -> bool:
+        """Whether this emulator can render ``scenario``."""
+        name = scenario if isinstance(scenario, str) else scenario.name
+        return name in SCENARIOS and name not in self.unsupported
+
+    def supported_scenarios(self) -> list[Scenario]:
+        """The catalog scenarios this emulator renders."""
+        return [s for s in SCENARIOS.values() if self.supports(s)]
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def token(self, nbytes: int = 16) -> str:
+        """A random URL-safe token."""
+        return secrets.token_urlsafe(nbytes)
+
+    def deliver(self, delivery: Delivery) -> None:
+        """Send a webhook/callback to the app (recorded in the sandbox outbox)."""
+        self.sandbox.deliver(delivery)
+
+    def page(self, *, title: str, session_label: str, action: str, steps: list[str],
+             note: str = "", closed: str | None = None) -> HTMLResponse:
+        """The hosted verification page: the provider's steps and the scenario picker (no external assets)."""
+        return HTMLResponse(render_page(
+            provider=self.title, title=title, session_label=session_label, action=action, steps=steps,
+            scenarios=self.supported_scenarios(), note=note, closed=closed,
+        ))
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1d2330}
+header{display:flex;justify-content:space-between;align-items:baseline;border-bottom:2px solid #2d72f1}
+ol.steps{display:flex;gap:1rem;padding:0;list-style:none;margin:1.5rem 0}
+ol.steps li{flex:1;padding:.6rem;border:1px solid #ccd;border-radius:.4rem;text-align:center}
+ol.steps li.on{background:#2d72f1;color:#fff;border-color:#2d72f1}
+section.step{display:none;margin:1rem 0}section.step.on{display:block}
+.camera{height:8rem;border:2px dashed #99a;border-radius:.5rem;display:flex;align-items:center;
+justify-content:center;color:#667;margin:.5rem 0}
+fieldset{border:1px solid #ccd;border-radius:.4rem}label{display:block;padding:.25rem 0}
+button{background:#2d72f1;color:#fff;border:0;border-radius:.4rem;padding:.6rem 1.2rem;font-size:1rem}
+small{color:#667}.closed{padding:1rem;background:#fde8e8;border-radius:.4rem}
+"""
+
+_JS = """
+function go(n){document.querySelectorAll('section.step').forEach(function(s,i){s.classList.toggle('on',i===n)});
+document.querySelectorAll('ol.steps li').forEach(function(s,i){s.classList.toggle('on',i===n)});}
+"""
+
+
+def render_page(*, provider: str, title: str, session_label: str, action: str, steps: list[str],
+                scenarios: list[Scenario], note: str = "", closed: str | None = None) -> str:
+    """HTML of a hosted page: step tabs, simulated captures, and a scenario form posting to ``action``."""
+    esc = html.escape
+    if closed is not None:
+        body = f'<p class="closed" id="closed">{esc(closed)}</p>'
+    else:
+        options = "".join(
+            f'<label><input type="radio" name="scenario" value="{esc(s.name)}"'
+            f'{" checked" if i == 0 else ""}> <b>{esc(s.title)}</b> — <small>{esc(s.description)}</small></label>'
+            for i, s in enumerate(scenarios)
+        )
+        sections = []
+        for i, step in enumerate(steps[:-1]):
+            sections.append(
+                f'<section class="step{" on" if i == 0 else ""}" data-step="{i}"><h2>{esc(step)}</h2>'
+                f'<div class="camera">simulated capture: {esc(step.lower())}</div>'
+                f'<button type="button" id="next-{i}" onclick="go({i + 1})">Continue</button></section>'
+            )
+        last = len(steps) - 1
+        sections.append(
+            f'<section class="step{" on" if last == 0 else ""}" data-step="{last}"><h2>{esc(steps[-1])}</h2>'
+            f'<form method="post" action="{esc(action)}" id="scenario-form"><fieldset>'
+            f"<legend>Sandbox: choose what happens</legend>{options}</fieldset>"
+            f'<p><button type="submit" id="finish">Finish verification</button></p></form></section>'
+        )
+        body = "".join(sections)
+    tabs = "".join(f'<li{" class=on" if i == 0 else ""}>{esc(s)}</li>' for i, s in enumerate(steps))
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{esc(provider)} sandbox — '
+        f'{esc(title)}</title><meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<style>{_CSS}</style><script>{_JS}</script></head><body>"
+        f"<header><h1>{esc(provider)} <small>sandbox</small></h1><small>{esc(session_label)}</small></header>"
+        f'<p>{esc(title)}</p>{f"<p><small>{esc(note)}</small></p>" if note else ""}'
+        f'<ol class="steps">{tabs}</ol>{body}</body></html>'
+    )

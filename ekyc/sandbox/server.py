@@ -1,0 +1,237 @@
+"""The sandbox: every provider emulator in one ASGI app, reachable in-process or over loopback HTTP."""
+
+from __future__ import annotations
+
+import html
+import importlib
+import logging
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from .. import registry
+from ..models import Session
+from .clock import SandboxClock
+from .emulator import Delivery, Emulator
+from .scenarios import SCENARIOS
+from .transport import AsyncSandboxTransport, SyncASGITransport
+
+log = logging.getLogger("ekyc.sandbox")
+IN_PROCESS_URL = "http://sandbox.ekyc.invalid"
+FAULT_KINDS = ("connect", "503", "429")
+
+
+class SandboxError(Exception):
+    """The sandbox could not do what a test asked (e.g. the hosted page refused a completion)."""
+
+
+@dataclass
+class _Fault:
+    kind: str
+    remaining: int | None
+
+
+class Sandbox:
+    """All provider emulators behind one ASGI app, with a shared clock, outbox and fault switch.
+
+    In-process (the default, used by tests and by ``Client()`` with nothing configured) it answers at
+    ``http://sandbox.ekyc.invalid`` through :meth:`transport` / :meth:`async_transport`. ``ekyc sandbox
+    serve`` runs the same app under uvicorn, with ``base_url`` set to the served address.
+    """
+
+    def __init__(
+        self,
+        providers: Iterable[str] | None = None,
+        *,
+        base_url: str = IN_PROCESS_URL,
+        clock: SandboxClock | None = None,
+        deliver_http: bool = False,
+        on_delivery: Callable[[Delivery], None] | None = None,
+    ) -> None:
+        self.clock = clock or SandboxClock()
+        self.base_url = base_url.rstrip("/")
+        self.deliver_http = deliver_http
+        self.on_delivery = on_delivery
+        self.outbox: list[Delivery] = []
+        self._faults: dict[str, _Fault] = {}
+        self._lock = threading.Lock()
+        self.emulators: dict[str, Emulator] = {}
+        for name in providers if providers is not None else registry.names():
+            target = registry.load(name).emulator
+            if target is None:
+                if providers is not None:
+                    raise SandboxError(f"provider {name!r} has no sandbox emulator")
+                continue
+            module, _, attr = target.partition(":")
+            self.emulators[name] = getattr(importlib.import_module(module), attr)(self)
+        self.app = self._build_app()
+
+    # -- what clients need -------------------------------------------------------------------------
+    @property
+    def providers(self) -> tuple[str, ...]:
+        """Providers this sandbox emulates."""
+        return tuple(self.emulators)
+
+    def client_settings(self, provider: str) -> dict[str, Any]:
+        """Provider settings that point an ``ekyc`` client at this sandbox."""
+        return self.emulators[provider].client_settings(self.base_url)
+
+    def client_config(self) -> dict[str, Any]:
+        """A full client configuration mapping (``Client.from_config``) for every emulated provider."""
+        return {"providers": {name: self.client_settings(name) for name in self.emulators}}
+
+    def transport(self) -> httpx.BaseTransport:
+        """A blocking in-process transport to this sandbox."""
+        return SyncASGITransport(self.app, self._connect_fault)
+
+    def async_transport(self) -> httpx.AsyncBaseTransport:
+        """An asyncio in-process transport to this sandbox."""
+        return AsyncSandboxTransport(self.app, self._connect_fault)
+
+    # -- driving the hosted pages --------------------------------------------------------------------
+    def complete(self, session: Session | str, scenario: str) -> str:
+        """Act as the user: open the hosted page, pick ``scenario``, finish; returns the redirect URL."""
+        if scenario not in SCENARIOS:
+            raise SandboxError(f"unknown scenario {scenario!r}")
+        url = session.url if isinstance(session, Session) else session
+        with self._http() as http:
+            page = http.get(url)
+            if page.status_code != 200:
+                raise SandboxError(f"the hosted page answered HTTP {page.status_code}")
+            done = http.post(url, data={"scenario": scenario})
+        if done.status_code not in (302, 303) or "location" not in done.headers:
+            raise SandboxError(f"the hosted page refused the completion (HTTP {done.status_code}): "
+                               f"{done.text[:200]}")
+        return done.headers["location"]
+
+    def _http(self) -> httpx.Client:
+        if self.base_url == IN_PROCESS_URL:
+            return httpx.Client(transport=self.transport(), follow_redirects=False)
+        return httpx.Client(follow_redirects=False, timeout=10)
+
+    def emulator_for(self, url: str | Session) -> Emulator:
+        """The emulator whose hosted page or API ``url`` belongs to."""
+        target = url.url if isinstance(url, Session) else url
+        path = httpx.URL(target).path
+        for emulator in self.emulators.values():
+            if any(path.startswith(p) for p in emulator.path_prefixes):
+                return emulator
+        raise SandboxError(f"no emulator serves {path}")
+
+    # -- deliveries ------------------------------------------------------------------------------------
+    def deliver(self, delivery: Delivery) -> None:
+        """Record a webhook/callback; in served mode also send it over HTTP (in the background)."""
+        with self._lock:
+            self.outbox.append(delivery)
+        if self.on_delivery is not None:
+            self.on_delivery(delivery)
+        if self.deliver_http:
+            threading.Thread(target=_send_delivery, args=(delivery,), daemon=True).start()
+
+    def deliveries(self, provider: str | None = None, session_id: str | None = None) -> list[Delivery]:
+        """Deliveries so far, optionally for one provider and/or one provider session id."""
+        with self._lock:
+            return [d for d in self.outbox
+                    if (provider is None or d.provider == provider)
+                    and (session_id is None or d.session_id == session_id)]
+
+    # -- faults ----------------------------------------------------------------------------------------
+    def set_fault(self, provider: str, kind: str | None, times: int | None = None) -> None:
+        """Make ``provider``'s emulator fail: ``"connect"`` (connection refused), ``"503"`` or ``"429"``;
+        for the next ``times`` requests (None: until cleared). ``kind=None`` clears it."""
+        if provider not in self.emulators:
+            raise SandboxError(f"no emulator for {provider!r}")
+        with self._lock:
+            if kind is None:
+                self._faults.pop(provider, None)
+                return
+            if kind not in FAULT_KINDS:
+                raise SandboxError(f"fault kind must be one of {FAULT_KINDS}")
+            self._faults[provider] = _Fault(kind, times)
+
+    def clear_faults(self) -> None:
+        """Every emulator healthy again."""
+        with self._lock:
+            self._faults.clear()
+
+    def _take_fault(self, provider: str, kinds: tuple[str, ...]) -> str | None:
+        with self._lock:
+            fault = self._faults.get(provider)
+            if fault is None or fault.kind not in kinds:
+                return None
+            if fault.remaining is not None:
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    del self._faults[provider]
+            return fault.kind
+
+    def _owner(self, method: str, path: str, headers: Mapping[str, str]) -> Emulator | None:
+        for emulator in self.emulators.values():
+            if emulator.claims(method, path, headers):
+                return emulator
+        return None
+
+    def _connect_fault(self, request: httpx.Request) -> None:
+        owner = self._owner(request.method, request.url.path, _QueryHeaders(request))
+        if owner is not None and self._take_fault(owner.name, ("connect",)):
+            raise httpx.ConnectError("[sandbox fault] connection refused", request=request)
+
+    # -- the ASGI app ----------------------------------------------------------------------------------
+    def _build_app(self) -> Callable[[Scope, Receive, Send], Any]:
+        routes: list[BaseRoute] = [Route("/", self._root, methods=["GET", "POST"])]
+        for emulator in self.emulators.values():
+            routes.extend(emulator.routes())
+        inner = Starlette(routes=routes)
+        sandbox = self
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+                headers["__query__"] = scope.get("query_string", b"").decode("latin-1")
+                owner = sandbox._owner(scope["method"], scope["path"], headers)
+                if owner is not None:
+                    kind = sandbox._take_fault(owner.name, FAULT_KINDS)
+                    if kind is not None:
+                        response = owner.fault_response("503" if kind == "connect" else kind)
+                        await response(scope, receive, send)
+                        return
+            await inner(scope, receive, send)
+
+        return app
+
+    async def _root(self, request: Request) -> Response:
+        headers = dict(request.headers)
+        headers["__query__"] = request.url.query
+        owner = self._owner(request.method, "/", headers)
+        if owner is not None:
+            return await owner.handle_root(request)
+        items = "".join(
+            f"<li><b>{html.escape(e.title)}</b> ({html.escape(name)}): "
+            f"{len(e.supported_scenarios())} scenarios</li>"
+            for name, e in self.emulators.items()
+        )
+        return HTMLResponse(f"<!doctype html><title>ekyc sandbox</title><h1>ekyc sandbox</h1><ul>{items}</ul>")
+
+
+class _QueryHeaders(dict[str, str]):
+    """Headers of an httpx request plus its query string, in the shape :meth:`Emulator.claims` gets."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        super().__init__({k.lower(): v for k, v in request.headers.items()})
+        self["__query__"] = request.url.query.decode("latin-1")
+
+
+def _send_delivery(delivery: Delivery) -> None:
+    try:
+        with httpx.Client(timeout=5) as http:
+            http.request(delivery.method, delivery.url, headers=dict(delivery.headers), content=delivery.body)
+    except httpx.HTTPError as exc:
+        log.info("sandbox delivery to %s failed: %s", delivery.url, type(exc).__name__)

@@ -1,0 +1,197 @@
+"""Validated configuration from arguments, a mapping, the environment or a TOML file.
+
+Every problem is a :class:`~ekyc.errors.ConfigurationError` whose ``field`` names the setting (as a
+dotted path such as ``providers.didit.api_key``; for environment input the message also names the
+variable). Secrets are ``SecretStr`` and never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+from . import registry
+from .errors import ConfigurationError, EkycError
+from .provider import ProviderSettings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class RetrySettings(BaseModel):
+    """The one retry loop's limits (reads; creates only where safe)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    backoff_base: float = Field(default=0.25, gt=0, description="seconds; doubled per attempt, full jitter")
+    backoff_max: float = Field(default=8.0, gt=0)
+    total_timeout: float = Field(default=30.0, gt=0, description="seconds for all attempts and waits")
+    max_retry_after: float = Field(default=60.0, ge=0, description="longest Retry-After honoured")
+
+
+class Settings(BaseModel):
+    """Everything a client needs. ``providers`` maps a provider name to its own settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    env: Literal["sandbox", "production"] | None = Field(
+        default=None,
+        description="'production' forbids the sandbox fallback; 'sandbox' sends every provider to it",
+    )
+    provider: str | None = Field(default=None, description="the default provider for new sessions")
+    timeout: float = Field(default=15.0, gt=0, description="seconds per HTTP request")
+    retry: RetrySettings = RetrySettings()
+    providers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    routing: dict[str, Any] = Field(default_factory=dict)
+
+    _provider_settings: dict[str, ProviderSettings] = PrivateAttr(default_factory=dict)
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def uses_sandbox(self) -> bool:
+        """True when sessions go to the local sandbox: ``env='sandbox'``, or nothing configured outside production."""
+        return self.env == "sandbox" or (self.env != "production" and not self.providers)
+
+    def provider_settings(self, name: str) -> ProviderSettings:
+        """The validated settings of one configured provider."""
+        try:
+            return self._provider_settings[name]
+        except KeyError:
+            raise ConfigurationError(
+                f"provider {name!r} is not configured; add a [providers.{name}] section or its "
+                f"EKYC_{name.upper()}_* variables",
+                field=f"providers.{name}",
+            ) from None
+
+    @property
+    def configured(self) -> tuple[str, ...]:
+        """Names of the providers with settings."""
+        return tuple(self._provider_settings)
+
+    def default_provider(self) -> str:
+        """The provider new sessions go to when no route says otherwise."""
+        if self.provider:
+            return self.provider
+        if len(self._provider_settings) == 1:
+            return next(iter(self._provider_settings))
+        raise ConfigurationError(
+            "several providers are configured and no default is set; set 'provider' (EKYC_PROVIDER)",
+            field="provider",
+        )
+
+    # -- construction ----------------------------------------------------------------------------
+    @classmethod
+    def load(cls, data: Mapping[str, Any], *, sources: Mapping[str, str] | None = None) -> Settings:
+        """Validate a mapping (``sources`` maps setting paths to where they came from, for messages)."""
+        sources = dict(sources or {})
+        try:
+            settings = cls(**dict(data))
+        except ValidationError as exc:
+            raise _config_error(exc, "", sources) from None
+        settings._sources = sources
+        for name, block in settings.providers.items():
+            try:
+                model = registry.load(name).settings_model
+            except ConfigurationError:
+                raise ConfigurationError(
+                    f"unknown provider {name!r} in providers; known: {', '.join(registry.names())}",
+                    field=f"providers.{name}",
+                ) from None
+            try:
+                settings._provider_settings[name] = model(**dict(block))
+            except ValidationError as exc:
+                raise _config_error(exc, f"providers.{name}.", sources) from None
+        if settings.provider is not None:
+            if settings.provider not in registry.names():
+                raise ConfigurationError(
+                    f"unknown provider {settings.provider!r}; known: {', '.join(registry.names())}",
+                    field="provider",
+                )
+            if settings.providers and settings.provider not in settings.providers and settings.env != "sandbox":
+                raise ConfigurationError(
+                    f"the default provider {settings.provider!r} has no settings", field="provider"
+                )
+        return settings
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``EKYC_*`` variables and the vendors' own (``DIDIT_API_KEY``, …).
+
+        ``EKYC_CONFIG`` names a TOML file read first; variables override it.
+        """
+        env = os.environ if environ is None else environ
+        data: dict[str, Any] = {}
+        sources: dict[str, str] = {}
+        if env.get("EKYC_CONFIG"):
+            data = _read_toml(Path(env["EKYC_CONFIG"]))
+        for var, path in (
+            ("EKYC_ENV", "env"),
+            ("EKYC_PROVIDER", "provider"),
+            ("EKYC_TIMEOUT", "timeout"),
+            ("EKYC_RETRY_MAX_ATTEMPTS", "retry.max_attempts"),
+            ("EKYC_RETRY_TOTAL_TIMEOUT", "retry.total_timeout"),
+        ):
+            if env.get(var):
+                _put(data, path, env[var])
+                sources[path] = var
+        for name in registry.names():
+            try:
+                model = registry.load(name).settings_model
+            except (ImportError, EkycError):
+                continue
+            for field in model.model_fields:
+                for var in (f"EKYC_{name.upper()}_{field.upper()}", *model.env_aliases.get(field, ())):
+                    if env.get(var):
+                        path = f"providers.{name}.{field}"
+                        _put(data, path, env[var])
+                        sources[path] = var
+                        break
+        return cls.load(data, sources=sources)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Settings:
+        """Settings from a TOML file (top level, or an ``[ekyc]`` / ``[tool.ekyc]`` table)."""
+        return cls.load(_read_toml(Path(path)), sources={"": str(path)})
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError(f"configuration file {path} does not exist", field="EKYC_CONFIG") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"configuration file {path} is not valid TOML: {exc}", field="EKYC_CONFIG") from None
+    if "tool" in data and isinstance(data["tool"], dict) and "ekyc" in data["tool"]:
+        data = data["tool"]["ekyc"]
+    elif "ekyc" in data and isinstance(data["ekyc"], dict):
+        data = data["ekyc"]
+    return dict(data)
+
+
+def _put(data: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    node = data
+    for p in parents:
+        node = node.setdefault(p, {})
+    node[last] = value
+
+
+def _config_error(exc: ValidationError, prefix: str, sources: Mapping[str, str]) -> ConfigurationError:
+    first = exc.errors(include_input=False, include_url=False)[0]
+    path = prefix + ".".join(str(p) for p in first["loc"])
+    path = path.rstrip(".")
+    msg = first["msg"]
+    if first["type"] == "missing":
+        msg = "is required"
+    elif first["type"] == "extra_forbidden":
+        msg = "is not a known setting"
+    where = f" (from {sources[path]})" if path in sources else ""
+    return ConfigurationError(f"setting {path}{where}: {msg}", field=path)
