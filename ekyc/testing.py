@@ -1,0 +1,75 @@
+"""A pytest plugin for apps that use ekyc (registered under ``pytest11``; active once ekyc-bridge is installed).
+
+Fixtures:
+
+- ``ekyc_sandbox`` — a fresh in-process :class:`~ekyc.sandbox.Sandbox` with every emulated provider;
+- ``ekyc_client`` / ``ekyc_async_client`` — clients bound to it;
+- ``ekyc_provider`` — parametrize a test over every emulated provider with
+  ``@pytest.mark.parametrize("ekyc_provider", ekyc.testing.providers(), indirect=True)`` (or just use
+  :func:`providers` as the parameter list).
+
+Helper: :func:`complete` drives a session's hosted page with a catalog scenario, as a user would, and
+returns the provider's redirect URL::
+
+    def test_signup(ekyc_client, ekyc_sandbox, ekyc_provider):
+        session = ekyc_client.create_session(reference="u1", return_url="https://app.test/back",
+                                             provider=ekyc_provider, client_metadata=META)
+        back = complete(ekyc_sandbox, session, "face_mismatch")
+        decision = ekyc_client.get_result(ekyc_client.parse_return_url(back))
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .client import AsyncClient, Client
+from .models import Session
+
+if TYPE_CHECKING:
+    from .sandbox import Sandbox
+
+#: a browser MetaInfo for providers that need one (Alibaba); any JSON string from the web SDK works
+BROWSER_META_INFO = '{"apdidToken":"","bioMetaInfo":"4.1.0:2916352,0","deviceType":"h5","ua":"Mozilla/5.0"}'
+
+
+def providers() -> list[str]:
+    """Names of every provider that has a sandbox emulator (for parametrizing tests)."""
+    from . import registry
+
+    return [name for name in registry.names() if registry.load(name).emulator is not None]
+
+
+def complete(sandbox: Sandbox, session: Session | str, scenario: str) -> str:
+    """Complete the hosted flow of ``session`` with ``scenario``; returns the redirect URL."""
+    return sandbox.complete(session, scenario)
+
+
+@pytest.fixture
+def ekyc_sandbox() -> Sandbox:
+    """A fresh in-process sandbox with every emulated provider."""
+    from .sandbox import Sandbox
+
+    return Sandbox()
+
+
+@pytest.fixture
+def ekyc_client(ekyc_sandbox: Sandbox) -> Iterator[Client]:
+    """A blocking client bound to ``ekyc_sandbox``."""
+    with Client(sandbox=ekyc_sandbox) as client:
+        yield client
+
+
+@pytest.fixture
+async def ekyc_async_client(ekyc_sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
+    """An asyncio client bound to ``ekyc_sandbox`` (needs an async test runner such as pytest-asyncio)."""
+    async with AsyncClient(sandbox=ekyc_sandbox) as client:
+        yield client
+
+
+@pytest.fixture
+def ekyc_provider(request: Any) -> str:
+    """The provider name a test is parametrized with (``indirect=True``), default the first emulated one."""
+    return str(getattr(request, "param", None) or providers()[0])
