@@ -8,19 +8,28 @@ from typing import Any
 REDACTED = "<redacted>"
 
 _QUOTED = re.compile(r"""(['"])(?:(?!\1).){1,200}\1""")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
-_DIGITS = re.compile(r"\d[\d\s./-]{3,}\d")
+_WORD = re.compile(r"^([^\w]*)(.*?)([^\w]*)$")
+_PLAIN = re.compile(r"[a-z_][a-z_.]*")
+_SENTENCE_START = re.compile(r"[A-Z][a-z]+")
 
 
 def scrub_text(text: str, limit: int = 200) -> str:
-    """Make a provider-supplied message safe to show: quoted values, e-mail addresses, long tokens
-    (base64, keys) and digit runs (ID numbers, dates) are masked, and the text is cut to ``limit``."""
+    """Make a provider-supplied message safe to show.
+
+    Only plain words survive: lower-case words and field names (``first_name``), and a capitalized word
+    that starts a sentence. Quoted values, anything with a digit, upper-case letters inside a word or a
+    capital mid-sentence (names, ID numbers, dates, keys, base64, e-mail addresses) become ``***``; the
+    result is cut to ``limit`` characters.
+    """
     text = _QUOTED.sub(lambda m: m.group(1) + "***" + m.group(1), text)
-    text = _EMAIL.sub("***", text)
-    text = _LONG_TOKEN.sub("***", text)
-    text = _DIGITS.sub("***", text)
-    text = " ".join(text.split())
+    out: list[str] = []
+    sentence_start = True
+    for token in text.split():
+        lead, core, trail = _WORD.match(token).groups()  # type: ignore[union-attr]
+        keep = core == "***" or _PLAIN.fullmatch(core) or (sentence_start and _SENTENCE_START.fullmatch(core))
+        out.append(token if keep or not core else f"{lead}***{trail}")
+        sentence_start = token.endswith((".", ":", ";", "!", "?"))
+    text = " ".join(out)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -42,7 +42,9 @@ Exchange = Generator[Step, Any, T]
 
 def transport_error(provider: str, exc: httpx.TransportError) -> ProviderUnavailable:
     """The typed error for a transport failure; ``sent`` is False when the request never left."""
-    never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol))
+    never_sent = isinstance(
+        exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+    )
     kind = {
         httpx.ConnectError: "could not connect",
         httpx.ConnectTimeout: "connect timed out",

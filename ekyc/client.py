@@ -100,13 +100,14 @@ class _Core:
         """The sans-I/O adapter of provider ``name``, built once."""
         adapter = self._adapters.get(name)
         if adapter is None:
-            cls = registry.load(name)
             if self.sandbox is not None:
                 if name not in self.sandbox.providers:
                     raise ConfigurationError(f"the sandbox has no emulator for {name!r}", field="provider")
+                cls = registry.load(name)
                 provider_settings = cls.settings_model(**self.sandbox.client_settings(name))
             else:
                 provider_settings = self.settings.provider_settings(name)
+                cls = registry.load(name)
             adapter = self._adapters[name] = cls(provider_settings, clock=self._clock)
         return adapter
 

@@ -298,7 +298,8 @@ def malformed(provider: str, what: str, *, http_status: int | None = None) -> It
 def header(headers: Mapping[str, str], name: str) -> str | None:
     """A header by case-insensitive name from any mapping."""
     if isinstance(headers, httpx.Headers):
-        return headers.get(name)
+        value: str | None = headers.get(name)
+        return value
     lname = name.lower()
     for k, v in headers.items():
         if k.lower() == lname:

@@ -7,7 +7,7 @@ no provider (and no vendor code).
 from __future__ import annotations
 
 import importlib
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.metadata import entry_points
 
 from .errors import ConfigurationError
@@ -41,7 +41,7 @@ def names() -> tuple[str, ...]:
     return tuple(seen)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> type[Provider]:
     """The provider class registered as ``name`` (imported now)."""
     target = _extra.get(name) or _entry_points().get(name) or BUILTIN.get(name)

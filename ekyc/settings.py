@@ -49,11 +49,15 @@ class Settings(BaseModel):
     provider: str | None = Field(default=None, description="the default provider for new sessions")
     timeout: float = Field(default=15.0, gt=0, description="seconds per HTTP request")
     retry: RetrySettings = RetrySettings()
-    providers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    providers: dict[str, dict[str, Any]] = Field(default_factory=dict, repr=False)
     routing: dict[str, Any] = Field(default_factory=dict)
 
     _provider_settings: dict[str, ProviderSettings] = PrivateAttr(default_factory=dict)
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def __repr_args__(self) -> Any:
+        yield from super().__repr_args__()
+        yield "providers", self._provider_settings  # validated: credentials are SecretStr
 
     @property
     def uses_sandbox(self) -> bool:

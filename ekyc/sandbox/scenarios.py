@@ -60,7 +60,7 @@ def _identity(**overrides: Any) -> dict[str, Any]:
     return {k: values[k] for k in IDENTITY_FIELDS} | overrides
 
 
-_OK = {Check.DOCUMENT: True, Check.LIVENESS: True, Check.FACE_MATCH: True}
+_OK: dict[Check, bool | None] = {Check.DOCUMENT: True, Check.LIVENESS: True, Check.FACE_MATCH: True}
 
 SCENARIOS: dict[str, Scenario] = {
     s.name: s

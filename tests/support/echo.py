@@ -17,7 +17,14 @@ from ekyc.codes import CodeEntry, CodeTable
 from ekyc.errors import WebhookVerificationError
 from ekyc.models import ALL_CHECKS, Decision, DocumentType, Outcome, Session, SessionRef, SessionRequest, WebhookEvent
 from ekyc.provider import (
-    Capabilities, Prepared, Provider, ProviderSettings, RetryMode, error_for_status, json_body, malformed,
+    Capabilities,
+    Prepared,
+    Provider,
+    ProviderSettings,
+    RetryMode,
+    error_for_status,
+    json_body,
+    malformed,
 )
 from ekyc.sandbox.emulator import Delivery, Emulator, read_form
 from ekyc.sandbox.scenarios import SCENARIOS

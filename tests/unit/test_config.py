@@ -1,0 +1,89 @@
+"""Configuration: every wrong or missing setting is a ConfigurationError naming it; secrets never print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ekyc import Client, ConfigurationError, Settings
+from ekyc.sandbox import Sandbox
+
+pytestmark = pytest.mark.usefixtures("echo_sandbox")  # registers the test-only "echo" provider
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"providers": {"echo": {}}}, "providers.echo.api_key"),
+        ({"providers": {"echo": {"api_key": "k", "colour": "red"}}}, "providers.echo.colour"),
+        ({"providers": {"nope": {}}}, "providers.nope"),
+        ({"provider": "nope"}, "provider"),
+        ({"provider": "didit", "providers": {"echo": {"api_key": "k"}}}, "provider"),
+        ({"timeout": -1}, "timeout"),
+        ({"timeout": "soon"}, "timeout"),
+        ({"env": "staging"}, "env"),
+        ({"retry": {"max_attempts": 0}}, "retry.max_attempts"),
+        ({"retry": {"total_timeout": 0}}, "retry.total_timeout"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_each_bad_setting_is_named(data: dict[str, object], field: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Settings.load(data)
+    assert info.value.field == field
+    assert field in str(info.value)
+
+
+def test_env_variables_are_named_in_errors() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Settings.from_env({"EKYC_TIMEOUT": "never"})
+    assert info.value.field == "timeout" and "EKYC_TIMEOUT" in str(info.value)
+
+
+def test_env_loading_and_secret_handling() -> None:
+    settings = Settings.from_env({"EKYC_ECHO_API_KEY": "s3cr3t-key", "EKYC_PROVIDER": "echo",
+                                  "EKYC_RETRY_MAX_ATTEMPTS": "5"})
+    assert settings.provider == "echo" and settings.retry.max_attempts == 5
+    echo = settings.provider_settings("echo")
+    assert echo.secret("api_key") == "s3cr3t-key"
+    assert "s3cr3t-key" not in repr(settings) and "s3cr3t-key" not in str(echo)
+
+
+def test_toml_file(tmp_path: Path) -> None:
+    path = tmp_path / "ekyc.toml"
+    path.write_text('[ekyc]\nprovider = "echo"\ntimeout = 3\n[ekyc.providers.echo]\napi_key = "k"\n')
+    client = Client.from_file(path)
+    assert client.default_provider == "echo" and client.settings.timeout == 3
+    bad = tmp_path / "bad.toml"
+    bad.write_text("provider = \n")
+    with pytest.raises(ConfigurationError, match="not valid TOML"):
+        Settings.from_file(bad)
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        Settings.from_file(tmp_path / "missing.toml")
+
+
+def test_config_file_named_by_env(tmp_path: Path) -> None:
+    path = tmp_path / "ekyc.toml"
+    path.write_text('[providers.echo]\napi_key = "from-file"\n')
+    settings = Settings.from_env({"EKYC_CONFIG": str(path), "EKYC_ECHO_API_KEY": "from-env"})
+    assert settings.provider_settings("echo").secret("api_key") == "from-env"
+
+
+def test_production_never_falls_back_to_the_sandbox() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Client.from_env({"EKYC_ENV": "production"})
+    assert info.value.field == "providers"
+
+
+def test_unconfigured_provider_is_named() -> None:
+    client = Client.from_config({"providers": {"echo": {"api_key": "k"}}})
+    with pytest.raises(ConfigurationError) as info:
+        client.adapter("didit")
+    assert info.value.field == "providers.didit"
+
+
+def test_nothing_configured_means_the_sandbox(echo_sandbox: Sandbox) -> None:
+    client = Client(sandbox=echo_sandbox)
+    assert client.sandbox is echo_sandbox and client.default_provider == "echo"
+    assert client.settings.uses_sandbox

@@ -1,0 +1,113 @@
+"""A canary secret, ID number, name, date of birth and image never reach repr, str, logs or error text."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from datetime import date
+
+import httpx
+import pytest
+import respx
+
+from ekyc import (
+    Check,
+    Client,
+    Decision,
+    ExpectedIdentity,
+    Identity,
+    Outcome,
+    Session,
+    SessionRef,
+    SessionRequest,
+    WebhookEvent,
+    errors,
+)
+from ekyc.provider import error_for_status
+
+SECRET = "CANARY-SECRET-7f3a9"
+ID_NUMBER = "CANARYID998877"
+NAME = "Canarina Secretsdottir"
+DOB = date(1901, 2, 3)
+IMAGE = base64.b64encode(b"CANARY-IMAGE-BYTES" * 10).decode()
+CANARIES = (SECRET, ID_NUMBER, NAME, "Canarina", "1901-02-03", "1901", IMAGE[:16], "CANARY")
+
+
+def _assert_clean(text: str) -> None:
+    for canary in CANARIES:
+        assert canary not in text, f"{canary!r} leaked into {text[:200]!r}"
+
+
+def _models() -> list[object]:
+    ref = SessionRef(provider="didit", id="abc")
+    identity = Identity(given_name=NAME, family_name=NAME, full_name=NAME, date_of_birth=DOB, sex="F",
+                        nationality="GBR", document_number=ID_NUMBER, expiry_date=DOB, address=NAME)
+    request = SessionRequest(
+        reference="user-1", return_url="https://app.example/back", checks={Check.LIVENESS, Check.FACE_MATCH},
+        reference_image=IMAGE,
+        expected=ExpectedIdentity(given_name=NAME, family_name=NAME, date_of_birth=DOB, document_number=ID_NUMBER,
+                                  address=NAME),
+        contact_email="canary.person@example.com", client_metadata=f'{{"ua":"{SECRET}"}}',
+        metadata={"national_id": ID_NUMBER}, provider_options={"didit": {"portrait": IMAGE, "k": SECRET}},
+    )
+    raw = {"name": NAME, "id": ID_NUMBER, "image": IMAGE, "key": SECRET}
+    decision = Decision(ref=ref, outcome=Outcome.APPROVED, identity=identity, raw=raw)
+    return [
+        identity, request, request.expected, decision,
+        Session(ref=ref, url="https://verify.example/s/1", raw=raw),
+        WebhookEvent(provider="didit", ref=ref, verified_by="x-signature-v2", authenticated="payload",
+                     decision=decision, raw=raw),
+    ]
+
+
+@pytest.mark.parametrize("model", _models(), ids=lambda m: type(m).__name__)
+def test_models_redact_personal_data(model: object) -> None:
+    _assert_clean(repr(model))
+    _assert_clean(str(model))
+    _assert_clean(f"{model!r} {model!s}")
+
+
+def test_model_dump_json_keeps_data_for_the_app_but_never_raw() -> None:
+    decision = next(m for m in _models() if isinstance(m, Decision))
+    dumped = decision.model_dump_json()
+    assert ID_NUMBER in dumped  # the app asked for its data
+    assert SECRET not in dumped  # raw payload is never serialized
+
+
+ERROR_CLASSES = [getattr(errors, n) for n in errors.__all__]
+
+
+@pytest.mark.parametrize("cls", ERROR_CLASSES, ids=lambda c: c.__name__)
+def test_errors_built_from_provider_text_are_scrubbed(cls: type[errors.EkycError]) -> None:
+    response = httpx.Response(400, request=httpx.Request("GET", "https://x.example/"))
+    message = f"Field 'first_name' value '{NAME}' invalid; id {ID_NUMBER}; key {SECRET}; dob 1901-02-03; {IMAGE}"
+    err = error_for_status("didit", response, message=message, error=cls)
+    assert isinstance(err, cls)
+    _assert_clean(str(err))
+    _assert_clean(repr(err))
+    _assert_clean(" ".join(str(a) for a in err.args))
+
+
+def test_invalid_input_errors_do_not_echo_values() -> None:
+    with pytest.raises(errors.InvalidRequest) as info:
+        SessionRequest(reference="u", expected={"date_of_birth": f"{NAME} {ID_NUMBER}"})
+    _assert_clean(str(info.value))
+    with pytest.raises(errors.InvalidRequest) as info2:
+        SessionRequest(reference="u", contact_email=f"{NAME} {SECRET}")
+    _assert_clean(str(info2.value))
+
+
+@respx.mock
+def test_log_output_and_errors_of_a_failing_call_stay_clean(caplog: pytest.LogCaptureFixture,
+                                                            echo_sandbox: object) -> None:
+    respx.post("https://echo.invalid/echo/sessions").mock(
+        return_value=httpx.Response(400, json={"detail": f"bad {NAME} {ID_NUMBER} {SECRET}"})
+    )
+    client = Client.from_config({"providers": {"echo": {"api_key": SECRET}}})
+    caplog.set_level(logging.DEBUG, logger="ekyc")
+    with pytest.raises(errors.InvalidRequest) as info:
+        client.create_session(reference="u1", reference_image=None)
+    _assert_clean(str(info.value))
+    _assert_clean(caplog.text)
+    _assert_clean(repr(client.settings))
+    _assert_clean(str(client.adapter("echo").settings))
