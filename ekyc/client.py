@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from os import PathLike
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,6 +23,7 @@ from ._retry import exchange, run_async, run_sync
 from .errors import ConfigurationError, EkycError, InvalidRequest, WebhookVerificationError
 from .models import Decision, Session, SessionRef, SessionRequest, WebhookEvent
 from .provider import Capabilities, Prepared, Provider
+from .routing import Predicate, Route, Router, may_fall_back
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ class _Core:
         sandbox: Sandbox | None = None,
         clock: Callable[[], float] | None = None,
         hooks: Iterable[Hook] = (),
+        predicates: Mapping[str, Predicate] | None = None,
         **options: Any,
     ) -> None:
         if settings is None:
@@ -63,6 +66,9 @@ class _Core:
         self.sandbox = sandbox
         self._clock = clock or (sandbox.clock.now if sandbox is not None else time.time)
         self._adapters: dict[str, Provider] = {}
+        self.router = Router(settings.routing_config, default=lambda: self.default_provider,
+                             available=self.providers, check=self._check, clock=self._clock,
+                             predicates=predicates)
 
     # -- configuration ---------------------------------------------------------------------------
     @classmethod
@@ -125,12 +131,32 @@ class _Core:
             raise InvalidRequest("expected a SessionRequest", field="request")
         return request
 
-    def _route(self, request: SessionRequest, provider: str | None) -> Provider:
-        name = provider or self.default_provider
-        adapter = self.adapter(name)
-        adapter.check_request(request)
-        self.events.emit("route", provider=name, reason="override" if provider else "default")
-        return adapter
+    def _check(self, name: str, request: SessionRequest) -> None:
+        self.adapter(name).check_request(request)
+
+    def explain_route(self, request: SessionRequest | None = None, /, *, provider: str | None = None,
+                      **fields: Any) -> Route:
+        """Where a create would go and why: the provider, the rule, the fallbacks, and what was skipped."""
+        return self.router.route(self._request(request, fields), provider)
+
+    def _plan(self, request: SessionRequest, provider: str | None) -> list[str]:
+        route = self.router.route(request, provider)
+        self.events.emit("route", logging.INFO, provider=route.provider, rule=route.rule, reason=route.reason,
+                         fallbacks=",".join(route.fallbacks) or None, skipped=len(route.skipped) or None)
+        # at most one hop: never fall back twice for one request
+        return [route.provider, *route.fallbacks[:1]]
+
+    def _after_create(self, name: str, error: EkycError | None, has_next: bool) -> bool:
+        """Record the outcome of a create on ``name``; True when the next provider should be tried."""
+        until = self.router.record(name, error)
+        if until is not None:
+            self.events.emit("cooldown", logging.WARNING, provider=name, until=round(until, 3),
+                             seconds=self.router.config.cooldown.seconds)
+        if error is None or not has_next or not may_fall_back(error):
+            return False
+        self.events.emit("fallback", logging.WARNING, provider=name, error=type(error).__name__,
+                         http_status=error.http_status)
+        return True
 
     def _ref(self, ref: SessionRef | str) -> SessionRef:
         return SessionRef.parse(ref) if isinstance(ref, str) else ref
@@ -227,8 +253,18 @@ class Client(_Core):
                        **fields: Any) -> Session:
         """Start a verification session (validated against the provider before any network call)."""
         req = self._request(request, fields)
-        adapter = self._route(req, provider)
-        return self._call(adapter.name, lambda: adapter.build_create(req), adapter.parse_create)
+        plan = self._plan(req, provider)
+        for i, name in enumerate(plan):
+            adapter = self.adapter(name)
+            try:
+                session: Session = self._call(name, partial(adapter.build_create, req), adapter.parse_create)
+            except EkycError as exc:
+                if self._after_create(name, exc, i + 1 < len(plan)):
+                    continue
+                raise
+            self._after_create(name, None, False)
+            return session
+        raise AssertionError("unreachable: a plan has at least one provider")  # pragma: no cover
 
     def get_result(self, ref: SessionRef | str) -> Decision:
         """The normalized decision of a session, from the provider that holds it."""
@@ -286,8 +322,18 @@ class AsyncClient(_Core):
                              **fields: Any) -> Session:
         """Start a verification session (validated against the provider before any network call)."""
         req = self._request(request, fields)
-        adapter = self._route(req, provider)
-        return await self._call(adapter.name, lambda: adapter.build_create(req), adapter.parse_create)
+        plan = self._plan(req, provider)
+        for i, name in enumerate(plan):
+            adapter = self.adapter(name)
+            try:
+                session: Session = await self._call(name, partial(adapter.build_create, req), adapter.parse_create)
+            except EkycError as exc:
+                if self._after_create(name, exc, i + 1 < len(plan)):
+                    continue
+                raise
+            self._after_create(name, None, False)
+            return session
+        raise AssertionError("unreachable: a plan has at least one provider")  # pragma: no cover
 
     async def get_result(self, ref: SessionRef | str) -> Decision:
         """The normalized decision of a session, from the provider that holds it."""

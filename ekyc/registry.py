@@ -52,7 +52,10 @@ def load(name: str) -> type[Provider]:
     if isinstance(target, type):
         return target
     module_name, _, attr = target.partition(":")
-    cls = getattr(importlib.import_module(module_name), attr)
+    try:
+        cls = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigurationError(f"provider {name!r} ({target}) cannot be loaded: {exc}", field="provider") from exc
     if not (isinstance(cls, type) and issubclass(cls, Provider)):
         raise ConfigurationError(f"{target} is not an ekyc Provider", field="provider")
     if cls.name != name:

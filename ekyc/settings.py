@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from . import registry
 from .errors import ConfigurationError, EkycError
 from .provider import ProviderSettings
+from .routing import RoutingConfig, load_routing, routing_from_env
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,6 +54,7 @@ class Settings(BaseModel):
     routing: dict[str, Any] = Field(default_factory=dict)
 
     _provider_settings: dict[str, ProviderSettings] = PrivateAttr(default_factory=dict)
+    _routing: RoutingConfig = PrivateAttr(default_factory=RoutingConfig)
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def __repr_args__(self) -> Any:
@@ -74,6 +76,11 @@ class Settings(BaseModel):
                 f"EKYC_{name.upper()}_* variables",
                 field=f"providers.{name}",
             ) from None
+
+    @property
+    def routing_config(self) -> RoutingConfig:
+        """The validated routing settings."""
+        return self._routing
 
     @property
     def configured(self) -> tuple[str, ...]:
@@ -113,6 +120,8 @@ class Settings(BaseModel):
                 settings._provider_settings[name] = model(**dict(block))
             except ValidationError as exc:
                 raise _config_error(exc, f"providers.{name}.", sources) from None
+        settings._routing = load_routing(settings.routing, registry.names(),
+                                         lambda name: registry.load(name).capabilities)
         if settings.provider is not None:
             if settings.provider not in registry.names():
                 raise ConfigurationError(
@@ -158,6 +167,9 @@ class Settings(BaseModel):
                         _put(data, path, env[var])
                         sources[path] = var
                         break
+        routing = routing_from_env(env)
+        if routing:
+            data.setdefault("routing", {}).update(routing)
         return cls.load(data, sources=sources)
 
     @classmethod

@@ -39,15 +39,18 @@ class EchoSettings(ProviderSettings):
     api_key: SecretStr
 
 
+CAPS = Capabilities(
+    check_sets=frozenset({frozenset(ALL_CHECKS)}), document_types=frozenset(DocumentType),
+    reference_image=False, expected_identity=False, contact_email=False, return_url_required=False,
+    client_metadata_required=False, create_retry=RetryMode.NOT_SENT, webhooks="none",
+)
+
+
 class EchoProvider(Provider):
     name = "echo"
     display_name = "Echo"
     settings_model = EchoSettings
-    capabilities = Capabilities(
-        check_sets=frozenset({frozenset(ALL_CHECKS)}), document_types=frozenset(DocumentType),
-        reference_image=False, expected_identity=False, contact_email=False, return_url_required=False,
-        client_metadata_required=False, create_retry=RetryMode.NOT_SENT, webhooks="none",
-    )
+    capabilities = CAPS
     code_table = TABLE
     emulator = "tests.support.echo:EchoEmulator"
 
@@ -55,7 +58,7 @@ class EchoProvider(Provider):
         return {"x-key": self.settings.secret("api_key")}
 
     def build_create(self, request: SessionRequest) -> Prepared:
-        url = self.base_url("https://echo.invalid") + "/echo/sessions"
+        url = self.base_url("https://echo.invalid") + f"/{self.name}/sessions"
         body = json.dumps({"reference": request.reference}).encode()
         return Prepared(httpx.Request("POST", url, content=body, headers=self._headers()), "create",
                         RetryMode.NOT_SENT)
@@ -68,10 +71,10 @@ class EchoProvider(Provider):
     def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
         data = self._check(response)
         with malformed(self.name, "session"):
-            return Session(ref=SessionRef(provider="echo", id=data["id"]), url=data["url"])
+            return Session(ref=SessionRef(provider=self.name, id=data["id"]), url=data["url"])
 
     def build_result(self, ref: SessionRef) -> Prepared:
-        url = self.base_url("https://echo.invalid") + f"/echo/sessions/{ref.id}"
+        url = self.base_url("https://echo.invalid") + f"/{self.name}/sessions/{ref.id}"
         return Prepared(httpx.Request("GET", url, headers=self._headers()), "result", RetryMode.READ,
                         {"ref": ref})
 
@@ -84,9 +87,9 @@ class EchoProvider(Provider):
 
     def parse_return_url(self, url: str) -> SessionRef:
         q = parse_qs(urlsplit(url).query)
-        if "echo_id" not in q:
-            raise WebhookVerificationError("no echo_id", provider=self.name)
-        return SessionRef(provider="echo", id=q["echo_id"][0])
+        if f"{self.name}_id" not in q:
+            raise WebhookVerificationError("not ours", provider=self.name)
+        return SessionRef(provider=self.name, id=q[f"{self.name}_id"][0])
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         raise WebhookVerificationError("echo has no webhooks", provider=self.name)
@@ -100,9 +103,9 @@ class EchoEmulator(Emulator):
 
     def routes(self) -> list[BaseRoute]:
         return [
-            Route("/echo/sessions", self.create, methods=["POST"]),
-            Route("/echo/sessions/{sid}", self.result, methods=["GET"]),
-            Route("/echo/page/{sid}", self.hosted, methods=["GET", "POST"]),
+            Route(f"/{self.name}/sessions", self.create, methods=["POST"]),
+            Route(f"/{self.name}/sessions/{{sid}}", self.result, methods=["GET"]),
+            Route(f"/{self.name}/page/{{sid}}", self.hosted, methods=["GET", "POST"]),
         ]
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
@@ -113,7 +116,7 @@ class EchoEmulator(Emulator):
             return JSONResponse({"detail": "bad key"}, status_code=401)
         sid = self.token(6)
         self.store.put(sid, {"status": "wait"})
-        return JSONResponse({"id": sid, "url": f"{self.sandbox.base_url}/echo/page/{sid}"}, status_code=201)
+        return JSONResponse({"id": sid, "url": f"{self.sandbox.base_url}/{self.name}/page/{sid}"}, status_code=201)
 
     async def result(self, request: Request) -> Response:
         s = self.store.get(request.path_params["sid"])
@@ -127,5 +130,16 @@ class EchoEmulator(Emulator):
             return self.page(title="Echo", session_label=sid, action="", steps=["Document", "Result"])
         form = await read_form(request)
         self.store.put(sid, {"status": "ok" if form.get("scenario") == "approved" else "wait"})
-        self.deliver(Delivery("echo", "POST", "https://app.invalid/hook", {}, b"{}", session_id=sid))
-        return RedirectResponse(f"https://app.invalid/back?echo_id={sid}", status_code=303)
+        self.deliver(Delivery(self.name, "POST", "https://app.invalid/hook", {}, b"{}", session_id=sid))
+        return RedirectResponse(f"https://app.invalid/back?{self.name}_id={sid}", status_code=303)
+
+
+def make_echo(name: str, capabilities: Capabilities = CAPS) -> type[EchoProvider]:
+    """Another echo-shaped provider under ``name`` (its emulator serves ``/<name>/…``)."""
+    emulator = type(f"{name.title()}Emulator", (EchoEmulator,), {"name": name, "title": name.title(),
+                                                                     "path_prefixes": (f"/{name}/",)})
+    globals()[emulator.__name__] = emulator
+    return type(f"{name.title()}Provider", (EchoProvider,), {
+        "name": name, "display_name": name.title(), "capabilities": capabilities,
+        "emulator": f"tests.support.echo:{emulator.__name__}",
+    })

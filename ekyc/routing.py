@@ -1,0 +1,343 @@
+"""Config-driven provider choice: rules, a weighted split, fallback on create, and a cooldown.
+
+Configuration lives under ``routing`` in the same settings as everything else (arguments, mapping, TOML,
+environment). Rules are tried in order; the first that matches the request *and* whose provider can honour
+it wins (a rule whose provider cannot is skipped, and :meth:`Router.explain` says why). Without a match the
+default provider is used. A create that fails provider-side before any session can exist (connection refused,
+429, 502/503/504) moves once to the next provider of the fallback chain; a provider that fails repeatedly is
+skipped for a cooldown measured on the client's clock (the sandbox clock in sandbox mode).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .countries import to_alpha3
+from .errors import ConfigurationError, EkycError, ProviderUnavailable, RateLimited, UnsupportedFeature
+from .models import Check, DocumentType, SessionRequest
+from .provider import Capabilities
+
+Predicate = Callable[[SessionRequest], bool]
+FALLBACK_STATUSES = frozenset({502, 503, 504})
+
+
+class Rule(BaseModel):
+    """One routing rule: conditions (all that are given must hold) → a provider or a weighted split."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    name: str | None = None
+    provider: str | None = None
+    split: dict[str, float] | None = Field(default=None, description="provider → weight (> 0)")
+    country: tuple[str, ...] = ()
+    document_types: tuple[DocumentType, ...] = ()
+    checks: tuple[Check, ...] = ()
+    language: tuple[str, ...] = ()
+    predicate: str | None = Field(default=None, description="a name given to the client, or 'module:function'")
+
+    @field_validator("country", "language", "document_types", "checks", mode="before")
+    @classmethod
+    def _listify(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("country")
+    @classmethod
+    def _countries(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for c in v:
+            a3 = to_alpha3(c)
+            if a3 is None:
+                raise ValueError(f"{c!r} is not an ISO 3166 country code")
+            out.append(a3)
+        return tuple(out)
+
+    @field_validator("split")
+    @classmethod
+    def _weights(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is not None:
+            if not v:
+                raise ValueError("a split needs at least one provider")
+            for name, weight in v.items():
+                if not weight > 0:
+                    raise ValueError(f"the weight of {name!r} must be positive")
+        return v
+
+    @model_validator(mode="after")
+    def _target(self) -> Rule:
+        if (self.provider is None) == (self.split is None):
+            raise ValueError("a rule names exactly one of 'provider' or 'split'")
+        return self
+
+    @property
+    def label(self) -> str:
+        """How events and explanations name the rule."""
+        return self.name or (self.provider or "split")
+
+    def targets(self) -> tuple[str, ...]:
+        """Every provider the rule can send to."""
+        return (self.provider,) if self.provider else tuple(self.split or {})
+
+
+class Cooldown(BaseModel):
+    """Skip a provider for ``seconds`` after ``failures`` consecutive provider-side failures."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    failures: int = Field(default=3, ge=1)
+    seconds: float = Field(default=60.0, gt=0)
+
+
+class RoutingConfig(BaseModel):
+    """The ``routing`` settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    rules: tuple[Rule, ...] = ()
+    fallback: tuple[str, ...] = Field(default=(), description="providers tried, in order, when a create fails")
+    cooldown: Cooldown = Cooldown()
+    salt: str = Field(default="ekyc", description="changes every split assignment when changed")
+
+    @field_validator("fallback", mode="before")
+    @classmethod
+    def _listify(cls, v: Any) -> Any:
+        return [p.strip() for p in v.split(",") if p.strip()] if isinstance(v, str) else v
+
+    def providers(self) -> set[str]:
+        """Every provider the routing names."""
+        names = set(self.fallback)
+        for rule in self.rules:
+            names.update(rule.targets())
+        return names
+
+
+def load_routing(data: Mapping[str, Any], known: Sequence[str],
+                 capabilities: Callable[[str], Capabilities]) -> RoutingConfig:
+    """Validate routing settings: unknown providers, non-positive weights and rules that can never be
+    honoured by their provider are :class:`ConfigurationError` naming the setting."""
+    try:
+        config = RoutingConfig(**dict(data))
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        path = ".".join(str(p) for p in ("routing", *first["loc"]))
+        msg = first["msg"].removeprefix("Value error, ")
+        raise ConfigurationError(f"setting {path}: {msg}", field=path) from None
+    for i, name in enumerate(config.fallback):
+        if name not in known:
+            raise ConfigurationError(f"routing.fallback names unknown provider {name!r}", field=f"routing.fallback.{i}")
+    for i, rule in enumerate(config.rules):
+        where = f"routing.rules.{i}"
+        for target in rule.targets():
+            if target not in known:
+                raise ConfigurationError(f"{where} ({rule.label}) names unknown provider {target!r}", field=where)
+            problem = _never_honoured(rule, capabilities(target))
+            if problem:
+                raise ConfigurationError(f"{where} ({rule.label}) can never match {target}: {problem}", field=where)
+    return config
+
+
+def _never_honoured(rule: Rule, caps: Capabilities) -> str | None:
+    if rule.document_types and not set(rule.document_types) & caps.document_types:
+        return "it supports none of " + ", ".join(d.value for d in rule.document_types)
+    if rule.checks and frozenset(rule.checks) not in caps.check_sets:
+        return "it does not offer the checks " + "+".join(sorted(c.value for c in rule.checks))
+    if rule.country and caps.countries is not None and not set(rule.country) & caps.countries:
+        return "it serves none of " + ", ".join(rule.country)
+    return None
+
+
+def routing_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """Routing settings from ``EKYC_ROUTING_*`` variables (rules as JSON in ``EKYC_ROUTING_RULES``)."""
+    out: dict[str, Any] = {}
+    if env.get("EKYC_ROUTING_RULES"):
+        try:
+            out["rules"] = json.loads(env["EKYC_ROUTING_RULES"])
+        except ValueError:
+            raise ConfigurationError("EKYC_ROUTING_RULES is not valid JSON", field="routing.rules") from None
+    if env.get("EKYC_ROUTING_FALLBACK"):
+        out["fallback"] = env["EKYC_ROUTING_FALLBACK"]
+    if env.get("EKYC_ROUTING_SPLIT"):
+        split: dict[str, str] = {}
+        for part in env["EKYC_ROUTING_SPLIT"].split(","):
+            name, _, weight = part.partition(":")
+            split[name.strip()] = weight.strip()
+        out.setdefault("rules", []).append({"name": "split", "split": split})
+    cooldown = {k: env[f"EKYC_ROUTING_COOLDOWN_{k.upper()}"] for k in ("failures", "seconds")
+                if env.get(f"EKYC_ROUTING_COOLDOWN_{k.upper()}")}
+    if cooldown:
+        out["cooldown"] = cooldown
+    return out
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a request goes and why: the chosen provider, the rule (None: default or override), the ordered
+    fallbacks, and every provider or rule that was skipped with the reason."""
+
+    provider: str
+    rule: str | None
+    reason: str
+    fallbacks: tuple[str, ...] = ()
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def may_fall_back(error: EkycError) -> bool:
+    """Whether a failed create certainly started no session, so another provider may be tried."""
+    if isinstance(error, RateLimited):
+        return True
+    if isinstance(error, ProviderUnavailable):
+        return not error.sent or error.http_status in FALLBACK_STATUSES
+    return False
+
+
+class Router:
+    """Chooses providers for creates and tracks provider health (thread-safe)."""
+
+    def __init__(
+        self,
+        config: RoutingConfig,
+        *,
+        default: Callable[[], str],
+        available: Sequence[str],
+        check: Callable[[str, SessionRequest], None],
+        clock: Callable[[], float],
+        predicates: Mapping[str, Predicate] | None = None,
+    ) -> None:
+        self.config = config
+        self._default = default
+        self._available = tuple(available)
+        self._check = check
+        self._clock = clock
+        self._predicates = dict(predicates or {})
+        self._lock = threading.Lock()
+        self._failures: dict[str, int] = {}
+        self._cooling_until: dict[str, float] = {}
+        for name in config.providers():
+            if name not in self._available:
+                raise ConfigurationError(f"routing names {name!r}, which is not configured", field="routing")
+        for rule in config.rules:
+            if rule.predicate:
+                self._predicate(rule.predicate)
+
+    # -- health ------------------------------------------------------------------------------------
+    def cooling(self, provider: str) -> float | None:
+        """When ``provider``'s cooldown ends, or None when it is available."""
+        with self._lock:
+            until = self._cooling_until.get(provider)
+            if until is not None and self._clock() >= until:
+                del self._cooling_until[provider]
+                self._failures.pop(provider, None)
+                return None
+            return until
+
+    def record(self, provider: str, error: EkycError | None) -> float | None:
+        """Count a provider-side failure (or reset on success); returns the cooldown end when one starts."""
+        with self._lock:
+            if error is None or not may_fall_back(error):
+                self._failures.pop(provider, None)
+                return None
+            count = self._failures.get(provider, 0) + 1
+            self._failures[provider] = count
+            if count >= self.config.cooldown.failures:
+                until = self._clock() + self.config.cooldown.seconds
+                self._cooling_until[provider] = until
+                self._failures[provider] = 0
+                return until
+            return None
+
+    # -- choice ------------------------------------------------------------------------------------
+    def route(self, request: SessionRequest, override: str | None = None) -> Route:
+        """The provider for ``request`` (an ``override`` bypasses rules, fallback and cooldown)."""
+        if override is not None:
+            self._check(override, request)
+            return Route(override, None, "override")
+        skipped: dict[str, str] = {}
+        for rule in self.config.rules:
+            if not self._matches(rule, request):
+                continue
+            target = rule.provider or self._split(rule, request.reference)
+            why = self._unusable(target, request)
+            if why is None:
+                return Route(target, rule.label, f"rule {rule.label}",
+                             self._fallbacks(target, request, skipped), skipped)
+            skipped[f"{target} (rule {rule.label})"] = why
+        default = self._default()
+        why = self._unusable(default, request)
+        if why is None:
+            return Route(default, None, "default", self._fallbacks(default, request, skipped), skipped)
+        skipped[f"{default} (default)"] = why
+        for name in self.config.fallback:
+            if name != default and self._unusable(name, request) is None:
+                return Route(name, None, "fallback (default unusable)",
+                             self._fallbacks(name, request, skipped), skipped)
+        details = "; ".join(f"{k}: {v}" for k, v in skipped.items())
+        raise UnsupportedFeature(f"no provider can take this request ({details})", field="provider")
+
+    def _fallbacks(self, chosen: str, request: SessionRequest, skipped: dict[str, str]) -> tuple[str, ...]:
+        out = []
+        for name in self.config.fallback:
+            if name == chosen or name in out:
+                continue
+            why = self._unusable(name, request)
+            if why is None:
+                out.append(name)
+            else:
+                skipped.setdefault(f"{name} (fallback)", why)
+        return tuple(out)
+
+    def _unusable(self, provider: str, request: SessionRequest) -> str | None:
+        until = self.cooling(provider)
+        if until is not None:
+            return f"cooling down for {max(0.0, until - self._clock()):.0f}s after repeated failures"
+        try:
+            self._check(provider, request)
+        except UnsupportedFeature as exc:
+            return exc.message
+        except ConfigurationError as exc:
+            return exc.message
+        return None
+
+    def _matches(self, rule: Rule, request: SessionRequest) -> bool:
+        if rule.country and request.country not in rule.country:
+            return False
+        if rule.document_types and not set(request.document_types) & set(rule.document_types):
+            return False
+        if rule.checks and frozenset(rule.checks) != request.checks:
+            return False
+        if rule.language:
+            lang = (request.language or "").lower()
+            if not any(lang == w.lower() or lang.split("-")[0] == w.lower() for w in rule.language):
+                return False
+        return not (rule.predicate and not self._predicate(rule.predicate)(request))
+
+    def _split(self, rule: Rule, reference: str) -> str:
+        weights = rule.split or {}
+        total = sum(weights.values())
+        digest = hashlib.sha256(f"{self.config.salt}:{rule.label}:{reference}".encode()).digest()
+        point = int.from_bytes(digest[:8], "big") / 2**64 * total
+        for name, weight in weights.items():
+            if point < weight:
+                return name
+            point -= weight
+        return next(reversed(weights))
+
+    def _predicate(self, name: str) -> Predicate:
+        if name in self._predicates:
+            return self._predicates[name]
+        module, _, attr = name.partition(":")
+        try:
+            fn = getattr(importlib.import_module(module), attr) if attr else None
+        except (ImportError, AttributeError):
+            fn = None
+        if not callable(fn):
+            raise ConfigurationError(f"routing predicate {name!r} is neither given to the client nor importable",
+                                     field="routing.rules")
+        self._predicates[name] = fn
+        return fn  # type: ignore[no-any-return]
