@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .sandbox import Sandbox
 
 T = TypeVar("T")
+C = TypeVar("C", bound="_Core")
 _log = logging.getLogger("ekyc")
 _sandbox_announced = False
 
@@ -72,17 +73,17 @@ class _Core:
 
     # -- configuration ---------------------------------------------------------------------------
     @classmethod
-    def from_config(cls, mapping: Mapping[str, Any], **kwargs: Any) -> Any:
+    def from_config(cls: type[C], mapping: Mapping[str, Any], **kwargs: Any) -> C:
         """A client from a mapping (the same shape as the TOML file)."""
         return cls(Settings.load(mapping), **kwargs)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> Any:
+    def from_env(cls: type[C], environ: Mapping[str, str] | None = None, **kwargs: Any) -> C:
         """A client from ``EKYC_*`` and vendor environment variables (and ``EKYC_CONFIG``)."""
         return cls(Settings.from_env(environ), **kwargs)
 
     @classmethod
-    def from_file(cls, path: str | PathLike[str], **kwargs: Any) -> Any:
+    def from_file(cls: type[C], path: str | PathLike[str], **kwargs: Any) -> C:
         """A client from a TOML file."""
         return cls(Settings.from_file(path), **kwargs)
 

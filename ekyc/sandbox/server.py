@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import importlib
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
@@ -26,6 +27,8 @@ from .transport import AsyncSandboxTransport, SyncASGITransport
 
 log = logging.getLogger("ekyc.sandbox")
 IN_PROCESS_URL = "http://sandbox.ekyc.invalid"
+#: a local "app" page that receives provider redirects and shows the normalized decision
+RETURN_PATH = "/_ekyc/return"
 FAULT_KINDS = ("connect", "503", "429")
 
 
@@ -186,7 +189,10 @@ class Sandbox:
 
     # -- the ASGI app ----------------------------------------------------------------------------------
     def _build_app(self) -> Callable[[Scope, Receive, Send], Any]:
-        routes: list[BaseRoute] = [Route("/", self._root, methods=["GET", "POST"])]
+        routes: list[BaseRoute] = [
+            Route("/", self._root, methods=["GET", "POST"]),
+            Route(RETURN_PATH, self._return_page, methods=["GET"]),
+        ]
         for emulator in self.emulators.values():
             routes.extend(emulator.routes())
         inner = Starlette(routes=routes)
@@ -206,6 +212,36 @@ class Sandbox:
             await inner(scope, receive, send)
 
         return app
+
+    @property
+    def return_url(self) -> str:
+        """The sandbox's own return page: point ``return_url`` here to see the decision after a browser flow."""
+        return self.base_url + RETURN_PATH
+
+    async def _return_page(self, request: Request) -> Response:
+        from ..client import AsyncClient  # the page plays the app: parse the redirect, fetch the result
+        from ..errors import EkycError
+
+        async with AsyncClient(sandbox=self) as client:
+            try:
+                ref = client.parse_return_url(str(request.url))
+                decision = await client.get_result(ref)
+            except EkycError as exc:
+                return HTMLResponse(f"<!doctype html><p id=error>{html.escape(type(exc).__name__)}: "
+                                    f"{html.escape(str(exc))}</p>", status_code=400)
+        data = {
+            "provider": ref.provider, "ref": str(ref), "outcome": decision.outcome.value,
+            "reasons": [r.value for r in decision.reason_codes], "provider_status": decision.provider_status,
+        }
+        if "application/json" in request.headers.get("accept", ""):
+            return JSONResponse(data)
+        reasons = ", ".join(data["reasons"]) or "none"  # type: ignore[arg-type]
+        return HTMLResponse(
+            "<!doctype html><html><head><meta charset=utf-8><title>ekyc — decision</title></head><body>"
+            f"<h1 id=outcome>{html.escape(decision.outcome.value)}</h1><p>provider: {html.escape(ref.provider)}"
+            f" — reasons: <span id=reasons>{html.escape(reasons)}</span></p>"
+            f"<pre id=decision>{html.escape(json.dumps(data))}</pre></body></html>"
+        )
 
     async def _root(self, request: Request) -> Response:
         headers = dict(request.headers)

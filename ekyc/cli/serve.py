@@ -1,0 +1,82 @@
+"""``ekyc sandbox serve``: every emulator on one loopback port, under uvicorn."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ..sandbox import Sandbox
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and 'localhost'."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket (port 0 picks a free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    """The http base URL a bound socket answers at."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def banner(sandbox: Sandbox) -> str:
+    """What ``serve`` prints at start: URLs, credentials and the settings for ekyc and each vendor SDK."""
+    base = sandbox.base_url
+    lines = [f"ekyc sandbox listening on {base}", ""]
+    config = sandbox.client_config()
+    for name, emulator in sandbox.emulators.items():
+        lines.append(f"== {emulator.title} ({name}) — {len(emulator.supported_scenarios())} scenarios")
+        for key, value in sandbox.client_settings(name).items():
+            lines.append(f"   EKYC_{name.upper()}_{key.upper()}={value}")
+        for key, value in emulator.sdk_hints(base).items():
+            lines.append(f"   {key}: {value}")
+        lines.append("")
+    lines.append("TOML for ekyc (Client.from_file):")
+    for name, block in config["providers"].items():
+        lines.append(f"  [providers.{name}]")
+        lines += [f"  {k} = {json.dumps(v)}" for k, v in block.items()]
+    lines.append("")
+    lines.append(f"Return page for your browser flows: {base}/_ekyc/return")
+    return "\n".join(lines)
+
+
+@contextmanager
+def serve_in_thread(host: str = "127.0.0.1", port: int = 0, **sandbox_kwargs: object) -> Iterator[Sandbox]:
+    """Serve a fresh sandbox on loopback in a background thread (tests, the demo, benchmarks)."""
+    import uvicorn
+
+    sock = bind(host, port)
+    sandbox = Sandbox(base_url=base_url(sock), **sandbox_kwargs)  # type: ignore[arg-type]
+    config = uvicorn.Config(sandbox.app, log_level="warning", lifespan="off", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the sandbox server did not start")
+        threading.Event().wait(0.01)
+    try:
+        yield sandbox
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        sock.close()
