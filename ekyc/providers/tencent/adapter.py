@@ -1,0 +1,383 @@
+"""The Tencent Cloud eKYC (H5, ``faceid`` 2018-03-01) adapter: sans-I/O, signed with TC3-HMAC-SHA256.
+
+Flow: ``ApplyWebVerificationBizTokenIntl`` → the user opens ``VerificationURL`` → Tencent redirects to
+``RedirectURL?token=<BizToken>`` → ``GetWebVerificationResultIntl(BizToken)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Literal
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from pydantic import SecretStr, field_validator
+
+from ekyc.errors import EkycError, InvalidRequest, ProviderError, WebhookVerificationError
+from ekyc.models import (
+    Check,
+    Decision,
+    DocumentType,
+    Session,
+    SessionRef,
+    SessionRequest,
+    WebhookEvent,
+)
+from ekyc.provider import (
+    Capabilities,
+    Clock,
+    Prepared,
+    Provider,
+    ProviderSettings,
+    RetryMode,
+    error_for_status,
+    header,
+    json_body,
+    malformed,
+)
+
+from . import signing
+from .codes import CODE_TABLE, api_error_class
+from .result import decide
+
+DEFAULT_HOST = "faceid.intl.tencentcloudapi.com"
+#: regions documented for the Web (HTML5) actions (docs 1061/56227, 1061/56226)
+H5_REGIONS = frozenset({"ap-bangkok", "ap-hongkong", "ap-jakarta", "ap-singapore", "sa-saopaulo"})
+APPLY_ACTION = "ApplyWebVerificationBizTokenIntl"
+RESULT_ACTION = "GetWebVerificationResultIntl"
+#: the BizToken must be used within 10 minutes (docs 1061/56227)
+TOKEN_TTL_SECONDS = 600
+#: our choice: how far ``X-Webhook-Timestamp`` may be from now (Tencent documents no window)
+WEBHOOK_TOLERANCE_SECONDS = 300
+MAX_EXTRA = 1000
+
+_ALL = frozenset({Check.DOCUMENT, Check.LIVENESS, Check.FACE_MATCH})
+_LIVE_FACE = frozenset({Check.LIVENESS, Check.FACE_MATCH})
+_CHECK_MODES: dict[frozenset[Check], int] = {
+    _ALL: 1,
+    _LIVE_FACE: 2,
+    frozenset({Check.LIVENESS}): 3,
+    frozenset({Check.DOCUMENT}): 4,
+}
+_ID_CARDS = {
+    "HKG": "HKIDCard", "MYS": "MLIDCard", "IDN": "IndonesiaIDCard", "THA": "ThailandIDCard",
+    "SGP": "SingaporeIDCard", "CHN": "MainlandIDCard",
+}
+_DRIVING_LICENSES = {"PHL": "PhilippinesDrivingLicense"}
+ID_CARD_TYPES = frozenset({
+    "HKIDCard", "MLIDCard", "IndonesiaIDCard", "PhilippinesVoteID", "PhilippinesDrivingLicense",
+    "PhilippinesTinID", "PhilippinesSSSID", "PhilippinesUMID", "InternationalIDPassport", "ThailandIDCard",
+    "SingaporeIDCard", "MainlandIDCard",
+})
+_LANGUAGES = {
+    "en": "en", "th": "th", "id": "id", "in": "id", "zh-cn": "zh-cn", "zh-hans": "zh-cn", "zh-sg": "zh-cn",
+    "zh": "zh-cn", "zh-tw": "zh-tc", "zh-hk": "zh-tc", "zh-mo": "zh-tc", "zh-hant": "zh-tc", "zh-tc": "zh-tc",
+}
+#: ``provider_options["tencent"]`` keys that go into ``Config`` (type each must have)
+CONFIG_OPTIONS: dict[str, type] = {
+    "AutoSkipStartPage": bool, "AutoSkip": bool, "IDCardType": str, "DisableCheckOcrWarnings": bool,
+    "SecurityLevel": int, "SkipPrivacyPolicy": bool, "IdCardCutReturn": bool, "ThemeColor": str,
+    "Language": str, "AutoDowngrade": int, "ActionList": str, "LivenessRetryLimit": int,
+    "LivenessTimeout": int, "SelectedWarningCodes": str, "AllowExpiredDocument": bool, "Version": str,
+}
+#: ``provider_options["tencent"]`` keys that go at the top level of the request
+TOP_LEVEL_OPTIONS: dict[str, type] = {"RuleId": str}
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+class TencentSettings(ProviderSettings):
+    """Tencent Cloud credentials and options (``TENCENTCLOUD_SECRET_ID`` / ``TENCENTCLOUD_SECRET_KEY`` work)."""
+
+    env_aliases: ClassVar[dict[str, tuple[str, ...]]] = {
+        "secret_id": ("TENCENTCLOUD_SECRET_ID",),
+        "secret_key": ("TENCENTCLOUD_SECRET_KEY",),
+    }
+
+    secret_id: SecretStr
+    secret_key: SecretStr
+    region: str = "ap-singapore"
+    token: SecretStr | None = None
+    webhook_signature_key: SecretStr | None = None
+    language: Literal["en-US", "zh-CN"] = "en-US"
+
+    @field_validator("secret_id", "secret_key")
+    @classmethod
+    def _no_spaces(cls, v: SecretStr) -> SecretStr:
+        raw = v.get_secret_value()
+        if not raw or raw != raw.strip():
+            raise ValueError("must be non-empty, without leading or trailing spaces")
+        return v
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        if v not in H5_REGIONS:
+            raise ValueError(f"must be one of the H5 regions: {', '.join(sorted(H5_REGIONS))}")
+        return v
+
+
+class TencentProvider(Provider):
+    """Tencent Cloud eKYC, mobile HTML5 flow (``faceid`` 2018-03-01, intl site)."""
+
+    name = "tencent"
+    display_name = "Tencent Cloud eKYC"
+    settings_model = TencentSettings
+    capabilities = Capabilities(
+        check_sets=frozenset(_CHECK_MODES),
+        document_types=frozenset({DocumentType.PASSPORT, DocumentType.ID_CARD, DocumentType.DRIVERS_LICENSE}),
+        reference_image=True,
+        expected_identity=False,
+        contact_email=False,
+        return_url_required=True,
+        client_metadata_required=False,
+        create_retry=RetryMode.NOT_SENT,
+        webhooks="X-Webhook-Signature HMAC-SHA256 (eKYC webhooks; H5 delivery not documented)",
+        notes="CheckMode 1-4; one IDCardType per session; face match needs a document or a reference image",
+    )
+    code_table = CODE_TABLE
+    emulator = "ekyc.providers.tencent.emulator:TencentEmulator"
+
+    def __init__(self, settings: ProviderSettings, *, clock: Clock = time.time) -> None:
+        super().__init__(settings, clock=clock)
+        if not isinstance(self.settings, TencentSettings):
+            raise TypeError("TencentProvider needs TencentSettings")
+        self.tc: TencentSettings = self.settings
+        self._url = self.base_url("https://" + DEFAULT_HOST) + "/"
+        self._host = httpx.URL(self._url).netloc.decode("ascii")
+        self._secret_id = self.tc.secret_id.get_secret_value()
+        self._secret_key = self.tc.secret_key.get_secret_value()
+        self._token = self.tc.token.get_secret_value() if self.tc.token else None
+
+    # -- validation ------------------------------------------------------------------------------
+    def check_request(self, request: SessionRequest) -> None:
+        """Everything Tencent's H5 flow cannot honour raises :class:`UnsupportedFeature` here (no I/O)."""
+        self._payload(request)
+        super().check_request(request)
+
+    def _payload(self, request: SessionRequest) -> dict[str, Any]:
+        if request.expected is not None:
+            raise self.unsupported("cross-checking expected identity data is not available", "expected")
+        if request.contact_email is not None:
+            raise self.unsupported("a contact e-mail is not used by the H5 flow", "contact_email")
+        if request.metadata:
+            raise self.unsupported("metadata cannot be passed through (Extra carries the reference)",
+                                   "metadata")
+        if request.return_url is None:
+            raise self.unsupported("a return_url is required (RedirectURL)", "return_url")
+        if len(request.reference) > MAX_EXTRA:
+            raise self.unsupported(f"reference is longer than {MAX_EXTRA} characters", "reference")
+        # client_metadata (Alibaba's browser MetaInfo) is ignored: Tencent's H5 page collects its own.
+        checks = frozenset(request.checks)
+        if Check.FACE_MATCH in checks and Check.LIVENESS not in checks:
+            raise self.unsupported("face_match always runs with liveness on Tencent H5", "checks")
+        if checks == _LIVE_FACE and request.reference_image is None:
+            raise self.unsupported(
+                "face_match needs something to compare with: add the document check or a reference_image",
+                "reference_image")
+        mode = _CHECK_MODES.get(checks)
+        if mode is None:
+            wanted = "+".join(sorted(c.value for c in checks))
+            raise self.unsupported(f"the check combination {wanted} is not a Tencent CheckMode", "checks")
+        if request.reference_image is not None and mode != 2:
+            raise self.unsupported("a reference_image is used only with liveness+face_match (CheckMode 2)",
+                                   "reference_image")
+        options = request.options_for(self.name)
+        config: dict[str, Any] = {"CheckMode": mode}
+        top: dict[str, Any] = {}
+        for key, value in options.items():
+            kind = CONFIG_OPTIONS.get(key) or TOP_LEVEL_OPTIONS.get(key)
+            if kind is None:
+                raise self.unsupported(f"provider option {key!r} is not known (CheckMode comes from checks)",
+                                       "provider_options")
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise InvalidRequest(f"provider option {key} must be {kind.__name__}",
+                                     provider=self.name, field=f"provider_options.tencent.{key}")
+            (top if key in TOP_LEVEL_OPTIONS else config)[key] = value
+        if "ActionList" in config and config.get("SecurityLevel", 3) not in (2, 4):
+            raise InvalidRequest("ActionList needs SecurityLevel 2 or 4", provider=self.name,
+                                 field="provider_options.tencent.ActionList")
+        if "IDCardType" in config:
+            if config["IDCardType"] not in ID_CARD_TYPES:
+                raise self.unsupported("IDCardType is not a documented H5 card type", "provider_options")
+            if mode not in (1, 4):
+                raise self.unsupported("IDCardType needs the document check", "provider_options")
+        elif request.document_types:
+            if mode not in (1, 4):
+                raise self.unsupported("document_types need the document check", "document_types")
+            config["IDCardType"] = self._card_type(request)
+        if "Language" not in config and request.language is not None:
+            tag = request.language.lower().replace("_", "-")
+            lang = _LANGUAGES.get(tag) or (None if tag.startswith("zh") else _LANGUAGES.get(tag.split("-")[0]))
+            if lang is None:
+                raise self.unsupported("the H5 page speaks en, th, id, zh-cn and zh-tc only", "language")
+            config["Language"] = lang
+        payload: dict[str, Any] = {"RedirectURL": request.return_url, "Extra": request.reference}
+        if request.reference_image is not None:
+            payload["CompareImageBase64"] = request.reference_image
+        payload.update(top)
+        payload["Config"] = config
+        return payload
+
+    def _card_type(self, request: SessionRequest) -> str:
+        types: set[str] = set()
+        for doc in request.document_types:
+            if doc is DocumentType.PASSPORT:
+                types.add("InternationalIDPassport")
+                continue
+            table = {DocumentType.ID_CARD: _ID_CARDS, DocumentType.DRIVERS_LICENSE: _DRIVING_LICENSES}.get(doc)
+            if table is None:
+                raise self.unsupported(f"document type {doc.value} is not supported", "document_types")
+            if request.country is None:
+                raise self.unsupported(f"{doc.value} needs a country to choose the Tencent card type", "country")
+            card = table.get(request.country)
+            if card is None:
+                raise self.unsupported(
+                    f"{doc.value} from {request.country} is not a Tencent H5 card type "
+                    f"(set provider_options tencent.IDCardType to choose one)", "country")
+            types.add(card)
+        if len(types) > 1:
+            raise self.unsupported("Tencent reads one card type per session; give one document type",
+                                   "document_types")
+        return types.pop()
+
+    # -- requests --------------------------------------------------------------------------------
+    def _prepared(self, action: str, payload: Mapping[str, Any], operation: str, retry: RetryMode,
+                  context: dict[str, Any]) -> Prepared:
+        body = json.dumps(payload).encode("utf-8")
+        timestamp = int(self.clock())
+        headers = signing.sign_headers(
+            secret_id=self._secret_id, secret_key=self._secret_key, action=action, body=body,
+            host=self._host, timestamp=timestamp, region=self.tc.region, language=self.tc.language,
+            token=self._token,
+        )
+        context["timestamp"] = timestamp
+        return Prepared(httpx.Request("POST", self._url, headers=headers, content=body), operation, retry,
+                        context)
+
+    def build_create(self, request: SessionRequest) -> Prepared:
+        """``ApplyWebVerificationBizTokenIntl`` (retried only when it certainly was not processed)."""
+        return self._prepared(APPLY_ACTION, self._payload(request), "create", RetryMode.NOT_SENT, {})
+
+    def build_result(self, ref: SessionRef) -> Prepared:
+        """``GetWebVerificationResultIntl(BizToken)``."""
+        if ref.provider != self.name:
+            raise InvalidRequest("not a Tencent session reference", provider=self.name, field="ref")
+        return self._prepared(RESULT_ACTION, {"BizToken": ref.id}, "result", RetryMode.READ, {"ref": ref})
+
+    # -- responses -------------------------------------------------------------------------------
+    def _envelope(self, response: httpx.Response) -> tuple[Mapping[str, Any], str | None, str | None]:
+        """(``Response`` object, RequestId, Error.Code or None); typed errors for transport-level failures."""
+        if response.status_code != 200:
+            raise error_for_status(self.name, response)
+        data = json_body(self.name, response)
+        resp = data.get("Response") if isinstance(data, dict) else None
+        if not isinstance(resp, dict):
+            raise ProviderError("malformed response: no Response object", provider=self.name,
+                                http_status=response.status_code)
+        rid = resp.get("RequestId")
+        rid = rid if isinstance(rid, str) else None
+        error = resp.get("Error")
+        if error is None:
+            return resp, rid, None
+        code = error.get("Code") if isinstance(error, dict) else None
+        if not isinstance(code, str) or not code:
+            raise ProviderError("malformed error response", provider=self.name,
+                                http_status=response.status_code, request_id=rid)
+        return resp, rid, code
+
+    def _api_error(self, code: str, response: httpx.Response, rid: str | None) -> EkycError:
+        entry = CODE_TABLE.get("api_error", code)
+        message = entry.message if entry is not None else "Tencent API error"
+        return error_for_status(self.name, response, code=code, message=message, request_id=rid,
+                                error=api_error_class(code))
+
+    def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
+        """``BizToken`` → ref, ``VerificationURL`` → url, expiry 10 minutes after the request."""
+        resp, rid, code = self._envelope(response)
+        if code is not None:
+            raise self._api_error(code, response, rid)
+        with malformed(self.name, "session", http_status=response.status_code):
+            token = resp["BizToken"]
+            url = resp.get("VerificationURL") or resp.get("VerificationUrl")
+            if not isinstance(token, str) or not _TOKEN.match(token) or not isinstance(url, str):
+                raise TypeError("BizToken/VerificationURL")
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise ValueError("VerificationURL")
+            expires = datetime.fromtimestamp(prepared.context["timestamp"] + TOKEN_TTL_SECONDS, tz=timezone.utc)
+            return Session(ref=SessionRef(provider=self.name, id=token), url=url, expires_at=expires,
+                           raw=resp)
+
+    def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
+        """The normalized decision (see :mod:`ekyc.providers.tencent.result` for the rules)."""
+        ref: SessionRef = prepared.context["ref"]
+        resp, rid, code = self._envelope(response)
+        if code is not None:
+            entry = CODE_TABLE.get("api_error", code)
+            if entry is not None and entry.outcome is not None:  # BizTokenExpired: the session's state
+                return Decision(ref=ref, outcome=entry.outcome, reasons=(entry.to_reason(),),
+                                provider_status=code, raw=resp)
+            raise self._api_error(code, response, rid)
+        with malformed(self.name, "result", http_status=response.status_code):
+            return decide(ref, resp)
+
+    def parse_return_url(self, url: str) -> SessionRef:
+        """``RedirectURL?token=<BizToken>`` → the session (nothing else in the URL is trusted)."""
+        if not isinstance(url, str):
+            raise WebhookVerificationError("not a URL", provider=self.name, field="url")
+        tokens = parse_qs(urlsplit(url).query).get("token", [])
+        if len(tokens) != 1 or not _TOKEN.match(tokens[0]):
+            raise WebhookVerificationError("the return URL has no single valid token parameter",
+                                           provider=self.name, field="url")
+        return SessionRef(provider=self.name, id=tokens[0])
+
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        """Verify ``X-Webhook-Signature`` = hex HMAC-SHA256(SignatureKey, ``timestamp + "." + body``)."""
+        key = self.tc.webhook_signature_key
+        if key is None:
+            raise WebhookVerificationError("no webhook_signature_key is configured", provider=self.name,
+                                           field="webhook_signature_key")
+        sig = header(headers, "X-Webhook-Signature")
+        stamp = header(headers, "X-Webhook-Timestamp")
+        if not sig or not stamp:
+            raise WebhookVerificationError("missing X-Webhook-Signature or X-Webhook-Timestamp",
+                                           provider=self.name, field="headers")
+        stamp = stamp.strip()
+        if not stamp.isdigit() or len(stamp) > 13:
+            raise WebhookVerificationError("X-Webhook-Timestamp is not a Unix time", provider=self.name,
+                                           field="X-Webhook-Timestamp")
+        seconds = int(stamp) / (1000 if len(stamp) > 11 else 1)
+        expected = hmac.new(key.get_secret_value().encode("utf-8"), stamp.encode("ascii") + b"." + body,
+                            hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, sig.strip().lower().encode("ascii", "replace").decode("ascii")):
+            raise WebhookVerificationError("webhook signature mismatch", provider=self.name,
+                                           field="X-Webhook-Signature")
+        if abs(self.clock() - seconds) > WEBHOOK_TOLERANCE_SECONDS:
+            raise WebhookVerificationError("webhook timestamp outside the freshness window",
+                                           provider=self.name, field="X-Webhook-Timestamp")
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise WebhookVerificationError("webhook body is not JSON", provider=self.name,
+                                           field="body") from None
+        token = payload.get("BizToken") if isinstance(payload, dict) else None
+        if not isinstance(token, str) or not _TOKEN.match(token):
+            raise WebhookVerificationError("webhook body has no BizToken", provider=self.name, field="body")
+        code = payload.get("ErrorCode")
+        rid = payload.get("RequestId")
+        return WebhookEvent(
+            provider=self.name,
+            ref=SessionRef(provider=self.name, id=token),
+            event_id=rid if isinstance(rid, str) else None,
+            event_type=payload["Scene"] if isinstance(payload.get("Scene"), str) else None,
+            provider_status=str(code) if isinstance(code, int) and not isinstance(code, bool) else None,
+            verified_by="X-Webhook-Signature",
+            authenticated="payload",
+            occurred_at=datetime.fromtimestamp(seconds, tz=timezone.utc),
+            raw=payload,
+        )

@@ -1,0 +1,273 @@
+"""Tencent Cloud eKYC (H5) code table: every documented result code, warning, liveness tag and API error.
+
+Kinds:
+
+- ``result`` — ``GetWebVerificationResultIntl.ErrorCode`` (and ``VerificationDetail.ErrorCode`` /
+  ``LivenessErrorCode`` / ``CompareErrorCode``, same numbering);
+- ``warn_card`` — ``OCRResult.WarnCardInfos`` document warnings;
+- ``liveness_tag`` — ``VerificationDetail.LivenessInfoTag`` (PLUS version);
+- ``api_error`` — ``Response.Error.Code`` of any call.
+
+Warnings and tags with an outcome of ``DECLINED`` are evidence against the person or the document: they
+decide the outcome even next to ``ErrorCode`` 0 (fail closed). Those without an outcome are informational
+and land in ``Decision.warnings``.
+"""
+
+from __future__ import annotations
+
+from ekyc.codes import CodeEntry, CodeTable
+from ekyc.errors import (
+    AuthenticationError,
+    EkycError,
+    InvalidRequest,
+    PermissionDenied,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    SessionNotFound,
+)
+from ekyc.models import Outcome, ReasonCode
+
+R = ReasonCode
+O = Outcome  # noqa: E741
+
+# Source labels (see /docs/providers/tencent.md for the full references)
+H5 = "1061/55390 (H5 codes)"
+H5_OLD = "intlcloud-documents 错误码_intl_en (older H5 edition)"
+ANN = "announcement 100989 (2026-03-10)"
+APP = "SDK CompareResult / GetFaceIdResultIntl docstring (App SDK)"
+OCR = "SDK WebVerificationConfigIntl.SelectedWarningCodes / OCRResult.WarnCardInfos"
+TAG = "SDK VerificationDetail.LivenessInfoTag"
+COMMON = "common error codes (1122/43829)"
+EKYC = "eKYC common error codes (1061/37075)"
+ERR = "SDK faceid errorcodes.py"
+GO = "tencentcloud-sdk-go-intl-en faceid client.go"
+
+
+def _r(code: int, message: str, outcome: Outcome | None, reason: ReasonCode | None, retryable: bool,
+       billed: bool | None, source: str, note: str = "") -> CodeEntry:
+    return CodeEntry("result", str(code), message, source, outcome=outcome, reason=reason,
+                     retryable=retryable, billed=billed, note=note)
+
+
+_RESULTS = [
+    _r(0, "Success", O.APPROVED, None, False, True, H5,
+       "approves only without contradicting evidence (see the fail-closed rule)"),
+    _r(1, "Invalid parameter", O.ERROR, R.INVALID_REQUEST, False, False, H5),
+    _r(2, "Incorrect parameter value", O.ERROR, R.INVALID_REQUEST, False, False, H5),
+    _r(3, "Bad request", O.ERROR, R.INVALID_REQUEST, False, False, H5),
+    _r(4, "Internal service error", O.ERROR, R.PROVIDER_ERROR, True, False, H5),
+    _r(8, "Internal service error", O.ERROR, R.PROVIDER_ERROR, True, False, H5,
+       "older edition: failed to store the file"),
+    _r(9, "Internal service error", O.ERROR, R.PROVIDER_ERROR, True, False, H5,
+       "older edition: invalid file format"),
+    _r(10, "Internal service error", O.ERROR, R.PROVIDER_ERROR, True, False, H5,
+       "older edition: file system error"),
+    _r(11, "Internal service error", O.ERROR, R.PROVIDER_ERROR, True, False, H5,
+       "older edition: file system timeout"),
+    _r(14, "Verification has been completed", O.ERROR, R.ALREADY_COMPLETED, False, False, H5),
+    _r(15, "Token expired", O.EXPIRED, R.SESSION_EXPIRED, True, False, H5),
+    _r(16, "Retry limit has been reached", O.DECLINED, R.RETRY_LIMIT_REACHED, False, False, H5),
+    _r(17, "The process wasn't finished", O.PENDING, None, False, None, H5_OLD,
+       "only in the older edition; read as not finished"),
+    _r(202, "Failed to get video", O.DECLINED, R.CAPTURE_QUALITY, True, False, H5),
+    _r(1001, "Failed to call the liveness engine", O.ERROR, R.PROVIDER_ERROR, True, False, H5),
+    _r(1002, "Suspected spoofed recording", O.DECLINED, R.SPOOF_DETECTED, False, False, H5),
+    _r(1003, "Real person detection failed", O.DECLINED, R.LIVENESS_FAILED, True, False, H5),
+    _r(1004, "Face detection failed", O.DECLINED, R.FACE_NOT_DETECTED, True, False, H5),
+    _r(1005, "Liveness detection failed", O.DECLINED, R.LIVENESS_FAILED, True, False, H5),
+    _r(1101, "No sound is detected", O.DECLINED, R.CAPTURE_QUALITY, True, False, H5),
+    _r(1102, "The face is not fully exposed", O.DECLINED, R.CAPTURE_QUALITY, True, False, H5),
+    _r(1103, "Speech recognition failed", O.DECLINED, R.CAPTURE_QUALITY, True, False, H5),
+    _r(1104, "The video format is incorrect", O.DECLINED, R.CAPTURE_QUALITY, True, False, H5),
+    _r(1105, "Failed to pull the video. Please try again", O.DECLINED, R.CAPTURE_QUALITY, True, False, H5),
+    _r(1106, "The volume of the video is too low", O.DECLINED, R.CAPTURE_QUALITY, True, False, H5),
+    _r(1107, "The video is empty or its size is inappropriate", O.DECLINED, R.CAPTURE_QUALITY, True, False,
+       H5),
+    _r(1108, "The video definition is too low", O.DECLINED, R.CAPTURE_QUALITY, True, False, H5),
+    _r(1109, "The lip movement range is too small", O.DECLINED, R.LIVENESS_FAILED, True, False, H5),
+    _r(1201, "The lighting is too dim", O.DECLINED, R.CAPTURE_QUALITY, True, False, H5),
+    _r(1202, "The lighting is too strong", O.DECLINED, R.CAPTURE_QUALITY, True, False, H5,
+       "current page cut at 'The lig'; text from the older edition"),
+    _r(1203, "The face is too close to the screen", O.DECLINED, R.CAPTURE_QUALITY, True, None, H5_OLD),
+    _r(1204, "The face is too far right from the screen", O.DECLINED, R.CAPTURE_QUALITY, True, None, H5_OLD),
+    _r(1205, "The face is too far from the screen", O.DECLINED, R.CAPTURE_QUALITY, True, None, H5_OLD),
+    _r(1206, "The face is too far left from the screen", O.DECLINED, R.CAPTURE_QUALITY, True, None, H5_OLD),
+    _r(1207, "No eye closing motions were detected", O.DECLINED, R.LIVENESS_FAILED, True, None, H5_OLD),
+    _r(1208, "The first motion was not detected", O.DECLINED, R.LIVENESS_FAILED, True, None, H5_OLD),
+    _r(1209, "No mouth opening motions were detected", O.DECLINED, R.LIVENESS_FAILED, True, None, H5_OLD),
+    _r(1210, "No full face was detected", O.DECLINED, R.FACE_NOT_DETECTED, True, None, H5_OLD),
+    _r(1301, "Real person detection failed", O.DECLINED, R.LIVENESS_FAILED, True, None, H5_OLD),
+    _r(1302, "Real person detection did not reach the passing standard", O.DECLINED, R.LIVENESS_FAILED, True,
+       None, H5_OLD),
+    _r(1303, "The video is too short (record more than 2 s)", O.DECLINED, R.CAPTURE_QUALITY, True, None,
+       H5_OLD),
+    _r(1401, "Reflection-based liveness detection failed", O.DECLINED, R.LIVENESS_FAILED, True, None, H5_OLD),
+    _r(1409, "Verification process timed out", O.ABANDONED, R.TIMED_OUT, True, False, ANN),
+    _r(1410, "User exited voluntarily", O.ABANDONED, R.USER_CANCELLED, True, False, ANN),
+    _r(2001, "An error occurred while calling the comparison engine", O.ERROR, R.PROVIDER_ERROR, True, None,
+       H5_OLD),
+    _r(2004, "The image passed in is too large or too small", O.ERROR, R.INVALID_REQUEST, False, None, H5_OLD,
+       "the comparison image given at create"),
+    _r(2009, "The image passed in has too low a resolution", O.ERROR, R.INVALID_REQUEST, False, None, H5_OLD,
+       "the comparison image given at create"),
+    _r(2010, "Face detection failed; no photo could be extracted for comparison", O.DECLINED,
+       R.FACE_NOT_DETECTED, True, None, H5_OLD),
+    _r(2011, "Real person comparison failed", O.DECLINED, R.FACE_MISMATCH, True, None, H5_OLD),
+    _r(2012, "Multiple faces detected", O.DECLINED, R.MULTIPLE_FACES, True, False, ANN),
+    _r(2013, "No full face was detected", O.DECLINED, R.FACE_NOT_DETECTED, True, None, H5_OLD),
+    _r(2014, "The image resolution is too low", O.DECLINED, R.CAPTURE_QUALITY, True, None, H5_OLD),
+    _r(2015, "Comparison failed", O.DECLINED, R.FACE_MISMATCH, True, None, H5_OLD),
+    _r(2016, "The similarity did not reach the passing standard", O.DECLINED, R.FACE_MISMATCH, True, None,
+       H5_OLD),
+    _r(2017, "Facial occlusion detected", O.DECLINED, R.CAPTURE_QUALITY, True, None, APP,
+       "App SDK list only; not in any H5 table found"),
+    _r(-999, "The verification process wasn't finished", O.PENDING, None, False, None, APP,
+       "App SDK sibling API; read as not finished"),
+]
+
+
+def _w(code: int, message: str, outcome: Outcome | None, reason: ReasonCode | None, retryable: bool,
+       note: str = "") -> CodeEntry:
+    return CodeEntry("warn_card", str(code), message, OCR, outcome=outcome, reason=reason,
+                     retryable=retryable, note=note)
+
+
+_WARNINGS = [
+    _w(-9101, "Incomplete border (document covered)", O.DECLINED, R.DOCUMENT_UNREADABLE, True),
+    _w(-9102, "Photocopy", O.DECLINED, R.DOCUMENT_TAMPERED, False),
+    _w(-9103, "Re-photographed (screen capture)", O.DECLINED, R.DOCUMENT_TAMPERED, False),
+    _w(-9104, "Edited (PS)", O.DECLINED, R.DOCUMENT_TAMPERED, False),
+    _w(-9107, "Reflective", O.DECLINED, R.DOCUMENT_UNREADABLE, True),
+    _w(-9108, "Blurry", O.DECLINED, R.DOCUMENT_UNREADABLE, True),
+    _w(-9109, "Warning capability not enabled", None, None, False,
+       "says the check did not run; reported as a warning"),
+]
+
+
+def _t(code: str, message: str, outcome: Outcome | None, reason: ReasonCode, retryable: bool) -> CodeEntry:
+    return CodeEntry("liveness_tag", code, message, TAG, outcome=outcome, reason=reason, retryable=retryable)
+
+
+_TAGS = [
+    _t("01", "Eyes closed throughout", O.DECLINED, R.LIVENESS_FAILED, True),
+    _t("02", "Did not complete the action", O.DECLINED, R.LIVENESS_FAILED, True),
+    _t("03", "Suspected re-photography attack", O.DECLINED, R.SPOOF_DETECTED, False),
+    _t("04", "Suspected synthesis attack", O.DECLINED, R.SPOOF_DETECTED, False),
+    _t("05", "Suspected fraud template", O.DECLINED, R.SPOOF_DETECTED, False),
+    _t("06", "Suspected watermark", O.DECLINED, R.SPOOF_DETECTED, False),
+    _t("07", "Reflection validation failed", O.DECLINED, R.LIVENESS_FAILED, True),
+    _t("08", "Suspected person change midway", O.DECLINED, R.SPOOF_DETECTED, False),
+    _t("09", "Poor face quality", None, R.CAPTURE_QUALITY, True),
+    _t("10", "Distance check failed", O.DECLINED, R.LIVENESS_FAILED, True),
+    _t("11", "Suspected adversarial sample", O.DECLINED, R.SPOOF_DETECTED, False),
+    _t("12", "Mouth-area attack traces", O.DECLINED, R.SPOOF_DETECTED, False),
+    _t("13", "Eye-area attack traces", O.DECLINED, R.SPOOF_DETECTED, False),
+    _t("14", "Eye or mouth covered", None, R.CAPTURE_QUALITY, True),
+]
+
+
+def _e(code: str, message: str, error: type[EkycError] | None, source: str, *,
+       outcome: Outcome | None = None, reason: ReasonCode | None = None, note: str = "") -> CodeEntry:
+    retryable = error is not None and error.retryable
+    return CodeEntry("api_error", code, message, source, outcome=outcome, reason=reason, retryable=retryable,
+                     billed=False if source == EKYC else None, error=error, note=note)
+
+
+_API_ERRORS = [
+    _e("AuthFailure.InvalidAuthorization", "Authorization header not to standard", AuthenticationError,
+       COMMON),
+    _e("AuthFailure.InvalidSecretId", "Invalid SecretId", AuthenticationError, COMMON),
+    _e("AuthFailure.MFAFailure", "MFA failure", AuthenticationError, COMMON),
+    _e("AuthFailure.SecretIdNotFound", "SecretId not found or disabled", AuthenticationError, COMMON),
+    _e("AuthFailure.SignatureExpire", "Signature expired (timestamp more than 5 min off)", AuthenticationError,
+       COMMON),
+    _e("AuthFailure.SignatureFailure", "Signature verification failed", AuthenticationError, COMMON),
+    _e("AuthFailure.TokenFailure", "Temporary credential token invalid", AuthenticationError, COMMON),
+    _e("AuthFailure.UnauthorizedOperation", "Request not authorized (CAM)", AuthenticationError, COMMON),
+    _e("UnauthorizedOperation", "Unauthorized operation", PermissionDenied, EKYC),
+    _e("UnauthorizedOperation.ActivateError", "Service activation exception", PermissionDenied, EKYC),
+    _e("UnauthorizedOperation.Activating", "Activating the service", PermissionDenied, EKYC),
+    _e("UnauthorizedOperation.Arrears", "The account is in arrears", PermissionDenied, EKYC),
+    _e("UnauthorizedOperation.ChargeStatusException", "The billing status is abnormal", PermissionDenied, ERR),
+    _e("UnauthorizedOperation.NonAuthorize", "Identity verification has not been completed for the account",
+       PermissionDenied, EKYC),
+    _e("UnauthorizedOperation.Nonactivated", "The service has not been activated", PermissionDenied, EKYC),
+    _e("OperationDenied", "Operation denied", PermissionDenied, EKYC),
+    _e("IpInBlacklist", "IP in blacklist", PermissionDenied, COMMON),
+    _e("IpNotInWhitelist", "IP not in whitelist", PermissionDenied, COMMON),
+    _e("LimitExceeded", "Quota limit exceeded", PermissionDenied, COMMON),
+    _e("RequestLimitExceeded", "Number of requests exceeds the frequency limit", RateLimited, COMMON),
+    _e("RequestLimitExceeded.IPLimitExceeded", "IP frequency limit exceeded", RateLimited, COMMON),
+    _e("RequestLimitExceeded.UinLimitExceeded", "Account frequency limit exceeded", RateLimited, COMMON),
+    _e("RequestLimitExceeded.GlobalRegionUinLimitExceeded", "Account frequency limit exceeded (global)",
+       RateLimited, "SDK retry.py"),
+    _e("FailedOperation.RequestLimitExceeded", "Request frequency limit exceeded", RateLimited, ERR),
+    _e("InternalError", "Internal error", ProviderUnavailable, EKYC),
+    _e("InternalError.UnKnown", "Unknown internal error", ProviderUnavailable, ERR),
+    _e("InternalError.EncryptSystemError", "Encryption system error", ProviderUnavailable, ERR),
+    _e("ServiceUnavailable", "Service unavailable", ProviderUnavailable, COMMON),
+    _e("ResourceUnavailable", "Resource unavailable", ProviderUnavailable, COMMON),
+    _e("ResourceInsufficient", "Resource insufficient", ProviderUnavailable, COMMON),
+    _e("InvalidParameter", "Invalid parameter", InvalidRequest, EKYC),
+    _e("InvalidParameter.UnsupportEncryptField", "Unsupported encrypted field", InvalidRequest, ERR),
+    _e("InvalidParameterValue", "Invalid parameter value", InvalidRequest, GO),
+    _e("InvalidParameterValue.RuleIdNotExist", "RuleId does not exist", InvalidRequest, ERR),
+    _e("InvalidParameterValue.EKYCFieldValidation", "eKYC field validation failed", InvalidRequest, ERR),
+    _e("InvalidParameterValue.BizTokenIllegal", "BizToken is invalid", SessionNotFound, EKYC),
+    _e("InvalidParameterValue.BizTokenExpired", "BizToken expired", None, EKYC, outcome=O.EXPIRED,
+       reason=R.SESSION_EXPIRED, note="a result call answers with an EXPIRED decision"),
+    _e("FailedOperation.InvalidTokenParameter", "Token not found", SessionNotFound, ERR),
+    _e("FailedOperation.ImageSizeTooLarge", "Image size too large", InvalidRequest, EKYC),
+    _e("FailedOperation", "Operation failed", ProviderError, COMMON),
+    _e("FailedOperation.UnKnown", "Unknown failure", ProviderError, ERR),
+    _e("MissingParameter", "A required parameter is missing", InvalidRequest, COMMON),
+    _e("UnknownParameter", "An undefined parameter was passed", InvalidRequest, COMMON),
+    _e("InvalidAction", "The action does not exist", InvalidRequest, COMMON),
+    _e("InvalidRequest", "Bad multipart request", InvalidRequest, COMMON),
+    _e("NoSuchProduct", "The product does not exist", InvalidRequest, COMMON),
+    _e("NoSuchVersion", "The API version does not exist", InvalidRequest, COMMON),
+    _e("ActionOffline", "The action is offline", InvalidRequest, COMMON),
+    _e("DryRunOperation", "Dry run: the request would have succeeded", InvalidRequest, COMMON),
+    _e("RequestSizeLimitExceeded", "The request is too large", InvalidRequest, COMMON),
+    _e("ResponseSizeLimitExceeded", "The response is too large", ProviderError, COMMON),
+    _e("ResourceInUse", "Resource in use", InvalidRequest, COMMON),
+    _e("ResourceNotFound", "Resource not found", SessionNotFound, COMMON),
+    _e("UnsupportedOperation", "Unsupported operation", InvalidRequest, COMMON),
+    _e("UnsupportedProtocol", "Unsupported protocol (only GET/POST)", InvalidRequest, COMMON),
+    _e("UnsupportedRegion", "The region is not supported", InvalidRequest, COMMON),
+]
+
+CODE_TABLE = CodeTable(
+    "tencent",
+    [*_RESULTS, *_WARNINGS, *_TAGS, *_API_ERRORS],
+    {
+        "result": "H5 result codes (GetWebVerificationResultIntl.ErrorCode)",
+        "warn_card": "Document warnings (OCRResult.WarnCardInfos)",
+        "liveness_tag": "Liveness info tags (VerificationDetail.LivenessInfoTag, PLUS)",
+        "api_error": "API errors (Response.Error.Code)",
+    },
+)
+
+#: prefix → error class for API error codes the table does not list (most specific first)
+API_ERROR_PREFIXES: tuple[tuple[str, type[EkycError]], ...] = (
+    ("AuthFailure", AuthenticationError),
+    ("UnauthorizedOperation", PermissionDenied),
+    ("OperationDenied", PermissionDenied),
+    ("RequestLimitExceeded", RateLimited),
+    ("InternalError", ProviderUnavailable),
+    ("InvalidParameter", InvalidRequest),
+    ("MissingParameter", InvalidRequest),
+    ("UnknownParameter", InvalidRequest),
+)
+
+
+def api_error_class(code: str) -> type[EkycError]:
+    """The typed error for an API error code (table first, then by prefix, else :class:`ProviderError`)."""
+    entry = CODE_TABLE.get("api_error", code)
+    if entry is not None and entry.error is not None:
+        return entry.error
+    for prefix, cls in API_ERROR_PREFIXES:
+        if code == prefix or code.startswith(prefix + "."):
+            return cls
+    return ProviderError

@@ -1,0 +1,150 @@
+"""``OCRResult`` → :class:`~ekyc.models.Identity` for the card types the H5 flow reads.
+
+Tencent gives every card field as a string, with date formats that vary by card (``1990-01-02``,
+``1990/01/02``, ``02/01/1990``, ``02 JAN 1990``, ``19900102``, Indonesian ``PLACE, 02-01-1990``, Mainland
+validity ranges ``2010.01.01-2030.01.01``…). Dates are parsed defensively: an unparseable date is left
+out (None), never guessed and never an error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from ekyc.countries import to_alpha3
+from ekyc.models import DocumentType, Identity
+
+_DATE_FORMATS = (
+    "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y",
+    "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%b %d, %Y", "%B %d, %Y", "%d %b %y", "%Y年%m月%d日",
+)
+_DATE_IN_TEXT = re.compile(r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})")
+
+_SEX = {
+    "M": "M", "MALE": "M", "男": "M", "LAKI-LAKI": "M", "LAKI LAKI": "M", "ชาย": "M",
+    "F": "F", "FEMALE": "F", "女": "F", "PEREMPUAN": "F", "หญิง": "F",
+    "X": "X",
+}
+
+
+def parse_date(value: Any) -> date | None:
+    """A date from one of the formats Tencent's cards use; None when absent or unparseable."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join(value.strip().split())
+    if not text:
+        return None
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    m = _DATE_IN_TEXT.search(text)  # "JAKARTA, 02-01-1990" and similar
+    if m and m.group(1) != text:
+        return parse_date(m.group(1))
+    return None
+
+
+def parse_validity_end(value: Any) -> date | None:
+    """The end of a validity range (``2010.01.01-2030.01.01``); None for open-ended or unparseable ones."""
+    if not isinstance(value, str):
+        return None
+    dates = re.findall(r"\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{8}", value)
+    return parse_date(dates[-1]) if len(dates) >= 2 else parse_date(value)
+
+
+def _sex(value: Any) -> str | None:
+    return _SEX.get(value.strip().upper()) if isinstance(value, str) and value.strip() else None
+
+
+def _text(card: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = card.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _country(value: str | None) -> str | None:
+    return to_alpha3(value) if value else None
+
+
+# card key → (document type, issuing country, field map)
+_CARDS: dict[str, tuple[DocumentType, str | None]] = {
+    "InternationalIDPassport": (DocumentType.PASSPORT, None),
+    "HKIDCard": (DocumentType.ID_CARD, "HKG"),
+    "MLIDCard": (DocumentType.ID_CARD, "MYS"),
+    "MainlandIDCard": (DocumentType.ID_CARD, "CHN"),
+    "ThailandIDCard": (DocumentType.ID_CARD, "THA"),
+    "SingaporeIDCard": (DocumentType.ID_CARD, "SGP"),
+    "IndonesiaIDCard": (DocumentType.ID_CARD, "IDN"),
+    "PhilippinesDrivingLicense": (DocumentType.DRIVERS_LICENSE, "PHL"),
+    "PhilippinesVoteID": (DocumentType.ID_CARD, "PHL"),
+    "PhilippinesTinID": (DocumentType.ID_CARD, "PHL"),
+    "PhilippinesSSSID": (DocumentType.ID_CARD, "PHL"),
+    "PhilippinesUMID": (DocumentType.ID_CARD, "PHL"),
+    "IndonesiaDrivingLicense": (DocumentType.DRIVERS_LICENSE, "IDN"),
+    "MacaoIDCard": (DocumentType.ID_CARD, "MAC"),
+    "TaiWanIDCard": (DocumentType.ID_CARD, "TWN"),
+    "JapanIDCard": (DocumentType.ID_CARD, "JPN"),
+    "HMTPermitCard": (DocumentType.RESIDENCE_PERMIT, "CHN"),
+    "GeneralCard": (DocumentType.OTHER, None),
+}
+CARD_TYPES = tuple(_CARDS)
+
+
+def card_identity(card_type: str | None, card: Mapping[str, Any]) -> Identity:
+    """The identity on one card of ``card_type`` (None: unknown type, generic field names)."""
+    doc_type, country = _CARDS.get(card_type or "", (None, None))
+    given = _text(card, "GivenName", "FirstName")
+    family = _text(card, "Surname", "LastName")
+    full = _text(card, "FullName", "Name", "EnName", "EnglishName", "ChineseName", "CnName")
+    if full is None and (given or family):
+        full = " ".join(p for p in (given, family) if p)
+    if card_type in ("MainlandIDCard", "HMTPermitCard"):
+        expiry = parse_validity_end(card.get("ValidDate"))
+    else:
+        expiry = parse_date(_text(card, "DateOfExpiration", "ExpirationDate", "ExpiresDate", "DueDate",
+                                  "DateOfExpiry"))
+    issuing = _country(_text(card, "IssuingCountry", "IssuedCountry")) or country
+    nationality = _text(card, "NationalityCode", "Nationality", "Citizenship")
+    return Identity(
+        given_name=given,
+        family_name=family,
+        full_name=full,
+        date_of_birth=parse_date(_text(card, "Birthday", "DateOfBirth")),
+        sex=_sex(card.get("Sex")),
+        nationality=_country(nationality),
+        document_type=doc_type,
+        document_number=_text(card, "LicenseNumber", "LicenseNo", "ID", "IdNum", "VIN", "CRN", "Number"),
+        issuing_country=issuing,
+        expiry_date=expiry,
+        address=_text(card, "FormattedAddress", "Address") if not isinstance(card.get("Address"), dict)
+        else _text(card, "FormattedAddress"),
+    )
+
+
+def ocr_identity(ocr: Mapping[str, Any]) -> Identity:
+    """The identity of one ``OCRResult`` (``NormalCardInfo`` first, then the ``OriginalCardInfo`` JSON)."""
+    normal = ocr.get("NormalCardInfo")
+    if normal is not None:
+        if not isinstance(normal, Mapping):
+            raise TypeError("NormalCardInfo")
+        for card_type, card in normal.items():
+            if isinstance(card, Mapping) and card:
+                return card_identity(card_type, card)
+    original = ocr.get("OriginalCardInfo")
+    if isinstance(original, str) and original.strip().startswith("{"):
+        try:
+            data = json.loads(original)
+        except ValueError:
+            return Identity()
+        if isinstance(data, Mapping):
+            for card_type in CARD_TYPES:
+                if isinstance(data.get(card_type), Mapping):
+                    return card_identity(card_type, data[card_type])
+            return card_identity(None, data)
+    return Identity()
