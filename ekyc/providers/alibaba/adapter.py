@@ -1,0 +1,472 @@
+"""The sans-I/O adapter for Alibaba Cloud ID Verification, international (``Cloudauth-intl`` 2022-08-09).
+
+Flow: ``Initialize`` (RPC, ``POST /``, parameters in the query string, the face picture in a form body,
+signed with ACS3-HMAC-SHA256) → the user opens the single-use ``TransactionUrl`` → back on ``ReturnUrl``
+and/or a ``GET CallbackUrl?…&callbackToken=…`` → ``CheckResult(MerchantBizId, TransactionId)``.
+
+Design decisions (see ``docs/providers/alibaba.md``):
+
+- ``MerchantBizId`` is random (32 hex digits) and travels in the :class:`~ekyc.models.SessionRef`:
+  ``SessionRef(provider="alibaba", id=TransactionId, extra=(MerchantBizId,))``.
+- The ``ReturnUrl`` and ``CallbackUrl`` sent to Alibaba carry ``ekyc_biz=<MerchantBizId>``. Which parameters
+  Alibaba appends to ``ReturnUrl`` is not documented; :meth:`AlibabaProvider.parse_return_url` needs a
+  ``transactionId`` parameter next to ``ekyc_biz`` (the sandbox emulator appends one) and otherwise tells the
+  app to use the ref it stored at create.
+- ``CallbackToken`` = the first 32 hex digits of HMAC-SHA256(key, ``"callback:" + MerchantBizId``), key =
+  ``callback_secret`` or, when unset, a key derived from ``access_key_secret``: verifiable later without
+  storing anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+from pydantic import SecretStr, field_validator
+
+from ...errors import (
+    EkycError,
+    InvalidRequest,
+    ProviderError,
+    RateLimited,
+    WebhookVerificationError,
+)
+from ...models import (
+    ALL_CHECKS,
+    Check,
+    Decision,
+    DocumentType,
+    Outcome,
+    Session,
+    SessionRef,
+    SessionRequest,
+    WebhookEvent,
+)
+from ...provider import (
+    Capabilities,
+    Prepared,
+    Provider,
+    ProviderSettings,
+    RetryMode,
+    error_for_status,
+    header,
+    json_body,
+    malformed,
+)
+from .codes import CODE_TABLE, SUCCESS_CODE, error_class
+from .doctypes import doc_type_for
+from .parse import decide
+from .signing import sign_headers, url_query
+
+NAME = "alibaba"
+API_VERSION = "2022-08-09"
+#: documented regions (reference §5)
+REGIONS = ("ap-southeast-1", "cn-hongkong", "ap-southeast-5", "ap-southeast-3")
+USER_AGENT = "ekyc-bridge (alibaba; Cloudauth-intl 2022-08-09)"
+#: the query parameter this library adds to ReturnUrl and CallbackUrl
+BIZ_PARAM = "ekyc_biz"
+TRANSACTION_PARAMS = ("transactionId", "TransactionId", "transaction_id")
+_BIZ = re.compile(r"^[A-Za-z0-9]{1,32}$")
+_TXN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_OPTION = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
+#: Initialize parameters this library sets itself (not overridable through provider_options)
+RESERVED = frozenset({"MerchantBizId", "MerchantUserId", "MetaInfo", "ReturnUrl", "CallbackToken",
+                      "FacePictureBase64"})
+_LF = frozenset({Check.LIVENESS, Check.FACE_MATCH})
+_CALLBACK_KEY_LABEL = b"ekyc-bridge alibaba callback token v1"
+
+
+class AlibabaSettings(ProviderSettings):
+    """Settings for Alibaba Cloud ID Verification (international).
+
+    ``access_key_id`` / ``access_key_secret`` also come from ``ALIBABA_CLOUD_ACCESS_KEY_ID`` /
+    ``ALIBABA_CLOUD_ACCESS_KEY_SECRET``. ``endpoint`` overrides ``cloudauth-intl.<region>.aliyuncs.com``.
+    """
+
+    env_aliases: ClassVar[dict[str, tuple[str, ...]]] = {
+        "access_key_id": ("ALIBABA_CLOUD_ACCESS_KEY_ID",),
+        "access_key_secret": ("ALIBABA_CLOUD_ACCESS_KEY_SECRET",),
+        "security_token": ("ALIBABA_CLOUD_SECURITY_TOKEN",),
+    }
+
+    access_key_id: SecretStr
+    access_key_secret: SecretStr
+    region: str = "ap-southeast-1"
+    #: https URL Alibaba calls (GET) when a verification finishes; optional
+    callback_url: str | None = None
+    #: key of the CallbackToken HMAC; derived from access_key_secret when unset
+    callback_secret: SecretStr | None = None
+    #: STS security token (temporary credentials)
+    security_token: SecretStr | None = None
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v: str) -> str:
+        if v not in REGIONS:
+            raise ValueError(f"must be one of the documented regions: {', '.join(REGIONS)}")
+        return v
+
+    @field_validator("callback_url")
+    @classmethod
+    def _callback(cls, v: str | None) -> str | None:
+        if v is not None:
+            _https(v)
+        return v
+
+
+def _https(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ValueError("must be an absolute https URL (Alibaba requires https callbacks)")
+
+
+def with_param(url: str, name: str, value: str) -> str:
+    """``url`` with query parameter ``name`` set to ``value`` (replacing any previous value)."""
+    parts = urlsplit(url)
+    pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+    pairs.append((name, value))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(pairs), parts.fragment))
+
+
+def callback_token(key: bytes, merchant_biz_id: str) -> str:
+    """The ``CallbackToken`` for a session: 32 hex digits of HMAC-SHA256(key, ``callback:<MerchantBizId>``)."""
+    return hmac.new(key, b"callback:" + merchant_biz_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+class AlibabaProvider(Provider):
+    """Alibaba Cloud ID Verification (international): ``Initialize`` / ``CheckResult``."""
+
+    name = NAME
+    display_name = "Alibaba Cloud ID Verification"
+    settings_model = AlibabaSettings
+    code_table = CODE_TABLE
+    emulator = "ekyc.providers.alibaba.emulator:AlibabaEmulator"
+    capabilities = Capabilities(
+        check_sets=frozenset({ALL_CHECKS, _LF, frozenset({Check.LIVENESS}), frozenset({Check.DOCUMENT})}),
+        document_types=frozenset({DocumentType.PASSPORT, DocumentType.ID_CARD}),
+        reference_image=True,
+        expected_identity=False,
+        contact_email=False,
+        return_url_required=False,
+        client_metadata_required=True,
+        create_retry=RetryMode.NOT_SENT,
+        webhooks="callback GET with callbackToken (token only; the passed hint is never trusted)",
+        notes="eKYC (document+liveness+face_match), FACE_VERIFY (liveness+face_match with reference_image), "
+              "FACE_LIVENESS, ID_OCR; TransactionUrl is single-use; MetaInfo from the browser is required",
+    )
+    settings: AlibabaSettings
+
+    # -- validation ------------------------------------------------------------------------------
+    def check_request(self, request: SessionRequest) -> None:
+        """Everything :meth:`build_create` needs, checked before any I/O."""
+        super().check_request(request)
+        if not request.client_metadata:
+            raise self.unsupported(
+                "client_metadata is required: it is Alibaba's MetaInfo, the JSON string the browser returns "
+                "from window.getMetaInfo() after loading https://hkwebcdn.yuncloudauth.com/cdn/jsvm_all.js "
+                "(or the app SDK's getMetaInfo); pass it through unmodified",
+                "client_metadata",
+            )
+        try:
+            meta = json.loads(request.client_metadata)
+        except ValueError:
+            meta = None
+        if not isinstance(meta, dict):
+            raise InvalidRequest(
+                "client_metadata must be the JSON object string from window.getMetaInfo() (jsvm_all.js)",
+                provider=NAME, field="client_metadata",
+            )
+        self._options(request)
+        self._solution(request)
+
+    def _options(self, request: SessionRequest) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, value in request.options_for(NAME).items():
+            fld = f"provider_options.{NAME}.{key}"
+            if not isinstance(key, str) or not _OPTION.match(key):
+                raise InvalidRequest("provider option names are Initialize parameter names (e.g. SceneCode)",
+                                     provider=NAME, field=f"provider_options.{NAME}")
+            if key in RESERVED:
+                raise self.unsupported(f"{key} is set by this library and cannot be overridden", fld)
+            if isinstance(value, bool) or value is None:
+                raise InvalidRequest("use the documented string value (e.g. 'Y' or 'N')", provider=NAME,
+                                     field=fld)
+            if isinstance(value, (list, tuple, dict)):
+                text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+            elif isinstance(value, (str, int, float)):
+                text = str(value)
+            else:
+                raise InvalidRequest("must be a string, number, list or mapping", provider=NAME, field=fld)
+            if key == "CallbackUrl":
+                try:
+                    _https(text)
+                except ValueError as exc:
+                    raise InvalidRequest(str(exc), provider=NAME, field=fld) from None
+            out[key] = text
+        if request.reference_image is not None and "FacePictureUrl" in out:
+            raise self.unsupported("give either reference_image or FacePictureUrl, not both (DataDuplication)",
+                                   f"provider_options.{NAME}.FacePictureUrl")
+        return out
+
+    def _solution(self, request: SessionRequest) -> tuple[str, str | None]:
+        """``(ProductCode, DocType)`` for the request."""
+        opts = self._options(request)
+        checks = frozenset(request.checks)
+        image = request.reference_image is not None or "FacePictureUrl" in opts
+        if checks == ALL_CHECKS:
+            product = "eKYC"
+            if request.reference_image is not None:
+                raise self.unsupported(
+                    "eKYC matches the selfie against the document; a reference_image is used only with the "
+                    "liveness+face_match checks (FACE_VERIFY)", "reference_image")
+        elif checks == _LF:
+            if not image:
+                raise self.unsupported(
+                    "face_match without the document check needs a reference_image to compare with "
+                    "(FACE_VERIFY)", "reference_image")
+            product = "FACE_VERIFY"
+        elif checks == frozenset({Check.LIVENESS}):
+            product = "FACE_LIVENESS"
+        elif checks == frozenset({Check.DOCUMENT}):
+            product = "ID_OCR"
+        else:  # pragma: no cover - the base check_request already refused it
+            raise self.unsupported("this check combination is not available", "checks")
+        if request.reference_image is not None and product != "FACE_VERIFY":
+            raise self.unsupported("a reference_image is used only by liveness+face_match (FACE_VERIFY)",
+                                   "reference_image")
+        product = opts.get("ProductCode", product)
+        if Check.DOCUMENT not in checks:
+            if request.document_types:
+                raise self.unsupported("document_types need the document check", "document_types")
+            return product, None
+        if "DocType" in opts:
+            return product, opts["DocType"]
+        if not request.document_types:
+            raise self.unsupported(
+                "document solutions need one document type (document_types) to choose the DocType", "document_types")
+        if len(request.document_types) > 1:
+            raise self.unsupported("one Initialize takes exactly one DocType; give one document type",
+                                   "document_types")
+        doc = request.document_types[0]
+        code = doc_type_for(doc, request.country)
+        if code is None:
+            where = f" issued by {request.country}" if request.country else " without a country"
+            raise self.unsupported(
+                f"no DocType is known for document_types={doc.value}{where} (known: PASSPORT any country, "
+                "ID_CARD CHN or HKG); set country, or pass provider_options['alibaba']['DocType']",
+                "document_types" if request.country else "country")
+        return product, code
+
+    # -- requests --------------------------------------------------------------------------------
+    def _base(self) -> str:
+        return self.base_url(f"https://cloudauth-intl.{self.settings.region}.aliyuncs.com")
+
+    def _prepare(self, action: str, query: dict[str, str], body: bytes, retry: RetryMode,
+                 context: Mapping[str, Any]) -> Prepared:
+        base = httpx.URL(self._base() + "/")
+        path = base.path or "/"
+        url = str(base.copy_with(query=url_query(query).encode("ascii") or None))
+        token = self.settings.security_token
+        headers = sign_headers(
+            method="POST", path=path, query=query,
+            headers={"host": base.netloc.decode("ascii"), "accept": "application/json",
+                     "user-agent": USER_AGENT},
+            body=body, access_key_id=self.settings.secret("access_key_id"),
+            access_key_secret=self.settings.secret("access_key_secret"), action=action, version=API_VERSION,
+            now=self.clock(), security_token=token.get_secret_value() if token is not None else None,
+        )
+        return Prepared(httpx.Request("POST", url, headers=headers, content=body), action, retry, context)
+
+    def _callback_key(self) -> bytes:
+        if self.settings.callback_secret is not None:
+            return self.settings.callback_secret.get_secret_value().encode("utf-8")
+        return hmac.new(self.settings.secret("access_key_secret").encode("utf-8"), _CALLBACK_KEY_LABEL,
+                        hashlib.sha256).digest()
+
+    def build_create(self, request: SessionRequest) -> Prepared:
+        """``Initialize``: a fresh ``MerchantBizId`` (and signature nonce) on every call."""
+        opts = self._options(request)
+        product, doc_type = self._solution(request)
+        opts.pop("ProductCode", None)
+        opts.pop("DocType", None)
+        biz = secrets.token_hex(16)
+        query: dict[str, str] = {
+            "ProductCode": product,
+            "MerchantBizId": biz,
+            "MerchantUserId": request.reference,
+            "MetaInfo": request.client_metadata or "",
+        }
+        if doc_type is not None:
+            query["DocType"] = doc_type
+        if request.return_url is not None:
+            query["ReturnUrl"] = with_param(request.return_url, BIZ_PARAM, biz)
+        callback = opts.pop("CallbackUrl", None) or self.settings.callback_url
+        if callback is not None:
+            query["CallbackUrl"] = with_param(callback, BIZ_PARAM, biz)
+            query["CallbackToken"] = callback_token(self._callback_key(), biz)
+        if request.language is not None:
+            query["LanguageConfig"] = request.language
+        query.update(opts)
+        body = b""
+        if request.reference_image is not None:
+            body = urlencode({"FacePictureBase64": request.reference_image}).encode("ascii")
+        return self._prepare("Initialize", query, body, RetryMode.NOT_SENT, {"merchant_biz_id": biz})
+
+    def build_result(self, ref: SessionRef) -> Prepared:
+        """``CheckResult(MerchantBizId, TransactionId)`` — both come from the ref."""
+        if ref.provider != NAME or len(ref.extra) != 1 or not _BIZ.match(ref.extra[0]):
+            raise InvalidRequest("an Alibaba session ref carries the TransactionId and the MerchantBizId; use "
+                                 "str(session.ref) as stored at create", provider=NAME, field="ref")
+        query = {"MerchantBizId": ref.extra[0], "TransactionId": ref.id}
+        return self._prepare("CheckResult", query, b"", RetryMode.READ, {"ref": ref})
+
+    # -- responses -------------------------------------------------------------------------------
+    def _error(self, response: httpx.Response, data: Any, *, status_ok: bool = False) -> EkycError:
+        code = data.get("Code") if isinstance(data, dict) else None
+        code = code if isinstance(code, str) and re.fullmatch(r"[A-Za-z0-9_.]{1,80}", code) else None
+        rid = data.get("RequestId") if isinstance(data, dict) else None
+        rid = rid if isinstance(rid, str) and len(rid) <= 80 else None
+        message = data.get("Message") if isinstance(data, dict) else None
+        retry_ms = header(response.headers, "x-acs-retry-after")
+        retry_after: float | None = None
+        if retry_ms:
+            try:
+                retry_after = max(0.0, float(retry_ms) / 1000.0)
+            except ValueError:
+                retry_after = None
+        cls = error_class(code, response.status_code)
+        if retry_after is not None and retry_after > 0:
+            cls = RateLimited
+        if status_ok and (code is None or CODE_TABLE.get("api_error", code) is None):
+            cls = ProviderError
+        entry = CODE_TABLE.get("api_error", code) if code else None
+        text = entry.message if entry is not None else (message if isinstance(message, str) else None)
+        if status_ok:
+            text = f"HTTP 200 with Code {code or '?'}: {text or 'not Success'}"
+        return error_for_status(NAME, response, code=code, message=text, request_id=rid,
+                                retry_after=retry_after, error=cls)
+
+    def _success(self, response: httpx.Response) -> dict[str, Any]:
+        if response.status_code >= 400:
+            try:
+                data = json.loads(response.content)
+            except (ValueError, UnicodeDecodeError):
+                data = None
+            raise self._error(response, data)
+        data = json_body(NAME, response)
+        if not isinstance(data, dict):
+            raise ProviderError("malformed response: not a JSON object", provider=NAME,
+                                http_status=response.status_code)
+        if data.get("Code") != SUCCESS_CODE:
+            raise self._error(response, data, status_ok=True)
+        return data
+
+    def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
+        """The session: ``Session.url`` ← ``TransactionUrl`` (single use)."""
+        data = self._success(response)
+        with malformed(NAME, "Initialize response", http_status=response.status_code):
+            result = data["Result"]
+            tid = result["TransactionId"]
+            url = result.get("TransactionUrl")
+            if not isinstance(tid, str) or not _TXN.match(tid):
+                raise ValueError("TransactionId")
+            if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+                raise ProviderError("Initialize returned no TransactionUrl (web/H5 flows need a browser "
+                                    "MetaInfo with deviceType web or h5)", provider=NAME,
+                                    http_status=response.status_code)
+            ref = SessionRef(provider=NAME, id=tid, extra=(prepared.context["merchant_biz_id"],))
+            return Session(ref=ref, url=url, single_use=True, raw=data)
+
+    def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
+        """The decision: HTTP 404 ``ProcessNotCompleted`` is ``PENDING``; see :mod:`.parse` for the rule."""
+        ref: SessionRef = prepared.context["ref"]
+        if response.status_code == 404:
+            try:
+                data = json.loads(response.content)
+            except (ValueError, UnicodeDecodeError):
+                data = None
+            if isinstance(data, dict) and data.get("Code") == "ProcessNotCompleted":
+                return Decision(ref=ref, outcome=Outcome.PENDING, provider_status="ProcessNotCompleted", raw=data)
+        data = self._success(response)
+        with malformed(NAME, "CheckResult response", http_status=response.status_code):
+            return decide(ref, data)
+
+    # -- return URL and callback -----------------------------------------------------------------
+    def parse_return_url(self, url: str) -> SessionRef:
+        """The ref from a return URL holding ``ekyc_biz`` (added at create) and a ``transactionId``.
+
+        Alibaba does not document what it appends to ``ReturnUrl``; without a ``transactionId`` this raises
+        and the app must use the ref it stored at create. Status hints are ignored.
+        """
+        params = _query_params(url if isinstance(url, str) else "")
+        biz = _single(params, BIZ_PARAM)
+        if biz is None or not _BIZ.match(biz):
+            raise WebhookVerificationError(f"not an Alibaba return URL (no valid {BIZ_PARAM} parameter)",
+                                           provider=NAME, field="url")
+        tid = next((v for v in (_single(params, n) for n in TRANSACTION_PARAMS) if v), None)
+        if tid is None:
+            raise WebhookVerificationError(
+                "the return URL carries no transactionId (Alibaba does not document the parameters it appends "
+                "to ReturnUrl); use the SessionRef stored at create (str(session.ref))",
+                provider=NAME, field="url")
+        if not _TXN.match(tid):
+            raise WebhookVerificationError("the return URL's transactionId is malformed", provider=NAME,
+                                           field="url")
+        return SessionRef(provider=NAME, id=tid, extra=(biz,))
+
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        """Verify Alibaba's callback ``GET CallbackUrl?ekyc_biz&transactionId&passed&subCode&callbackToken``.
+
+        ``body`` is the callback request's query string or its full URL, as bytes (the GET has no body);
+        ``headers`` are not used. The token is compared in constant time; ``passed``/``subCode`` are only a
+        hint (``provider_status``): call ``get_result(event.ref)`` for the decision.
+        """
+        try:
+            text = bytes(body).decode("utf-8")
+        except UnicodeDecodeError:
+            raise WebhookVerificationError("the callback is not UTF-8", provider=NAME) from None
+        params = _query_params(text if "?" in text else "?" + text)
+        token = _single(params, "callbackToken")
+        biz = _single(params, BIZ_PARAM)
+        tid = _single(params, "transactionId")
+        if not token or not biz or not tid:
+            raise WebhookVerificationError(
+                f"the callback lacks callbackToken, {BIZ_PARAM} or transactionId", provider=NAME)
+        if not _BIZ.match(biz) or not _TXN.match(tid):
+            raise WebhookVerificationError("the callback's identifiers are malformed", provider=NAME)
+        expected = callback_token(self._callback_key(), biz)
+        if not hmac.compare_digest(expected.encode("ascii"), token.encode("utf-8")):
+            raise WebhookVerificationError("the callbackToken does not match", provider=NAME)
+        passed = _single(params, "passed")
+        sub = _single(params, "subCode") or _single(params, "subcode")
+        hint = f"passed={passed or ''},subCode={sub or ''}"
+        if not re.fullmatch(r"[A-Za-z0-9=,_.-]{1,64}", hint):
+            hint = "passed=?"
+        ref = SessionRef(provider=NAME, id=tid, extra=(biz,))
+        return WebhookEvent(provider=NAME, ref=ref, event_id=f"{tid}:{hint}", event_type="verification.finished",
+                            provider_status=hint, verified_by="callbackToken", authenticated="token",
+                            decision=None, raw={"transactionId": tid, "passed": passed, "subCode": sub})
+
+
+def _query_params(url: str) -> dict[str, list[str]]:
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return {}
+    return parse_qs(query, keep_blank_values=True)
+
+
+def _single(params: Mapping[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    if not values:
+        return None
+    if len(values) != 1:
+        raise WebhookVerificationError(f"parameter {name} appears more than once", provider=NAME)
+    return values[0]

@@ -1,0 +1,197 @@
+"""Every Alibaba Cloud ID Verification (Cloudauth-intl 2022-08-09) code this library knows, as data.
+
+Kinds:
+
+- ``passed`` — ``CheckResult`` ``Result.Passed``;
+- ``subcode`` — ``Result.SubCode``. Only ``200`` is confirmed for Cloudauth-intl. ``201``–``206`` are the
+  China-site (cloudauth 2019-03-07 ``DescribeFaceVerify``) table, *unconfirmed for Cloudauth-intl*: they are
+  kept because ``205`` is the intl example SubCode next to ``FaceAttack=Y``, but each of them can only ever
+  decline (never approve), and where the meaning does not name a clear reason the reason is ``UNKNOWN``;
+- ``evidence`` — flags inside the ``ExtIdInfo`` / ``ExtFaceInfo`` JSON strings that describe a failed check;
+- ``api_error`` — the ``Code`` of an error body (or of an HTTP 200 body that is not ``Success``), with the
+  typed error it raises. ``ProcessNotCompleted`` is the exception: it is a session state (``PENDING``).
+"""
+
+from __future__ import annotations
+
+from ...codes import CodeEntry, CodeTable
+from ...errors import (
+    AuthenticationError,
+    EkycError,
+    InvalidRequest,
+    PermissionDenied,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    SessionNotFound,
+)
+from ...models import Outcome, ReasonCode
+
+META = "Cloudauth-intl OpenAPI metadata (acs-metadata b3c749cc) / SDK 3.23.1"
+HTTP_CODES = "DOCS http-status-code-returned-by-the-server"
+POP = "Alibaba OpenAPI gateway common codes (help.aliyun.com 434846; status not verified for cloudauth-intl)"
+CHINA = "China-site cloudauth 2019-03-07 DescribeFaceVerify SubCode (unconfirmed for Cloudauth-intl)"
+EXT = "CheckResult ExtIdInfo/ExtFaceInfo (META EkycVerify/DocOcr examples; alibaba.md §2.2)"
+
+SUCCESS_CODE = "Success"
+PASS_SUBCODE = "200"
+
+#: HTTP status the (emulated) service answers each API error with.
+API_ERROR_STATUS: dict[str, int] = {
+    "MissingParameter": 400,
+    "InvalidParameter": 400,
+    "TransactionIdInvalid": 400,
+    "Forbidden.ExceptionRepeatedInvoke": 401,
+    "UnqualifiedPhoto": 401,
+    "DataDuplication": 401,
+    "ToolargeImage": 401,
+    "DownloadTimeout": 401,
+    "NoFaceDetected": 401,
+    "Forbidden.RAMUserAccessDenied": 403,
+    "Forbidden.AccountAccessDenied": 403,
+    "Throttling.Api": 403,
+    "ProcessNotCompleted": 404,
+    "SuspiciousActivity": 429,
+    "InternalError": 500,
+    "ServiceUnavailable": 503,
+    "InvalidAccessKeyId.NotFound": 404,
+    "InvalidAccessKeyId.Inactive": 400,
+    "SignatureDoesNotMatch": 400,
+    "IncompleteSignature": 400,
+    "InvalidTimeStamp.Format": 400,
+    "InvalidTimeStamp.Expired": 400,
+    "SignatureNonceUsed": 400,
+    "InvalidApi.NotFound": 404,
+    "InvalidVersion": 400,
+    "Throttling": 400,
+    "Throttling.User": 400,
+    "Forbidden.RAM": 403,
+    "Forbidden.RiskControl": 403,
+}
+
+
+def _api(code: str, message: str, error: type[EkycError] | None, source: str = HTTP_CODES, *,
+         outcome: Outcome | None = None, retryable: bool = False, note: str = "") -> CodeEntry:
+    status = API_ERROR_STATUS.get(code)
+    prefix = f"HTTP {status}: " if status else ""
+    return CodeEntry("api_error", code, prefix + message, source, outcome=outcome, error=error,
+                     retryable=retryable, note=note)
+
+
+ENTRIES: tuple[CodeEntry, ...] = (
+    # -- Result.Passed ---------------------------------------------------------------------------------
+    CodeEntry("passed", "Y", "Passed", META, outcome=Outcome.APPROVED,
+              note="APPROVED only together with SubCode 200 and no failed evidence; otherwise DECLINED"),
+    CodeEntry("passed", "N", "Not passed", META, outcome=Outcome.DECLINED,
+              note="reasons come from the SubCode and the Ext* evidence; UNKNOWN when neither names one"),
+    CodeEntry("passed", "P", "Pending; later updated to Y or N (query again after the callback)",
+              "DOCS gsz1q5nkto9u0acn (eKYC CheckResult, 2024-01)", outcome=Outcome.PENDING),
+    # -- Result.SubCode --------------------------------------------------------------------------------
+    CodeEntry("subcode", PASS_SUBCODE, "Authentication passed", META, outcome=Outcome.APPROVED, billed=True,
+              note="with Passed=Y only"),
+    CodeEntry("subcode", "201", "Name and ID card do not match", CHINA, outcome=Outcome.DECLINED,
+              reason=ReasonCode.DATA_MISMATCH, retryable=True, billed=True),
+    CodeEntry("subcode", "202", "Unable to find identity information", CHINA, outcome=Outcome.DECLINED,
+              billed=True, note="authority lookup found no record; no neutral reason fits, kept UNKNOWN"),
+    CodeEntry("subcode", "203", "Unable to find photo or photo unavailable", CHINA, outcome=Outcome.DECLINED,
+              billed=True, note="authority photo unavailable; kept UNKNOWN"),
+    CodeEntry("subcode", "204", "Face comparison mismatch", CHINA, outcome=Outcome.DECLINED,
+              reason=ReasonCode.FACE_MISMATCH, retryable=True, billed=True),
+    CodeEntry("subcode", "205", "Risk detected in live detection", CHINA, outcome=Outcome.DECLINED,
+              reason=ReasonCode.SPOOF_DETECTED, billed=True,
+              note="the intl FaceLiveness example pairs 205 with FaceAttack=Y"),
+    CodeEntry("subcode", "206", "Business policy restricted", CHINA, outcome=Outcome.DECLINED, billed=True,
+              note="possible abnormal risky operation; kept UNKNOWN"),
+    # -- Ext* evidence ---------------------------------------------------------------------------------
+    CodeEntry("evidence", "ExtIdInfo.spoofInfo.spoofResult=Y",
+              "The document failed the authenticity check (screen recapture, photocopy or tampering)", EXT,
+              outcome=Outcome.DECLINED, reason=ReasonCode.DOCUMENT_TAMPERED,
+              note="spoofType goes into the reason's provider_code"),
+    CodeEntry("evidence", "ExtIdInfo.ocrIdPassed=N", "The document OCR check did not pass", EXT,
+              outcome=Outcome.DECLINED, reason=ReasonCode.DOCUMENT_UNREADABLE, retryable=True),
+    CodeEntry("evidence", "ExtFaceInfo.faceAttack=Y", "A presentation attack was detected", EXT,
+              outcome=Outcome.DECLINED, reason=ReasonCode.SPOOF_DETECTED),
+    CodeEntry("evidence", "ExtFaceInfo.facePassed=N", "The face comparison did not pass", EXT,
+              outcome=Outcome.DECLINED, reason=ReasonCode.FACE_MISMATCH, retryable=True),
+    CodeEntry("evidence", "unrecognized", "An evidence flag has a value other than Y/N", "unknown",
+              outcome=Outcome.DECLINED, note="fail closed: blocks approval, reason UNKNOWN"),
+    # -- API error codes -------------------------------------------------------------------------------
+    _api(SUCCESS_CODE, "OK", None, note="HTTP 200; any other Code in an HTTP 200 body raises its error or "
+                                         "ProviderError"),
+    _api("MissingParameter", "Required parameter empty", InvalidRequest),
+    _api("InvalidParameter", "Illegal parameter", InvalidRequest),
+    _api("TransactionIdInvalid", "Invalid transaction id (unknown, or older than the 30-day retention)",
+         SessionNotFound),
+    _api("Forbidden.ExceptionRepeatedInvoke", "Too many repeated abnormal calls", PermissionDenied),
+    _api("UnqualifiedPhoto", "Image unreadable or resolution not met", InvalidRequest),
+    _api("DataDuplication", "Image passed as both Base64 and URL", InvalidRequest),
+    _api("ToolargeImage", "Image too large", InvalidRequest),
+    _api("DownloadTimeout", "Timed out downloading the image URL", InvalidRequest),
+    _api("NoFaceDetected", "Face feature extraction failed (of the supplied image)", InvalidRequest),
+    _api("Forbidden.RAMUserAccessDenied", "RAM user lacks AliyunAntCloudAuthFullAccess", PermissionDenied),
+    _api("Forbidden.AccountAccessDenied", "Service not activated or account in arrears", PermissionDenied),
+    _api("Throttling.Api", "API QPS limit exceeded", RateLimited, retryable=True,
+         note="x-acs-retry-after (milliseconds) becomes retry_after in seconds"),
+    _api("ProcessNotCompleted", "Verification flow not finished", None, outcome=Outcome.PENDING,
+         note="CheckResult before the user finished: a PENDING decision, not an error"),
+    _api("SuspiciousActivity", "Security policy limit (device-guard APIs)", RateLimited),
+    _api("InternalError", "Internal error", ProviderUnavailable, retryable=True),
+    _api("ServiceUnavailable", "Service unavailable", ProviderUnavailable, retryable=True),
+    _api("InvalidAccessKeyId.NotFound", "Specified access key is not found", AuthenticationError, POP),
+    _api("InvalidAccessKeyId.Inactive", "Specified access key is disabled", AuthenticationError, POP),
+    _api("SignatureDoesNotMatch", "Specified signature is not matched with our calculation",
+         AuthenticationError, POP),
+    _api("IncompleteSignature", "The request signature does not conform to Alibaba Cloud standards",
+         AuthenticationError, POP),
+    _api("InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted",
+         AuthenticationError, POP),
+    _api("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired (over 15 minutes skew)",
+         AuthenticationError, POP),
+    _api("SignatureNonceUsed", "Specified signature nonce was used already", AuthenticationError, POP),
+    _api("InvalidApi.NotFound", "Specified api is not found", InvalidRequest, POP),
+    _api("InvalidVersion", "Specified parameter Version is not valid", InvalidRequest,
+         "unknown (inference: generic POP gateway code)"),
+    _api("Throttling", "Request was denied due to request throttling", RateLimited, POP, retryable=True),
+    _api("Throttling.User", "Request was denied due to user flow control", RateLimited, POP, retryable=True),
+    _api("Forbidden.RAM", "User not authorized to operate on the specified resource", PermissionDenied, POP),
+    _api("Forbidden.RiskControl", "This operation is forbidden by Aliyun RiskControl system", PermissionDenied,
+         POP),
+)
+
+CODE_TABLE = CodeTable(
+    "alibaba",
+    ENTRIES,
+    {
+        "passed": "Result.Passed (CheckResult)",
+        "subcode": "Result.SubCode (CheckResult and the callback's subCode)",
+        "evidence": "Evidence in ExtIdInfo / ExtFaceInfo",
+        "api_error": "API error codes (error body Code; HTTP 200 with a non-Success Code)",
+    },
+)
+
+#: prefix rules for codes the table does not list (checked in order)
+PREFIX_ERRORS: tuple[tuple[str, type[EkycError]], ...] = (
+    ("Throttling", RateLimited),
+    ("InvalidAccessKeyId", AuthenticationError),
+    ("InvalidTimeStamp", AuthenticationError),
+    ("Signature", AuthenticationError),
+    ("InvalidSecurityToken", AuthenticationError),
+    ("Forbidden", PermissionDenied),
+    ("Missing", InvalidRequest),
+    ("Invalid", InvalidRequest),
+)
+
+
+def error_class(code: str | None, status: int) -> type[EkycError]:
+    """The typed error for an API error ``code`` answered with HTTP ``status``."""
+    if code:
+        entry = CODE_TABLE.get("api_error", code)
+        if entry is not None and entry.error is not None:
+            return entry.error
+        for prefix, cls in PREFIX_ERRORS:
+            if code.startswith(prefix):
+                return cls
+    if status >= 500:
+        return ProviderUnavailable
+    return {400: InvalidRequest, 401: AuthenticationError, 403: PermissionDenied,
+            429: RateLimited}.get(status, ProviderError)

@@ -1,0 +1,162 @@
+"""Alibaba Cloud ``ACS3-HMAC-SHA256`` request signing (OpenAPI V3 signature), stdlib only.
+
+Pure functions, reproducing ``alibabacloud_tea_openapi.utils.Utils.get_authorization`` byte for byte
+(reference ``alibaba.md`` §4.2):
+
+1. ``CanonicalQuery``: keys with a value, sorted by code point, ``key=quote(value, safe='~')`` joined by ``&``
+   (keys are not re-encoded; an empty query gives an empty string).
+2. ``CanonicalHeaders``: every header, lower-cased name, sorted, ``name:value.strip()\\n``; repeated names have
+   their values sorted and comma-joined. ``SignedHeaders`` = the names joined by ``;``.
+3. ``CanonicalRequest`` = ``METHOD\\nPATH\\nCanonicalQuery\\nCanonicalHeaders\\nSignedHeaders\\nHashedPayload``.
+4. ``StringToSign`` = ``ACS3-HMAC-SHA256\\n`` + hex(SHA-256(CanonicalRequest)).
+5. ``Signature`` = hex(HMAC-SHA256(AccessKeySecret, StringToSign)).
+6. ``Authorization: ACS3-HMAC-SHA256 Credential=<AK>,SignedHeaders=<names>,Signature=<hex>``.
+
+The request URL carries the query form-encoded as the SDK sends it (``urllib.parse.urlencode``: space → ``+``,
+``~`` kept); a server decodes it (``+`` → space) and re-encodes each value with ``quote(v, safe='~')`` for the
+canonical form, so :func:`url_query` and :func:`canonical_query` describe the same parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+ALGORITHM = "ACS3-HMAC-SHA256"
+#: SHA-256 of the empty body
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+HeaderItems = Mapping[str, str] | Iterable[tuple[str, str]]
+
+
+def sha256_hex(data: bytes) -> str:
+    """Lower-case hex SHA-256 of ``data`` (the ``x-acs-content-sha256`` value)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def acs_date(epoch_seconds: float) -> str:
+    """The ``x-acs-date`` value (UTC, ``%Y-%m-%dT%H:%M:%SZ``) for a Unix time."""
+    return time.strftime(DATE_FORMAT, time.gmtime(epoch_seconds))
+
+
+def new_nonce() -> str:
+    """A fresh random ``x-acs-signature-nonce`` (32 hex digits, like the SDK's)."""
+    return secrets.token_hex(16)
+
+
+def url_query(query: Mapping[str, str | None]) -> str:
+    """The query string for the request URL, encoded as the SDK's ``compose_url`` does (``urlencode``)."""
+    return urlencode({k: v for k, v in query.items() if v is not None})
+
+
+def canonical_query(query: Mapping[str, str | None]) -> str:
+    """``CanonicalQuery`` (step 1)."""
+    keys = sorted(k for k, v in query.items() if v is not None)
+    return "&".join(f"{k}={quote(str(query[k]), safe='~', encoding='utf-8')}" for k in keys)
+
+
+def _items(headers: HeaderItems) -> Iterable[tuple[str, str]]:
+    return headers.items() if isinstance(headers, Mapping) else headers
+
+
+def canonical_headers(headers: HeaderItems) -> tuple[str, str]:
+    """``(CanonicalHeaders, SignedHeaders)`` over every header given (step 2)."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in _items(headers):
+        if value is None:
+            continue
+        grouped.setdefault(name.lower(), []).append(str(value).strip())
+    names = sorted(grouped)
+    text = "".join(f"{n}:{','.join(sorted(grouped[n]))}\n" for n in names)
+    return text, ";".join(names)
+
+
+def canonical_request(method: str, path: str, query: Mapping[str, str | None], headers: HeaderItems,
+                      payload_hash: str) -> str:
+    """``CanonicalRequest`` (step 3)."""
+    canon_headers, signed = canonical_headers(headers)
+    return "\n".join([method.upper(), path or "/", canonical_query(query), canon_headers, signed, payload_hash])
+
+
+def signature(secret: str, canonical: str) -> str:
+    """Hex HMAC-SHA256 of the string to sign built from ``canonical`` (steps 4-5)."""
+    to_sign = f"{ALGORITHM}\n{hashlib.sha256(canonical.encode('utf-8')).hexdigest()}"
+    return hmac.new(secret.encode("utf-8"), to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def authorization(method: str, path: str, query: Mapping[str, str | None], headers: HeaderItems,
+                  payload_hash: str, access_key_id: str, access_key_secret: str) -> str:
+    """The ``Authorization`` header value for a request whose every header in ``headers`` is signed."""
+    _, signed = canonical_headers(headers)
+    sig = signature(access_key_secret, canonical_request(method, path, query, headers, payload_hash))
+    return f"{ALGORITHM} Credential={access_key_id},SignedHeaders={signed},Signature={sig}"
+
+
+@dataclass(frozen=True)
+class ParsedAuthorization:
+    """The parts of an ``Authorization: ACS3-HMAC-SHA256 …`` header."""
+
+    algorithm: str
+    credential: str
+    signed_headers: tuple[str, ...]
+    signature: str
+
+
+def parse_authorization(value: str | None) -> ParsedAuthorization | None:
+    """Split an ``Authorization`` header; None when it is absent or not of the ACS3 shape."""
+    if not value:
+        return None
+    algorithm, _, rest = value.strip().partition(" ")
+    parts: dict[str, str] = {}
+    for item in rest.split(","):
+        key, sep, val = item.strip().partition("=")
+        if not sep:
+            return None
+        parts[key] = val
+    if not algorithm or not {"Credential", "SignedHeaders", "Signature"} <= parts.keys():
+        return None
+    names = tuple(n for n in parts["SignedHeaders"].split(";") if n)
+    return ParsedAuthorization(algorithm, parts["Credential"], names, parts["Signature"])
+
+
+def sign_headers(
+    *,
+    method: str,
+    path: str,
+    query: Mapping[str, str | None],
+    headers: Mapping[str, str],
+    body: bytes,
+    access_key_id: str,
+    access_key_secret: str,
+    action: str,
+    version: str,
+    now: float,
+    nonce: str | None = None,
+    security_token: str | None = None,
+) -> dict[str, str]:
+    """Every header of a signed request: ``headers`` plus the ``x-acs-*`` ones and ``Authorization``.
+
+    All headers present before ``Authorization`` are signed. ``content-type`` is added only with a body.
+    """
+    out = {k.lower(): v for k, v in headers.items()}
+    out.update({
+        "x-acs-action": action,
+        "x-acs-version": version,
+        "x-acs-date": acs_date(now),
+        "x-acs-signature-nonce": nonce or new_nonce(),
+        "x-acs-content-sha256": sha256_hex(body),
+    })
+    if body:
+        out.setdefault("content-type", "application/x-www-form-urlencoded")
+    if security_token:
+        out["x-acs-accesskey-id"] = access_key_id
+        out["x-acs-security-token"] = security_token
+    out["authorization"] = authorization(method, path, query, out, out["x-acs-content-sha256"],
+                                         access_key_id, access_key_secret)
+    return out
