@@ -7,7 +7,6 @@ before any network call; ``get_result`` dispatches on the ref's provider, whatev
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -304,6 +303,8 @@ class AsyncClient(_Core):
                 transport = self.sandbox.async_transport()
             http_client = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
         self._http = http_client
+        import asyncio  # imported here: blocking users never pay for it
+
         self._sleep: Callable[[float], Any] = asyncio.sleep
 
     async def _call(self, provider: str, build: Callable[[], Prepared],
