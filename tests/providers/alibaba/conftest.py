@@ -1,0 +1,72 @@
+"""Fixtures: an in-process sandbox with the Alibaba emulator, clients bound to it, a served sandbox."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from ekyc import AsyncClient, Client
+from ekyc.models import ALL_CHECKS, DocumentType, SessionRequest
+from ekyc.sandbox import Sandbox
+from ekyc.testing import BROWSER_META_INFO
+
+
+def contract_request(**overrides: Any) -> SessionRequest:
+    """The request the contract suite uses."""
+    fields: dict[str, Any] = dict(reference="user-42", return_url="https://app.example/kyc/return",
+                                  checks=ALL_CHECKS, document_types=(DocumentType.PASSPORT,), country="GBR",
+                                  client_metadata=BROWSER_META_INFO)
+    fields.update(overrides)
+    return SessionRequest(**fields)
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox(["alibaba"])
+
+
+@pytest.fixture
+def client(sandbox: Sandbox) -> Iterator[Client]:
+    with Client(sandbox=sandbox) as c:
+        c._sleep = lambda s: None
+        yield c
+
+
+@pytest.fixture
+async def aclient(sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
+    async def no_sleep(s: float) -> None:
+        return None
+
+    async with AsyncClient(sandbox=sandbox) as c:
+        c._sleep = no_sleep
+        yield c
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Sandbox]:
+    """The sandbox served over loopback by uvicorn in a background thread."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sb = Sandbox(["alibaba"], base_url=f"http://127.0.0.1:{port}")
+    server = uvicorn.Server(uvicorn.Config(sb.app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:  # pragma: no cover
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield sb
+    finally:
+        server.should_exit = True
+        thread.join(5)
+        sock.close()
