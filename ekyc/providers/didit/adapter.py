@@ -1,0 +1,443 @@
+"""The Didit adapter (REST API v3, ``x-api-key``): sans-I/O request building and response parsing."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any, Literal
+from urllib.parse import parse_qs, quote, urlsplit
+
+import httpx
+from pydantic import SecretStr, field_validator
+
+from ekyc.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    EkycError,
+    InvalidRequest,
+    PermissionDenied,
+    ProviderError,
+    WebhookVerificationError,
+)
+from ekyc.models import (
+    Check,
+    Decision,
+    DocumentType,
+    Session,
+    SessionRef,
+    SessionRequest,
+    WebhookEvent,
+)
+from ekyc.provider import (
+    Capabilities,
+    ExtensionCall,
+    Prepared,
+    Provider,
+    ProviderSettings,
+    RetryMode,
+    error_for_status,
+    json_body,
+    malformed,
+)
+
+from . import signing
+from .codes import CODE_TABLE
+from .parse import normalize
+
+DEFAULT_BASE_URL = "https://verification.didit.me"
+HOSTED_BASE_URL = "https://verify.didit.me"
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+#: ``expected_details.expected_document_types`` codes [DIGEST §2.1]
+DOCUMENT_CODES = {
+    DocumentType.PASSPORT: "P",
+    DocumentType.ID_CARD: "ID",
+    DocumentType.DRIVERS_LICENSE: "DL",
+    DocumentType.RESIDENCE_PERMIT: "RP",
+}
+#: ``language`` values Didit accepts [DIGEST §2.1]
+_LANGS = (
+    "en ar bg bn bs ca cnr cs da de el es et fa fi fr he hi hr hu hy id it ja ka kk ko ky lt lv mk mn ms nl no pl "
+    "pt-BR pt ro ru sk sl so sq sr sv th tr uk uz vi zh-CN zh-TW zh"
+)
+LANGUAGES = frozenset(_LANGS.split())
+_LANG_BY_LOWER = {lang.lower(): lang for lang in LANGUAGES}
+#: ``provider_options["didit"]`` keys the adapter understands (anything else is refused, never dropped)
+OPTIONS = frozenset({"workflow_id", "biometric_workflow", "callback_method", "sandbox_scenario", "phone",
+                     "send_notification_emails", "email_lang", "ip_address"})
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id")
+_BAD_CREDENTIALS = "credentials were not provided or are invalid"
+
+
+class DiditSettings(ProviderSettings):
+    """Didit settings. Environment: ``DIDIT_API_KEY``, ``DIDIT_WORKFLOW_ID``, ``DIDIT_WEBHOOK_SECRET``
+    (``DIDIT_WEBHOOK_SECRETS``: comma-separated extra secrets accepted during rotation)."""
+
+    env_aliases = {
+        "api_key": ("DIDIT_API_KEY",),
+        "workflow_id": ("DIDIT_WORKFLOW_ID",),
+        "webhook_secret": ("DIDIT_WEBHOOK_SECRET",),
+        "webhook_secrets": ("DIDIT_WEBHOOK_SECRETS",),
+    }
+
+    api_key: SecretStr
+    workflow_id: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_secrets: tuple[SecretStr, ...] = ()
+    callback_method: Literal["initiator", "completer", "both"] | None = None
+    #: the workflow is a biometric-authentication one (``portrait_image`` allowed)
+    biometric_workflow: bool = False
+
+    @field_validator("webhook_secrets", mode="before")
+    @classmethod
+    def _split(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return tuple(p.strip() for p in v.split(",") if p.strip())
+        return v
+
+    @field_validator("workflow_id")
+    @classmethod
+    def _uuid(cls, v: str | None) -> str | None:
+        if v is not None and not UUID_RE.match(v):
+            raise ValueError("must be a workflow UUID")
+        return v
+
+    def all_webhook_secrets(self) -> list[str]:
+        """Every secret a webhook may be signed with (current first)."""
+        out = [self.webhook_secret.get_secret_value()] if self.webhook_secret else []
+        return out + [s.get_secret_value() for s in self.webhook_secrets]
+
+
+def _all_check_sets() -> frozenset[frozenset[Check]]:
+    checks = list(Check)
+    combos = set()
+    for mask in range(1, 2 ** len(checks)):
+        combos.add(frozenset(c for i, c in enumerate(checks) if mask & (1 << i)))
+    return frozenset(combos)
+
+
+class DiditProvider(Provider):
+    """Didit identity verification (REST API v3)."""
+
+    name = "didit"
+    display_name = "Didit"
+    settings_model = DiditSettings
+    capabilities = Capabilities(
+        check_sets=_all_check_sets(),
+        document_types=frozenset(DOCUMENT_CODES),
+        reference_image=True,
+        expected_identity=True,
+        contact_email=True,
+        return_url_required=False,
+        client_metadata_required=False,
+        create_retry=RetryMode.IDEMPOTENT,
+        webhooks="HMAC-SHA256 (X-Signature-V2, X-Signature, X-Signature-Simple), 300 s freshness",
+        notes="The checks run are those of the Didit workflow (workflow_id); Didit returns the unfinished "
+              "session of the same vendor_data again, so creates are retried safely.",
+    )
+    code_table = CODE_TABLE
+    emulator = "ekyc.providers.didit.emulator:DiditEmulator"
+    settings: DiditSettings
+
+    def __init__(self, settings: ProviderSettings, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen_lock = threading.Lock()
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        """Absolute URL of an API path (paths keep Didit's trailing slash)."""
+        return self.base_url(DEFAULT_BASE_URL) + path
+
+    def headers(self, json_body: bool = False) -> dict[str, str]:
+        """Authentication and content headers."""
+        h = {"x-api-key": self.settings.secret("api_key"), "Accept": "application/json"}
+        if json_body:
+            h["Content-Type"] = "application/json"
+        return h
+
+    def request(self, method: str, path: str, *, body: Any = None, params: Mapping[str, Any] | None = None,
+                accept: str | None = None) -> httpx.Request:
+        """An authenticated request to ``path``."""
+        headers = self.headers(json_body=body is not None)
+        if accept:
+            headers["Accept"] = accept
+        content = None if body is None else json.dumps(body, separators=(",", ":")).encode("utf-8")
+        return httpx.Request(method, self.url(path), headers=headers, content=content, params=params)
+
+    def session_id(self, ref: SessionRef | str) -> str:
+        """A Didit session id (UUID) from a ref or string, validated so it cannot alter the path."""
+        sid = ref.id if isinstance(ref, SessionRef) else str(ref)
+        if isinstance(ref, SessionRef) and ref.provider != self.name:
+            raise ConfigurationError(f"session ref belongs to {ref.provider!r}, not didit", field="ref")
+        if not UUID_RE.match(sid):
+            raise InvalidRequest("a Didit session id is a UUID", provider=self.name, field="ref")
+        return sid.lower()
+
+    def request_id(self, response: httpx.Response) -> str | None:
+        """The request id from the response headers, when Didit or a proxy sent one."""
+        for name in _REQUEST_ID_HEADERS:
+            value: str | None = response.headers.get(name)
+            if value:
+                return value[:128]
+        return None
+
+    def raise_for_error(self, response: httpx.Response) -> None:
+        """Raise the typed error for a non-2xx response (Didit's ``{"detail", "code"}`` shapes)."""
+        status = response.status_code
+        if status < 300:
+            return
+        rid = self.request_id(response)
+        code: str | None = None
+        message: str | None = None
+        field: str | None = None
+        try:
+            data = json.loads(response.content) if response.content else None
+        except (ValueError, UnicodeDecodeError):
+            data = None
+        if isinstance(data, dict):
+            raw_code = data.get("code") or data.get("error")
+            code = raw_code if isinstance(raw_code, str) and len(raw_code) <= 64 else None
+            detail = data.get("detail")
+            if isinstance(detail, str):
+                message = detail
+            else:
+                fields = [k for k in data if k not in ("detail", "code", "error") and isinstance(k, str)]
+                if fields:
+                    field = fields[0][:64]
+                    message = f"invalid value for {', '.join(f[:64] for f in fields[:5])}"
+        error: type[EkycError] | None = None
+        if status in (401, 403) and message and _BAD_CREDENTIALS in message.lower():
+            error = AuthenticationError
+        elif status == 403 or code in ("contract_billing_suspended", "application_deleted"):
+            error = PermissionDenied
+        elif 300 <= status < 400:
+            error = ProviderError
+            message = "unexpected redirect (a path without its trailing slash?)"
+        exc = error_for_status(self.name, response, code=code, message=message, request_id=rid, error=error)
+        if field is not None and exc.field is None:
+            exc.field = field
+        raise exc
+
+    def body(self, response: httpx.Response) -> Any:
+        """The JSON of a successful response, or a typed error."""
+        self.raise_for_error(response)
+        return json_body(self.name, response, request_id=self.request_id(response))
+
+    # -- validation --------------------------------------------------------------------------------
+    def check_request(self, request: SessionRequest) -> None:
+        """Refuse what Didit cannot honour, before any I/O."""
+        super().check_request(request)
+        opts = request.options_for(self.name)
+        unknown = sorted(set(opts) - OPTIONS)
+        if unknown:
+            raise self.unsupported(f"unknown provider option {unknown[0]!r}", f"provider_options.didit.{unknown[0]}")
+        biometric = bool(opts.get("biometric_workflow", self.settings.biometric_workflow))
+        if request.reference_image is not None and not biometric:
+            raise self.unsupported(
+                "reference_image (portrait_image) is only accepted by a biometric-authentication workflow; set "
+                "provider_options['didit']['biometric_workflow']=True or the biometric_workflow setting",
+                "reference_image")
+        if Check.FACE_MATCH in request.checks and Check.DOCUMENT not in request.checks \
+                and request.reference_image is None:
+            raise self.unsupported("a face match without a document needs a reference_image", "checks")
+        if request.expected is not None:
+            exp = request.expected
+            if exp.full_name is not None and exp.given_name is None and exp.family_name is None:
+                raise self.unsupported("expected.full_name: Didit takes first_name and last_name", "expected.full_name")
+            if exp.sex == "X":
+                raise self.unsupported("expected.sex X: Didit's gender is M, F or null", "expected.sex")
+        if request.language is not None and self._language(request.language) is None:
+            raise self.unsupported(f"language {request.language} is not offered", "language")
+        if "callback_method" in opts and opts["callback_method"] not in ("initiator", "completer", "both"):
+            raise self.unsupported("callback_method is initiator, completer or both",
+                                   "provider_options.didit.callback_method")
+        self._workflow(request)
+
+    def _language(self, tag: str) -> str | None:
+        exact = _LANG_BY_LOWER.get(tag.replace("_", "-").lower())
+        return exact or _LANG_BY_LOWER.get(tag.replace("_", "-").split("-")[0].lower())
+
+    def _workflow(self, request: SessionRequest) -> str:
+        wf = request.options_for(self.name).get("workflow_id") or self.settings.workflow_id
+        if not wf:
+            raise ConfigurationError("didit needs a workflow_id (setting DIDIT_WORKFLOW_ID or "
+                                     "provider_options['didit']['workflow_id'])", field="providers.didit.workflow_id")
+        if not isinstance(wf, str) or not UUID_RE.match(wf):
+            raise self.unsupported("workflow_id must be a workflow UUID", "provider_options.didit.workflow_id")
+        return wf
+
+    # -- create ------------------------------------------------------------------------------------
+    def create_body(self, request: SessionRequest) -> dict[str, Any]:
+        """The JSON body of ``POST /v3/session/``."""
+        opts = request.options_for(self.name)
+        body: dict[str, Any] = {"workflow_id": self._workflow(request), "vendor_data": request.reference}
+        if request.return_url:
+            body["callback"] = request.return_url
+        method = opts.get("callback_method") or self.settings.callback_method
+        if method:
+            body["callback_method"] = method
+        if request.language:
+            body["language"] = self._language(request.language)
+        if request.metadata:
+            body["metadata"] = request.metadata
+        if request.reference_image is not None:
+            body["portrait_image"] = request.reference_image
+        if opts.get("sandbox_scenario"):
+            body["sandbox_scenario"] = str(opts["sandbox_scenario"])
+        contact: dict[str, Any] = {}
+        if request.contact_email:
+            contact["email"] = request.contact_email
+        for key, target in (("phone", "phone"), ("send_notification_emails", "send_notification_emails"),
+                            ("email_lang", "email_lang")):
+            if key in opts:
+                contact[target] = opts[key]
+        if contact:
+            body["contact_details"] = contact
+        expected: dict[str, Any] = {}
+        exp = request.expected
+        if exp is not None:
+            for src, dst in (("given_name", "first_name"), ("family_name", "last_name"),
+                             ("nationality", "nationality"), ("document_number", "identification_number"),
+                             ("address", "address"), ("sex", "gender")):
+                value = getattr(exp, src)
+                if value is not None:
+                    expected[dst] = value
+            if exp.date_of_birth is not None:
+                expected["date_of_birth"] = exp.date_of_birth.isoformat()
+        if request.document_types:
+            expected["expected_document_types"] = [DOCUMENT_CODES[d] for d in request.document_types]
+        if request.country:
+            expected["country"] = request.country
+            expected["id_country"] = request.country
+        if "ip_address" in opts:
+            expected["ip_address"] = opts["ip_address"]
+        if expected:
+            body["expected_details"] = expected
+        return body
+
+    def build_create(self, request: SessionRequest) -> Prepared:
+        """``POST /v3/session/`` — retried safely: Didit de-duplicates on ``vendor_data``."""
+        return Prepared(self.request("POST", "/v3/session/", body=self.create_body(request)), "create",
+                        RetryMode.IDEMPOTENT, {"reference": request.reference})
+
+    def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
+        """The started session. ``reused`` is True when Didit handed back an existing unfinished session:
+        its status is no longer ``Not Started``, or this adapter already saw that ``session_id`` created."""
+        data = self.body(response)
+        with malformed(self.name, "session", http_status=response.status_code):
+            data = dict(data)
+            sid = data["session_id"]
+            if not isinstance(sid, str) or not UUID_RE.match(sid):
+                raise ValueError("session_id")
+            url = data.get("url")
+            if not url:
+                token = data["session_token"]
+                if not isinstance(token, str) or not token:
+                    raise ValueError("session_token")
+                url = f"{HOSTED_BASE_URL}/session/{quote(token, safe='')}"
+            if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+                raise ValueError("url")
+            status = data.get("status")
+            reused = (isinstance(status, str) and status != "Not Started") or self._remember(sid)
+            expires = data.get("expires_at")
+            expires_at = None
+            if isinstance(expires, str):
+                try:
+                    expires_at = datetime.fromisoformat(expires.replace("Z", "+00:00"))
+                except ValueError:
+                    expires_at = None
+            return Session(ref=SessionRef(provider=self.name, id=sid.lower()), url=url, expires_at=expires_at,
+                           reused=reused, raw=data)
+
+    def _remember(self, sid: str) -> bool:
+        with self._seen_lock:
+            if sid in self._seen:
+                self._seen.move_to_end(sid)
+                return True
+            self._seen[sid] = None
+            while len(self._seen) > 4096:
+                self._seen.popitem(last=False)
+            return False
+
+    # -- result --------------------------------------------------------------------------------------
+    def build_result(self, ref: SessionRef) -> Prepared:
+        """``GET /v3/session/{id}/decision/``."""
+        sid = self.session_id(ref)
+        return Prepared(self.request("GET", f"/v3/session/{sid}/decision/"), "result", RetryMode.READ,
+                        {"ref": SessionRef(provider=self.name, id=sid)})
+
+    def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
+        """The normalized decision (fail closed)."""
+        data = self.body(response)
+        ref: SessionRef = prepared.context["ref"]
+        with malformed(self.name, "decision", http_status=response.status_code):
+            data = dict(data)
+            sid = data.get("session_id")
+            if sid is not None and (not isinstance(sid, str) or sid.lower() != ref.id.lower()):
+                raise ValueError("session_id does not match the request")
+            return normalize(data, ref)
+
+    # -- return URL and webhooks -------------------------------------------------------------------
+    def parse_return_url(self, url: str) -> SessionRef:
+        """``callback?verificationSessionId=…&status=…`` → the session (``status`` is never trusted)."""
+        try:
+            query = parse_qs(urlsplit(url).query)
+        except (ValueError, TypeError):
+            raise WebhookVerificationError("not a URL", provider=self.name, field="url") from None
+        values = set(query.get("verificationSessionId", []))
+        if len(values) != 1:
+            raise WebhookVerificationError("no single verificationSessionId in the return URL", provider=self.name,
+                                           field="verificationSessionId")
+        sid = values.pop().strip()
+        if not UUID_RE.match(sid):
+            raise WebhookVerificationError("verificationSessionId is not a UUID", provider=self.name,
+                                           field="verificationSessionId")
+        return SessionRef(provider=self.name, id=sid.lower())
+
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        """Verify a Didit webhook (V2, then raw, then Simple; every configured secret) and parse it."""
+        payload, scheme = signing.verify(body, headers, self.settings.all_webhook_secrets(), self.clock())
+        sid = payload.get("session_id")
+        if not isinstance(sid, str) or not sid.strip():
+            raise WebhookVerificationError("webhook has no session_id", provider=self.name, field="session_id")
+        ref = SessionRef(provider=self.name, id=sid.strip().lower())
+        status = payload.get("status")
+        status = status if isinstance(status, str) else None
+        full = scheme != "X-Signature-Simple"
+        decision = None
+        raw_decision = payload.get("decision")
+        if full and isinstance(raw_decision, dict):
+            inner = raw_decision.get("status")
+            if inner is None or inner == status:
+                try:
+                    with malformed(self.name, "webhook decision"):
+                        decision = normalize(raw_decision, ref, status=inner if inner is not None else status)
+                except EkycError:
+                    raise WebhookVerificationError("webhook decision has an unexpected shape",
+                                                   provider=self.name, field="decision") from None
+        event_id = payload.get("event_id")
+        event_type = payload.get("webhook_type")
+        return WebhookEvent(
+            provider=self.name, ref=ref,
+            event_id=event_id if isinstance(event_id, str) else None,
+            event_type=event_type if isinstance(event_type, str) else None,
+            provider_status=status, verified_by=scheme,
+            authenticated="payload" if full else "envelope",
+            decision=decision,
+            occurred_at=datetime.fromtimestamp(int(payload["timestamp"]), tz=timezone.utc),
+            raw=payload,
+        )
+
+    # -- provider-specific operations --------------------------------------------------------------
+    def extension(self, call: ExtensionCall) -> Any:
+        """Didit-only operations (workflows, manual status, PDF, blocklist, listing): see :class:`DiditOperations`."""
+        from .extension import DiditOperations
+
+        return DiditOperations(self, call)
+
+
+__all__ = ["DiditProvider", "DiditSettings"]
