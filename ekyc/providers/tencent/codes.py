@@ -249,16 +249,17 @@ CODE_TABLE = CodeTable(
     },
 )
 
-#: prefix → error class for API error codes the table does not list (most specific first)
+#: prefix → error class for API error codes the table does not list (``AuthFailure.*``,
+#: ``InvalidParameter*`` …)
 API_ERROR_PREFIXES: tuple[tuple[str, type[EkycError]], ...] = (
-    ("AuthFailure", AuthenticationError),
-    ("UnauthorizedOperation", PermissionDenied),
-    ("OperationDenied", PermissionDenied),
+    ("AuthFailure.", AuthenticationError),
+    ("UnauthorizedOperation.", PermissionDenied),
+    ("OperationDenied.", PermissionDenied),
     ("RequestLimitExceeded", RateLimited),
     ("InternalError", ProviderUnavailable),
     ("InvalidParameter", InvalidRequest),
-    ("MissingParameter", InvalidRequest),
-    ("UnknownParameter", InvalidRequest),
+    ("MissingParameter.", InvalidRequest),
+    ("UnknownParameter.", InvalidRequest),
 )
 
 
@@ -268,6 +269,6 @@ def api_error_class(code: str) -> type[EkycError]:
     if entry is not None and entry.error is not None:
         return entry.error
     for prefix, cls in API_ERROR_PREFIXES:
-        if code == prefix or code.startswith(prefix + "."):
+        if code.startswith(prefix):
             return cls
     return ProviderError
