@@ -94,7 +94,7 @@ def test_compare_json_and_capabilities_and_check_config() -> None:
     result = runner.invoke(app, ["compare", "--format", "json"])
     data = json.loads(result.output)
     assert data["ok"] is True and data["latency_ms"]
-    caps = runner.invoke(app, ["capabilities"])
+    caps = runner.invoke(app, ["capabilities"], env={"COLUMNS": "300"})
     assert caps.exit_code == 0 and "check combinations" in caps.output
     bad = runner.invoke(app, ["check-config"], env={"EKYC_TIMEOUT": "never"})
     assert bad.exit_code == 1 and "timeout" in bad.output
