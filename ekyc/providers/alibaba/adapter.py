@@ -333,7 +333,6 @@ class AlibabaProvider(Provider):
         code = code if isinstance(code, str) and re.fullmatch(r"[A-Za-z0-9_.]{1,80}", code) else None
         rid = data.get("RequestId") if isinstance(data, dict) else None
         rid = rid if isinstance(rid, str) and len(rid) <= 80 else None
-        message = data.get("Message") if isinstance(data, dict) else None
         retry_ms = header(response.headers, "x-acs-retry-after")
         retry_after: float | None = None
         if retry_ms:
@@ -347,9 +346,10 @@ class AlibabaProvider(Provider):
         if status_ok and (code is None or CODE_TABLE.get("api_error", code) is None):
             cls = ProviderError
         entry = CODE_TABLE.get("api_error", code) if code else None
-        text = entry.message if entry is not None else (message if isinstance(message, str) else None)
+        # the provider's Message is free text (it may echo request values): only the table's meaning is shown
+        text = entry.message if entry is not None else f"error code {code or '(none)'}"
         if status_ok:
-            text = f"HTTP 200 with Code {code or '?'}: {text or 'not Success'}"
+            text = f"HTTP 200 with Code {code or '(none)'}: {text}"
         return error_for_status(NAME, response, code=code, message=text, request_id=rid,
                                 retry_after=retry_after, error=cls)
 

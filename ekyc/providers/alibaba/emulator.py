@@ -372,6 +372,9 @@ class AlibabaEmulator(Emulator):
                                                                                   str | None]:
         """One code of the table as ``(Result, None)`` or, for API errors, ``(None, error code)``."""
         if kind == "passed":
+            if code == "Y":  # the documented success comes with SubCode 200 and clean evidence
+                ext_id, ext_face = self._approved_ext(txn)
+                return self._result(txn, "Y", PASS_SUBCODE, ext_id, ext_face), None
             return self._result(txn, code, None, None, None), None
         if kind == "subcode":
             if code == PASS_SUBCODE:

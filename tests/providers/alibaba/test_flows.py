@@ -6,9 +6,9 @@ import pytest
 
 from ekyc import AsyncClient, Client
 from ekyc.models import Check, Decision, Outcome
+from ekyc.providers.alibaba.emulator import AlibabaEmulator
 from ekyc.sandbox import Sandbox
 from ekyc.sandbox.scenarios import SCENARIOS, Scenario
-from ekyc.providers.alibaba.emulator import AlibabaEmulator
 
 from .conftest import contract_request
 

@@ -1,0 +1,222 @@
+"""The emulator on the wire: signature checks, validation, single-use page, retention, faults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from ekyc import Client
+from ekyc.errors import AuthenticationError, RateLimited, SessionNotFound
+from ekyc.models import Outcome, SessionRef
+from ekyc.providers.alibaba import AlibabaProvider, AlibabaSettings
+from ekyc.providers.alibaba.emulator import AlibabaEmulator
+from ekyc.providers.alibaba.signing import sign_headers
+from ekyc.sandbox import Sandbox
+
+from .conftest import contract_request
+
+
+def adapter(sandbox: Sandbox, clock: Any = None, **overrides: Any) -> AlibabaProvider:
+    settings = {**sandbox.client_settings("alibaba"), **overrides}
+    return AlibabaProvider(AlibabaSettings(**settings), clock=clock or sandbox.clock.now)
+
+
+def send(sandbox: Sandbox, request: httpx.Request) -> httpx.Response:
+    with httpx.Client(transport=sandbox.transport()) as http:
+        return http.send(request)
+
+
+def code_of(response: httpx.Response) -> str:
+    body = response.json()
+    assert set(body) >= {"RequestId", "HostId", "Code", "Message", "Recommend"}
+    return str(body["Code"])
+
+
+def create(sandbox: Sandbox, **kw: Any) -> httpx.Request:
+    p = adapter(sandbox, **kw)
+    return p.build_create(contract_request()).request
+
+
+def test_success_shape(sandbox: Sandbox) -> None:
+    r = send(sandbox, create(sandbox))
+    body = r.json()
+    assert r.status_code == 200 and body["Code"] == "Success" and body["Message"] == "success"
+    assert set(body["Result"]) == {"TransactionId", "TransactionUrl", "Protocol", "ClientCfg"}
+    assert body["Result"]["TransactionUrl"].startswith("http://sandbox.ekyc.invalid/alibaba/verify/")
+
+
+def test_wrong_secret(sandbox: Sandbox) -> None:
+    r = send(sandbox, create(sandbox, access_key_secret="wrong"))
+    assert (r.status_code, code_of(r)) == (400, "SignatureDoesNotMatch")
+
+
+def test_unknown_key(sandbox: Sandbox) -> None:
+    r = send(sandbox, create(sandbox, access_key_id="LTAI-nobody"))
+    assert (r.status_code, code_of(r)) == (404, "InvalidAccessKeyId.NotFound")
+
+
+def test_clock_skew(sandbox: Sandbox) -> None:
+    late = create(sandbox, clock=lambda: sandbox.clock.now() - 16 * 60)
+    assert code_of(send(sandbox, late)) == "InvalidTimeStamp.Expired"
+    fine = create(sandbox, clock=lambda: sandbox.clock.now() - 14 * 60)
+    assert send(sandbox, fine).status_code == 200
+
+
+def test_nonce_reuse(sandbox: Sandbox) -> None:
+    req = create(sandbox)
+    assert send(sandbox, req).status_code == 200
+    again = httpx.Request(req.method, req.url, headers=req.headers, content=req.content)
+    assert code_of(send(sandbox, again)) == "SignatureNonceUsed"
+
+
+def test_body_must_match_its_hash(sandbox: Sandbox) -> None:
+    p = adapter(sandbox)
+    req = p.build_create(contract_request(checks={"liveness", "face_match"}, document_types=(),
+                                          reference_image="QUJD")).request
+    tampered = httpx.Request(req.method, req.url, headers=req.headers, content=b"FacePictureBase64=REVG")
+    r = send(sandbox, tampered)
+    assert code_of(r) == "SignatureDoesNotMatch" and "x-acs-content-sha256" in r.json()["Message"]
+    assert send(sandbox, httpx.Request(req.method, req.url, headers=req.headers, content=req.content)
+                ).status_code == 200
+
+
+def test_only_signed_headers_are_checked(sandbox: Sandbox) -> None:
+    req = create(sandbox)
+    headers = dict(req.headers)
+    headers["x-unsigned-extra"] = "anything"
+    assert send(sandbox, httpx.Request("POST", req.url, headers=headers, content=req.content)).status_code == 200
+    req2 = create(sandbox)
+    headers2 = dict(req2.headers)
+    headers2["accept"] = "text/html"  # signed: changing it breaks the signature
+    r = send(sandbox, httpx.Request("POST", req2.url, headers=headers2, content=req2.content))
+    assert code_of(r) == "SignatureDoesNotMatch"
+
+
+def test_query_tampering_detected(sandbox: Sandbox) -> None:
+    req = create(sandbox)
+    url = str(req.url).replace("ProductCode=eKYC", "ProductCode=ID_OCR")
+    assert code_of(send(sandbox, httpx.Request("POST", url, headers=req.headers))) == "SignatureDoesNotMatch"
+
+
+def test_missing_signature_parts(sandbox: Sandbox) -> None:
+    req = create(sandbox)
+    headers = {k: v for k, v in req.headers.items() if k != "authorization"}
+    assert code_of(send(sandbox, httpx.Request("POST", req.url, headers=headers))) == "IncompleteSignature"
+    # a signature that leaves x-acs-date unsigned is incomplete
+    base = "http://sandbox.ekyc.invalid/"
+    signed = sign_headers(method="POST", path="/", query={}, headers={"host": "sandbox.ekyc.invalid"}, body=b"",
+                          access_key_id="LTAI5tEkycSandbox00000001",
+                          access_key_secret="ekyc-sandbox-alibaba-access-key-secret", action="CheckResult",
+                          version="2022-08-09", now=sandbox.clock.now())
+    auth = signed["authorization"].replace("x-acs-date;", "")
+    assert code_of(send(sandbox, httpx.Request("POST", base, headers={**signed, "authorization": auth}))) == \
+        "IncompleteSignature"
+
+
+def test_v2_and_unknown_actions(sandbox: Sandbox) -> None:
+    r = send(sandbox, httpx.Request("POST", "http://sandbox.ekyc.invalid/?Action=CheckResult&Version=2022-08-09"))
+    assert code_of(r) == "IncompleteSignature"
+    p = adapter(sandbox)
+    prepared = p._prepare("DescribeNothing", {}, b"", p.build_result(SessionRef(
+        provider="alibaba", id="t", extra=("b",))).retry, {})
+    assert code_of(send(sandbox, prepared.request)) == "InvalidApi.NotFound"
+
+
+@pytest.mark.parametrize(("drop", "code"), [("MetaInfo", "MissingParameter"), ("DocType", "MissingParameter")])
+def test_initialize_validation(sandbox: Sandbox, drop: str, code: str) -> None:
+    p = adapter(sandbox)
+    query = {"ProductCode": "eKYC", "MerchantBizId": "b1", "MerchantUserId": "u", "MetaInfo": "{}",
+             "DocType": "01000000"}
+    query.pop(drop)
+    r = send(sandbox, p._prepare("Initialize", query, b"", p.build_result(SessionRef(
+        provider="alibaba", id="t", extra=("b",))).retry, {}).request)
+    assert (r.status_code, code_of(r)) == (400, code) and drop in r.json()["Message"]
+
+
+@pytest.mark.parametrize(("name", "value"), [("MerchantBizId", "x" * 33), ("MetaInfo", "not json"),
+                                             ("ProductCode", "NOPE"), ("CallbackUrl", "http://insecure/cb"),
+                                             ("DocType", "PASSPORT")])
+def test_initialize_invalid(sandbox: Sandbox, name: str, value: str) -> None:
+    p = adapter(sandbox)
+    query = {"ProductCode": "eKYC", "MerchantBizId": "b1", "MerchantUserId": "u", "MetaInfo": "{}",
+             "DocType": "01000000", name: value}
+    r = send(sandbox, p._prepare("Initialize", query, b"", p.build_result(SessionRef(
+        provider="alibaba", id="t", extra=("b",))).retry, {}).request)
+    assert code_of(r) == "InvalidParameter"
+
+
+def test_single_use_page(client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(contract_request())
+    with httpx.Client(transport=sandbox.transport()) as http:
+        first = http.get(session.url)
+        second = http.get(session.url)
+        assert first.status_code == 200 and 'id="scenario-form"' in first.text
+        assert second.status_code == 200 and 'id="closed"' in second.text and "already been used" in second.text
+        done = http.post(session.url, data={"scenario": "approved"})
+        assert done.status_code == 303
+        assert http.post(session.url, data={"scenario": "approved"}).status_code == 200
+        assert http.get("http://sandbox.ekyc.invalid/alibaba/verify/unknown").status_code == 404
+    assert client.get_result(session.ref).approved
+
+
+def test_check_result_checks_the_pair_and_retention(client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(contract_request())
+    with pytest.raises(SessionNotFound):
+        client.get_result(SessionRef(provider="alibaba", id=session.ref.id, extra=("otherbiz",)))
+    sandbox.complete(session, "approved")
+    sandbox.clock.advance(29 * 24 * 3600)
+    assert client.get_result(session.ref).approved
+    sandbox.clock.advance(2 * 24 * 3600)
+    with pytest.raises(SessionNotFound) as exc:
+        client.get_result(session.ref)
+    assert exc.value.provider_code == "TransactionIdInvalid"
+
+
+def test_abandoned_flow_stays_pending(client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(contract_request())
+    with httpx.Client(transport=sandbox.transport()) as http:
+        http.get(session.url)
+        r = http.post(session.url, data={"code": "ProcessNotCompleted", "kind": "api_error"})
+    assert r.status_code == 303
+    assert client.get_result(session.ref).outcome is Outcome.PENDING
+    assert sandbox.deliveries("alibaba") == []
+
+
+def test_throttling_fault_is_retried_for_create(client: Client, sandbox: Sandbox) -> None:
+    sandbox.set_fault("alibaba", "429", times=1)
+    waits: list[float] = []
+    client._sleep = waits.append
+    session = client.create_session(contract_request())
+    assert session.ref.provider == "alibaba" and waits == [1.0]
+
+
+def test_persistent_throttling_raises(client: Client, sandbox: Sandbox) -> None:
+    sandbox.set_fault("alibaba", "429")
+    with pytest.raises(RateLimited) as exc:
+        client.get_result(SessionRef(provider="alibaba", id="t", extra=("b",)))
+    assert exc.value.retry_after == 1.0 and exc.value.provider_code == "Throttling.Api"
+    sandbox.clear_faults()
+
+
+def test_client_with_wrong_secret(sandbox: Sandbox) -> None:
+    settings = {**sandbox.client_settings("alibaba"), "access_key_secret": "nope"}
+    with Client({"env": "sandbox", "providers": {"alibaba": settings}}, sandbox=sandbox) as c:
+        c._adapters["alibaba"] = AlibabaProvider(AlibabaSettings(**settings), clock=sandbox.clock.now)
+        with pytest.raises(AuthenticationError) as exc:
+            c.create_session(contract_request())
+    assert exc.value.provider_code == "SignatureDoesNotMatch"
+
+
+def test_claims_and_hints(sandbox: Sandbox) -> None:
+    emu = sandbox.emulators["alibaba"]
+    assert isinstance(emu, AlibabaEmulator)
+    assert emu.claims("POST", "/", {"x-acs-action": "Initialize"})
+    assert emu.claims("GET", "/", {"__query__": "Action=CheckResult&Version=2022-08-09"})
+    assert not emu.claims("POST", "/", {"__query__": "foo=bar"})
+    assert emu.claims("GET", "/alibaba/verify/x", {})
+    hints = emu.sdk_hints("http://127.0.0.1:8123")
+    assert 'endpoint="127.0.0.1:8123"' in hints["config"] and 'protocol="http"' in hints["config"]
+    settings = emu.client_settings("http://127.0.0.1:8123")
+    assert settings["endpoint"] == "http://127.0.0.1:8123" and settings["callback_url"].startswith("https://")
