@@ -1,0 +1,95 @@
+"""Fixtures for the Didit tests: an in-process sandbox, clients, adapters and a served (loopback) sandbox."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ekyc import AsyncClient, Client
+from ekyc.providers.didit import DiditProvider, DiditSettings
+from ekyc.sandbox import Sandbox
+
+FIXTURES = Path("/work/shared/reference/fixtures/didit-webhook-signatures.json")
+WORKFLOW = "11111111-2222-4333-8444-555555555555"
+
+
+@pytest.fixture
+def dd_sandbox() -> Sandbox:
+    return Sandbox(["didit"])
+
+
+@pytest.fixture
+def dd_client(dd_sandbox: Sandbox) -> Iterator[Client]:
+    with Client(sandbox=dd_sandbox) as client:
+        client._sleep = lambda s: None
+        yield client
+
+
+@pytest.fixture
+async def dd_aclient(dd_sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
+    async def no_sleep(s: float) -> None:
+        return None
+
+    async with AsyncClient(sandbox=dd_sandbox) as client:
+        client._sleep = no_sleep
+        yield client
+
+
+def make_provider(clock: float | None = None, **overrides: Any) -> DiditProvider:
+    """A Didit adapter with test settings (and a fixed clock when given)."""
+    values: dict[str, Any] = {"api_key": "test-key", "workflow_id": WORKFLOW, "webhook_secret": "s3cret",
+                              "endpoint": "https://didit.test"}
+    values.update(overrides)
+    if clock is None:
+        return DiditProvider(DiditSettings(**values))
+    return DiditProvider(DiditSettings(**values), clock=lambda: clock)
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(FIXTURES.read_text())
+    return data
+
+
+@dataclass
+class Served:
+    sandbox: Sandbox
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture(scope="module")
+def dd_served() -> Iterator[Served]:
+    """The sandbox app under uvicorn on 127.0.0.1 (port chosen by the OS), in a background thread."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sandbox = Sandbox(["didit"], base_url=f"http://127.0.0.1:{port}")
+    server = uvicorn.Server(uvicorn.Config(sandbox.app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield Served(sandbox, port)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+        sock.close()
