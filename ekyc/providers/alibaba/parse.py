@@ -275,7 +275,7 @@ def decide(ref: SessionRef, body: dict[str, Any]) -> Decision:
     if passed == "Y":
         if sub == PASS_SUBCODE and not ev_reasons:
             return Decision(ref=ref, outcome=Outcome.APPROVED, identity=ident, checks=checks,
-                            provider_status=status, billable=True, raw=body)
+                            provider_status=status, raw=body)
         reasons = list(ev_reasons)
         if sub != PASS_SUBCODE:
             reasons.append(_subcode_reason(sub)[0])
@@ -297,10 +297,8 @@ def decide(ref: SessionRef, body: dict[str, Any]) -> Decision:
             entry = CODE_TABLE.get("passed", "N")
             assert entry is not None
             reasons.append(sub_reason if sub is not None else entry.to_reason())
-        entry_sub = CODE_TABLE.get("subcode", sub) if sub else None
         return Decision(ref=ref, outcome=Outcome.DECLINED, reasons=_dedupe(reasons), warnings=tuple(warnings),
-                        identity=ident, checks=checks, provider_status=status,
-                        billable=entry_sub.billed if entry_sub else None, raw=body)
+                        identity=ident, checks=checks, provider_status=status, raw=body)
     reason = Reason(code=ReasonCode.UNKNOWN, retryable=False,
                     provider_code=passed if re.fullmatch(r"[A-Za-z0-9]{1,8}", passed) else "?",
                     message="Passed value not in the code table")
