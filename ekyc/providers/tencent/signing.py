@@ -29,7 +29,12 @@ _AUTH = re.compile(
 
 def utc_date(timestamp: int) -> str:
     """The UTC calendar date (``%Y-%m-%d``) of a Unix timestamp, as the credential scope uses it."""
-    return time.strftime("%Y-%m-%d", time.gmtime(timestamp))
+    return _day(timestamp // 86400)
+
+
+@lru_cache(maxsize=8)
+def _day(day: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(day * 86400))
 
 
 @lru_cache(maxsize=64)

@@ -139,3 +139,9 @@ def test_raw_utf8_bodies_match_official_sdk(secret_key: str, host: str, text: st
     date = signing.utc_date(timestamp)
     expected = client._get_tc3_signature({}, req, date, "faceid", secret_key)
     assert signing.signature(secret_key, req.data.encode("utf-8"), host=host, timestamp=timestamp) == expected
+
+
+@pytest.mark.parametrize(("ts", "day"), [(1700000000, "2023-11-14"), (86399, "1970-01-01"), (86400, "1970-01-02"),
+                                         (1699919999, "2023-11-13"), (1699920000, "2023-11-14")])
+def test_utc_date_boundaries(ts: int, day: str) -> None:
+    assert signing.utc_date(ts) == day
