@@ -435,7 +435,7 @@ class TencentEmulator(Emulator):
             steps = {1: ["Document", "Selfie", "Result"], 2: ["Selfie", "Result"], 3: ["Selfie", "Result"],
                      4: ["Document", "Result"]}[session.check_mode]
             return self.page(title="Identity verification (HTML5)", session_label=f"BizToken {token}",
-                             action=f"{PAGE_PATH}?token={html.escape(token)}", steps=steps, closed=closed,
+                             action=f"{PAGE_PATH}?token={token}", steps=steps, closed=closed,
                              note=f"CheckMode {session.check_mode}")
         if closed is not None:
             return HTMLResponse(f"<!doctype html><p>{html.escape(closed)}</p>", status_code=409)
