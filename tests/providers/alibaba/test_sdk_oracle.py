@@ -18,6 +18,7 @@ from ekyc.testing import BROWSER_META_INFO
 
 from .conftest import contract_request
 
+pytestmark = pytest.mark.oracle
 sdk_client = pytest.importorskip("alibabacloud_cloudauth_intl20220809.client")
 from alibabacloud_cloudauth_intl20220809 import models as sdk_models  # noqa: E402
 from alibabacloud_tea_openapi.exceptions import ClientException, ThrottlingException  # noqa: E402
