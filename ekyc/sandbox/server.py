@@ -100,16 +100,24 @@ class Sandbox:
         return AsyncSandboxTransport(self.app, self._connect_fault)
 
     # -- driving the hosted pages --------------------------------------------------------------------
-    def complete(self, session: Session | str, scenario: str) -> str:
-        """Act as the user: open the hosted page, pick ``scenario``, finish; returns the redirect URL."""
-        if scenario not in SCENARIOS:
-            raise SandboxError(f"unknown scenario {scenario!r}")
+    def complete(self, session: Session | str, scenario: str | None = None, **form: str) -> str:
+        """Act as the user: open the hosted page, pick ``scenario``, finish; returns the redirect URL.
+
+        Extra ``form`` fields go to the page as well — e.g. ``code=…`` (and ``kind=…``) instead of a scenario
+        makes the emulator render one exact provider code (used by code-table tests).
+        """
+        if scenario is not None:
+            if scenario not in SCENARIOS:
+                raise SandboxError(f"unknown scenario {scenario!r}")
+            form["scenario"] = scenario
+        elif not form:
+            raise SandboxError("give a scenario or the form fields to post")
         url = session.url if isinstance(session, Session) else session
         with self._http() as http:
             page = http.get(url)
             if page.status_code != 200:
                 raise SandboxError(f"the hosted page answered HTTP {page.status_code}")
-            done = http.post(url, data={"scenario": scenario})
+            done = http.post(url, data=form)
         if done.status_code not in (302, 303) or "location" not in done.headers:
             raise SandboxError(f"the hosted page refused the completion (HTTP {done.status_code}): "
                                f"{done.text[:200]}")
