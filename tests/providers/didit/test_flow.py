@@ -178,3 +178,18 @@ def test_decision_payload_shape(dd_client: Client, dd_sandbox: Sandbox) -> None:
     assert warning["risk"] == "LOW_FACE_MATCH_SIMILARITY" and warning["log_type"] == "error"
     assert data["id_verifications"][0]["document_type"] == "Passport"
     assert data["expected_details"]["expected_document_types"] == ["P"]
+
+
+@pytest.mark.parametrize("fault", ["503", "429", "connect"])
+def test_create_survives_faults_without_duplicates(fault: str, dd_client: Client, dd_sandbox: Sandbox) -> None:
+    dd_sandbox.set_fault("didit", fault, times=1)
+    session = dd_client.create_session(reference="faulty", return_url="https://app.example/r")
+    listed = dd_client.extension("didit").list_sessions(vendor_data="faulty")
+    assert listed["count"] == 1 and listed["results"][0]["session_id"] == session.ref.id
+
+
+async def test_result_survives_a_fault_async(dd_aclient: AsyncClient, dd_sandbox: Sandbox) -> None:
+    session = await dd_aclient.create_session(reference="faulty-2", return_url="https://app.example/r")
+    dd_sandbox.complete(session, "approved")
+    dd_sandbox.set_fault("didit", "503", times=2)
+    assert (await dd_aclient.get_result(session.ref)).outcome is Outcome.APPROVED
