@@ -20,12 +20,13 @@ from enum import Enum
 from typing import Any, ClassVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from ._redact import scrub_text
 from .codes import CodeTable
 from .errors import (
     AuthenticationError,
+    ConfigurationError,
     EkycError,
     InvalidRequest,
     PermissionDenied,
@@ -115,6 +116,12 @@ class ProviderSettings(BaseModel):
 
     endpoint: str | None = None
     timeout: float | None = None
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise config_error(exc, "", {}) from None
 
     def secret(self, name: str) -> str:
         """The plain value of a ``SecretStr`` field (for signing only)."""
@@ -305,3 +312,17 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
         if k.lower() == lname:
             return v
     return None
+
+
+def config_error(exc: ValidationError, prefix: str, sources: Mapping[str, str]) -> ConfigurationError:
+    """A :class:`ConfigurationError` naming the first invalid setting (``prefix`` + its path), never its value."""
+    first = exc.errors(include_input=False, include_url=False)[0]
+    path = prefix + ".".join(str(p) for p in first["loc"])
+    path = path.rstrip(".")
+    msg = first["msg"]
+    if first["type"] == "missing":
+        msg = "is required"
+    elif first["type"] == "extra_forbidden":
+        msg = "is not a known setting"
+    where = f" (from {sources[path]})" if path in sources else ""
+    return ConfigurationError(f"setting {path}{where}: {msg}", field=path)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from . import registry
 from .errors import ConfigurationError, EkycError
-from .provider import ProviderSettings
+from .provider import ProviderSettings, config_error
 from .routing import RoutingConfig, load_routing, routing_from_env
 
 if sys.version_info >= (3, 11):
@@ -106,7 +106,7 @@ class Settings(BaseModel):
         try:
             settings = cls(**dict(data))
         except ValidationError as exc:
-            raise _config_error(exc, "", sources) from None
+            raise config_error(exc, "", sources) from None
         settings._sources = sources
         for name, block in settings.providers.items():
             try:
@@ -117,9 +117,9 @@ class Settings(BaseModel):
                     field=f"providers.{name}",
                 ) from None
             try:
-                settings._provider_settings[name] = model(**dict(block))
+                settings._provider_settings[name] = model.model_validate(dict(block))
             except ValidationError as exc:
-                raise _config_error(exc, f"providers.{name}.", sources) from None
+                raise config_error(exc, f"providers.{name}.", sources) from None
         settings._routing = load_routing(settings.routing, registry.names(),
                                          lambda name: registry.load(name).capabilities)
         if settings.provider is not None:
@@ -198,16 +198,3 @@ def _put(data: dict[str, Any], path: str, value: Any) -> None:
     for p in parents:
         node = node.setdefault(p, {})
     node[last] = value
-
-
-def _config_error(exc: ValidationError, prefix: str, sources: Mapping[str, str]) -> ConfigurationError:
-    first = exc.errors(include_input=False, include_url=False)[0]
-    path = prefix + ".".join(str(p) for p in first["loc"])
-    path = path.rstrip(".")
-    msg = first["msg"]
-    if first["type"] == "missing":
-        msg = "is required"
-    elif first["type"] == "extra_forbidden":
-        msg = "is not a known setting"
-    where = f" (from {sources[path]})" if path in sources else ""
-    return ConfigurationError(f"setting {path}{where}: {msg}", field=path)
