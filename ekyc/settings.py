@@ -117,9 +117,12 @@ class Settings(BaseModel):
                     field=f"providers.{name}",
                 ) from None
             try:
-                settings._provider_settings[name] = model.model_validate(dict(block))
-            except ValidationError as exc:
-                raise config_error(exc, f"providers.{name}.", sources) from None
+                settings._provider_settings[name] = model(**dict(block))
+            except ConfigurationError as exc:  # ProviderSettings names the field; add where it lives
+                path = f"providers.{name}.{exc.field}" if exc.field else f"providers.{name}"
+                where = f" (from {sources[path]})" if path in sources else ""
+                raise ConfigurationError(exc.message.replace(f"setting {exc.field}", f"setting {path}{where}", 1),
+                                         field=path) from None
         settings._routing = load_routing(settings.routing, registry.names(),
                                          lambda name: registry.load(name).capabilities)
         if settings.provider is not None:
