@@ -14,7 +14,14 @@ Warnings: the ``log_type`` of a warning (``error`` = the workflow's Decline acti
 from __future__ import annotations
 
 from ekyc.codes import CodeEntry, CodeTable
-from ekyc.errors import AuthenticationError, InvalidRequest, PermissionDenied
+from ekyc.errors import (
+    AuthenticationError,
+    InvalidRequest,
+    PermissionDenied,
+    ProviderUnavailable,
+    RateLimited,
+    SessionNotFound,
+)
 from ekyc.models import Outcome
 from ekyc.models import ReasonCode as R
 
@@ -309,13 +316,14 @@ ENTRIES: tuple[CodeEntry, ...] = (
               "[DOCS:integration/api-errors] [DIGEST]", error=PermissionDenied),
     CodeEntry("error", "application_deleted", "The application was deleted; do not retry",
               "[DOCS:integration/api-errors]", error=PermissionDenied),
-    CodeEntry("error", "404", "Unknown session", "[DIGEST]", note="raises SessionNotFound"),
+    CodeEntry("error", "404", "Unknown session", "[DIGEST]", error=SessionNotFound),
     CodeEntry("error", "409", "Idempotency-Key reused with a different body", "[DOCS ja api-errors] [DIGEST §7]",
               error=InvalidRequest),
     CodeEntry("error", "429", "Rate limited; honour Retry-After", "[DOCS:ja/integration/api-errors]",
-              retryable=True, note="raises RateLimited"),
+              retryable=True, error=RateLimited),
     CodeEntry("error", "5xx", "Didit failed or is unavailable; the body may not be JSON",
-              "[DOCS:integration/api-errors]", retryable=True, note="raises ProviderUnavailable"),
+              "[DOCS:integration/api-errors]", retryable=True, error=ProviderUnavailable,
+              note="502/503/504 retried for reads and creates; 500 is not retried"),
 )
 
 CODE_TABLE = CodeTable("didit", ENTRIES, KINDS)

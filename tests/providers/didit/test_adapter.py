@@ -28,7 +28,7 @@ from ekyc.errors import (
 )
 from ekyc.models import Check, DocumentType, ExpectedIdentity, Outcome, ReasonCode, SessionRef, SessionRequest
 from ekyc.provider import RetryMode
-from ekyc.providers.didit import DiditProvider, DiditSettings
+from ekyc.providers.didit import CODE_TABLE, DiditProvider, DiditSettings
 
 from .conftest import WORKFLOW, make_provider
 
@@ -368,3 +368,17 @@ def test_identity_and_checks_normalization() -> None:
                           ("Residence Permit", DocumentType.RESIDENCE_PERMIT), ("Visa", DocumentType.OTHER)):
         got = _decide({"status": "Not Started", "id_verifications": [{"document_type": raw}]})
         assert got.identity.document_type is expected and got.outcome is Outcome.PENDING
+
+
+@pytest.mark.parametrize("entry", CODE_TABLE.of_kind("error"), ids=lambda e: e.code)
+def test_error_table_matches_the_adapter(entry: Any) -> None:
+    status = {"contract_billing_suspended": 403, "application_deleted": 403, "5xx": 503}.get(entry.code)
+    body: dict[str, Any] = {"detail": "x"}
+    if status is None:
+        status = int(entry.code)
+    else:
+        body["code"] = entry.code if not entry.code[0].isdigit() else None
+    p = make_provider()
+    with pytest.raises(EkycError) as info:
+        p.raise_for_error(httpx.Response(status, json=body))
+    assert type(info.value) is entry.error
