@@ -55,6 +55,7 @@ class _Core:
             raise ConfigurationError(f"unexpected arguments with a Settings object: {', '.join(options)}")
         self.settings: Settings = settings
         self.events = Events(hooks)
+        self._sandbox_given = sandbox is not None
         if sandbox is None and settings.uses_sandbox:
             sandbox = _default_sandbox()
         elif sandbox is None and not settings.providers:
@@ -66,6 +67,7 @@ class _Core:
         self.sandbox = sandbox
         self._clock = clock or (sandbox.clock.now if sandbox is not None else time.time)
         self._adapters: dict[str, Provider] = {}
+        self._timeouts: dict[str, dict[str, float | None]] = {}
         self.router = Router(settings.routing_config, default=lambda: self.default_provider,
                              available=self.providers, check=self._check, clock=self._clock,
                              predicates=predicates)
@@ -110,7 +112,10 @@ class _Core:
                 if name not in self.sandbox.providers:
                     raise ConfigurationError(f"the sandbox has no emulator for {name!r}", field="provider")
                 cls = registry.load(name)
-                provider_settings = cls.settings_model(**self.sandbox.client_settings(name))
+                # the sandbox's credentials and endpoint; a caller who handed us this sandbox may layer their
+                # own provider settings on top (never an env-driven fallback: real keys must not leak into it)
+                overrides = self.settings.providers.get(name, {}) if self._sandbox_given else {}
+                provider_settings = cls.settings_model(**{**self.sandbox.client_settings(name), **overrides})
             else:
                 provider_settings = self.settings.provider_settings(name)
                 cls = registry.load(name)
@@ -185,8 +190,11 @@ class _Core:
 
     def _exchange(self, provider: str, build: Callable[[], Prepared],
                   parse: Callable[[Prepared, httpx.Response], T]) -> Any:
-        adapter = self.adapter(provider)
-        timeout = httpx.Timeout(adapter.settings.timeout or self.settings.timeout).as_dict()
+        timeout = self._timeouts.get(provider)
+        if timeout is None:
+            adapter = self.adapter(provider)
+            timeout = self._timeouts[provider] = httpx.Timeout(
+                adapter.settings.timeout or self.settings.timeout).as_dict()
 
         def timed() -> Prepared:
             prepared = build()
@@ -229,12 +237,24 @@ class Client(_Core):
                  http_client: httpx.Client | None = None,
                  transport: httpx.BaseTransport | None = None, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
-        if http_client is None:
+        # the httpx.Client (its SSL context and httpcore) is built on first use: building an ekyc
+        # client stays cheap, and one that never calls out never pays for it
+        self._http_client = http_client
+        self._transport = transport
+        self._closed = False
+        self._sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def _http(self) -> httpx.Client:
+        http = self._http_client
+        if http is None:
+            if self._closed:  # what httpx says when a closed client is used
+                raise RuntimeError("Cannot send a request, as the client has been closed.")
+            transport = self._transport
             if transport is None and self.sandbox is not None:
                 transport = self.sandbox.transport()
-            http_client = httpx.Client(transport=transport, timeout=self.settings.timeout)
-        self._http = http_client
-        self._sleep: Callable[[float], None] = time.sleep
+            http = self._http_client = httpx.Client(transport=transport, timeout=self.settings.timeout)
+        return http
 
     def _call(self, provider: str, build: Callable[[], Prepared],
               parse: Callable[[Prepared, httpx.Response], T]) -> T:
@@ -246,7 +266,8 @@ class Client(_Core):
                              http_status=exc.http_status, provider_code=exc.provider_code,
                              request_id=exc.request_id)
             raise
-        self.events.emit("call", provider=provider, ms=round((time.perf_counter() - started) * 1000, 2))
+        if self.events.wants():
+            self.events.emit("call", provider=provider, ms=round((time.perf_counter() - started) * 1000, 2))
         return result
 
     def create_session(self, request: SessionRequest | None = None, /, *, provider: str | None = None,
@@ -282,7 +303,9 @@ class Client(_Core):
 
     def close(self) -> None:
         """Release pooled connections."""
-        self._http.close()
+        self._closed = True
+        if self._http_client is not None:
+            self._http_client.close()
 
     def __enter__(self) -> Client:
         return self
@@ -298,14 +321,24 @@ class AsyncClient(_Core):
                  http_client: httpx.AsyncClient | None = None,
                  transport: httpx.AsyncBaseTransport | None = None, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
-        if http_client is None:
-            if transport is None and self.sandbox is not None:
-                transport = self.sandbox.async_transport()
-            http_client = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
-        self._http = http_client
+        self._http_client = http_client  # built on first use, like Client's
+        self._transport = transport
+        self._closed = False
         import asyncio  # imported here: blocking users never pay for it
 
         self._sleep: Callable[[float], Any] = asyncio.sleep
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        http = self._http_client
+        if http is None:
+            if self._closed:  # what httpx says when a closed client is used
+                raise RuntimeError("Cannot send a request, as the client has been closed.")
+            transport = self._transport
+            if transport is None and self.sandbox is not None:
+                transport = self.sandbox.async_transport()
+            http = self._http_client = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
+        return http
 
     async def _call(self, provider: str, build: Callable[[], Prepared],
                     parse: Callable[[Prepared, httpx.Response], T]) -> T:
@@ -317,7 +350,8 @@ class AsyncClient(_Core):
                              http_status=exc.http_status, provider_code=exc.provider_code,
                              request_id=exc.request_id)
             raise
-        self.events.emit("call", provider=provider, ms=round((time.perf_counter() - started) * 1000, 2))
+        if self.events.wants():
+            self.events.emit("call", provider=provider, ms=round((time.perf_counter() - started) * 1000, 2))
         return result
 
     async def create_session(self, request: SessionRequest | None = None, /, *, provider: str | None = None,
@@ -353,7 +387,9 @@ class AsyncClient(_Core):
 
     async def aclose(self) -> None:
         """Release pooled connections."""
-        await self._http.aclose()
+        self._closed = True
+        if self._http_client is not None:
+            await self._http_client.aclose()
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -9,7 +9,6 @@ registry line (or an ``ekyc.providers`` entry point for third-party packages).
 
 from __future__ import annotations
 
-import email.utils
 import json
 import time
 from abc import ABC, abstractmethod
@@ -111,7 +110,8 @@ class ProviderSettings(BaseModel):
     ``EKYC_<PROVIDER>_<FIELD>`` form).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    # validators are built on first use: only the configured providers' settings ever are
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True, defer_build=True)
     env_aliases: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     endpoint: str | None = None
@@ -227,6 +227,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # rarely needed: kept out of import time
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -319,7 +321,7 @@ def config_error(exc: ValidationError, prefix: str, sources: Mapping[str, str]) 
     first = exc.errors(include_input=False, include_url=False)[0]
     path = prefix + ".".join(str(p) for p in first["loc"])
     path = path.rstrip(".")
-    msg = first["msg"]
+    msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "missing":
         msg = "is required"
     elif first["type"] == "extra_forbidden":

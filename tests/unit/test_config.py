@@ -87,3 +87,12 @@ def test_nothing_configured_means_the_sandbox(echo_sandbox: Sandbox) -> None:
     client = Client(sandbox=echo_sandbox)
     assert client.sandbox is echo_sandbox and client.default_provider == "echo"
     assert client.settings.uses_sandbox
+
+
+def test_settings_layer_over_a_sandbox_only_when_the_sandbox_is_given(echo_sandbox: Sandbox) -> None:
+    given = Client({"env": "sandbox", "providers": {"echo": {"api_key": "echo-key", "timeout": 3}}},
+                   sandbox=echo_sandbox)
+    assert given.adapter("echo").settings.timeout == 3
+    from ekyc import registry
+
+    assert "echo" in registry.names()

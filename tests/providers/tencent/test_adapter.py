@@ -167,10 +167,12 @@ def test_endpoint_override_host_and_port() -> None:
 
 
 def test_settings_validation_and_env_aliases() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigurationError) as bad_region:
         TencentSettings(secret_id="a", secret_key="b", region="ap-guangzhou")
-    with pytest.raises(ValueError):
+    assert bad_region.value.field == "region"
+    with pytest.raises(ConfigurationError) as bad_id:
         TencentSettings(secret_id=" a", secret_key="b")
+    assert bad_id.value.field == "secret_id"
     settings = Settings.from_env({"TENCENTCLOUD_SECRET_ID": "AKIDenv", "TENCENTCLOUD_SECRET_KEY": "envkey",
                                   "EKYC_TENCENT_REGION": "ap-bangkok", "EKYC_PROVIDER": "tencent"})
     tc = settings.provider_settings("tencent")
