@@ -11,38 +11,78 @@ Write the KYC flow once, switch or route providers by configuration, and get one
         decision = kyc.get_result(session.ref)
 """
 
-from .client import AsyncClient, Client
-from .errors import (
-    AuthenticationError,
-    ConfigurationError,
-    EkycError,
-    InvalidRequest,
-    PermissionDenied,
-    ProviderError,
-    ProviderUnavailable,
-    RateLimited,
-    SessionNotFound,
-    UnsupportedFeature,
-    WebhookVerificationError,
-)
-from .models import (
-    Attempt,
-    Check,
-    CheckResult,
-    Checks,
-    Decision,
-    DocumentType,
-    ExpectedIdentity,
-    Identity,
-    Outcome,
-    Reason,
-    ReasonCode,
-    Session,
-    SessionRef,
-    SessionRequest,
-    WebhookEvent,
-)
-from .settings import Settings
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .client import AsyncClient, Client
+    from .errors import (
+        AuthenticationError,
+        ConfigurationError,
+        EkycError,
+        InvalidRequest,
+        PermissionDenied,
+        ProviderError,
+        ProviderUnavailable,
+        RateLimited,
+        SessionNotFound,
+        UnsupportedFeature,
+        WebhookVerificationError,
+    )
+    from .models import (
+        Attempt,
+        Check,
+        CheckResult,
+        Checks,
+        Decision,
+        DocumentType,
+        ExpectedIdentity,
+        Identity,
+        Outcome,
+        Reason,
+        ReasonCode,
+        Session,
+        SessionRef,
+        SessionRequest,
+        WebhookEvent,
+    )
+    from .settings import Settings
+
+# Public names are imported on first access (PEP 562): ``import ekyc`` itself loads nothing heavy, and
+# ``from ekyc import Outcome`` loads the models without the clients.
+_LAZY: dict[str, str] = {
+    "AsyncClient": "client", "Client": "client",
+    "AuthenticationError": "errors", "ConfigurationError": "errors", "EkycError": "errors",
+    "InvalidRequest": "errors", "PermissionDenied": "errors", "ProviderError": "errors",
+    "ProviderUnavailable": "errors", "RateLimited": "errors", "SessionNotFound": "errors",
+    "UnsupportedFeature": "errors", "WebhookVerificationError": "errors",
+    "Attempt": "models", "Check": "models", "CheckResult": "models", "Checks": "models",
+    "Decision": "models", "DocumentType": "models", "ExpectedIdentity": "models", "Identity": "models",
+    "Outcome": "models", "Reason": "models", "ReasonCode": "models", "Session": "models",
+    "SessionRef": "models", "SessionRequest": "models", "WebhookEvent": "models",
+    "Settings": "settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(f".{module}", __name__), name)
+        globals()[name] = value
+        return value
+    if not name.startswith("__"):
+        try:  # submodules (``ekyc.models``, ``ekyc.testing``, ...) stay reachable as attributes
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __version__ = "0.1.0"
 

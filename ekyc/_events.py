@@ -21,6 +21,10 @@ class Events:
     def __init__(self, hooks: Iterable[Hook] = ()) -> None:
         self.hooks: list[Hook] = list(hooks)
 
+    def wants(self, level: int = logging.DEBUG) -> bool:
+        """Whether an event at ``level`` would go anywhere (so hot paths can skip building its fields)."""
+        return bool(self.hooks) or log.isEnabledFor(level)
+
     def emit(self, name: str, level: int = logging.DEBUG, **fields: Any) -> None:
         """Log ``name`` with ``fields`` and call the hooks."""
         if log.isEnabledFor(level):

@@ -7,7 +7,6 @@ a typed error. Which failures are retried depends on the call's :class:`~ekyc.pr
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -73,6 +72,8 @@ def backoff(settings: RetrySettings, attempt: int, retry_after: float | None) ->
     """Seconds to wait before attempt ``attempt + 1``: ``Retry-After`` when given, else full jitter."""
     if retry_after is not None:
         return min(retry_after, settings.max_retry_after)
+    import random  # only retries need it
+
     cap = min(settings.backoff_max, settings.backoff_base * (2**attempt))
     return random.uniform(cap / 2, cap)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 from functools import cache, lru_cache
-from importlib.metadata import entry_points
 
 from .errors import ConfigurationError
 from .provider import Provider
@@ -20,6 +19,8 @@ _extra: dict[str, str | type[Provider]] = {}
 
 @lru_cache(maxsize=1)
 def _entry_points() -> dict[str, str]:
+    from importlib.metadata import entry_points
+
     return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 

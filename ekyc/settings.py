@@ -20,11 +20,6 @@ from .errors import ConfigurationError, EkycError
 from .provider import ProviderSettings, config_error
 from .routing import RoutingConfig, load_routing, routing_from_env
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 
 class RetrySettings(BaseModel):
     """The one retry loop's limits (reads; creates only where safe)."""
@@ -182,6 +177,10 @@ class Settings(BaseModel):
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):  # imported here: only file configuration needs it
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
