@@ -96,3 +96,26 @@ def test_settings_layer_over_a_sandbox_only_when_the_sandbox_is_given(echo_sandb
     from ekyc import registry
 
     assert "echo" in registry.names()
+
+
+def test_third_party_providers_load_from_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import EntryPoint
+
+    from ekyc import registry
+
+    fake = [EntryPoint(name="acme", value="tests.support.echo:AcmeProvider", group=registry.ENTRY_POINT_GROUP)]
+    import importlib.metadata
+
+    monkeypatch.setattr(importlib.metadata, "entry_points",
+                        lambda group: fake if group == registry.ENTRY_POINT_GROUP else [])
+    registry._entry_points.cache_clear()
+    registry.load.cache_clear()
+    try:
+        import tests.support.echo as echo
+
+        echo.AcmeProvider = echo.make_echo("acme")  # type: ignore[attr-defined]
+        assert "acme" in registry.names()
+        assert registry.load("acme").name == "acme"
+    finally:
+        registry._entry_points.cache_clear()
+        registry.load.cache_clear()
