@@ -17,7 +17,9 @@ from ekyc import AsyncClient, Client
 from ekyc.providers.didit import DiditProvider, DiditSettings
 from ekyc.sandbox import Sandbox
 
-FIXTURES = Path("/work/shared/reference/fixtures/didit-webhook-signatures.json")
+# Didit's own fixtures (didit-protocol/plugin-wordpress tests/fixtures/webhook-signatures.json), copied from
+# ../shared/reference/fixtures so the suite runs from any checkout.
+FIXTURES = Path(__file__).parent / "fixtures" / "didit-webhook-signatures.json"
 WORKFLOW = "11111111-2222-4333-8444-555555555555"
 
 
