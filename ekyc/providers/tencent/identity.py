@@ -37,6 +37,11 @@ def parse_date(value: Any) -> date | None:
     text = " ".join(value.strip().split())
     if not text:
         return None
+    if len(text) == 10 and text[4] == "-":  # the common ISO form, without strptime's cost
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
