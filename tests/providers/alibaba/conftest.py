@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 
 from ekyc import AsyncClient, Client
+from ekyc.cli.serve import serve_in_thread
 from ekyc.models import ALL_CHECKS, DocumentType, SessionRequest
 from ekyc.sandbox import Sandbox
 from ekyc.testing import BROWSER_META_INFO
@@ -49,24 +47,7 @@ async def aclient(sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Sandbox]:
-    """The sandbox served over loopback by uvicorn in a background thread."""
-    import uvicorn
+    """The alibaba sandbox under uvicorn on 127.0.0.1 (a free port), in a background thread."""
+    with serve_in_thread(providers=["alibaba"]) as sandbox:
+        yield sandbox
 
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sb = Sandbox(["alibaba"], base_url=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(uvicorn.Config(sb.app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:  # pragma: no cover
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield sb
-    finally:
-        server.should_exit = True
-        thread.join(5)
-        sock.close()

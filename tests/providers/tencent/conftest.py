@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from ekyc import AsyncClient, Client
+from ekyc.cli.serve import serve_in_thread
 from ekyc.models import Check, DocumentType, SessionRequest
 from ekyc.sandbox import Sandbox
 from ekyc.testing import BROWSER_META_INFO
@@ -59,25 +57,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
-    """The sandbox app under uvicorn on 127.0.0.1 (port chosen by the OS), in a background thread."""
-    import uvicorn
+    """The tencent sandbox under uvicorn on 127.0.0.1 (a free port), in a background thread."""
+    with serve_in_thread(providers=["tencent"]) as sandbox:
+        yield Served(sandbox, int(sandbox.base_url.rsplit(":", 1)[1]))
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sandbox = Sandbox(["tencent"], base_url=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(uvicorn.Config(sandbox.app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield Served(sandbox, port)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        sock.close()
