@@ -32,7 +32,8 @@ out = Console()
 err = Console(stderr=True)
 
 T = TypeVar("T")
-DEMO_SCENARIOS = ("approved", "face_mismatch", "liveness_spoof", "user_cancelled", "session_expired")
+#: approved, face mismatch, spoof, abandoned (the user started and never finished), expired
+DEMO_SCENARIOS = ("approved", "face_mismatch", "liveness_spoof", "timed_out", "session_expired")
 
 
 @app.command()
@@ -59,23 +60,27 @@ def demo(
     table.add_column("scenario")
     table.add_column("expected")
     for name in names:
-        table.add_column(registry.load(name).display_name)
+        table.add_column(name)
+    notes: list[str] = []
     for scenario in DEMO_SCENARIOS:
         expect = SCENARIOS[scenario]
         row = [scenario, expect.outcome.value + "".join(f" {r.value}" for r in sorted(expect.reasons))]
         for name in names:
             run = runs[(name, scenario)]
             if not run.supported:
-                row.append(f"[dim]unsupported: {run.unsupported_reason}[/dim]")
+                notes.append(f"{name} / {scenario}: {run.unsupported_reason}")
+                row.append(f"[dim]unsupported [{len(notes)}][/dim]")
                 continue
             assert run.decision is not None
             reasons = " ".join(r.value for r in run.decision.reason_codes)
-            hook = f" [dim]webhook ✓ {run.webhook.verified_by}[/dim]" if run.webhook else ""
+            hook = f"\n[dim]webhook ✓ ({run.webhook.authenticated})[/dim]" if run.webhook else ""
             color = "green" if run.matched else "red"
             row.append(f"[{color}]{'✓' if run.matched else '✗'} {run.decision.outcome.value}[/{color}] {reasons}"
                        f"{hook}" + ("" if run.matched else f"\n[red]{'; '.join(run.problems)}[/red]"))
         table.add_row(*row)
     out.print(table)
+    for i, note in enumerate(notes, 1):
+        out.print(f"[dim][{i}] {note}[/dim]")
     failed = [r for r in runs.values() if r.supported and not r.matched]
     supported = sum(1 for r in runs.values() if r.supported)
     if failed:
