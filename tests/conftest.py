@@ -8,6 +8,7 @@ import pytest
 
 from ekyc import AsyncClient, Client, registry
 from ekyc.sandbox import Sandbox
+from tests.support.clients import quick_async_client, quick_client
 
 
 @pytest.fixture
@@ -24,16 +25,11 @@ def echo_sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def echo_client(echo_sandbox: Sandbox) -> Iterator[Client]:
-    with Client(sandbox=echo_sandbox) as client:
-        client._sleep = lambda s: None
+    with quick_client(echo_sandbox) as client:
         yield client
 
 
 @pytest.fixture
 async def echo_async_client(echo_sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
-    async def no_sleep(s: float) -> None:
-        return None
-
-    async with AsyncClient(sandbox=echo_sandbox) as client:
-        client._sleep = no_sleep
+    async with quick_async_client(echo_sandbox) as client:
         yield client

@@ -12,6 +12,7 @@ from ekyc.cli.serve import serve_in_thread
 from ekyc.models import ALL_CHECKS, DocumentType, SessionRequest
 from ekyc.sandbox import Sandbox
 from ekyc.testing import BROWSER_META_INFO
+from tests.support.clients import quick_async_client, quick_client
 
 
 def contract_request(**overrides: Any) -> SessionRequest:
@@ -30,19 +31,14 @@ def sandbox() -> Sandbox:
 
 @pytest.fixture
 def client(sandbox: Sandbox) -> Iterator[Client]:
-    with Client(sandbox=sandbox) as c:
-        c._sleep = lambda s: None
-        yield c
+    with quick_client(sandbox) as client:
+        yield client
 
 
 @pytest.fixture
 async def aclient(sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
-    async def no_sleep(s: float) -> None:
-        return None
-
-    async with AsyncClient(sandbox=sandbox) as c:
-        c._sleep = no_sleep
-        yield c
+    async with quick_async_client(sandbox) as client:
+        yield client
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from ekyc import AsyncClient, Client
 from ekyc.cli.serve import serve_in_thread
 from ekyc.providers.didit import DiditProvider, DiditSettings
 from ekyc.sandbox import Sandbox
+from tests.support.clients import quick_async_client, quick_client
 
 # Didit's own fixtures (didit-protocol/plugin-wordpress tests/fixtures/webhook-signatures.json), copied from
 # ../shared/reference/fixtures so the suite runs from any checkout.
@@ -28,18 +29,13 @@ def dd_sandbox() -> Sandbox:
 
 @pytest.fixture
 def dd_client(dd_sandbox: Sandbox) -> Iterator[Client]:
-    with Client(sandbox=dd_sandbox) as client:
-        client._sleep = lambda s: None
+    with quick_client(dd_sandbox) as client:
         yield client
 
 
 @pytest.fixture
 async def dd_aclient(dd_sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
-    async def no_sleep(s: float) -> None:
-        return None
-
-    async with AsyncClient(sandbox=dd_sandbox) as client:
-        client._sleep = no_sleep
+    async with quick_async_client(dd_sandbox) as client:
         yield client
 
 

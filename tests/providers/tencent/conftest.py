@@ -12,6 +12,7 @@ from ekyc.cli.serve import serve_in_thread
 from ekyc.models import Check, DocumentType, SessionRequest
 from ekyc.sandbox import Sandbox
 from ekyc.testing import BROWSER_META_INFO
+from tests.support.clients import quick_async_client, quick_client
 
 CONTRACT_REQUEST = SessionRequest(
     reference="user-42",
@@ -30,18 +31,13 @@ def tc_sandbox() -> Sandbox:
 
 @pytest.fixture
 def tc_client(tc_sandbox: Sandbox) -> Iterator[Client]:
-    with Client(sandbox=tc_sandbox) as client:
-        client._sleep = lambda s: None
+    with quick_client(tc_sandbox) as client:
         yield client
 
 
 @pytest.fixture
 async def tc_aclient(tc_sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
-    async def no_sleep(s: float) -> None:
-        return None
-
-    async with AsyncClient(sandbox=tc_sandbox) as client:
-        client._sleep = no_sleep
+    async with quick_async_client(tc_sandbox) as client:
         yield client
 
 

@@ -1,0 +1,29 @@
+"""Clients bound to a sandbox whose retry waits are skipped (tests assert behaviour, not time)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+from ekyc import AsyncClient, Client
+from ekyc.sandbox import Sandbox
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None
+
+
+@contextmanager
+def quick_client(sandbox: Sandbox) -> Iterator[Client]:
+    """A blocking client on ``sandbox`` that retries without waiting."""
+    with Client(sandbox=sandbox) as client:
+        client._sleep = lambda seconds: None
+        yield client
+
+
+@asynccontextmanager
+async def quick_async_client(sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
+    """An asyncio client on ``sandbox`` that retries without waiting."""
+    async with AsyncClient(sandbox=sandbox) as client:
+        client._sleep = _no_sleep
+        yield client
