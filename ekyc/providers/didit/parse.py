@@ -92,10 +92,18 @@ def items(data: dict[str, Any], array: str) -> list[dict[str, Any]]:
     return [_dict(i) for i in _list(data.get(array))]
 
 
-def _warnings(data: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str | None]]:
+Features = dict[str, list[dict[str, Any]]]
+
+
+def features(data: dict[str, Any]) -> Features:
+    """Every feature array's items, read once per payload."""
+    return {array: items(data, array) for array in FEATURE_ARRAYS}
+
+
+def _warnings(data: dict[str, Any], feats: Features) -> Iterator[tuple[dict[str, Any], str | None]]:
     """Every warning object with the status of the item that carries it."""
     for array in FEATURE_ARRAYS:
-        for item in items(data, array):
+        for item in feats[array]:
             status = _str(item.get("status"))
             for w in _list(item.get("warnings")):
                 yield _dict(w), status
@@ -153,18 +161,18 @@ def _check(entries: list[dict[str, Any]], scored: bool) -> CheckResult:
     return CheckResult(passed=passed, score=min(scores) if scores else None)
 
 
-def checks(data: dict[str, Any]) -> Checks:
+def checks(feats: Features) -> Checks:
     """Document, liveness and face-match results from the feature arrays."""
     return Checks(
-        document=_check(items(data, "id_verifications"), scored=False),
-        liveness=_check(items(data, "liveness_checks"), scored=True),
-        face_match=_check(items(data, "face_matches"), scored=True),
+        document=_check(feats["id_verifications"], scored=False),
+        liveness=_check(feats["liveness_checks"], scored=True),
+        face_match=_check(feats["face_matches"], scored=True),
     )
 
 
-def identity(data: dict[str, Any]) -> Identity:
+def identity(feats: Features) -> Identity:
     """What the first ID verification with data says about the person."""
-    for item in items(data, "id_verifications"):
+    for item in feats["id_verifications"]:
         first, last, full = _str(item.get("first_name")), _str(item.get("last_name")), _str(item.get("full_name"))
         if full is None and (first or last):
             full = " ".join(p for p in (first, last) if p)
@@ -214,16 +222,14 @@ def normalize(data: dict[str, Any], ref: SessionRef, status: str | None = None) 
     reasons: list[Reason] = []
     signals: list[Reason] = []
     decisive: list[Reason] = []
-    contradiction = False
-    for w, item_status in _warnings(data):
+    feats = features(data)
+    for w, item_status in _warnings(data, feats):
         reason = warning_reason(w)
         if is_decisive(w, item_status):
             decisive.append(reason)
         else:
             signals.append(reason)
-    for array in FEATURE_ARRAYS:
-        if any(_str(i.get("status")) in _DECISIVE_ITEM for i in items(data, array)):
-            contradiction = True
+    contradiction = any(_str(i.get("status")) in _DECISIVE_ITEM for found in feats.values() for i in found)
     reviews = _list(data.get("reviews"))
 
     if entry is None or entry.outcome is None:
@@ -260,8 +266,8 @@ def normalize(data: dict[str, Any], ref: SessionRef, status: str | None = None) 
         outcome=outcome,
         reasons=_dedupe(reasons),
         warnings=_dedupe(signals),
-        identity=identity(data),
-        checks=checks(data),
+        identity=identity(feats),
+        checks=checks(feats),
         provider_status=raw_status,
         completed_at=completed_at,
         raw=data,
