@@ -6,7 +6,6 @@ Prints one JSON line — ``{"base_url": ..., "config": <Client.from_config mappi
 from __future__ import annotations
 
 import json
-import socket
 import sys
 
 import uvicorn
@@ -16,11 +15,7 @@ from ekyc.sandbox import Sandbox
 
 
 def main() -> None:
-    sock = bind("127.0.0.1", 0)
-    # ``bind`` makes a socket with proto 0, so asyncio does not set TCP_NODELAY on accepted connections and
-    # uvicorn's two writes per response (head, then body) meet Nagle + delayed ACK: ~40 ms per request.
-    # Accepted sockets inherit the option from the listening socket on Linux.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock = bind("127.0.0.1", 0)  # sets TCP_NODELAY (inherited by accepted sockets)
     sandbox = Sandbox(base_url=base_url(sock))
     config = uvicorn.Config(sandbox.app, log_level="warning", lifespan="off", access_log=False)
     server = uvicorn.Server(config)

@@ -1,0 +1,102 @@
+"""Reliability across every registered provider: injected faults never produce an untyped exception or a
+false APPROVED, never lose or duplicate a session; fuzzed webhooks and return URLs only raise typed errors."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ekyc import Client, EkycError, Outcome
+from ekyc.sandbox import Sandbox
+from ekyc.sandbox.runner import scenario_request
+from ekyc.testing import providers
+
+Mutation = Callable[[httpx.Response], httpx.Response]
+
+
+def _copy(r: httpx.Response, **kw: object) -> httpx.Response:
+    headers = {k: v for k, v in r.headers.items() if k.lower() not in ("content-length", "content-encoding")}
+    return httpx.Response(kw.get("status", r.status_code), headers=headers,  # type: ignore[arg-type]
+                          content=kw.get("content", r.content))  # type: ignore[arg-type]
+
+
+MUTATIONS: dict[str, Mutation] = {
+    "truncated": lambda r: _copy(r, content=r.content[: len(r.content) // 2]),
+    "html": lambda r: _copy(r, content=b"<html><body>502 Bad Gateway</body></html>"),
+    "empty": lambda r: _copy(r, content=b""),
+    "json-null": lambda r: _copy(r, content=b"null"),
+    "json-list": lambda r: _copy(r, content=b"[1, 2, 3]"),
+    "500": lambda r: _copy(r, status=500, content=b"oops"),
+    "503": lambda r: _copy(r, status=503, content=b""),
+    "429": lambda r: _copy(r, status=429, content=b"{}"),
+}
+
+
+class Faulty(httpx.BaseTransport):
+    """Passes requests to the sandbox, then mutates the responses of result calls."""
+
+    def __init__(self, inner: httpx.BaseTransport, mutation: Mutation | None, timeout: bool = False) -> None:
+        self.inner, self.mutation, self.timeout, self.sends = inner, mutation, timeout, 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sends += 1
+        if self.timeout:
+            raise httpx.ReadTimeout("injected", request=request)
+        response = self.inner.handle_request(request)
+        response.read()
+        return self.mutation(response) if self.mutation else response
+
+
+@pytest.mark.parametrize("provider", providers())
+@pytest.mark.parametrize("fault", [*MUTATIONS, "read-timeout"])
+def test_result_faults_are_typed_and_never_approve(provider: str, fault: str) -> None:
+    sandbox = Sandbox([provider])
+    with Client(sandbox=sandbox) as good:
+        session = good.create_session(scenario_request(provider, "approved"), provider=provider)
+        sandbox.complete(session, "approved")
+        assert good.get_result(session.ref).approved  # the real answer is APPROVED
+    faulty = Faulty(sandbox.transport(), MUTATIONS.get(fault), timeout=fault == "read-timeout")
+    with Client({"retry": {"max_attempts": 2}}, sandbox=sandbox, transport=faulty) as client:
+        client._sleep = lambda s: None
+        try:
+            decision = client.get_result(session.ref)
+        except EkycError:
+            pass  # typed
+        else:
+            assert decision.outcome is not Outcome.APPROVED, f"{fault} produced APPROVED"
+
+
+@pytest.mark.parametrize("provider", providers())
+@pytest.mark.parametrize("fault", ["read-timeout", "500"])
+def test_an_ambiguous_create_failure_is_not_repeated(provider: str, fault: str) -> None:
+    """A create whose outcome is unknown is sent once unless the provider de-duplicates creates."""
+    sandbox = Sandbox([provider])
+    faulty = Faulty(sandbox.transport(), MUTATIONS.get(fault), timeout=fault == "read-timeout")
+    with Client({"retry": {"max_attempts": 3}}, sandbox=sandbox, transport=faulty) as client:
+        client._sleep = lambda s: None
+        with pytest.raises(EkycError):
+            client.create_session(scenario_request(provider, "approved"), provider=provider)
+    idempotent = client.adapter(provider).capabilities.create_retry.value == "idempotent"
+    assert faulty.sends == 1 or (idempotent and fault == "read-timeout")
+
+
+@pytest.mark.parametrize("provider", providers())
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.binary(max_size=300), headers=st.dictionaries(st.text(max_size=20), st.text(max_size=80), max_size=4),
+       url=st.text(max_size=200))
+def test_fuzzed_webhooks_and_return_urls_raise_only_typed_errors(provider: str, body: bytes,
+                                                                  headers: dict[str, str], url: str) -> None:
+    client = Client(sandbox=_SANDBOX)
+    for call in (lambda: client.parse_webhook(body, headers, provider),
+                 lambda: client.parse_return_url(url, provider),
+                 lambda: client.parse_return_url("https://app.example/back?" + url, provider)):
+        with contextlib.suppress(EkycError):  # typed errors are fine; anything else fails the test
+            call()
+
+
+_SANDBOX = Sandbox()
