@@ -391,7 +391,12 @@ class SessionRequest(_Model):
 
 
 class Session(_Model):
-    """A started session: send the user to ``url``; keep ``ref`` (``str(ref)``) to fetch the result."""
+    """A started session: send the user to ``url``; keep ``ref`` (``str(ref)``) to fetch the result.
+
+    ``url`` is a bearer link (whoever opens it can complete the verification), so ``repr`` hides it.
+    """
+
+    _redacted = frozenset({"url"})
 
     ref: SessionRef
     url: str

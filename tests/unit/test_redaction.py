@@ -67,6 +67,12 @@ def test_models_redact_personal_data(model: object) -> None:
     _assert_clean(f"{model!r} {model!s}")
 
 
+def test_session_url_is_a_bearer_link_and_never_printed() -> None:
+    session = Session(ref=SessionRef(provider="didit", id="abc"), url=f"https://verify.example/s/{SECRET}")
+    _assert_clean(repr(session))
+    assert session.url.endswith(SECRET)
+
+
 def test_model_dump_json_keeps_data_for_the_app_but_never_raw() -> None:
     decision = next(m for m in _models() if isinstance(m, Decision))
     dumped = decision.model_dump_json()
