@@ -250,6 +250,18 @@ class Decision(_Model):
     completed_at: datetime | None = None
     raw: Any = Field(default=None, repr=False, exclude=True)
 
+    @field_validator("reasons", "warnings", mode="after")
+    @classmethod
+    def _unique(cls, reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
+        """One entry per (code, provider code), first occurrence kept: adapters may collect a reason twice."""
+        seen: set[tuple[ReasonCode, str | None]] = set()
+        out = []
+        for r in reasons:
+            if (r.code, r.provider_code) not in seen:
+                seen.add((r.code, r.provider_code))
+                out.append(r)
+        return tuple(out) if len(out) != len(reasons) else reasons
+
     @model_validator(mode="after")
     def _fail_closed(self) -> Decision:
         if self.outcome is Outcome.APPROVED and self.reasons:

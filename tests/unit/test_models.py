@@ -94,3 +94,11 @@ def test_models_are_frozen() -> None:
     ref = SessionRef(provider="x", id="1")
     with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error
         ref.id = "2"  # type: ignore[misc]
+
+
+def test_decision_keeps_one_reason_per_code_and_provider_code() -> None:
+    ref = SessionRef(provider="x", id="1")
+    twice = Reason(code=ReasonCode.FACE_MISMATCH, retryable=True, provider_code="2016")
+    other = Reason(code=ReasonCode.FACE_MISMATCH, retryable=True, provider_code="2015")
+    d = Decision(ref=ref, outcome=Outcome.DECLINED, reasons=(twice, other, twice), warnings=(other, other))
+    assert d.reasons == (twice, other) and d.warnings == (other,)

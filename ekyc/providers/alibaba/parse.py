@@ -219,18 +219,15 @@ def _reason(code: str, provider_code: str) -> Reason:
     return entry.to_reason(provider_code)
 
 
-def _dedupe(reasons: list[Reason]) -> tuple[Reason, ...]:
-    seen: set[tuple[ReasonCode, str | None]] = set()
+def _one_per_code(reasons: list[Reason]) -> tuple[Reason, ...]:
+    """Evidence and SubCode often say the same thing (facePassed=N and SubCode 204): keep the first reason
+    per normalized code; ``UNKNOWN`` reasons stay apart per raw code. (Exact duplicates are dropped by
+    :class:`~ekyc.models.Decision` itself.)"""
     out: list[Reason] = []
     for r in reasons:
-        key = (r.code, None if r.code is not ReasonCode.UNKNOWN else r.provider_code)
-        if r.code is not ReasonCode.UNKNOWN and any(o.code is r.code for o in out):
-            continue
-        if key not in seen:
-            seen.add(key)
+        if r.code is ReasonCode.UNKNOWN or all(o.code is not r.code for o in out):
             out.append(r)
     return tuple(out)
-
 
 def _subcode_reason(sub: str | None) -> tuple[Reason, bool]:
     """The SubCode's reason and whether the table explains it (a known entry naming a reason)."""
@@ -279,7 +276,7 @@ def decide(ref: SessionRef, body: dict[str, Any]) -> Decision:
         reasons = list(ev_reasons)
         if sub != PASS_SUBCODE:
             reasons.append(_subcode_reason(sub)[0])
-        return Decision(ref=ref, outcome=Outcome.DECLINED, reasons=_dedupe(reasons), identity=ident,
+        return Decision(ref=ref, outcome=Outcome.DECLINED, reasons=_one_per_code(reasons), identity=ident,
                         checks=checks, provider_status=status, raw=body)
     if passed == "N":
         reasons = list(ev_reasons)
@@ -297,7 +294,7 @@ def decide(ref: SessionRef, body: dict[str, Any]) -> Decision:
             entry = CODE_TABLE.get("passed", "N")
             assert entry is not None
             reasons.append(sub_reason if sub is not None else entry.to_reason())
-        return Decision(ref=ref, outcome=Outcome.DECLINED, reasons=_dedupe(reasons), warnings=tuple(warnings),
+        return Decision(ref=ref, outcome=Outcome.DECLINED, reasons=_one_per_code(reasons), warnings=tuple(warnings),
                         identity=ident, checks=checks, provider_status=status, raw=body)
     reason = Reason(code=ReasonCode.UNKNOWN, retryable=False,
                     provider_code=passed if re.fullmatch(r"[A-Za-z0-9]{1,8}", passed) else "?",

@@ -131,16 +131,6 @@ def is_decisive(w: dict[str, Any], item_status: str | None) -> bool:
     return item_status in _DECISIVE_ITEM
 
 
-def _dedupe(reasons: list[Reason]) -> tuple[Reason, ...]:
-    seen: set[tuple[ReasonCode, str | None]] = set()
-    out = []
-    for r in reasons:
-        key = (r.code, r.provider_code)
-        if key not in seen:
-            seen.add(key)
-            out.append(r)
-    return tuple(out)
-
 
 def _check(entries: list[dict[str, Any]], scored: bool) -> CheckResult:
     verdicts = []
@@ -264,8 +254,8 @@ def normalize(data: dict[str, Any], ref: SessionRef, status: str | None = None) 
     return Decision(
         ref=ref,
         outcome=outcome,
-        reasons=_dedupe(reasons),
-        warnings=_dedupe(signals),
+        reasons=tuple(reasons),
+        warnings=tuple(signals),
         identity=identity(feats),
         checks=checks(feats),
         provider_status=raw_status,

@@ -107,16 +107,6 @@ def _signals(kind: str, codes: Sequence[Any]) -> tuple[list[Reason], list[Reason
     return declining, info
 
 
-def _dedupe(reasons: Sequence[Reason]) -> tuple[Reason, ...]:
-    seen: set[tuple[ReasonCode, str | None]] = set()
-    out: list[Reason] = []
-    for r in reasons:
-        key = (r.code, r.provider_code)
-        if key not in seen:
-            seen.add(key)
-            out.append(r)
-    return tuple(out)
-
 
 def _attempt(detail: Mapping[str, Any]) -> tuple[Attempt, list[Reason], list[Reason]]:
     code = _int(detail.get("ErrorCode"), "ErrorCode")
@@ -129,7 +119,7 @@ def _attempt(detail: Mapping[str, Any]) -> tuple[Attempt, list[Reason], list[Rea
         passed=None if code is None else code == 0,
         liveness=CheckResult(passed=None if live is None else live == 0),
         face_match=CheckResult(passed=None if comp is None else comp == 0, score=_score(detail.get("Similarity"))),
-        reasons=_dedupe([*reasons, *tags_bad]),
+        reasons=tuple([*reasons, *tags_bad]),
         at=_at(detail.get("ReqTimestamp")),
     )
     return attempt, tags_bad, tags_info
@@ -204,8 +194,8 @@ def decide(ref: SessionRef, resp: Mapping[str, Any]) -> Decision:
     return Decision(
         ref=ref,
         outcome=outcome,
-        reasons=_dedupe(reasons),
-        warnings=_dedupe(warnings),
+        reasons=tuple(reasons),
+        warnings=tuple(warnings),
         identity=identity,
         checks=checks,
         attempts=attempts,
