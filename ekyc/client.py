@@ -18,7 +18,7 @@ import httpx
 
 from . import registry
 from ._events import Events, Hook
-from ._retry import exchange, run_async, run_sync
+from ._retry import Exchange, exchange, run_async, run_sync
 from .errors import ConfigurationError, EkycError, InvalidRequest, WebhookVerificationError
 from .models import Decision, Session, SessionRef, SessionRequest, WebhookEvent
 from .provider import Capabilities, Prepared, Provider
@@ -189,7 +189,7 @@ class _Core:
         return event
 
     def _exchange(self, provider: str, build: Callable[[], Prepared],
-                  parse: Callable[[Prepared, httpx.Response], T]) -> Any:
+                  parse: Callable[[Prepared, httpx.Response], T]) -> Exchange[T]:
         timeout = self._timeouts.get(provider)
         if timeout is None:
             adapter = self.adapter(provider)
@@ -206,7 +206,35 @@ class _Core:
                              error=type(error).__name__, http_status=error.http_status,
                              wait_s=round(wait, 3))
 
-        return exchange(provider, timed, parse, self.settings.retry, on_retry)
+        return self._observed(provider, exchange(provider, timed, parse, self.settings.retry, on_retry))
+
+    def _call(self, provider: str, build: Callable[[], Prepared],
+              parse: Callable[[Prepared, httpx.Response], Any]) -> Any:
+        """Run one exchange with this client's driver (blocking or asyncio); see the subclasses."""
+        raise NotImplementedError
+
+    def _observed(self, provider: str, inner: Exchange[T]) -> Exchange[T]:
+        """The exchange, with its ``error`` / ``call`` events (one place for both clients)."""
+        started = time.perf_counter()
+        try:
+            result = yield from inner
+        except EkycError as exc:
+            self.events.emit("error", logging.INFO, provider=provider, error=type(exc).__name__,
+                             http_status=exc.http_status, provider_code=exc.provider_code,
+                             request_id=exc.request_id)
+            raise
+        if self.events.wants():
+            self.events.emit("call", provider=provider, ms=round((time.perf_counter() - started) * 1000, 2))
+        return result
+
+    def extension(self, provider: str) -> Any:
+        """Provider-specific operations (e.g. Didit's workflow and status management), bound to this
+        client's retry loop; with :class:`AsyncClient` their methods are coroutines."""
+        adapter = self.adapter(provider)
+        ext = adapter.extension(lambda build, parse: self._call(provider, build, parse))
+        if ext is None:
+            raise ConfigurationError(f"{provider} has no provider-specific operations", field="provider")
+        return ext
 
 
 def _default_sandbox() -> Sandbox:
@@ -258,16 +286,7 @@ class Client(_Core):
 
     def _call(self, provider: str, build: Callable[[], Prepared],
               parse: Callable[[Prepared, httpx.Response], T]) -> T:
-        started = time.perf_counter()
-        try:
-            result: T = run_sync(self._exchange(provider, build, parse), self._http.send, self._sleep)
-        except EkycError as exc:
-            self.events.emit("error", logging.INFO, provider=provider, error=type(exc).__name__,
-                             http_status=exc.http_status, provider_code=exc.provider_code,
-                             request_id=exc.request_id)
-            raise
-        if self.events.wants():
-            self.events.emit("call", provider=provider, ms=round((time.perf_counter() - started) * 1000, 2))
+        result: T = run_sync(self._exchange(provider, build, parse), self._http.send, self._sleep)
         return result
 
     def create_session(self, request: SessionRequest | None = None, /, *, provider: str | None = None,
@@ -292,14 +311,6 @@ class Client(_Core):
         sref = self._ref(ref)
         adapter = self.adapter(sref.provider)
         return self._call(adapter.name, lambda: adapter.build_result(sref), adapter.parse_result)
-
-    def extension(self, provider: str) -> Any:
-        """Provider-specific operations (e.g. Didit's workflow and status management)."""
-        adapter = self.adapter(provider)
-        ext = adapter.extension(lambda build, parse: self._call(provider, build, parse))
-        if ext is None:
-            raise ConfigurationError(f"{provider} has no provider-specific operations", field="provider")
-        return ext
 
     def close(self) -> None:
         """Release pooled connections."""
@@ -342,16 +353,7 @@ class AsyncClient(_Core):
 
     async def _call(self, provider: str, build: Callable[[], Prepared],
                     parse: Callable[[Prepared, httpx.Response], T]) -> T:
-        started = time.perf_counter()
-        try:
-            result: T = await run_async(self._exchange(provider, build, parse), self._http.send, self._sleep)
-        except EkycError as exc:
-            self.events.emit("error", logging.INFO, provider=provider, error=type(exc).__name__,
-                             http_status=exc.http_status, provider_code=exc.provider_code,
-                             request_id=exc.request_id)
-            raise
-        if self.events.wants():
-            self.events.emit("call", provider=provider, ms=round((time.perf_counter() - started) * 1000, 2))
+        result: T = await run_async(self._exchange(provider, build, parse), self._http.send, self._sleep)
         return result
 
     async def create_session(self, request: SessionRequest | None = None, /, *, provider: str | None = None,
@@ -376,14 +378,6 @@ class AsyncClient(_Core):
         sref = self._ref(ref)
         adapter = self.adapter(sref.provider)
         return await self._call(adapter.name, lambda: adapter.build_result(sref), adapter.parse_result)
-
-    def extension(self, provider: str) -> Any:
-        """Provider-specific operations; their methods are coroutines."""
-        adapter = self.adapter(provider)
-        ext = adapter.extension(lambda build, parse: self._call(provider, build, parse))
-        if ext is None:
-            raise ConfigurationError(f"{provider} has no provider-specific operations", field="provider")
-        return ext
 
     async def aclose(self) -> None:
         """Release pooled connections."""
