@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 REDACTED = "<redacted>"
 
@@ -31,8 +30,3 @@ def scrub_text(text: str, limit: int = 200) -> str:
         sentence_start = token.endswith((".", ":", ";", "!", "?"))
     text = " ".join(out)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def mask_presence(value: Any) -> str:
-    """``<redacted>`` when a value is set, ``None`` otherwise: says that a field is present, not what it is."""
-    return "None" if value is None else REDACTED

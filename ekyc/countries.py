@@ -57,9 +57,3 @@ def to_alpha3(code: str | None) -> str | None:
     if c in ALPHA3_TO_ALPHA2:
         return c
     return _ICAO_EXTRA.get(c)
-
-
-def to_alpha2(code: str | None) -> str | None:
-    """The alpha-2 form of an alpha-2 or alpha-3 code, ``None`` if unknown."""
-    a3 = to_alpha3(code)
-    return ALPHA3_TO_ALPHA2.get(a3) if a3 else None

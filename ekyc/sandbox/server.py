@@ -128,15 +128,6 @@ class Sandbox:
             return httpx.Client(transport=self.transport(), follow_redirects=False)
         return httpx.Client(follow_redirects=False, timeout=10)
 
-    def emulator_for(self, url: str | Session) -> Emulator:
-        """The emulator whose hosted page or API ``url`` belongs to."""
-        target = url.url if isinstance(url, Session) else url
-        path = httpx.URL(target).path
-        for emulator in self.emulators.values():
-            if any(path.startswith(p) for p in emulator.path_prefixes):
-                return emulator
-        raise SandboxError(f"no emulator serves {path}")
-
     # -- deliveries ------------------------------------------------------------------------------------
     def deliver(self, delivery: Delivery) -> None:
         """Record a webhook/callback; in served mode also send it over HTTP (in the background)."""
