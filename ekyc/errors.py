@@ -118,6 +118,11 @@ class WebhookVerificationError(EkycError):
     """A webhook, callback or return URL failed verification (signature, token, freshness, shape)."""
 
 
+class SessionMismatch(WebhookVerificationError):
+    """A returning browser, a webhook or a provider's answer names another session or another user than
+    the one the app stored: never use it to decide about the signed-in user."""
+
+
 __all__ = [
     "AuthenticationError",
     "ConfigurationError",
@@ -127,6 +132,7 @@ __all__ = [
     "ProviderError",
     "ProviderUnavailable",
     "RateLimited",
+    "SessionMismatch",
     "SessionNotFound",
     "UnsupportedFeature",
     "WebhookVerificationError",

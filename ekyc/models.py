@@ -65,6 +65,9 @@ class ReasonCode(str, Enum):
     SESSION_EXPIRED = "SESSION_EXPIRED"
     APPROVAL_EXPIRED = "APPROVAL_EXPIRED"
     ALREADY_COMPLETED = "ALREADY_COMPLETED"
+    #: the provider reported success, but a sub-check it reported was unfinished, undocumented or contradicted
+    #: another field: the decision needs a human (see :mod:`ekyc.evidence`)
+    INCONSISTENT_EVIDENCE = "INCONSISTENT_EVIDENCE"
     INVALID_REQUEST = "INVALID_REQUEST"
     PROVIDER_ERROR = "PROVIDER_ERROR"
     UNKNOWN = "UNKNOWN"
@@ -215,6 +218,7 @@ class SessionRef(_Model):
     provider: str
     id: str = Field(min_length=1)
     extra: tuple[str, ...] = ()
+    reference: str | None = Field(default=None, description="the app's reference, bound at create")
 
     @field_validator("provider")
     @classmethod
@@ -240,6 +244,11 @@ class Decision(_Model):
 
     ref: SessionRef
     outcome: Outcome
+    reference: str | None = Field(
+        default=None,
+        description="the app's reference this session was started for, as the provider echoed it or as bound "
+                    "into the ref at create; compare it with the signed-in user",
+    )
     reasons: tuple[Reason, ...] = Field(default=(), description="why the outcome is not APPROVED")
     warnings: tuple[Reason, ...] = Field(default=(), description="signals that did not decide the outcome")
     identity: Identity = Identity()

@@ -9,7 +9,6 @@ registry line (or an ``ekyc.providers`` entry point for third-party packages).
 
 from __future__ import annotations
 
-import json
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
@@ -22,6 +21,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from ._redact import scrub_text
+from ._wire import WireError, loads
 from .codes import CodeTable
 from .errors import (
     AuthenticationError,
@@ -279,11 +279,10 @@ def error_for_status(
 def json_body(provider: str, response: httpx.Response, *, request_id: str | None = None) -> Any:
     """The response body as JSON, or :class:`ProviderError` (HTML error pages, truncation, empty bodies)."""
     try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        kind = "empty" if not response.content else "not JSON"
+        return loads(response.content)
+    except WireError as exc:
         raise ProviderError(
-            f"response body is {kind}", provider=provider, http_status=response.status_code,
+            f"response body is {exc.problem}", provider=provider, http_status=response.status_code,
             request_id=request_id,
         ) from None
 
@@ -300,7 +299,10 @@ def malformed(provider: str, what: str, *, http_status: int | None = None) -> It
                 provider=provider, http_status=http_status,
             ) from None
         raise
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+    except WireError as exc:
+        raise ProviderError(f"malformed {what}: {exc.field[:128]} {exc.problem}", provider=provider,
+                            http_status=http_status, field=exc.field[:128]) from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError, OverflowError):
         raise ProviderError(f"malformed {what}", provider=provider, http_status=http_status) from None
 
 

@@ -1,0 +1,300 @@
+"""Strict reading of provider bytes: one JSON reader and one set of value readers for every adapter.
+
+Provider payloads are hostile input until proven otherwise. :func:`loads` refuses what a lenient JSON
+parser would guess at — duplicate keys (also keys that differ only in case), nesting deeper than
+:data:`MAX_DEPTH`, ``NaN``/``Infinity``, numbers outside a 64-bit range, bodies larger than
+:data:`MAX_BODY` — and the readers refuse wrong types instead of coercing them: a string is never read as a
+number unless the vendor documents numbers as strings, and then only plain ASCII digits are accepted
+(``"٠"``, ``"０"``, ``" 0"``, ``"0_0"`` are refused; ``int()`` would take them).
+
+Every refusal is a :class:`WireError` (a ``ValueError``) naming the field, never echoing the value;
+:func:`ekyc.provider.malformed` turns it into a typed :class:`~ekyc.errors.ProviderError`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
+from typing import Any
+
+#: deepest nesting accepted in a provider payload (vendor payloads nest < 10 levels)
+MAX_DEPTH = 32
+#: largest body accepted from a provider or a webhook sender, in bytes
+MAX_BODY = 4 * 1024 * 1024
+#: integers outside this range are refused (64-bit signed)
+MAX_INT = 2**63 - 1
+_ASCII_INT = re.compile(r"-?[0-9]{1,19}")
+_ASCII_DECIMAL = re.compile(r"-?[0-9]{1,19}(?:\.[0-9]{1,19})?")
+
+
+class WireError(ValueError):
+    """A payload is not what the vendor documents. ``field`` names where (never the value)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+# ---------------------------------------------------------------------------------------------------
+# JSON
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise WireError("body", "duplicate key in a JSON object")
+    if len({k.casefold() for k in out}) != len(out):
+        raise WireError("body", "keys differing only in case in a JSON object")
+    return out
+
+
+def _constant(name: str) -> Any:
+    raise WireError("body", f"{name} is not JSON")
+
+
+def _int(text: str) -> int:
+    if len(text) > 20:
+        raise WireError("body", "integer out of range")
+    value = int(text)
+    if not -MAX_INT - 1 <= value <= MAX_INT:
+        raise WireError("body", "integer out of range")
+    return value
+
+
+def _float(text: str) -> float:
+    if len(text) > 64:
+        raise WireError("body", "number too long")
+    value = float(text)
+    if not math.isfinite(value):
+        raise WireError("body", "number out of range")
+    return value
+
+
+def _depth_ok(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return False
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return True
+
+
+def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size: int = MAX_BODY) -> Any:
+    """Parse JSON strictly (see the module docstring); :class:`WireError` on anything doubtful."""
+    if len(data) > max_size:
+        raise WireError("body", "too large")
+    try:
+        value = json.loads(
+            data, object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int, parse_float=_float
+        )
+    except WireError:
+        raise
+    except RecursionError:
+        raise WireError("body", "nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise WireError("body", "empty" if not data else "not JSON") from None
+    if not _depth_ok(value, max_depth):
+        raise WireError("body", "nested too deeply")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------
+# Value readers (None stays None where a field is optional; wrong types are refused, never coerced)
+
+
+def obj(value: Any, field: str) -> Mapping[str, Any]:
+    """A JSON object."""
+    if not isinstance(value, Mapping):
+        raise WireError(field, "expected an object")
+    return value
+
+
+def opt_obj(value: Any, field: str) -> Mapping[str, Any]:
+    """A JSON object; ``None`` reads as ``{}``."""
+    return {} if value is None else obj(value, field)
+
+
+def array(value: Any, field: str) -> list[Any]:
+    """A JSON array; ``None`` reads as ``[]``."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise WireError(field, "expected an array")
+    return value
+
+
+def objects(value: Any, field: str) -> list[Mapping[str, Any]]:
+    """An array of objects; ``None`` reads as ``[]``."""
+    return [obj(item, f"{field}[{i}]") for i, item in enumerate(array(value, field))]
+
+
+def text(value: Any, field: str, *, max_len: int = 4096) -> str | None:
+    """A string, stripped; ``None`` and blank read as None."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise WireError(field, "expected a string")
+    if len(value) > max_len:
+        raise WireError(field, "string too long")
+    return value.strip() or None
+
+
+def code(value: Any, field: str, *, max_len: int = 128) -> str | None:
+    """A status or code string exactly as sent (not stripped: ``"Approved "`` is not ``"Approved"``)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise WireError(field, "expected a string")
+    if len(value) > max_len:
+        raise WireError(field, "string too long")
+    return value
+
+
+def integer(value: Any, field: str, *, strings: bool = False, lo: int = -MAX_INT - 1, hi: int = MAX_INT) -> int | None:
+    """An integer. With ``strings=True`` (only where the vendor documents numbers as strings) a string of
+    plain ASCII digits is accepted too — no sign but ``-``, no spaces, no other digit systems."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise WireError(field, "expected an integer")
+    if isinstance(value, int):
+        result = value
+    elif strings and isinstance(value, str) and _ASCII_INT.fullmatch(value):
+        result = int(value)
+    else:
+        raise WireError(field, "expected an integer")
+    if not lo <= result <= hi:
+        raise WireError(field, "integer out of range")
+    return result
+
+
+def number(value: Any, field: str, *, strings: bool = False, lo: float = -math.inf,
+           hi: float = math.inf) -> float | None:
+    """A finite number (int or float; with ``strings=True`` a plain ASCII decimal string too)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise WireError(field, "expected a number")
+    is_text = strings and isinstance(value, str) and _ASCII_DECIMAL.fullmatch(value) is not None
+    if not (isinstance(value, (int, float)) or is_text):
+        raise WireError(field, "expected a number")
+    result = float(value)
+    if not math.isfinite(result) or not lo <= result <= hi:
+        raise WireError(field, "number out of range")
+    return result
+
+
+def boolean(value: Any, field: str) -> bool | None:
+    """A JSON boolean (``"true"``, ``1`` are refused)."""
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise WireError(field, "expected a boolean")
+    return value
+
+
+def flag(value: Any, field: str, *, yes: str = "Y", no: str = "N") -> bool | None:
+    """A ``Y``/``N`` style flag, exactly as documented; anything else is refused."""
+    if value is None:
+        return None
+    if value == yes:
+        return True
+    if value == no:
+        return False
+    raise WireError(field, f"expected {yes} or {no}")
+
+
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def iso_date(value: Any, field: str) -> date | None:
+    """A ``YYYY-MM-DD`` date (a longer ISO timestamp is read by its date part); ASCII digits only."""
+    raw = text(value, field, max_len=64)
+    if raw is None:
+        return None
+    m = _ISO_DATE.match(raw)
+    if not m or (len(raw) > 10 and raw[10] not in "T "):
+        raise WireError(field, "expected a YYYY-MM-DD date")
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise WireError(field, "not a calendar date") from None
+
+
+#: timestamps outside [1970, 2200) are refused (no OverflowError/OSError from the platform's C library)
+_MAX_EPOCH = 7_258_118_400
+
+
+def epoch(value: Any, field: str, *, millis: bool = False, strings: bool = False) -> datetime | None:
+    """A Unix timestamp (seconds, or milliseconds with ``millis=True``) as an aware UTC datetime."""
+    n = integer(value, field, strings=strings, lo=0)
+    if n is None:
+        return None
+    seconds = n / 1000 if millis else n
+    if seconds >= _MAX_EPOCH:
+        raise WireError(field, "timestamp out of range")
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?)?"
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
+)
+
+
+def iso_datetime(value: Any, field: str) -> datetime | None:
+    """An ISO 8601 timestamp (``Z`` or an offset; naive ones are read as UTC); ASCII digits only."""
+    raw = text(value, field, max_len=64)
+    if raw is None:
+        return None
+    if not _ISO_DATETIME.fullmatch(raw):
+        raise WireError(field, "expected an ISO 8601 timestamp")
+    frac = re.search(r"\.([0-9]+)", raw)
+    if frac and len(frac.group(1)) > 6:  # fromisoformat takes at most microseconds before 3.11
+        raw = raw.replace(frac.group(0), "." + frac.group(1)[:6])
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise WireError(field, "not a valid timestamp") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def ascii_digits(value: str, field: str, *, max_len: int = 19) -> int:
+    """A header or query value of ASCII digits only (webhook timestamps); anything else is refused."""
+    if not isinstance(value, str) or not _ASCII_INT.fullmatch(value) or value.startswith("-") \
+            or len(value) > max_len:
+        raise WireError(field, "expected ASCII digits")
+    return int(value)
+
+
+__all__ = [
+    "MAX_BODY",
+    "MAX_DEPTH",
+    "WireError",
+    "array",
+    "ascii_digits",
+    "boolean",
+    "code",
+    "epoch",
+    "flag",
+    "integer",
+    "iso_date",
+    "iso_datetime",
+    "loads",
+    "number",
+    "obj",
+    "objects",
+    "opt_obj",
+    "text",
+]

@@ -1,0 +1,110 @@
+"""The one evidence rule: how a provider's status and the sub-checks its payload reports become an outcome.
+
+Every adapter reads its payload into a status outcome (from its code table) and a list of
+:class:`Evidence` — one item per sub-check the payload reports (a liveness check, a face comparison, a
+document check, a warning, a risk flag) in one of four states. :func:`settle` then applies one rule for
+every provider:
+
+- ``APPROVED`` only when the status is the provider's documented success **and** every reported sub-check
+  is in a documented passing state (:attr:`State.PASSED`) or is documented as not deciding
+  (:attr:`State.INFO`).
+- A documented success next to a failing, unfinished, unknown or contradictory sub-check becomes
+  ``REVIEW`` — never ``DECLINED``: the library does not overturn a vendor's success by its own inference,
+  and it does not approve on doubtful evidence either. Failing sub-checks give their own reasons;
+  unfinished, unknown or contradictory ones give :attr:`~ekyc.models.ReasonCode.INCONSISTENT_EVIDENCE`
+  naming the sub-check.
+- ``DECLINED`` and ``REVIEW`` keep their outcome; the status's specific reasons and the failing sub-checks
+  are the reasons (a generic fallback only when nothing else explains it); the rest become warnings.
+- ``PENDING``, ``EXPIRED``, ``ABANDONED`` and ``ERROR`` keep their outcome and the status's reasons; every
+  doubtful sub-check is only a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from .models import Outcome, Reason, ReasonCode
+
+
+class State(str, Enum):
+    """The state of one reported sub-check, as the vendor documents it."""
+
+    #: a documented passing state
+    PASSED = "passed"
+    #: a documented failing state (decline or review)
+    FAILED = "failed"
+    #: not finished, not started, expired, or no verdict yet
+    UNFINISHED = "unfinished"
+    #: a value the vendor does not document, or two fields of the payload that contradict each other
+    UNKNOWN = "unknown"
+    #: documented as informational: never decides the outcome (kept as a warning)
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One sub-check a payload reports.
+
+    ``name`` says where it is (``"liveness_checks[0].status"``, ``"ExtFaceInfo.faceAttack"``) and becomes the
+    reason's ``provider_code`` when the library has to explain a doubt; ``reason`` is the documented reason of
+    a failing (or informational) sub-check, when the code table gives one.
+    """
+
+    name: str
+    state: State
+    reason: Reason | None = None
+
+    def as_reason(self) -> Reason:
+        """The reason this sub-check gives (a documented one, else ``INCONSISTENT_EVIDENCE`` naming it)."""
+        if self.reason is not None:
+            return self.reason
+        what = {
+            State.FAILED: "did not pass",
+            State.UNFINISHED: "was not finished",
+            State.UNKNOWN: "is in an undocumented or contradictory state",
+            State.PASSED: "passed",
+            State.INFO: "is informational",
+        }[self.state]
+        return Reason(code=ReasonCode.INCONSISTENT_EVIDENCE, retryable=False, provider_code=self.name[:128],
+                      message=f"sub-check {what}")
+
+
+@dataclass(frozen=True)
+class Settled:
+    """The outcome, reasons and warnings :func:`settle` arrived at."""
+
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    warnings: tuple[Reason, ...]
+
+
+def settle(status: Outcome, status_reasons: Sequence[Reason], evidence: Iterable[Evidence],
+           warnings: Iterable[Reason] = (), fallback: Reason | None = None) -> Settled:
+    """Apply the one evidence rule (module docstring) to a status outcome and the reported sub-checks.
+
+    ``status_reasons`` are the specific reasons the status itself gives (a result code's meaning);
+    ``fallback`` explains a decline or review only when nothing else does (a generic "Declined");
+    ``warnings`` are signals the adapter already knows do not decide.
+    """
+    items = list(evidence)
+    info = [e.as_reason() for e in items if e.state is State.INFO and e.reason is not None]
+    doubts = [e for e in items if e.state not in (State.PASSED, State.INFO)]
+    extra = [*info, *warnings]
+    if status is Outcome.APPROVED:
+        if not doubts and not status_reasons:
+            return Settled(Outcome.APPROVED, (), tuple(extra))
+        return Settled(Outcome.REVIEW, tuple([*status_reasons, *(e.as_reason() for e in doubts)]), tuple(extra))
+    failed = [e.as_reason() for e in doubts if e.state is State.FAILED]
+    other = [e.as_reason() for e in doubts if e.state is not State.FAILED]
+    if status in (Outcome.DECLINED, Outcome.REVIEW):
+        reasons = [*status_reasons, *failed]
+        if not reasons:
+            reasons = [fallback or Reason(code=ReasonCode.UNKNOWN, retryable=False, message="no reason given")]
+        return Settled(status, tuple(reasons), tuple([*other, *extra]))
+    # PENDING, EXPIRED, ABANDONED, ERROR: the status decides; sub-checks are only context
+    return Settled(status, tuple(status_reasons), tuple([*failed, *other, *extra]))
+
+
+__all__ = ["Evidence", "Settled", "State", "settle"]
