@@ -211,32 +211,72 @@ class Attempt(_Model):
 class SessionRef(_Model):
     """Names a session at a provider, with everything needed to fetch its result later.
 
-    ``str(ref)`` gives one short string (``provider:id[:extra…]``, percent-encoded) that
-    :meth:`parse` turns back into the same ref — store it in a single column.
+    Store :meth:`serialize` — one short string (``provider:id[:extra…][#reference]``, percent-encoded) that
+    :meth:`parse` turns back into the same ref — in a single column next to your user. Some providers' ids
+    are bearer tokens (Tencent's BizToken rebuilds the verification link), so ``ref.serialize()`` and ``repr(ref)``
+    show only the provider and a fingerprint (``tencent:#3fa9c10b2e``), which is safe to log and enough to
+    correlate log lines; :meth:`parse` refuses that display form.
+
+    ``reference`` is the app's own reference, bound at create (the client fills it in), so a stored ref
+    cannot be swapped for another user's session without the mismatch showing.
     """
 
     provider: str
-    id: str = Field(min_length=1)
-    extra: tuple[str, ...] = ()
-    reference: str | None = Field(default=None, description="the app's reference, bound at create")
+    id: str = Field(min_length=1, max_length=512)
+    extra: tuple[str, ...] = Field(default=(), max_length=8)
+    reference: str | None = Field(default=None, min_length=1, max_length=256,
+                                  description="the app's reference, bound at create")
 
     @field_validator("provider")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not _PROVIDER_NAME.match(v):
+        if not _PROVIDER_NAME.fullmatch(v):
             raise ValueError("provider names are lower-case letters, digits and underscores")
         return v
 
+    @field_validator("id", "extra", "reference")
+    @classmethod
+    def _printable(cls, v: Any) -> Any:
+        for part in (v,) if isinstance(v, str) else (v or ()):
+            if len(part) > 512 or not part.isprintable() or part != part.strip():
+                raise ValueError("must be printable text without surrounding whitespace")
+        return v
+
+    def serialize(self) -> str:
+        """The full string form to store (it may be a bearer secret: never log it; log ``ref.serialize()``)."""
+        text = ":".join([self.provider, *(quote(p, safe="") for p in (self.id, *self.extra))])
+        return text if self.reference is None else f"{text}#{quote(self.reference, safe='')}"
+
+    @property
+    def fingerprint(self) -> str:
+        """A short, stable, non-reversible name of this session, safe for logs."""
+        import hashlib
+
+        return hashlib.sha256(self.serialize().encode()).hexdigest()[:10]
+
     def __str__(self) -> str:
-        return ":".join([self.provider, *(quote(p, safe="") for p in (self.id, *self.extra))])
+        return f"{self.provider}:#{self.fingerprint}"
+
+    def __repr__(self) -> str:
+        return f"SessionRef({self})"
 
     @classmethod
     def parse(cls, text: str) -> SessionRef:
-        """Parse the string form made by ``str(ref)``."""
-        if not isinstance(text, str) or ":" not in text:
+        """Parse the string form made by :meth:`serialize` (:class:`InvalidRequest` naming ``ref`` otherwise)."""
+        if not isinstance(text, str) or ":" not in text or len(text) > 4096:
             raise InvalidRequest("not a session reference string", field="ref")
-        provider, *parts = text.split(":")
-        return cls(provider=provider, id=unquote(parts[0]), extra=tuple(unquote(p) for p in parts[1:]))
+        body, hash_, reference = text.partition("#")
+        provider, *parts = body.split(":")
+        if not parts[0] and hash_:
+            raise InvalidRequest("this is the display form of a ref (str(ref)); store ref.serialize()", field="ref")
+        try:
+            return cls(provider=provider, id=unquote(parts[0], errors="strict"),
+                       extra=tuple(unquote(p, errors="strict") for p in parts[1:]),
+                       reference=unquote(reference, errors="strict") if hash_ else None)
+        except UnicodeDecodeError:
+            raise InvalidRequest("not a session reference string", field="ref") from None
+        except InvalidRequest as exc:
+            raise InvalidRequest(f"not a session reference string: {exc.message}", field="ref") from None
 
 
 class Decision(_Model):
@@ -412,7 +452,7 @@ class SessionRequest(_Model):
 
 
 class Session(_Model):
-    """A started session: send the user to ``url``; keep ``ref`` (``str(ref)``) to fetch the result.
+    """A started session: send the user to ``url``; keep ``ref`` (``ref.serialize()``) to fetch the result.
 
     ``url`` is a bearer link (whoever opens it can complete the verification), so ``repr`` hides it.
     """
@@ -442,7 +482,9 @@ class WebhookEvent(_Model):
     """
 
     provider: str
-    ref: SessionRef
+    ref: SessionRef | None = Field(
+        default=None, description="the session the event is about; None for a signed event that concerns no "
+                                  "session (e.g. Didit's user.* and business.* events): check event_type")
     event_id: str | None = Field(default=None, description="de-duplication key")
     event_type: str | None = None
     provider_status: str | None = None

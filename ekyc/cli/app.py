@@ -192,14 +192,14 @@ def create(
         fields["document_types"] = document_type
     with _client(config) as client:
         session = _guard(lambda: client.create_session(SessionRequest(**fields), provider=provider))
-        out.print_json(json.dumps({"ref": str(session.ref), "url": session.url, "provider": session.provider,
+        out.print_json(json.dumps({"ref": session.ref.serialize(), "url": session.url, "provider": session.provider,
                                    "expires_at": session.expires_at.isoformat() if session.expires_at else None,
                                    "reused": session.reused, "single_use": session.single_use}))
 
 
 @app.command()
 def result(
-    ref: Annotated[str, typer.Argument(help="The session reference string (str(session.ref)).")],
+    ref: Annotated[str, typer.Argument(help="The session reference string (session.ref.serialize()).")],
     config: Annotated[Path | None, typer.Option(help="TOML settings (default: environment).")] = None,
 ) -> None:
     """Fetch and print a session's normalized decision (personal data omitted)."""

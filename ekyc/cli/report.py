@@ -109,7 +109,7 @@ def build_report(providers: Sequence[str] | None = None, scenarios: Sequence[str
 def summarize_decision(decision: Any) -> dict[str, Any]:
     """A decision without personal data, for printing."""
     return {
-        "ref": str(decision.ref),
+        "ref": decision.ref.serialize(),
         "outcome": decision.outcome.value,
         "reasons": [{"code": r.code.value, "retryable": r.retryable, "provider_code": r.provider_code,
                      "message": r.message} for r in decision.reasons],

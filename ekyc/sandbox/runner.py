@@ -119,7 +119,7 @@ def _verify_webhook(client: Client | AsyncClient, sandbox: Sandbox, provider: st
     except EkycError as exc:
         run.problems.append(f"webhook rejected: {type(exc).__name__}")
         return
-    if run.webhook.ref.id != session_id:
+    if run.webhook.ref is None or run.webhook.ref.id != session_id:
         run.problems.append("webhook names another session")
 
 

@@ -229,7 +229,7 @@ class Sandbox:
                 return HTMLResponse(f"<!doctype html><p id=error>{html.escape(type(exc).__name__)}: "
                                     f"{html.escape(str(exc))}</p>", status_code=400)
         data = {
-            "provider": ref.provider, "ref": str(ref), "outcome": decision.outcome.value,
+            "provider": ref.provider, "ref": ref.serialize(), "outcome": decision.outcome.value,
             "reasons": [r.value for r in decision.reason_codes], "provider_status": decision.provider_status,
         }
         if "application/json" in request.headers.get("accept", ""):

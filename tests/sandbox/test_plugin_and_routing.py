@@ -60,7 +60,7 @@ def test_real_provider_down_falls_back_and_cools_down(fault: str) -> None:
     assert client.create_session(request).provider == "tencent"
     # the session that fell back resolves on its own provider
     complete(sandbox, first, "approved")
-    assert client.get_result(str(first.ref)).approved
+    assert client.get_result(first.ref.serialize()).approved
 
 
 def test_a_declined_result_never_triggers_a_fallback() -> None:

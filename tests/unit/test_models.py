@@ -18,21 +18,34 @@ from ekyc import (
 )
 
 provider_names = st.from_regex(r"[a-z][a-z0-9_]{0,31}", fullmatch=True)
-parts = st.text(min_size=1, max_size=64)
+parts = st.text(min_size=1, max_size=64).filter(lambda t: t.isprintable() and t == t.strip())
 
 
-@given(provider_names, parts, st.lists(st.text(max_size=40), max_size=3))
-def test_session_ref_round_trips_through_one_string(provider: str, id_: str, extra: list[str]) -> None:
-    ref = SessionRef(provider=provider, id=id_, extra=tuple(extra))
-    text = str(ref)
+@given(provider_names, parts, st.lists(parts, max_size=3), st.none() | parts)
+def test_session_ref_round_trips_through_one_string(provider: str, id_: str, extra: list[str],
+                                                     reference: str | None) -> None:
+    ref = SessionRef(provider=provider, id=id_, extra=tuple(extra), reference=reference)
+    text = ref.serialize()
     assert text.startswith(provider + ":")
     assert "\n" not in text
     assert SessionRef.parse(text) == ref
+    assert str(ref) == f"{provider}:#{ref.fingerprint}" and repr(ref) == f"SessionRef({ref})"  # never the id
+    assert len(ref.fingerprint) == 10 and set(ref.fingerprint) <= set("0123456789abcdef")
+    with pytest.raises(InvalidRequest):
+        SessionRef.parse(str(ref))
+
+
+@pytest.mark.parametrize("bad", [" x", "x\n", "x\x00", "\u2028"])
+def test_session_ref_ids_are_printable_without_surrounding_whitespace(bad: str) -> None:
+    with pytest.raises(InvalidRequest):
+        SessionRef(provider="didit", id=bad)
+    with pytest.raises(InvalidRequest):
+        SessionRef.parse("didit:" + bad)
 
 
 def test_session_ref_string_is_short_for_real_ids() -> None:
     ref = SessionRef(provider="alibaba", id="08573be80f944d95ac812e019e3655a8", extra=("a1b2c3d4e5f6",))
-    assert len(str(ref)) < 64
+    assert len(ref.serialize()) < 64
 
 
 @pytest.mark.parametrize("bad", ["", "nocolon", "Bad Provider:x", ":x"])

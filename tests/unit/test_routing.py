@@ -127,7 +127,7 @@ def test_switching_default_keeps_old_sessions_resolving(sandbox: Sandbox) -> Non
     old = client(sandbox, {}, provider="alpha")
     session = old.create_session(reference="u1")
     sandbox.complete(session, "approved")
-    stored = str(session.ref)
+    stored = session.ref.serialize()
     new = client(sandbox, {}, provider="beta")
     assert new.create_session(reference="u2").provider == "beta"
     assert new.get_result(stored).approved  # resolved on alpha, whatever the default

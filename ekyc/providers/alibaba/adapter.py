@@ -323,7 +323,7 @@ class AlibabaProvider(Provider):
         """``CheckResult(MerchantBizId, TransactionId)`` — both come from the ref."""
         if ref.provider != NAME or len(ref.extra) != 1 or not _BIZ.match(ref.extra[0]):
             raise InvalidRequest("an Alibaba session ref carries the TransactionId and the MerchantBizId; use "
-                                 "str(session.ref) as stored at create", provider=NAME, field="ref")
+                                 "session.ref.serialize() as stored at create", provider=NAME, field="ref")
         query = {"MerchantBizId": ref.extra[0], "TransactionId": ref.id}
         return self._prepare("CheckResult", query, b"", RetryMode.READ, {"ref": ref})
 
@@ -414,7 +414,7 @@ class AlibabaProvider(Provider):
         if tid is None:
             raise WebhookVerificationError(
                 "the return URL carries no transactionId (Alibaba does not document the parameters it appends "
-                "to ReturnUrl); use the SessionRef stored at create (str(session.ref))",
+                "to ReturnUrl); use the SessionRef stored at create (session.ref.serialize())",
                 provider=NAME, field="url")
         if not _TXN.match(tid):
             raise WebhookVerificationError("the return URL's transactionId is malformed", provider=NAME,

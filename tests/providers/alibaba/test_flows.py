@@ -69,7 +69,7 @@ def test_unsupported_scenarios_are_refused(client: Client, sandbox: Sandbox, nam
 def test_stored_ref_round_trips(client: Client, sandbox: Sandbox) -> None:
     session = client.create_session(contract_request())
     sandbox.complete(session, "approved")
-    decision = client.get_result(str(session.ref))
+    decision = client.get_result(session.ref.serialize())
     assert decision.approved and decision.billable is None  # billing is not documented per result
 
 
