@@ -7,13 +7,13 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 from pydantic import SecretStr, field_validator
 
+from ekyc import _wire as wire
 from ekyc.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -50,7 +50,8 @@ from .parse import normalize
 
 DEFAULT_BASE_URL = "https://verification.didit.me"
 HOSTED_BASE_URL = "https://verify.didit.me"
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+#: a Didit UUID; always used with ``fullmatch`` (``match`` with ``$`` accepts a trailing newline)
+UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: ``expected_details.expected_document_types`` codes [DIGEST §2.1]
 DOCUMENT_CODES = {
     DocumentType.PASSPORT: "P",
@@ -70,6 +71,12 @@ OPTIONS = frozenset({"workflow_id", "biometric_workflow", "callback_method", "sa
                      "send_notification_emails", "email_lang", "ip_address"})
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id")
 _BAD_CREDENTIALS = "credentials were not provided or are invalid"
+#: what an error ``code`` or a field name in an error body may look like to be repeated in an error
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
+#: longest return URL read
+MAX_URL = 8192
+#: webhook types about one verification session (they always carry ``session_id``) [DOCS:integration/webhooks]
+SESSION_EVENTS = frozenset({"status.updated", "data.updated"})
 
 
 class DiditSettings(ProviderSettings):
@@ -101,7 +108,7 @@ class DiditSettings(ProviderSettings):
     @field_validator("workflow_id")
     @classmethod
     def _uuid(cls, v: str | None) -> str | None:
-        if v is not None and not UUID_RE.match(v):
+        if v is not None and not UUID_RE.fullmatch(v):
             raise ValueError("must be a workflow UUID")
         return v
 
@@ -109,6 +116,16 @@ class DiditSettings(ProviderSettings):
         """Every secret a webhook may be signed with (current first)."""
         out = [self.webhook_secret.get_secret_value()] if self.webhook_secret else []
         return out + [s.get_secret_value() for s in self.webhook_secrets]
+
+
+def encode_json(body: Any) -> bytes:
+    """A request body as compact JSON; :class:`InvalidRequest` (field ``body``) for what JSON cannot carry
+    (NaN/Infinity, sets, objects, non-string keys)."""
+    try:
+        return json.dumps(body, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
+        raise InvalidRequest("the request body is not JSON-serializable (NaN, a set, an object?)",
+                             provider="didit", field="body") from None
 
 
 def _all_check_sets() -> frozenset[frozenset[Check]]:
@@ -165,15 +182,15 @@ class DiditProvider(Provider):
         headers = self.headers(json_body=body is not None)
         if accept:
             headers["Accept"] = accept
-        content = None if body is None else json.dumps(body, separators=(",", ":")).encode("utf-8")
+        content = None if body is None else encode_json(body)
         return httpx.Request(method, self.url(path), headers=headers, content=content, params=params)
 
     def session_id(self, ref: SessionRef | str) -> str:
         """A Didit session id (UUID) from a ref or string, validated so it cannot alter the path."""
-        sid = ref.id if isinstance(ref, SessionRef) else str(ref)
         if isinstance(ref, SessionRef) and ref.provider != self.name:
             raise ConfigurationError(f"session ref belongs to {ref.provider!r}, not didit", field="ref")
-        if not UUID_RE.match(sid):
+        sid = ref.id if isinstance(ref, SessionRef) else ref
+        if not isinstance(sid, str) or not UUID_RE.fullmatch(sid):
             raise InvalidRequest("a Didit session id is a UUID", provider=self.name, field="ref")
         return sid.lower()
 
@@ -195,20 +212,21 @@ class DiditProvider(Provider):
         message: str | None = None
         field: str | None = None
         try:
-            data = json.loads(response.content) if response.content else None
-        except (ValueError, UnicodeDecodeError):
+            data = wire.loads(response.content) if response.content else None
+        except wire.WireError:
             data = None
         if isinstance(data, dict):
             raw_code = data.get("code") or data.get("error")
-            code = raw_code if isinstance(raw_code, str) and len(raw_code) <= 64 else None
+            code = raw_code if isinstance(raw_code, str) and _NAME.fullmatch(raw_code) else None
             detail = data.get("detail")
             if isinstance(detail, str):
-                message = detail
+                message = detail[:2048]
             else:
-                fields = [k for k in data if k not in ("detail", "code", "error") and isinstance(k, str)]
+                # DRF field errors: only identifier-like names are repeated (never values, never free text)
+                fields = [k for k in data if k not in ("detail", "code", "error") and _NAME.fullmatch(k)]
                 if fields:
-                    field = fields[0][:64]
-                    message = f"invalid value for {', '.join(f[:64] for f in fields[:5])}"
+                    field = fields[0]
+                    message = f"invalid value for {', '.join(fields[:5])}"
         error: type[EkycError] | None = None
         if status in (401, 403) and message and _BAD_CREDENTIALS in message.lower():
             error = AuthenticationError
@@ -266,7 +284,7 @@ class DiditProvider(Provider):
         if not wf:
             raise ConfigurationError("didit needs a workflow_id (setting DIDIT_WORKFLOW_ID or "
                                      "provider_options['didit']['workflow_id'])", field="providers.didit.workflow_id")
-        if not isinstance(wf, str) or not UUID_RE.match(wf):
+        if not isinstance(wf, str) or not UUID_RE.fullmatch(wf):
             raise self.unsupported("workflow_id must be a workflow UUID", "provider_options.didit.workflow_id")
         return wf
 
@@ -329,27 +347,22 @@ class DiditProvider(Provider):
         its status is no longer ``Not Started``, or this adapter already saw that ``session_id`` created."""
         data = self.body(response)
         with malformed(self.name, "session", http_status=response.status_code):
-            data = dict(data)
-            sid = data["session_id"]
-            if not isinstance(sid, str) or not UUID_RE.match(sid):
-                raise ValueError("session_id")
-            url = data.get("url")
+            data = dict(wire.obj(data, "body"))
+            sid = wire.code(data.get("session_id"), "session_id", max_len=64)
+            if sid is None or not UUID_RE.fullmatch(sid):
+                raise wire.WireError("session_id", "expected a UUID")
+            url = wire.code(data.get("url"), "url", max_len=4096)
             if not url:
-                token = data["session_token"]
-                if not isinstance(token, str) or not token:
-                    raise ValueError("session_token")
+                token = wire.code(data.get("session_token"), "session_token", max_len=512)
+                if not token:
+                    raise wire.WireError("session_token", "missing")
                 url = f"{HOSTED_BASE_URL}/session/{quote(token, safe='')}"
-            if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-                raise ValueError("url")
-            status = data.get("status")
-            reused = (isinstance(status, str) and status != "Not Started") or self._remember(sid)
-            expires = data.get("expires_at")
-            expires_at = None
-            if isinstance(expires, str):
-                try:
-                    expires_at = datetime.fromisoformat(expires.replace("Z", "+00:00"))
-                except ValueError:
-                    expires_at = None
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or not url.isprintable():
+                raise wire.WireError("url", "expected an http(s) URL")
+            status = wire.code(data.get("status"), "status")
+            reused = (status is not None and status != "Not Started") or self._remember(sid.lower())
+            expires_at = wire.iso_datetime(data.get("expires_at"), "expires_at")
             return Session(ref=SessionRef(provider=self.name, id=sid.lower()), url=url, expires_at=expires_at,
                            reused=reused, raw=data)
 
@@ -368,68 +381,86 @@ class DiditProvider(Provider):
         """``GET /v3/session/{id}/decision/``."""
         sid = self.session_id(ref)
         return Prepared(self.request("GET", f"/v3/session/{sid}/decision/"), "result", RetryMode.READ,
-                        {"ref": SessionRef(provider=self.name, id=sid)})
+                        {"ref": ref.model_copy(update={"id": sid})})
 
     def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
-        """The normalized decision (fail closed)."""
+        """The normalized decision (fail closed; ``Decision.reference`` is the echoed ``vendor_data``)."""
         data = self.body(response)
         ref: SessionRef = prepared.context["ref"]
         with malformed(self.name, "decision", http_status=response.status_code):
-            data = dict(data)
-            sid = data.get("session_id")
-            if sid is not None and (not isinstance(sid, str) or sid.lower() != ref.id.lower()):
-                raise ValueError("session_id does not match the request")
+            data = wire.obj(data, "body")
+            sid = wire.code(data.get("session_id"), "session_id", max_len=64)
+            if sid is not None and sid.lower() != ref.id.lower():
+                raise wire.WireError("session_id", "does not match the request")
             return normalize(data, ref)
 
     # -- return URL and webhooks -------------------------------------------------------------------
     def parse_return_url(self, url: str) -> SessionRef:
-        """``callback?verificationSessionId=…&status=…`` → the session (``status`` is never trusted)."""
+        """``callback?verificationSessionId=…&status=…`` → the session (``status`` is never trusted).
+
+        Raises :class:`WebhookVerificationError` (field ``url`` or ``verificationSessionId``) for anything
+        that is not one URL carrying exactly one session UUID.
+        """
+        if not isinstance(url, str) or len(url) > MAX_URL:
+            raise WebhookVerificationError("not a URL", provider=self.name, field="url")
         try:
-            query = parse_qs(urlsplit(url).query)
+            query = parse_qs(urlsplit(url).query, max_num_fields=64)
         except (ValueError, TypeError):
             raise WebhookVerificationError("not a URL", provider=self.name, field="url") from None
         values = set(query.get("verificationSessionId", []))
         if len(values) != 1:
             raise WebhookVerificationError("no single verificationSessionId in the return URL", provider=self.name,
                                            field="verificationSessionId")
-        sid = values.pop().strip()
-        if not UUID_RE.match(sid):
+        sid = values.pop()
+        if not UUID_RE.fullmatch(sid):
             raise WebhookVerificationError("verificationSessionId is not a UUID", provider=self.name,
                                            field="verificationSessionId")
         return SessionRef(provider=self.name, id=sid.lower())
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
-        """Verify a Didit webhook (V2, then raw, then Simple; every configured secret) and parse it."""
-        payload, scheme = signing.verify(body, headers, self.settings.all_webhook_secrets(), self.clock())
-        sid = payload.get("session_id")
-        if not isinstance(sid, str) or not sid.strip():
-            raise WebhookVerificationError("webhook has no session_id", provider=self.name, field="session_id")
-        ref = SessionRef(provider=self.name, id=sid.strip().lower())
-        status = payload.get("status")
-        status = status if isinstance(status, str) else None
+        """Verify a Didit webhook (V2, then raw, then Simple; every configured secret) and parse it.
+
+        Session events (``status.updated``, ``data.updated``) must name their ``session_id``; a signed event
+        about no session (``user.*``, ``business.*``, ``transaction.*``, ``activity.created``, …) gives a
+        :class:`WebhookEvent` with ``ref=None`` and its ``event_type``. ``decision`` is set only when the
+        whole payload is signed (V2 or raw) and carries one whose status agrees with the envelope.
+        Raises :class:`WebhookVerificationError` for anything else.
+        """
+        payload, scheme, when = signing.verify(body, headers, self.settings.all_webhook_secrets(), self.clock())
         full = scheme != "X-Signature-Simple"
+        try:
+            sid = wire.code(payload.get("session_id"), "session_id", max_len=64)
+            event_type = wire.code(payload.get("webhook_type"), "webhook_type") \
+                or wire.code(payload.get("event"), "event")  # the older entity-webhook envelope
+            status = wire.code(payload.get("status"), "status")
+            event_id = wire.code(payload.get("event_id"), "event_id", max_len=256)
+        except wire.WireError as exc:
+            raise WebhookVerificationError(f"webhook {exc.field} has an unexpected value", provider=self.name,
+                                           field=exc.field) from None
+        if sid is not None and not UUID_RE.fullmatch(sid):
+            raise WebhookVerificationError("webhook session_id is not a UUID", provider=self.name,
+                                           field="session_id")
+        if sid is None and (event_type is None or event_type in SESSION_EVENTS):
+            raise WebhookVerificationError("webhook has no session_id", provider=self.name, field="session_id")
+        ref = None if sid is None else SessionRef(provider=self.name, id=sid.lower())
         decision = None
         raw_decision = payload.get("decision")
-        if full and isinstance(raw_decision, dict):
+        if full and ref is not None and isinstance(raw_decision, dict):
             inner = raw_decision.get("status")
             if inner is None or inner == status:
                 try:
                     with malformed(self.name, "webhook decision"):
+                        if raw_decision.get("vendor_data") is None and payload.get("vendor_data") is not None:
+                            raw_decision = {**raw_decision, "vendor_data": payload["vendor_data"]}
                         decision = normalize(raw_decision, ref, status=inner if inner is not None else status)
                 except EkycError:
                     raise WebhookVerificationError("webhook decision has an unexpected shape",
                                                    provider=self.name, field="decision") from None
-        event_id = payload.get("event_id")
-        event_type = payload.get("webhook_type")
         return WebhookEvent(
-            provider=self.name, ref=ref,
-            event_id=event_id if isinstance(event_id, str) else None,
-            event_type=event_type if isinstance(event_type, str) else None,
+            provider=self.name, ref=ref, event_id=event_id, event_type=event_type,
             provider_status=status, verified_by=scheme,
             authenticated="payload" if full else "envelope",
-            decision=decision,
-            occurred_at=datetime.fromtimestamp(int(payload["timestamp"]), tz=timezone.utc),
-            raw=payload,
+            decision=decision, occurred_at=when, raw=payload,
         )
 
     # -- provider-specific operations --------------------------------------------------------------

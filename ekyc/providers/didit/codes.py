@@ -6,9 +6,12 @@ Sources are the keys of the research notes (``/work/shared/reference/didit.md``)
 OpenAPI, [PKG] the unofficial ``didit-sdk`` 0.4.0. A risk code's reason is our reading of its documented
 name and group; ``retryable`` says whether a *new* session may pass.
 
-Warnings: the ``log_type`` of a warning (``error`` = the workflow's Decline action, ``warning`` = Review,
-``information`` = neither) decides whether it is a reason or only a signal; the table gives each code's
-*default* action (what Didit auto-declines, or our emulator's default for configurable codes).
+Sub-checks: every feature item's ``status`` and every warning is one sub-check of the evidence rule
+(:mod:`ekyc.evidence`). ``FEATURE_STATE`` gives the state of each feature status (the ``feature_status`` rows)
+and ``LOG_TYPE_STATE`` the state of each warning ``log_type`` (the ``log_type`` rows: ``error`` = the
+workflow's Decline action, ``warning`` = Review, ``information`` = neither); a value not in them is
+``UNKNOWN``. The risk rows give each code's *default* action (what Didit auto-declines, or our emulator's
+default for configurable codes).
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from ekyc.errors import (
     RateLimited,
     SessionNotFound,
 )
+from ekyc.evidence import State
 from ekyc.models import Outcome
 from ekyc.models import ReasonCode as R
 
 KINDS: dict[str, str] = {
     "status": "Session statuses (`status`)",
-    "feature_status": "Feature statuses (`status` of each item in a feature array)",
+    "feature_status": "Feature statuses (`status` of each item in a feature array): one sub-check each",
+    "log_type": "Warning actions (`log_type` of each warning object): one sub-check each",
     "risk.id_verification": "Warnings — ID verification (`id_verifications[].warnings[].risk`)",
     "risk.liveness": "Warnings — liveness, biometric age estimation and face search (`liveness_checks[]`)",
     "risk.face_match": "Warnings — face match (`face_matches[]`)",
@@ -97,6 +102,26 @@ def _risk(kind: str, code: str, message: str, source: str, reason: R, retryable:
                      note=f"{note}; {extra}" if note else extra)
 
 
+#: feature item ``status`` → sub-check state (``"null"`` stands for a null or missing status)
+FEATURE_STATE: dict[str, State] = {}
+#: warning ``log_type`` → sub-check state (``"null"`` stands for a null or missing log_type)
+LOG_TYPE_STATE: dict[str, State] = {}
+_LOG = ("[DOCS:*/warnings-id-verification] [DOCS:reference/database-validation-warnings] [DIGEST]")
+_STATE_NOTE = {State.PASSED: "sub-check passed", State.FAILED: "sub-check failed",
+               State.UNFINISHED: "sub-check unfinished", State.UNKNOWN: "sub-check unknown",
+               State.INFO: "informational (never decides)"}
+
+
+def _feature(code: str, message: str, source: str, state: State, note: str) -> CodeEntry:
+    FEATURE_STATE[code] = state
+    return CodeEntry("feature_status", code, message, source, note=f"{_STATE_NOTE[state]}; {note}")
+
+
+def _log_type(code: str, message: str, source: str, state: State, note: str) -> CodeEntry:
+    LOG_TYPE_STATE[code] = state
+    return CodeEntry("log_type", code, message, source, note=f"{_STATE_NOTE[state]}; {note}")
+
+
 _AUTO = "always declined in workflows"
 _CONF = "configurable in the workflow"
 
@@ -109,8 +134,10 @@ ENTRIES: tuple[CodeEntry, ...] = (
               reason=R.UNKNOWN,
               note="reasons come from the warnings that asked for review; UNKNOWN only when none is usable"),
     CodeEntry("status", "Approved", "Every feature of the workflow passed", _STATUS, outcome=Outcome.APPROVED,
-              note="a feature Declined/In Review or a decline/review warning without a manual approval in "
-                   "`reviews[]` is a contradiction and gives REVIEW"),
+              note="APPROVED only when every feature item and warning passed (or is `information`); any other "
+                   "sub-check gives REVIEW. A manual approval (last `reviews[]` entry `new_status` Approved) "
+                   "turns failed sub-checks into warnings [DOCS:sessions-api/update-status] "
+                   "[DOCS:management-api/sessions/create-review]"),
     CodeEntry("status", "Declined", "The workflow (or a reviewer) declined the session", _STATUS,
               outcome=Outcome.DECLINED, reason=R.UNKNOWN,
               note="reasons come from the decline warnings; UNKNOWN only when none is usable"),
@@ -124,16 +151,30 @@ ENTRIES: tuple[CodeEntry, ...] = (
               outcome=Outcome.EXPIRED, reason=R.APPROVAL_EXPIRED, retryable=True),
     CodeEntry("status", "Awaiting User", "Business verification waiting on other parties (KYB)", _STATUS,
               outcome=Outcome.PENDING),
-    # -- feature statuses (decide each check's `passed`) --------------------------------------------
-    CodeEntry("feature_status", "Approved", "The feature passed", "[NOTES2] [DIGEST]",
-              note="check passed = true"),
-    CodeEntry("feature_status", "Declined", "The feature failed", "[NOTES2] [DIGEST]", note="check passed = false"),
-    CodeEntry("feature_status", "In Review", "The feature needs a human", "[NOTES2] [DIGEST]",
-              note="check passed = none"),
-    CodeEntry("feature_status", "Not Finished", "The feature did not complete", "[NOTES2] [DIGEST]",
-              note="check passed = none"),
-    CodeEntry("feature_status", "Not Started", "The feature did not start", "[DIGEST]", note="check passed = none"),
-    CodeEntry("feature_status", "Expired", "The feature expired", "[DIGEST]", note="check passed = none"),
+    # -- feature statuses: each feature item is a sub-check (FEATURE_STATE) -------------------------
+    _feature("Approved", "The feature passed", "[NOTES2] [DIGEST]", State.PASSED, "check passed = true"),
+    _feature("Declined", "The feature failed", "[NOTES2] [DIGEST]", State.FAILED,
+             "reasons: the item's warnings that are not `information`; check passed = false"),
+    _feature("In Review", "The feature needs a human", "[NOTES2] [DIGEST]", State.FAILED,
+             "reasons: the item's warnings that are not `information`; check passed = none"),
+    _feature("Not Finished", "The feature did not complete", "[NOTES2] [DIGEST] [DOCS:sessions-api/update-status]",
+             State.UNFINISHED, "check passed = none"),
+    _feature("Not Started", "The feature did not start", "[DIGEST]", State.UNFINISHED, "check passed = none"),
+    _feature("Expired", "The feature expired", "[DIGEST] [DOCS:sessions-api/update-status]", State.UNFINISHED,
+             "check passed = none"),
+    _feature("In Progress", "The feature is still running", "unknown", State.UNFINISHED,
+             "not in Didit's feature-status list; read as unfinished (fail closed)"),
+    _feature("null", "The item has no status (null or missing)", "unknown", State.UNFINISHED,
+             "no verdict yet (fail closed)"),
+    # -- warning actions: each warning is a sub-check (LOG_TYPE_STATE) --------------------------------
+    _log_type("error", "The workflow's Decline action raised the warning", _LOG, State.FAILED,
+              "reason: the risk code"),
+    _log_type("warning", "The workflow's Review action raised the warning", _LOG, State.FAILED,
+              "reason: the risk code"),
+    _log_type("information", "Informational only; decides nothing", _LOG, State.INFO,
+              "kept in `Decision.warnings`"),
+    _log_type("null", "The warning has no log_type (null or missing)", "unknown", State.UNKNOWN,
+              "Didit documents a log_type on every warning; undocumented, never approves"),
     # -- ID verification -----------------------------------------------------------------------------
     _risk("risk.id_verification", "DOCUMENT_NOT_SUPPORTED_FOR_APPLICATION",
           "The document type or country is not accepted by the workflow", _ID, R.DOCUMENT_UNSUPPORTED, True,

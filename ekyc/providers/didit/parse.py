@@ -1,25 +1,45 @@
 """Normalize a Didit v3 decision object (``GET /v3/session/{id}/decision/`` or a webhook's ``decision``).
 
-Rules (fail closed):
+The outcome goes through the one evidence rule, :func:`ekyc.evidence.settle`:
 
-- the session ``status`` decides the outcome through the code table; an unknown status is ``ERROR`` with
-  reason ``UNKNOWN`` keeping the raw status;
-- a warning is a *reason* when its ``log_type`` is ``error`` (the workflow's Decline action) or ``warning``
-  (Review); ``information`` is only a signal (``Decision.warnings``); without a ``log_type`` the warning is
-  a reason when the feature item that carries it is ``Declined`` or ``In Review``;
-- ``Declined`` / ``In Review`` with no usable warning get one reason ``UNKNOWN`` keeping the status;
-- ``Approved`` while a feature is Declined/In Review or a decline/review warning is present is a
-  contradiction and gives ``REVIEW`` — unless ``reviews[]`` shows a manual approval (the last review's
-  ``new_status`` is ``Approved``), in which case the warnings become signals;
-- missing arrays and nulls are tolerated, unknown fields ignored; wrong types raise ``ProviderError``.
+- the session ``status`` gives the status outcome through the code table; an undocumented status is
+  ``ERROR`` with reason ``UNKNOWN`` keeping the raw status (Didit: statuses are exact, case-sensitive
+  strings, [DOCS:integration/verification-statuses]);
+- every item of every feature array is a sub-check, by its ``status`` (``FEATURE_STATE`` in the code table):
+  ``Approved`` passed; ``Declined`` / ``In Review`` failed, with the item's warnings that are not
+  ``information`` as its reasons (the feature-status meaning when it has none); ``Not Finished``,
+  ``Not Started``, ``Expired``, ``In Progress`` and a null or missing status unfinished; any other value —
+  case variants such as ``DECLINED`` included — unknown;
+- every warning object is a sub-check, by its ``log_type`` (``LOG_TYPE_STATE``): ``error`` (the workflow's
+  Decline action) and ``warning`` (Review) failed, with the risk's reason; ``information`` informational
+  (``Decision.warnings``); a missing or any other ``log_type`` (``ERROR``, unknown strings) unknown. Didit
+  documents a ``log_type`` on every warning ([DOCS:*/warnings-id-verification],
+  [DOCS:reference/database-validation-warnings]); nothing documents what a missing one means, so it never
+  approves;
+- ``Approved`` with every sub-check passed (or informational) is ``APPROVED``; with any other sub-check it is
+  ``REVIEW`` naming the sub-check — never ``DECLINED``. ``Declined`` / ``In Review`` keep their outcome, the
+  failed sub-checks being the reasons (``UNKNOWN`` keeping the status when none explains it);
+- a manual approval overrides failed sub-checks only: when the status is ``Approved`` and the last
+  ``reviews[]`` entry with a ``new_status`` says ``Approved``, failed sub-checks become warnings (Didit: a
+  manual ``Approved`` "records a final manual decision" that can overturn a decline
+  [DOCS:sessions-api/update-status], and writes the ``reviews[]`` audit row
+  [DOCS:management-api/sessions/create-review]). Unfinished and unknown sub-checks still give ``REVIEW``.
+  A review entry naming a ``node_id`` or ``feature`` is read as a feature-level change, not a session
+  decision (fail closed);
+- ``Decision.reference`` is the echoed ``vendor_data`` (the app's ``reference`` sent at create) when present;
+- fields are read strictly with :mod:`ekyc._wire` (scores finite and within 0–100, ASCII dates, no coercion);
+  missing arrays and nulls are tolerated, unknown fields ignored; a wrong type raises ``WireError``, which the
+  adapter turns into a ``ProviderError``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
+from ekyc import _wire as wire
+from ekyc.evidence import Evidence, State, settle
 from ekyc.models import (
     CheckResult,
     Checks,
@@ -32,7 +52,7 @@ from ekyc.models import (
     SessionRef,
 )
 
-from .codes import CODE_TABLE, RISKS
+from .codes import CODE_TABLE, FEATURE_STATE, LOG_TYPE_STATE, RISKS
 
 #: every feature array of a v3 decision (KYC and KYB) that may carry ``warnings[]``
 FEATURE_ARRAYS = (
@@ -49,97 +69,86 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
     "drivers license": DocumentType.DRIVERS_LICENSE,
     "residence permit": DocumentType.RESIDENCE_PERMIT,
 }
-_DECISIVE_ITEM = frozenset({"Declined", "In Review"})
+#: longest ``vendor_data`` read back (the adapter sends at most 256 characters)
+MAX_VENDOR_DATA = 1024
+
+Item = Mapping[str, Any]
+Features = dict[str, list[Item]]
 
 
-def _str(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError("expected a string")
-    return value.strip() or None
-
-
-def _date(value: Any) -> date | None:
-    text = _str(value)
-    return None if text is None else date.fromisoformat(text[:10])
-
-
-def _list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise TypeError("expected a list")
-    return value
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise TypeError("expected an object")
-    return value
-
-
-def _score(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError("expected a number")
-    return float(value)
-
-
-def items(data: dict[str, Any], array: str) -> list[dict[str, Any]]:
+def items(data: Mapping[str, Any], array: str) -> list[Item]:
     """The items of one feature array (``[]`` when absent or null)."""
-    return [_dict(i) for i in _list(data.get(array))]
+    return wire.objects(data.get(array), array)
 
 
-Features = dict[str, list[dict[str, Any]]]
-
-
-def features(data: dict[str, Any]) -> Features:
+def features(data: Mapping[str, Any]) -> Features:
     """Every feature array's items, read once per payload."""
     return {array: items(data, array) for array in FEATURE_ARRAYS}
 
 
-def _warnings(data: dict[str, Any], feats: Features) -> Iterator[tuple[dict[str, Any], str | None]]:
-    """Every warning object with the status of the item that carries it."""
-    for array in FEATURE_ARRAYS:
-        for item in feats[array]:
-            status = _str(item.get("status"))
-            for w in _list(item.get("warnings")):
-                yield _dict(w), status
-    for w in _list(data.get("warnings")):  # older/flat payloads carry warnings at the top level
-        yield _dict(w), None
+def item_status(item: Item, where: str) -> str | None:
+    """An item's ``status`` exactly as sent (None when null or missing)."""
+    return wire.code(item.get("status"), f"{where}.status")
 
 
-def warning_reason(w: dict[str, Any]) -> Reason:
+def warning_reason(w: Item, where: str = "warnings") -> Reason:
     """The neutral reason of one warning object (``UNKNOWN`` keeping the raw risk code)."""
-    risk = _str(w.get("risk"))
+    risk = wire.code(w.get("risk"), f"{where}.risk")
     entry = RISKS.get(risk) if risk else None
-    if entry is not None:
+    if entry is not None and risk is not None:
         return entry.to_reason(risk)
     return Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=risk,
                   message="risk code not in Didit's documentation")
 
 
-def is_decisive(w: dict[str, Any], item_status: str | None) -> bool:
-    """Whether a warning asked for decline or review (else it is information only)."""
-    log_type = w.get("log_type")
-    if log_type in ("error", "warning"):
-        return True
-    if log_type == "information":
-        return False
-    return item_status in _DECISIVE_ITEM
+def _warnings(owner: Item, where: str) -> Iterator[tuple[str, Item]]:
+    for j, w in enumerate(wire.objects(owner.get("warnings"), f"{where}.warnings")):
+        yield f"{where}.warnings[{j}]", w
 
 
+def _log_state(w: Item, where: str) -> State:
+    log_type = wire.code(w.get("log_type"), f"{where}.log_type")
+    return LOG_TYPE_STATE.get("null" if log_type is None else log_type, State.UNKNOWN)
 
-def _check(entries: list[dict[str, Any]], scored: bool) -> CheckResult:
+
+def evidence(data: Mapping[str, Any], feats: Features) -> list[Evidence]:
+    """Every sub-check the decision reports: one per feature item and one per warning object."""
+    out: list[Evidence] = []
+    for array in FEATURE_ARRAYS:
+        for i, item in enumerate(feats[array]):
+            where = f"{array}[{i}]"
+            status = item_status(item, where)
+            state = FEATURE_STATE.get("null" if status is None else status, State.UNKNOWN)
+            explained: list[Reason] = []
+            for w_where, w in _warnings(item, where):
+                reason = warning_reason(w, w_where)
+                w_state = _log_state(w, w_where)
+                if w_state is not State.INFO:
+                    explained.append(reason)
+                out.append(Evidence(f"{w_where}.log_type", w_state,
+                                    reason if w_state in (State.FAILED, State.INFO) else None))
+            name = f"{where}.status"
+            entry = CODE_TABLE.get("feature_status", status) if state is State.FAILED else None
+            if entry is not None:
+                out.extend(Evidence(name, state, r) for r in explained or [entry.to_reason(status)])
+            else:
+                out.append(Evidence(name, state))
+    for w_where, w in _warnings(data, "decision"):  # older/flat payloads carry warnings at the top level
+        w_state = _log_state(w, w_where)
+        reason = warning_reason(w, w_where)
+        out.append(Evidence(f"{w_where}.log_type", w_state,
+                            reason if w_state in (State.FAILED, State.INFO) else None))
+    return out
+
+
+def _check(entries: list[Item], array: str, scored: bool) -> CheckResult:
     verdicts = []
     scores = []
-    for item in entries:
-        status = _str(item.get("status"))
+    for i, item in enumerate(entries):
+        status = item_status(item, f"{array}[{i}]")
         verdicts.append(True if status == "Approved" else False if status == "Declined" else None)
         if scored:
-            s = _score(item.get("score"))
+            s = wire.number(item.get("score"), f"{array}[{i}].score", lo=0, hi=100)
             if s is not None:
                 scores.append(s)
     passed: bool | None = None
@@ -152,113 +161,101 @@ def _check(entries: list[dict[str, Any]], scored: bool) -> CheckResult:
 
 
 def checks(feats: Features) -> Checks:
-    """Document, liveness and face-match results from the feature arrays."""
+    """Document, liveness and face-match results from the feature arrays (scores 0–100 [DIGEST])."""
     return Checks(
-        document=_check(feats["id_verifications"], scored=False),
-        liveness=_check(feats["liveness_checks"], scored=True),
-        face_match=_check(feats["face_matches"], scored=True),
+        document=_check(feats["id_verifications"], "id_verifications", scored=False),
+        liveness=_check(feats["liveness_checks"], "liveness_checks", scored=True),
+        face_match=_check(feats["face_matches"], "face_matches", scored=True),
     )
 
 
 def identity(feats: Features) -> Identity:
     """What the first ID verification with data says about the person."""
-    for item in feats["id_verifications"]:
-        first, last, full = _str(item.get("first_name")), _str(item.get("last_name")), _str(item.get("full_name"))
+    for i, item in enumerate(feats["id_verifications"]):
+        at = f"id_verifications[{i}]"
+
+        def txt(key: str, item: Item = item, at: str = at) -> str | None:
+            return wire.text(item.get(key), f"{at}.{key}")
+
+        first, last, full = txt("first_name"), txt("last_name"), txt("full_name")
         if full is None and (first or last):
             full = " ".join(p for p in (first, last) if p)
-        raw_type = _str(item.get("document_type"))
+        raw_type = txt("document_type")
         doc_type = None if raw_type is None else DOCUMENT_TYPES.get(raw_type.lower(), DocumentType.OTHER)
-        gender = _str(item.get("gender"))
+        gender = txt("gender")
         ident = Identity(
             given_name=first, family_name=last, full_name=full,
-            date_of_birth=_date(item.get("date_of_birth")),
+            date_of_birth=wire.iso_date(item.get("date_of_birth"), f"{at}.date_of_birth"),
             sex=gender.upper() if gender and gender.upper() in ("M", "F") else None,
-            nationality=_str(item.get("nationality")),
+            nationality=txt("nationality"),
             document_type=doc_type,
-            document_number=_str(item.get("document_number")),
-            issuing_country=_str(item.get("issuing_state")),
-            expiry_date=_date(item.get("expiration_date")),
-            address=_str(item.get("formatted_address")) or _str(item.get("address")),
+            document_number=txt("document_number"),
+            issuing_country=txt("issuing_state"),
+            expiry_date=wire.iso_date(item.get("expiration_date"), f"{at}.expiration_date"),
+            address=txt("formatted_address") or txt("address"),
         )
         if not ident.is_empty():
             return ident
     return Identity()
 
 
-def _timestamp(value: Any) -> datetime | None:
-    try:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value, tz=timezone.utc)
-        if isinstance(value, str) and value:
-            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-    except (ValueError, OverflowError, OSError):
-        return None
-    return None
+def _reviews(data: Mapping[str, Any]) -> list[Item]:
+    return wire.objects(data.get("reviews"), "reviews")
 
 
-def _manually_approved(reviews: list[Any]) -> bool:
-    last = [r for r in reviews if isinstance(r, dict) and r.get("new_status")]
-    return bool(last) and last[-1].get("new_status") == "Approved"
+def manually_approved(reviews: list[Item]) -> bool:
+    """Whether the last review that set a status set ``Approved`` on the whole session."""
+    decided = [(i, r) for i, r in enumerate(reviews) if wire.code(r.get("new_status"), f"reviews[{i}].new_status")]
+    if not decided:
+        return False
+    _, last = decided[-1]
+    return last.get("new_status") == "Approved" and "node_id" not in last and "feature" not in last
 
 
-def normalize(data: dict[str, Any], ref: SessionRef, status: str | None = None) -> Decision:
-    """The neutral :class:`Decision` for a decision object (raises TypeError/KeyError/ValueError on bad shapes;
-    callers wrap this in :func:`ekyc.provider.malformed`)."""
-    raw_status = status if status is not None else data["status"]
-    if not isinstance(raw_status, str):
-        raise TypeError("status is not a string")
-    entry = CODE_TABLE.get("status", raw_status)
-    reasons: list[Reason] = []
-    signals: list[Reason] = []
-    decisive: list[Reason] = []
+def reference(data: Mapping[str, Any]) -> str | None:
+    """The app's reference as Didit echoes it (``vendor_data``, exactly as stored; None when absent)."""
+    return wire.code(data.get("vendor_data"), "vendor_data", max_len=MAX_VENDOR_DATA) or None
+
+
+def _completed_at(reviews: list[Item]) -> datetime | None:
+    stamps = [wire.iso_datetime(r.get("created_at"), f"reviews[{i}].created_at") for i, r in enumerate(reviews)]
+    found = [s for s in stamps if s is not None]
+    return max(found) if found else None
+
+
+def normalize(data: Mapping[str, Any], ref: SessionRef, status: str | None = None) -> Decision:
+    """The neutral :class:`Decision` for a decision object.
+
+    Raises :class:`~ekyc._wire.WireError` (or ``KeyError`` for a missing ``status``) on bad shapes; callers
+    wrap this in :func:`ekyc.provider.malformed`.
+    """
+    data = wire.obj(data, "decision")
+    raw_status = status if status is not None else wire.code(data["status"], "status")
+    if raw_status is None:
+        raise wire.WireError("status", "missing")
     feats = features(data)
-    for w, item_status in _warnings(data, feats):
-        reason = warning_reason(w)
-        if is_decisive(w, item_status):
-            decisive.append(reason)
-        else:
-            signals.append(reason)
-    contradiction = any(_str(i.get("status")) in _DECISIVE_ITEM for found in feats.values() for i in found)
-    reviews = _list(data.get("reviews"))
-
+    found = evidence(data, feats)
+    reviews = _reviews(data)
+    entry = CODE_TABLE.get("status", raw_status)
     if entry is None or entry.outcome is None:
-        outcome = Outcome.ERROR
-        reasons.append(Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=raw_status,
-                              message="session status not in Didit's documentation"))
-        signals.extend(decisive)
-    elif entry.outcome is Outcome.APPROVED:
-        if (decisive or contradiction) and not _manually_approved(reviews):
-            outcome = Outcome.REVIEW
-            reasons.extend(decisive or [Reason(
-                code=ReasonCode.UNKNOWN, retryable=False, provider_code=raw_status,
-                message="Approved while a feature was declined or sent to review")])
-        else:
-            outcome = Outcome.APPROVED
-            signals = decisive + signals
-    elif entry.outcome in (Outcome.DECLINED, Outcome.REVIEW):
-        outcome = entry.outcome
-        reasons.extend(decisive or [entry.to_reason(raw_status)])
+        settled = settle(Outcome.ERROR, [Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=raw_status,
+                                                message="session status not in Didit's documentation")], found)
     else:
-        outcome = entry.outcome
-        if entry.reason is not None:
-            reasons.append(entry.to_reason(raw_status))
-        signals = decisive + signals
-
-    completed_at = None
-    if outcome.is_final:
-        stamps = [_timestamp(r.get("created_at")) for r in reviews if isinstance(r, dict)]
-        stamps += [_timestamp(data.get(k)) for k in ("completed_at", "decided_at", "updated_at")]
-        found = [s for s in stamps if s is not None]
-        completed_at = max(found) if found else None
+        if entry.outcome is Outcome.APPROVED and manually_approved(reviews):
+            found = [Evidence(e.name, State.INFO, e.reason) if e.state is State.FAILED else e for e in found]
+        specific = [entry.to_reason(raw_status)] if entry.reason is not None and entry.outcome not in (
+            Outcome.DECLINED, Outcome.REVIEW) else []
+        settled = settle(entry.outcome, specific, found, fallback=entry.to_reason(raw_status))
+    outcome = settled.outcome
     return Decision(
         ref=ref,
         outcome=outcome,
-        reasons=tuple(reasons),
-        warnings=tuple(signals),
+        reference=reference(data),
+        reasons=settled.reasons,
+        warnings=settled.warnings,
         identity=identity(feats),
         checks=checks(feats),
         provider_status=raw_status,
-        completed_at=completed_at,
+        completed_at=_completed_at(reviews) if outcome.is_final else None,
         raw=data,
     )

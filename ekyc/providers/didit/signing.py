@@ -15,8 +15,10 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
+from ekyc import _wire as wire
 from ekyc.errors import WebhookVerificationError
 from ekyc.provider import header
 
@@ -24,6 +26,8 @@ from ekyc.provider import header
 TOLERANCE_SECONDS = 300
 USER_AGENT = "DiditWebhook/2.0 +https://didit.me"
 SCHEMES = ("X-Signature-V2", "X-Signature", "X-Signature-Simple")
+#: largest webhook body accepted, in bytes (checked before any parsing or HMAC)
+MAX_BODY = wire.MAX_BODY
 
 
 def shorten_floats(value: Any) -> Any:
@@ -78,44 +82,81 @@ def _same(expected: str, given: str) -> bool:
     return hmac.compare_digest(expected.encode("ascii"), given.strip().lower().encode("utf-8", "replace"))
 
 
-def verify(body: bytes, headers: Mapping[str, str], secrets: Iterable[str], now: float,
-           tolerance: float = TOLERANCE_SECONDS) -> tuple[dict[str, Any], str]:
-    """Verify a delivery; returns ``(payload, scheme)`` where scheme names the header that matched.
+def _fail(message: str, field: str | None = None) -> WebhookVerificationError:
+    return WebhookVerificationError(message, provider="didit", field=field)
 
-    Tries ``X-Signature-V2`` (survives re-serializing middleware), then ``X-Signature`` (raw bytes), then
-    ``X-Signature-Simple`` (envelope only), each against every secret (rotation), in constant time; then
-    checks the signed body ``timestamp`` is within ``tolerance`` seconds of ``now``. Any failure raises
+
+def _headers(headers: Mapping[str, str]) -> dict[str, str | None]:
+    """The signature headers and ``X-Timestamp``, each a string or None (anything else is refused)."""
+    names = (*SCHEMES, "X-Timestamp")
+    try:
+        found = {name: header(headers, name) for name in names}
+    except (AttributeError, TypeError):
+        raise _fail("webhook headers are not a mapping of strings", "headers") from None
+    for name, value in found.items():
+        if value is not None and not isinstance(value, str):
+            raise _fail(f"{name} is not a string", name)
+    return found
+
+
+def signed_time(payload: Mapping[str, Any]) -> datetime:
+    """The signed body ``timestamp``: Unix seconds (an integer, as in Didit's envelope [WP fixtures]) or an
+    ISO 8601 string (the form Didit's entity-webhook page shows); :class:`WebhookVerificationError` else."""
+    ts = payload.get("timestamp")
+    if isinstance(ts, float) and ts.is_integer():
+        ts = int(ts)
+    try:
+        when = wire.iso_datetime(ts, "timestamp") if isinstance(ts, str) else wire.epoch(ts, "timestamp")
+    except wire.WireError:
+        raise _fail("webhook timestamp has an unexpected value", "timestamp") from None
+    if when is None:
+        raise _fail("webhook has no signed timestamp", "timestamp")
+    return when
+
+
+def verify(body: bytes, headers: Mapping[str, str], secrets: Iterable[str], now: float,
+           tolerance: float = TOLERANCE_SECONDS) -> tuple[dict[str, Any], str, datetime]:
+    """Verify a delivery; returns ``(payload, scheme, signed time)`` where scheme names the header that matched.
+
+    Refuses a body larger than :data:`MAX_BODY` bytes or that :func:`ekyc._wire.loads` refuses (duplicate
+    keys, NaN, deep nesting, huge numbers), then tries ``X-Signature-V2`` (survives re-serializing
+    middleware), ``X-Signature`` (raw bytes), then ``X-Signature-Simple`` (envelope only), each against every
+    secret (rotation), in constant time; then checks the signed body ``timestamp`` is within ``tolerance``
+    seconds of ``now`` and that ``X-Timestamp``, when sent, is ASCII digits equal to it. Any failure raises
     :class:`WebhookVerificationError` (which never says which secret or byte differed).
     """
     keys = [s for s in secrets if s]
     if not keys:
-        raise WebhookVerificationError("no webhook secret is configured", provider="didit",
-                                       field="webhook_secret")
+        raise _fail("no webhook secret is configured", "webhook_secret")
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise _fail("webhook bodies must be the raw bytes as received", "body")
+    body = bytes(body)
+    if len(body) > MAX_BODY:
+        raise _fail(f"webhook body is larger than {MAX_BODY} bytes", "body")
+    given = _headers(headers)
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise WebhookVerificationError("webhook body is not JSON", provider="didit") from None
+        payload = wire.loads(body, max_size=MAX_BODY)
+    except wire.WireError:
+        raise _fail("webhook body is not JSON", "body") from None
     if not isinstance(payload, dict):
-        raise WebhookVerificationError("webhook body is not a JSON object", provider="didit")
-    given = {name: header(headers, name) for name in SCHEMES}
-    if not any(given.values()):
-        raise WebhookVerificationError("no Didit signature header", provider="didit")
+        raise _fail("webhook body is not a JSON object", "body")
+    if not any(given[name] for name in SCHEMES):
+        raise _fail("no Didit signature header")
     scheme = _match(body, payload, given, keys)
     if scheme is None:
-        raise WebhookVerificationError("webhook signature does not match", provider="didit")
-    ts = payload.get("timestamp")
-    if isinstance(ts, float) and ts.is_integer():
-        ts = int(ts)
-    if not isinstance(ts, int) or isinstance(ts, bool):
-        raise WebhookVerificationError("webhook has no signed timestamp", provider="didit", field="timestamp")
-    if abs(now - ts) > tolerance:
-        raise WebhookVerificationError("webhook timestamp is outside the freshness window", provider="didit",
-                                       field="timestamp")
-    sent = header(headers, "X-Timestamp")
-    if sent is not None and sent.strip() != str(ts):
-        raise WebhookVerificationError("X-Timestamp differs from the signed timestamp", provider="didit",
-                                       field="X-Timestamp")
-    return payload, scheme
+        raise _fail("webhook signature does not match")
+    when = signed_time(payload)
+    seconds = int(when.timestamp())
+    if abs(now - when.timestamp()) > tolerance:
+        raise _fail("webhook timestamp is outside the freshness window", "timestamp")
+    sent = given["X-Timestamp"]
+    if sent is not None:
+        try:
+            if wire.ascii_digits(sent.strip(), "X-Timestamp") != seconds:
+                raise _fail("X-Timestamp differs from the signed timestamp", "X-Timestamp")
+        except wire.WireError:
+            raise _fail("X-Timestamp is not ASCII digits", "X-Timestamp") from None
+    return payload, scheme, when
 
 
 def _match(body: bytes, payload: dict[str, Any], given: Mapping[str, str | None], keys: list[str]) -> str | None:
