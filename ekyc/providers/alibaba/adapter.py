@@ -1,8 +1,17 @@
 """The sans-I/O adapter for Alibaba Cloud ID Verification, international (``Cloudauth-intl`` 2022-08-09).
 
-Flow: ``Initialize`` (RPC, ``POST /``, parameters in the query string, the face picture in a form body,
-signed with ACS3-HMAC-SHA256) → the user opens the single-use ``TransactionUrl`` → back on ``ReturnUrl``
-and/or a ``GET CallbackUrl?…&callbackToken=…`` → ``CheckResult(MerchantBizId, TransactionId)``.
+Flow: ``Initialize`` (RPC, ``POST /``, signed with ACS3-HMAC-SHA256) → the user opens the single-use
+``TransactionUrl`` → back on ``ReturnUrl`` and/or a ``GET CallbackUrl?…&callbackToken=…`` →
+``CheckResult(MerchantBizId, TransactionId)``.
+
+Every parameter travels in an ``application/x-www-form-urlencoded`` body (covered by the signature through
+``x-acs-content-sha256``); the request URL is just ``https://<endpoint>/``. The official SDK puts most
+parameters in the query string, but the gateway reads an RPC call's parameters from the query and the form
+body alike (Alibaba's own generic RPC client ``@alicloud/pop-core`` sends a POST's every parameter in the form
+body; the SDK's V2 signature covers query and body as one parameter set; the SDK itself sends
+``FacePictureBase64`` in the body). Kept out of the URL, ``MerchantUserId``, ``MetaInfo``, ``CallbackToken``
+and the return/callback URLs never reach a log line that prints request URLs (httpx logs them at INFO) nor an
+exception that carries the request.
 
 Design decisions (see ``docs/providers/alibaba.md``):
 
@@ -22,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import re
 import secrets
 from collections.abc import Mapping
@@ -31,6 +41,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 from pydantic import SecretStr, field_validator
 
+from ... import _wire
 from ...errors import (
     EkycError,
     InvalidRequest,
@@ -63,7 +74,7 @@ from ...provider import (
 from .codes import CODE_TABLE, SUCCESS_CODE, error_class
 from .doctypes import doc_type_for
 from .parse import decide
-from .signing import sign_headers, url_query
+from .signing import form_body, sign_headers
 
 NAME = "alibaba"
 API_VERSION = "2022-08-09"
@@ -73,9 +84,16 @@ USER_AGENT = "ekyc-bridge (alibaba; Cloudauth-intl 2022-08-09)"
 #: the query parameter this library adds to ReturnUrl and CallbackUrl
 BIZ_PARAM = "ekyc_biz"
 TRANSACTION_PARAMS = ("transactionId", "TransactionId", "transaction_id")
-_BIZ = re.compile(r"^[A-Za-z0-9]{1,32}$")
-_TXN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_OPTION = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
+_BIZ = re.compile(r"[A-Za-z0-9]{1,32}")
+_TXN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_OPTION = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
+_TOKEN = re.compile(r"[0-9a-f]{32}")
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.]{1,80}")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9*-]{1,80}")
+#: the most an Initialize option value may carry (StyleConfig JSON is the largest documented one)
+MAX_OPTION = 64 * 1024
+#: the most a return URL or a callback request (URL or query string) may carry
+MAX_CALLBACK = 8 * 1024
 #: Initialize parameters this library sets itself (not overridable through provider_options)
 RESERVED = frozenset({"MerchantBizId", "MerchantUserId", "MetaInfo", "ReturnUrl", "CallbackToken",
                       "FacePictureBase64"})
@@ -175,8 +193,8 @@ class AlibabaProvider(Provider):
                 "client_metadata",
             )
         try:
-            meta = json.loads(request.client_metadata)
-        except ValueError:
+            meta = _wire.loads(request.client_metadata, max_size=MAX_OPTION)
+        except _wire.WireError:
             meta = None
         if not isinstance(meta, dict):
             raise InvalidRequest(
@@ -190,7 +208,7 @@ class AlibabaProvider(Provider):
         out: dict[str, str] = {}
         for key, value in request.options_for(NAME).items():
             fld = f"provider_options.{NAME}.{key}"
-            if not isinstance(key, str) or not _OPTION.match(key):
+            if not isinstance(key, str) or not _OPTION.fullmatch(key):
                 raise InvalidRequest("provider option names are Initialize parameter names (e.g. SceneCode)",
                                      provider=NAME, field=f"provider_options.{NAME}")
             if key in RESERVED:
@@ -199,11 +217,19 @@ class AlibabaProvider(Provider):
                 raise InvalidRequest("use the documented string value (e.g. 'Y' or 'N')", provider=NAME,
                                      field=fld)
             if isinstance(value, (list, tuple, dict)):
-                text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+                try:
+                    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+                except (TypeError, ValueError, RecursionError):
+                    raise InvalidRequest("lists and mappings must hold only JSON values (strings, finite "
+                                         "numbers, lists, mappings)", provider=NAME, field=fld) from None
+            elif isinstance(value, float) and not math.isfinite(value):
+                raise InvalidRequest("must be a finite number", provider=NAME, field=fld)
             elif isinstance(value, (str, int, float)):
                 text = str(value)
             else:
                 raise InvalidRequest("must be a string, number, list or mapping", provider=NAME, field=fld)
+            if len(text) > MAX_OPTION:
+                raise InvalidRequest(f"longer than {MAX_OPTION} characters", provider=NAME, field=fld)
             if key == "CallbackUrl":
                 try:
                     _https(text)
@@ -268,14 +294,16 @@ class AlibabaProvider(Provider):
     def _base(self) -> str:
         return self.base_url(f"https://cloudauth-intl.{self.settings.region}.aliyuncs.com")
 
-    def _prepare(self, action: str, query: dict[str, str], body: bytes, retry: RetryMode,
+    def _prepare(self, action: str, params: Mapping[str, str], retry: RetryMode,
                  context: Mapping[str, Any]) -> Prepared:
+        """A signed ``POST /`` with every parameter in the form body (none in the URL; module docstring)."""
         base = httpx.URL(self._base() + "/")
         path = base.path or "/"
-        url = str(base.copy_with(query=url_query(query).encode("ascii") or None))
+        url = str(base.copy_with(query=None, fragment=None))
+        body = form_body(params)
         token = self.settings.security_token
         headers = sign_headers(
-            method="POST", path=path, query=query,
+            method="POST", path=path, query={},
             headers={"host": base.netloc.decode("ascii"), "accept": "application/json",
                      "user-agent": USER_AGENT},
             body=body, access_key_id=self.settings.secret("access_key_id"),
@@ -297,48 +325,48 @@ class AlibabaProvider(Provider):
         opts.pop("ProductCode", None)
         opts.pop("DocType", None)
         biz = secrets.token_hex(16)
-        query: dict[str, str] = {
+        params: dict[str, str] = {
             "ProductCode": product,
             "MerchantBizId": biz,
             "MerchantUserId": request.reference,
             "MetaInfo": request.client_metadata or "",
         }
         if doc_type is not None:
-            query["DocType"] = doc_type
+            params["DocType"] = doc_type
         if request.return_url is not None:
-            query["ReturnUrl"] = with_param(request.return_url, BIZ_PARAM, biz)
+            params["ReturnUrl"] = with_param(request.return_url, BIZ_PARAM, biz)
         callback = opts.pop("CallbackUrl", None) or self.settings.callback_url
         if callback is not None:
-            query["CallbackUrl"] = with_param(callback, BIZ_PARAM, biz)
-            query["CallbackToken"] = callback_token(self._callback_key(), biz)
+            params["CallbackUrl"] = with_param(callback, BIZ_PARAM, biz)
+            params["CallbackToken"] = callback_token(self._callback_key(), biz)
         if request.language is not None:
-            query["LanguageConfig"] = request.language
-        query.update(opts)
-        body = b""
+            params["LanguageConfig"] = request.language
+        params.update(opts)
         if request.reference_image is not None:
-            body = urlencode({"FacePictureBase64": request.reference_image}).encode("ascii")
-        return self._prepare("Initialize", query, body, RetryMode.NOT_SENT, {"merchant_biz_id": biz})
+            params["FacePictureBase64"] = request.reference_image
+        return self._prepare("Initialize", params, RetryMode.NOT_SENT, {"merchant_biz_id": biz})
 
     def build_result(self, ref: SessionRef) -> Prepared:
         """``CheckResult(MerchantBizId, TransactionId)`` — both come from the ref."""
-        if ref.provider != NAME or len(ref.extra) != 1 or not _BIZ.match(ref.extra[0]):
+        if ref.provider != NAME or len(ref.extra) != 1 or not _BIZ.fullmatch(ref.extra[0]) \
+                or not _TXN.fullmatch(ref.id):
             raise InvalidRequest("an Alibaba session ref carries the TransactionId and the MerchantBizId; use "
                                  "session.ref.serialize() as stored at create", provider=NAME, field="ref")
-        query = {"MerchantBizId": ref.extra[0], "TransactionId": ref.id}
-        return self._prepare("CheckResult", query, b"", RetryMode.READ, {"ref": ref})
+        params = {"MerchantBizId": ref.extra[0], "TransactionId": ref.id}
+        return self._prepare("CheckResult", params, RetryMode.READ, {"ref": ref})
 
     # -- responses -------------------------------------------------------------------------------
     def _error(self, response: httpx.Response, data: Any, *, status_ok: bool = False) -> EkycError:
         code = data.get("Code") if isinstance(data, dict) else None
-        code = code if isinstance(code, str) and re.fullmatch(r"[A-Za-z0-9_.]{1,80}", code) else None
+        code = code if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else None
         rid = data.get("RequestId") if isinstance(data, dict) else None
-        rid = rid if isinstance(rid, str) and len(rid) <= 80 else None
+        rid = rid if isinstance(rid, str) and _REQUEST_ID.fullmatch(rid) else None
         retry_ms = header(response.headers, "x-acs-retry-after")
         retry_after: float | None = None
         if retry_ms:
-            try:
-                retry_after = max(0.0, float(retry_ms) / 1000.0)
-            except ValueError:
+            try:  # milliseconds, a positive integer (the SDK's ThrottlingException rule)
+                retry_after = _wire.ascii_digits(retry_ms.strip(), "x-acs-retry-after", max_len=9) / 1000.0
+            except _wire.WireError:
                 retry_after = None
         cls = error_class(code, response.status_code)
         if retry_after is not None and retry_after > 0:
@@ -355,11 +383,7 @@ class AlibabaProvider(Provider):
 
     def _success(self, response: httpx.Response) -> dict[str, Any]:
         if response.status_code >= 400:
-            try:
-                data = json.loads(response.content)
-            except (ValueError, UnicodeDecodeError):
-                data = None
-            raise self._error(response, data)
+            raise self._error(response, _loads_or_none(response.content))
         data = json_body(NAME, response)
         if not isinstance(data, dict):
             raise ProviderError("malformed response: not a JSON object", provider=NAME,
@@ -372,12 +396,12 @@ class AlibabaProvider(Provider):
         """The session: ``Session.url`` ← ``TransactionUrl`` (single use)."""
         data = self._success(response)
         with malformed(NAME, "Initialize response", http_status=response.status_code):
-            result = data["Result"]
-            tid = result["TransactionId"]
-            url = result.get("TransactionUrl")
-            if not isinstance(tid, str) or not _TXN.match(tid):
-                raise ValueError("TransactionId")
-            if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            result = _wire.obj(data.get("Result"), "Result")
+            tid = _wire.code(result.get("TransactionId"), "Result.TransactionId")
+            url = _wire.code(result.get("TransactionUrl"), "Result.TransactionUrl", max_len=4096)
+            if tid is None or not _TXN.fullmatch(tid):
+                raise _wire.WireError("Result.TransactionId", "not a transaction id")
+            if url is None or not _absolute_http(url):
                 raise ProviderError("Initialize returned no TransactionUrl (web/H5 flows need a browser "
                                     "MetaInfo with deviceType web or h5)", provider=NAME,
                                     http_status=response.status_code)
@@ -388,10 +412,7 @@ class AlibabaProvider(Provider):
         """The decision: HTTP 404 ``ProcessNotCompleted`` is ``PENDING``; see :mod:`.parse` for the rule."""
         ref: SessionRef = prepared.context["ref"]
         if response.status_code == 404:
-            try:
-                data = json.loads(response.content)
-            except (ValueError, UnicodeDecodeError):
-                data = None
+            data = _loads_or_none(response.content)
             if isinstance(data, dict) and data.get("Code") == "ProcessNotCompleted":
                 return Decision(ref=ref, outcome=Outcome.PENDING, provider_status="ProcessNotCompleted", raw=data)
         data = self._success(response)
@@ -403,20 +424,21 @@ class AlibabaProvider(Provider):
         """The ref from a return URL holding ``ekyc_biz`` (added at create) and a ``transactionId``.
 
         Alibaba does not document what it appends to ``ReturnUrl``; without a ``transactionId`` this raises
-        and the app must use the ref it stored at create. Status hints are ignored.
+        and the app must use the ref it stored at create. Status hints are ignored. Raises only
+        :class:`~ekyc.errors.WebhookVerificationError` (``field="url"``), whatever the input.
         """
-        params = _query_params(url if isinstance(url, str) else "")
-        biz = _single(params, BIZ_PARAM)
-        if biz is None or not _BIZ.match(biz):
+        params = _query_params(url, "return URL", "url")
+        biz = _param(params, BIZ_PARAM, field="url")
+        if biz is None or not _BIZ.fullmatch(biz):
             raise WebhookVerificationError(f"not an Alibaba return URL (no valid {BIZ_PARAM} parameter)",
                                            provider=NAME, field="url")
-        tid = next((v for v in (_single(params, n) for n in TRANSACTION_PARAMS) if v), None)
-        if tid is None:
+        tid = _param(params, *TRANSACTION_PARAMS, field="url")
+        if not tid:
             raise WebhookVerificationError(
                 "the return URL carries no transactionId (Alibaba does not document the parameters it appends "
                 "to ReturnUrl); use the SessionRef stored at create (session.ref.serialize())",
                 provider=NAME, field="url")
-        if not _TXN.match(tid):
+        if not _TXN.fullmatch(tid):
             raise WebhookVerificationError("the return URL's transactionId is malformed", provider=NAME,
                                            field="url")
         return SessionRef(provider=NAME, id=tid, extra=(biz,))
@@ -424,49 +446,84 @@ class AlibabaProvider(Provider):
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         """Verify Alibaba's callback ``GET CallbackUrl?ekyc_biz&transactionId&passed&subCode&callbackToken``.
 
-        ``body`` is the callback request's query string or its full URL, as bytes (the GET has no body);
-        ``headers`` are not used. The token is compared in constant time; ``passed``/``subCode`` are only a
-        hint (``provider_status``): call ``get_result(event.ref)`` for the decision.
+        ``body`` is the callback request's query string or its full URL, as bytes (the GET has no body; at most
+        :data:`MAX_CALLBACK` bytes); ``headers`` are not used. The token is compared in constant time; it
+        authenticates the ``MerchantBizId`` only (the callback carries no timestamp and no signature):
+        ``passed``/``subCode`` are only a hint (``provider_status``) and the ``transactionId`` is not covered —
+        look the session up by ``event.ref.extra[0]`` in your storage and call ``get_result`` with the stored
+        ref. ``event_id`` (``<transactionId>:passed=…,subCode=…``) de-duplicates repeated deliveries. Raises only
+        :class:`~ekyc.errors.WebhookVerificationError`.
         """
+        if isinstance(body, str):
+            body = body.encode("utf-8", "surrogatepass")
+        if not isinstance(body, (bytes, bytearray, memoryview)):
+            raise WebhookVerificationError("the callback must be given as bytes (its URL or query string)",
+                                           provider=NAME, field="body")
+        raw = bytes(body)
+        if len(raw) > MAX_CALLBACK:
+            raise WebhookVerificationError("the callback is too large", provider=NAME, field="body")
         try:
-            text = bytes(body).decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise WebhookVerificationError("the callback is not UTF-8", provider=NAME) from None
-        params = _query_params(text if "?" in text else "?" + text)
-        token = _single(params, "callbackToken")
-        biz = _single(params, BIZ_PARAM)
-        tid = _single(params, "transactionId")
+            raise WebhookVerificationError("the callback is not UTF-8", provider=NAME, field="body") from None
+        params = _query_params(text if "?" in text else "?" + text, "callback", "body")
+        token = _param(params, "callbackToken", field="body")
+        biz = _param(params, BIZ_PARAM, field="body")
+        tid = _param(params, "transactionId", field="body")
         if not token or not biz or not tid:
             raise WebhookVerificationError(
-                f"the callback lacks callbackToken, {BIZ_PARAM} or transactionId", provider=NAME)
-        if not _BIZ.match(biz) or not _TXN.match(tid):
-            raise WebhookVerificationError("the callback's identifiers are malformed", provider=NAME)
+                f"the callback lacks callbackToken, {BIZ_PARAM} or transactionId", provider=NAME, field="body")
+        if not _BIZ.fullmatch(biz) or not _TXN.fullmatch(tid):
+            raise WebhookVerificationError("the callback's identifiers are malformed", provider=NAME, field="body")
         expected = callback_token(self._callback_key(), biz)
-        if not hmac.compare_digest(expected.encode("ascii"), token.encode("utf-8")):
-            raise WebhookVerificationError("the callbackToken does not match", provider=NAME)
-        passed = _single(params, "passed")
-        sub = _single(params, "subCode") or _single(params, "subcode")
+        if not _TOKEN.fullmatch(token) or not hmac.compare_digest(expected.encode("ascii"), token.encode("ascii")):
+            raise WebhookVerificationError("the callbackToken does not match", provider=NAME, field="body")
+        passed = _param(params, "passed", field="body")
+        sub = _param(params, "subCode", field="body")
         hint = f"passed={passed or ''},subCode={sub or ''}"
         if not re.fullmatch(r"[A-Za-z0-9=,_.-]{1,64}", hint):
             hint = "passed=?"
         ref = SessionRef(provider=NAME, id=tid, extra=(biz,))
         return WebhookEvent(provider=NAME, ref=ref, event_id=f"{tid}:{hint}", event_type="verification.finished",
                             provider_status=hint, verified_by="callbackToken", authenticated="token",
-                            decision=None, raw={"transactionId": tid, "passed": passed, "subCode": sub})
+                            decision=None, raw={"transactionId": tid, "hint": hint})
 
 
-def _query_params(url: str) -> dict[str, list[str]]:
+def _loads_or_none(content: bytes) -> Any:
+    """An error body through the strict reader, or None when it is not JSON (HTML error pages, truncation)."""
+    try:
+        return _wire.loads(content)
+    except _wire.WireError:
+        return None
+
+
+def _absolute_http(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("https", "http") and bool(parts.netloc) and url.isprintable()
+
+
+def _query_params(url: Any, what: str, field: str) -> dict[str, list[str]]:
+    """The query parameters of a URL (bounded, strictly decoded); :class:`WebhookVerificationError` otherwise."""
+    if not isinstance(url, str) or len(url) > MAX_CALLBACK:
+        raise WebhookVerificationError(f"not an Alibaba {what} (expected a URL of at most {MAX_CALLBACK} "
+                                       "characters)", provider=NAME, field=field)
     try:
         query = urlsplit(url).query
-    except ValueError:
-        return {}
-    return parse_qs(query, keep_blank_values=True)
+        return parse_qs(query, keep_blank_values=True, errors="strict", max_num_fields=64)
+    except ValueError:  # bad IPv6 host, too many fields, percent-escapes that are not UTF-8
+        raise WebhookVerificationError(f"not an Alibaba {what} (malformed URL)", provider=NAME,
+                                       field=field) from None
 
 
-def _single(params: Mapping[str, list[str]], name: str) -> str | None:
-    values = params.get(name)
+def _param(params: Mapping[str, list[str]], *names: str, field: str) -> str | None:
+    """The one value of a parameter (any of ``names``, in any letter case); two values are refused."""
+    wanted = {n.casefold() for n in names}
+    values = [v for k, vs in params.items() if k.casefold() in wanted for v in vs]
     if not values:
         return None
     if len(values) != 1:
-        raise WebhookVerificationError(f"parameter {name} appears more than once", provider=NAME)
+        raise WebhookVerificationError(f"parameter {names[0]} appears more than once", provider=NAME, field=field)
     return values[0]

@@ -5,14 +5,19 @@ Kinds:
 - ``passed`` — ``CheckResult`` ``Result.Passed``;
 - ``subcode`` — ``Result.SubCode``. Only ``200`` is confirmed for Cloudauth-intl. ``201``–``206`` are the
   China-site (cloudauth 2019-03-07 ``DescribeFaceVerify``) table, *unconfirmed for Cloudauth-intl*: they are
-  kept because ``205`` is the intl example SubCode next to ``FaceAttack=Y``, but each of them can only ever
-  decline (never approve), and where the meaning does not name a clear reason the reason is ``UNKNOWN``;
-- ``evidence`` — flags inside the ``ExtIdInfo`` / ``ExtFaceInfo`` JSON strings that describe a failed check;
+  kept because ``205`` is the intl example SubCode next to ``FaceAttack=Y``; none of them ever approves
+  (``Passed=N`` → ``DECLINED``; ``Passed=Y`` → ``REVIEW``), and where the meaning does not name a clear reason
+  the reason is ``UNKNOWN``;
+- ``evidence`` — the sub-checks the ``Ext*`` JSON strings report (:data:`FLAGS`, :data:`SOURCE_SCORES`), by the
+  entry of their failing value; an undocumented value or two places disagreeing is ``unrecognized``;
 - ``api_error`` — the ``Code`` of an error body (or of an HTTP 200 body that is not ``Success``), with the
   typed error it raises. ``ProcessNotCompleted`` is the exception: it is a session state (``PENDING``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from ...codes import CodeEntry, CodeTable
 from ...errors import (
@@ -25,13 +30,19 @@ from ...errors import (
     RateLimited,
     SessionNotFound,
 )
-from ...models import Outcome, ReasonCode
+from ...models import Check, Outcome, ReasonCode
 
 META = "Cloudauth-intl OpenAPI metadata (acs-metadata b3c749cc) / SDK 3.23.1"
 HTTP_CODES = "DOCS http-status-code-returned-by-the-server"
 POP = "Alibaba OpenAPI gateway common codes (help.aliyun.com 434846; status not verified for cloudauth-intl)"
 CHINA = "China-site cloudauth 2019-03-07 DescribeFaceVerify SubCode (unconfirmed for Cloudauth-intl)"
 EXT = "CheckResult ExtIdInfo/ExtFaceInfo (META EkycVerify/DocOcr examples; alibaba.md §2.2)"
+OCCLUSION = "META FaceLiveness example (OcclusionResult) and ExtFaceInfo fields (faceOcclusion); alibaba.md §2.2"
+SOURCE = ("SDK 3.23.1 CheckResultResponseBodyResult.ext_source_info docstring (thresholds of the Indonesian "
+          "data source example)")
+_NOT_200 = "next to Passed=Y (any SubCode but 200) the outcome is REVIEW with this reason"
+_FLAG_NOTE = "Next to Passed=N it is a reason of the decline"
+_SCORE_NOTE = "A score in [0, 1]; next to Passed=N it is a reason of the decline"
 
 SUCCESS_CODE = "Success"
 PASS_SUBCODE = "200"
@@ -81,40 +92,68 @@ def _api(code: str, message: str, error: type[EkycError] | None, source: str = H
 ENTRIES: tuple[CodeEntry, ...] = (
     # -- Result.Passed ---------------------------------------------------------------------------------
     CodeEntry("passed", "Y", "Passed", META, outcome=Outcome.APPROVED,
-              note="APPROVED only together with SubCode 200 and no failed evidence; otherwise DECLINED"),
+              note="APPROVED only with SubCode 200 and every reported evidence flag passing; with any other SubCode "
+                   "(or none), or any failing, undocumented or contradictory flag: REVIEW with the SubCode's and the "
+                   "flags' reasons (Alibaba's success is never declined by our inference)"),
     CodeEntry("passed", "N", "Not passed", META, outcome=Outcome.DECLINED,
-              note="reasons come from the SubCode and the Ext* evidence; UNKNOWN when neither names one"),
+              note="reasons come from the SubCode and the failing Ext* evidence; UNKNOWN when neither names one"),
     CodeEntry("passed", "P", "Pending; later updated to Y or N (query again after the callback)",
               "DOCS gsz1q5nkto9u0acn (eKYC CheckResult, 2024-01)", outcome=Outcome.PENDING),
     # -- Result.SubCode --------------------------------------------------------------------------------
     CodeEntry("subcode", PASS_SUBCODE, "Authentication passed", META, outcome=Outcome.APPROVED,
               note="with Passed=Y only"),
     CodeEntry("subcode", "201", "Name and ID card do not match", CHINA, outcome=Outcome.DECLINED,
-              reason=ReasonCode.DATA_MISMATCH, retryable=True),
+              reason=ReasonCode.DATA_MISMATCH, retryable=True, note=_NOT_200),
     CodeEntry("subcode", "202", "Unable to find identity information", CHINA, outcome=Outcome.DECLINED,
-              note="authority lookup found no record; no neutral reason fits, kept UNKNOWN"),
+              note="authority lookup found no record; no neutral reason fits, kept UNKNOWN; " + _NOT_200),
     CodeEntry("subcode", "203", "Unable to find photo or photo unavailable", CHINA, outcome=Outcome.DECLINED,
-              note="authority photo unavailable; kept UNKNOWN"),
+              note="authority photo unavailable; kept UNKNOWN; " + _NOT_200),
     CodeEntry("subcode", "204", "Face comparison mismatch", CHINA, outcome=Outcome.DECLINED,
-              reason=ReasonCode.FACE_MISMATCH, retryable=True),
-    CodeEntry("subcode", "205", "Risk detected in live detection", CHINA, outcome=Outcome.DECLINED,
+              reason=ReasonCode.FACE_MISMATCH, retryable=True, note=_NOT_200),
+    CodeEntry("subcode", "205", "Risk detected in live detection (possible attack; the China-site table advises "
+              "manual review, and a real person may retry)", CHINA, outcome=Outcome.DECLINED,
               reason=ReasonCode.SPOOF_DETECTED,
-              note="the intl FaceLiveness example pairs 205 with FaceAttack=Y"),
+              note="the intl meaning is not published: 205 is the example SubCode of FaceLiveness (Passed=N, "
+                   "FaceAttack=Y) and of EkycVerify (Passed=Y next to facePassed=N, ocrIdPassed=N, spoofResult=Y); "
+                   + _NOT_200),
     CodeEntry("subcode", "206", "Business policy restricted", CHINA, outcome=Outcome.DECLINED,
-              note="possible abnormal risky operation; kept UNKNOWN"),
-    # -- Ext* evidence ---------------------------------------------------------------------------------
+              note="possible abnormal risky operation; kept UNKNOWN; " + _NOT_200),
+    # -- Ext* evidence (each flag is one sub-check; see FLAGS / SOURCE_SCORES) ---------------------------
     CodeEntry("evidence", "ExtIdInfo.spoofInfo.spoofResult=Y",
               "The document failed the authenticity check (screen recapture, photocopy or tampering)", EXT,
-              outcome=Outcome.DECLINED, reason=ReasonCode.DOCUMENT_TAMPERED,
-              note="spoofType goes into the reason's provider_code"),
+              outcome=Outcome.REVIEW, reason=ReasonCode.DOCUMENT_TAMPERED,
+              note="N passes; spoofType goes into the reason's provider_code. " + _FLAG_NOTE),
     CodeEntry("evidence", "ExtIdInfo.ocrIdPassed=N", "The document OCR check did not pass", EXT,
-              outcome=Outcome.DECLINED, reason=ReasonCode.DOCUMENT_UNREADABLE, retryable=True),
+              outcome=Outcome.REVIEW, reason=ReasonCode.DOCUMENT_UNREADABLE, retryable=True,
+              note="Y passes. " + _FLAG_NOTE),
     CodeEntry("evidence", "ExtFaceInfo.faceAttack=Y", "A presentation attack was detected", EXT,
-              outcome=Outcome.DECLINED, reason=ReasonCode.SPOOF_DETECTED),
+              outcome=Outcome.REVIEW, reason=ReasonCode.SPOOF_DETECTED, note="N passes. " + _FLAG_NOTE),
     CodeEntry("evidence", "ExtFaceInfo.facePassed=N", "The face comparison did not pass", EXT,
-              outcome=Outcome.DECLINED, reason=ReasonCode.FACE_MISMATCH, retryable=True),
-    CodeEntry("evidence", "unrecognized", "An evidence flag has a value other than Y/N", "unknown",
-              outcome=Outcome.DECLINED, note="fail closed: blocks approval, reason UNKNOWN"),
+              outcome=Outcome.REVIEW, reason=ReasonCode.FACE_MISMATCH, retryable=True,
+              note="Y passes. " + _FLAG_NOTE),
+    CodeEntry("evidence", "ExtFaceInfo.faceOcclusion=Y", "The face is occluded", OCCLUSION,
+              outcome=Outcome.REVIEW, reason=ReasonCode.CAPTURE_QUALITY, retryable=True,
+              note="N passes; also read as OcclusionResult (the FaceLiveness spelling). " + _FLAG_NOTE),
+    CodeEntry("evidence", "ExtSourceInfo.govId<1.0", "The ID number does not match the authoritative source",
+              SOURCE, outcome=Outcome.REVIEW, reason=ReasonCode.DATA_MISMATCH, note="1.0 passes. " + _SCORE_NOTE),
+    CodeEntry("evidence", "ExtSourceInfo.fullName<1.0", "The name does not match the authoritative source",
+              SOURCE, outcome=Outcome.REVIEW, reason=ReasonCode.DATA_MISMATCH, note="1.0 passes. " + _SCORE_NOTE),
+    CodeEntry("evidence", "ExtSourceInfo.dob<1.0", "The date of birth does not match the authoritative source",
+              SOURCE, outcome=Outcome.REVIEW, reason=ReasonCode.DATA_MISMATCH, note="1.0 passes. " + _SCORE_NOTE),
+    CodeEntry("evidence", "ExtSourceInfo.selfiePhoto<=0.8", "The selfie does not match the authoritative photo",
+              SOURCE, outcome=Outcome.REVIEW, reason=ReasonCode.FACE_MISMATCH,
+              note="above 0.8 passes. " + _SCORE_NOTE),
+    CodeEntry("evidence", "ExtSourceInfo.liveness>0.95", "Liveness risk reported by the authoritative source",
+              SOURCE, outcome=Outcome.REVIEW, reason=ReasonCode.SPOOF_DETECTED,
+              note="0.95 or below passes. " + _SCORE_NOTE),
+    CodeEntry("evidence", "ExtSourceInfo.imgManipulationScore>0.95", "Image tampering risk",
+              SOURCE, outcome=Outcome.REVIEW, reason=ReasonCode.DOCUMENT_TAMPERED,
+              note="0.95 or below passes. " + _SCORE_NOTE),
+    CodeEntry("evidence", "unrecognized",
+              "An evidence flag has an undocumented value, or two places of the payload report it differently",
+              "unknown", outcome=Outcome.REVIEW, reason=ReasonCode.INCONSISTENT_EVIDENCE,
+              note="fail closed: never approves (REVIEW next to Passed=Y, a warning next to Passed=N); the "
+                   "reason's provider_code names the flag; also any ExtSourceInfo key this table does not know"),
     # -- API error codes -------------------------------------------------------------------------------
     _api(SUCCESS_CODE, "OK", None, note="HTTP 200; any other Code in an HTTP 200 body raises its error or "
                                          "ProviderError"),
@@ -165,10 +204,59 @@ CODE_TABLE = CodeTable(
     {
         "passed": "Result.Passed (CheckResult)",
         "subcode": "Result.SubCode (CheckResult and the callback's subCode)",
-        "evidence": "Evidence in ExtIdInfo / ExtFaceInfo",
+        "evidence": "Evidence in ExtIdInfo / ExtFaceInfo / ExtSourceInfo (each flag is one sub-check)",
         "api_error": "API error codes (error body Code; HTTP 200 with a non-Success Code)",
     },
 )
+
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A ``Y``/``N`` evidence flag of the ``Ext*`` JSON strings: one sub-check.
+
+    ``keys`` are its documented spellings (matched case-insensitively, in every ``Ext*`` object, inside
+    ``parent`` when given); ``failing`` is the code-table entry of its failing value.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    passing: str
+    failing: str
+    parent: str | None = None
+    check: Check | None = None
+
+
+#: every evidence flag the code table documents (the table's ``evidence`` entries give the reasons)
+FLAGS: tuple[Flag, ...] = (
+    Flag("ExtIdInfo.spoofInfo.spoofResult", ("spoofResult",), "N", "ExtIdInfo.spoofInfo.spoofResult=Y",
+         parent="spoofInfo", check=Check.DOCUMENT),
+    Flag("ExtIdInfo.ocrIdPassed", ("ocrIdPassed",), "Y", "ExtIdInfo.ocrIdPassed=N", check=Check.DOCUMENT),
+    Flag("ExtFaceInfo.faceAttack", ("faceAttack",), "N", "ExtFaceInfo.faceAttack=Y", check=Check.LIVENESS),
+    Flag("ExtFaceInfo.facePassed", ("facePassed",), "Y", "ExtFaceInfo.facePassed=N", check=Check.FACE_MATCH),
+    Flag("ExtFaceInfo.faceOcclusion", ("faceOcclusion", "OcclusionResult"), "N", "ExtFaceInfo.faceOcclusion=Y"),
+)
+
+
+@dataclass(frozen=True)
+class SourceScore:
+    """A documented ``ExtSourceInfo`` score in [0, 1] and the comparison that makes it fail."""
+
+    key: str
+    fails: Callable[[float], bool]
+    failing: str
+
+
+#: the documented ``ExtSourceInfo`` scores (SDK 3.23.1 docstring); any other key is an undocumented sub-check
+SOURCE_SCORES: tuple[SourceScore, ...] = (
+    SourceScore("govId", lambda v: v < 1.0, "ExtSourceInfo.govId<1.0"),
+    SourceScore("fullName", lambda v: v < 1.0, "ExtSourceInfo.fullName<1.0"),
+    SourceScore("dob", lambda v: v < 1.0, "ExtSourceInfo.dob<1.0"),
+    SourceScore("selfiePhoto", lambda v: v <= 0.8, "ExtSourceInfo.selfiePhoto<=0.8"),
+    SourceScore("liveness", lambda v: v > 0.95, "ExtSourceInfo.liveness>0.95"),
+    SourceScore("imgManipulationScore", lambda v: v > 0.95, "ExtSourceInfo.imgManipulationScore>0.95"),
+)
+UNRECOGNIZED = "unrecognized"
 
 #: prefix rules for codes the table does not list (checked in order)
 PREFIX_ERRORS: tuple[tuple[str, type[EkycError]], ...] = (

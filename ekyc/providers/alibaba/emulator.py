@@ -62,14 +62,24 @@ _MESSAGES = {
     "InvalidParameter": "The specified parameter {} is invalid.",
 }
 
-#: evidence code → how it changes an approved (ExtIdInfo, ExtFaceInfo)
+#: evidence code → how it changes an approved (ExtIdInfo, ExtFaceInfo, ExtSourceInfo)
 _EVIDENCE: dict[str, tuple[str, str, Any]] = {
     "ExtIdInfo.spoofInfo.spoofResult=Y": ("id", "spoofInfo", {"spoofResult": "Y", "spoofType": ["TAMPER"]}),
     "ExtIdInfo.ocrIdPassed=N": ("id", "ocrIdPassed", "N"),
     "ExtFaceInfo.faceAttack=Y": ("face", "faceAttack", "Y"),
     "ExtFaceInfo.facePassed=N": ("face", "facePassed", "N"),
+    "ExtFaceInfo.faceOcclusion=Y": ("face", "faceOcclusion", "Y"),
+    "ExtSourceInfo.govId<1.0": ("source", "govId", 0.0),
+    "ExtSourceInfo.fullName<1.0": ("source", "fullName", 0.5),
+    "ExtSourceInfo.dob<1.0": ("source", "dob", 0.9),
+    "ExtSourceInfo.selfiePhoto<=0.8": ("source", "selfiePhoto", 0.41),
+    "ExtSourceInfo.liveness>0.95": ("source", "liveness", 0.99),
+    "ExtSourceInfo.imgManipulationScore>0.95": ("source", "imgManipulationScore", 0.97),
     "unrecognized": ("id", "spoofInfo", {"spoofResult": "MAYBE", "spoofType": []}),
 }
+#: an authoritative-source comparison that matches (the documented ExtSourceInfo thresholds)
+_SOURCE_OK = {"govId": 1.0, "fullName": 1.0, "dob": 1.0, "selfiePhoto": 0.93, "liveness": 0.12,
+              "imgManipulationScore": 0.08}
 
 
 def _iso(d: Any, sep: str = "-") -> str:
@@ -331,7 +341,7 @@ class AlibabaEmulator(Emulator):
         return ext_id, ext_face
 
     def _result(self, txn: Mapping[str, Any], passed: str, sub: str | None, ext_id: dict[str, Any] | None,
-                ext_face: dict[str, Any] | None) -> dict[str, Any]:
+                ext_face: dict[str, Any] | None, ext_source: dict[str, Any] | None = None) -> dict[str, Any]:
         product = txn["product"]
         if product in FACE_ONLY:
             ext_id = None
@@ -347,6 +357,8 @@ class AlibabaEmulator(Emulator):
         result["ExtBasicInfo"] = "{}"
         result["ExtRiskInfo"] = "{}"
         result["ExtInfo"] = "{}"
+        if ext_source is not None:
+            result["ExtSourceInfo"] = json.dumps(ext_source)
         return result
 
     def render_scenario(self, txn: Mapping[str, Any], scenario: str) -> dict[str, Any]:
@@ -384,8 +396,11 @@ class AlibabaEmulator(Emulator):
         if kind == "evidence":
             ext_id, ext_face = self._approved_ext(txn)
             where, key, value = _EVIDENCE[code]
-            (ext_id if where == "id" else ext_face)[key] = value
-            return self._result(txn, "Y", PASS_SUBCODE, ext_id, ext_face), None
+            source: dict[str, Any] | None = dict(_SOURCE_OK) if where == "source" else None
+            target = {"id": ext_id, "face": ext_face}.get(where, source)
+            assert target is not None
+            target[key] = value
+            return self._result(txn, "Y", PASS_SUBCODE, ext_id, ext_face, source), None
         if kind == "api_error":
             if code == "Success":
                 ext_id, ext_face = self._approved_ext(txn)

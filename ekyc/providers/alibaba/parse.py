@@ -1,28 +1,41 @@
-"""Reading ``CheckResult``: the ``Ext*`` JSON strings, the identity, the evidence, and the decision rule.
+"""Reading ``CheckResult``: the ``Ext*`` JSON strings, the identity, the evidence, and the decision.
 
-Decision rule (fail closed):
+Everything is read strictly (:mod:`ekyc._wire`): the body and each ``Ext*`` string go through
+:func:`ekyc._wire.loads` (duplicate or case-variant keys, deep nesting, ``NaN``, huge numbers are refused);
+``Result.*`` are strings, as the SDK model (``CheckResultResponseBodyResult``) documents them; scores are finite
+JSON numbers in their documented range. A payload that breaks any of this is a :class:`~ekyc.errors.ProviderError`
+naming the field.
 
-- ``Passed=P`` → ``PENDING``.
-- ``Passed=Y`` → ``APPROVED`` only when ``SubCode`` is ``200`` **and** no evidence contradicts it
-  (``spoofInfo.spoofResult=Y``, ``faceAttack=Y``, ``facePassed=N``, ``ocrIdPassed=N``, or an evidence flag
-  with a value other than ``Y``/``N``). Otherwise ``DECLINED`` with the evidence reasons and, when the
-  SubCode is not ``200``, the SubCode's reason (``UNKNOWN`` with the raw code when the table has none).
-- ``Passed=N`` → ``DECLINED``. Reasons: the evidence, plus the SubCode's reason when the table names one.
-  A SubCode the table does not explain (unknown, or known without a reason) is a reason ``UNKNOWN`` when
-  nothing else explains the decline, and a warning otherwise (the raw code is kept either way).
-- any other ``Passed`` → ``ERROR`` with reason ``UNKNOWN``; a missing ``Passed`` is a malformed payload.
+Decision — the one evidence rule, :func:`ekyc.evidence.settle`:
+
+- the status comes from ``Result.Passed`` and ``Result.SubCode`` (code table kinds ``passed``/``subcode``):
+  ``Passed=Y`` with ``SubCode=200`` is the documented success; ``Passed=Y`` with another SubCode (Alibaba's own
+  EkycVerify example pairs ``Y`` with ``205``) or none is a success with a doubt → ``REVIEW`` with the
+  SubCode's reason (never ``DECLINED``: Alibaba's success is not overturned by our inference);
+  ``Passed=N`` → ``DECLINED``; ``Passed=P`` → ``PENDING``; any other ``Passed`` → ``ERROR``;
+- every evidence flag the ``Ext*`` objects report (:data:`~.codes.FLAGS`, :data:`~.codes.SOURCE_SCORES`) is an
+  :class:`~ekyc.evidence.Evidence`: the documented passing value → ``PASSED``, the failing value → ``FAILED``
+  with the table's reason; any other value, or the same flag reported differently in two places → ``UNKNOWN``;
+- ``APPROVED`` only when the status is the documented success and every reported flag passes.
+
+A SubCode the table does not explain next to ``Passed=N`` is the reason when nothing else explains the decline,
+and a warning otherwise (the raw code is kept either way). ``EkycResult``, ``ExtBasicInfo``, ``ExtRiskInfo`` and
+``ExtInfo`` have no documented meaning for Cloudauth-intl: they are validated, searched for the flags above, and
+kept in ``raw``; they never approve by themselves.
 """
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from ... import _wire
 from ...countries import to_alpha3
-from ...errors import ProviderError
+from ...evidence import Evidence, State, settle
 from ...models import (
+    Check,
     CheckResult,
     Checks,
     Decision,
@@ -33,42 +46,47 @@ from ...models import (
     ReasonCode,
     SessionRef,
 )
-from .codes import CODE_TABLE, PASS_SUBCODE
+from .codes import CODE_TABLE, FLAGS, PASS_SUBCODE, SOURCE_SCORES, UNRECOGNIZED, Flag
 from .doctypes import document_type_of
 
 PROVIDER = "alibaba"
-_SPOOF_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
-_DATE = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\s*$")
-_COMPACT_DATE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
-_EXT_FIELDS = ("ExtIdInfo", "ExtFaceInfo", "ExtBasicInfo", "ExtRiskInfo", "ExtInfo")
+_SPOOF_TYPE = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
+_SAFE_CODE = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+_STATUS = re.compile(r"[A-Za-z0-9=,_.-]{1,64}")
+_DATE = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
+_COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+#: the Ext* fields of CheckResult.Result (JSON documents serialized into strings; SDK 3.23.1)
+EXT_FIELDS = ("ExtIdInfo", "ExtFaceInfo", "ExtBasicInfo", "ExtRiskInfo", "ExtInfo", "ExtSourceInfo")
+#: ExtFaceInfo scores documented as 0-100 (alibaba.md §2.2)
+_FACE_SCORES = ("faceComparisonScore", "faceQualityScore", "faceAttackScore", "authorityComparisonScore")
+#: largest Ext* string accepted (IsReturnImage=Y puts Base64 images in them)
+MAX_EXT = 2 * 1024 * 1024
+_ABSENT = object()
 
 
-def load_ext(value: Any, name: str) -> dict[str, Any]:
-    """An ``Ext*`` field as a dict: absent/empty → ``{}``; a JSON object string (or an object) → dict.
+def load_ext(value: Any, name: str) -> Mapping[str, Any]:
+    """An ``Ext*`` field: absent, ``""`` or JSON ``null`` → ``{}``; a JSON object string → the object.
 
-    Anything else (invalid JSON, a JSON array, a number) is a :class:`ProviderError` (fail closed).
+    Anything else (invalid JSON, a JSON array or number, a non-string) is a :class:`~ekyc._wire.WireError`
+    naming the field.
     """
     if value is None or value == "":
         return {}
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str):
-        try:
-            loaded = json.loads(value)
-        except ValueError:
-            raise ProviderError(f"malformed result: {name} is not valid JSON", provider=PROVIDER) from None
-        if loaded is None:
-            return {}
-        if isinstance(loaded, dict):
-            return loaded
-    raise ProviderError(f"malformed result: {name} is not a JSON object", provider=PROVIDER)
+    if not isinstance(value, str):
+        raise _wire.WireError(name, "expected a JSON object string")
+    try:
+        loaded = _wire.loads(value, max_size=MAX_EXT)
+    except _wire.WireError as exc:
+        raise _wire.WireError(name, exc.problem) from None
+    return _wire.opt_obj(loaded, name)
 
 
 def parse_date(value: Any) -> date | None:
-    """``yyyy-MM-dd``, ``yyyy/MM/dd``, ``yyyy.MM.dd`` or ``yyyyMMdd``; None for anything else."""
+    """``yyyy-MM-dd``, ``yyyy/MM/dd``, ``yyyy.MM.dd`` or ``yyyyMMdd`` in ASCII digits; None for anything else."""
     if not isinstance(value, str):
         return None
-    m = _DATE.match(value) or _COMPACT_DATE.match(value)
+    text = value.strip()
+    m = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
     if not m:
         return None
     try:
@@ -77,157 +95,193 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
-def _text(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return " ".join(value.split())
+def _get(container: Mapping[str, Any], key: str) -> Any:
+    """``container[key]`` matched case-insensitively (``loads`` refuses case-variant duplicates), else absent."""
+    folded = key.casefold()
+    for k, v in container.items():
+        if k.casefold() == folded:
+            return v
+    return _ABSENT
+
+
+def _text(info: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = _wire.text(info.get(key), f"ExtIdInfo.ocrIdInfo.{key}", max_len=512)
+        if value is not None:
+            return " ".join(value.split())
     return None
 
 
-def _sex(value: Any) -> str | None:
-    text = _text(value)
-    if text is None:
+def _sex(value: str | None) -> str | None:
+    if value is None:
         return None
-    return {"M": "M", "MALE": "M", "男": "M", "F": "F", "FEMALE": "F", "女": "F", "X": "X"}.get(text.upper())
+    return {"M": "M", "MALE": "M", "男": "M", "F": "F", "FEMALE": "F", "女": "F", "X": "X"}.get(value.upper())
 
 
-def _score(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        score = float(value)
-    except (TypeError, ValueError):
-        return None
-    return score if 0 <= score <= 100 else None
-
-
-def identity(ext_id: dict[str, Any]) -> Identity:
+def identity(ext_id: Mapping[str, Any]) -> Identity:
     """The :class:`Identity` in ``ExtIdInfo.ocrIdInfo`` (ID-card, passport and KYC_GLOBAL field styles).
 
-    User edits (``ocrIdEditInfo``) are not applied: the OCR reading is what the document says.
+    User edits (``ocrIdEditInfo``) are not applied: the OCR reading is what the document says. Fields are
+    strings (anything else is a :class:`~ekyc._wire.WireError`); dates in other formats are left empty.
     """
-    info = ext_id.get("ocrIdInfo")
-    if not isinstance(info, dict):
+    info = _wire.opt_obj(ext_id.get("ocrIdInfo"), "ExtIdInfo.ocrIdInfo")
+    if not info:
         return Identity()
-    given = _text(info.get("givenname")) or _text(info.get("givenName")) or _text(info.get("firstName"))
-    family = _text(info.get("surname")) or _text(info.get("lastName"))
-    full = _text(info.get("name")) or _text(info.get("englishName")) or _text(info.get("fullName"))
+    given = _text(info, "givenname", "givenName", "firstName")
+    family = _text(info, "surname", "lastName")
+    full = _text(info, "name", "englishName", "fullName")
     if full is None and (given or family):
         full = " ".join(p for p in (given, family) if p)
-    number = (_text(info.get("passportNo")) or _text(info.get("idNumber")) or _text(info.get("docNo"))
-              or _text(info.get("documentNumber")))
-    doc_code = _text(info.get("docType")) or _text(ext_id.get("docType"))
+    number = _text(info, "passportNo", "idNumber", "docNo", "documentNumber")
+    doc_code = _text(info, "docType") or _wire.text(ext_id.get("docType"), "ExtIdInfo.docType", max_len=64)
     doc_type = document_type_of(doc_code) if doc_code else None
     if doc_type is None:
-        if info.get("passportNo"):
+        if _text(info, "passportNo"):
             doc_type = DocumentType.PASSPORT
-        elif info.get("idNumber"):
+        elif _text(info, "idNumber"):
             doc_type = DocumentType.ID_CARD
-    country = _text(info.get("countryCode")) or _text(info.get("issuingCountry"))
-    nationality = _text(info.get("nationality")) or (country if doc_type is DocumentType.PASSPORT else None)
+    country = _text(info, "countryCode", "issuingCountry")
+    nationality = _text(info, "nationality") or (country if doc_type is DocumentType.PASSPORT else None)
     return Identity(
         given_name=given,
         family_name=family,
         full_name=full,
-        date_of_birth=parse_date(info.get("birthDate") or info.get("dateOfBirth")),
-        sex=_sex(info.get("sex") or info.get("gender")),
+        date_of_birth=parse_date(_text(info, "birthDate", "dateOfBirth")),
+        sex=_sex(_text(info, "sex", "gender")),
         nationality=to_alpha3(nationality) if nationality else None,
         document_type=doc_type,
         document_number=number,
         issuing_country=to_alpha3(country) if country else None,
-        expiry_date=parse_date(info.get("expiryDate") or info.get("dateOfExpiry")),
-        address=_text(info.get("address")),
+        expiry_date=parse_date(_text(info, "expiryDate", "dateOfExpiry")),
+        address=_text(info, "address"),
     )
 
 
-def _flag(container: dict[str, Any], *names: str) -> tuple[str | None, bool]:
-    """The Y/N value of the first present flag: ``(value, recognized)``."""
-    for name in names:
-        if name in container and container[name] not in (None, ""):
-            value = container[name]
-            if value in ("Y", "N"):
-                return value, True
-            return None, False
-    return None, True
+# ---------------------------------------------------------------------------------------------------
+# Evidence
 
 
-def evidence(ext_id: dict[str, Any], ext_face: dict[str, Any]) -> tuple[list[Reason], Checks]:
-    """The failure reasons the ``Ext*`` evidence shows, and the per-check results."""
-    reasons: list[Reason] = []
-    unrecognized: list[str] = []
-
-    spoof = ext_id.get("spoofInfo")
-    spoof_result: str | None = None
-    if spoof is not None and not isinstance(spoof, dict):
-        unrecognized.append("spoofInfo")
-    elif isinstance(spoof, dict):
-        spoof_result, ok = _flag(spoof, "spoofResult")
-        if not ok:
-            unrecognized.append("spoofResult")
-    if spoof_result == "Y":
-        entry = CODE_TABLE.get("evidence", "ExtIdInfo.spoofInfo.spoofResult=Y")
-        assert entry is not None
-        raw_types = spoof.get("spoofType") if isinstance(spoof, dict) else None
-        if isinstance(raw_types, str):
-            raw_types = [raw_types]
-        types = [t for t in raw_types if isinstance(t, str) and _SPOOF_TYPE.match(t)] if isinstance(
-            raw_types, list) else []
-        code = "spoofResult=Y" + (f";spoofType={','.join(types)}" if types else "")
-        message = entry.message + (f" ({', '.join(types)})" if types else "")
-        reasons.append(Reason(code=ReasonCode.DOCUMENT_TAMPERED, retryable=entry.retryable,
-                              provider_code=code, message=message))
-
-    ocr_passed, ok = _flag(ext_id, "ocrIdPassed")
-    if not ok:
-        unrecognized.append("ocrIdPassed")
-    if ocr_passed == "N":
-        reasons.append(_reason("ExtIdInfo.ocrIdPassed=N", "ocrIdPassed=N"))
-
-    face_attack, ok = _flag(ext_face, "faceAttack", "FaceAttack")
-    if not ok:
-        unrecognized.append("faceAttack")
-    if face_attack == "Y":
-        reasons.append(_reason("ExtFaceInfo.faceAttack=Y", "faceAttack=Y"))
-
-    face_passed, ok = _flag(ext_face, "facePassed", "FacePassed")
-    if not ok:
-        unrecognized.append("facePassed")
-    if face_passed == "N":
-        reasons.append(_reason("ExtFaceInfo.facePassed=N", "facePassed=N"))
-
-    for name in unrecognized:
-        reasons.append(_reason("unrecognized", f"{name}=?"))
-
-    document: bool | None = None
-    if spoof_result == "Y" or ocr_passed == "N":
-        document = False
-    elif ocr_passed == "Y" and spoof_result in (None, "N"):
-        document = True
-    checks = Checks(
-        document=CheckResult(passed=document),
-        liveness=CheckResult(passed=None if face_attack is None else face_attack == "N",
-                             score=None),
-        face_match=CheckResult(passed=None if face_passed is None else face_passed == "Y",
-                               score=_score(ext_face.get("faceComparisonScore",
-                                                         ext_face.get("FaceComparisonScore")))),
-    )
-    return reasons, checks
-
-
-def _reason(code: str, provider_code: str) -> Reason:
-    entry = CODE_TABLE.get("evidence", code)
+def _unrecognized(name: str) -> Evidence:
+    entry = CODE_TABLE.get("evidence", UNRECOGNIZED)
     assert entry is not None
-    return entry.to_reason(provider_code)
+    return Evidence(name, State.UNKNOWN, entry.to_reason(f"{name}=?"[:128]))
 
 
-def _one_per_code(reasons: list[Reason]) -> tuple[Reason, ...]:
-    """Evidence and SubCode often say the same thing (facePassed=N and SubCode 204): keep the first reason
-    per normalized code; ``UNKNOWN`` reasons stay apart per raw code. (Exact duplicates are dropped by
-    :class:`~ekyc.models.Decision` itself.)"""
-    out: list[Reason] = []
-    for r in reasons:
-        if r.code is ReasonCode.UNKNOWN or all(o.code is not r.code for o in out):
-            out.append(r)
-    return tuple(out)
+def _failing(flag_code: str, provider_code: str, extra: str = "") -> Reason:
+    entry = CODE_TABLE.get("evidence", flag_code)
+    assert entry is not None
+    reason = entry.to_reason(provider_code)
+    return Reason(code=reason.code, retryable=reason.retryable, provider_code=provider_code,
+                  message=entry.message + extra)
+
+
+def _spoof_types(spoof: Any) -> list[str]:
+    if not isinstance(spoof, Mapping):
+        return []
+    raw = _get(spoof, "spoofType")
+    if raw is _ABSENT or raw is None:
+        return []
+    items = [raw] if isinstance(raw, str) else _wire.array(raw, "ExtIdInfo.spoofInfo.spoofType")
+    out: list[str] = []
+    for i, item in enumerate(items[:16]):
+        value = _wire.text(item, f"ExtIdInfo.spoofInfo.spoofType[{i}]", max_len=64)
+        if value is not None and _SPOOF_TYPE.fullmatch(value):
+            out.append(value)
+    return out
+
+
+def _flag_evidence(flag: Flag, exts: Mapping[str, Mapping[str, Any]]) -> tuple[Evidence | None, Any]:
+    """The evidence one flag gives, and (for ``spoofResult``) the object it was read from."""
+    seen: list[Any] = []
+    holder: Any = None
+    for ext in exts.values():
+        container: Any = ext
+        if flag.parent is not None:
+            container = _get(ext, flag.parent)
+            if container is _ABSENT or container is None:
+                continue
+            if not isinstance(container, Mapping):
+                seen.append(_ABSENT)  # the parent is not an object: the flag's state is unknown
+                continue
+            holder = holder or container
+        for key in flag.keys:
+            value = _get(container, key)
+            if value is not _ABSENT and value is not None:
+                seen.append(value)
+    if not seen:
+        return None, holder
+    if any(not isinstance(v, str) for v in seen) or len(set(seen)) != 1:
+        return _unrecognized(flag.name), holder
+    value = seen[0]
+    if value == flag.passing:
+        return Evidence(flag.name, State.PASSED), holder
+    if value != flag.failing.rpartition("=")[2]:
+        return _unrecognized(flag.name), holder
+    code = f"{flag.name.rpartition('.')[2]}={value}"
+    extra = ""
+    if flag.parent == "spoofInfo":
+        types = _spoof_types(holder)
+        if types:
+            code += f";spoofType={','.join(types)}"
+            extra = f" ({', '.join(types)})"
+    return Evidence(flag.name, State.FAILED, _failing(flag.failing, code[:128], extra)), holder
+
+
+def _source_evidence(source: Mapping[str, Any]) -> list[Evidence]:
+    known = {s.key: s for s in SOURCE_SCORES}
+    out: list[Evidence] = []
+    for key, raw in list(source.items())[:64]:
+        name = f"ExtSourceInfo.{key}"[:128]
+        spec = known.get(key)
+        if spec is None:
+            out.append(_unrecognized(name))  # a sub-check whose meaning no source gives
+            continue
+        value = _wire.number(raw, name, lo=0.0, hi=1.0)
+        if value is None:
+            continue
+        if spec.fails(value):
+            out.append(Evidence(name, State.FAILED, _failing(spec.failing, f"{key}={value:g}")))
+        else:
+            out.append(Evidence(name, State.PASSED))
+    return out
+
+
+def _check(items: list[Evidence], score: float | None = None) -> CheckResult:
+    states = {e.state for e in items}
+    if not states:
+        return CheckResult(passed=None, score=score)
+    if State.FAILED in states:
+        return CheckResult(passed=False, score=score)
+    return CheckResult(passed=True if states == {State.PASSED} else None, score=score)
+
+
+def evidence(exts: Mapping[str, Mapping[str, Any]]) -> tuple[list[Evidence], Checks]:
+    """Every sub-check the ``Ext*`` objects report, and the per-check results."""
+    items: list[Evidence] = []
+    by_check: dict[Check, list[Evidence]] = {c: [] for c in Check}
+    for flag in FLAGS:
+        item, _ = _flag_evidence(flag, exts)
+        if item is not None:
+            items.append(item)
+            if flag.check is not None:
+                by_check[flag.check].append(item)
+    items += _source_evidence(exts.get("ExtSourceInfo", {}))
+    face = exts.get("ExtFaceInfo", {})
+    scores: dict[str, float | None] = {}
+    for key in _FACE_SCORES:
+        raw = _get(face, key)
+        scores[key] = None if raw is _ABSENT else _wire.number(raw, f"ExtFaceInfo.{key}", lo=0.0, hi=100.0)
+    checks = Checks(
+        document=_check(by_check[Check.DOCUMENT]),
+        liveness=_check(by_check[Check.LIVENESS]),
+        face_match=_check(by_check[Check.FACE_MATCH], scores["faceComparisonScore"]),
+    )
+    return items, checks
+
+
+# ---------------------------------------------------------------------------------------------------
+# Decision
+
 
 def _subcode_reason(sub: str | None) -> tuple[Reason, bool]:
     """The SubCode's reason and whether the table explains it (a known entry naming a reason)."""
@@ -236,71 +290,73 @@ def _subcode_reason(sub: str | None) -> tuple[Reason, bool]:
                       message="no SubCode in the result"), False
     entry = CODE_TABLE.get("subcode", sub)
     if entry is None:
-        safe = sub if re.fullmatch(r"[A-Za-z0-9_.-]{1,32}", sub) else "?"
+        safe = sub if _SAFE_CODE.fullmatch(sub) else "?"
         return Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=safe,
                       message="SubCode not in the code table"), False
     return entry.to_reason(sub), entry.reason is not None
 
 
-def decide(ref: SessionRef, body: dict[str, Any]) -> Decision:
-    """The :class:`Decision` of a successful ``CheckResult`` body (``Code == "Success"``)."""
-    result = body.get("Result")
-    if not isinstance(result, dict):
-        raise ProviderError("malformed result: Result is missing", provider=PROVIDER)
-    passed = result.get("Passed")
-    if not isinstance(passed, str) or not passed:
-        raise ProviderError("malformed result: Result.Passed is missing", provider=PROVIDER)
-    sub_raw = result.get("SubCode")
-    sub = str(sub_raw) if isinstance(sub_raw, (str, int)) and not isinstance(sub_raw, bool) and str(sub_raw) \
-        else None
-    ext_id = load_ext(result.get("ExtIdInfo"), "ExtIdInfo")
-    ext_face = load_ext(result.get("ExtFaceInfo"), "ExtFaceInfo")
-    for name in _EXT_FIELDS[2:]:
-        load_ext(result.get(name), name)  # validated, kept in raw only
-    status = f"Passed={passed}" + (f",SubCode={sub}" if sub is not None else "")
-    if not re.fullmatch(r"[A-Za-z0-9=,_.-]{1,64}", status):
-        status = "Passed=?"
-    ident = identity(ext_id)
-    ev_reasons, checks = evidence(ext_id, ext_face)
-    warnings: list[Reason] = []
-
+def _status(passed: str, sub: str | None, failed: bool) -> tuple[Outcome, list[Reason], list[Reason],
+                                                                  Reason | None]:
+    """``(status, status reasons, warnings, fallback)`` from ``Passed`` and ``SubCode``."""
     if passed == "P":
-        entry = CODE_TABLE.get("passed", "P")
-        assert entry is not None
-        return Decision(ref=ref, outcome=Outcome.PENDING, identity=ident, checks=checks,
-                        provider_status=status, raw=body)
+        return Outcome.PENDING, [], [], None
     if passed == "Y":
-        if sub == PASS_SUBCODE and not ev_reasons:
-            return Decision(ref=ref, outcome=Outcome.APPROVED, identity=ident, checks=checks,
-                            provider_status=status, raw=body)
-        reasons = list(ev_reasons)
-        if sub != PASS_SUBCODE:
-            reasons.append(_subcode_reason(sub)[0])
-        return Decision(ref=ref, outcome=Outcome.DECLINED, reasons=_one_per_code(reasons), identity=ident,
-                        checks=checks, provider_status=status, raw=body)
-    if passed == "N":
-        reasons = list(ev_reasons)
         if sub == PASS_SUBCODE:
-            sub_reason = Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=sub,
-                                message="Passed=N with the pass SubCode 200 (contradictory)")
-            explained = False
-        else:
-            sub_reason, explained = _subcode_reason(sub)
+            return Outcome.APPROVED, [], [], None
+        if sub is None:
+            return Outcome.APPROVED, [Reason(code=ReasonCode.INCONSISTENT_EVIDENCE, retryable=False,
+                                             provider_code="SubCode", message="Passed=Y without a SubCode")], [], None
+        return Outcome.APPROVED, [_subcode_reason(sub)[0]], [], None
+    if passed == "N":
+        if sub == PASS_SUBCODE:
+            return Outcome.DECLINED, [Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=sub,
+                                             message="Passed=N with the pass SubCode 200 (contradictory)")], [], None
+        reason, explained = _subcode_reason(sub)
         if explained:
-            reasons.append(sub_reason)
-        elif reasons:
-            warnings.append(sub_reason)
-        else:
-            entry = CODE_TABLE.get("passed", "N")
-            assert entry is not None
-            reasons.append(sub_reason if sub is not None else entry.to_reason())
-        return Decision(ref=ref, outcome=Outcome.DECLINED, reasons=_one_per_code(reasons), warnings=tuple(warnings),
-                        identity=ident, checks=checks, provider_status=status, raw=body)
-    reason = Reason(code=ReasonCode.UNKNOWN, retryable=False,
-                    provider_code=passed if re.fullmatch(r"[A-Za-z0-9]{1,8}", passed) else "?",
-                    message="Passed value not in the code table")
-    return Decision(ref=ref, outcome=Outcome.ERROR, reasons=(reason, *ev_reasons), identity=ident,
-                    checks=checks, provider_status="Passed=?", raw=body)
+            return Outcome.DECLINED, [reason], [], None
+        if failed:
+            return Outcome.DECLINED, [], [reason], None
+        entry = CODE_TABLE.get("passed", "N")
+        assert entry is not None
+        return Outcome.DECLINED, [], [], reason if sub is not None else entry.to_reason()
+    safe = passed if re.fullmatch(r"[A-Za-z0-9]{1,8}", passed) else "?"
+    return Outcome.ERROR, [Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=safe,
+                                  message="Passed value not in the code table")], [], None
 
 
-__all__ = ["decide", "evidence", "identity", "load_ext", "parse_date"]
+def _one_per_code(reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
+    """Evidence and SubCode often say the same thing (facePassed=N and SubCode 204): keep the first reason
+    per normalized code; ``UNKNOWN`` and ``INCONSISTENT_EVIDENCE`` reasons stay apart per raw code (exact
+    duplicates are dropped by :class:`~ekyc.models.Decision` itself)."""
+    apart = (ReasonCode.UNKNOWN, ReasonCode.INCONSISTENT_EVIDENCE)
+    out: list[Reason] = []
+    for r in reasons:
+        if r.code in apart or all(o.code is not r.code for o in out):
+            out.append(r)
+    return tuple(out)
+
+
+def decide(ref: SessionRef, body: Mapping[str, Any]) -> Decision:
+    """The :class:`Decision` of a successful ``CheckResult`` body (``Code == "Success"``).
+
+    Raises :class:`~ekyc._wire.WireError` (a ``ValueError`` naming the field) for a malformed payload.
+    """
+    result = _wire.obj(body.get("Result"), "Result")
+    passed = _wire.code(result.get("Passed"), "Result.Passed", max_len=16)
+    if not passed:
+        raise _wire.WireError("Result.Passed", "missing")
+    sub = _wire.code(result.get("SubCode"), "Result.SubCode", max_len=64) or None
+    _wire.code(result.get("EkycResult"), "Result.EkycResult", max_len=256)
+    exts = {name: load_ext(result.get(name), f"Result.{name}") for name in EXT_FIELDS}
+    ident = identity(exts["ExtIdInfo"])
+    items, checks = evidence(exts)
+    status, status_reasons, warnings, fallback = _status(passed, sub, any(e.state is State.FAILED for e in items))
+    settled = settle(status, status_reasons, items, warnings, fallback)
+    text = f"Passed={passed}" + (f",SubCode={sub}" if sub is not None else "")
+    return Decision(ref=ref, outcome=settled.outcome, reasons=_one_per_code(settled.reasons),
+                    warnings=settled.warnings, identity=ident, checks=checks,
+                    provider_status=text if _STATUS.fullmatch(text) else "Passed=?", raw=body)
+
+
+__all__ = ["EXT_FIELDS", "decide", "evidence", "identity", "load_ext", "parse_date"]

@@ -14,7 +14,8 @@ Pure functions, reproducing ``alibabacloud_tea_openapi.utils.Utils.get_authoriza
 
 The request URL carries the query form-encoded as the SDK sends it (``urllib.parse.urlencode``: space → ``+``,
 ``~`` kept); a server decodes it (``+`` → space) and re-encodes each value with ``quote(v, safe='~')`` for the
-canonical form, so :func:`url_query` and :func:`canonical_query` describe the same parameters.
+canonical form, so :func:`url_query` and :func:`canonical_query` describe the same parameters. A form body
+(:func:`form_body`, as the SDK's ``Utils.to_form`` builds it) is covered by ``x-acs-content-sha256``.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def new_nonce() -> str:
 def url_query(query: Mapping[str, str | None]) -> str:
     """The query string for the request URL, encoded as the SDK's ``compose_url`` does (``urlencode``)."""
     return urlencode({k: v for k, v in query.items() if v is not None})
+
+
+def form_body(params: Mapping[str, str | None]) -> bytes:
+    """An ``application/x-www-form-urlencoded`` body as the SDK builds one (``Utils.to_form``: keys sorted,
+    ``urlencode``, UTF-8)."""
+    return urlencode(sorted((k, v) for k, v in params.items() if v is not None)).encode("utf-8")
 
 
 def canonical_query(query: Mapping[str, str | None]) -> str:

@@ -94,10 +94,15 @@ def test_only_signed_headers_are_checked(sandbox: Sandbox) -> None:
     assert code_of(r) == "SignatureDoesNotMatch"
 
 
-def test_query_tampering_detected(sandbox: Sandbox) -> None:
+def test_query_and_body_tampering_detected(sandbox: Sandbox) -> None:
     req = create(sandbox)
-    url = str(req.url).replace("ProductCode=eKYC", "ProductCode=ID_OCR")
-    assert code_of(send(sandbox, httpx.Request("POST", url, headers=req.headers))) == "SignatureDoesNotMatch"
+    url = str(req.url) + "?ProductCode=ID_OCR"  # an unsigned query parameter
+    r = send(sandbox, httpx.Request("POST", url, headers=req.headers, content=req.content))
+    assert code_of(r) == "SignatureDoesNotMatch"
+    body = req.content.replace(b"ProductCode=eKYC", b"ProductCode=ID_OCR")
+    assert body != req.content
+    assert code_of(send(sandbox, httpx.Request("POST", req.url, headers=req.headers, content=body))) == \
+        "SignatureDoesNotMatch"
 
 
 def test_missing_signature_parts(sandbox: Sandbox) -> None:
@@ -119,7 +124,7 @@ def test_v2_and_unknown_actions(sandbox: Sandbox) -> None:
     r = send(sandbox, httpx.Request("POST", "http://sandbox.ekyc.invalid/?Action=CheckResult&Version=2022-08-09"))
     assert code_of(r) == "IncompleteSignature"
     p = adapter(sandbox)
-    prepared = p._prepare("DescribeNothing", {}, b"", p.build_result(SessionRef(
+    prepared = p._prepare("DescribeNothing", {}, p.build_result(SessionRef(
         provider="alibaba", id="t", extra=("b",))).retry, {})
     assert code_of(send(sandbox, prepared.request)) == "InvalidApi.NotFound"
 
@@ -130,7 +135,7 @@ def test_initialize_validation(sandbox: Sandbox, drop: str, code: str) -> None:
     query = {"ProductCode": "eKYC", "MerchantBizId": "b1", "MerchantUserId": "u", "MetaInfo": "{}",
              "DocType": "01000000"}
     query.pop(drop)
-    r = send(sandbox, p._prepare("Initialize", query, b"", p.build_result(SessionRef(
+    r = send(sandbox, p._prepare("Initialize", query, p.build_result(SessionRef(
         provider="alibaba", id="t", extra=("b",))).retry, {}).request)
     assert (r.status_code, code_of(r)) == (400, code) and drop in r.json()["Message"]
 
@@ -142,7 +147,7 @@ def test_initialize_invalid(sandbox: Sandbox, name: str, value: str) -> None:
     p = adapter(sandbox)
     query = {"ProductCode": "eKYC", "MerchantBizId": "b1", "MerchantUserId": "u", "MetaInfo": "{}",
              "DocType": "01000000", name: value}
-    r = send(sandbox, p._prepare("Initialize", query, b"", p.build_result(SessionRef(
+    r = send(sandbox, p._prepare("Initialize", query, p.build_result(SessionRef(
         provider="alibaba", id="t", extra=("b",))).retry, {}).request)
     assert code_of(r) == "InvalidParameter"
 

@@ -54,40 +54,67 @@ def test_documented_success() -> None:
     assert d.provider_status == "Passed=Y,SubCode=200"
 
 
+# Alibaba's success is never declined by our inference: a failing, undocumented or contradictory flag next to
+# Passed=Y/SubCode 200 is REVIEW with the flag's reason (the evidence rule, ekyc.evidence.settle).
 @pytest.mark.parametrize(("ext_id", "ext_face", "reason"), [
     ({**OK_ID, "spoofInfo": {"spoofResult": "Y", "spoofType": ["SCREEN_REMARK", "bad value!"]}}, OK_FACE,
      ReasonCode.DOCUMENT_TAMPERED),
     (OK_ID, {**OK_FACE, "faceAttack": "Y"}, ReasonCode.SPOOF_DETECTED),
     (OK_ID, {**OK_FACE, "facePassed": "N"}, ReasonCode.FACE_MISMATCH),
     ({**OK_ID, "ocrIdPassed": "N"}, OK_FACE, ReasonCode.DOCUMENT_UNREADABLE),
-    (OK_ID, {**OK_FACE, "faceAttack": "maybe"}, ReasonCode.UNKNOWN),
-    ({**OK_ID, "spoofInfo": "Y"}, OK_FACE, ReasonCode.UNKNOWN),
+    (OK_ID, {**OK_FACE, "faceOcclusion": "Y"}, ReasonCode.CAPTURE_QUALITY),
+    (OK_ID, {**OK_FACE, "OcclusionResult": "Y"}, ReasonCode.CAPTURE_QUALITY),
+    (OK_ID, {**OK_FACE, "faceAttack": "maybe"}, ReasonCode.INCONSISTENT_EVIDENCE),
+    (OK_ID, {**OK_FACE, "faceAttack": "y"}, ReasonCode.INCONSISTENT_EVIDENCE),
+    (OK_ID, {**OK_FACE, "faceAttack": ""}, ReasonCode.INCONSISTENT_EVIDENCE),
+    (OK_ID, {**OK_FACE, "faceAttack": True}, ReasonCode.INCONSISTENT_EVIDENCE),
+    (OK_ID, {**OK_FACE, "facePassed": ["Y"]}, ReasonCode.INCONSISTENT_EVIDENCE),
+    ({**OK_ID, "spoofInfo": "Y"}, OK_FACE, ReasonCode.INCONSISTENT_EVIDENCE),
+    ({**OK_ID, "spoofInfo": {"spoofResult": "N "}}, OK_FACE, ReasonCode.INCONSISTENT_EVIDENCE),
+    ({**OK_ID, "ocrIdPassed": "Ｙ"}, OK_FACE, ReasonCode.INCONSISTENT_EVIDENCE),
 ])
-def test_passed_y_with_contradicting_evidence_never_approves(ext_id: Any, ext_face: Any,
-                                                             reason: ReasonCode) -> None:
+def test_passed_y_with_contradicting_evidence_is_review(ext_id: Any, ext_face: Any, reason: ReasonCode) -> None:
     d = result(body=ok(Passed="Y", SubCode="200", ExtIdInfo=j(ext_id), ExtFaceInfo=j(ext_face)))
-    assert d.outcome is Outcome.DECLINED and d.reason_codes == (reason,)
+    assert d.outcome is Outcome.REVIEW and d.reason_codes == (reason,)
     if reason is ReasonCode.DOCUMENT_TAMPERED:
         assert d.reasons[0].provider_code == "spoofResult=Y;spoofType=SCREEN_REMARK"
         assert "SCREEN_REMARK" in (d.reasons[0].message or "")
+    if reason is ReasonCode.INCONSISTENT_EVIDENCE:
+        assert (d.reasons[0].provider_code or "").endswith("=?")
 
 
-def test_ekyc_verify_example_is_declined() -> None:
-    """The published EkycVerify example: Passed=Y, SubCode 205, facePassed N, ocrIdPassed N, spoofResult Y."""
+def test_ekyc_verify_example_is_review() -> None:
+    """The published EkycVerify example: Passed=Y, SubCode 205, facePassed N, ocrIdPassed N, spoofResult Y.
+
+    Alibaba says Passed=Y: never DECLINED by our inference; every doubt is a reason of the REVIEW."""
     d = result(body=ok(Passed="Y", SubCode="205",
                        ExtIdInfo=j({"ocrIdPassed": "N", "spoofInfo": {"spoofResult": "Y"}}),
-                       ExtFaceInfo=j({"facePassed": "N", "faceComparisonScore": 10})))
-    assert d.outcome is Outcome.DECLINED
+                       ExtFaceInfo=j({"faceAttack": "N", "facePassed": "N", "faceComparisonScore": 52.57})))
+    assert d.outcome is Outcome.REVIEW
+    assert d.reason_codes[0] is ReasonCode.SPOOF_DETECTED and d.reasons[0].provider_code == "205"
     assert set(d.reason_codes) == {ReasonCode.DOCUMENT_TAMPERED, ReasonCode.DOCUMENT_UNREADABLE,
                                    ReasonCode.FACE_MISMATCH, ReasonCode.SPOOF_DETECTED}
+    assert d.checks.face_match.passed is False and d.checks.face_match.score == 52.57
+    assert d.checks.liveness.passed is True and d.checks.document.passed is False
+
+
+@pytest.mark.parametrize("sub", ["205", "201", "202", "206", "299", "2OO", " 200", "200 ", "٢٠٠", "２００"])
+def test_passed_y_with_another_subcode_is_review_never_declined(sub: str) -> None:
+    d = result(body=ok(Passed="Y", SubCode=sub, ExtIdInfo=j(OK_ID), ExtFaceInfo=j(OK_FACE)))
+    assert d.outcome is Outcome.REVIEW and len(d.reasons) == 1
 
 
 @pytest.mark.parametrize(("res", "outcome", "codes"), [
-    ({"Passed": "Y"}, Outcome.DECLINED, (ReasonCode.UNKNOWN,)),
-    ({"Passed": "Y", "SubCode": "299"}, Outcome.DECLINED, (ReasonCode.UNKNOWN,)),
+    ({"Passed": "Y"}, Outcome.REVIEW, (ReasonCode.INCONSISTENT_EVIDENCE,)),
+    ({"Passed": "Y", "SubCode": ""}, Outcome.REVIEW, (ReasonCode.INCONSISTENT_EVIDENCE,)),
+    ({"Passed": "Y", "SubCode": "299"}, Outcome.REVIEW, (ReasonCode.UNKNOWN,)),
+    ({"Passed": "Y", "SubCode": "205"}, Outcome.REVIEW, (ReasonCode.SPOOF_DETECTED,)),
     ({"Passed": "N", "SubCode": "200"}, Outcome.DECLINED, (ReasonCode.UNKNOWN,)),
     ({"Passed": "N", "SubCode": "204"}, Outcome.DECLINED, (ReasonCode.FACE_MISMATCH,)),
-    ({"Passed": "N", "SubCode": 204}, Outcome.DECLINED, (ReasonCode.FACE_MISMATCH,)),
+    ({"Passed": "N", "SubCode": "205", "ExtFaceInfo": j({"faceAttack": "Y"})}, Outcome.DECLINED,
+     (ReasonCode.SPOOF_DETECTED,)),
+    ({"Passed": "N", "SubCode": "205", "ExtFaceInfo": j({"faceAttack": "N"})}, Outcome.DECLINED,
+     (ReasonCode.SPOOF_DETECTED,)),
     ({"Passed": "P"}, Outcome.PENDING, ()),
     ({"Passed": "X", "SubCode": "200"}, Outcome.ERROR, (ReasonCode.UNKNOWN,)),
     ({"Passed": "Y", "SubCode": "200", "ExtIdInfo": "", "ExtFaceInfo": None}, Outcome.APPROVED, ()),
@@ -110,6 +137,26 @@ def test_unexplained_subcode_is_a_warning_when_evidence_explains() -> None:
     {"Passed": "Y", "SubCode": "200", "ExtRiskInfo": "nope"},
     {"SubCode": "200"},
     {"Passed": ["Y"], "SubCode": "200"},
+    {"Passed": "Y", "SubCode": 200},  # the SDK model documents SubCode as a string
+    {"Passed": "N", "SubCode": 204},
+    {"Passed": "Y", "SubCode": "200", "ExtFaceInfo": {"faceAttack": "N"}},  # Ext* are JSON strings (SDK model)
+    {"Passed": "Y", "SubCode": "200", "ExtFaceInfo": '{"faceAttack": "N", "faceAttack": "N"}'},
+    {"Passed": "Y", "SubCode": "200", "ExtFaceInfo": '{"faceAttack": "N", "FaceAttack": "Y"}'},
+    {"Passed": "Y", "SubCode": "200", "ExtFaceInfo": '{"faceComparisonScore": NaN}'},
+    {"Passed": "Y", "SubCode": "200", "ExtFaceInfo": '{"faceComparisonScore": Infinity}'},
+    {"Passed": "Y", "SubCode": "200", "ExtFaceInfo": '{"faceComparisonScore": 1e999}'},
+    {"Passed": "Y", "SubCode": "200", "ExtFaceInfo": '{"faceComparisonScore": 101}'},
+    {"Passed": "Y", "SubCode": "200", "ExtFaceInfo": '{"faceComparisonScore": -1}'},
+    {"Passed": "Y", "SubCode": "200", "ExtFaceInfo": '{"faceComparisonScore": "90"}'},
+    {"Passed": "Y", "SubCode": "200", "ExtFaceInfo": '{"faceComparisonScore": true}'},
+    {"Passed": "Y", "SubCode": "200", "ExtFaceInfo": '{"faceAge": ' + "9" * 30 + '}'},
+    {"Passed": "Y", "SubCode": "200", "ExtFaceInfo": "[" * 100 + "]" * 100},
+    {"Passed": "Y", "SubCode": "200", "ExtFaceInfo": "[" * 100000},
+    {"Passed": "Y", "SubCode": "200", "ExtSourceInfo": '{"govId": 1.5}'},
+    {"Passed": "Y", "SubCode": "200", "ExtSourceInfo": '{"govId": "1.0"}'},
+    {"Passed": "Y", "SubCode": "200", "ExtIdInfo": j({"ocrIdInfo": ["x"]})},
+    {"Passed": "Y", "SubCode": "200", "ExtIdInfo": j({"ocrIdInfo": {"passportNo": 12345}})},
+    {"Passed": "Y", "SubCode": "200", "ExtIdInfo": j({"spoofInfo": {"spoofResult": "Y", "spoofType": 5}})},
 ])
 def test_malformed_results_raise_provider_error(res: dict[str, Any]) -> None:
     with pytest.raises(ProviderError):
@@ -178,12 +225,15 @@ def test_identity_styles() -> None:
                                    "docType": "01000000", "dateOfBirth": "1990-01-02", "idNumber": "E1"}})
     assert glob.full_name == "JANE SAMPLE" and glob.document_type is DocumentType.PASSPORT
     assert glob.issuing_country == "CHN"
-    assert identity({"ocrIdInfo": ["x"]}).is_empty() and identity({}).is_empty()
+    assert identity({"ocrIdInfo": {}}).is_empty() and identity({}).is_empty()
+    with pytest.raises(ValueError):  # a WireError, which the adapter turns into ProviderError
+        identity({"ocrIdInfo": ["x"]})
 
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("1990-02-21", date(1990, 2, 21)), ("2032/02/10", date(2032, 2, 10)), ("20320210", date(2032, 2, 10)),
     ("2032.2.1", date(2032, 2, 1)), ("2032-13-01", None), ("long term", None), (None, None), (19900221, None),
+    ("١٩٩٠-٠٢-٢١", None), ("１９９０-０２-２１", None), ("1990-02-21\n", date(1990, 2, 21)), ("1990-02-21x", None),
 ])
 def test_dates(text: Any, expected: date | None) -> None:
     assert parse_date(text) == expected
