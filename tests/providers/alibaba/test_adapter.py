@@ -92,7 +92,7 @@ def test_special_characters_are_signed_as_the_sdk_would() -> None:
 ])
 def test_product_codes(checks: set[Check], extra: dict[str, Any], product: str) -> None:
     docs = {"document_types": ()} if Check.DOCUMENT not in checks else {}
-    query, body, prepared = built(provider(), checks=checks, **docs, **extra)
+    query, _, _ = built(provider(), checks=checks, **docs, **extra)
     assert query["ProductCode"] == product
     assert ("FacePictureBase64" in query) == (product == "FACE_VERIFY")
     if product == "FACE_VERIFY":
