@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import secrets
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,16 @@ class Delivery:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class SessionRecord:
+    """A session an emulator started: the provider's id and the app reference as the provider received it."""
+
+    provider: str
+    session_id: str
+    reference: str | None
+    created: float
+
+
 class Emulator(ABC):
     """One provider's API and hosted page, faithful to the wire.
 
@@ -60,6 +71,8 @@ class Emulator(ABC):
         self.sandbox = sandbox
         self.clock = sandbox.clock
         self.store: MemoryStore[Any] = MemoryStore(sandbox.clock.now)
+        self._records: list[SessionRecord] = []
+        self._records_lock = threading.Lock()
 
     # -- wiring ----------------------------------------------------------------------------------
     @abstractmethod
@@ -98,6 +111,25 @@ class Emulator(ABC):
     def supported_scenarios(self) -> list[Scenario]:
         """The catalog scenarios this emulator renders."""
         return [s for s in SCENARIOS.values() if self.supports(s)]
+
+    # -- sessions and deliveries ---------------------------------------------------------------------
+    def record_session(self, session_id: str, reference: str | None) -> None:
+        """Note a session this emulator just started, with the app reference the request carried (Didit
+        ``vendor_data``, Tencent ``Extra``, Alibaba ``MerchantUserId``). Every emulator calls this on create,
+        so :meth:`Sandbox.duplicate_sessions` can tell when one reference started two sessions."""
+        with self._records_lock:
+            self._records.append(SessionRecord(self.name, session_id, reference, self.clock.now()))
+
+    def session_records(self) -> list[SessionRecord]:
+        """Every session this emulator started (a snapshot)."""
+        with self._records_lock:
+            return list(self._records)
+
+    def use_webhook_url(self, url: str | None) -> None:
+        """The app asked for this provider's webhooks at ``url`` (None: stop). The sandbox re-addresses every
+        delivery itself; an emulator that sends webhooks only to endpoints registered through the provider's
+        API (Tencent) registers one here, so that there is something to deliver."""
+        return None
 
     # -- helpers ---------------------------------------------------------------------------------
     def token(self, nbytes: int = 16) -> str:

@@ -8,8 +8,9 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 from starlette.applications import Starlette
@@ -21,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 from .. import registry
 from ..models import Session
 from .clock import SandboxClock
-from .emulator import Delivery, Emulator
+from .emulator import Delivery, Emulator, SessionRecord
 from .scenarios import SCENARIOS
 from .transport import AsyncSandboxTransport, SyncASGITransport
 
@@ -29,7 +30,13 @@ log = logging.getLogger("ekyc.sandbox")
 IN_PROCESS_URL = "http://sandbox.ekyc.invalid"
 #: a local "app" page that receives provider redirects and shows the normalized decision
 RETURN_PATH = "/_ekyc/return"
-FAULT_KINDS = ("connect", "503", "429")
+#: the fault switch over HTTP (served mode): POST to set, GET to list, DELETE to clear
+FAULTS_PATH = "/_ekyc/faults"
+#: ``connect``: connection refused (in-process; served, the request is answered 503 before the emulator sees
+#: it); ``503``/``429``: the provider refuses the request unprocessed; ``processed-502``/``processed-504``: the
+#: emulator processes the request (a create starts a session), then the gateway answers 502/504 — the
+#: ambiguous failure that must never make a client repeat a create or fall back to another provider
+FAULT_KINDS = ("connect", "503", "429", "processed-502", "processed-504")
 
 
 class SandboxError(Exception):
@@ -58,6 +65,7 @@ class Sandbox:
         clock: SandboxClock | None = None,
         deliver_http: bool = False,
         on_delivery: Callable[[Delivery], None] | None = None,
+        webhook_url: str | Mapping[str, str] | None = None,
     ) -> None:
         self.clock = clock or SandboxClock()
         self.base_url = base_url.rstrip("/")
@@ -65,6 +73,7 @@ class Sandbox:
         self.on_delivery = on_delivery
         self.outbox: list[Delivery] = []
         self._faults: dict[str, _Fault] = {}
+        self._webhook_urls: dict[str, str] = {}
         self._lock = threading.Lock()
         self.emulators: dict[str, Emulator] = {}
         for name in providers if providers is not None else registry.names():
@@ -75,6 +84,11 @@ class Sandbox:
                 continue
             module, _, attr = target.partition(":")
             self.emulators[name] = getattr(importlib.import_module(module), attr)(self)
+        if isinstance(webhook_url, str):
+            self.set_webhook_url(webhook_url)
+        elif webhook_url is not None:
+            for provider, url in webhook_url.items():
+                self.set_webhook_url(url, provider)
         self.app = self._build_app()
 
     # -- what clients need -------------------------------------------------------------------------
@@ -129,13 +143,47 @@ class Sandbox:
         return httpx.Client(follow_redirects=False, timeout=10)
 
     # -- deliveries ------------------------------------------------------------------------------------
+    def set_webhook_url(self, url: str | None, provider: str | None = None) -> None:
+        """Send ``provider``'s webhooks and callbacks (every provider's when None) to your app at ``url``, over
+        HTTP; ``url=None`` stops it. ``url`` may be any ``http``/``https`` URL, loopback included (a real
+        Alibaba callback must be https; in the sandbox ``http://127.0.0.1:…`` is fine).
+
+        Each delivery keeps its method, headers, body and signature; only its address changes: a POST goes to
+        ``url`` as is, a GET callback (Alibaba) to ``url`` with the callback's query parameters added. The
+        outbox records the delivery as sent.
+        """
+        names = self.providers if provider is None else (provider,)
+        if provider is not None and provider not in self.emulators:
+            raise SandboxError(f"no emulator for {provider!r}")
+        if url is not None:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise SandboxError("the webhook URL must be an absolute http(s) URL")
+        with self._lock:
+            for name in names:
+                if url is None:
+                    self._webhook_urls.pop(name, None)
+                else:
+                    self._webhook_urls[name] = url
+        for name in names:
+            self.emulators[name].use_webhook_url(url)
+
+    def webhook_url(self, provider: str) -> str | None:
+        """Where ``provider``'s deliveries go (None: recorded in the outbox only, unless ``deliver_http``)."""
+        with self._lock:
+            return self._webhook_urls.get(provider)
+
     def deliver(self, delivery: Delivery) -> None:
-        """Record a webhook/callback; in served mode also send it over HTTP (in the background)."""
+        """Record a webhook/callback; send it over HTTP (in the background) when a webhook URL is set for its
+        provider (to that URL) or in served mode with ``deliver_http`` (to the address the emulator chose)."""
+        target = self.webhook_url(delivery.provider)
+        if target is not None:
+            delivery = replace(delivery, url=_readdress(delivery, target))
         with self._lock:
             self.outbox.append(delivery)
         if self.on_delivery is not None:
             self.on_delivery(delivery)
-        if self.deliver_http:
+        if self.deliver_http or target is not None:
             threading.Thread(target=_send_delivery, args=(delivery,), daemon=True).start()
 
     def deliveries(self, provider: str | None = None, session_id: str | None = None) -> list[Delivery]:
@@ -145,10 +193,28 @@ class Sandbox:
                     if (provider is None or d.provider == provider)
                     and (session_id is None or d.session_id == session_id)]
 
+    # -- sessions ------------------------------------------------------------------------------------
+    def sessions(self, provider: str | None = None) -> list[SessionRecord]:
+        """Every session the emulators started (one record per provider session), optionally of one provider."""
+        names = self.providers if provider is None else (provider,)
+        return [record for name in names for record in self.emulators[name].session_records()]
+
+    def duplicate_sessions(self, provider: str | None = None) -> dict[tuple[str, str], list[str]]:
+        """``(provider, reference) → session ids`` for every app reference that started more than one session
+        at one provider (the reference as the provider received it: Didit ``vendor_data``, Tencent ``Extra``,
+        Alibaba ``MerchantUserId``). Empty when no reference was ever started twice."""
+        seen: dict[tuple[str, str], list[str]] = {}
+        for record in self.sessions(provider):
+            if record.reference is not None:
+                seen.setdefault((record.provider, record.reference), []).append(record.session_id)
+        return {key: ids for key, ids in seen.items() if len(ids) > 1}
+
     # -- faults ----------------------------------------------------------------------------------------
     def set_fault(self, provider: str, kind: str | None, times: int | None = None) -> None:
-        """Make ``provider``'s emulator fail: ``"connect"`` (connection refused), ``"503"`` or ``"429"``;
-        for the next ``times`` requests (None: until cleared). ``kind=None`` clears it."""
+        """Make ``provider``'s emulator fail for the next ``times`` requests (None: until cleared); ``kind`` is one
+        of :data:`FAULT_KINDS` — ``"connect"`` (connection refused), ``"503"``, ``"429"``, or
+        ``"processed-502"``/``"processed-504"`` (processed, then a gateway error). ``kind=None`` clears it.
+        Served, the same switch is ``POST``/``DELETE /_ekyc/faults`` (see docs/sandbox.md)."""
         if provider not in self.emulators:
             raise SandboxError(f"no emulator for {provider!r}")
         with self._lock:
@@ -163,6 +229,11 @@ class Sandbox:
         """Every emulator healthy again."""
         with self._lock:
             self._faults.clear()
+
+    def faults(self) -> dict[str, dict[str, Any]]:
+        """The faults in force: ``provider → {"kind", "remaining"}`` (remaining None: until cleared)."""
+        with self._lock:
+            return {name: {"kind": f.kind, "remaining": f.remaining} for name, f in self._faults.items()}
 
     def _take_fault(self, provider: str, kinds: tuple[str, ...]) -> str | None:
         with self._lock:
@@ -191,6 +262,7 @@ class Sandbox:
         routes: list[BaseRoute] = [
             Route("/", self._root, methods=["GET", "POST"]),
             Route(RETURN_PATH, self._return_page, methods=["GET"]),
+            Route(FAULTS_PATH, self._faults_api, methods=["GET", "POST", "DELETE"]),
         ]
         for emulator in self.emulators.values():
             routes.extend(emulator.routes())
@@ -204,6 +276,9 @@ class Sandbox:
                 owner = sandbox._owner(scope["method"], scope["path"], headers)
                 if owner is not None:
                     kind = sandbox._take_fault(owner.name, FAULT_KINDS)
+                    if kind is not None and kind.startswith("processed-"):
+                        await _processed_then_failed(inner, scope, receive, send, int(kind.rpartition("-")[2]))
+                        return
                     if kind is not None:
                         response = owner.fault_response("503" if kind == "connect" else kind)
                         await response(scope, receive, send)
@@ -242,6 +317,51 @@ class Sandbox:
             f"<pre id=decision>{html.escape(json.dumps(data))}</pre></body></html>"
         )
 
+    async def _faults_api(self, request: Request) -> Response:
+        """``POST /_ekyc/faults`` ``{"provider", "kind", "times"}`` (JSON or form; ``provider`` omitted or ``"*"``:
+        every provider; ``times`` omitted: until cleared) sets a fault; ``GET`` lists them; ``DELETE``
+        (``?provider=…`` for one) clears. Errors are HTTP 400 ``{"error": …}``."""
+        if request.method == "GET":
+            return JSONResponse({"faults": self.faults(), "kinds": list(FAULT_KINDS)})
+        if request.method == "DELETE":
+            provider = request.query_params.get("provider")
+            try:
+                if provider:
+                    self.set_fault(provider, None)
+                else:
+                    self.clear_faults()
+            except SandboxError as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            return JSONResponse({"faults": self.faults()})
+        body = await request.body()
+        try:
+            if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+                data: Any = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+            else:
+                data = json.loads(body or b"{}")
+            if not isinstance(data, dict):
+                raise SandboxError("send a JSON object {provider, kind, times}")
+            provider, kind, times = data.get("provider"), data.get("kind"), data.get("times")
+            if isinstance(times, str) and times.isascii() and times.isdigit():
+                times = int(times)
+            if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+                raise SandboxError("times must be a positive integer (omit it for 'until cleared')")
+            if not isinstance(kind, str):
+                raise SandboxError(f"kind must be one of {FAULT_KINDS}")
+            if provider in (None, "", "*"):
+                names: tuple[str, ...] = self.providers
+            elif isinstance(provider, str):
+                names = (provider,)
+            else:
+                raise SandboxError("provider must be a provider name")
+            for name in names:
+                self.set_fault(name, kind, times)
+        except (ValueError, UnicodeDecodeError):
+            return JSONResponse({"error": "send a JSON object {provider, kind, times}"}, status_code=400)
+        except SandboxError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"faults": self.faults()})
+
     async def _root(self, request: Request) -> Response:
         headers = dict(request.headers)
         headers["__query__"] = request.url.query
@@ -262,6 +382,28 @@ class _QueryHeaders(dict[str, str]):
     def __init__(self, request: httpx.Request) -> None:
         super().__init__({k.lower(): v for k, v in request.headers.items()})
         self["__query__"] = request.url.query.decode("latin-1")
+
+
+async def _processed_then_failed(app: Callable[[Scope, Receive, Send], Any], scope: Scope, receive: Receive,
+                                 send: Send, status: int) -> None:
+    """Let the emulator process the request in full, drop its answer, and answer ``status`` instead."""
+
+    async def swallow(message: Any) -> None:
+        return None
+
+    await app(scope, receive, swallow)
+    await Response(f"{status} gateway error (sandbox fault: processed, then failed)", status_code=status,
+                   media_type="text/plain")(scope, receive, send)
+
+
+def _readdress(delivery: Delivery, url: str) -> str:
+    """``url`` for a POST delivery; for a GET callback, ``url`` plus the callback's own query parameters."""
+    if delivery.method != "GET":
+        return url
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + parse_qsl(urlsplit(delivery.url).query,
+                                                                         keep_blank_values=True)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
 def _send_delivery(delivery: Delivery) -> None:

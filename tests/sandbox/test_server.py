@@ -8,11 +8,14 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from ekyc import Client, ConfigurationError, Outcome
+from ekyc import Client, ConfigurationError, EkycError, Outcome
 from ekyc.cli.app import app
 from ekyc.cli.serve import banner, is_loopback, serve_in_thread
 from ekyc.sandbox import SCENARIOS, Sandbox
 from ekyc.sandbox.runner import run_scenario, scenario_request
+from ekyc.sandbox.server import SandboxError
+from ekyc.testing import providers
+from tests.support.clients import quick_client
 
 runner = CliRunner()
 
@@ -108,3 +111,142 @@ def test_cli_create_and_result_against_the_sandbox() -> None:
     assert created.exit_code == 0, created.output
     ref = json.loads(created.output)["ref"]
     assert ref.startswith("tencent:")
+
+
+# -- the fault switch over HTTP, app webhooks, and the sandbox's session records ----------------------------
+
+
+def test_the_fault_switch_is_reachable_over_http() -> None:
+    with serve_in_thread() as sandbox, httpx.Client(base_url=sandbox.base_url) as http:
+        set_ = http.post("/_ekyc/faults", json={"provider": "didit", "kind": "503", "times": 2})
+        assert set_.status_code == 200 and set_.json()["faults"] == {"didit": {"kind": "503", "remaining": 2}}
+        assert http.get("/_ekyc/faults").json()["faults"]["didit"]["kind"] == "503"
+        with Client({**sandbox.client_config(), "retry": {"max_attempts": 1}}) as client:
+            for _ in range(2):
+                with pytest.raises(EkycError) as info:
+                    client.create_session(scenario_request("didit", "approved"), provider="didit")
+                assert info.value.http_status == 503
+            assert client.create_session(scenario_request("didit", "approved"), provider="didit").ref
+        form = http.post("/_ekyc/faults", data={"provider": "*", "kind": "429"})
+        assert set(form.json()["faults"]) == set(sandbox.providers)
+        assert http.delete("/_ekyc/faults", params={"provider": "didit"}).json()["faults"].get("didit") is None
+        assert http.delete("/_ekyc/faults").json()["faults"] == {}
+        for bad in ({"provider": "nope", "kind": "503"}, {"provider": "didit", "kind": "meteor"},
+                    {"provider": "didit", "kind": "503", "times": 0},
+                    {"provider": "didit", "kind": "503", "times": "x"}, ["didit"]):
+            answer = http.post("/_ekyc/faults", json=bad)
+            assert answer.status_code == 400 and answer.json()["error"]
+        assert http.post("/_ekyc/faults", content=b"\xff{").status_code == 400
+
+
+@pytest.mark.parametrize("provider", providers())
+def test_a_processed_then_failed_create_is_recorded_once_and_never_repeated(provider: str) -> None:
+    """``processed-502``: the emulator starts the session, the client sees a 502. The sandbox's records show
+    the session; the client must not create a second one for the same reference (a provider that de-duplicates
+    creates may retry and get the same session back)."""
+    sandbox = Sandbox([provider])
+    sandbox.set_fault(provider, "processed-502", times=1)
+    with quick_client(sandbox) as client:
+        try:
+            session = client.create_session(scenario_request(provider, "approved", reference="once"),
+                                            provider=provider)
+        except EkycError as exc:
+            assert exc.http_status == 502
+        else:
+            assert client.adapter(provider).capabilities.create_retry.value == "idempotent"
+            assert session.ref.id == sandbox.sessions(provider)[0].session_id
+    records = sandbox.sessions(provider)
+    assert len(records) == 1 and records[0].provider == provider and records[0].reference is not None
+    assert sandbox.duplicate_sessions() == {}
+
+
+def test_duplicate_sessions_lists_a_reference_started_twice() -> None:
+    sandbox = Sandbox()
+    with quick_client(sandbox) as client:
+        for provider in sandbox.providers:
+            for _ in range(2):
+                session = client.create_session(scenario_request(provider, "approved", reference="twice"),
+                                                provider=provider)
+                sandbox.complete(session, "approved")  # finished: a de-duplicating provider starts a new one
+    dupes = sandbox.duplicate_sessions()
+    assert {p for p, _ in dupes} == set(sandbox.providers)
+    assert all(len(ids) == 2 for ids in dupes.values())
+
+
+class _Receiver:
+    """A tiny app endpoint on loopback that records what it receives."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        received = self.received = []  # type: list[tuple[str, str, dict[str, str], bytes]]
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _record(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                received.append((self.command, self.path, dict(self.headers.items()), self.rfile.read(length)))
+                self.send_response(200)
+                self.end_headers()
+
+            do_GET = do_POST = _record
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/kyc"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_webhooks_of_every_provider_reach_the_app_url() -> None:
+    import time
+
+    receiver = _Receiver()
+    try:
+        sandbox = Sandbox(webhook_url=receiver.url)
+        with quick_client(sandbox) as client:
+            for provider in sandbox.providers:
+                session = client.create_session(scenario_request(provider, "approved"), provider=provider)
+                sandbox.complete(session, "approved")
+        deadline = time.monotonic() + 10
+        while {d.provider for d in sandbox.outbox} - {p for p in _senders(receiver)} and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for delivery in sandbox.outbox:
+            assert delivery.url.startswith(receiver.url), delivery.url
+        with quick_client(sandbox) as client:
+            verified = set()
+            for method, path, headers, body in list(receiver.received):
+                for provider in sandbox.providers:
+                    raw = (receiver.url.rsplit("/hooks/kyc", 1)[0] + path).encode() if method == "GET" else body
+                    try:
+                        event = client.parse_webhook(raw, headers, provider)
+                    except EkycError:
+                        continue
+                    verified.add(provider)
+                    assert event.ref is not None
+        assert verified == set(sandbox.providers)
+        sandbox.set_webhook_url(None)
+        assert all(sandbox.webhook_url(p) is None for p in sandbox.providers)
+        with pytest.raises(SandboxError):
+            sandbox.set_webhook_url("ftp://example.org/x")
+    finally:
+        receiver.close()
+
+
+def _senders(receiver: _Receiver) -> set[str]:
+    names = set()
+    for method, _, headers, _ in list(receiver.received):
+        lower = {k.lower() for k in headers}
+        if method == "GET":
+            names.add("alibaba")
+        elif "x-signature-v2" in lower or "x-signature" in lower:
+            names.add("didit")
+        elif "x-webhook-signature" in lower:
+            names.add("tencent")
+    return names

@@ -311,6 +311,7 @@ class AlibabaEmulator(Emulator):
         }
         self.store.put(tid, txn, ttl=RETENTION)
         self.pages.put(page, tid, ttl=RETENTION)
+        self.record_session(tid, p["MerchantUserId"])
         url = f"{self.sandbox.base_url}/alibaba/verify/{page}"
         protocol = base64.b64encode(json.dumps({"transactionId": tid, "sandbox": True}).encode()).decode()
         return self.success({"TransactionId": tid, "TransactionUrl": url, "Protocol": protocol,

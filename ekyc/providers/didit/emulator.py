@@ -393,6 +393,7 @@ class DiditEmulator(Emulator):
                 "armed": armed, "features": {}, "reviews": [],
             }
             self._sessions[sid] = s
+            self.record_session(sid, vendor)
             self._tokens[token] = sid
         return JSONResponse(self._create_body(s), status_code=201)
 

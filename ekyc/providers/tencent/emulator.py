@@ -163,6 +163,7 @@ class TencentEmulator(Emulator):
         self.sessions: dict[str, _Session] = {}
         #: configured eKYC webhooks (url, signature key)
         self.webhooks: list[tuple[str, str]] = []
+        self._app_webhook: tuple[str, str] | None = None
 
     # -- wiring ----------------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
@@ -203,6 +204,13 @@ class TencentEmulator(Emulator):
     def configure_webhook(self, url: str, signature_key: str = SANDBOX_WEBHOOK_KEY) -> None:
         """Register an eKYC webhook (as ``CreateEKYCWebhook`` with a ``SignatureKey`` would)."""
         self.webhooks.append((url, signature_key))
+
+    def use_webhook_url(self, url: str | None) -> None:
+        """The app's webhook URL set on the sandbox: registered as an eKYC webhook (None removes it)."""
+        self.webhooks = [(u, k) for u, k in self.webhooks if (u, k) != self._app_webhook]
+        self._app_webhook = None if url is None else (url, SANDBOX_WEBHOOK_KEY)
+        if self._app_webhook is not None:
+            self.webhooks.append(self._app_webhook)
 
     # -- envelope --------------------------------------------------------------------------------
     @staticmethod
@@ -290,6 +298,7 @@ class TencentEmulator(Emulator):
             raise ApiError("InvalidParameter", "CompareImageBase64 is required for CheckMode 2.")
         token = str(uuid.uuid4()).upper()
         self.sessions[token] = _Session(token, redirect, extra, dict(config), self.clock.now())
+        self.record_session(token, extra)
         return {"BizToken": token, "VerificationURL": f"{self.sandbox.base_url}{PAGE_PATH}?token={token}"}
 
     @staticmethod
