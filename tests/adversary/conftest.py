@@ -1,0 +1,47 @@
+"""Known open faults of issue 11, as strict xfails: main stays green while they are open, and the suite fails
+loudly (XPASS strict) the moment one is fixed — then delete its line here.
+
+Keys are test node ids relative to this folder (``file::test[param]``); a key without ``[param]`` covers every
+parametrization. The tests themselves never name a provider.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+KNOWN_OPEN: dict[str, str] = {
+    # -- item 3: strict wire reading -------------------------------------------------------------------
+    "test_payloads.py::test_lexical_attacks_never_approve_and_raise_only_typed_errors[didit]":
+        "issue 11 item 3: a UTF-16 body and 201/202/204/206 statuses with the approved body approve "
+        "(ekyc/_wire.py loads guesses the encoding; ekyc/providers/didit/adapter.py accepts any 2xx)",
+    "test_payloads.py::test_lexical_attacks_never_approve_and_raise_only_typed_errors[tencent]":
+        "issue 11 item 3: a UTF-16 body approves (ekyc/_wire.py loads guesses the encoding)",
+    "test_payloads.py::test_lexical_attacks_never_approve_and_raise_only_typed_errors[alibaba]":
+        "issue 11 item 3: Ext* JSON strings are read with json.loads (duplicate keys, NaN, out-of-range numbers "
+        "approve) in ekyc/providers/alibaba/parse.py",
+    # -- item 2/3: the evidence rule and strict value readers --------------------------------------------
+    "test_payloads.py::test_sensitivity_oracle[didit]":
+        "issue 11 item 2: feature items with null/missing/case-variant/padded status or no status approve "
+        "(ekyc/providers/didit/parse.py)",
+    "test_payloads.py::test_sensitivity_oracle[tencent]":
+        "issue 11 item 3: ErrorCode \"0\"/\" 0\"/\"-0\"/\"٠\", null detail codes, Similarity as a string or "
+        "null approve (ekyc/providers/tencent/result.py)",
+    "test_payloads.py::test_sensitivity_oracle[alibaba]":
+        "issue 11 item 2/3: SubCode 200 as a number, null/missing ocrIdPassed/spoofResult/faceAttack/facePassed "
+        "approve (ekyc/providers/alibaba/parse.py)",
+    "test_payloads.py::test_an_approved_code_replaced_by_any_other_documented_code_never_approves[didit]":
+        "issue 11 item 2: any status string in a feature item (\"Not Finished\", \"Declined\" …) approves "
+        "(ekyc/providers/didit/parse.py)",
+    "test_payloads.py::test_random_mutations_never_approve_what_the_rules_forbid":
+        "issue 11 items 2/3: the same faults, found by random mutation",
+}
+
+
+def pytest_collection_modifyitems(config: Any, items: list[pytest.Item]) -> None:
+    for item in items:
+        nodeid = item.nodeid.split("tests/adversary/", 1)[-1]
+        reason = KNOWN_OPEN.get(nodeid) or KNOWN_OPEN.get(nodeid.split("[", 1)[0])
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
