@@ -89,7 +89,8 @@ def test_signed_decision_carries_the_reference_only_when_the_payload_is_signed()
 
 # -- timestamps, size, headers ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("sent", ["17749700００", "1774970000²", "-1774970000", "1774970000.0", "0x69", "", "١٧٧٤٩٧٠٠٠٠"])
+@pytest.mark.parametrize("sent", ["17749700００", "1774970000²", "-1774970000", "1774970000.0", "0x69", "",
+                                  "١٧٧٤٩٧٠٠٠٠"])
 def test_x_timestamp_must_be_ascii_digits(sent: str) -> None:
     body, headers = _signed(_session_event())
     with pytest.raises(WebhookVerificationError) as info:
