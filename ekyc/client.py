@@ -130,11 +130,9 @@ class _Core:
     def _request(self, request: SessionRequest | None, fields: Mapping[str, Any]) -> SessionRequest:
         if request is None:
             return SessionRequest(**fields)
-        if fields:
-            return request.model_copy(update=dict(fields))
         if not isinstance(request, SessionRequest):
             raise InvalidRequest("expected a SessionRequest", field="request")
-        return request
+        return request.replace(**fields) if fields else request  # validated like a new request
 
     def _check(self, name: str, request: SessionRequest) -> None:
         self.adapter(name).check_request(request)

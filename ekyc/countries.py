@@ -49,7 +49,7 @@ _ICAO_EXTRA = {"D": "DEU", "GBD": "GBR", "GBN": "GBR", "GBO": "GBR", "GBS": "GBR
 
 def to_alpha3(code: str | None) -> str | None:
     """Normalize an ISO 3166 alpha-2 or alpha-3 code (any case, ICAO variants) to alpha-3; ``None`` if unknown."""
-    if not code:
+    if not isinstance(code, str) or not code or len(code) > 8:
         return None
     c = code.strip().upper()
     if len(c) == 2:

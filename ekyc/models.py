@@ -1,23 +1,52 @@
 """The provider-neutral vocabulary: one result enum, one reason taxonomy, and the models around them.
 
-Every model is a frozen pydantic model. ``repr``/``str`` never show personal data (names, dates of birth,
-document numbers, addresses, images, contact details) nor the provider's raw payload: those fields print
-as ``<redacted>``. Invalid input raises :class:`ekyc.errors.InvalidRequest` naming the field, without
-echoing the value.
+Every model is a frozen pydantic model whose text fields are bounded. Invalid input — of any type — raises
+:class:`ekyc.errors.InvalidRequest` naming the field, without echoing the value (never ``TypeError``,
+``ValueError`` or ``RecursionError``).
+
+**Personal data and bearer secrets stay hidden by default.** ``repr``, ``str``, ``model_dump()`` and
+``model_dump_json()`` show ``<redacted>`` instead of personal values (names, dates of birth, document
+numbers, addresses, images, contact details, metadata, the app's reference) and bearer secrets
+(``Session.url``, ``SessionRef.id``/``extra``/``reference``); the provider's raw payload (``raw``) is never
+serialized. Attribute access always gives the real value. To serialize the full values — e.g. to store a
+decision in your own database — opt in explicitly::
+
+    decision.model_dump(context={"reveal": True})
+    decision.model_dump_json(context={"reveal": True})
+
+To store a session reference use :meth:`SessionRef.serialize` (and :meth:`SessionRef.parse` to read it back).
+
+**Changed copies are validated.** :meth:`SessionRequest.replace` (any model: ``model.replace(**changes)``,
+and ``model_copy(update=...)``, which does the same) re-validates the whole model, so a copy can never hold
+a value the constructor would refuse.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import quote, unquote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+from typing_extensions import Self
 
 from ._redact import REDACTED
 from .countries import to_alpha3
@@ -93,14 +122,162 @@ class DocumentType(str, Enum):
 
 Sex = Literal["M", "F", "X"]
 ALL_CHECKS: frozenset[Check] = frozenset(Check)
-_PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
-_DATA_URI = re.compile(r"^data:[\w/+.-]*(?:;[\w=.-]+)*;base64,", re.IGNORECASE)
+_PROVIDER_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,6}")
+_LOC_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
+#: longest accepted ``return_url`` / provider link (browsers and providers cut far shorter URLs)
+MAX_URL = 2048
+#: longest e-mail address (RFC 5321 path limit)
+MAX_EMAIL = 254
+#: ``metadata``: at most this many characters of JSON, nested at most ``MAX_JSON_DEPTH`` deep
+MAX_METADATA = 16 * 1024
+#: ``provider_options`` may carry images (base64): a larger budget
+MAX_OPTIONS = 16 * 1024 * 1024
+MAX_JSON_DEPTH = 8
+_INT64 = 2**63
+
+
+# ---------------------------------------------------------------------------------------------------
+# Bounded text
+
+
+def _one_line(v: str) -> str:
+    """Printable text on one line without surrounding whitespace (no control, format or surrogate characters)."""
+    if not v.isprintable() or v != v.strip():
+        raise ValueError("must be printable text on one line, without surrounding whitespace")
+    return v
+
+
+def _plain_text(v: str) -> str:
+    """Printable text; line breaks and tabs allowed."""
+    if not v.translate(_BREAKS).isprintable():
+        raise ValueError("must be printable text (no control characters)")
+    return v
+
+
+_BREAKS = {ord("\n"): None, ord("\r"): None, ord("\t"): None}
+
+
+def _encodable(v: str) -> str:
+    """Provider-supplied text: lone surrogates (from JSON ``\\ud800`` escapes) cannot be encoded; replace them."""
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        return v.encode("utf-8", "replace").decode("utf-8")
+    return v
+
+
+#: request text (what the app sends): one printable line
+_Name = Annotated[str, StringConstraints(min_length=1, max_length=256), AfterValidator(_one_line)]
+_Code = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_one_line)]
+_Address = Annotated[str, StringConstraints(min_length=1, max_length=1024), AfterValidator(_plain_text)]
+#: text a provider reported (bounded; kept as sent)
+_ProvidedName = Annotated[str, StringConstraints(max_length=1024), AfterValidator(_encodable)]
+_ProvidedCode = Annotated[str, StringConstraints(max_length=256), AfterValidator(_encodable)]
+_ProvidedText = Annotated[str, StringConstraints(max_length=4096), AfterValidator(_encodable)]
+
+
+def http_url(v: str, what: str = "URL") -> str:
+    """Validate an absolute ``http(s)`` URL with a host (linear time; ``ValueError`` naming the problem).
+
+    Refused: other schemes (``javascript:``, ``data:``), no host, credentials (``user:pass@``), whitespace,
+    control characters or backslashes anywhere, an invalid port, more than :data:`MAX_URL` characters.
+    """
+    if len(v) > MAX_URL:
+        raise ValueError(f"must be at most {MAX_URL} characters")
+    if not v.isprintable() or " " in v or "\\" in v:
+        raise ValueError(f"must be a {what} without whitespace, backslashes or control characters")
+    try:
+        parts = urlsplit(v)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for an invalid port
+    except ValueError:
+        raise ValueError(f"must be an absolute http(s) {what}") from None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        raise ValueError(f"must be an absolute http(s) {what} with a host")
+    if "@" in parts.netloc:
+        raise ValueError(f"must not carry credentials (user:password@host) in the {what}")
+    if not all(c.isalnum() or c in ".-_:" for c in host):
+        raise ValueError(f"must be an absolute http(s) {what} with a valid host")
+    return v
+
+
+def _email_address(v: str) -> str:
+    """A plausible e-mail address, checked in linear time (at most 254 characters, RFC 5321)."""
+    if len(v) > MAX_EMAIL:
+        raise ValueError(f"must be an e-mail address of at most {MAX_EMAIL} characters")
+    local, _, domain = v.rpartition("@")
+    labels = domain.split(".")
+    if (not v.isprintable() or " " in v or "@" in local or not 1 <= len(local) <= 64 or len(labels) < 2
+            or not all(0 < len(label) <= 63 for label in labels)):
+        raise ValueError("must be an e-mail address")
+    return v
+
+
+def _json_safe(value: Any, field: str, budget: int) -> Any:
+    """A plain-JSON copy of ``value``: str keys, finite numbers, int64, printable-encodable strings, bounded.
+
+    Raises ``ValueError`` naming the problem (never the value). Work is bounded by ``budget`` characters
+    and :data:`MAX_JSON_DEPTH` levels, so cyclic or hostile structures fail fast.
+    """
+    left = [budget]
+
+    def spend(n: int) -> None:
+        left[0] -= n
+        if left[0] < 0:
+            raise ValueError(f"is larger than {budget} characters of JSON")
+
+    def walk(v: Any, depth: int) -> Any:
+        spend(2)
+        if v is None or isinstance(v, bool):
+            return v
+        if isinstance(v, int):
+            if not -_INT64 < v < _INT64:
+                raise ValueError("holds an integer outside the 64-bit range")
+            spend(20)
+            return int.__int__(v)
+        if isinstance(v, float):
+            if not math.isfinite(v):
+                raise ValueError("holds NaN or Infinity, which JSON cannot carry")
+            spend(24)
+            return float.__float__(v)
+        if isinstance(v, str):
+            spend(len(v))
+            _encodable_strict(v)
+            return str.__str__(v)
+        if depth >= MAX_JSON_DEPTH:
+            raise ValueError(f"is nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(v, (list, tuple)):
+            return [walk(item, depth + 1) for item in v]
+        if isinstance(v, Mapping):
+            out: dict[str, Any] = {}
+            for k, item in v.items():
+                if not isinstance(k, str):
+                    raise ValueError("keys must be strings")
+                spend(len(k) + 1)
+                _encodable_strict(k)
+                out[str.__str__(k)] = walk(item, depth + 1)
+            return out
+        raise ValueError(f"must be plain JSON (str, number, bool, None, list, dict), "
+                         f"not {type(v).__name__}")
+
+    return walk(value, 0)
+
+
+def _encodable_strict(v: str) -> None:
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("holds text that is not valid Unicode (a lone surrogate)") from None
 
 
 class _Model(BaseModel):
-    """Frozen base: redacting ``repr`` and typed validation errors that never echo the input."""
+    """Frozen base: redacting ``repr``/``str``/dumps, validated copies and typed errors that never echo input.
+
+    Fields named in ``_redacted`` print and serialize as ``<redacted>`` unless the dump is called with
+    ``context={"reveal": True}``.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True, defer_build=True)
     _redacted: ClassVar[frozenset[str]] = frozenset()
@@ -110,6 +287,46 @@ class _Model(BaseModel):
             super().__init__(**data)
         except ValidationError as exc:
             raise _invalid(type(self).__name__, exc) from None
+        except RecursionError:
+            raise InvalidRequest(f"invalid {type(self).__name__}: nested too deeply") from None
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
+        """Validate a mapping or model; :class:`InvalidRequest` naming the field on any problem."""
+        try:
+            return super().model_validate(obj, **kwargs)
+        except ValidationError as exc:
+            raise _invalid(cls.__name__, exc) from None
+        except RecursionError:
+            raise InvalidRequest(f"invalid {cls.__name__}: nested too deeply") from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
+        """Validate JSON text; :class:`InvalidRequest` naming the field on any problem."""
+        try:
+            return super().model_validate_json(json_data, **kwargs)
+        except ValidationError as exc:
+            raise _invalid(cls.__name__, exc) from None
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with ``changes`` applied, validated like a new model (:class:`InvalidRequest` naming the field).
+
+        ``request.replace(return_url=url)`` is the way to derive a changed request; unknown field names are
+        refused too.
+        """
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(changes)
+        return type(self)(**data)
+
+    __replace__ = replace  # copy.replace() (Python 3.13)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update`` it is validated like :meth:`replace` (pydantic's own copy skips validation)."""
+        if update:
+            if not isinstance(update, Mapping) or not all(isinstance(k, str) for k in update):
+                raise InvalidRequest(f"invalid {type(self).__name__}: update must map field names to values")
+            return self.replace(**update)
+        return super().model_copy(deep=deep)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
@@ -118,6 +335,19 @@ class _Model(BaseModel):
             else:
                 yield name, value
 
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        data = handler(self)
+        if not self._redacted or not isinstance(data, dict) or reveal(info):
+            return data
+        return {k: REDACTED if k in self._redacted and v not in (None, (), [], {}) else v for k, v in data.items()}
+
+
+def reveal(info: SerializationInfo) -> bool:
+    """True when a dump was called with ``context={"reveal": True}`` (the documented opt-in to full values)."""
+    context = info.context
+    return isinstance(context, Mapping) and context.get("reveal") is True
+
 
 class _Redacted:
     def __repr__(self) -> str:
@@ -125,18 +355,31 @@ class _Redacted:
 
 
 def _invalid(model: str, exc: ValidationError) -> InvalidRequest:
+    """The typed error for a failed validation: the first problem, its field path and never the input."""
     first = exc.errors(include_input=False, include_url=False)[0]
-    loc = ".".join(str(p) for p in first["loc"])
-    msg = first["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    nested = re.match(r"invalid \w+\.([\w.]+): (.*)", msg, re.S)
-    if nested and loc:  # an inner model already named its field: join the paths
-        loc, msg = f"{loc}.{nested.group(1)}", re.sub(r" \(field=[^)]*\)$", "", nested.group(2))
+    loc = _loc(first["loc"])
+    msg = first["msg"].removeprefix("Value error, ")
+    inner = (first.get("ctx") or {}).get("error")
+    if isinstance(inner, InvalidRequest):  # an inner model already named its field: join the paths
+        msg = inner.message
+        if inner.field:
+            loc = f"{loc}.{inner.field}" if loc else inner.field
+            msg = msg.split(": ", 1)[-1] if msg.startswith("invalid ") else msg
     more = exc.error_count() - 1
     suffix = f" (and {more} more)" if more > 0 else ""
     where = f"{model}.{loc}" if loc else model
     return InvalidRequest(f"invalid {where}: {msg}{suffix}", field=loc or None)
+
+
+def _loc(parts: tuple[int | str, ...]) -> str:
+    """The field path of an error, cut at the first part that is not a field name or index (a dict key)."""
+    kept: list[str] = []
+    for part in parts:
+        if isinstance(part, int) or _LOC_PART.fullmatch(part):
+            kept.append(str(part))
+        else:
+            break
+    return ".".join(kept)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -148,8 +391,8 @@ class Reason(_Model):
 
     code: ReasonCode
     retryable: bool = Field(description="may the user try again in a new session")
-    provider_code: str | None = Field(default=None, description="the provider's own code, as sent")
-    message: str | None = Field(default=None, description="the documented meaning of the provider code")
+    provider_code: _ProvidedCode | None = Field(default=None, description="the provider's own code, as sent")
+    message: _ProvidedText | None = Field(default=None, description="the documented meaning of the provider code")
 
 
 class CheckResult(_Model):
@@ -175,22 +418,22 @@ class Identity(_Model):
          "document_number", "expiry_date", "address"}
     )
 
-    given_name: str | None = None
-    family_name: str | None = None
-    full_name: str | None = None
+    given_name: _ProvidedName | None = None
+    family_name: _ProvidedName | None = None
+    full_name: _ProvidedName | None = None
     date_of_birth: date | None = None
     sex: Sex | None = None
     nationality: str | None = Field(default=None, description="ISO 3166 alpha-3")
     document_type: DocumentType | None = None
-    document_number: str | None = None
+    document_number: _ProvidedCode | None = None
     issuing_country: str | None = Field(default=None, description="ISO 3166 alpha-3")
     expiry_date: date | None = None
-    address: str | None = None
+    address: _ProvidedText | None = None
 
     @field_validator("nationality", "issuing_country", mode="before")
     @classmethod
     def _alpha3(cls, v: Any) -> Any:
-        return to_alpha3(v) if isinstance(v, str) else v
+        return to_alpha3(v) if isinstance(v, str) else v  # an unknown code is dropped, not guessed
 
     def is_empty(self) -> bool:
         """True when the provider gave no identity data at all."""
@@ -200,7 +443,7 @@ class Identity(_Model):
 class Attempt(_Model):
     """One attempt inside a session (providers that allow retries within a session report each)."""
 
-    provider_code: str | None = None
+    provider_code: _ProvidedCode | None = None
     passed: bool | None = None
     liveness: CheckResult = CheckResult()
     face_match: CheckResult = CheckResult()
@@ -221,6 +464,8 @@ class SessionRef(_Model):
     cannot be swapped for another user's session without the mismatch showing.
     """
 
+    _redacted = frozenset({"id", "extra", "reference"})
+
     provider: str
     id: str = Field(min_length=1, max_length=512)
     extra: tuple[str, ...] = Field(default=(), max_length=8)
@@ -230,7 +475,7 @@ class SessionRef(_Model):
     @field_validator("provider")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not _PROVIDER_NAME.fullmatch(v):
+        if len(v) > 32 or not _PROVIDER_NAME.fullmatch(v):
             raise ValueError("provider names are lower-case letters, digits and underscores")
         return v
 
@@ -282,9 +527,11 @@ class SessionRef(_Model):
 class Decision(_Model):
     """The normalized result of a session. ``raw`` keeps the provider payload for audit; it never prints."""
 
+    _redacted = frozenset({"reference"})
+
     ref: SessionRef
     outcome: Outcome
-    reference: str | None = Field(
+    reference: _ProvidedCode | None = Field(
         default=None,
         description="the app's reference this session was started for, as the provider echoed it or as bound "
                     "into the ref at create; compare it with the signed-in user",
@@ -294,7 +541,7 @@ class Decision(_Model):
     identity: Identity = Identity()
     checks: Checks = Checks()
     attempts: tuple[Attempt, ...] = ()
-    provider_status: str | None = Field(default=None, description="the provider's raw status or code")
+    provider_status: _ProvidedCode | None = Field(default=None, description="the provider's raw status or code")
     billable: bool | None = Field(default=None, description="whether the provider bills this result")
     completed_at: datetime | None = None
     raw: Any = Field(default=None, repr=False, exclude=True)
@@ -343,14 +590,14 @@ class ExpectedIdentity(_Model):
     _redacted = frozenset({"given_name", "family_name", "full_name", "date_of_birth", "sex", "nationality",
                            "document_number", "address"})
 
-    given_name: str | None = None
-    family_name: str | None = None
-    full_name: str | None = None
+    given_name: _Name | None = None
+    family_name: _Name | None = None
+    full_name: _Name | None = None
     date_of_birth: date | None = None
     sex: Sex | None = None
-    nationality: str | None = None
-    document_number: str | None = None
-    address: str | None = None
+    nationality: str | None = Field(default=None, max_length=8)
+    document_number: _Code | None = None
+    address: _Address | None = None
 
     @field_validator("nationality")
     @classmethod
@@ -364,40 +611,41 @@ class ExpectedIdentity(_Model):
 
 
 class SessionRequest(_Model):
-    """A provider-neutral request to start a verification session."""
+    """A provider-neutral request to start a verification session.
 
-    _redacted = frozenset({"reference_image", "expected", "contact_email", "client_metadata", "metadata",
-                           "provider_options"})
+    Every field is checked here, before any network call: text is bounded and printable, ``return_url`` is an
+    absolute http(s) URL with a host, ``metadata`` and ``provider_options`` are plain JSON (string keys,
+    finite numbers, bounded size and depth). Derive a changed request with :meth:`replace`, which validates.
+    """
 
-    reference: str = Field(min_length=1, max_length=256, description="your user id")
-    return_url: str | None = Field(default=None, description="where the provider sends the user back")
+    _redacted = frozenset({"reference", "reference_image", "expected", "contact_email", "client_metadata",
+                           "metadata", "provider_options"})
+
+    reference: _Name = Field(description="your user id (1-256 printable characters on one line)")
+    return_url: str | None = Field(default=None, description="where the provider sends the user back (http(s))")
     checks: frozenset[Check] = ALL_CHECKS
     reference_image: str | None = Field(default=None, description="base64 face photo to match against")
-    document_types: tuple[DocumentType, ...] = ()
+    document_types: tuple[DocumentType, ...] = Field(default=(), max_length=len(DocumentType))
     country: str | None = Field(default=None, description="ISO 3166 alpha-2 or alpha-3; kept as alpha-3")
-    language: str | None = None
+    language: str | None = Field(default=None, max_length=35, description="a language tag such as 'en', 'zh-CN'")
     expected: ExpectedIdentity | None = None
-    contact_email: str | None = None
-    client_metadata: str | None = Field(default=None, description="Alibaba's browser MetaInfo")
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    contact_email: str | None = Field(default=None, description=f"at most {MAX_EMAIL} characters")
+    client_metadata: str | None = Field(default=None, max_length=8192, description="Alibaba's browser MetaInfo")
+    metadata: dict[str, Any] = Field(default_factory=dict, description=f"plain JSON, at most {MAX_METADATA} "
+                                                                        f"characters, {MAX_JSON_DEPTH} levels")
     provider_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @field_validator("return_url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        parts = urlsplit(v)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an absolute http(s) URL")
-        return v
+        return None if v is None else http_url(v)
 
     @field_validator("checks", mode="before")
     @classmethod
     def _checks(cls, v: Any) -> Any:
         if isinstance(v, (str, Check)):
             v = [v]
-        if not v:
+        if isinstance(v, (list, tuple, set, frozenset)) and not v:
             raise ValueError("at least one check is needed")
         return v
 
@@ -406,10 +654,16 @@ class SessionRequest(_Model):
     def _image(cls, v: Any) -> Any:
         if v is None:
             return None
-        if isinstance(v, (bytes, bytearray)):
+        if isinstance(v, (bytes, bytearray, memoryview)):
             raw = bytes(v)
         elif isinstance(v, str):
-            text = _DATA_URI.sub("", v.strip(), count=1)
+            text = v.strip()
+            if text[:5].lower() == "data:":  # a data: URI header (data:image/png;base64,...)
+                header, comma, text = text.partition(",")
+                if not comma or not header.lower().endswith(";base64") or len(header) > 128:
+                    raise ValueError("must be base64 (a data: URI header is allowed)")
+            if len(text) > (MAX_IMAGE_BYTES // 3 + 1) * 4:
+                raise ValueError(f"is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB")
             try:
                 raw = base64.b64decode(text, validate=True)
             except (binascii.Error, ValueError):
@@ -435,16 +689,34 @@ class SessionRequest(_Model):
     @field_validator("language")
     @classmethod
     def _language(cls, v: str | None) -> str | None:
-        if v is not None and not _LANGUAGE.match(v):
+        if v is not None and not _LANGUAGE.fullmatch(v):
             raise ValueError("must be a language tag such as 'en' or 'zh-CN'")
         return v
 
     @field_validator("contact_email")
     @classmethod
     def _email(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", v):
-            raise ValueError("must be an e-mail address")
-        return v
+        return None if v is None else _email_address(v)
+
+    @field_validator("client_metadata")
+    @classmethod
+    def _client_metadata(cls, v: str | None) -> str | None:
+        return None if v is None else _one_line(v)
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata(cls, v: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = _json_safe(v, "metadata", MAX_METADATA)
+        return out
+
+    @field_validator("provider_options")
+    @classmethod
+    def _options(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name in v:
+            if len(name) > 32 or not _PROVIDER_NAME.fullmatch(name):
+                raise ValueError("keys are provider names (lower-case letters, digits and underscores)")
+        out: dict[str, dict[str, Any]] = _json_safe(v, "provider_options", MAX_OPTIONS)
+        return out
 
     def options_for(self, provider: str) -> dict[str, Any]:
         """The provider-specific options given for ``provider`` (an empty dict when none)."""
@@ -460,11 +732,16 @@ class Session(_Model):
     _redacted = frozenset({"url"})
 
     ref: SessionRef
-    url: str
+    url: str = Field(description="the http(s) link to send the user to (a bearer link)")
     expires_at: datetime | None = None
     reused: bool = Field(default=False, description="the provider returned an existing unfinished session")
     single_use: bool = Field(default=False, description="the URL works once (open it, don't prefetch it)")
     raw: Any = Field(default=None, repr=False, exclude=True)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        return http_url(v, "link")
 
     @property
     def provider(self) -> str:
@@ -481,14 +758,14 @@ class WebhookEvent(_Model):
     (only identifiers, status and timestamp) or ``"token"`` (a shared token, nothing else signed).
     """
 
-    provider: str
+    provider: str = Field(max_length=32)
     ref: SessionRef | None = Field(
         default=None, description="the session the event is about; None for a signed event that concerns no "
                                   "session (e.g. Didit's user.* and business.* events): check event_type")
-    event_id: str | None = Field(default=None, description="de-duplication key")
-    event_type: str | None = None
-    provider_status: str | None = None
-    verified_by: str
+    event_id: _ProvidedCode | None = Field(default=None, description="de-duplication key")
+    event_type: _ProvidedCode | None = None
+    provider_status: _ProvidedCode | None = None
+    verified_by: str = Field(max_length=64)
     authenticated: Literal["payload", "envelope", "token"]
     decision: Decision | None = None
     occurred_at: datetime | None = None

@@ -13,6 +13,7 @@ from ekyc import (
     Outcome,
     Reason,
     ReasonCode,
+    Session,
     SessionRef,
     SessionRequest,
 )
@@ -115,3 +116,92 @@ def test_decision_keeps_one_reason_per_code_and_provider_code() -> None:
     other = Reason(code=ReasonCode.FACE_MISMATCH, retryable=True, provider_code="2015")
     d = Decision(ref=ref, outcome=Outcome.DECLINED, reasons=(twice, other, twice), warnings=(other, other))
     assert d.reasons == (twice, other) and d.warnings == (other,)
+
+
+# -- validated copies (issue 11, item 4) --------------------------------------------------------------
+
+BASE = SessionRequest(reference="u1", return_url="https://app.example/back", country="GB")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("reference", ""),
+        ("reference", "u1\n"),
+        ("country", "Narnia"),
+        ("return_url", "javascript:alert(1)"),
+        ("return_url", "https://user:secret@app.example/back"),
+        ("return_url", "http://[::1/?token=a"),
+        ("return_url", "https:///no-host"),
+        ("return_url", "https://app.example/a b"),
+        ("return_url", "https://app.example/\x00"),
+        ("return_url", "https://app.example\\@evil.example/"),
+        ("return_url", "https://app.example:99999/"),
+        ("return_url", "https://app.example/" + "a" * 3000),
+        ("metadata", {"x": {1}}),
+        ("metadata", {"x": float("nan")}),
+        ("metadata", {"x": float("inf")}),
+        ("metadata", {"x": 2**70}),
+        ("metadata", {1: "x"}),
+        ("metadata", {"x": b"bytes"}),
+        ("metadata", {"x": "\ud800"}),
+        ("metadata", {"x": "y" * 20_000}),
+        ("metadata", {"x": [[[[[[[[[["deep"]]]]]]]]]]}),
+        ("contact_email", "a" * 300 + "@example.com"),
+        ("contact_email", "a@@example.com"),
+        ("contact_email", "a b@example.com"),
+        ("language", "en\n"),
+        ("client_metadata", "{}\n"),
+        ("provider_options", {"Didit Options": {}}),
+        ("provider_options", {"didit": {"x": {1, 2}}}),
+        ("unknown_field", 1),
+    ],
+)
+def test_replace_validates_like_the_constructor(field: str, value: object) -> None:
+    with pytest.raises(InvalidRequest) as info:
+        BASE.replace(**{field: value})
+    assert info.value.field is not None and info.value.field.startswith(field)
+    with pytest.raises(InvalidRequest):  # model_copy(update=...) validates the same way
+        BASE.model_copy(update={field: value})
+    with pytest.raises(InvalidRequest):
+        SessionRequest(**{"reference": "u1", field: value})
+
+
+def test_replace_normalizes_and_keeps_the_rest() -> None:
+    copy = BASE.replace(checks="document", country="jp")
+    assert copy.checks == frozenset({Check.DOCUMENT}) and copy.country == "JPN"
+    assert copy.reference == "u1" and copy.return_url == BASE.return_url
+    assert BASE.replace() == BASE and BASE.model_copy() == BASE
+
+
+def test_metadata_is_copied_as_plain_json() -> None:
+    source: dict[str, object] = {"plan": "pro", "n": [1, 2.5, True, None], "nested": {"k": (1, 2)}}
+    req = SessionRequest(reference="u", metadata=source)
+    assert req.metadata == {"plan": "pro", "n": [1, 2.5, True, None], "nested": {"k": [1, 2]}}
+    source["plan"] = "changed"  # the frozen request holds its own copy
+    assert req.metadata["plan"] == "pro"
+
+
+def test_cyclic_metadata_is_a_typed_error() -> None:
+    cyclic: dict[str, object] = {}
+    cyclic["self"] = cyclic
+    with pytest.raises(InvalidRequest) as info:
+        SessionRequest(reference="u", metadata=cyclic)
+    assert info.value.field == "metadata"
+
+
+def test_email_validation_is_bounded() -> None:
+    # quadratic before the fix (2.6 s for 20k characters); now refused by length first, in linear time
+    for hostile in ("a" * 20_000, "a@" + "a." * 10_000, "@" * 20_000, "a" * 64 + "@" + "b" * 180 + ".c"):
+        with pytest.raises(InvalidRequest) as info:
+            SessionRequest(reference="u", contact_email=hostile)
+        assert info.value.field == "contact_email"
+    assert SessionRequest(reference="u", contact_email="first.last+tag@mail.example.co").contact_email
+
+
+def test_session_url_must_be_an_http_link() -> None:
+    ref = SessionRef(provider="x", id="1")
+    for bad in ("javascript:alert(1)", "data:text/html,x", "https://u:p@verify.example/", ""):
+        with pytest.raises(InvalidRequest) as info:
+            Session(ref=ref, url=bad)
+        assert info.value.field == "url"

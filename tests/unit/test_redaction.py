@@ -73,11 +73,15 @@ def test_session_url_is_a_bearer_link_and_never_printed() -> None:
     assert session.url.endswith(SECRET)
 
 
-def test_model_dump_json_keeps_data_for_the_app_but_never_raw() -> None:
+def test_model_dump_hides_personal_data_unless_revealed_and_never_dumps_raw() -> None:
     decision = next(m for m in _models() if isinstance(m, Decision))
-    dumped = decision.model_dump_json()
-    assert ID_NUMBER in dumped  # the app asked for its data
-    assert SECRET not in dumped  # raw payload is never serialized
+    _assert_clean(decision.model_dump_json())  # safe by default
+    _assert_clean(str(decision.model_dump()))
+    revealed = decision.model_dump_json(context={"reveal": True})
+    assert ID_NUMBER in revealed  # the documented opt-in gives the app its data
+    assert SECRET not in revealed  # raw payload is never serialized
+    again = Decision.model_validate(decision.model_dump(context={"reveal": True}))
+    assert again.identity == decision.identity
 
 
 ERROR_CLASSES = [getattr(errors, n) for n in errors.__all__]

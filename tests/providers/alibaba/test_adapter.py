@@ -72,7 +72,7 @@ def test_special_characters_are_signed_as_the_sdk_would() -> None:
     from alibabacloud_tea_openapi.utils import Utils
 
     p = provider()
-    params, body, prepared = built(p, reference="ü ser+1~/x", return_url="https://app.example/r?a=b c",
+    params, body, prepared = built(p, reference="ü ser+1~/x", return_url="https://app.example/r?a=b+c%20d~",
                                    provider_options={"alibaba": {"StyleConfig": {"a": "~ +&="}}})
     assert params["MerchantUserId"] == "ü ser+1~/x" and params["StyleConfig"] == '{"a":"~ +&="}'
     # the body is byte for byte what the SDK's form encoder makes of the same parameters ...
