@@ -157,3 +157,31 @@ async def test_ekyc_async_client_over_loopback(served: Sandbox) -> None:
         served.complete(session, "document_tampered")
         decision = await c.get_result(session.ref)
     assert decision.outcome is Outcome.DECLINED
+
+
+def test_sdk_generic_call_with_every_parameter_in_the_form_body(served: Sandbox) -> None:
+    """The official SDK's own generic RPC call (``call_api``, ``req_body_type='formData'``) with every parameter in
+    the body and none in the query — the shape this library sends (and Alibaba's pop-core client sends for every
+    POST) — is accepted, signed by the SDK, and reads back through the SDK's CheckResult model."""
+    from alibabacloud_tea_openapi import utils_models
+    from darabonba.runtime import RuntimeOptions
+
+    sdk = make_sdk(served)
+    biz = secrets.token_hex(8)
+
+    def call(action: str, body: dict[str, str]) -> dict[str, object]:
+        params = utils_models.Params(action=action, version="2022-08-09", protocol="HTTP", pathname="/",
+                                     method="POST", auth_type="AK", style="RPC", req_body_type="formData",
+                                     body_type="json")
+        return sdk.call_api(params, utils_models.OpenApiRequest(body=body), RuntimeOptions())  # type: ignore[attr-defined,no-any-return]
+
+    init = call("Initialize", {"ProductCode": "eKYC", "MerchantBizId": biz, "MerchantUserId": "u 1+é",
+                               "MetaInfo": BROWSER_META_INFO, "DocType": "01000000",
+                               "ReturnUrl": "https://app.example/back?x=1 2", "CallbackUrl": "https://app.example/cb",
+                               "CallbackToken": "tok~1"})
+    result = init["body"]["Result"]  # type: ignore[index]
+    tid = result["TransactionId"]
+    served.complete(result["TransactionUrl"], "approved")
+    res = call("CheckResult", {"MerchantBizId": biz, "TransactionId": tid})
+    body = sdk_models.CheckResultResponseBody().from_map(res["body"])
+    assert (body.result.passed, body.result.sub_code) == ("Y", "200")
