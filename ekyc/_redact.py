@@ -3,8 +3,29 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 REDACTED = "<redacted>"
+
+
+def safe_url(url: str) -> str:
+    """A URL safe to print: credentials (``user:password@``) become ``***@``, a query ``?***``, no fragment.
+
+    ``https://user:secret@host:8443/path?token=x#y`` → ``https://***@host:8443/path?***``. Text that does not
+    parse as a URL becomes ``***``. Bounded: paths longer than 200 characters are cut.
+    """
+    try:
+        parts = urlsplit(url[:2048])
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "***"
+    if not parts.scheme or not host:
+        return "***"
+    netloc = ("***@" if "@" in parts.netloc else "") + (f"[{host}]" if ":" in host else host)
+    netloc += f":{port}" if port is not None else ""
+    path = parts.path if len(parts.path) <= 200 else parts.path[:199] + "…"
+    return f"{parts.scheme}://{netloc}{path}" + ("?***" if parts.query else "")
 
 _QUOTED = re.compile(r"""(['"])(?:(?!\1).){1,200}\1""")
 _WORD = re.compile(r"^([^\w]*)(.*?)([^\w]*)$")

@@ -9,6 +9,7 @@ registry line (or an ``ekyc.providers`` entry point for third-party packages).
 
 from __future__ import annotations
 
+import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
@@ -18,9 +19,17 @@ from enum import Enum
 from typing import Any, ClassVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SecretStr,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
-from ._redact import scrub_text
+from ._redact import safe_url, scrub_text
 from ._wire import WireError, loads
 from .codes import CodeTable
 from .errors import (
@@ -127,6 +136,46 @@ class ProviderSettings(BaseModel):
         """The plain value of a ``SecretStr`` field (for signing only)."""
         value = getattr(self, name)
         return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, _mask_url(value)
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        """Dumps keep ``SecretStr`` masked and strip credentials and queries from URLs (see :func:`safe_url`)."""
+        data = handler(self)
+        return {k: _mask_url(v) for k, v in data.items()} if isinstance(data, dict) else data
+
+    def describe(self) -> dict[str, str]:
+        """A safe text view of the fields that are set (what ``ekyc check-config`` prints).
+
+        Credentials (``SecretStr`` fields, and any text field named like a key, secret, token or password)
+        show as ``********``; URLs as :func:`ekyc._redact.safe_url` (no ``user:password@``, no query).
+        """
+        out: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None or value == ():
+                continue
+            if isinstance(value, tuple) and all(isinstance(v, SecretStr) for v in value):
+                out[name] = f"{len(value)} set (********)"
+            elif isinstance(value, SecretStr) or _SECRET_NAME.search(name):
+                out[name] = "********"
+            elif isinstance(value, str) and "://" in value:
+                out[name] = safe_url(value)
+            elif isinstance(value, Enum):
+                out[name] = str(value.value)
+            else:
+                out[name] = str(value)[:200]
+        return out
+
+
+_SECRET_NAME = re.compile(r"key|secret|token|password|credential", re.IGNORECASE)
+
+
+def _mask_url(value: Any) -> Any:
+    return safe_url(value) if isinstance(value, str) and "://" in value else value
 
 
 class Provider(ABC):

@@ -2,7 +2,11 @@
 
 Every problem is a :class:`~ekyc.errors.ConfigurationError` whose ``field`` names the setting (as a
 dotted path such as ``providers.didit.api_key``; for environment input the message also names the
-variable). Secrets are ``SecretStr`` and never printed.
+variable). Secrets are ``SecretStr`` and never printed: ``repr``, ``str``, ``model_dump()`` and
+``model_dump_json()`` show the validated provider settings, whose credentials print as ``**********`` and
+whose URLs lose any embedded credentials and query (``https://***@host/path?***``).
+:meth:`Settings.describe` / :meth:`ProviderSettings.describe` give the safe text view ``ekyc check-config``
+prints.
 """
 
 from __future__ import annotations
@@ -10,21 +14,32 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializationInfo, ValidationError, field_serializer
 
 from . import registry
+from ._redact import REDACTED
 from .errors import ConfigurationError, EkycError
 from .provider import ProviderSettings, config_error
 from .routing import RoutingConfig, load_routing, routing_from_env
+
+#: where each setting came from while :meth:`Settings.load` validates (for error messages)
+_SOURCES: ContextVar[Mapping[str, str] | None] = ContextVar("ekyc_settings_sources", default=None)
 
 
 class RetrySettings(BaseModel):
     """The one retry loop's limits (reads; creates only where safe)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise config_error(exc, "retry.", {}) from None
 
     max_attempts: int = Field(default=3, ge=1, le=10)
     backoff_base: float = Field(default=0.25, gt=0, description="seconds; doubled per attempt, full jitter")
@@ -52,9 +67,49 @@ class Settings(BaseModel):
     _routing: RoutingConfig = PrivateAttr(default_factory=RoutingConfig)
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
 
+    def __init__(self, **data: Any) -> None:
+        """Validate settings given as keyword arguments (:meth:`load` does the same for a mapping)."""
+        sources = dict(_SOURCES.get() or {})
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise config_error(exc, "", sources) from None
+        self._finish(sources)
+
     def __repr_args__(self) -> Any:
         yield from super().__repr_args__()
         yield "providers", self._provider_settings  # validated: credentials are SecretStr
+
+    @field_serializer("providers")
+    def _dump_providers(self, providers: dict[str, dict[str, Any]], info: SerializationInfo) -> dict[str, Any]:
+        """Dumps show the validated provider settings (credentials masked), never the raw blocks."""
+        out: dict[str, Any] = {}
+        for name, block in providers.items():
+            validated = self._provider_settings.get(name)
+            out[name] = (validated.model_dump(mode=info.mode) if validated is not None
+                         else {key: REDACTED for key in block})
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        """A safe text view of what these settings select (what ``ekyc check-config`` prints).
+
+        ``{"env", "sandbox", "default provider", "providers": {name: ProviderSettings.describe()}, "routing"}``:
+        credentials show as ``********``, URLs without embedded credentials or query. Never raises.
+        """
+        try:
+            default: str | None = self.default_provider() if self._provider_settings else self.provider
+        except ConfigurationError:
+            default = None
+        routing = self._routing
+        return {
+            "env": self.env or "unset",
+            "sandbox": self.uses_sandbox,
+            "default provider": default,
+            "timeout": f"{self.timeout:g}s",
+            "providers": {name: ps.describe() for name, ps in self._provider_settings.items()},
+            "routing": f"{len(routing.rules)} rules, fallback {', '.join(routing.fallback) or 'none'}, cooldown "
+                       f"{routing.cooldown.failures} failures / {routing.cooldown.seconds:g}s",
+        }
 
     @property
     def uses_sandbox(self) -> bool:
@@ -98,11 +153,18 @@ class Settings(BaseModel):
     def load(cls, data: Mapping[str, Any], *, sources: Mapping[str, str] | None = None) -> Settings:
         """Validate a mapping (``sources`` maps setting paths to where they came from, for messages)."""
         sources = dict(sources or {})
+        if not isinstance(data, Mapping):
+            raise ConfigurationError("settings must be a mapping of setting names to values", field="settings")
+        token = _SOURCES.set(sources)  # __init__ names each setting's source in its errors
         try:
-            settings = cls(**dict(data))
-        except ValidationError as exc:
-            raise config_error(exc, "", sources) from None
-        settings._sources = sources
+            return cls(**{str(k): v for k, v in data.items()})
+        finally:
+            _SOURCES.reset(token)
+
+    def _finish(self, sources: Mapping[str, str]) -> None:
+        """Validate each provider block with its own model, then routing and the default provider."""
+        settings = self
+        settings._sources = dict(sources)
         for name, block in settings.providers.items():
             try:
                 model = registry.load(name).settings_model
@@ -130,7 +192,6 @@ class Settings(BaseModel):
                 raise ConfigurationError(
                     f"the default provider {settings.provider!r} has no settings", field="provider"
                 )
-        return settings
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -119,3 +119,79 @@ def test_third_party_providers_load_from_entry_points(monkeypatch: pytest.Monkey
     finally:
         registry._entry_points.cache_clear()
         registry.load.cache_clear()
+
+
+# -- secrets in dumps and descriptions (issue 11, item 5) ---------------------------------------------
+
+CANARY_KEYS = ("CANARY-KEY-1", "CANARY-PW-2", "CANARY-TOK-3", "CANARY-SID-4", "CANARY-SK-5", "CANARY-ALI-6")
+
+
+def _loaded() -> Settings:
+    return Settings.load({
+        "provider": "didit",
+        "providers": {
+            "didit": {"api_key": CANARY_KEYS[0], "workflow_id": "8b4d5a6e-1f3c-4e2a-9b7d-0c1e2f3a4b5c",
+                      "endpoint": f"https://user:{CANARY_KEYS[1]}@host.example:8443/v3?token={CANARY_KEYS[2]}",
+                      "webhook_secret": CANARY_KEYS[0], "webhook_secrets": [CANARY_KEYS[1]]},
+            "tencent": {"secret_id": CANARY_KEYS[3], "secret_key": CANARY_KEYS[4], "token": CANARY_KEYS[2]},
+            "alibaba": {"access_key_id": CANARY_KEYS[5], "access_key_secret": CANARY_KEYS[4],
+                        "callback_url": f"https://{CANARY_KEYS[1]}@app.example/cb?t={CANARY_KEYS[2]}"},
+        },
+    })
+
+
+def test_settings_dumps_mask_every_credential() -> None:
+    settings = _loaded()
+    shown = [repr(settings), str(settings), str(settings.model_dump()), settings.model_dump_json(),
+             str(settings.describe())]
+    for name in settings.configured:
+        ps = settings.provider_settings(name)
+        shown += [repr(ps), str(ps), str(ps.model_dump()), ps.model_dump_json(), str(ps.describe())]
+    for text in shown:
+        for canary in CANARY_KEYS:
+            assert canary not in text, (canary, text[:300])
+    dumped = settings.model_dump(mode="json")
+    assert dumped["providers"]["didit"]["api_key"] == "**********"
+    assert dumped["providers"]["didit"]["endpoint"] == "https://***@host.example:8443/v3?***"
+    # the values stay usable where they are needed
+    assert settings.provider_settings("didit").secret("api_key") == CANARY_KEYS[0]
+    assert settings.provider_settings("didit").endpoint.endswith(CANARY_KEYS[2])  # type: ignore[union-attr]
+
+
+def test_describe_is_the_safe_check_config_view() -> None:
+    view = _loaded().describe()
+    assert view["default provider"] == "didit" and view["sandbox"] is False
+    didit = view["providers"]["didit"]
+    assert didit["api_key"] == "********" and didit["webhook_secrets"] == "1 set (********)"
+    assert didit["endpoint"] == "https://***@host.example:8443/v3?***"
+    assert view["providers"]["alibaba"]["callback_url"] == "https://***@app.example/cb?***"
+    assert view["providers"]["tencent"]["region"] == "ap-singapore"
+    assert Settings.load({}).describe()["sandbox"] is True
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://host.example/v3", "https://host.example/v3"),
+        ("https://u:p@host.example", "https://***@host.example"),
+        ("http://[::1]:8765/x?k=v#frag", "http://[::1]:8765/x?***"),
+        ("http://[::1/?token=a", "***"),
+        ("not a url", "***"),
+    ],
+)
+def test_safe_url(url: str, shown: str) -> None:
+    from ekyc._redact import safe_url
+
+    assert safe_url(url) == shown
+
+
+def test_direct_construction_is_validated_and_typed() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Settings(timeout="soon")
+    assert info.value.field == "timeout"
+    with pytest.raises(ConfigurationError) as info:
+        Settings(providers={"echo": {}})
+    assert info.value.field == "providers.echo.api_key"
+    with pytest.raises(ConfigurationError):
+        Settings.load(["not", "a", "mapping"])  # type: ignore[arg-type]
+    assert Settings(providers={"echo": {"api_key": "k"}}).configured == ("echo",)
