@@ -1,11 +1,12 @@
 """Strict reading of provider bytes: one JSON reader and one set of value readers for every adapter.
 
 Provider payloads are hostile input until proven otherwise. :func:`loads` refuses what a lenient JSON
-parser would guess at — duplicate keys (also keys that differ only in case), nesting deeper than
-:data:`MAX_DEPTH`, ``NaN``/``Infinity``, numbers outside a 64-bit range, bodies larger than
-:data:`MAX_BODY` — and the readers refuse wrong types instead of coercing them: a string is never read as a
-number unless the vendor documents numbers as strings, and then only plain ASCII digits are accepted
-(``"٠"``, ``"０"``, ``" 0"``, ``"0_0"`` are refused; ``int()`` would take them).
+parser would guess at — bytes that are not UTF-8 (``json.loads`` would guess UTF-16/32), duplicate keys
+(also keys that differ only in case), nesting deeper than :data:`MAX_DEPTH`, ``NaN``/``Infinity``, numbers
+outside a 64-bit range, bodies larger than :data:`MAX_BODY` — and the readers refuse wrong types instead
+of coercing them: a string is never read as a number unless the vendor documents numbers as strings, and
+then only plain ASCII digits are accepted (``"٠"``, ``"０"``, ``" 0"``, ``"0_0"`` are refused; ``int()``
+would take them).
 
 Every refusal is a :class:`WireError` (a ``ValueError``) naming the field, never echoing the value;
 :func:`ekyc.provider.malformed` turns it into a typed :class:`~ekyc.errors.ProviderError`.
@@ -94,6 +95,11 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size
     """Parse JSON strictly (see the module docstring); :class:`WireError` on anything doubtful."""
     if len(data) > max_size:
         raise WireError("body", "too large")
+    if isinstance(data, (bytes, bytearray)):
+        try:  # JSON exchanged between systems is UTF-8 (RFC 8259 §8.1): never guess UTF-16/32 from the bytes
+            data = bytes(data).decode("utf-8")
+        except UnicodeDecodeError:
+            raise WireError("body", "not UTF-8") from None
     try:
         value = json.loads(
             data, object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int, parse_float=_float

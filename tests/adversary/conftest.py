@@ -13,11 +13,6 @@ import pytest
 
 KNOWN_OPEN: dict[str, str] = {
     # -- item 3: strict wire reading -------------------------------------------------------------------
-    "test_payloads.py::test_lexical_attacks_never_approve_and_raise_only_typed_errors[didit]":
-        "issue 11 item 3: a UTF-16 body and 201/202/204/206 statuses with the approved body approve "
-        "(ekyc/_wire.py loads guesses the encoding; ekyc/providers/didit/adapter.py accepts any 2xx)",
-    "test_payloads.py::test_lexical_attacks_never_approve_and_raise_only_typed_errors[tencent]":
-        "issue 11 item 3: a UTF-16 body approves (ekyc/_wire.py loads guesses the encoding)",
     "test_payloads.py::test_lexical_attacks_never_approve_and_raise_only_typed_errors[alibaba]":
         "issue 11 item 3: Ext* JSON strings are read with json.loads (duplicate keys, NaN, out-of-range numbers "
         "approve) in ekyc/providers/alibaba/parse.py",

@@ -240,9 +240,14 @@ class DiditProvider(Provider):
             exc.field = field
         raise exc
 
-    def body(self, response: httpx.Response) -> Any:
-        """The JSON of a successful response, or a typed error."""
+    def body(self, response: httpx.Response, expected: tuple[int, ...] = (200, 201)) -> Any:
+        """The JSON of a successful response, or a typed error. A 2xx other than the ``expected`` ones (the
+        decision is documented as 200, a create as 201) is a :class:`ProviderError`: a 202/204/206 is not
+        the documented answer, whatever its body says."""
         self.raise_for_error(response)
+        if response.status_code not in expected:
+            raise ProviderError(f"unexpected HTTP {response.status_code} from Didit", provider=self.name,
+                                http_status=response.status_code, request_id=self.request_id(response))
         return json_body(self.name, response, request_id=self.request_id(response))
 
     # -- validation --------------------------------------------------------------------------------
@@ -385,7 +390,7 @@ class DiditProvider(Provider):
 
     def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
         """The normalized decision (fail closed; ``Decision.reference`` is the echoed ``vendor_data``)."""
-        data = self.body(response)
+        data = self.body(response, expected=(200,))
         ref: SessionRef = prepared.context["ref"]
         with malformed(self.name, "decision", http_status=response.status_code):
             data = wire.obj(data, "body")

@@ -208,6 +208,20 @@ def test_hostile_payloads_are_typed_errors(name: str, content: bytes) -> None:
         decide_bytes(content)
 
 
+@pytest.mark.parametrize("status", [201, 202, 204, 206])
+def test_only_the_documented_200_carries_a_decision(status: int) -> None:
+    p = make_provider()
+    body = json.dumps({"session_id": SID, **approved()}).encode()
+    with pytest.raises(ProviderError):
+        p.parse_result(p.build_result(REF), httpx.Response(status, content=body))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "utf-8-sig"])
+def test_a_body_that_is_not_plain_utf8_is_refused(encoding: str) -> None:
+    with pytest.raises(ProviderError):
+        decide_bytes(json.dumps({"session_id": SID, **approved()}).encode(encoding))
+
+
 def test_ids_must_match_whole() -> None:
     p = make_provider()
     for bad in (SID + "\n", SID + " ", " " + SID, SID + "\x00", "٣" + SID[1:]):

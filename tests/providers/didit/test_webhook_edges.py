@@ -120,6 +120,13 @@ def test_hostile_bodies_are_typed(body: bytes) -> None:
         make_provider(clock=NOW).parse_webhook(body, {"X-Signature": "00" * 32})
 
 
+def test_a_re_encoded_signed_body_is_refused() -> None:
+    """A UTF-16 copy of a signed body would still match V2 (it re-serializes the parsed payload): refused."""
+    body, headers = _signed(_session_event())
+    with pytest.raises(WebhookVerificationError, match="not JSON"):
+        make_provider(clock=NOW).parse_webhook(body.decode().encode("utf-16"), headers)
+
+
 def test_duplicate_keys_cannot_smuggle_a_second_status() -> None:
     body, headers = _signed(_session_event(status="Declined"))
     forged = body.replace(b'"status":"Declined"', b'"status":"Declined","status":"Approved"')
