@@ -20,7 +20,7 @@ returns the provider's redirect URL::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -33,6 +33,15 @@ if TYPE_CHECKING:
 
 #: a browser MetaInfo for providers that need one (Alibaba); any JSON string from the web SDK works
 BROWSER_META_INFO = '{"apdidToken":"","bioMetaInfo":"4.1.0:2916352,0","deviceType":"h5","ua":"Mozilla/5.0"}'
+
+
+def _async_fixture(fn: Callable[..., Any]) -> Any:
+    # pytest-asyncio's own decorator works in its default strict mode; without it, a plain fixture (anyio)
+    try:
+        from pytest_asyncio import fixture
+    except ImportError:
+        return pytest.fixture(fn)
+    return fixture(fn)
 
 
 def providers() -> list[str]:
@@ -50,8 +59,11 @@ def complete(sandbox: Sandbox, session: Session | str, scenario: str) -> str:
 @pytest.fixture
 def ekyc_sandbox() -> Sandbox:
     """A fresh in-process sandbox with every emulated provider."""
-    from .sandbox import Sandbox
-
+    try:
+        from .sandbox import Sandbox
+    except ImportError as exc:
+        pytest.fail(f"the ekyc sandbox needs the 'sandbox' extra ({exc.name} is not installed): "
+                    "pip install 'ekyc-bridge[sandbox]'", pytrace=False)
     return Sandbox()
 
 
@@ -62,7 +74,7 @@ def ekyc_client(ekyc_sandbox: Sandbox) -> Iterator[Client]:
         yield client
 
 
-@pytest.fixture
+@_async_fixture
 async def ekyc_async_client(ekyc_sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
     """An asyncio client bound to ``ekyc_sandbox`` (needs an async test runner such as pytest-asyncio)."""
     async with AsyncClient(sandbox=ekyc_sandbox) as client:

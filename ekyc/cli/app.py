@@ -1,261 +1,434 @@
-"""``ekyc`` commands: demo, sandbox serve, compare, create, result, capabilities, check-config."""
+"""``ekyc`` commands: demo, sandbox serve/complete, compare, create, result, capabilities, check-config.
+
+Every command ends with a documented exit code (:class:`~ekyc.cli.exits.Exit`) and, on failure, one line
+``error: …`` on stderr — never a traceback. Commands that print data take ``--format table|json``.
+``docs/cli.md`` is the reference.
+"""
 
 from __future__ import annotations
 
-import json
-import sys
+import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
+from rich.text import Text
 
-from .. import registry
+from .. import __version__, registry
 from ..client import Client
-from ..errors import EkycError
-from ..models import SessionRequest
-from ..sandbox import SCENARIOS, Sandbox
-from ..sandbox.runner import RETURN_URL, run_scenario, scenario_request
-from ..settings import Settings
-from .report import build_report, summarize_decision
+from ..errors import SessionNotFound
+from ..models import Check, Decision, DocumentType, Outcome
+from .config import check as check_configuration
+from .config import load_settings
+from .exits import CliError, Command, Exit, Group, one_line, typed_as, usage
+from .output import FORMAT_HELP, Format, console, emit_json, emit_line, emit_pairs, emit_prose, note, table
+from .report import CompareFormat, build_report, summarize_decision
 from .serve import banner, base_url, bind, is_loopback
 
-app = typer.Typer(help="ekyc — one API over several eKYC providers.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
-sandbox_app = typer.Typer(help="The local sandbox of every provider.", no_args_is_help=True)
+EXIT_CODES = ("\b\nExit codes: 0 ok (result: APPROVED), 1 error, 2 wrong option or argument,\n"
+              "3 result: not approved, 4 result: pending, 5 provider unavailable or rate\n"
+              "limited (try again later). Errors are one line on stderr. See docs/cli.md.")
+app = typer.Typer(cls=Group, help="ekyc: one API over several eKYC providers, and a local sandbox of each.",
+                  epilog=EXIT_CODES, no_args_is_help=True, rich_markup_mode=None, add_completion=True,
+                  pretty_exceptions_enable=False,
+                  context_settings={"max_content_width": 80, "help_option_names": ["-h", "--help"]})
+sandbox_app = typer.Typer(cls=Group, help="Serve the local sandbox, complete its sessions.",
+                          no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(sandbox_app, name="sandbox")
-out = Console()
-err = Console(stderr=True)
 
-T = TypeVar("T")
 #: approved, face mismatch, spoof, abandoned (the user started and never finished), expired
 DEMO_SCENARIOS = ("approved", "face_mismatch", "liveness_spoof", "timed_out", "session_expired")
+CREATE_FLAGS = {"reference": "--reference", "return_url": "--return-url", "checks": "--check",
+                "document_types": "--document-type", "country": "--country", "client_metadata": "--client-metadata",
+                "provider": "--provider"}
+SERVE_HINT = ("run 'ekyc sandbox serve' in another terminal and paste the 'export' lines it prints, so that "
+              "sessions outlive each command")
+
+FormatOpt = Annotated[Format, typer.Option("--format", metavar="[table|json]", help=FORMAT_HELP)]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", metavar="FILE",
+                                                help="TOML settings file (default: EKYC_* environment variables "
+                                                     "and EKYC_CONFIG).")]
+PortOpt = Annotated[int, typer.Option("--port", metavar="PORT", min=0, max=65535,
+                                      help="Port to listen on (0: any free port).")]
 
 
-@app.command()
-def demo(
-    interactive: Annotated[bool, typer.Option(help="Serve the sandbox and print a URL per provider to click.")] = False,
-    provider: Annotated[list[str] | None, typer.Option(help="Limit to these providers.")] = None,
-    port: Annotated[int, typer.Option(help="Port for --interactive (0: any free port).")] = 8765,
+def _version(value: bool) -> None:
+    if value:
+        emit_line(f"ekyc {__version__} (ekyc-bridge)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
+                                          help="Print the version and exit.")] = False,
 ) -> None:
-    """The whole KYC flow on the local sandbox for every provider, no credentials needed."""
+    """ekyc: one API over several eKYC providers, and a local sandbox of each."""
+    _log_notes()
+
+
+class _NoteFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return "note: " + one_line(record.getMessage()).removeprefix("ekyc: ")
+
+
+def _log_notes() -> None:
+    """The library's warnings (e.g. "using the in-process sandbox") as ``note: …`` lines on stderr."""
+    logger = logging.getLogger("ekyc")
+    if not any(getattr(h, "_ekyc_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(_NoteFormatter())
+        handler.setLevel(logging.WARNING)
+        handler._ekyc_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+
+
+# -- demo -------------------------------------------------------------------------------------------
+
+
+@app.command(cls=Command)
+def demo(
+    interactive: Annotated[bool, typer.Option("--interactive", help="Serve the sandbox and print one URL per "
+                                                                    "provider to click through.")] = False,
+    provider: Annotated[list[str] | None, typer.Option("--provider", metavar="NAME",
+                                                       help="Only this provider (repeat for several).")] = None,
+    port: PortOpt = 8765,
+    format: FormatOpt = Format.table,
+) -> None:
+    """Run the whole KYC flow on the local sandbox.
+
+    Every provider, five scenarios, no credentials needed. Exits 0 when every
+    decision matches its scenario, 1 otherwise.
+    """
+    from ..sandbox import SCENARIOS, Sandbox
+    from ..sandbox.runner import run_scenario
+
     if interactive:
         _interactive(provider, port)
         return
-    sandbox = Sandbox(provider or None)
+    with typed_as({"provider": "--provider"}):
+        sandbox = Sandbox(provider or None)
     names = list(sandbox.providers)
     runs = {}
-    with Client(sandbox=sandbox) as client, Progress(console=err, transient=True) as progress:
+    with Client(sandbox=sandbox) as client, _progress() as progress:
         task = progress.add_task("verifying", total=len(names) * len(DEMO_SCENARIOS))
         for name in names:
             for scenario in DEMO_SCENARIOS:
                 progress.update(task, description=f"{name}: {scenario}")
                 runs[(name, scenario)] = run_scenario(client, sandbox, name, scenario)
                 progress.advance(task)
-    table = Table(title="ekyc demo — normalized decisions on the local sandbox")
-    table.add_column("scenario")
-    table.add_column("expected")
-    for name in names:
-        table.add_column(name)
-    notes: list[str] = []
+    failed = [r for r in runs.values() if r.supported and not r.matched]
+    supported = sum(1 for r in runs.values() if r.supported)
+    if format is Format.json:
+        emit_json({"ok": not failed, "runs": [r.summary() for r in runs.values()]})
+        raise typer.Exit(Exit.ERROR if failed else Exit.OK)
+    rows = []
     for scenario in DEMO_SCENARIOS:
         expect = SCENARIOS[scenario]
-        row = [scenario, expect.outcome.value + "".join(f" {r.value}" for r in sorted(expect.reasons))]
+        expected = "\n".join([expect.outcome.value, *(r.value for r in sorted(expect.reasons))])
+        row: list[str | Text] = [scenario, expected]
         for name in names:
             run = runs[(name, scenario)]
             if not run.supported:
-                notes.append(f"{name} / {scenario}: {run.unsupported_reason}")
-                row.append(f"[dim]unsupported [{len(notes)}][/dim]")
-                continue
-            assert run.decision is not None
-            reasons = " ".join(r.value for r in run.decision.reason_codes)
-            hook = f"\n[dim]webhook ✓ ({run.webhook.authenticated})[/dim]" if run.webhook else ""
-            color = "green" if run.matched else "red"
-            row.append(f"[{color}]{'✓' if run.matched else '✗'} {run.decision.outcome.value}[/{color}] {reasons}"
-                       f"{hook}" + ("" if run.matched else f"\n[red]{'; '.join(run.problems)}[/red]"))
-        table.add_row(*row)
-    out.print(table)
-    for i, note in enumerate(notes, 1):
-        out.print(f"[dim][{i}] {note}[/dim]")
-    failed = [r for r in runs.values() if r.supported and not r.matched]
-    supported = sum(1 for r in runs.values() if r.supported)
+                row.append(Text("—", style="dim"))
+            elif run.matched:
+                row.append(Text("✓" + (" +webhook" if run.webhook else ""), style="green"))
+            else:
+                assert run.decision is not None
+                row.append(Text(f"✗ {run.decision.outcome.value}", style="red"))
+        rows.append(row)
+    emit_line("ekyc demo: normalized decisions on the local sandbox")
+    console().print(table(None, ["scenario", "expected", *names], rows))
+    emit_line("✓ decision as expected; +webhook: its signed webhook/callback verified too")
+    for name in names:
+        if not any(r.webhook for (p, _), r in runs.items() if p == name):
+            emit_prose(f"{name}: no webhook in this flow ({registry.load(name).capabilities.webhooks})")
+    unsupported = len(runs) - supported
+    if unsupported:
+        emit_prose(f"— {unsupported} scenario/provider pairs cannot be rendered truthfully; why: "
+                   "docs/comparison.md or 'ekyc compare'")
+    for run in failed:
+        emit_prose(f"✗ {run.provider} / {run.scenario}: {'; '.join(run.problems)}")
     if failed:
-        err.print(f"[red]{len(failed)} of {supported} decisions did not match their scenario[/red]")
-        raise typer.Exit(1)
-    out.print(f"[green]all {supported} decisions matched their scenario[/green] "
-              f"({len(runs) - supported} unsupported pairs listed)")
+        raise CliError(f"{len(failed)} of {supported} decisions did not match their scenario")
+    emit_line(f"all {supported} decisions matched their scenario")
+
+
+def _progress() -> Any:
+    """A transient progress line on stderr, shown only on a terminal."""
+    from rich.progress import Progress
+
+    stderr = typer.get_text_stream("stderr")
+    return Progress(console=console(stderr), transient=True, disable=not stderr.isatty())
 
 
 def _interactive(providers: list[str] | None, port: int) -> None:
     import uvicorn
 
-    sock = bind("127.0.0.1", port)
-    sandbox = Sandbox(providers or None, base_url=base_url(sock), deliver_http=False)
+    from ..sandbox import Sandbox
+    from ..sandbox.runner import scenario_request
+
+    sock = _bind("127.0.0.1", port)
+    with typed_as({"provider": "--provider"}):
+        sandbox = Sandbox(providers or None, base_url=base_url(sock), deliver_http=False)
     with Client(sandbox=sandbox) as client:
-        out.print(f"Sandbox at {sandbox.base_url}. Open a URL, pick a scenario, and you will land on the return "
-                  "page showing the normalized decision:\n")
+        emit_line(f"Sandbox at {sandbox.base_url}. Open a URL, pick a scenario, and you land on the return page "
+                  "showing the normalized decision:\n")
         for name in sandbox.providers:
             req = scenario_request(name, "interactive", reference=f"interactive-{name}-{int(time.time())}")
             session = client.create_session(req.model_copy(update={"return_url": sandbox.return_url}), provider=name)
-            out.print(f"  {registry.load(name).display_name:28} {session.url}")
-    out.print("\nCtrl-C to stop.")
+            emit_line(f"  {name:8} {session.url}")
+    emit_line("\nCtrl-C to stop.")
     uvicorn.Server(uvicorn.Config(sandbox.app, log_level="warning", lifespan="off")).run(sockets=[sock])
 
 
-@sandbox_app.command("serve")
+def _bind(host: str, port: int) -> Any:
+    try:
+        return bind(host, port)
+    except OSError as exc:
+        import errno
+
+        if exc.errno == errno.EADDRINUSE:
+            raise CliError(f"port {port} on {host} is already in use (an earlier 'ekyc sandbox serve'?); pick "
+                           "another with --port, or --port 0 for any free port") from None
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+# -- sandbox ----------------------------------------------------------------------------------------
+
+
+@sandbox_app.command("serve", cls=Command)
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind (loopback by default).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8765,
-    allow_remote: Annotated[bool, typer.Option(help="Allow a non-loopback host (the sandbox has no auth).")] = False,
-    deliver_webhooks: Annotated[bool, typer.Option(help="POST webhooks/callbacks to their URLs.")] = True,
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS",
+                                      help="Interface to listen on (loopback by default).")] = "127.0.0.1",
+    port: PortOpt = 8765,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a non-loopback --host (the sandbox "
+                                                                      "has no authentication).")] = False,
+    deliver_webhooks: Annotated[bool, typer.Option("--deliver-webhooks/--no-deliver-webhooks",
+                                                   help="POST webhooks/callbacks to their URLs.")] = True,
 ) -> None:
-    """Serve every provider's emulator and hosted pages on one port."""
+    """Serve every provider's emulator on one port.
+
+    Runs until Ctrl-C. Prints the base URL and the settings (shell exports,
+    TOML, SDK hints) that point ekyc or each vendor's SDK at it.
+    """
     import uvicorn
 
+    from ..sandbox import Sandbox
+
     if not is_loopback(host) and not allow_remote:
-        err.print(f"refusing to bind {host}: the sandbox accepts fixed credentials; pass --allow-remote to expose it")
-        raise typer.Exit(2)
-    sock = bind(host, port)
+        raise usage(f"--host {host} is not a loopback address: the sandbox accepts fixed credentials; pass "
+                    "--allow-remote to expose it anyway")
+    sock = _bind(host, port)
     sandbox = Sandbox(base_url=base_url(sock), deliver_http=deliver_webhooks)
-    out.print(banner(sandbox), highlight=False, markup=False)
+    emit_line(banner(sandbox))
+    typer.get_text_stream("stdout").flush()
     uvicorn.Server(uvicorn.Config(sandbox.app, log_level="info", lifespan="off")).run(sockets=[sock])
 
 
-@app.command()
-def compare(
-    format: Annotated[str, typer.Option("--format", help="table, md or json")] = "table",
-    output: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+@sandbox_app.command("complete", cls=Command)
+def complete(
+    url: Annotated[str, typer.Argument(metavar="URL", help="The session's URL, as 'ekyc create' printed it.")],
+    scenario: Annotated[str, typer.Option("--scenario", metavar="NAME",
+                                          help="The catalog scenario to play (approved, face_mismatch, …; "
+                                               "see docs/sandbox.md).")] = "approved",
+    format: FormatOpt = Format.table,
 ) -> None:
-    """Every catalog scenario on every provider: outcome matrix, capabilities and latency."""
-    if format not in ("table", "md", "json"):
-        err.print("--format must be table, md or json")
-        raise typer.Exit(2)
-    with Progress(console=err, transient=True) as progress:
+    """Complete a served sandbox session as the user.
+
+    Opens the hosted page at URL, plays --scenario, and prints the provider's
+    redirect URL. Then 'ekyc result REF' shows the decision.
+    """
+    from ..sandbox import SCENARIOS, Sandbox
+
+    if scenario not in SCENARIOS:
+        raise usage(f"--scenario: unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise usage("URL: give the session URL that 'ekyc create' printed (http://127.0.0.1:PORT/…)")
+    redirect = Sandbox([], base_url=f"{parts.scheme}://{parts.netloc}").complete(url, scenario)
+    if format is Format.json:
+        emit_json({"scenario": scenario, "redirect": redirect})
+    else:
+        emit_pairs([("scenario", scenario), ("redirect", redirect)])
+
+
+# -- compare, capabilities ----------------------------------------------------------------------------
+
+
+@app.command(cls=Command)
+def compare(
+    format: Annotated[CompareFormat, typer.Option("--format", metavar="[table|md|json]",
+                                                            help="table, md (Markdown, as docs/comparison.md) "
+                                                                 "or json.")] = CompareFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", metavar="FILE",
+                                                help="Write to FILE instead of stdout.")] = None,
+) -> None:
+    """Run every scenario on every provider and compare.
+
+    Prints the outcome matrix, the capability matrix and latency. Exits 0
+    when every decision matches its scenario, 1 otherwise.
+    """
+    with _progress() as progress:
         task = progress.add_task("comparing", total=None)
         report = build_report(progress=lambda p, s: progress.update(task, description=f"{p}: {s}"))
-    if format == "md":
-        text = report.to_markdown()
-    elif format == "json":
-        text = report.to_json()
+    if format is CompareFormat.table:
+        with (output.open("w", encoding="utf-8") if output else _stdout()) as stream:
+            out = console(stream)
+            for t in report.tables():
+                out.print(t)
     else:
-        table = Table(title="Scenario × provider (✓ = matches the expectation)")
-        table.add_column("scenario")
-        for p in report.providers:
-            table.add_column(p)
-        for s in report.scenarios:
-            table.add_row(s, *(report.cell(s, p) for p in report.providers))
-        caps = Table(title="Capabilities")
-        caps.add_column("")
-        for p in report.providers:
-            caps.add_column(p)
-        rows = report.capabilities()
-        for key in next(iter(rows.values())):
-            caps.add_row(key, *(rows[p][key] for p in report.providers))
-        lat = Table(title="Median latency, in-process sandbox (ms)")
-        for col in ("provider", "create", "get_result"):
-            lat.add_column(col)
-        for p in report.providers:
-            v = report.latency(p)
-            lat.add_row(p, str(v["create_ms"]), str(v["result_ms"]))
-        console = Console(file=output.open("w", encoding="utf-8")) if output else out
-        for t in (table, caps, lat):
-            console.print(t)
-        raise typer.Exit(0 if report.ok else 1)
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    raise typer.Exit(0 if report.ok else 1)
+        text = report.to_markdown() if format is CompareFormat.md else report.to_json() + "\n"
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            typer.get_text_stream("stdout").write(text)
+    if not report.ok:
+        raise CliError("some decisions did not match their scenario (✗ above)")
 
 
-@app.command()
+def _stdout() -> Any:
+    from contextlib import nullcontext
+
+    return nullcontext(typer.get_text_stream("stdout"))
+
+
+@app.command(cls=Command)
+def capabilities(format: FormatOpt = Format.table) -> None:
+    """Show what each provider can honour.
+
+    Check combinations, documents, return URL, webhooks, countries, and how creates are retried.
+    """
+    names = list(registry.names())
+    rows = {n: registry.load(n).capabilities.describe() for n in names}
+    if format is Format.json:
+        emit_json(rows)
+        return
+    keys = list(next(iter(rows.values())))
+    console().print(table("Capabilities", ["", *names], ([k, *(rows[n][k] for n in names)] for k in keys)))
+
+
+# -- create, result, check-config ---------------------------------------------------------------------
+
+
+@app.command(cls=Command)
 def create(
-    reference: Annotated[str, typer.Option(help="Your user id.")],
-    return_url: Annotated[str, typer.Option(help="Where the provider sends the user back.")] = RETURN_URL,
-    provider: Annotated[str | None, typer.Option(help="Override the routed provider.")] = None,
-    check: Annotated[list[str] | None, typer.Option(help="document, liveness, face_match (repeat).")] = None,
-    country: Annotated[str | None, typer.Option()] = None,
-    document_type: Annotated[list[str] | None, typer.Option()] = None,
-    client_metadata: Annotated[str | None, typer.Option(help="Alibaba MetaInfo from the browser.")] = None,
-    config: Annotated[Path | None, typer.Option(help="TOML settings (default: environment).")] = None,
+    reference: Annotated[str, typer.Option("--reference", metavar="USER_ID",
+                                           help="Your own id for the user (sent to the provider).")],
+    return_url: Annotated[str, typer.Option("--return-url", metavar="URL",
+                                            help="Where the provider sends the user back.")]
+        = "https://app.example/kyc/return",
+    provider: Annotated[str | None, typer.Option("--provider", metavar="NAME",
+                                                 help="Use this provider instead of the routed one.")] = None,
+    check: Annotated[list[Check] | None, typer.Option("--check", metavar="CHECK",
+                                                            help="document, liveness or face_match (repeat; "
+                                                                 "default: all three).")]
+        = None,
+    country: Annotated[str | None, typer.Option("--country", metavar="CODE",
+                                                help="Issuing country, ISO 3166 alpha-2 or alpha-3.")] = None,
+    document_type: Annotated[list[DocumentType] | None, typer.Option(
+        "--document-type", metavar="TYPE", case_sensitive=False,
+        help="passport, id_card, drivers_license, residence_permit or other (repeat).")] = None,
+    client_metadata: Annotated[str | None, typer.Option("--client-metadata", metavar="JSON",
+                                                        help="Alibaba's MetaInfo from the user's browser.")] = None,
+    config: ConfigOpt = None,
+    format: FormatOpt = Format.table,
 ) -> None:
-    """Start a session with the configured providers (environment or --config)."""
+    """Start a verification session.
+
+    Prints the ref to store (give it to 'ekyc result') and the URL to send the user to. Exits 0.
+    """
     fields: dict[str, Any] = {"reference": reference, "return_url": return_url, "country": country,
-              "client_metadata": client_metadata}
+                              "client_metadata": client_metadata}
     if check:
         fields["checks"] = check
     if document_type:
         fields["document_types"] = document_type
-    with _client(config) as client:
-        session = _guard(lambda: client.create_session(SessionRequest(**fields), provider=provider))
-        out.print_json(json.dumps({"ref": session.ref.serialize(), "url": session.url, "provider": session.provider,
-                                   "expires_at": session.expires_at.isoformat() if session.expires_at else None,
-                                   "reused": session.reused, "single_use": session.single_use}))
+    with _client(config) as client, typed_as(CREATE_FLAGS):
+        session = client.create_session(provider=provider, **fields)
+    data = {"ref": session.ref.serialize(), "url": session.url, "provider": session.provider,
+            "expires_at": session.expires_at.isoformat() if session.expires_at else None,
+            "reused": session.reused, "single_use": session.single_use}
+    if format is Format.json:
+        emit_json(data)
+    else:
+        emit_pairs(data.items())
+    if client.sandbox is not None:
+        note(f"this session lives in the in-process sandbox, which ends with this command; {SERVE_HINT}")
 
 
-@app.command()
+@app.command(cls=Command)
 def result(
-    ref: Annotated[str, typer.Argument(help="The session reference string (session.ref.serialize()).")],
-    config: Annotated[Path | None, typer.Option(help="TOML settings (default: environment).")] = None,
+    ref: Annotated[str, typer.Argument(metavar="REF", help="The ref 'ekyc create' printed (what "
+                                                           "session.ref.serialize() returns).")],
+    config: ConfigOpt = None,
+    format: FormatOpt = Format.table,
 ) -> None:
-    """Fetch and print a session's normalized decision (personal data omitted)."""
+    """Show a session's normalized decision.
+
+    Personal data is never printed. Exits 0 when APPROVED, 3 when not approved
+    (DECLINED, REVIEW, EXPIRED, ABANDONED, ERROR), 4 while PENDING.
+    """
     with _client(config) as client:
-        decision = _guard(lambda: client.get_result(ref))
-        out.print_json(json.dumps(summarize_decision(decision)))
+        try:
+            with typed_as({"ref": "REF"}):
+                decision = client.get_result(ref)
+        except SessionNotFound:
+            if client.sandbox is None:
+                raise
+            raise CliError(f"nothing is configured, so an in-process sandbox answered, and it starts empty for "
+                           f"every command; {SERVE_HINT}") from None
+    summary = summarize_decision(decision)
+    if format is Format.json:
+        emit_json(summary)
+    else:
+        emit_pairs(_decision_rows(decision, summary))
+    if decision.outcome is Outcome.PENDING:
+        raise typer.Exit(Exit.PENDING)
+    if decision.outcome is not Outcome.APPROVED:
+        raise typer.Exit(Exit.NOT_APPROVED)
 
 
-@app.command()
-def capabilities() -> None:
-    """The capability matrix of every registered provider."""
-    names = list(registry.names())
-    rows = {n: registry.load(n).capabilities.describe() for n in names}
-    table = Table(title="Capabilities")
-    table.add_column("")
-    for n in names:
-        table.add_column(registry.load(n).display_name)
-    for key in next(iter(rows.values())):
-        table.add_row(key, *(rows[n][key] for n in names))
-    out.print(table)
+def _decision_rows(decision: Decision, summary: dict[str, Any]) -> list[tuple[str, Any]]:
+    reasons = [f"{r['code']}" + (f" (provider code {r['provider_code']})" if r["provider_code"] else "")
+               + (", retryable" if r["retryable"] else "") for r in summary["reasons"]]
+    checks = ", ".join(f"{name} {'-' if c['passed'] is None else 'passed' if c['passed'] else 'failed'}"
+                       for name, c in summary["checks"].items() if isinstance(c, dict))
+    return [("outcome", decision.outcome.value), ("reasons", "; ".join(reasons)),
+            ("warnings", ", ".join(summary["warnings"])), ("checks", checks),
+            ("provider", decision.ref.provider), ("provider status", summary["provider_status"]),
+            ("ref", summary["ref"]), ("identity fields", ", ".join(summary["identity_fields_present"]))]
 
 
-@app.command("check-config")
-def check_config(config: Annotated[Path | None, typer.Option(help="TOML file (default: environment).")] = None) -> None:
-    """Validate a configuration and show what it selects (secrets masked)."""
-    try:
-        settings = Settings.from_file(config) if config else Settings.from_env()
-    except EkycError as exc:
-        err.print(f"[red]configuration error[/red]: {exc}")
-        raise typer.Exit(1) from None
-    if settings.uses_sandbox:
-        out.print("no provider configured: the local sandbox will be used"
-                  + (" (EKYC_ENV=sandbox)" if settings.env == "sandbox" else ""))
-    for name in settings.configured:
-        shown = {k: ("***" if "secret" in k or "key" in k or "token" in k else v)
-                 for k, v in settings.provider_settings(name).model_dump().items() if v is not None}
-        out.print(f"[bold]{name}[/bold]: {shown}")
-    if settings.configured:
-        out.print(f"default provider: {settings.provider or settings.default_provider()}")
-    routing = settings.routing_config
-    out.print(f"routing: {len(routing.rules)} rules, fallback {list(routing.fallback) or 'none'}, cooldown "
-              f"{routing.cooldown.failures} failures / {routing.cooldown.seconds:g}s")
-    out.print("[green]configuration OK[/green]")
+@app.command("check-config", cls=Command)
+def check_config(config: ConfigOpt = None, format: FormatOpt = Format.table) -> None:
+    """Check the configuration a create would use.
+
+    Prints what it selects (secrets masked) and one line per problem. Exits 0
+    when nothing is wrong, 1 when a problem was found.
+    """
+    report = check_configuration(config)
+    if format is Format.json:
+        emit_json(report.to_dict())
+    elif not report.loaded:
+        emit_pairs([("settings from", report.source)])
+    else:
+        emit_pairs([("settings from", report.source), ("env", report.env or "(not set)"),
+                    ("sessions go to", "the local sandbox" if report.sandbox else "the configured providers"),
+                    ("default provider", report.default), ("routing", report.routing)])
+        for name, values in report.providers.items():
+            emit_line(f"[providers.{name}]")
+            emit_pairs(values.items(), indent="  ")
+    if report.problems:
+        if format is Format.table:
+            for problem in report.problems:
+                emit_line(f"error: {problem}", stream=typer.get_text_stream("stderr"))
+        raise typer.Exit(Exit.ERROR)
+    if format is Format.table:
+        emit_line("configuration OK")
 
 
 def _client(config: Path | None) -> Client:
-    try:
-        return Client.from_file(config) if config else Client.from_env()
-    except EkycError as exc:
-        err.print(f"[red]configuration error[/red]: {exc}")
-        raise typer.Exit(1) from None
-
-
-def _guard(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except EkycError as exc:
-        err.print(f"[red]{type(exc).__name__}[/red]: {exc}")
-        raise typer.Exit(1) from None
+    return Client(load_settings(config))

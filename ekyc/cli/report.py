@@ -7,12 +7,24 @@ import platform
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from .. import registry
 from ..client import Client
 from ..sandbox import SCENARIOS, Sandbox
 from ..sandbox.runner import Run, run_scenario
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+
+class CompareFormat(str, Enum):
+    """``ekyc compare --format``."""
+
+    table = "table"
+    md = "md"
+    json = "json"
 
 
 @dataclass
@@ -53,6 +65,19 @@ class Report:
     def unsupported(self) -> list[tuple[str, str, str]]:
         """(provider, scenario, why) for every pair a provider cannot produce."""
         return [(p, s, r.unsupported_reason) for (p, s), r in self.runs.items() if not r.supported]
+
+    def tables(self) -> list[Table]:
+        """The report as terminal tables: outcomes, capabilities, latency."""
+        from .output import table
+
+        outcomes = table("Scenario × provider (✓ = matches the expectation)", ["scenario", *self.providers],
+                         ([s, *(self.cell(s, p) for p in self.providers)] for s in self.scenarios))
+        rows = self.capabilities()
+        keys = list(next(iter(rows.values()))) if rows else []
+        caps = table("Capabilities", ["", *self.providers], ([k, *(rows[p][k] for p in self.providers)] for k in keys))
+        lat = table("Median latency, in-process sandbox (ms)", ["provider", "create", "get_result"],
+                    ([p, str(self.latency(p)["create_ms"]), str(self.latency(p)["result_ms"])] for p in self.providers))
+        return [outcomes, caps, lat]
 
     def to_json(self) -> str:
         """The report as JSON."""
@@ -114,7 +139,9 @@ def summarize_decision(decision: Any) -> dict[str, Any]:
         "reasons": [{"code": r.code.value, "retryable": r.retryable, "provider_code": r.provider_code,
                      "message": r.message} for r in decision.reasons],
         "warnings": [r.code.value for r in decision.warnings],
-        "checks": {k: v for k, v in decision.checks.model_dump().items()},
+        "checks": {name: {"passed": check.passed, "score": check.score}
+                   for name in type(decision.checks).model_fields for check in [getattr(decision.checks, name)]},
         "provider_status": decision.provider_status,
-        "identity_fields_present": [k for k, v in decision.identity.model_dump().items() if v is not None],
+        "identity_fields_present": [name for name in type(decision.identity).model_fields
+                                    if getattr(decision.identity, name) is not None],
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import shlex
 import socket
 import threading
 from collections.abc import Iterator
@@ -40,24 +41,31 @@ def base_url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def banner(sandbox: Sandbox) -> str:
-    """What ``serve`` prints at start: URLs, credentials and the settings for ekyc and each vendor SDK."""
+def banner(sandbox: Sandbox, provider: str | None = None) -> str:
+    """What ``serve`` prints at start: the URL, then settings that point ekyc (shell exports and TOML) and each
+    vendor's SDK at it. Lines are never wrapped: paste them as they are."""
     base = sandbox.base_url
-    lines = [f"ekyc sandbox listening on {base}", ""]
-    config = sandbox.client_config()
-    for name, emulator in sandbox.emulators.items():
-        lines.append(f"== {emulator.title} ({name}) — {len(emulator.supported_scenarios())} scenarios")
+    provider = provider or sandbox.providers[0]
+    lines = [f"ekyc sandbox listening on {base} (Ctrl-C to stop)", "",
+             "Point ekyc at it: paste into another shell (sessions go to EKYC_PROVIDER; --provider picks another):",
+             f"  export EKYC_PROVIDER={provider}"]
+    for name in sandbox.providers:
         for key, value in sandbox.client_settings(name).items():
-            lines.append(f"   EKYC_{name.upper()}_{key.upper()}={value}")
-        for key, value in emulator.sdk_hints(base).items():
-            lines.append(f"   {key}: {value}")
-        lines.append("")
-    lines.append("TOML for ekyc (Client.from_file):")
-    for name, block in config["providers"].items():
+            lines.append(f"  export EKYC_{name.upper()}_{key.upper()}={shlex.quote(str(value))}")
+    lines += ["then: ekyc create --reference user-1   (prints the session's ref and url)",
+              "      ekyc sandbox complete URL --scenario approved",
+              "      ekyc result REF", "",
+              "Or as TOML (--config FILE of create, result and check-config; Client.from_file):",
+              f"  provider = {json.dumps(provider)}"]
+    for name, block in sandbox.client_config()["providers"].items():
         lines.append(f"  [providers.{name}]")
         lines += [f"  {k} = {json.dumps(v)}" for k, v in block.items()]
-    lines.append("")
-    lines.append(f"Return page for your browser flows: {base}/_ekyc/return")
+    lines += ["", "Each vendor's own SDK:"]
+    for name, emulator in sandbox.emulators.items():
+        lines.append(f"  {emulator.title} ({name}), {len(emulator.supported_scenarios())} scenarios:")
+        for key, value in emulator.sdk_hints(base).items():
+            lines.append(f"    {key}: {value}")
+    lines += ["", f"Return page for your browser flows: {base}/_ekyc/return"]
     return "\n".join(lines)
 
 

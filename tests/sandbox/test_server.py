@@ -106,10 +106,10 @@ def test_compare_json_and_capabilities_and_check_config() -> None:
 def test_cli_create_and_result_against_the_sandbox() -> None:
     import json
 
-    created = runner.invoke(app, ["create", "--reference", "cli-user", "--provider", "tencent"],
+    created = runner.invoke(app, ["create", "--reference", "cli-user", "--provider", "tencent", "--format", "json"],
                             env={"EKYC_ENV": "sandbox"})
     assert created.exit_code == 0, created.output
-    ref = json.loads(created.output)["ref"]
+    ref = json.loads(created.stdout)["ref"]
     assert ref.startswith("tencent:")
 
 

@@ -1,0 +1,157 @@
+"""``ekyc check-config``: load the configuration as a client would, and find every problem a create would hit.
+
+A problem is one line. Nothing printed holds a credential: secret settings show as ``***`` and URLs lose
+their user-info and query (``https://user:secret@host/x?token=…`` shows as ``https://***@host/x?***``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from .. import registry
+from ..errors import ConfigurationError, EkycError
+from ..settings import Settings
+from .exits import describe
+
+MASK = "***"
+
+
+@dataclass
+class ConfigReport:
+    """What ``check-config`` found: where the settings came from, what they select, and every problem."""
+
+    source: str
+    loaded: bool = False
+    sandbox: bool = False
+    env: str | None = None
+    providers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    default: str | None = None
+    routing: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No problem found."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (``--format json``)."""
+        return {"ok": self.ok, "source": self.source, "loaded": self.loaded, "env": self.env, "sandbox": self.sandbox,
+                "providers": self.providers, "default_provider": self.default, "routing": self.routing,
+                "problems": self.problems}
+
+
+def load_settings(config: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``--config FILE`` or the environment; errors name the file as the user gave it."""
+    try:
+        return Settings.from_file(config) if config is not None else Settings.from_env(environ)
+    except ConfigurationError as exc:
+        if config is not None and exc.field == "EKYC_CONFIG":  # the file came from --config, not the variable
+            raise ConfigurationError(exc.message.replace("configuration file", "--config", 1)) from None
+        raise
+
+
+def check(config: Path | None, environ: Mapping[str, str] | None = None) -> ConfigReport:
+    """Every problem a client built from this configuration would hit on its first create."""
+    report = ConfigReport(source=f"file {config}" if config is not None else "environment")
+    try:
+        settings = load_settings(config, environ)
+    except ConfigurationError as exc:
+        report.problems.append(describe(exc)[0])
+        return report
+    report.loaded = True
+    report.env = settings.env
+    report.sandbox = settings.uses_sandbox
+    routing = settings.routing_config
+    report.routing = (f"{len(routing.rules)} rules, fallback {', '.join(routing.fallback) or 'none'}, cooldown "
+                      f"{routing.cooldown.failures} failures / {routing.cooldown.seconds:g} s")
+    for name in settings.configured:
+        report.providers[name] = safe_settings(settings.provider_settings(name).model_dump())
+    if settings.env == "production" and not settings.configured:
+        report.problems.append("EKYC_ENV is production and no provider is configured (the sandbox is never used "
+                               "in production): configure a provider, e.g. EKYC_PROVIDER and its credentials")
+    if report.sandbox:
+        report.default = settings.provider
+        return report
+    try:
+        report.default = settings.default_provider()
+    except ConfigurationError as exc:
+        report.problems.append(describe(exc)[0])
+    for name in sorted(routing.providers()):
+        if name not in settings.configured:
+            report.problems.append(f"routing sends sessions to {name!r}, which is not configured; add a "
+                                   f"[providers.{name}] section or its EKYC_{name.upper()}_* variables")
+    for name in settings.configured:
+        display = registry.load(name).display_name.lower()
+        report.problems += [problem if problem.lower().startswith((name, display)) else f"{name}: {problem}"
+                            for problem in create_problems(name, settings)]
+    return report
+
+
+def create_problems(name: str, settings: Settings) -> list[str]:
+    """What stops provider ``name`` from building a create with these settings (no network call).
+
+    The adapter itself is asked: a typical request goes through ``check_request`` and ``build_create``, so
+    whatever a provider needs at create time (e.g. Didit's ``workflow_id``) is found without a rule here.
+    """
+    from ..sandbox.runner import scenario_request  # the request every provider's sandbox flow accepts
+
+    cls = registry.load(name)
+    adapter = cls(settings.provider_settings(name))
+    request = scenario_request(name, "approved", reference="check-config")
+    try:
+        adapter.check_request(request)
+    except ConfigurationError as exc:
+        return [describe(exc)[0]]
+    except EkycError:  # the sample request does not suit this provider: nothing to say about the settings
+        return []
+    try:
+        adapter.build_create(request)
+    except EkycError as exc:
+        return [describe(exc)[0]]
+    return []
+
+
+def safe_settings(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings for printing: secrets masked, URLs without credentials or query, unset ones left out."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if value is None or value == () or value == []:
+            continue
+        if isinstance(value, SecretStr) or _secret_name(key):
+            out[key] = MASK
+        elif isinstance(value, (bool, int, float)):
+            out[key] = value
+        elif isinstance(value, (tuple, list)):
+            out[key] = ", ".join(MASK if isinstance(v, SecretStr) else safe_url(str(v)) for v in value)
+        else:
+            out[key] = safe_url(str(value))
+    return out
+
+
+def _secret_name(key: str) -> bool:
+    return any(word in key.lower() for word in ("secret", "password", "token", "api_key", "access_key"))
+
+
+def safe_url(value: str) -> str:
+    """``value`` without URL credentials or query string (other text is returned as it is)."""
+    if "@" not in value and "?" not in value and "#" not in value:
+        return value
+    try:
+        parts = urlsplit(value if "://" in value else "//" + value)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return MASK
+    if ":" in host:
+        host = f"[{host}]"
+    userinfo = f"{MASK}@" if "@" in parts.netloc else ""
+    scheme = f"{parts.scheme}://" if "://" in value else ""
+    query = f"?{MASK}" if parts.query or parts.fragment else ""
+    return f"{scheme}{userinfo}{host}{port}{parts.path}{query}"
