@@ -24,7 +24,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy --strict ekyc
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -rs  # -rs: the reason of every skipped test
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -8,6 +8,7 @@ Every command ends with a documented exit code (:class:`~ekyc.cli.exits.Exit`) a
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +19,6 @@ from rich.text import Text
 
 from .. import __version__, registry
 from ..client import Client
-from ..errors import SessionNotFound
 from ..models import Check, Decision, DocumentType, Outcome
 from .config import check as check_configuration
 from .config import load_settings
@@ -69,20 +69,18 @@ def _root(
     _log_notes()
 
 
-class _NoteFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return "note: " + one_line(record.getMessage()).removeprefix("ekyc: ")
+class _Notes(logging.Handler):
+    """The library's warnings as ``note: …`` lines on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write("note: " + one_line(record.getMessage()).removeprefix("ekyc: ") + "\n")
 
 
 def _log_notes() -> None:
-    """The library's warnings (e.g. "using the in-process sandbox") as ``note: …`` lines on stderr."""
+    """Show the library's warnings (e.g. "using the in-process sandbox") as notes, once."""
     logger = logging.getLogger("ekyc")
-    if not any(getattr(h, "_ekyc_cli", False) for h in logger.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(_NoteFormatter())
-        handler.setLevel(logging.WARNING)
-        handler._ekyc_cli = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
+    if not any(isinstance(h, _Notes) for h in logger.handlers):
+        logger.addHandler(_Notes(logging.WARNING))
 
 
 # -- demo -------------------------------------------------------------------------------------------
@@ -375,11 +373,12 @@ def result(
         try:
             with typed_as({"ref": "REF"}):
                 decision = client.get_result(ref)
-        except SessionNotFound:
-            if client.sandbox is None:
+        except CliError as exc:
+            if client.sandbox is None or exc.code is Exit.USAGE:
                 raise
-            raise CliError(f"nothing is configured, so an in-process sandbox answered, and it starts empty for "
-                           f"every command; {SERVE_HINT}") from None
+            # a fresh in-process sandbox knows no session: whatever it answered, that is the reason
+            raise CliError(f"the in-process sandbox (nothing configured) starts empty for every command, so it "
+                           f"knows no session; {SERVE_HINT}") from None
     summary = summarize_decision(decision)
     if format is Format.json:
         emit_json(summary)

@@ -79,10 +79,11 @@ def check(config: Path | None, environ: Mapping[str, str] | None = None) -> Conf
     if report.sandbox:
         report.default = settings.provider
         return report
-    try:
-        report.default = settings.default_provider()
-    except ConfigurationError as exc:
-        report.problems.append(describe(exc)[0])
+    if settings.configured:
+        try:
+            report.default = settings.default_provider()
+        except ConfigurationError as exc:
+            report.problems.append(describe(exc)[0])
     for name in sorted(routing.providers()):
         if name not in settings.configured:
             report.problems.append(f"routing sends sessions to {name!r}, which is not configured; add a "
