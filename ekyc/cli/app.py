@@ -205,7 +205,12 @@ def serve(
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a non-loopback --host (the sandbox "
                                                                       "has no authentication).")] = False,
     deliver_webhooks: Annotated[bool, typer.Option("--deliver-webhooks/--no-deliver-webhooks",
-                                                   help="POST webhooks/callbacks to their URLs.")] = True,
+                                                   help="Send webhooks/callbacks to the URLs the sessions "
+                                                        "name.")] = True,
+    webhook_url: Annotated[list[str] | None, typer.Option(
+        "--webhook-url", metavar="[PROVIDER=]URL",
+        help="Send every provider's webhooks and callbacks to your app at URL instead (PROVIDER=URL: that "
+             "provider's only; repeat for several). Each delivery is logged with its response status.")] = None,
 ) -> None:
     """Serve every provider's emulator on one port.
 
@@ -215,15 +220,51 @@ def serve(
     import uvicorn
 
     from ..sandbox import Sandbox
+    from ..sandbox.server import SandboxError
 
     if not is_loopback(host) and not allow_remote:
         raise usage(f"--host {host} is not a loopback address: the sandbox accepts fixed credentials; pass "
                     "--allow-remote to expose it anyway")
+    targets = _webhook_targets(webhook_url or [])
     sock = _bind(host, port)
     sandbox = Sandbox(base_url=base_url(sock), deliver_http=deliver_webhooks)
+    for provider, url in targets.items():
+        try:
+            sandbox.set_webhook_url(url, provider)
+        except SandboxError as exc:
+            raise usage(f"--webhook-url: {exc}") from None
+    _log_deliveries()
     emit_line(banner(sandbox))
     typer.get_text_stream("stdout").flush()
     uvicorn.Server(uvicorn.Config(sandbox.app, log_level="info", lifespan="off")).run(sockets=[sock])
+
+
+def _webhook_targets(values: list[str]) -> dict[str | None, str]:
+    """``--webhook-url`` values as {provider or None (every provider): URL}, checked before anything starts."""
+    targets: dict[str | None, str] = {}
+    for value in values:
+        provider, sep, url = value.partition("=")
+        if not sep or "://" in provider:
+            provider, url = "", value
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise usage(f"--webhook-url: {url!r} is not an http(s) URL (give URL or PROVIDER=URL)")
+        if provider and provider not in registry.names():
+            raise usage(f"--webhook-url: unknown provider {provider!r}; known: {', '.join(registry.names())}")
+        targets[provider or None] = url
+    # "every provider" first, so that PROVIDER=URL overrides it whatever the order on the command line
+    return dict(sorted(targets.items(), key=lambda item: item[0] is not None))
+
+
+def _log_deliveries() -> None:
+    """The sandbox's delivery log lines (``ekyc.sandbox``) on stderr, as uvicorn prints its own."""
+    logger = logging.getLogger("ekyc.sandbox")
+    logger.setLevel(logging.INFO)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
 
 
 @sandbox_app.command("complete", cls=Command)

@@ -46,9 +46,14 @@ def banner(sandbox: Sandbox, provider: str | None = None) -> str:
     vendor's SDK at it. Lines are never wrapped: paste them as they are."""
     base = sandbox.base_url
     provider = provider or sandbox.providers[0]
-    lines = [f"ekyc sandbox listening on {base} (Ctrl-C to stop)", "",
-             "Point ekyc at it: paste into another shell (sessions go to EKYC_PROVIDER; --provider picks another):",
-             f"  export EKYC_PROVIDER={provider}"]
+    lines = [f"ekyc sandbox listening on {base} (Ctrl-C to stop)", ""]
+    hooks = {name: sandbox.webhook_url(name) for name in sandbox.providers}
+    if any(hooks.values()):
+        lines.append("Webhooks and callbacks go to your app:")
+        lines += [f"  {name:8} {url}" for name, url in hooks.items() if url]
+        lines.append("")
+    lines += ["Point ekyc at it: paste into another shell (sessions go to EKYC_PROVIDER; --provider picks another):",
+              f"  export EKYC_PROVIDER={provider}"]
     for name in sandbox.providers:
         for key, value in sandbox.client_settings(name).items():
             lines.append(f"  export EKYC_{name.upper()}_{key.upper()}={shlex.quote(str(value))}")

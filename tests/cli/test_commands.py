@@ -65,6 +65,9 @@ def test_usage_errors_are_one_line_naming_the_flag() -> None:
     assert code == Exit.USAGE and "--reference" in error_line(err)
     code, _, err = invoke("sandbox", "complete", "not-a-url")
     assert code == Exit.USAGE and error_line(err).startswith("error: URL: ")
+    for value, text in (("ftp://x", "is not an http(s) URL"), ("nosuch=http://127.0.0.1:1/", "unknown provider")):
+        code, _, err = invoke("sandbox", "serve", "--port", "0", "--webhook-url", value)
+        assert code == Exit.USAGE and error_line(err).startswith("error: --webhook-url: ") and text in err
     code, out, _ = invoke()
     assert code == Exit.USAGE and "Usage: " in out and "Commands:" in out
 
