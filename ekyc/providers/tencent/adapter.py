@@ -2,6 +2,10 @@
 
 Flow: ``ApplyWebVerificationBizTokenIntl`` → the user opens ``VerificationURL`` → Tencent redirects to
 ``RedirectURL?token=<BizToken>`` → ``GetWebVerificationResultIntl(BizToken)``.
+
+The ref is ``SessionRef(provider="tencent", id=BizToken, extra=(CheckMode, interrupting warnings),
+reference=Extra)`` (see :mod:`.requested`). The BizToken is a bearer secret (it rebuilds the
+``VerificationURL``): no message, log line or exception raised here contains it or the URL.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from pydantic import SecretStr, field_validator
 
+from ekyc import _wire as wire
 from ekyc.errors import EkycError, InvalidRequest, ProviderError, WebhookVerificationError
 from ekyc.models import (
     Check,
@@ -37,13 +42,13 @@ from ekyc.provider import (
     ProviderSettings,
     RetryMode,
     error_for_status,
-    header,
     json_body,
     malformed,
 )
 
 from . import signing
 from .codes import CODE_TABLE, api_error_class
+from .requested import UNKNOWN, Requested, parse_selected_warning_codes
 from .result import decide
 
 DEFAULT_HOST = "faceid.intl.tencentcloudapi.com"
@@ -55,6 +60,12 @@ RESULT_ACTION = "GetWebVerificationResultIntl"
 TOKEN_TTL_SECONDS = 600
 #: our choice: how far ``X-Webhook-Timestamp`` may be from now (Tencent documents no window)
 WEBHOOK_TOLERANCE_SECONDS = 300
+#: our choice: the largest webhook body read (the H5 webhook body is not documented; a result notice is small)
+MAX_WEBHOOK_BODY = 1024 * 1024
+#: our choice: the longest return URL read
+MAX_RETURN_URL = 8192
+#: the longest VerificationURL accepted from Tencent
+MAX_VERIFICATION_URL = 2048
 MAX_EXTRA = 1000
 
 _ALL = frozenset({Check.DOCUMENT, Check.LIVENESS, Check.FACE_MATCH})
@@ -88,7 +99,9 @@ CONFIG_OPTIONS: dict[str, type] = {
 }
 #: ``provider_options["tencent"]`` keys that go at the top level of the request
 TOP_LEVEL_OPTIONS: dict[str, type] = {"RuleId": str}
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+#: a BizToken (an upper-case UUID in every example); matched whole (``fullmatch``: no trailing newline)
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class TencentSettings(ProviderSettings):
@@ -199,6 +212,16 @@ class TencentProvider(Provider):
                 raise InvalidRequest(f"provider option {key} must be {kind.__name__}",
                                      provider=self.name, field=f"provider_options.tencent.{key}")
             (top if key in TOP_LEVEL_OPTIONS else config)[key] = value
+        if "SelectedWarningCodes" in config:
+            try:
+                parse_selected_warning_codes(config["SelectedWarningCodes"])
+            except ValueError as exc:
+                message = f"provider option SelectedWarningCodes: {exc}"
+            else:
+                message = ""
+            if message:
+                raise InvalidRequest(message, provider=self.name,
+                                     field="provider_options.tencent.SelectedWarningCodes")
         if "ActionList" in config and config.get("SecurityLevel", 3) not in (2, 4):
             raise InvalidRequest("ActionList needs SecurityLevel 2 or 4", provider=self.name,
                                  field="provider_options.tencent.ActionList")
@@ -262,13 +285,29 @@ class TencentProvider(Provider):
 
     def build_create(self, request: SessionRequest) -> Prepared:
         """``ApplyWebVerificationBizTokenIntl`` (retried only when it certainly was not processed)."""
-        return self._prepared(APPLY_ACTION, self._payload(request), "create", RetryMode.NOT_SENT, {})
+        payload = self._payload(request)
+        context = {"requested": Requested.from_config(payload["Config"]), "reference": request.reference}
+        return self._prepared(APPLY_ACTION, payload, "create", RetryMode.NOT_SENT, context)
 
     def build_result(self, ref: SessionRef) -> Prepared:
-        """``GetWebVerificationResultIntl(BizToken)``."""
-        if ref.provider != self.name:
+        """``GetWebVerificationResultIntl(BizToken)``; a ref that is not a Tencent one is refused before I/O."""
+        if not isinstance(ref, SessionRef) or ref.provider != self.name:
             raise InvalidRequest("not a Tencent session reference", provider=self.name, field="ref")
-        return self._prepared(RESULT_ACTION, {"BizToken": ref.id}, "result", RetryMode.READ, {"ref": ref})
+        requested = self._requested(ref)
+        if not _TOKEN.fullmatch(ref.id):
+            raise InvalidRequest("the ref's id is not a BizToken", provider=self.name, field="ref")
+        return self._prepared(RESULT_ACTION, {"BizToken": ref.id}, "result", RetryMode.READ,
+                              {"ref": ref, "requested": requested})
+
+    def _requested(self, ref: SessionRef) -> Requested:
+        try:
+            return Requested.from_extra(ref.extra)
+        except ValueError:
+            bad = True
+        if bad:  # raised outside the handler: no exception context
+            raise InvalidRequest("the ref's extra is not a Tencent session configuration", provider=self.name,
+                                 field="ref")
+        return UNKNOWN  # pragma: no cover
 
     # -- responses -------------------------------------------------------------------------------
     def _envelope(self, response: httpx.Response) -> tuple[Mapping[str, Any], str | None, str | None]:
@@ -281,12 +320,13 @@ class TencentProvider(Provider):
             raise ProviderError("malformed response: no Response object", provider=self.name,
                                 http_status=response.status_code)
         rid = resp.get("RequestId")
-        rid = rid if isinstance(rid, str) else None
+        rid = rid if isinstance(rid, str) and 0 < len(rid) <= 128 and rid.isprintable() else None
         error = resp.get("Error")
         if error is None:
             return resp, rid, None
         code = error.get("Code") if isinstance(error, dict) else None
-        if not isinstance(code, str) or not code:
+        if not isinstance(code, str) or not code or len(code) > 128 or not code.isascii() \
+                or not code.isprintable():
             raise ProviderError("malformed error response", provider=self.name,
                                 http_status=response.status_code, request_id=rid)
         return resp, rid, code
@@ -302,82 +342,165 @@ class TencentProvider(Provider):
         resp, rid, code = self._envelope(response)
         if code is not None:
             raise self._api_error(code, response, rid)
-        with malformed(self.name, "session", http_status=response.status_code):
-            token = resp["BizToken"]
-            url = resp.get("VerificationURL") or resp.get("VerificationUrl")
-            if not isinstance(token, str) or not _TOKEN.match(token) or not isinstance(url, str):
-                raise TypeError("BizToken/VerificationURL")
-            if urlsplit(url).scheme not in ("http", "https"):
-                raise ValueError("VerificationURL")
-            expires = datetime.fromtimestamp(prepared.context["timestamp"] + TOKEN_TTL_SECONDS, tz=timezone.utc)
-            return Session(ref=SessionRef(provider=self.name, id=token), url=url, expires_at=expires,
-                           raw=resp)
+        token = resp.get("BizToken")
+        url = resp.get("VerificationURL") or resp.get("VerificationUrl")
+        # checked without raising inside a handler and without echoing values: nothing here may carry the
+        # bearer token or URL into a message or an exception chain
+        problem = None
+        if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+            problem = "BizToken"
+        elif not isinstance(url, str) or not _bearer_url_ok(url):
+            problem = "VerificationURL"
+        if problem is not None:
+            raise ProviderError(f"malformed session: {problem} is missing or not valid", provider=self.name,
+                                http_status=response.status_code, request_id=rid, field=problem)
+        assert isinstance(token, str) and isinstance(url, str)
+        requested: Requested = prepared.context.get("requested", UNKNOWN)
+        reference: str | None = prepared.context.get("reference")
+        expires = datetime.fromtimestamp(prepared.context["timestamp"] + TOKEN_TTL_SECONDS, tz=timezone.utc)
+        ref = SessionRef(provider=self.name, id=token, extra=requested.to_extra(), reference=reference)
+        return Session(ref=ref, url=url, expires_at=expires, raw=resp)
 
     def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
         """The normalized decision (see :mod:`ekyc.providers.tencent.result` for the rules)."""
         ref: SessionRef = prepared.context["ref"]
+        requested: Requested = prepared.context.get("requested", UNKNOWN)
         resp, rid, code = self._envelope(response)
         if code is not None:
             entry = CODE_TABLE.get("api_error", code)
             if entry is not None and entry.outcome is not None:  # BizTokenExpired: the session's state
-                return Decision(ref=ref, outcome=entry.outcome, reasons=(entry.to_reason(),),
-                                provider_status=code, raw=resp)
+                return Decision(ref=ref, outcome=entry.outcome, reference=ref.reference,
+                                reasons=(entry.to_reason(),), provider_status=code, raw=resp)
             raise self._api_error(code, response, rid)
         with malformed(self.name, "result", http_status=response.status_code):
-            return decide(ref, resp)
+            return decide(ref, resp, requested)
 
     def parse_return_url(self, url: str) -> SessionRef:
-        """``RedirectURL?token=<BizToken>`` → the session (nothing else in the URL is trusted)."""
-        if not isinstance(url, str):
-            raise WebhookVerificationError("not a URL", provider=self.name, field="url")
-        tokens = parse_qs(urlsplit(url).query).get("token", [])
-        if len(tokens) != 1 or not _TOKEN.match(tokens[0]):
+        """``RedirectURL?token=<BizToken>`` → the session (nothing else in the URL is trusted).
+
+        The ref carries no CheckMode and no reference: it only says "go and look". Fetch the result with the
+        ref stored at create (``get_result(stored_ref)``), which knows both.
+        """
+        token = _return_token(url)
+        if token is None:
             raise WebhookVerificationError("the return URL has no single valid token parameter",
                                            provider=self.name, field="url")
-        return SessionRef(provider=self.name, id=tokens[0])
+        return SessionRef(provider=self.name, id=token)
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
-        """Verify ``X-Webhook-Signature`` = hex HMAC-SHA256(SignatureKey, ``timestamp + "." + body``)."""
+        """Verify ``X-Webhook-Signature`` = hex HMAC-SHA256(SignatureKey, ``timestamp + "." + body``).
+
+        Order: size cap, header shapes (ASCII digits only for the timestamp), the signature in constant
+        time, freshness (±:data:`WEBHOOK_TOLERANCE_SECONDS`), then the body with the strict JSON reader.
+        Every refusal is a :class:`WebhookVerificationError` naming the field.
+        """
         key = self.tc.webhook_signature_key
         if key is None:
             raise WebhookVerificationError("no webhook_signature_key is configured", provider=self.name,
                                            field="webhook_signature_key")
-        sig = header(headers, "X-Webhook-Signature")
-        stamp = header(headers, "X-Webhook-Timestamp")
-        if not sig or not stamp:
-            raise WebhookVerificationError("missing X-Webhook-Signature or X-Webhook-Timestamp",
+        if not isinstance(body, (bytes, bytearray)):
+            raise WebhookVerificationError("the webhook body must be the raw bytes", provider=self.name,
+                                           field="body")
+        if len(body) > MAX_WEBHOOK_BODY:
+            raise WebhookVerificationError("webhook body too large", provider=self.name, field="body")
+        sig = _one_header(headers, "X-Webhook-Signature")
+        stamp = _one_header(headers, "X-Webhook-Timestamp")
+        if sig is None or stamp is None:
+            raise WebhookVerificationError("missing or repeated X-Webhook-Signature or X-Webhook-Timestamp",
                                            provider=self.name, field="headers")
-        stamp = stamp.strip()
-        if not stamp.isdigit() or len(stamp) > 13:
-            raise WebhookVerificationError("X-Webhook-Timestamp is not a Unix time", provider=self.name,
-                                           field="X-Webhook-Timestamp")
-        seconds = int(stamp) / (1000 if len(stamp) > 11 else 1)
-        expected = hmac.new(key.get_secret_value().encode("utf-8"), stamp.encode("ascii") + b"." + body,
+        seconds = _timestamp(stamp)
+        if seconds is None:
+            raise WebhookVerificationError("X-Webhook-Timestamp is not a Unix time in ASCII digits",
+                                           provider=self.name, field="X-Webhook-Timestamp")
+        if not _SIGNATURE.fullmatch(sig):
+            raise WebhookVerificationError("X-Webhook-Signature is not a hex HMAC-SHA256", provider=self.name,
+                                           field="X-Webhook-Signature")
+        expected = hmac.new(key.get_secret_value().encode("utf-8"), stamp.encode("ascii") + b"." + bytes(body),
                             hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, sig.strip().lower().encode("ascii", "replace").decode("ascii")):
+        if not hmac.compare_digest(expected, sig.lower()):
             raise WebhookVerificationError("webhook signature mismatch", provider=self.name,
                                            field="X-Webhook-Signature")
         if abs(self.clock() - seconds) > WEBHOOK_TOLERANCE_SECONDS:
             raise WebhookVerificationError("webhook timestamp outside the freshness window",
                                            provider=self.name, field="X-Webhook-Timestamp")
-        try:
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise WebhookVerificationError("webhook body is not JSON", provider=self.name,
-                                           field="body") from None
-        token = payload.get("BizToken") if isinstance(payload, dict) else None
-        if not isinstance(token, str) or not _TOKEN.match(token):
-            raise WebhookVerificationError("webhook body has no BizToken", provider=self.name, field="body")
-        code = payload.get("ErrorCode")
-        rid = payload.get("RequestId")
-        return WebhookEvent(
-            provider=self.name,
-            ref=SessionRef(provider=self.name, id=token),
-            event_id=rid if isinstance(rid, str) else None,
-            event_type=payload["Scene"] if isinstance(payload.get("Scene"), str) else None,
-            provider_status=str(code) if isinstance(code, int) and not isinstance(code, bool) else None,
-            verified_by="X-Webhook-Signature",
-            authenticated="payload",
-            occurred_at=datetime.fromtimestamp(seconds, tz=timezone.utc),
-            raw=payload,
-        )
+        event, field = _webhook_event(bytes(body), seconds)
+        if event is None:
+            raise WebhookVerificationError(f"webhook body is malformed at {field}", provider=self.name,
+                                           field=field)
+        return event
+
+
+def _bearer_url_ok(url: str) -> bool:
+    """An absolute http(s) URL of sane length (the VerificationURL), checked without raising."""
+    if len(url) > MAX_VERIFICATION_URL or not url.isascii() or not url.isprintable():
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _return_token(url: object) -> str | None:
+    """The single ``token`` query parameter of a return URL, or None (never raises, never echoes)."""
+    if not isinstance(url, str) or len(url) > MAX_RETURN_URL or not url.isprintable():
+        return None  # urlsplit would silently drop tabs and newlines: a URL carrying them is refused
+    try:
+        query = urlsplit(url).query
+        tokens = parse_qs(query, keep_blank_values=True, max_num_fields=64).get("token", [])
+    except ValueError:
+        tokens = []
+    if len(tokens) != 1 or not _TOKEN.fullmatch(tokens[0]):
+        return None
+    return tokens[0]
+
+
+def _one_header(headers: Mapping[str, str], name: str) -> str | None:
+    """The value of header ``name`` if it appears exactly once (any case) as a string; else None."""
+    if isinstance(headers, httpx.Headers):
+        values = headers.get_list(name)
+    elif isinstance(headers, Mapping):
+        values = [v for k, v in headers.items() if isinstance(k, str) and k.lower() == name.lower()]
+    else:
+        return None
+    if len(values) != 1 or not isinstance(values[0], str) or len(values[0]) > 256:
+        return None
+    return values[0]
+
+
+def _timestamp(stamp: str) -> float | None:
+    """``X-Webhook-Timestamp`` in seconds (13 digits: milliseconds); None unless ASCII digits only."""
+    try:
+        value = wire.ascii_digits(stamp, "X-Webhook-Timestamp", max_len=13)
+    except wire.WireError:
+        return None
+    return value / 1000 if len(stamp) > 11 else float(value)
+
+
+def _webhook_event(body: bytes, seconds: float) -> tuple[WebhookEvent | None, str]:
+    """The event of a verified body, or (None, the field that is malformed); never raises."""
+    try:
+        payload = wire.obj(wire.loads(body, max_size=MAX_WEBHOOK_BODY), "body")
+        token = wire.code(payload.get("BizToken"), "BizToken", max_len=128)
+        code = wire.integer(payload.get("ErrorCode"), "ErrorCode")
+        rid = wire.text(payload.get("RequestId"), "RequestId", max_len=128)
+        scene = wire.code(payload.get("Scene"), "Scene", max_len=64)
+        extra = wire.code(payload.get("Extra"), "Extra", max_len=MAX_EXTRA)
+    except wire.WireError as exc:
+        return None, exc.field[:64]
+    if token is None or not _TOKEN.fullmatch(token):
+        return None, "BizToken"
+    reference = extra if extra and len(extra) <= 256 and extra.isprintable() and extra == extra.strip() \
+        else None
+    when = datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return WebhookEvent(
+        provider="tencent",
+        ref=SessionRef(provider="tencent", id=token, reference=reference),
+        event_id=rid,
+        event_type=scene,
+        provider_status=None if code is None else str(code),
+        verified_by="X-Webhook-Signature",
+        authenticated="payload",
+        occurred_at=when,
+        raw=payload,
+    ), ""

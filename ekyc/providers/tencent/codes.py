@@ -6,10 +6,13 @@ Kinds:
   ``LivenessErrorCode`` / ``CompareErrorCode``, same numbering);
 - ``warn_card`` — ``OCRResult.WarnCardInfos`` document warnings;
 - ``liveness_tag`` — ``VerificationDetail.LivenessInfoTag`` (PLUS version);
+- ``sub_check`` — how each sub-check the result reports counts next to ``ErrorCode`` 0 (the evidence rule,
+  :mod:`ekyc.evidence`), each with the Tencent material it is settled from;
 - ``api_error`` — ``Response.Error.Code`` of any call.
 
-Warnings and tags with an outcome of ``DECLINED`` are evidence against the person or the document: they
-decide the outcome even next to ``ErrorCode`` 0 (fail closed). Those without an outcome are informational
+Warnings and tags with an outcome of ``DECLINED`` are evidence against the person or the document: next
+to ``ErrorCode`` 0 they make the decision ``REVIEW`` (Tencent's documented success is never declined by
+our own inference, and never approved on doubtful evidence). Those without an outcome are informational
 and land in ``Decision.warnings``.
 """
 
@@ -42,6 +45,10 @@ COMMON = "common error codes (1122/43829)"
 EKYC = "eKYC common error codes (1061/37075)"
 ERR = "SDK faceid errorcodes.py"
 GO = "tencentcloud-sdk-go-intl-en faceid client.go"
+CFG = "SDK WebVerificationConfigIntl.SelectedWarningCodes / DisableCheckOcrWarnings"
+MODE = "SDK WebVerificationConfigIntl.CheckMode"
+DETAIL = "SDK VerificationDetail (ErrorCode / LivenessErrorCode / CompareErrorCode: 0 = success)"
+FINAL = "SDK GetWebVerificationResultIntlResponse.ErrorCode / VerificationDetailList"
 
 
 def _r(code: int, message: str, outcome: Outcome | None, reason: ReasonCode | None, retryable: bool,
@@ -52,7 +59,7 @@ def _r(code: int, message: str, outcome: Outcome | None, reason: ReasonCode | No
 
 _RESULTS = [
     _r(0, "Success", O.APPROVED, None, False, True, H5,
-       "approves only without contradicting evidence (see the fail-closed rule)"),
+       "approves only when every reported sub-check passes (see the sub-check table); otherwise REVIEW"),
     _r(1, "Invalid parameter", O.ERROR, R.INVALID_REQUEST, False, False, H5),
     _r(2, "Incorrect parameter value", O.ERROR, R.INVALID_REQUEST, False, False, H5),
     _r(3, "Bad request", O.ERROR, R.INVALID_REQUEST, False, False, H5),
@@ -167,6 +174,47 @@ _TAGS = [
 ]
 
 
+def _s(code: str, message: str, outcome: Outcome | None, reason: ReasonCode | None, source: str,
+       note: str = "") -> CodeEntry:
+    return CodeEntry("sub_check", code, message, source, outcome=outcome, reason=reason, note=note)
+
+
+#: how each reported sub-check counts next to ``ErrorCode`` 0; ``outcome`` is what it makes of that success
+#: (— = it does not stand in the way). The keys are looked up by :mod:`.result`.
+_SUB_CHECKS = [
+    _s("IsPass:true", "The document check passed", None, None, "SDK OCRResult.IsPass"),
+    _s("IsPass:not-true", "The document check did not pass, or its verdict is missing", O.REVIEW,
+       R.INCONSISTENT_EVIDENCE, "SDK OCRResult.IsPass",
+       "reason: the reported warning's own, else this one"),
+    _s("WarnCardInfos:interrupting", "A document warning selected to interrupt the flow", O.REVIEW, None, CFG,
+       "DisableCheckOcrWarnings false and the code in SelectedWarningCodes (empty = all, the default; also "
+       "assumed when the ref does not carry the create's Config); reason: the warning's own"),
+    _s("WarnCardInfos:not-selected", "A document warning the app chose not to interrupt on, IsPass true", None,
+       None, CFG, "informational (\"select OCR alarms that require attention\"): kept in Decision.warnings"),
+    _s("WarnCardInfos:undocumented", "An undocumented document warning", O.REVIEW, R.UNKNOWN, OCR),
+    _s("attempt:code-not-zero", "The last attempt's ErrorCode, LivenessErrorCode or CompareErrorCode is not 0",
+       O.REVIEW, None, DETAIL, "reason: the code's own (UNKNOWN when undocumented)"),
+    _s("attempt:code-missing", "The last attempt reports no ErrorCode", O.REVIEW, R.INCONSISTENT_EVIDENCE,
+       DETAIL),
+    _s("LivenessInfoTag:declining", "A declining liveness tag on the last attempt", O.REVIEW, None, TAG,
+       "reason: the tag's own; tags 09 and 14 are informational"),
+    _s("Similarity:below-70", "Similarity below 70 in CheckMode 1 or 2", O.REVIEW, R.FACE_MISMATCH,
+       "SDK VerificationDetail.Similarity (same person when at least 70, by default)"),
+    _s("Similarity:not-compared", "Similarity in CheckMode 3 or 4", None, None, MODE,
+       "not applicable (3 = liveness, 4 = OCR compare no faces): 0.0 is not a failure; face_match left None"),
+    _s("Similarity:mode-unknown", "Similarity below 70 and the CheckMode unknown", O.REVIEW,
+       R.INCONSISTENT_EVIDENCE, MODE, "a ref without the create's Config (e.g. rebuilt from a return URL) "
+       "cannot tell a low score from no comparison: get_result(the stored ref) knows"),
+    _s("VerificationDetailList:missing", "No attempt reported in CheckMode 1, 2 or 3", O.REVIEW,
+       R.INCONSISTENT_EVIDENCE, MODE),
+    _s("OCRResult:missing", "No document result reported in CheckMode 1 or 4", O.REVIEW,
+       R.INCONSISTENT_EVIDENCE, MODE),
+    _s("attempt:after-failure", "The last attempt's codes next to a final failure", None, None, FINAL,
+       "the final ErrorCode decides and explains (\"final result of this process\"); the attempt's failing "
+       "codes are kept in Decision.warnings and attempts"),
+]
+
+
 def _e(code: str, message: str, error: type[EkycError] | None, source: str, *,
        outcome: Outcome | None = None, reason: ReasonCode | None = None, note: str = "") -> CodeEntry:
     retryable = error is not None and error.retryable
@@ -240,11 +288,12 @@ _API_ERRORS = [
 
 CODE_TABLE = CodeTable(
     "tencent",
-    [*_RESULTS, *_WARNINGS, *_TAGS, *_API_ERRORS],
+    [*_RESULTS, *_WARNINGS, *_TAGS, *_SUB_CHECKS, *_API_ERRORS],
     {
         "result": "H5 result codes (GetWebVerificationResultIntl.ErrorCode)",
         "warn_card": "Document warnings (OCRResult.WarnCardInfos)",
         "liveness_tag": "Liveness info tags (VerificationDetail.LivenessInfoTag, PLUS)",
+        "sub_check": "Sub-checks next to ErrorCode 0 (the evidence rule: each reported sub-check must pass)",
         "api_error": "API errors (Response.Error.Code)",
     },
 )

@@ -8,8 +8,12 @@ days. Choices where the references are silent (documented in docs/providers/tenc
 - an unfinished session polled within 10 minutes answers without ``ErrorCode`` (PENDING); after 10
   minutes it answers ``ErrorCode`` 15 (token expired); after 3 days every result call answers
   ``InvalidParameterValue.BizTokenExpired``;
-- document warnings are rendered the way the documented ``DisableCheckOcrWarnings=true`` mode reports them
-  (flow continues, ``WarnCardInfos`` listed, ``IsPass`` false);
+- ``Extra`` is echoed by every result call exactly as given at create (as the SDK documents it);
+- a document warning (``kind=warn_card``) is listed in ``WarnCardInfos`` next to ``ErrorCode`` 0; ``IsPass``
+  is true when the warning was not selected to interrupt the flow (``DisableCheckOcrWarnings=true``, or a
+  ``SelectedWarningCodes`` list without it) and false otherwise. Tencent interrupts the flow on a selected
+  warning and does not document the ``ErrorCode`` that follows, so the catalog's ``document_tampered`` and
+  ``document_unreadable`` (which expect ``DECLINED``) are not rendered;
 - webhooks (``X-Webhook-Signature``) are delivered on completion only when one is configured with
   :meth:`TencentEmulator.configure_webhook` — whether Tencent posts H5 results to
   ``NONDOC_VERIFICATION_RESULT`` webhooks is not documented.
@@ -23,6 +27,7 @@ import hashlib
 import hmac
 import html
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,6 +43,7 @@ from ekyc.sandbox.scenarios import PERSON, SCENARIOS
 from . import signing
 from .adapter import CONFIG_OPTIONS, H5_REGIONS, ID_CARD_TYPES, TOKEN_TTL_SECONDS
 from .codes import CODE_TABLE
+from .requested import parse_selected_warning_codes
 
 if TYPE_CHECKING:
     from ekyc.sandbox.server import Sandbox
@@ -55,21 +61,19 @@ PAGE_PATH = "/tencent/reflect/"
 TINY_JPEG = ("/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////////"
              "////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQABPxA=")
 
-#: catalog scenario → (result code, document warning, liveness tag)
-SCENARIO_CODES: dict[str, tuple[int, int | None]] = {
-    "approved": (0, None),
-    "face_mismatch": (2016, None),
-    "liveness_spoof": (1002, None),
-    "no_face": (1004, None),
-    "multiple_faces": (2012, None),
-    "poor_capture": (1201, None),
-    "document_tampered": (0, -9103),
-    "document_unreadable": (0, -9108),
-    "retry_limit": (16, None),
-    "user_cancelled": (1410, None),
-    "timed_out": (1409, None),
-    "session_expired": (15, None),
-    "provider_error": (4, None),
+#: catalog scenario → the result code that renders it
+SCENARIO_CODES: dict[str, int] = {
+    "approved": 0,
+    "face_mismatch": 2016,
+    "liveness_spoof": 1002,
+    "no_face": 1004,
+    "multiple_faces": 2012,
+    "poor_capture": 1201,
+    "retry_limit": 16,
+    "user_cancelled": 1410,
+    "timed_out": 1409,
+    "session_expired": 15,
+    "provider_error": 4,
 }
 #: result codes that end the flow before any capture (no attempts, no OCR)
 _NO_CAPTURE = frozenset({1, 2, 3, 4, 8, 9, 10, 11, 14, 15, 17, -999, 1409, 1410})
@@ -154,6 +158,12 @@ class TencentEmulator(Emulator):
         "document_expired": "no documented H5 code or warning reports an expired document "
                             "(AllowExpiredDocument covers HKID only, with no documented result code)",
         "data_mismatch": "the H5 flow takes no expected identity data to cross-check",
+        "document_tampered": "Tencent interrupts the flow on a selected document warning and documents no "
+                             "ErrorCode for it; an unselected warning comes with ErrorCode 0 (REVIEW or a "
+                             "warning, never DECLINED)",
+        "document_unreadable": "Tencent interrupts the flow on a selected document warning and documents no "
+                               "ErrorCode for it; an unselected warning comes with ErrorCode 0 (REVIEW or a "
+                               "warning, never DECLINED)",
     }
 
     def __init__(self, sandbox: Sandbox) -> None:
@@ -320,6 +330,15 @@ class TencentEmulator(Emulator):
             raise ApiError("InvalidParameterValue", "Config.ActionList needs SecurityLevel 2 or 4.")
         if "Language" in config and config["Language"] not in LANGUAGES:
             raise ApiError("InvalidParameterValue", "Config.Language is not supported.")
+        if "SelectedWarningCodes" in config:
+            try:
+                parse_selected_warning_codes(config["SelectedWarningCodes"])
+            except ValueError:
+                ok = False
+            else:
+                ok = True
+            if not ok:
+                raise ApiError("InvalidParameterValue", "Config.SelectedWarningCodes is not a list of warning codes.")
 
     @staticmethod
     def _check_image(image: Any) -> None:
@@ -386,7 +405,8 @@ class TencentEmulator(Emulator):
         if captured and mode in (1, 4):
             card_type = session.config.get("IDCardType", "InternationalIDPassport")
             warn_entry = CODE_TABLE.get("warn_card", warn) if warn is not None else None
-            failing = warn is not None and (warn_entry is None or warn_entry.outcome is not None)
+            failing = warn is not None and (warn_entry is None or (
+                warn_entry.outcome is not None and self._interrupts(session.config, warn)))
             item: dict[str, Any] = {
                 "IsPass": not failing,
                 "CardImageBase64": TINY_JPEG,
@@ -406,6 +426,15 @@ class TencentEmulator(Emulator):
             "BestFrameBase64": TINY_JPEG if details else None,
             "OCRResult": ocr,
         }
+
+    @staticmethod
+    def _interrupts(config: dict[str, Any], warn: int) -> bool:
+        """Whether ``warn`` was selected to interrupt the flow (``DisableCheckOcrWarnings`` false and the code
+        in ``SelectedWarningCodes``, empty = all)."""
+        if config.get("DisableCheckOcrWarnings") is True:
+            return False
+        selected = parse_selected_warning_codes(config.get("SelectedWarningCodes", ""))
+        return selected is None or warn in selected
 
     @staticmethod
     def _attempt(code: int, message: str, live: int, comp: int | None, similarity: float | None, at_ms: int,
@@ -462,7 +491,7 @@ class TencentEmulator(Emulator):
         if scenario is not None:
             if scenario not in SCENARIOS or not self.supports(scenario):
                 raise ValueError("this scenario is not available for Tencent")
-            code, warn = SCENARIO_CODES[scenario]
+            code = SCENARIO_CODES[scenario]
         else:
             kind = form.get("kind", "result")
             raw = form.get("code", "")
@@ -485,10 +514,9 @@ class TencentEmulator(Emulator):
 
     @staticmethod
     def _int(raw: str) -> int:
-        try:
-            return int(raw)
-        except ValueError:
-            raise ValueError("code must be an integer") from None
+        if not re.fullmatch(r"-?[0-9]{1,9}", raw):
+            raise ValueError("code must be an integer (ASCII digits)")
+        return int(raw)
 
     def _notify(self, session: _Session) -> None:
         if session.result is None:

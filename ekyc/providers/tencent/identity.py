@@ -3,17 +3,19 @@
 Tencent gives every card field as a string, with date formats that vary by card (``1990-01-02``,
 ``1990/01/02``, ``02/01/1990``, ``02 JAN 1990``, ``19900102``, Indonesian ``PLACE, 02-01-1990``, Mainland
 validity ranges ``2010.01.01-2030.01.01``…). Dates are parsed defensively: an unparseable date is left
-out (None), never guessed and never an error.
+out (None), never guessed and never an error; dates written with other than ASCII digits (``"١٩٩٠"``,
+``"１９９０"``) are left out too. ``OriginalCardInfo`` is read with the one strict JSON reader
+(:func:`ekyc._wire.loads`): a JSON object there that is not valid strict JSON is a malformed payload.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from ekyc import _wire as wire
 from ekyc.countries import to_alpha3
 from ekyc.models import DocumentType, Identity
 
@@ -21,7 +23,7 @@ _DATE_FORMATS = (
     "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y",
     "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%b %d, %Y", "%B %d, %Y", "%d %b %y", "%Y年%m月%d日",
 )
-_DATE_IN_TEXT = re.compile(r"(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})")
+_DATE_IN_TEXT = re.compile(r"([0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4})")
 
 _SEX = {
     "M": "M", "MALE": "M", "男": "M", "LAKI-LAKI": "M", "LAKI LAKI": "M", "ชาย": "M",
@@ -35,7 +37,7 @@ def parse_date(value: Any) -> date | None:
     if not isinstance(value, str):
         return None
     text = " ".join(value.strip().split())
-    if not text:
+    if not text or len(text) > 64 or any(c.isdigit() and not c.isascii() for c in text):
         return None
     if len(text) == 10 and text[4] == "-":  # the common ISO form, without strptime's cost
         try:
@@ -57,7 +59,7 @@ def parse_validity_end(value: Any) -> date | None:
     """The end of a validity range (``2010.01.01-2030.01.01``); None for open-ended or unparseable ones."""
     if not isinstance(value, str):
         return None
-    dates = re.findall(r"\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{8}", value)
+    dates = re.findall(r"[0-9]{4}[./-][0-9]{1,2}[./-][0-9]{1,2}|[0-9]{8}", value[:128])
     return parse_date(dates[-1]) if len(dates) >= 2 else parse_date(value)
 
 
@@ -132,21 +134,22 @@ def card_identity(card_type: str | None, card: Mapping[str, Any]) -> Identity:
     )
 
 
-def ocr_identity(ocr: Mapping[str, Any]) -> Identity:
-    """The identity of one ``OCRResult`` (``NormalCardInfo`` first, then the ``OriginalCardInfo`` JSON)."""
-    normal = ocr.get("NormalCardInfo")
-    if normal is not None:
-        if not isinstance(normal, Mapping):
-            raise TypeError("NormalCardInfo")
-        for card_type, card in normal.items():
-            if isinstance(card, Mapping) and card:
-                return card_identity(card_type, card)
-    original = ocr.get("OriginalCardInfo")
-    if isinstance(original, str) and original.strip().startswith("{"):
+def ocr_identity(ocr: Mapping[str, Any], where: str = "OCRResult") -> Identity:
+    """The identity of one ``OCRResult`` (``NormalCardInfo`` first, then the ``OriginalCardInfo`` JSON).
+
+    Raises :class:`~ekyc._wire.WireError` when ``NormalCardInfo`` is not an object or ``OriginalCardInfo``
+    is a JSON object that the strict reader refuses (duplicate keys, depth, NaN…).
+    """
+    normal = wire.opt_obj(ocr.get("NormalCardInfo"), f"{where}.NormalCardInfo")
+    for card_type, card in normal.items():
+        if isinstance(card, Mapping) and card:
+            return card_identity(card_type, card)
+    original = wire.text(ocr.get("OriginalCardInfo"), f"{where}.OriginalCardInfo", max_len=wire.MAX_BODY)
+    if original is not None and original.startswith("{"):
         try:
-            data = json.loads(original)
-        except ValueError:
-            return Identity()
+            data = wire.loads(original)
+        except wire.WireError as exc:
+            raise wire.WireError(f"{where}.OriginalCardInfo", exc.problem) from None
         if isinstance(data, Mapping):
             for card_type in CARD_TYPES:
                 if isinstance(data.get(card_type), Mapping):

@@ -1,24 +1,33 @@
-"""``GetWebVerificationResultIntl`` response → :class:`~ekyc.models.Decision` (pure, fail-closed).
+"""``GetWebVerificationResultIntl`` response → :class:`~ekyc.models.Decision` (pure, strict, fail-closed).
 
-Rules (documented in docs/providers/tencent.md):
+Rules (documented in docs/providers/tencent.md, each sub-check rule with its source in the code table's
+``sub_check`` kind):
 
 - ``ErrorCode`` absent or null → ``PENDING`` (the flow has not produced a final result).
-- ``ErrorCode`` is looked up in the code table; an undocumented code → ``DECLINED`` with ``UNKNOWN``
-  (Tencent documents every non-zero value as a failure), the raw code kept.
-- ``ErrorCode`` 0 approves **only** when nothing contradicts it: every ``OCRResult.IsPass`` true, no
-  declining ``WarnCardInfos`` code, no declining ``LivenessInfoTag`` on the last attempt, the last attempt's
-  ``ErrorCode``/``LivenessErrorCode``/``CompareErrorCode`` 0 (where present) and its ``Similarity`` at or
-  above the documented default threshold (70). Otherwise the decision is ``DECLINED`` with the reasons
-  the evidence gives.
+- ``ErrorCode`` is a JSON integer (the SDK documents ``int``; ``"0"``, ``0.0``, ``true`` are refused as
+  malformed) looked up in the code table; an undocumented code → ``DECLINED`` with ``UNKNOWN`` (Tencent
+  documents every non-zero value as a failure), the raw code kept.
+- Every sub-check the payload reports becomes an :class:`~ekyc.evidence.Evidence` — each
+  ``OCRResult.IsPass``, each ``WarnCardInfos`` code, the last attempt's ``ErrorCode`` /
+  ``LivenessErrorCode`` / ``CompareErrorCode``, its ``LivenessInfoTag`` codes and its ``Similarity`` — read
+  against what the create asked for (:class:`~.requested.Requested`: CheckMode and interrupting warnings),
+  and :func:`ekyc.evidence.settle` applies the one rule: ``ErrorCode`` 0 approves only when every one of
+  them passes; any doubt makes it ``REVIEW``, never ``DECLINED``.
+- Next to a final failure the final code decides and explains; the last attempt's failing codes are kept
+  as warnings (and in ``attempts``), the document's failing checks as reasons.
+- ``Decision.reference`` is ``Extra`` as Tencent echoes it (else the reference bound into the ref); an echo
+  that differs from the reference bound into the ref raises :class:`~ekyc.errors.SessionMismatch`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from ekyc.codes import CodeEntry
+from ekyc import _wire as wire
+from ekyc.errors import SessionMismatch
+from ekyc.evidence import Evidence, State, settle
 from ekyc.models import (
     Attempt,
     CheckResult,
@@ -33,169 +42,229 @@ from ekyc.models import (
 
 from .codes import CODE_TABLE
 from .identity import ocr_identity
+from .requested import LIVENESS_MODES, OCR_MODES, Requested
 
 #: the documented default pass threshold of ``Similarity``
 SIMILARITY_THRESHOLD = 70.0
-
-
-def _int(value: Any, name: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise TypeError(name)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise TypeError(name)
-
-
-def _list(value: Any, name: str) -> Sequence[Any]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise TypeError(name)
-    return value
-
-
-def _mapping(value: Any, name: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise TypeError(name)
-    return value
-
-
-def _score(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise TypeError("Similarity")
-    score = float(value)
-    if not 0 <= score <= 100:
-        raise ValueError("Similarity")
-    return score
-
-
-def _at(value: Any) -> datetime | None:
-    ms = _int(value, "ReqTimestamp")
-    return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+#: ``Extra`` is at most 1,000 characters (ApplyWebVerificationBizTokenIntl)
+MAX_EXTRA = 1000
 
 
 def code_reason(code: int) -> Reason:
     """The reason a non-zero result code stands for (``UNKNOWN`` when undocumented)."""
     entry = CODE_TABLE.get("result", code)
-    if entry is None:
+    if entry is None or entry.reason is None:
         return Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=str(code),
-                      message="undocumented Tencent result code")
+                      message="undocumented Tencent result code" if entry is None else entry.message)
     return entry.to_reason()
 
 
-def _signals(kind: str, codes: Sequence[Any]) -> tuple[list[Reason], list[Reason]]:
-    """(declining reasons, informational warnings) for warning codes or liveness tags."""
-    declining: list[Reason] = []
-    info: list[Reason] = []
-    for raw in codes:
-        if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-            raise TypeError(kind)
-        entry: CodeEntry | None = CODE_TABLE.get(kind, raw)
-        if entry is None:
-            declining.append(Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=str(raw),
-                                    message=f"undocumented {kind.replace('_', ' ')}"))
-        elif entry.outcome is Outcome.DECLINED:
-            declining.append(entry.to_reason(str(raw)))
-        else:
-            info.append(entry.to_reason(str(raw)))
-    return declining, info
+def _rule(key: str, where: str, reason: Reason | None = None) -> Reason:
+    """The reason of a ``sub_check`` rule of the code table, naming where in the payload it applies."""
+    entry = CODE_TABLE.get("sub_check", key)
+    assert entry is not None, key
+    if reason is not None:
+        return reason
+    return Reason(code=entry.reason or ReasonCode.INCONSISTENT_EVIDENCE, retryable=False,
+                  provider_code=where[:128], message=entry.message)
 
 
+def _verdict(name: str, value: int | None) -> Evidence | None:
+    """A reported result code (0 = success) as evidence; None when not reported."""
+    if value is None:
+        return None
+    if value == 0:
+        return Evidence(name, State.PASSED)
+    entry = CODE_TABLE.get("result", value)
+    if entry is None:
+        return Evidence(name, State.UNKNOWN, _rule("attempt:code-not-zero", name, code_reason(value)))
+    if entry.outcome in (Outcome.PENDING, Outcome.EXPIRED, Outcome.ABANDONED):
+        return Evidence(name, State.UNFINISHED, entry.to_reason() if entry.reason else None)
+    return Evidence(name, State.FAILED, _rule("attempt:code-not-zero", name, code_reason(value)))
 
-def _attempt(detail: Mapping[str, Any]) -> tuple[Attempt, list[Reason], list[Reason]]:
-    code = _int(detail.get("ErrorCode"), "ErrorCode")
-    live = _int(detail.get("LivenessErrorCode"), "LivenessErrorCode")
-    comp = _int(detail.get("CompareErrorCode"), "CompareErrorCode")
-    tags_bad, tags_info = _signals("liveness_tag", _list(detail.get("LivenessInfoTag"), "LivenessInfoTag"))
-    reasons = [code_reason(code)] if code not in (None, 0) else []
+
+def _tag(name: str, raw: Any) -> Evidence:
+    tag = wire.code(raw, name, max_len=16)
+    if tag is None:
+        raise wire.WireError(name, "expected a string")
+    entry = CODE_TABLE.get("liveness_tag", tag)
+    if entry is None:
+        return Evidence(name, State.UNKNOWN, Reason(code=ReasonCode.UNKNOWN, retryable=False,
+                                                    provider_code=str(tag)[:128],
+                                                    message="undocumented liveness info tag"))
+    if entry.outcome is None:
+        return Evidence(name, State.INFO, entry.to_reason())
+    return Evidence(name, State.FAILED, _rule("LivenessInfoTag:declining", name, entry.to_reason()))
+
+
+@dataclass(frozen=True)
+class _Detail:
+    """One ``VerificationDetail`` read strictly."""
+
+    code: int | None
+    liveness: int | None
+    compare: int | None
+    similarity: float | None
+    tags: tuple[Any, ...]
+    attempt: Attempt
+
+
+def _detail(detail: Mapping[str, Any], where: str, compares: bool | None) -> _Detail:
+    code = wire.integer(detail.get("ErrorCode"), f"{where}.ErrorCode")
+    live = wire.integer(detail.get("LivenessErrorCode"), f"{where}.LivenessErrorCode")
+    comp = wire.integer(detail.get("CompareErrorCode"), f"{where}.CompareErrorCode")
+    sim = wire.number(detail.get("Similarity"), f"{where}.Similarity", lo=0.0, hi=100.0)
+    tags = tuple(wire.array(detail.get("LivenessInfoTag"), f"{where}.LivenessInfoTag"))
+    at = wire.epoch(detail.get("ReqTimestamp"), f"{where}.ReqTimestamp", millis=True)
+    wire.text(detail.get("Seq"), f"{where}.Seq", max_len=256)
+    tag_reasons = []
+    for i, raw in enumerate(tags):
+        ev = _tag(f"{where}.LivenessInfoTag[{i}]", raw)
+        if ev.state is not State.INFO and ev.reason is not None:
+            tag_reasons.append(ev.reason)
     attempt = Attempt(
         provider_code=None if code is None else str(code),
         passed=None if code is None else code == 0,
         liveness=CheckResult(passed=None if live is None else live == 0),
-        face_match=CheckResult(passed=None if comp is None else comp == 0, score=_score(detail.get("Similarity"))),
-        reasons=tuple([*reasons, *tags_bad]),
-        at=_at(detail.get("ReqTimestamp")),
+        face_match=CheckResult() if compares is False else CheckResult(
+            passed=None if comp is None else comp == 0, score=sim),
+        reasons=tuple([*([code_reason(code)] if code not in (None, 0) else []), *tag_reasons]),
+        at=at,
     )
-    return attempt, tags_bad, tags_info
+    return _Detail(code, live, comp, sim, tags, attempt)
 
 
-def decide(ref: SessionRef, resp: Mapping[str, Any]) -> Decision:
-    """The normalized decision for one ``Response`` object (shape errors raise TypeError/ValueError)."""
-    code = _int(resp.get("ErrorCode"), "ErrorCode")
-    details = [_mapping(d, "VerificationDetailList") for d in _list(resp.get("VerificationDetailList"),
-                                                                      "VerificationDetailList")]
-    ocrs = [_mapping(o, "OCRResult") for o in _list(resp.get("OCRResult"), "OCRResult")]
+def _attempt_evidence(last: _Detail | None, where: str, requested: Requested) -> list[Evidence]:
+    """The last attempt's sub-checks (and its absence where the CheckMode runs liveness)."""
+    if last is None:
+        if requested.check_mode in LIVENESS_MODES:
+            return [Evidence("VerificationDetailList", State.UNKNOWN,
+                             _rule("VerificationDetailList:missing", "VerificationDetailList"))]
+        return []
+    out: list[Evidence] = []
+    if last.code is None:
+        out.append(Evidence(f"{where}.ErrorCode", State.UNKNOWN,
+                            _rule("attempt:code-missing", f"{where}.ErrorCode")))
+    for field, value in (("ErrorCode", last.code), ("LivenessErrorCode", last.liveness),
+                         ("CompareErrorCode", last.compare)):
+        ev = _verdict(f"{where}.{field}", value)
+        if ev is not None:
+            out.append(ev)
+    for i, raw in enumerate(last.tags):
+        out.append(_tag(f"{where}.LivenessInfoTag[{i}]", raw))
+    if last.similarity is not None and requested.compares is not False:
+        name = f"{where}.Similarity"
+        if last.similarity >= SIMILARITY_THRESHOLD:
+            out.append(Evidence(name, State.PASSED))
+        elif requested.compares:
+            out.append(Evidence(name, State.FAILED, _rule("Similarity:below-70", name)))
+        else:
+            out.append(Evidence(name, State.UNKNOWN, _rule("Similarity:mode-unknown", name)))
+    return out
 
-    parsed = [_attempt(d) for d in details]
-    attempts = tuple(a for a, _, _ in parsed)
+
+def _document_evidence(ocrs: list[Mapping[str, Any]], requested: Requested) -> list[Evidence]:
+    """Each ``OCRResult``'s ``IsPass`` and ``WarnCardInfos`` (and their absence where the CheckMode reads one)."""
+    if not ocrs:
+        if requested.check_mode in OCR_MODES:
+            return [Evidence("OCRResult", State.UNKNOWN, _rule("OCRResult:missing", "OCRResult"))]
+        return []
+    out: list[Evidence] = []
+    for n, ocr in enumerate(ocrs):
+        where = f"OCRResult[{n}]"
+        is_pass = wire.boolean(ocr.get("IsPass"), f"{where}.IsPass")
+        warned: list[Evidence] = []
+        for i, raw in enumerate(wire.array(ocr.get("WarnCardInfos"), f"{where}.WarnCardInfos")):
+            name = f"{where}.WarnCardInfos[{i}]"
+            code = wire.integer(raw, name)
+            if code is None:
+                raise wire.WireError(name, "expected an integer")
+            entry = CODE_TABLE.get("warn_card", code)
+            if entry is None:
+                warned.append(Evidence(name, State.UNKNOWN, _rule(
+                    "WarnCardInfos:undocumented", name, Reason(
+                        code=ReasonCode.UNKNOWN, retryable=False, provider_code=str(code),
+                        message="undocumented document warning"))))
+            elif entry.outcome is None:
+                warned.append(Evidence(name, State.INFO, entry.to_reason()))
+            elif is_pass is True and not requested.interrupts(code):
+                warned.append(Evidence(name, State.INFO, _rule("WarnCardInfos:not-selected", name,
+                                                               entry.to_reason())))
+            else:
+                warned.append(Evidence(name, State.FAILED, _rule("WarnCardInfos:interrupting", name,
+                                                                 entry.to_reason())))
+        if is_pass is True:
+            out.append(Evidence(f"{where}.IsPass", State.PASSED))
+        else:
+            explained = next((e.reason for e in warned if e.state is not State.INFO), None)
+            out.append(Evidence(f"{where}.IsPass", State.FAILED if is_pass is False else State.UNKNOWN,
+                                _rule("IsPass:not-true", f"{where}.IsPass", explained)))
+        out += warned
+    return out
+
+
+def _passed(evidence: list[Evidence]) -> bool | None:
+    if not evidence:
+        return None
+    if any(e.state is State.FAILED for e in evidence):
+        return False
+    if all(e.state in (State.PASSED, State.INFO) for e in evidence):
+        return True
+    return None
+
+
+def decide(ref: SessionRef, resp: Mapping[str, Any], requested: Requested) -> Decision:
+    """The normalized decision for one ``Response`` object (shape errors raise :class:`~ekyc._wire.WireError`)."""
+    code = wire.integer(resp.get("ErrorCode"), "ErrorCode")
+    wire.text(resp.get("ErrorMsg"), "ErrorMsg")
+    echoed = wire.code(resp.get("Extra"), "Extra", max_len=MAX_EXTRA) or None
+    if echoed is not None and ref.reference is not None and echoed != ref.reference:
+        raise SessionMismatch("the result's Extra is not the reference bound to this session", provider="tencent",
+                              field="Extra")
+    raw_details = wire.objects(resp.get("VerificationDetailList"), "VerificationDetailList")
+    ocrs = wire.objects(resp.get("OCRResult"), "OCRResult")
+
+    details = [_detail(d, f"VerificationDetailList[{i}]", requested.compares) for i, d in enumerate(raw_details)]
+    attempts = tuple(d.attempt for d in details)
     last = details[-1] if details else None
-    last_attempt = attempts[-1] if attempts else None
-    tags_bad, tags_info = (parsed[-1][1], parsed[-1][2]) if parsed else ([], [])
+    attempt_ev = _attempt_evidence(last, f"VerificationDetailList[{len(details) - 1}]", requested)
+    document_ev = _document_evidence(ocrs, requested)
 
     identity = Identity()
-    warn_bad: list[Reason] = []
-    warn_info: list[Reason] = []
-    passes: list[bool] = []
-    for ocr in ocrs:
-        is_pass = ocr.get("IsPass")
-        if is_pass is not None and not isinstance(is_pass, bool):
-            raise TypeError("IsPass")
-        passes.append(is_pass is True)
-        bad, info = _signals("warn_card", _list(ocr.get("WarnCardInfos"), "WarnCardInfos"))
-        warn_bad += bad
-        warn_info += info
-        if identity.is_empty():
-            identity = ocr_identity(ocr)
-    document = CheckResult(passed=(all(passes) and not warn_bad) if ocrs else None)
-    liveness = last_attempt.liveness if last_attempt else CheckResult()
-    face_match = last_attempt.face_match if last_attempt else CheckResult()
-    checks = Checks(document=document, liveness=liveness, face_match=face_match)
+    for i, ocr in enumerate(ocrs):
+        identity = ocr_identity(ocr, f"OCRResult[{i}]")
+        if not identity.is_empty():
+            break
 
-    evidence = [*warn_bad, *tags_bad]
-    warnings = [*warn_info, *tags_info]
     billable: bool | None = None
+    status_reasons: list[Reason] = []
     if code is None:
-        outcome, reasons = Outcome.PENDING, []
+        status = Outcome.PENDING
     else:
         entry = CODE_TABLE.get("result", code)
         if entry is None or entry.outcome is None:
-            outcome, reasons = Outcome.DECLINED, [code_reason(code)]
+            status, status_reasons = Outcome.DECLINED, [code_reason(code)]
         else:
-            outcome = entry.outcome
-            reasons = [entry.to_reason()] if entry.reason is not None else []
-            billable = entry.billed
-        if outcome is Outcome.APPROVED:
-            contradictions = list(evidence)
-            if ocrs and not all(passes) and not warn_bad:
-                contradictions.append(Reason(code=ReasonCode.UNKNOWN, retryable=False,
-                                             provider_code="OCRResult.IsPass",
-                                             message="the document check did not pass"))
-            if last is not None:
-                for field in ("ErrorCode", "LivenessErrorCode", "CompareErrorCode"):
-                    sub = _int(last.get(field), field)
-                    if sub not in (None, 0):
-                        contradictions.append(code_reason(sub))
-                score = face_match.score
-                if score is not None and score < SIMILARITY_THRESHOLD:
-                    contradictions.append(Reason(code=ReasonCode.FACE_MISMATCH, retryable=True,
-                                                 provider_code="Similarity",
-                                                 message="similarity below the documented default threshold"))
-            if contradictions:
-                outcome, reasons = Outcome.DECLINED, contradictions
-        elif outcome is Outcome.DECLINED:
-            reasons = [*reasons, *evidence]
-    completed_at = last_attempt.at if outcome.is_final and last_attempt is not None else None
+            status, billable = entry.outcome, entry.billed
+            status_reasons = [entry.to_reason()] if entry.reason is not None else []
+    if status is Outcome.APPROVED:
+        settled = settle(status, status_reasons, [*document_ev, *attempt_ev])
+    else:  # the final code decides: the last attempt's codes only say how that attempt went
+        context = [e.as_reason() for e in attempt_ev
+                   if e.state is not State.PASSED and (e.state is not State.INFO or e.reason is not None)]
+        settled = settle(status, status_reasons, document_ev, context)
+
+    liveness = last.attempt.liveness if last else CheckResult()
+    face_match = last.attempt.face_match if last else CheckResult()
+    checks = Checks(document=CheckResult(passed=_passed(document_ev)) if ocrs else CheckResult(),
+                    liveness=liveness, face_match=face_match)
+    completed_at = last.attempt.at if settled.outcome.is_final and last is not None else None
     return Decision(
         ref=ref,
-        outcome=outcome,
-        reasons=tuple(reasons),
-        warnings=tuple(warnings),
+        outcome=settled.outcome,
+        reference=echoed if echoed is not None else ref.reference,
+        reasons=settled.reasons,
+        warnings=settled.warnings,
         identity=identity,
         checks=checks,
         attempts=attempts,

@@ -192,7 +192,7 @@ def test_parse_create() -> None:
     session = p.parse_create(prepared, envelope_response({"Response": {
         "BizToken": REF.id, "VerificationURL": f"https://intl.faceid.qq.com/reflect/?token={REF.id}",
         "RequestId": "r1"}}))
-    assert session.ref == REF
+    assert session.ref.id == REF.id and session.ref.extra == ("1", "all") and session.ref.reference == "u1"
     assert session.url.endswith(REF.id)
     assert session.expires_at is not None and session.expires_at.timestamp() == NOW + 600
 
@@ -226,10 +226,14 @@ def test_create_api_errors(code: str, cls: type[EkycError]) -> None:
 
 # -- result responses ---------------------------------------------------------------------------------------
 
-def parse(resp: dict[str, Any] | bytes, status: int = 200) -> Any:
+#: the ref a create in CheckMode 1 stores (the default: every document warning interrupts the flow)
+REF1 = SessionRef(provider="tencent", id=REF.id, extra=("1", "all"))
+
+
+def parse(resp: dict[str, Any] | bytes, status: int = 200, ref: SessionRef = REF) -> Any:
     p = provider()
     payload = resp if isinstance(resp, bytes) else {"Response": {**resp, "RequestId": "rid"}}
-    return p.parse_result(p.build_result(REF), envelope_response(payload, status))
+    return p.parse_result(p.build_result(ref), envelope_response(payload, status))
 
 
 def detail(code: int = 0, live: int | None = 0, comp: int | None = 0, sim: Any = 95.0, **kw: Any) -> dict[str, Any]:
@@ -257,21 +261,26 @@ def test_approved_with_everything() -> None:
     assert "X1234567" not in repr(d)
 
 
-@pytest.mark.parametrize(("resp", "reasons"), [
-    ({"OCRResult": [ocr(is_pass=False)]}, {ReasonCode.UNKNOWN}),
-    ({"OCRResult": [ocr(warns=[-9102])]}, {ReasonCode.DOCUMENT_TAMPERED}),
-    ({"VerificationDetailList": [detail(live=1002, comp=None, sim=None)]}, {ReasonCode.SPOOF_DETECTED}),
-    ({"VerificationDetailList": [detail(comp=2016, sim=40.0)]}, {ReasonCode.FACE_MISMATCH}),
-    ({"VerificationDetailList": [detail(code=2012)]}, {ReasonCode.MULTIPLE_FACES}),
-    ({"VerificationDetailList": [detail(sim=69.99)]}, {ReasonCode.FACE_MISMATCH}),
-    ({"VerificationDetailList": [detail(LivenessInfoTag=["03"])]}, {ReasonCode.SPOOF_DETECTED}),
-    ({"VerificationDetailList": [detail(live=777)]}, {ReasonCode.UNKNOWN}),
+@pytest.mark.parametrize(("resp", "reasons", "names"), [
+    ({"OCRResult": [ocr(is_pass=False)]}, {ReasonCode.INCONSISTENT_EVIDENCE}, {"OCRResult[0].IsPass"}),
+    ({"OCRResult": [ocr(warns=[-9102])]}, {ReasonCode.DOCUMENT_TAMPERED}, {"-9102"}),
+    ({"VerificationDetailList": [detail(live=1002, comp=None, sim=None)]}, {ReasonCode.SPOOF_DETECTED}, {"1002"}),
+    ({"VerificationDetailList": [detail(comp=2016, sim=40.0)]}, {ReasonCode.FACE_MISMATCH},
+     {"2016", "VerificationDetailList[0].Similarity"}),
+    ({"VerificationDetailList": [detail(code=2012)]}, {ReasonCode.MULTIPLE_FACES}, {"2012"}),
+    ({"VerificationDetailList": [detail(sim=69.99)]}, {ReasonCode.FACE_MISMATCH},
+     {"VerificationDetailList[0].Similarity"}),
+    ({"VerificationDetailList": [detail(LivenessInfoTag=["03"])]}, {ReasonCode.SPOOF_DETECTED}, {"03"}),
+    ({"VerificationDetailList": [detail(live=777)]}, {ReasonCode.UNKNOWN}, {"777"}),
 ])
-def test_error_code_zero_with_contradicting_evidence_never_approves(resp: dict[str, Any],
-                                                                   reasons: set[ReasonCode]) -> None:
-    d = parse({"ErrorCode": 0, **resp})
-    assert d.outcome is Outcome.DECLINED
+def test_error_code_zero_with_contradicting_evidence_is_review(resp: dict[str, Any], reasons: set[ReasonCode],
+                                                               names: set[str]) -> None:
+    # ErrorCode 0 is Tencent's documented success: a contradicting sub-check makes it REVIEW (never
+    # APPROVED, and never DECLINED by our own inference), the reason naming the sub-check
+    d = parse({"ErrorCode": 0, "VerificationDetailList": [detail()], "OCRResult": [ocr()], **resp}, ref=REF1)
+    assert d.outcome is Outcome.REVIEW
     assert set(d.reason_codes) == reasons
+    assert {r.provider_code for r in d.reasons} == names
 
 
 def test_informational_signals_are_warnings() -> None:
@@ -297,8 +306,12 @@ def test_pending(resp: dict[str, Any]) -> None:
     assert d.outcome is Outcome.PENDING and not d.approved
 
 
-def test_string_error_code_is_accepted() -> None:
-    assert parse({"ErrorCode": "1410"}).outcome is Outcome.ABANDONED
+@pytest.mark.parametrize("value", ["1410", "0", " 0", "-0", "0 ", "\u0660", "\uff10", "0\n", 0.0, True, [0], {}])
+def test_error_code_must_be_a_json_integer(value: Any) -> None:
+    # the SDK documents ErrorCode as int: a string (even of digits) is malformed, never read as a code
+    with pytest.raises(ProviderError) as info:
+        parse({"ErrorCode": value})
+    assert info.value.field == "ErrorCode"
 
 
 @pytest.mark.parametrize("resp", [

@@ -31,7 +31,8 @@ def _matches(decision: Decision, scenario: Scenario) -> None:
 
 
 def test_unsupported_scenarios_are_declared() -> None:
-    assert set(TencentEmulator.unsupported) == {"review", "document_expired", "data_mismatch"}
+    assert set(TencentEmulator.unsupported) == {"review", "document_expired", "data_mismatch", "document_tampered",
+                                                "document_unreadable"}
     assert all(reason for reason in TencentEmulator.unsupported.values())
 
 
@@ -42,7 +43,8 @@ def test_scenario_sync(tc_client: Client, tc_sandbox: Sandbox, scenario: Scenari
     back = tc_sandbox.complete(session, scenario.name)
     assert back.startswith("https://app.example/kyc/return?token=")
     ref = tc_client.parse_return_url(back)
-    assert ref == session.ref
+    assert ref.id == session.ref.id  # the return URL names the session; the stored ref carries the Config
+    _matches(tc_client.get_result(session.ref), scenario)
     _matches(tc_client.get_result(ref), scenario)
 
 
@@ -269,7 +271,8 @@ async def test_webhook_delivery_verifies(tc_client: Client, tc_aclient: AsyncCli
     assert delivery.url == "https://app.example/hooks/tencent" and delivery.method == "POST"
     for client in (tc_client, tc_aclient):
         event = client.parse_webhook(delivery.body, delivery.headers, provider="tencent")
-        assert event.ref == session.ref and event.provider_status == "2016"
+        assert event.ref is not None and event.ref.id == session.ref.id and event.provider_status == "2016"
+        assert event.ref.reference == session.ref.reference == CONTRACT_REQUEST.reference
         assert event.authenticated == "payload"
     with pytest.raises(Exception, match="signature"):
         tc_client.parse_webhook(delivery.body + b" ", delivery.headers, provider="tencent")

@@ -66,7 +66,7 @@ def sdk_result(served: Served, token: str) -> Any:
     return sdk(served).GetWebVerificationResultIntl(req)
 
 
-@pytest.mark.parametrize("scenario", ["approved", "face_mismatch", "liveness_spoof", "document_tampered",
+@pytest.mark.parametrize("scenario", ["approved", "face_mismatch", "liveness_spoof", "poor_capture",
                                       "retry_limit", "user_cancelled"])
 def test_sdk_and_adapter_read_the_same_values(served: Served, ekyc_client: Client, scenario: str) -> None:
     with warnings.catch_warnings(record=True) as caught:
