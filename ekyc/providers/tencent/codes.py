@@ -194,8 +194,9 @@ _SUB_CHECKS = [
     _s("WarnCardInfos:undocumented", "An undocumented document warning", O.REVIEW, R.UNKNOWN, OCR),
     _s("attempt:code-not-zero", "The last attempt's ErrorCode, LivenessErrorCode or CompareErrorCode is not 0",
        O.REVIEW, None, DETAIL, "reason: the code's own (UNKNOWN when undocumented)"),
-    _s("attempt:code-missing", "The last attempt reports no ErrorCode", O.REVIEW, R.INCONSISTENT_EVIDENCE,
-       DETAIL),
+    _s("attempt:not-reported", "The last attempt does not report a sub-check its CheckMode runs", O.REVIEW,
+       R.INCONSISTENT_EVIDENCE, DETAIL, "ErrorCode always; LivenessErrorCode in CheckMode 1-3 (or unknown); "
+       "CompareErrorCode and Similarity in CheckMode 1 and 2"),
     _s("LivenessInfoTag:declining", "A declining liveness tag on the last attempt", O.REVIEW, None, TAG,
        "reason: the tag's own; tags 09 and 14 are informational"),
     _s("Similarity:below-70", "Similarity below 70 in CheckMode 1 or 2", O.REVIEW, R.FACE_MISMATCH,

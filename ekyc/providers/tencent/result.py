@@ -142,9 +142,14 @@ def _attempt_evidence(last: _Detail | None, where: str, requested: Requested) ->
                              _rule("VerificationDetailList:missing", "VerificationDetailList"))]
         return []
     out: list[Evidence] = []
-    if last.code is None:
-        out.append(Evidence(f"{where}.ErrorCode", State.UNKNOWN,
-                            _rule("attempt:code-missing", f"{where}.ErrorCode")))
+    runs_liveness = requested.check_mode is None or requested.check_mode in LIVENESS_MODES
+    required = (("ErrorCode", last.code, True), ("LivenessErrorCode", last.liveness, runs_liveness),
+                ("CompareErrorCode", last.compare, requested.compares is True),
+                ("Similarity", last.similarity, requested.compares is True))
+    for field, value, needed in required:
+        if needed and value is None:
+            out.append(Evidence(f"{where}.{field}", State.UNKNOWN,
+                                _rule("attempt:not-reported", f"{where}.{field}")))
     for field, value in (("ErrorCode", last.code), ("LivenessErrorCode", last.liveness),
                          ("CompareErrorCode", last.compare)):
         ev = _verdict(f"{where}.{field}", value)

@@ -264,7 +264,7 @@ def test_approved_with_everything() -> None:
 @pytest.mark.parametrize(("resp", "reasons", "names"), [
     ({"OCRResult": [ocr(is_pass=False)]}, {ReasonCode.INCONSISTENT_EVIDENCE}, {"OCRResult[0].IsPass"}),
     ({"OCRResult": [ocr(warns=[-9102])]}, {ReasonCode.DOCUMENT_TAMPERED}, {"-9102"}),
-    ({"VerificationDetailList": [detail(live=1002, comp=None, sim=None)]}, {ReasonCode.SPOOF_DETECTED}, {"1002"}),
+    ({"VerificationDetailList": [detail(live=1002)]}, {ReasonCode.SPOOF_DETECTED}, {"1002"}),
     ({"VerificationDetailList": [detail(comp=2016, sim=40.0)]}, {ReasonCode.FACE_MISMATCH},
      {"2016", "VerificationDetailList[0].Similarity"}),
     ({"VerificationDetailList": [detail(code=2012)]}, {ReasonCode.MULTIPLE_FACES}, {"2012"}),

@@ -42,7 +42,7 @@ RULES: dict[str, tuple[SessionRef, dict[str, Any], Outcome, set[ReasonCode], str
                                    {ReasonCode.UNKNOWN}, "-9999"),
     "attempt:code-not-zero": (ref(1), full(VerificationDetailList=[detail(comp=2015)]), Outcome.REVIEW,
                               {ReasonCode.FACE_MISMATCH}, "2015"),
-    "attempt:code-missing": (ref(1), full(VerificationDetailList=[detail(code=None)]),  # type: ignore[arg-type]
+    "attempt:not-reported": (ref(1), full(VerificationDetailList=[detail(code=None)]),  # type: ignore[arg-type]
                              Outcome.REVIEW, {ReasonCode.INCONSISTENT_EVIDENCE},
                              "VerificationDetailList[0].ErrorCode"),
     "LivenessInfoTag:declining": (ref(1), full(VerificationDetailList=[detail(LivenessInfoTag=["04"])]),
@@ -120,6 +120,25 @@ def test_similarity_zero_without_face_comparison_is_not_applicable(mode: int) ->
 def test_similarity_zero_with_face_comparison_is_review(mode: int) -> None:
     d = parse({"ErrorCode": 0, "VerificationDetailList": [detail(sim=0.0)], "OCRResult": [ocr()]}, ref=ref(mode))
     assert d.outcome is Outcome.REVIEW and ReasonCode.FACE_MISMATCH in d.reason_codes
+
+
+@pytest.mark.parametrize(("mode", "field", "outcome"), [
+    (1, "LivenessErrorCode", Outcome.REVIEW), (1, "CompareErrorCode", Outcome.REVIEW),
+    (1, "Similarity", Outcome.REVIEW), (2, "Similarity", Outcome.REVIEW), (None, "LivenessErrorCode", Outcome.REVIEW),
+    (3, "CompareErrorCode", Outcome.APPROVED), (3, "Similarity", Outcome.APPROVED),
+    (None, "CompareErrorCode", Outcome.APPROVED),
+])
+def test_a_sub_check_the_mode_runs_must_be_reported(mode: int | None, field: str, outcome: Outcome) -> None:
+    for absent in ("null", "missing"):
+        item = detail()
+        if absent == "null":
+            item[field] = None
+        else:
+            del item[field]
+        d = parse({"ErrorCode": 0, "VerificationDetailList": [item], "OCRResult": [ocr()]}, ref=ref(mode))
+        assert d.outcome is outcome
+        if outcome is Outcome.REVIEW:
+            assert f"VerificationDetailList[0].{field}" in {r.provider_code for r in d.reasons}
 
 
 def test_retry_limit_keeps_the_attempts_codes_as_warnings() -> None:
