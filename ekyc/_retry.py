@@ -3,6 +3,11 @@
 The generator yields :class:`Send` (the driver sends the request and sends back the response, or throws
 the transport exception in) and :class:`Sleep` (the driver waits). It returns the parsed result or raises
 a typed error. Which failures are retried depends on the call's :class:`~ekyc.provider.RetryMode`.
+
+What the attempts of one call did is kept in an :class:`Attempts` record, not read off the last error:
+once any attempt may have been processed by the provider, a :class:`~ekyc.errors.ProviderUnavailable`
+raised by a later attempt still says ``sent=True`` (a create that failed with a timeout and then with
+"connection refused" may have started a session all the same).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from .errors import EkycError, ProviderUnavailable, RateLimited
+from .errors import EkycError, InvalidRequest, ProviderError, ProviderUnavailable, RateLimited
 from .provider import Prepared, RetryMode
 from .settings import RetrySettings
 
@@ -39,6 +44,21 @@ Step = Send | Sleep
 Exchange = Generator[Step, Any, T]
 
 
+@dataclass
+class Attempts:
+    """What the attempts of one call did, kept across attempts (the client's fallback reads it).
+
+    ``sent``: some attempt may have reached the provider. ``processed``: some attempt may have been
+    processed — it reached the provider and was not refused unprocessed (429 / throttling). A create
+    that was never ``processed`` certainly started no session.
+    """
+
+    count: int = 0
+    sent: bool = False
+    processed: bool = False
+    retry: RetryMode = RetryMode.READ
+
+
 def transport_error(provider: str, exc: httpx.TransportError) -> ProviderUnavailable:
     """The typed error for a transport failure; ``sent`` is False when the request never left."""
     never_sent = isinstance(
@@ -54,11 +74,17 @@ def transport_error(provider: str, exc: httpx.TransportError) -> ProviderUnavail
     return ProviderUnavailable(kind, provider=provider, sent=not never_sent)
 
 
-def may_retry(error: EkycError, mode: RetryMode) -> bool:
-    """Whether ``error`` on a call of ``mode`` may be repeated without risking a second session."""
+def may_retry(error: EkycError, mode: RetryMode, processed: bool | None = None) -> bool:
+    """Whether ``error`` on a call of ``mode`` may be repeated without risking a second session.
+
+    ``processed`` is whether any attempt of the call so far may have been processed (see
+    :class:`Attempts`); without it, only ``error`` itself is considered.
+    """
     if mode is RetryMode.NEVER:
         return False
     if mode is RetryMode.NOT_SENT:
+        if processed:
+            return False  # an earlier attempt may have started a session already
         if isinstance(error, RateLimited):
             return True  # refused unprocessed
         return isinstance(error, ProviderUnavailable) and not error.sent
@@ -84,28 +110,76 @@ def exchange(
     parse: Callable[[Prepared, httpx.Response], T],
     settings: RetrySettings,
     on_retry: Callable[[int, EkycError, float], None] | None = None,
+    record: Attempts | None = None,
 ) -> Exchange[T]:
-    """Build, send, parse; repeat on retryable failures within the attempt and time budget."""
+    """Build, send, parse; repeat on retryable failures within the attempt and time budget.
+
+    Whatever ``build`` or ``parse`` raise is typed: ``parse`` reads what a provider (or an attacker between
+    it and us) sent, so anything but an :class:`EkycError` there is a :class:`ProviderError`; ``build``
+    failing on a request that passed validation is an :class:`InvalidRequest`. ``record`` (when given)
+    receives what the attempts did.
+    """
+    record = Attempts() if record is None else record
     started = time.monotonic()
-    attempt = 0
     while True:
-        prepared = build()
+        prepared = _build(provider, build)
+        record.count += 1
+        record.retry = prepared.retry
         try:
             try:
                 response = yield Send(prepared.request, prepared)
             except httpx.TransportError as exc:
-                raise transport_error(provider, exc) from None
-            return parse(prepared, response)
-        except EkycError as error:
-            attempt += 1
-            if attempt >= settings.max_attempts or not may_retry(error, prepared.retry):
+                error = transport_error(provider, exc)
+                record.sent = record.sent or error.sent
+                record.processed = record.processed or error.sent
+                raise error from None
+            record.sent = True
+            try:
+                result = parse(prepared, response)
+            except RateLimited:
+                raise  # refused unprocessed: not a processed attempt
+            except EkycError:
+                record.processed = True
                 raise
-            wait = backoff(settings, attempt - 1, getattr(error, "retry_after", None))
+            except Exception as exc:  # the boundary: a hostile payload must not escape untyped
+                record.processed = True
+                raise ProviderError(f"unreadable {prepared.operation} response ({describe_failure(exc)})",
+                                    provider=provider, http_status=response.status_code) from None
+            record.processed = True
+            return result
+        except EkycError as error:
+            if isinstance(error, ProviderUnavailable) and record.processed:
+                error.sent = True  # sticky: an earlier attempt may have been processed
+            if record.count >= settings.max_attempts or not may_retry(error, prepared.retry, record.processed):
+                raise
+            wait = backoff(settings, record.count - 1, getattr(error, "retry_after", None))
             if time.monotonic() - started + wait > settings.total_timeout:
                 raise
             if on_retry is not None:
-                on_retry(attempt, error, wait)
+                on_retry(record.count, error, wait)
             yield Sleep(wait)
+
+
+def _build(provider: str, build: Callable[[], Prepared]) -> Prepared:
+    try:
+        return build()
+    except EkycError:
+        raise
+    except Exception as exc:  # a validated request the adapter cannot encode is still typed
+        raise InvalidRequest(f"the request cannot be encoded for {provider} ({describe_failure(exc)})",
+                             provider=provider) from None
+
+
+def describe_failure(exc: BaseException) -> str:
+    """The exception's type and innermost ekyc frame, for a message (never its text: it may hold values)."""
+    tb = exc.__traceback__
+    place = ""
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if "ekyc" in name:
+            place = f" at {name[name.rfind('ekyc'):]}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return type(exc).__name__ + place
 
 
 def run_sync(gen: Exchange[T], send: Callable[[httpx.Request], httpx.Response],

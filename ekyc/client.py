@@ -7,19 +7,31 @@ before any network call; ``get_result`` dispatches on the ref's provider, whatev
 
 from __future__ import annotations
 
+import functools
+import hmac
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
 from os import PathLike
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
 from . import registry
 from ._events import Events, Hook
-from ._retry import Exchange, exchange, run_async, run_sync
-from .errors import ConfigurationError, EkycError, InvalidRequest, WebhookVerificationError
+from ._retry import Attempts, Exchange, describe_failure, exchange, run_async, run_sync
+from ._wire import MAX_BODY
+from .errors import (
+    ConfigurationError,
+    EkycError,
+    InvalidRequest,
+    ProviderError,
+    SessionMismatch,
+    WebhookVerificationError,
+)
 from .models import Decision, Session, SessionRef, SessionRequest, WebhookEvent
 from .provider import Capabilities, Prepared, Provider
 from .routing import Predicate, Route, Router, may_fall_back
@@ -29,9 +41,137 @@ if TYPE_CHECKING:
     from .sandbox import Sandbox
 
 T = TypeVar("T")
+P = ParamSpec("P")
 C = TypeVar("C", bound="_Core")
 _log = logging.getLogger("ekyc")
 _sandbox_announced = False
+
+#: the largest webhook or callback body accepted, for every provider (bytes)
+MAX_WEBHOOK_BYTES = MAX_BODY
+#: the largest return URL accepted (characters)
+MAX_URL_CHARS = 16 * 1024
+#: the most headers a webhook may carry, and their largest total size (characters)
+MAX_HEADERS = 256
+MAX_HEADER_CHARS = 64 * 1024
+
+
+def _typed(failure: type[EkycError], what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """The public boundary of a blocking entry point: only :class:`EkycError` leaves it.
+
+    Inputs are checked explicitly first (refs, URLs, bodies, headers, provider names, requests); this is
+    the backstop for whatever an adapter still fails on: the exception becomes ``failure`` naming its type
+    and place (never its text, which may hold values), chain dropped, and is logged as a warning so it is
+    seen and fixed.
+    """
+
+    def wrap(fn: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(fn)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return fn(*args, **kwargs)
+            except EkycError:
+                raise
+            except Exception as exc:  # the boundary
+                raise _untyped(failure, what, exc) from None
+
+        return guarded
+
+    return wrap
+
+
+def _typed_async(failure: type[EkycError], what: str) -> Callable[[Callable[P, Awaitable[T]]],
+                                                                  Callable[P, Awaitable[T]]]:
+    """:func:`_typed` for coroutine entry points."""
+
+    def wrap(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+        @functools.wraps(fn)
+        async def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return await fn(*args, **kwargs)
+            except EkycError:
+                raise
+            except Exception as exc:  # the boundary
+                raise _untyped(failure, what, exc) from None
+
+        return guarded
+
+    return wrap
+
+
+def _untyped(failure: type[EkycError], what: str, exc: Exception) -> EkycError:
+    where = describe_failure(exc)
+    _log.warning("ekyc: untyped failure in %s converted to %s (%s)", what, failure.__name__, where)
+    return failure(f"{what} failed on unexpected input ({where})")
+
+
+def _same(a: str, b: str) -> bool:
+    """Constant-time equality of two strings."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+
+
+def _names_session(found: SessionRef, stored: SessionRef) -> bool:
+    """Whether a ref read from a URL names the stored session: same provider and id, and every part the URL
+    carries equal to the stored one's (a stored ref may carry more, e.g. Tencent's Config). Constant time
+    per part."""
+    if found.provider != stored.provider or len(found.extra) > len(stored.extra):
+        return False
+    same = _same(found.id, stored.id)
+    for mine, theirs in zip(found.extra, stored.extra):
+        same = _same(mine, theirs) and same
+    return same
+
+
+def _return_url(url: Any) -> str:
+    """A return URL as text, parsed once: anything that is not a well-formed URL is a typed error."""
+    if isinstance(url, (bytes, bytearray)):
+        try:
+            url = bytes(url).decode("utf-8")
+        except UnicodeDecodeError:
+            raise WebhookVerificationError("the return URL is not UTF-8", field="url") from None
+    elif not isinstance(url, str) and hasattr(url, "scheme") and hasattr(url, "query"):
+        url = str(url)  # a URL object (httpx.URL, Starlette's request.url): its text form
+    if not isinstance(url, str):
+        raise WebhookVerificationError("the return URL must be text", field="url")
+    if len(url) > MAX_URL_CHARS:
+        raise WebhookVerificationError(f"the return URL is longer than {MAX_URL_CHARS} characters", field="url")
+    if not url.isprintable() or url != url.strip():
+        raise WebhookVerificationError("the return URL holds whitespace or control characters", field="url")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        raise WebhookVerificationError("the return URL is not a well-formed URL", field="url") from None
+    return url
+
+
+def _webhook_headers(headers: Any) -> dict[str, str]:
+    """Webhook headers as a plain ``dict[str, str]`` (case-variant duplicates refused)."""
+    if isinstance(headers, httpx.Headers):
+        items = list(headers.multi_items())
+    elif isinstance(headers, Mapping):
+        items = list(headers.items())
+    elif headers is None:
+        items = []
+    else:
+        raise InvalidRequest("webhook headers must be a mapping of header names to values", field="headers")
+    if len(items) > MAX_HEADERS:
+        raise WebhookVerificationError(f"more than {MAX_HEADERS} headers", field="headers")
+    out: dict[str, str] = {}
+    seen: set[str] = set()
+    size = 0
+    for name, value in items:
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise InvalidRequest("webhook header names and values must be text", field="headers")
+        size += len(name) + len(value)
+        if size > MAX_HEADER_CHARS:
+            raise WebhookVerificationError(f"the headers are larger than {MAX_HEADER_CHARS} characters",
+                                           field="headers")
+        key = name.lower()
+        if key in seen:
+            raise WebhookVerificationError("a header name is given twice (in any case)", field="headers")
+        seen.add(key)
+        out[name] = value
+    return out
 
 
 class _Core:
@@ -47,15 +187,13 @@ class _Core:
         predicates: Mapping[str, Predicate] | None = None,
         **options: Any,
     ) -> None:
-        if settings is None:
-            settings = Settings.load(options)
-        elif isinstance(settings, Mapping):
-            settings = Settings.load({**settings, **options})
-        elif options:
-            raise ConfigurationError(f"unexpected arguments with a Settings object: {', '.join(options)}")
+        settings = _settings(settings, options, sandbox_given=sandbox is not None)
         self.settings: Settings = settings
         self.events = Events(hooks)
         self._sandbox_given = sandbox is not None
+        if sandbox is None and settings.provider and settings.provider not in settings.providers \
+                and settings.env != "sandbox":
+            raise _unconfigured(settings.provider)
         if sandbox is None and settings.uses_sandbox:
             sandbox = _default_sandbox()
         elif sandbox is None and not settings.providers:
@@ -104,8 +242,12 @@ class _Core:
             return self.sandbox.providers[0]
         return self.settings.default_provider()
 
+    @_typed(ConfigurationError, "adapter")
     def adapter(self, name: str) -> Provider:
-        """The sans-I/O adapter of provider ``name``, built once."""
+        """The sans-I/O adapter of provider ``name``, built once (:class:`ConfigurationError` when this
+        client has no such provider)."""
+        if not isinstance(name, str):
+            raise ConfigurationError("a provider name must be text", field="provider")
         adapter = self._adapters.get(name)
         if adapter is None:
             if self.sandbox is not None:
@@ -122,6 +264,7 @@ class _Core:
             adapter = self._adapters[name] = cls(provider_settings, clock=self._clock)
         return adapter
 
+    @_typed(ConfigurationError, "capabilities")
     def capabilities(self) -> dict[str, Capabilities]:
         """What each available provider can honour."""
         return {name: registry.load(name).capabilities for name in self.providers}
@@ -129,14 +272,22 @@ class _Core:
     # -- preparation -----------------------------------------------------------------------------
     def _request(self, request: SessionRequest | None, fields: Mapping[str, Any]) -> SessionRequest:
         if request is None:
-            return SessionRequest(**fields)
-        if not isinstance(request, SessionRequest):
-            raise InvalidRequest("expected a SessionRequest", field="request")
-        return request.replace(**fields) if fields else request  # validated like a new request
+            req = SessionRequest(**fields)
+        elif not isinstance(request, SessionRequest):
+            raise InvalidRequest("expected a SessionRequest (or its fields as keyword arguments)", field="request")
+        else:
+            req = request.replace(**fields) if fields else request  # validated like a new request
+        try:  # the reference is bound into the ref after the create: refuse what cannot be, before sending
+            SessionRef(provider="ekyc", id="check", reference=req.reference)
+        except InvalidRequest as exc:
+            raise InvalidRequest(f"invalid SessionRequest.reference: {exc.message.rpartition(': ')[2]}",
+                                 field="reference") from None
+        return req
 
     def _check(self, name: str, request: SessionRequest) -> None:
         self.adapter(name).check_request(request)
 
+    @_typed(InvalidRequest, "explain_route")
     def explain_route(self, request: SessionRequest | None = None, /, *, provider: str | None = None,
                       **fields: Any) -> Route:
         """Where a create would go and why: the provider, the rule, the fallbacks, and what was skipped."""
@@ -149,28 +300,88 @@ class _Core:
         # at most one hop: never fall back twice for one request
         return [route.provider, *route.fallbacks[:1]]
 
-    def _after_create(self, name: str, error: EkycError | None, has_next: bool) -> bool:
-        """Record the outcome of a create on ``name``; True when the next provider should be tried."""
+    def _after_create(self, name: str, error: EkycError | None, attempts: Attempts, has_next: bool) -> bool:
+        """Record the outcome of a create on ``name``; True when the next provider should be tried.
+
+        Falling back needs the whole call's attempts, not only the last error: a create that timed out and
+        was then refused may still have started a session (see :func:`ekyc.routing.may_fall_back`).
+        """
         until = self.router.record(name, error)
         if until is not None:
             self.events.emit("cooldown", logging.WARNING, provider=name, until=round(until, 3),
                              seconds=self.router.config.cooldown.seconds)
-        if error is None or not has_next or not may_fall_back(error):
+        if error is None or not has_next or not may_fall_back(error, attempts.retry, attempts.processed):
             return False
         self.events.emit("fallback", logging.WARNING, provider=name, error=type(error).__name__,
                          http_status=error.http_status)
         return True
 
-    def _ref(self, ref: SessionRef | str) -> SessionRef:
-        return SessionRef.parse(ref) if isinstance(ref, str) else ref
+    def _bind(self, session: Session, request: SessionRequest) -> Session:
+        """``session`` with the request's reference bound into its ref (one mechanism for every provider)."""
+        ref = session.ref
+        if ref.reference is not None and not _same(ref.reference, request.reference):
+            raise SessionMismatch("the provider answered the create with a session for another reference",
+                                  provider=ref.provider, field="reference")
+        if ref.reference is not None:
+            return session
+        return session.model_copy(update={"ref": ref.model_copy(update={"reference": request.reference})})
 
-    def parse_return_url(self, url: str, provider: str | None = None) -> SessionRef:
+    def _ref(self, ref: SessionRef | str) -> SessionRef:
+        if isinstance(ref, SessionRef):
+            return ref
+        if isinstance(ref, str):
+            return SessionRef.parse(ref)
+        raise InvalidRequest("a session ref is a SessionRef or the string from ref.serialize()", field="ref")
+
+    def _settle(self, ref: SessionRef, decision: Decision) -> Decision:
+        """The decision about ``ref``, with ``reference`` set and checked against the one bound at create.
+
+        ``Decision.reference`` is the provider's echo when it has one (adapters fill it), else the reference
+        bound into the ref. When both exist and differ, the stored ref was swapped or tampered with:
+        :class:`SessionMismatch`, never a decision.
+        """
+        echo, bound = decision.reference, ref.reference
+        if bound is not None and echo is not None and not _same(bound, echo):
+            raise SessionMismatch("the provider reports this session was started for another reference than "
+                                  "the one bound into the ref", provider=ref.provider, field="reference")
+        reference = echo if echo is not None else bound
+        update: dict[str, Any] = {}
+        if reference != decision.reference:
+            update["reference"] = reference
+        if decision.ref.reference != bound:
+            update["ref"] = decision.ref.model_copy(update={"reference": bound})
+        return decision.model_copy(update=update) if update else decision
+
+    @_typed(WebhookVerificationError, "parse_return_url")
+    def parse_return_url(self, url: str, provider: str | None = None, *,
+                         expected: SessionRef | str | None = None) -> SessionRef:
         """The session a user came back from, from the provider's redirect URL (hints never trusted).
 
-        Without ``provider``, every available provider's parser is tried.
+        The return URL is only a signal to go and look: anyone can open it with any session id. Pass the
+        ref you stored for the signed-in user as ``expected`` (a :class:`SessionRef` or the string from
+        ``session.ref.serialize()``): the URL must name that same session (compared in constant time), else
+        :class:`SessionMismatch`; the stored ref, with its bound reference, is returned. Then call
+        ``get_result`` on it. Without ``expected`` the ref is parsed from the URL alone and carries no
+        reference: never decide about the signed-in user with it.
+
+        ``url`` is a str (or bytes, or a URL object such as Starlette's ``request.url``), at most
+        :data:`MAX_URL_CHARS` characters. Without ``provider`` (or ``expected``), every available provider's
+        parser is tried. Raises :class:`WebhookVerificationError` (``field="url"``) for a URL no provider
+        recognizes, :class:`SessionMismatch` for another session than ``expected``.
         """
-        if provider is not None:
-            return self.adapter(provider).parse_return_url(url)
+        text = _return_url(url)
+        stored = None if expected is None else self._ref(expected)
+        if provider is None and stored is not None:
+            provider = stored.provider
+        found = self._any_return_url(text) if provider is None else self.adapter(provider).parse_return_url(text)
+        if stored is None:
+            return found
+        if not _names_session(found, stored):
+            raise SessionMismatch("the return URL names another session than the one stored for this user",
+                                  provider=stored.provider, field="url")
+        return stored
+
+    def _any_return_url(self, url: str) -> SessionRef:
         for name in self.providers:
             try:
                 return self.adapter(name).parse_return_url(url)
@@ -178,16 +389,27 @@ class _Core:
                 continue
         raise WebhookVerificationError("no provider recognizes this return URL", field="url")
 
+    @_typed(WebhookVerificationError, "parse_webhook")
     def parse_webhook(self, body: bytes, headers: Mapping[str, str], provider: str) -> WebhookEvent:
-        """Verify and parse a webhook or callback of ``provider`` from its raw bytes and headers."""
+        """Verify and parse a webhook or callback of ``provider`` from its raw bytes and headers.
+
+        ``body`` is the raw request body as received (``bytes``, at most :data:`MAX_WEBHOOK_BYTES`);
+        ``headers`` a mapping of header names to values (names compared case-insensitively; a name given
+        twice is refused). Raises :class:`WebhookVerificationError` (or :class:`InvalidRequest` for
+        arguments of the wrong type) before the adapter sees anything malformed.
+        """
         if not isinstance(body, (bytes, bytearray)):
             raise InvalidRequest("webhook bodies must be the raw bytes as received", field="body")
-        event = self.adapter(provider).parse_webhook(bytes(body), headers)
+        if len(body) > MAX_WEBHOOK_BYTES:
+            raise WebhookVerificationError(f"the webhook body is larger than {MAX_WEBHOOK_BYTES} bytes",
+                                           provider=provider if isinstance(provider, str) else None, field="body")
+        plain = _webhook_headers(headers)
+        event = self.adapter(provider).parse_webhook(bytes(body), plain)
         self.events.emit("webhook", provider=provider, verified_by=event.verified_by, event_id=event.event_id)
         return event
 
     def _exchange(self, provider: str, build: Callable[[], Prepared],
-                  parse: Callable[[Prepared, httpx.Response], T]) -> Exchange[T]:
+                  parse: Callable[[Prepared, httpx.Response], T], record: Attempts | None = None) -> Exchange[T]:
         timeout = self._timeouts.get(provider)
         if timeout is None:
             adapter = self.adapter(provider)
@@ -204,10 +426,10 @@ class _Core:
                              error=type(error).__name__, http_status=error.http_status,
                              wait_s=round(wait, 3))
 
-        return self._observed(provider, exchange(provider, timed, parse, self.settings.retry, on_retry))
+        return self._observed(provider, exchange(provider, timed, parse, self.settings.retry, on_retry, record))
 
     def _call(self, provider: str, build: Callable[[], Prepared],
-              parse: Callable[[Prepared, httpx.Response], Any]) -> Any:
+              parse: Callable[[Prepared, httpx.Response], Any], record: Attempts | None = None) -> Any:
         """Run one exchange with this client's driver (blocking or asyncio); see the subclasses."""
         raise NotImplementedError
 
@@ -225,6 +447,7 @@ class _Core:
             self.events.emit("call", provider=provider, ms=round((time.perf_counter() - started) * 1000, 2))
         return result
 
+    @_typed(ConfigurationError, "extension")
     def extension(self, provider: str) -> Any:
         """Provider-specific operations (e.g. Didit's workflow and status management), bound to this
         client's retry loop; with :class:`AsyncClient` their methods are coroutines."""
@@ -233,6 +456,59 @@ class _Core:
         if ext is None:
             raise ConfigurationError(f"{provider} has no provider-specific operations", field="provider")
         return ext
+
+
+def _settings(settings: Settings | Mapping[str, Any] | None, options: Mapping[str, Any], *,
+              sandbox_given: bool) -> Settings:
+    """The client's settings. Nothing given: the environment, exactly as :meth:`Settings.from_env` reads it
+    (keyword options layered on top), so ``EKYC_ENV=production`` or ``EKYC_PROVIDER`` are never ignored. A
+    sandbox given explicitly (tests, the pytest plugin) does not read the environment: real credentials
+    must never reach it."""
+    if isinstance(settings, Settings):
+        if options:
+            raise ConfigurationError(f"unexpected arguments with a Settings object: {', '.join(options)}")
+        return settings
+    if isinstance(settings, Mapping):
+        return Settings.load({**settings, **options})
+    if settings is not None:
+        raise ConfigurationError("settings must be a Settings object or a mapping", field="settings")
+    if sandbox_given:
+        return Settings.load(options)
+    from_env = Settings.from_env()
+    if not options:
+        return from_env
+    given = {name: getattr(from_env, name) for name in from_env.model_fields_set}
+    return Settings.load(_merged(given, options))
+
+
+def _unconfigured(name: str) -> ConfigurationError:
+    """The error for a default provider named without its settings: never a silent sandbox. Names the
+    required settings and their variables, and variables of that provider that are not known (misspelt)."""
+    import os
+
+    model = registry.load(name).settings_model
+    required = [f for f, info in model.model_fields.items() if info.is_required()]
+    known = {f"EKYC_{name.upper()}_{f.upper()}" for f in model.model_fields}
+    wanted = "; ".join(
+        f"providers.{name}.{f} ({' or '.join((f'EKYC_{name.upper()}_{f.upper()}', *model.env_aliases.get(f, ())))})"
+        for f in required) or f"a [providers.{name}] section"
+    aliases = {v for vs in model.env_aliases.values() for v in vs}
+    prefixes = {f"EKYC_{name.upper()}_", *(v.split("_", 1)[0] + "_" for v in aliases)}
+    unknown = sorted(v for v in os.environ if v.startswith(tuple(prefixes)) and v not in known | aliases)
+    hint = f"; not known (misspelt?): {', '.join(unknown)}" if unknown else ""
+    field = f"providers.{name}.{required[0]}" if required else f"providers.{name}"
+    return ConfigurationError(f"the provider is {name!r} but it is not configured (the sandbox is used only when "
+                              f"no provider is named, or with env='sandbox'): set {wanted}{hint}", field=field)
+
+
+def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def _default_sandbox() -> Sandbox:
@@ -252,11 +528,17 @@ def _default_sandbox() -> Sandbox:
     return Sandbox()
 
 
+def _closed() -> ConfigurationError:
+    return ConfigurationError("this client is closed; create a new one", field="client")
+
+
 class Client(_Core):
     """Blocking client over every configured provider.
 
-    ``Client()`` with nothing configured runs against the in-process sandbox. Use it as a context
-    manager (or call :meth:`close`) to release pooled connections.
+    ``Client()`` reads the environment like :meth:`from_env`; with nothing configured (and ``EKYC_ENV`` not
+    ``production``) it runs against the in-process sandbox. One client is safe to share between threads (its
+    connection pool is built once, on first use). Use it as a context manager (or call :meth:`close`) to
+    release pooled connections; a closed client raises :class:`ConfigurationError`.
     """
 
     def __init__(self, settings: Settings | Mapping[str, Any] | None = None, *,
@@ -268,53 +550,82 @@ class Client(_Core):
         self._http_client = http_client
         self._transport = transport
         self._closed = False
+        self._lock = threading.Lock()
         self._sleep: Callable[[float], None] = time.sleep
 
     @property
     def _http(self) -> httpx.Client:
         http = self._http_client
-        if http is None:
-            if self._closed:  # what httpx says when a closed client is used
-                raise RuntimeError("Cannot send a request, as the client has been closed.")
-            transport = self._transport
-            if transport is None and self.sandbox is not None:
-                transport = self.sandbox.transport()
-            http = self._http_client = httpx.Client(transport=transport, timeout=self.settings.timeout)
+        if http is None or self._closed:
+            with self._lock:  # double-checked: sixteen first calls build one pool
+                if self._closed:
+                    raise _closed()
+                http = self._http_client
+                if http is None:
+                    transport = self._transport
+                    if transport is None and self.sandbox is not None:
+                        transport = self.sandbox.transport()
+                    http = self._http_client = httpx.Client(transport=transport, timeout=self.settings.timeout)
         return http
 
+    def _send(self, http: httpx.Client, request: httpx.Request) -> httpx.Response:
+        if http.is_closed:  # an http_client given to us and closed by its owner: nothing is sent
+            raise _closed()
+        return http.send(request)
+
     def _call(self, provider: str, build: Callable[[], Prepared],
-              parse: Callable[[Prepared, httpx.Response], T]) -> T:
-        result: T = run_sync(self._exchange(provider, build, parse), self._http.send, self._sleep)
+              parse: Callable[[Prepared, httpx.Response], T], record: Attempts | None = None) -> T:
+        result: T = run_sync(self._exchange(provider, build, parse, record), partial(self._send, self._http),
+                             self._sleep)
         return result
 
+    @_typed(InvalidRequest, "create_session")
     def create_session(self, request: SessionRequest | None = None, /, *, provider: str | None = None,
                        **fields: Any) -> Session:
-        """Start a verification session (validated against the provider before any network call)."""
+        """Start a verification session (validated against the provider before any network call).
+
+        Give a :class:`SessionRequest` or its fields as keyword arguments (``reference`` is your user id).
+        The returned ``session.ref`` has the request's ``reference`` bound into it: store
+        ``session.ref.serialize()`` next to your user and fetch the result with ``get_result(stored)``.
+        A provider-side failure moves to the routing fallback only when no session can have been started.
+        """
         req = self._request(request, fields)
         plan = self._plan(req, provider)
         for i, name in enumerate(plan):
             adapter = self.adapter(name)
+            attempts = Attempts()
             try:
-                session: Session = self._call(name, partial(adapter.build_create, req), adapter.parse_create)
+                session: Session = self._call(name, partial(adapter.build_create, req), adapter.parse_create,
+                                              attempts)
             except EkycError as exc:
-                if self._after_create(name, exc, i + 1 < len(plan)):
+                if self._after_create(name, exc, attempts, i + 1 < len(plan)):
                     continue
                 raise
-            self._after_create(name, None, False)
-            return session
+            self._after_create(name, None, attempts, False)
+            return self._bind(session, req)
         raise AssertionError("unreachable: a plan has at least one provider")  # pragma: no cover
 
+    @_typed(ProviderError, "get_result")
     def get_result(self, ref: SessionRef | str) -> Decision:
-        """The normalized decision of a session, from the provider that holds it."""
+        """The normalized decision of a session, from the provider that holds it.
+
+        ``ref`` is the ref you stored (a :class:`SessionRef` or ``ref.serialize()``), never one read from a
+        return URL alone. ``decision.reference`` is the app reference the provider echoed, else the one bound
+        into the ref at create: compare it with the signed-in user. When the provider's echo and the bound
+        reference differ, :class:`SessionMismatch` is raised instead of a decision.
+        """
         sref = self._ref(ref)
         adapter = self.adapter(sref.provider)
-        return self._call(adapter.name, lambda: adapter.build_result(sref), adapter.parse_result)
+        decision: Decision = self._call(adapter.name, lambda: adapter.build_result(sref), adapter.parse_result)
+        return self._settle(sref, decision)
 
     def close(self) -> None:
-        """Release pooled connections."""
-        self._closed = True
-        if self._http_client is not None:
-            self._http_client.close()
+        """Release pooled connections; later calls raise :class:`ConfigurationError`."""
+        with self._lock:
+            self._closed = True
+            http = self._http_client
+        if http is not None:
+            http.close()
 
     def __enter__(self) -> Client:
         return self
@@ -324,64 +635,118 @@ class Client(_Core):
 
 
 class AsyncClient(_Core):
-    """Non-blocking client over every configured provider (real asyncio I/O through ``httpx.AsyncClient``)."""
+    """Non-blocking client over every configured provider (real asyncio I/O through ``httpx.AsyncClient``).
+
+    One client may be used from several event loops (e.g. ``asyncio.run`` per job): each loop gets its own
+    connection pool, built on first use there; pools of loops that have closed are dropped. An
+    ``http_client`` given to it is used as is, so using it after its first event loop closed raises
+    :class:`ConfigurationError` before anything is sent. A closed client raises :class:`ConfigurationError`.
+    """
 
     def __init__(self, settings: Settings | Mapping[str, Any] | None = None, *,
                  http_client: httpx.AsyncClient | None = None,
                  transport: httpx.AsyncBaseTransport | None = None, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
-        self._http_client = http_client  # built on first use, like Client's
+        self._given = http_client
+        self._given_loop: Any = None
         self._transport = transport
+        self._pools: dict[Any, httpx.AsyncClient] = {}  # event loop → its pool, built on first use
         self._closed = False
+        self._lock = threading.Lock()
         import asyncio  # imported here: blocking users never pay for it
 
+        self._asyncio = asyncio
         self._sleep: Callable[[float], Any] = asyncio.sleep
 
     @property
     def _http(self) -> httpx.AsyncClient:
-        http = self._http_client
-        if http is None:
-            if self._closed:  # what httpx says when a closed client is used
-                raise RuntimeError("Cannot send a request, as the client has been closed.")
-            transport = self._transport
-            if transport is None and self.sandbox is not None:
-                transport = self.sandbox.async_transport()
-            http = self._http_client = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
-        return http
+        """The pool of the running event loop."""
+        loop = self._asyncio.get_running_loop()
+        with self._lock:
+            if self._closed:
+                raise _closed()
+            if self._given is not None:
+                return self._given_for(loop)
+            http = self._pools.get(loop)
+            if http is None:
+                for old in [lp for lp in self._pools if lp.is_closed()]:
+                    del self._pools[old]  # its connections died with their loop
+                transport = self._transport
+                if transport is None and self.sandbox is not None:
+                    transport = self.sandbox.async_transport()
+                elif isinstance(transport, httpx.AsyncHTTPTransport) and self._pools:
+                    raise ConfigurationError(
+                        "the httpx.AsyncHTTPTransport given to this client is bound to the event loop it was "
+                        "first used in; give no transport (a pool per loop is built) or one client per loop",
+                        field="transport")
+                http = self._pools[loop] = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
+            return http
+
+    def _given_for(self, loop: Any) -> httpx.AsyncClient:
+        given = self._given
+        assert given is not None
+        if self._given_loop is None:
+            self._given_loop = loop
+        elif self._given_loop is not loop and self._given_loop.is_closed():
+            raise ConfigurationError(
+                "the httpx.AsyncClient given to this client was used in an event loop that has closed; its "
+                "connections cannot be used from another loop (give no http_client: a pool per loop is built)",
+                field="http_client")
+        return given
+
+    async def _send(self, http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+        if http.is_closed:  # an http_client given to us and closed by its owner: nothing is sent
+            raise _closed()
+        return await http.send(request)
 
     async def _call(self, provider: str, build: Callable[[], Prepared],
-                    parse: Callable[[Prepared, httpx.Response], T]) -> T:
-        result: T = await run_async(self._exchange(provider, build, parse), self._http.send, self._sleep)
+                    parse: Callable[[Prepared, httpx.Response], T], record: Attempts | None = None) -> T:
+        result: T = await run_async(self._exchange(provider, build, parse, record), partial(self._send, self._http),
+                                    self._sleep)
         return result
 
+    @_typed_async(InvalidRequest, "create_session")
     async def create_session(self, request: SessionRequest | None = None, /, *, provider: str | None = None,
                              **fields: Any) -> Session:
-        """Start a verification session (validated against the provider before any network call)."""
+        """Start a verification session; see :meth:`Client.create_session`."""
         req = self._request(request, fields)
         plan = self._plan(req, provider)
         for i, name in enumerate(plan):
             adapter = self.adapter(name)
+            attempts = Attempts()
             try:
-                session: Session = await self._call(name, partial(adapter.build_create, req), adapter.parse_create)
+                session: Session = await self._call(name, partial(adapter.build_create, req), adapter.parse_create,
+                                                    attempts)
             except EkycError as exc:
-                if self._after_create(name, exc, i + 1 < len(plan)):
+                if self._after_create(name, exc, attempts, i + 1 < len(plan)):
                     continue
                 raise
-            self._after_create(name, None, False)
-            return session
+            self._after_create(name, None, attempts, False)
+            return self._bind(session, req)
         raise AssertionError("unreachable: a plan has at least one provider")  # pragma: no cover
 
+    @_typed_async(ProviderError, "get_result")
     async def get_result(self, ref: SessionRef | str) -> Decision:
-        """The normalized decision of a session, from the provider that holds it."""
+        """The normalized decision of a session; see :meth:`Client.get_result`."""
         sref = self._ref(ref)
         adapter = self.adapter(sref.provider)
-        return await self._call(adapter.name, lambda: adapter.build_result(sref), adapter.parse_result)
+        decision: Decision = await self._call(adapter.name, lambda: adapter.build_result(sref),
+                                              adapter.parse_result)
+        return self._settle(sref, decision)
 
     async def aclose(self) -> None:
-        """Release pooled connections."""
-        self._closed = True
-        if self._http_client is not None:
-            await self._http_client.aclose()
+        """Release pooled connections (those of the running loop; pools of other loops are dropped)."""
+        with self._lock:
+            self._closed = True
+            pools, self._pools = self._pools, {}
+        loop = self._asyncio.get_running_loop()
+        for pool_loop, http in pools.items():
+            if pool_loop is loop:
+                await http.aclose()
+            elif pool_loop.is_running():  # another thread's loop: close it there
+                self._asyncio.run_coroutine_threadsafe(http.aclose(), pool_loop)
+        if self._given is not None:
+            await self._given.aclose()
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -3,9 +3,10 @@
 Configuration lives under ``routing`` in the same settings as everything else (arguments, mapping, TOML,
 environment). Rules are tried in order; the first that matches the request *and* whose provider can honour
 it wins (a rule whose provider cannot is skipped, and :meth:`Router.explain` says why). Without a match the
-default provider is used. A create that fails provider-side before any session can exist (connection refused,
-429, 502/503/504) moves once to the next provider of the fallback chain; a provider that fails repeatedly is
-skipped for a cooldown measured on the client's clock (the sandbox clock in sandbox mode).
+default provider is used. A create that fails provider-side moves once to the next provider of the fallback
+chain only when no attempt of it can have started a session (every attempt was refused unprocessed or never
+left), or when the provider de-duplicates creates; a provider that fails repeatedly is skipped for a cooldown
+measured on the client's clock (the sandbox clock in sandbox mode).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .countries import to_alpha3
 from .errors import ConfigurationError, EkycError, ProviderUnavailable, RateLimited, UnsupportedFeature
 from .models import Check, DocumentType, SessionRequest
-from .provider import Capabilities
+from .provider import Capabilities, RetryMode
 
 Predicate = Callable[[SessionRequest], bool]
 FALLBACK_STATUSES = frozenset({502, 503, 504})
@@ -188,12 +189,28 @@ class Route:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def may_fall_back(error: EkycError) -> bool:
-    """Whether a failed create certainly started no session, so another provider may be tried."""
-    if isinstance(error, RateLimited):
+def provider_side(error: EkycError) -> bool:
+    """Whether ``error`` is the provider's failure (counts towards a cooldown), not the caller's or an answer."""
+    return isinstance(error, (RateLimited, ProviderUnavailable))
+
+
+def may_fall_back(error: EkycError, retry: RetryMode, processed: bool) -> bool:
+    """Whether a failed create may be sent to another provider without leaving the user two live sessions.
+
+    ``retry`` is the create's retry mode and ``processed`` whether any of its attempts may have been
+    processed by the provider (:class:`ekyc._retry.Attempts`). Only a provider-side failure qualifies, and
+    then only when no attempt can have started a session (every one never left or was refused with 429),
+    or when the provider de-duplicates creates (``IDEMPOTENT``) and the failure was transient (429,
+    502/503/504, a connection failure or a timeout; never a 500, where the provider failed while
+    processing). A 502/503/504 on a create that is not de-duplicated may come after the provider processed
+    it: that is raised, never re-routed.
+    """
+    if not provider_side(error):
+        return False
+    if not processed:
         return True
-    if isinstance(error, ProviderUnavailable):
-        return not error.sent or error.http_status in FALLBACK_STATUSES
+    if retry in (RetryMode.IDEMPOTENT, RetryMode.READ):
+        return isinstance(error, RateLimited) or error.http_status is None or error.http_status in FALLBACK_STATUSES
     return False
 
 
@@ -240,7 +257,7 @@ class Router:
     def record(self, provider: str, error: EkycError | None) -> float | None:
         """Count a provider-side failure (or reset on success); returns the cooldown end when one starts."""
         with self._lock:
-            if error is None or not may_fall_back(error):
+            if error is None or not provider_side(error):
                 self._failures.pop(provider, None)
                 return None
             count = self._failures.get(provider, 0) + 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ekyc import AsyncClient, Client, Outcome
+from ekyc import AsyncClient, Client, Outcome, ProviderUnavailable
 from ekyc.sandbox import Sandbox
 from ekyc.sandbox.runner import scenario_request
 from ekyc.testing import complete, providers
@@ -44,7 +44,7 @@ def test_real_providers_route_by_country_and_document_type() -> None:
     assert client.create_session(scenario_request("didit", "approved")).provider == "didit"
 
 
-@pytest.mark.parametrize("fault", ["connect", "503", "429"])
+@pytest.mark.parametrize("fault", ["connect", "429"])
 def test_real_provider_down_falls_back_and_cools_down(fault: str) -> None:
     sandbox = Sandbox()
     client = _client(sandbox, {"fallback": ["didit"], "cooldown": {"failures": 2, "seconds": 30}},
@@ -61,6 +61,26 @@ def test_real_provider_down_falls_back_and_cools_down(fault: str) -> None:
     # the session that fell back resolves on its own provider
     complete(sandbox, first, "approved")
     assert client.get_result(first.ref.serialize()).approved
+
+
+def test_a_503_falls_back_only_from_a_provider_that_de_duplicates_creates() -> None:
+    """Tencent does not de-duplicate creates: after a 503 a session may exist there, so no second one is
+    started at Didit (the 503 still counts towards the cooldown). Didit de-duplicates on vendor_data."""
+    sandbox = Sandbox()
+    tencent_first = _client(sandbox, {"fallback": ["didit"], "cooldown": {"failures": 2, "seconds": 30}},
+                            provider="tencent")
+    sandbox.set_fault("tencent", "503")
+    for _ in range(2):
+        with pytest.raises(ProviderUnavailable) as info:
+            tencent_first.create_session(scenario_request("tencent", "approved"))
+        assert info.value.provider == "tencent" and info.value.sent is True
+    assert not list(sandbox.emulators["didit"].store.values())
+    assert "cooling down" in tencent_first.explain_route(scenario_request("tencent", "approved")).skipped[
+        "tencent (default)"]
+    sandbox.set_fault("tencent", None)
+    sandbox.set_fault("didit", "503")
+    didit_first = _client(sandbox, {"fallback": ["tencent"]}, provider="didit")
+    assert didit_first.create_session(scenario_request("tencent", "approved")).provider == "tencent"
 
 
 def test_a_declined_result_never_triggers_a_fallback() -> None:

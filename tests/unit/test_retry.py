@@ -3,14 +3,29 @@ when no second session can result."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 import respx
 
-from ekyc import AsyncClient, Client, Outcome, ProviderUnavailable, RateLimited
+from ekyc import (
+    AsyncClient,
+    Client,
+    InvalidRequest,
+    Outcome,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    SessionRequest,
+    registry,
+)
+from ekyc._retry import may_retry
+from ekyc.provider import Prepared, RetryMode
 from ekyc.sandbox import Sandbox
+from tests.support.echo import EchoProvider, make_echo
 
 CREATE = "https://echo.invalid/echo/sessions"
 RESULT = "https://echo.invalid/echo/sessions/s1"
@@ -141,3 +156,164 @@ def test_every_request_carries_a_timeout(client: tuple[Client, list[float]]) -> 
     route = respx.get(RESULT).mock(return_value=OK)
     c.get_result("echo:s1")
     assert route.calls.last.request.extensions["timeout"]["read"] == 15.0
+
+
+# -- one call, many attempts: what was sent sticks, and fallback never leaves a second live session --------
+
+ALPHA = "https://alpha.invalid/alpha/sessions"
+BETA = "https://beta.invalid/beta/sessions"
+BETA_CREATED = httpx.Response(201, json={"id": "b1", "url": "https://beta.invalid/p/b1"})
+
+
+def _with_create_mode(name: str, mode: RetryMode) -> type[EchoProvider]:
+    base = make_echo(name)
+
+    def build_create(self: EchoProvider, request: SessionRequest) -> Prepared:
+        return dataclasses.replace(base.build_create(self, request), retry=mode)
+
+    return type(base.__name__, (base,), {"build_create": build_create})
+
+
+@pytest.fixture(params=[RetryMode.NOT_SENT, RetryMode.IDEMPOTENT, RetryMode.NEVER], ids=lambda m: m.value)
+def routed(request: pytest.FixtureRequest) -> Iterator[tuple[Client, RetryMode]]:
+    """A client whose default ``alpha`` creates with the parametrized retry mode and falls back to ``beta``."""
+    mode: RetryMode = request.param
+    registry.register("alpha", _with_create_mode("alpha", mode))
+    registry.register("beta", make_echo("beta"))
+    try:
+        with Client.from_config({
+            "provider": "alpha", "retry": {"max_attempts": 3},
+            "providers": {"alpha": {"api_key": "k", "endpoint": "https://alpha.invalid"},
+                          "beta": {"api_key": "k", "endpoint": "https://beta.invalid"}},
+            "routing": {"fallback": ["beta"]},
+        }) as c:
+            c._sleep = lambda s: None
+            yield c, mode
+    finally:
+        registry.unregister("alpha")
+        registry.unregister("beta")
+
+
+TIMEOUT = httpx.ReadTimeout("slow")
+REFUSED = httpx.ConnectError("refused")
+
+#: attempt sequences at alpha → (may alpha have processed the create?, whether the mode retries past attempt 1)
+SEQUENCES: dict[str, tuple[list[Any], bool]] = {
+    "refused-thrice": ([REFUSED, REFUSED, REFUSED], False),
+    "throttled-then-refused": ([httpx.Response(429), REFUSED, REFUSED], False),
+    "timeout-then-refused": ([TIMEOUT, REFUSED, REFUSED], True),
+    "503-then-refused": ([httpx.Response(503), REFUSED, REFUSED], True),
+    "502-thrice": ([httpx.Response(502)] * 3, True),
+    "500": ([httpx.Response(500)], True),
+}
+
+
+@respx.mock
+@pytest.mark.parametrize("sequence", list(SEQUENCES))
+def test_fallback_only_when_no_attempt_can_have_started_a_session(routed: tuple[Client, RetryMode],
+                                                                    sequence: str) -> None:
+    c, mode = routed
+    responses, processed = SEQUENCES[sequence]
+    alpha = respx.post(ALPHA).mock(side_effect=list(responses))
+    beta = respx.post(BETA).mock(return_value=BETA_CREATED)
+    # de-duplicated creates may go elsewhere after a transient failure (never after a 500); others only when
+    # nothing was processed
+    transient = sequence != "500"
+    expect_fallback = not processed or (mode is RetryMode.IDEMPOTENT and transient)
+    if expect_fallback:
+        assert c.create_session(reference="u1").provider == "beta"
+        assert beta.call_count == 1
+    else:
+        with pytest.raises((ProviderUnavailable, RateLimited)) as info:
+            c.create_session(reference="u1")
+        assert beta.call_count == 0
+        assert info.value.provider == "alpha"
+        if isinstance(info.value, ProviderUnavailable):
+            assert info.value.sent is True  # whatever the last attempt was
+    # the modes' retry rules still hold: NEVER sends once, NOT_SENT stops at the first processed attempt
+    if mode is RetryMode.NEVER or (mode is RetryMode.NOT_SENT and processed):
+        assert alpha.call_count == 1
+
+
+@respx.mock
+def test_sent_sticks_once_any_attempt_was_sent(client: tuple[Client, list[float]]) -> None:
+    c, _ = client
+    respx.get(RESULT).mock(side_effect=[TIMEOUT, REFUSED, REFUSED])
+    with pytest.raises(ProviderUnavailable) as info:
+        c.get_result("echo:s1")
+    assert isinstance(info.value, ProviderUnavailable) and info.value.sent is True
+    assert info.value.message == "could not connect"  # the last attempt's error, with the call's sent
+
+
+@respx.mock
+def test_a_create_refused_unprocessed_then_unreachable_is_not_sent(client: tuple[Client, list[float]]) -> None:
+    c, _ = client
+    route = respx.post(CREATE).mock(side_effect=[httpx.Response(429), REFUSED, REFUSED])
+    with pytest.raises(ProviderUnavailable) as info:
+        c.create_session(reference="u1")
+    assert route.call_count == 3 and info.value.sent is False
+
+
+def test_a_not_sent_create_stops_retrying_once_an_attempt_may_have_been_processed() -> None:
+    """A 429 after a timeout does not make a repeat safe: the timed-out attempt may have started a session."""
+    assert may_retry(RateLimited("x"), RetryMode.NOT_SENT, processed=True) is False
+    assert may_retry(RateLimited("x"), RetryMode.NOT_SENT, processed=False) is True
+    assert may_retry(ProviderUnavailable("x", sent=False), RetryMode.NOT_SENT, processed=True) is False
+    assert may_retry(ProviderUnavailable("x", sent=False), RetryMode.NOT_SENT, processed=False) is True
+
+
+class _Careless(EchoProvider):
+    """An adapter whose parser and builder fail untyped (what the loop must still turn into typed errors)."""
+
+    def parse_result(self, prepared: Prepared, response: httpx.Response) -> Any:
+        return {"a": 1}["missing"]
+
+    def build_create(self, request: SessionRequest) -> Prepared:
+        raise TypeError(f"cannot encode {request.reference}")
+
+
+@respx.mock
+def test_untyped_adapter_failures_become_typed_errors_without_their_text() -> None:
+    registry.register("echo", _Careless)
+    try:
+        with Client.from_config({"providers": {"echo": {"api_key": "k"}}}) as c:
+            respx.get(RESULT).mock(return_value=OK)
+            with pytest.raises(ProviderError) as parse:
+                c.get_result("echo:s1")
+            assert "KeyError" in parse.value.message and "missing" not in str(parse.value)
+            assert parse.value.__cause__ is None and parse.value.__suppress_context__
+            create = respx.post(CREATE).mock(return_value=CREATED)
+            with pytest.raises(InvalidRequest) as build:
+                c.create_session(reference="user-secret-42")
+            assert "TypeError" in build.value.message and "user-secret-42" not in str(build.value)
+            assert create.call_count == 0
+    finally:
+        registry.unregister("echo")
+
+
+async def test_async_fallback_follows_the_same_rule(echo_sandbox: Sandbox) -> None:
+    registry.register("alpha", _with_create_mode("alpha", RetryMode.NOT_SENT))
+    registry.register("beta", make_echo("beta"))
+    try:
+        with respx.mock:
+            async with AsyncClient.from_config({
+                "provider": "alpha", "retry": {"max_attempts": 3},
+                "providers": {"alpha": {"api_key": "k", "endpoint": "https://alpha.invalid"},
+                              "beta": {"api_key": "k", "endpoint": "https://beta.invalid"}},
+                "routing": {"fallback": ["beta"]},
+            }) as c:
+                c._sleep = _no_sleep
+                respx.post(ALPHA).mock(side_effect=[httpx.Response(503)])
+                beta = respx.post(BETA).mock(return_value=BETA_CREATED)
+                with pytest.raises(ProviderUnavailable) as info:
+                    await c.create_session(reference="u1")
+                assert info.value.sent is True and beta.call_count == 0
+                respx.post(ALPHA).mock(side_effect=[httpx.Response(429), REFUSED, REFUSED])
+                assert (await c.create_session(reference="u2")).provider == "beta"
+    finally:
+        registry.unregister("alpha")
+        registry.unregister("beta")
+
+
+async def _no_sleep(seconds: float) -> None:
+    return None

@@ -69,7 +69,7 @@ def test_weighted_split_is_within_two_percent_and_stable(sandbox: Sandbox) -> No
     assert all(again.explain_route(reference=r).provider == p for r, p in list(picks.items())[:500])
 
 
-@pytest.mark.parametrize("fault", ["connect", "503", "429"])
+@pytest.mark.parametrize("fault", ["connect", "429"])
 def test_create_falls_back_when_the_provider_is_unavailable(sandbox: Sandbox, fault: str) -> None:
     events: list[tuple[str, dict[str, Any]]] = []
     c = client(sandbox, {"fallback": ["beta"]}, hooks=[lambda n, f: events.append((n, f))])
@@ -98,14 +98,17 @@ def test_no_fallback_for_errors_that_may_have_created_a_session(sandbox: Sandbox
     c = client(sandbox, {"fallback": ["beta"]})
     before = len(list(sandbox.emulators["beta"].store.values()))
     sandbox.set_fault("alpha", "503")
-    assert c.create_session(reference="u1").provider == "beta"  # 503: refused before acceptance
+    # a 503 may come after the provider processed the create (alpha does not de-duplicate): never re-routed
+    with pytest.raises(ProviderUnavailable) as unavailable:
+        c.create_session(reference="u1")
+    assert unavailable.value.http_status == 503 and unavailable.value.sent is True
     sandbox.set_fault("alpha", None)
     # a bad request is the caller's problem, not the provider's: never sent elsewhere
     c.adapter("alpha").settings = c.adapter("alpha").settings_model(api_key="wrong", endpoint=sandbox.base_url)  # type: ignore[attr-defined]
     with pytest.raises(Exception) as info:
         c.create_session(reference="u2")
     assert not isinstance(info.value, (ProviderUnavailable, RateLimited))
-    assert len(list(sandbox.emulators["beta"].store.values())) == before + 1
+    assert len(list(sandbox.emulators["beta"].store.values())) == before
 
 
 def test_never_falls_back_twice(sandbox: Sandbox) -> None:

@@ -44,6 +44,7 @@ def test_scenario_sync(tc_client: Client, tc_sandbox: Sandbox, scenario: Scenari
     assert back.startswith("https://app.example/kyc/return?token=")
     ref = tc_client.parse_return_url(back)
     assert ref.id == session.ref.id  # the return URL names the session; the stored ref carries the Config
+    assert tc_client.parse_return_url(back, expected=session.ref) == session.ref  # the stored ref, checked
     _matches(tc_client.get_result(session.ref), scenario)
     _matches(tc_client.get_result(ref), scenario)
 
