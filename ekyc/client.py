@@ -116,7 +116,7 @@ def _names_session(found: SessionRef, stored: SessionRef) -> bool:
     if found.provider != stored.provider or len(found.extra) > len(stored.extra):
         return False
     same = _same(found.id, stored.id)
-    for mine, theirs in zip(found.extra, stored.extra):
+    for mine, theirs in zip(found.extra, stored.extra[: len(found.extra)], strict=True):
         same = _same(mine, theirs) and same
     return same
 
