@@ -33,6 +33,7 @@ from ekyc.models import (
     SessionRef,
     SessionRequest,
     WebhookEvent,
+    http_url,
 )
 from ekyc.provider import (
     Capabilities,
@@ -432,13 +433,13 @@ class TencentProvider(Provider):
 
 def _bearer_url_ok(url: str) -> bool:
     """An absolute http(s) URL of sane length (the VerificationURL), checked without raising."""
-    if len(url) > MAX_VERIFICATION_URL or not url.isascii() or not url.isprintable():
+    if len(url) > MAX_VERIFICATION_URL or not url.isascii():
         return False
     try:
-        parts = urlsplit(url)
+        http_url(url, "link")  # the check Session.url applies: nothing can fail later, with the URL in it
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return True
 
 
 def _return_token(url: object) -> str | None:

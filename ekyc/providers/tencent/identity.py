@@ -67,11 +67,15 @@ def _sex(value: Any) -> str | None:
     return _SEX.get(value.strip().upper()) if isinstance(value, str) and value.strip() else None
 
 
-def _text(card: Mapping[str, Any], *keys: str) -> str | None:
+#: longest value kept per field kind (longer ones are left out, never truncated: they are not a card's data)
+NAME_MAX, CODE_MAX, TEXT_MAX = 1024, 256, 4096
+
+
+def _text(card: Mapping[str, Any], *keys: str, max_len: int = NAME_MAX) -> str | None:
     for key in keys:
         value = card.get(key)
         if isinstance(value, str) and value.strip():
-            return value.strip()
+            return value.strip() if len(value.strip()) <= max_len else None
     return None
 
 
@@ -111,6 +115,7 @@ def card_identity(card_type: str | None, card: Mapping[str, Any]) -> Identity:
     full = _text(card, "FullName", "Name", "EnName", "EnglishName", "ChineseName", "CnName")
     if full is None and (given or family):
         full = " ".join(p for p in (given, family) if p)
+        full = full if len(full) <= NAME_MAX else None
     if card_type in ("MainlandIDCard", "HMTPermitCard"):
         expiry = parse_validity_end(card.get("ValidDate"))
     else:
@@ -126,11 +131,12 @@ def card_identity(card_type: str | None, card: Mapping[str, Any]) -> Identity:
         sex=_sex(card.get("Sex")),
         nationality=_country(nationality),
         document_type=doc_type,
-        document_number=_text(card, "LicenseNumber", "LicenseNo", "ID", "IdNum", "VIN", "CRN", "Number"),
+        document_number=_text(card, "LicenseNumber", "LicenseNo", "ID", "IdNum", "VIN", "CRN", "Number",
+                              max_len=CODE_MAX),
         issuing_country=issuing,
         expiry_date=expiry,
-        address=_text(card, "FormattedAddress", "Address") if not isinstance(card.get("Address"), dict)
-        else _text(card, "FormattedAddress"),
+        address=_text(card, "FormattedAddress", "Address", max_len=TEXT_MAX)
+        if not isinstance(card.get("Address"), dict) else _text(card, "FormattedAddress", max_len=TEXT_MAX),
     )
 
 

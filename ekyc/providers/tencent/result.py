@@ -48,6 +48,8 @@ from .requested import LIVENESS_MODES, OCR_MODES, Requested
 SIMILARITY_THRESHOLD = 70.0
 #: ``Extra`` is at most 1,000 characters (ApplyWebVerificationBizTokenIntl)
 MAX_EXTRA = 1000
+#: the longest app reference (``SessionRequest.reference``)
+MAX_REFERENCE = 256
 
 
 def code_reason(code: int) -> Reason:
@@ -222,10 +224,12 @@ def decide(ref: SessionRef, resp: Mapping[str, Any], requested: Requested) -> De
     """The normalized decision for one ``Response`` object (shape errors raise :class:`~ekyc._wire.WireError`)."""
     code = wire.integer(resp.get("ErrorCode"), "ErrorCode")
     wire.text(resp.get("ErrorMsg"), "ErrorMsg")
-    echoed = wire.code(resp.get("Extra"), "Extra", max_len=MAX_EXTRA) or None
-    if echoed is not None and ref.reference is not None and echoed != ref.reference:
+    extra = wire.code(resp.get("Extra"), "Extra", max_len=MAX_EXTRA) or None
+    if extra is not None and ref.reference is not None and extra != ref.reference:
         raise SessionMismatch("the result's Extra is not the reference bound to this session", provider="tencent",
                               field="Extra")
+    # a reference is at most 256 characters (SessionRequest.reference): a longer Extra was not set by us
+    echoed = extra if extra is not None and len(extra) <= MAX_REFERENCE else None
     raw_details = wire.objects(resp.get("VerificationDetailList"), "VerificationDetailList")
     ocrs = wire.objects(resp.get("OCRResult"), "OCRResult")
 

@@ -210,9 +210,10 @@ def test_reference_is_read_from_extra() -> None:
     assert parse(full(Extra="user-42"), ref=ref(1, reference="user-42")).reference == "user-42"
     assert parse(full(), ref=ref(1, reference="user-42")).reference == "user-42"  # not echoed: the bound one
     assert parse(full(), ref=ref(1)).reference is None
+    assert parse(full(Extra="x" * 1000), ref=ref(1)).reference is None  # longer than any reference we send
 
 
-@pytest.mark.parametrize("extra", ["user-43", "user-42 ", "USER-42"])
+@pytest.mark.parametrize("extra", ["user-43", "user-42 ", "USER-42", "user-42" * 100])
 def test_an_extra_naming_another_user_is_a_session_mismatch(extra: str) -> None:
     with pytest.raises(SessionMismatch) as info:
         parse(full(Extra=extra), ref=ref(1, reference="user-42"))

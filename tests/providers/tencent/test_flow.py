@@ -11,12 +11,13 @@ import pytest
 
 from ekyc import AsyncClient, Client
 from ekyc.errors import AuthenticationError, ProviderUnavailable, SessionNotFound
-from ekyc.models import Check, Decision, DocumentType, Outcome, ReasonCode, SessionRequest
+from ekyc.models import Check, Decision, DocumentType, Outcome, ReasonCode, SessionRef, SessionRequest
 from ekyc.providers.tencent import TencentProvider, TencentSettings, signing
 from ekyc.providers.tencent.emulator import SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY, TencentEmulator, with_token
 from ekyc.sandbox import SCENARIOS, Sandbox, Scenario
 
 from .conftest import CONTRACT_REQUEST
+from .helpers import complete_with
 
 SUPPORTED = [s for s in SCENARIOS.values() if s.name not in TencentEmulator.unsupported]
 
@@ -291,3 +292,38 @@ def test_sdk_hints_and_settings(tc_sandbox: Sandbox) -> None:
 
 def test_contract_request_is_accepted() -> None:
     assert isinstance(CONTRACT_REQUEST, SessionRequest)
+
+
+# -- the create's Config against the result (through the emulator) --------------------------------------------
+
+@pytest.mark.parametrize(("options", "stored", "returned"), [
+    ({}, Outcome.REVIEW, Outcome.REVIEW),                                        # default: -9103 interrupts
+    ({"SelectedWarningCodes": "-9101,-9108"}, Outcome.APPROVED, Outcome.REVIEW),  # -9103 not selected
+    ({"DisableCheckOcrWarnings": True}, Outcome.APPROVED, Outcome.REVIEW),      # nothing interrupts
+])
+def test_unselected_warnings_are_informational_with_the_stored_ref(
+        tc_client: Client, tc_sandbox: Sandbox, options: dict[str, object], stored: Outcome,
+        returned: Outcome) -> None:
+    request = CONTRACT_REQUEST.model_copy(update={"provider_options": {"tencent": options}})
+    session = tc_client.create_session(request, provider="tencent")
+    back = complete_with(tc_sandbox, session, code="-9103", kind="warn_card")
+    decision = tc_client.get_result(session.ref)
+    assert decision.outcome is stored
+    if stored is Outcome.APPROVED:
+        assert [w.provider_code for w in decision.warnings] == ["-9103"]
+        assert decision.warnings[0].code is ReasonCode.DOCUMENT_TAMPERED
+    else:
+        assert decision.reason_codes == (ReasonCode.DOCUMENT_TAMPERED,)
+    # the return URL's ref does not know the Config: the strictest reading, never APPROVED
+    assert tc_client.get_result(tc_client.parse_return_url(back)).outcome is returned
+
+
+def test_extra_is_echoed_and_bound(tc_client: Client, tc_sandbox: Sandbox) -> None:
+    session = tc_client.create_session(CONTRACT_REQUEST, provider="tencent")
+    assert session.ref.reference == CONTRACT_REQUEST.reference
+    assert tc_client.get_result(session.ref).reference == CONTRACT_REQUEST.reference  # pending: echoed already
+    back = tc_sandbox.complete(session, "approved")
+    assert tc_client.get_result(session.ref).reference == CONTRACT_REQUEST.reference
+    assert tc_client.get_result(tc_client.parse_return_url(back)).reference == CONTRACT_REQUEST.reference
+    stored = SessionRef.parse(session.ref.serialize())
+    assert stored == session.ref and tc_client.get_result(stored).outcome is Outcome.APPROVED

@@ -172,6 +172,16 @@ def test_non_ascii_digits_in_card_dates_are_left_out() -> None:
     assert d.identity.date_of_birth is None and d.identity.expiry_date is None
 
 
+def test_oversized_card_values_are_left_out_not_raised() -> None:
+    # a value no card holds is not identity data; refusing it through the model would put it in an exception
+    card = {"InternationalIDPassport": {"GivenName": "J" * 1000, "Surname": "S" * 1000, "LicenseNumber": "9" * 300,
+                                        "FormattedAddress": "A" * 5000, "FullName": None}}
+    d = parse_obj({"ErrorCode": 0, "VerificationDetailList": [detail()], "OCRResult": [ocr(card=card)]})
+    assert d.outcome is Outcome.APPROVED
+    assert d.identity.full_name is None and d.identity.given_name == "J" * 1000
+    assert d.identity.document_number is None and d.identity.address is None
+
+
 # -- return URLs -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("url", [
@@ -286,6 +296,9 @@ def _chain(exc: BaseException) -> list[BaseException]:
     {"BizToken": SECRET + " x", "VerificationURL": URL},
     {"BizToken": SECRET, "VerificationURL": URL + "\n" + URL},
     {"BizToken": SECRET, "VerificationURL": URL + "x" * 3000},
+    {"BizToken": SECRET, "VerificationURL": f"https://user:pass@intl.faceid.qq.com/?token={SECRET}"},
+    {"BizToken": SECRET, "VerificationURL": f"https://intl.faceid.qq.com:99999/?token={SECRET}"},
+    {"BizToken": SECRET, "VerificationURL": f"https://intl.faceid.qq.com\\x/?token={SECRET}"},
     {"BizToken": [SECRET], "VerificationURL": URL},
 ])
 def test_no_bearer_token_in_create_errors_or_their_chain(resp: dict[str, Any],
