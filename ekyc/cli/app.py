@@ -455,10 +455,11 @@ def check_config(config: ConfigOpt = None, format: FormatOpt = Format.table) -> 
     elif not report.loaded:
         emit_pairs([("settings from", report.source)])
     else:
-        emit_pairs([("settings from", report.source), ("env", report.env or "(not set)"),
-                    ("sessions go to", "the local sandbox" if report.sandbox else "the configured providers"),
-                    ("default provider", report.default), ("routing", report.routing)])
-        for name, values in report.providers.items():
+        view = report.view
+        sessions = "the local sandbox" if view.get("sandbox") else "the configured providers"
+        emit_pairs([("settings from", report.source), ("sessions go to", sessions),
+                    *((k, v) for k, v in view.items() if k not in ("providers", "sandbox"))])
+        for name, values in view.get("providers", {}).items():
             emit_line(f"[providers.{name}]")
             emit_pairs(values.items(), indent="  ")
     if report.problems:

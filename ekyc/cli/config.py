@@ -1,7 +1,8 @@
 """``ekyc check-config``: load the configuration as a client would, and find every problem a create would hit.
 
-A problem is one line. Nothing printed holds a credential: secret settings show as ``***`` and URLs lose
-their user-info and query (``https://user:secret@host/x?token=…`` shows as ``https://***@host/x?***``).
+A problem is one line. Nothing printed holds a credential: the view is :meth:`Settings.describe` (secret
+settings masked), and every value passes :func:`safe_url` once more, so URLs — with a scheme or without —
+lose their user-info and query (``user:secret@host/x?token=…`` shows as ``***@host/x?***``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-
-from pydantic import SecretStr
 
 from .. import registry
 from ..errors import ConfigurationError, EkycError
@@ -28,11 +27,8 @@ class ConfigReport:
 
     source: str
     loaded: bool = False
-    sandbox: bool = False
-    env: str | None = None
-    providers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    default: str | None = None
-    routing: str | None = None
+    #: :meth:`Settings.describe` (credentials masked), URLs checked once more by :func:`safe_url`
+    view: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -42,9 +38,7 @@ class ConfigReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (``--format json``)."""
-        return {"ok": self.ok, "source": self.source, "loaded": self.loaded, "env": self.env, "sandbox": self.sandbox,
-                "providers": self.providers, "default_provider": self.default, "routing": self.routing,
-                "problems": self.problems}
+        return {"ok": self.ok, "source": self.source, "loaded": self.loaded, **self.view, "problems": self.problems}
 
 
 def load_settings(config: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -66,22 +60,19 @@ def check(config: Path | None, environ: Mapping[str, str] | None = None) -> Conf
         report.problems.append(describe(exc)[0])
         return report
     report.loaded = True
-    report.env = settings.env
-    report.sandbox = settings.uses_sandbox
+    view = settings.describe()
+    view["providers"] = {name: {k: safe_url(v) for k, v in values.items()}
+                         for name, values in view.get("providers", {}).items()}
+    report.view = view
     routing = settings.routing_config
-    report.routing = (f"{len(routing.rules)} rules, fallback {', '.join(routing.fallback) or 'none'}, cooldown "
-                      f"{routing.cooldown.failures} failures / {routing.cooldown.seconds:g} s")
-    for name in settings.configured:
-        report.providers[name] = safe_settings(settings.provider_settings(name).model_dump())
     if settings.env == "production" and not settings.configured:
         report.problems.append("EKYC_ENV is production and no provider is configured (the sandbox is never used "
                                "in production): configure a provider, e.g. EKYC_PROVIDER and its credentials")
-    if report.sandbox:
-        report.default = settings.provider
+    if settings.uses_sandbox:
         return report
     if settings.configured:
         try:
-            report.default = settings.default_provider()
+            settings.default_provider()
         except ConfigurationError as exc:
             report.problems.append(describe(exc)[0])
     for name in sorted(routing.providers()):
@@ -119,29 +110,9 @@ def create_problems(name: str, settings: Settings) -> list[str]:
     return []
 
 
-def safe_settings(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Settings for printing: secrets masked, URLs without credentials or query, unset ones left out."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if value is None or value == () or value == []:
-            continue
-        if isinstance(value, SecretStr) or _secret_name(key):
-            out[key] = MASK
-        elif isinstance(value, (bool, int, float)):
-            out[key] = value
-        elif isinstance(value, (tuple, list)):
-            out[key] = ", ".join(MASK if isinstance(v, SecretStr) else safe_url(str(v)) for v in value)
-        else:
-            out[key] = safe_url(str(value))
-    return out
-
-
-def _secret_name(key: str) -> bool:
-    return any(word in key.lower() for word in ("secret", "password", "token", "api_key", "access_key"))
-
-
 def safe_url(value: str) -> str:
-    """``value`` without URL credentials or query string (other text is returned as it is)."""
+    """``value`` without URL credentials or query string (other text is returned as it is); also for URLs
+    without a scheme (``user:secret@host``), which an endpoint setting may be."""
     if "@" not in value and "?" not in value and "#" not in value:
         return value
     try:

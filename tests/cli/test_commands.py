@@ -111,8 +111,8 @@ def test_check_config_finds_every_create_problem_and_prints_no_credential() -> N
 def test_check_config_ok_for_a_complete_configuration() -> None:
     code, out, err = invoke("check-config", "--format", "json", env=CREDENTIALS)
     data = json.loads(out)
-    assert code == Exit.OK and data["ok"] and data["default_provider"] == "didit", err
-    assert data["providers"]["didit"]["api_key"] == "***"
+    assert code == Exit.OK and data["ok"] and data["default provider"] == "didit", err
+    assert data["providers"]["didit"]["api_key"] == "********"
     assert not any(c in out + err for c in CANARIES)
 
 
@@ -129,6 +129,8 @@ def test_check_config_in_production_without_providers() -> None:
     ("https://host.example/v3", "https://host.example/v3"),
     ("ap-singapore", "ap-singapore"),
     ("http://u:p@[::1", "***"),
+    ("********", "********"),
+    ("https://***@host.example/v3?***", "https://***@host.example/v3?***"),
 ])
 def test_safe_url(url: str, shown: str) -> None:
     assert safe_url(url) == shown
