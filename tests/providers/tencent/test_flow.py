@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from ekyc import AsyncClient, Client
-from ekyc.errors import AuthenticationError, ProviderUnavailable, SessionNotFound
+from ekyc.errors import AuthenticationError, ProviderUnavailable, SessionMismatch, SessionNotFound
 from ekyc.models import Check, Decision, DocumentType, Outcome, ReasonCode, SessionRef, SessionRequest
 from ekyc.providers.tencent import TencentProvider, TencentSettings, signing
 from ekyc.providers.tencent.emulator import SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY, TencentEmulator, with_token
@@ -314,8 +314,21 @@ def test_unselected_warnings_are_informational_with_the_stored_ref(
         assert decision.warnings[0].code is ReasonCode.DOCUMENT_TAMPERED
     else:
         assert decision.reason_codes == (ReasonCode.DOCUMENT_TAMPERED,)
-    # the return URL's ref does not know the Config: the strictest reading, never APPROVED
+    # the safe path: the URL checked against the stored ref, which carries the Config
+    assert tc_client.get_result(tc_client.parse_return_url(back, expected=session.ref)).outcome is stored
+    # the return URL's ref alone does not know the Config: the strictest reading, never APPROVED
     assert tc_client.get_result(tc_client.parse_return_url(back)).outcome is returned
+
+
+def test_another_users_return_url_is_a_session_mismatch(tc_client: Client, tc_sandbox: Sandbox) -> None:
+    alice = tc_client.create_session(CONTRACT_REQUEST.model_copy(update={"reference": "alice"}), provider="tencent")
+    bob = tc_client.create_session(CONTRACT_REQUEST.model_copy(update={"reference": "bob"}), provider="tencent")
+    back = tc_sandbox.complete(alice, "approved")
+    with pytest.raises(SessionMismatch):
+        tc_client.parse_return_url(back, expected=bob.ref)
+    forged = SessionRef(provider="tencent", id=alice.ref.id, extra=alice.ref.extra, reference="bob")
+    with pytest.raises(SessionMismatch):  # Tencent echoes Extra: alice's session cannot pass as bob's
+        tc_client.get_result(forged)
 
 
 def test_extra_is_echoed_and_bound(tc_client: Client, tc_sandbox: Sandbox) -> None:
