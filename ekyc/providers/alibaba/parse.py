@@ -52,6 +52,7 @@ from .doctypes import document_type_of
 PROVIDER = "alibaba"
 _SPOOF_TYPE = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
 _SAFE_CODE = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+_SAFE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 _STATUS = re.compile(r"[A-Za-z0-9=,_.-]{1,64}")
 _DATE = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
 _COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
@@ -70,7 +71,7 @@ def load_ext(value: Any, name: str) -> Mapping[str, Any]:
     Anything else (invalid JSON, a JSON array or number, a non-string) is a :class:`~ekyc._wire.WireError`
     naming the field.
     """
-    if value is None or value == "":
+    if value is None or value == "" or value == "{}":
         return {}
     if not isinstance(value, str):
         raise _wire.WireError(name, "expected a JSON object string")
@@ -95,13 +96,14 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
+def _fold(container: Mapping[str, Any]) -> dict[str, Any]:
+    """``container`` keyed by case-folded keys (``loads`` already refused keys that differ only in case)."""
+    return {k.casefold(): v for k, v in container.items()}
+
+
 def _get(container: Mapping[str, Any], key: str) -> Any:
-    """``container[key]`` matched case-insensitively (``loads`` refuses case-variant duplicates), else absent."""
-    folded = key.casefold()
-    for k, v in container.items():
-        if k.casefold() == folded:
-            return v
-    return _ABSENT
+    """``container[key]`` matched case-insensitively, else absent."""
+    return _fold(container).get(key.casefold(), _ABSENT)
 
 
 def _text(info: Mapping[str, Any], *keys: str) -> str | None:
@@ -190,23 +192,25 @@ def _spoof_types(spoof: Any) -> list[str]:
     return out
 
 
-def _flag_evidence(flag: Flag, exts: Mapping[str, Mapping[str, Any]]) -> tuple[Evidence | None, Any]:
-    """The evidence one flag gives, and (for ``spoofResult``) the object it was read from."""
+def _flag_evidence(flag: Flag, folded: list[dict[str, Any]]) -> tuple[Evidence | None, Any]:
+    """The evidence one flag gives (``folded``: every Ext* object, case-folded), and for ``spoofResult`` the
+    object it was read from."""
     seen: list[Any] = []
     holder: Any = None
-    for ext in exts.values():
+    for ext in folded:
         container: Any = ext
         if flag.parent is not None:
-            container = _get(ext, flag.parent)
-            if container is _ABSENT or container is None:
+            parent = ext.get(flag.parent.casefold())
+            if parent is None:
                 continue
-            if not isinstance(container, Mapping):
+            if not isinstance(parent, Mapping):
                 seen.append(_ABSENT)  # the parent is not an object: the flag's state is unknown
                 continue
-            holder = holder or container
+            holder = holder or parent
+            container = _fold(parent)
         for key in flag.keys:
-            value = _get(container, key)
-            if value is not _ABSENT and value is not None:
+            value = container.get(key.casefold())
+            if value is not None:
                 seen.append(value)
     if not seen:
         return None, holder
@@ -230,8 +234,10 @@ def _flag_evidence(flag: Flag, exts: Mapping[str, Mapping[str, Any]]) -> tuple[E
 def _source_evidence(source: Mapping[str, Any]) -> list[Evidence]:
     known = {s.key: s for s in SOURCE_SCORES}
     out: list[Evidence] = []
-    for key, raw in list(source.items())[:64]:
-        name = f"ExtSourceInfo.{key}"[:128]
+    if len(source) > 64:
+        raise _wire.WireError("Result.ExtSourceInfo", "too many entries")
+    for key, raw in source.items():
+        name = f"ExtSourceInfo.{key if _SAFE_KEY.fullmatch(key) else '?'}"  # a vendor key is shown only if plain
         spec = known.get(key)
         if spec is None:
             out.append(_unrecognized(name))  # a sub-check whose meaning no source gives
@@ -259,17 +265,18 @@ def evidence(exts: Mapping[str, Mapping[str, Any]]) -> tuple[list[Evidence], Che
     """Every sub-check the ``Ext*`` objects report, and the per-check results."""
     items: list[Evidence] = []
     by_check: dict[Check, list[Evidence]] = {c: [] for c in Check}
+    folded = [_fold(ext) for ext in exts.values()]
     for flag in FLAGS:
-        item, _ = _flag_evidence(flag, exts)
+        item, _ = _flag_evidence(flag, folded)
         if item is not None:
             items.append(item)
             if flag.check is not None:
                 by_check[flag.check].append(item)
     items += _source_evidence(exts.get("ExtSourceInfo", {}))
-    face = exts.get("ExtFaceInfo", {})
+    face = _fold(exts.get("ExtFaceInfo", {}))
     scores: dict[str, float | None] = {}
     for key in _FACE_SCORES:
-        raw = _get(face, key)
+        raw = face.get(key.casefold(), _ABSENT)
         scores[key] = None if raw is _ABSENT else _wire.number(raw, f"ExtFaceInfo.{key}", lo=0.0, hi=100.0)
     checks = Checks(
         document=_check(by_check[Check.DOCUMENT]),

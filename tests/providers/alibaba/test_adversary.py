@@ -245,6 +245,37 @@ def test_ext_source_info(source: dict[str, float], outcome: Outcome, codes: tupl
     assert d.outcome is outcome and d.reason_codes == codes
 
 
+def test_vendor_keys_never_reach_reasons_verbatim() -> None:
+    d = decide({"Passed": "Y", "SubCode": "200", "ExtIdInfo": _dumps(OK_ID), "ExtFaceInfo": _dumps(OK_FACE),
+                "ExtSourceInfo": _dumps({"Jane Sample X1234567": 1.0})})
+    assert d.outcome is Outcome.REVIEW and d.reasons[0].provider_code == "ExtSourceInfo.?=?"
+    assert "X1234567" not in repr(d.reasons) + repr(d.warnings)
+
+
+@settings(max_examples=200, deadline=None)
+@given(status=st.sampled_from([200, 400, 403, 404, 429, 500, 503, 418]),
+       retry=st.one_of(st.none(), st.text(max_size=12), st.sampled_from(["1000", "-5", "1e3", "NaN", "inf", "١٠٠٠",
+                                                                         "１０００", " 1000", "9" * 40, "0"])),
+       code=st.one_of(st.none(), st.sampled_from(["Throttling.Api", "ProcessNotCompleted", "InternalError", "Success",
+                                                  "x\n", "A" * 200]), st.integers()),
+       rid=st.one_of(st.none(), st.text(max_size=90), st.integers()))
+def test_error_responses_and_headers_are_typed(status: int, retry: str | None, code: Any, rid: Any) -> None:
+    headers = {"x-acs-retry-after": retry} if retry is not None else {}
+    body = json.dumps({"Code": code, "RequestId": rid, "Message": "Jane Sample X1234567"}).encode()
+    try:
+        response = httpx.Response(status, content=body, headers=headers)
+    except (UnicodeEncodeError, ValueError):
+        return  # not a header value an HTTP stack would deliver
+    try:
+        d = P.parse_result(P.build_result(REF), response)
+    except EkycError as exc:
+        retry_after = getattr(exc, "retry_after", None)
+        assert retry_after is None or (math.isfinite(retry_after) and retry_after >= 0)
+        assert "X1234567" not in str(exc) and "X1234567" not in repr(exc)
+        return
+    assert d.outcome is Outcome.PENDING  # only ProcessNotCompleted reads as a result here
+
+
 # ---------------------------------------------------------------------------------------------------
 # Return URLs and callbacks
 
