@@ -128,6 +128,17 @@ class TencentSettings(ProviderSettings):
             raise ValueError("must be non-empty, without leading or trailing spaces")
         return v
 
+    @field_validator("secret_id", "token")
+    @classmethod
+    def _header_safe(cls, v: SecretStr | None) -> SecretStr | None:
+        """Sent in headers (``Authorization``, ``X-TC-Token``): printable ASCII only, or httpx would fail to
+        encode the header with the credential inside its exception."""
+        if v is not None:
+            raw = v.get_secret_value()
+            if not raw.isascii() or not raw.isprintable() or " " in raw or len(raw) > 4096:
+                raise ValueError("must be printable ASCII without spaces")
+        return v
+
     @field_validator("region")
     @classmethod
     def _region(cls, v: str) -> str:

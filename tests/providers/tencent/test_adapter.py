@@ -173,6 +173,11 @@ def test_settings_validation_and_env_aliases() -> None:
     with pytest.raises(ConfigurationError) as bad_id:
         TencentSettings(secret_id=" a", secret_key="b")
     assert bad_id.value.field == "secret_id"
+    for field, value in (("secret_id", "AKID\u2019x"), ("secret_id", "AKID x"), ("token", "t\u00e9mp"),
+                         ("token", "t\n")):
+        with pytest.raises(ConfigurationError) as bad:
+            TencentSettings(**{"secret_id": "a", "secret_key": "b", field: value})
+        assert bad.value.field == field and value not in str(bad.value)
     settings = Settings.from_env({"TENCENTCLOUD_SECRET_ID": "AKIDenv", "TENCENTCLOUD_SECRET_KEY": "envkey",
                                   "EKYC_TENCENT_REGION": "ap-bangkok", "EKYC_PROVIDER": "tencent"})
     tc = settings.provider_settings("tencent")
