@@ -15,7 +15,6 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
-from rich.text import Text
 
 from .. import __version__, registry
 from ..client import Client
@@ -24,7 +23,7 @@ from .config import check as check_configuration
 from .config import load_settings
 from .exits import CliError, Command, Exit, Group, one_line, typed_as, usage
 from .output import FORMAT_HELP, Format, console, emit_json, emit_line, emit_pairs, emit_prose, note, table
-from .report import CompareFormat, build_report, summarize_decision
+from .report import CompareFormat, Report, build_report, summarize_decision
 from .serve import banner, base_url, bind, is_loopback
 
 EXIT_CODES = ("\b\nExit codes: 0 ok (result: APPROVED), 1 error, 2 wrong option or argument,\n"
@@ -100,7 +99,7 @@ def demo(
     Every provider, five scenarios, no credentials needed. Exits 0 when every
     decision matches its scenario, 1 otherwise.
     """
-    from ..sandbox import SCENARIOS, Sandbox
+    from ..sandbox import Sandbox
     from ..sandbox.runner import run_scenario
 
     if interactive:
@@ -122,23 +121,8 @@ def demo(
     if format is Format.json:
         emit_json({"ok": not failed, "runs": [r.summary() for r in runs.values()]})
         raise typer.Exit(Exit.ERROR if failed else Exit.OK)
-    rows = []
-    for scenario in DEMO_SCENARIOS:
-        expect = SCENARIOS[scenario]
-        expected = "\n".join([expect.outcome.value, *(r.value for r in sorted(expect.reasons))])
-        row: list[str | Text] = [scenario, expected]
-        for name in names:
-            run = runs[(name, scenario)]
-            if not run.supported:
-                row.append(Text("—", style="dim"))
-            elif run.matched:
-                row.append(Text("✓" + (" +webhook" if run.webhook else ""), style="green"))
-            else:
-                assert run.decision is not None
-                row.append(Text(f"✗ {run.decision.outcome.value}", style="red"))
-        rows.append(row)
     emit_line("ekyc demo: normalized decisions on the local sandbox")
-    console().print(table(None, ["scenario", "expected", *names], rows))
+    console().print(Report(names, list(DEMO_SCENARIOS), runs).outcome_table())
     emit_line("✓ decision as expected; +webhook: its signed webhook/callback verified too")
     for name in names:
         if not any(r.webhook for (p, _), r in runs.items() if p == name):
@@ -316,8 +300,11 @@ def compare(
     if format is CompareFormat.table:
         with (output.open("w", encoding="utf-8") if output else _stdout()) as stream:
             out = console(stream)
+            out.print("Scenario × provider on the in-process sandbox")
             for t in report.tables():
                 out.print(t)
+            out.print("✓ decision as expected; +webhook: its signed webhook/callback verified too; "
+                      "—: unsupported (why: docs/comparison.md, or --format md)")
     else:
         text = report.to_markdown() if format is CompareFormat.md else report.to_json() + "\n"
         if output:

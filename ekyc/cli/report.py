@@ -66,18 +66,41 @@ class Report:
         """(provider, scenario, why) for every pair a provider cannot produce."""
         return [(p, s, r.unsupported_reason) for (p, s), r in self.runs.items() if not r.supported]
 
+    def outcome_table(self) -> Table:
+        """Scenario × provider for a terminal: the expected decision once per row, then per provider ✓ (and
+        +webhook when its signed webhook/callback verified), — when unsupported, ✗ and the decision otherwise."""
+        from rich.text import Text
+
+        from .output import table
+
+        rows = []
+        for scenario in self.scenarios:
+            expect = SCENARIOS[scenario]
+            expected = "\n".join([expect.outcome.value, *(r.value for r in sorted(expect.reasons))])
+            row: list[str | Text] = [scenario, expected]
+            for provider in self.providers:
+                run = self.runs[(provider, scenario)]
+                if not run.supported:
+                    row.append(Text("—", style="dim"))
+                elif run.matched:
+                    row.append(Text("✓" + (" +webhook" if run.webhook else ""), style="green"))
+                else:
+                    got = [run.decision.outcome.value, *(r.value for r in run.decision.reason_codes)] \
+                        if run.decision else ["no decision"]
+                    row.append(Text("✗ " + "\n".join(got), style="red"))
+            rows.append(row)
+        return table(None, ["scenario", "expected", *self.providers], rows)
+
     def tables(self) -> list[Table]:
         """The report as terminal tables: outcomes, capabilities, latency."""
         from .output import table
 
-        outcomes = table("Scenario × provider (✓ = matches the expectation)", ["scenario", *self.providers],
-                         ([s, *(self.cell(s, p) for p in self.providers)] for s in self.scenarios))
         rows = self.capabilities()
         keys = list(next(iter(rows.values()))) if rows else []
         caps = table("Capabilities", ["", *self.providers], ([k, *(rows[p][k] for p in self.providers)] for k in keys))
         lat = table("Median latency, in-process sandbox (ms)", ["provider", "create", "get_result"],
                     ([p, str(self.latency(p)["create_ms"]), str(self.latency(p)["result_ms"])] for p in self.providers))
-        return [outcomes, caps, lat]
+        return [self.outcome_table(), caps, lat]
 
     def to_json(self) -> str:
         """The report as JSON."""
