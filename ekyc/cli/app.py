@@ -372,7 +372,9 @@ def create(
         fields["checks"] = check
     if document_type:
         fields["document_types"] = document_type
-    with _client(config) as client, typed_as(CREATE_FLAGS):
+    given = {**fields, "provider": provider}
+    flags = {field: flag for field, flag in CREATE_FLAGS.items() if given.get(field) is not None}
+    with _client(config) as client, typed_as(flags):
         session = client.create_session(provider=provider, **fields)
     data = {"ref": session.ref.serialize(), "url": session.url, "provider": session.provider,
             "expires_at": session.expires_at.isoformat() if session.expires_at else None,

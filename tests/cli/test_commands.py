@@ -82,6 +82,13 @@ def test_configuration_errors_name_the_variable_or_the_file(tmp_path: Path) -> N
     assert code == Exit.ERROR and "EKYC_CONFIG" in error_line(err) and str(missing) in err
 
 
+def test_a_setting_problem_is_not_blamed_on_a_flag_the_user_did_not_type() -> None:
+    env = {"DIDIT_API_KEY": "canary-key", "TENCENTCLOUD_SECRET_ID": "canary-id", "TENCENTCLOUD_SECRET_KEY": "k"}
+    code, _, err = invoke("create", "--reference", "u1", env=env)
+    line = error_line(err)
+    assert code == Exit.ERROR and "--provider" not in line and "EKYC_PROVIDER" in line and "canary" not in err
+
+
 def test_check_config_keeps_bracketed_text_and_names_settings(tmp_path: Path) -> None:
     code, _, err = invoke("check-config", env={"TENCENTCLOUD_SECRET_ID": "canary-id", "TENCENTCLOUD_SECRET_KEY": "k",
                                                "EKYC_ROUTING_FALLBACK": "didit"})
