@@ -372,8 +372,9 @@ def create(
         fields["checks"] = check
     if document_type:
         fields["document_types"] = document_type
-    given = {**fields, "provider": provider}
-    flags = {field: flag for field, flag in CREATE_FLAGS.items() if given.get(field) is not None}
+    # a request field is set through its flag, typed or not; "provider" is the flag only when typed (else the
+    # configured default is at fault, and the message names that setting)
+    flags = {field: flag for field, flag in CREATE_FLAGS.items() if field != "provider" or provider is not None}
     with _client(config) as client, typed_as(flags):
         session = client.create_session(provider=provider, **fields)
     data = {"ref": session.ref.serialize(), "url": session.url, "provider": session.provider,
