@@ -12,7 +12,7 @@ import hmac
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from functools import partial
 from os import PathLike
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -528,6 +528,15 @@ def _default_sandbox() -> Sandbox:
     return Sandbox()
 
 
+async def _close_at_shutdown(http: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Suspended once started; when its event loop shuts down (``loop.shutdown_asyncgens()``, which
+    ``asyncio.run`` calls) or when closed, it closes ``http`` in that loop."""
+    try:
+        yield
+    finally:
+        await http.aclose()
+
+
 def _closed() -> ConfigurationError:
     return ConfigurationError("this client is closed; create a new one", field="client")
 
@@ -648,9 +657,10 @@ class AsyncClient(_Core):
                  transport: httpx.AsyncBaseTransport | None = None, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
         self._given = http_client
-        self._given_loop: Any = None
+        self._fixed_loop: Any = None  # the loop a given http_client / loop-bound transport was first used in
         self._transport = transport
-        self._pools: dict[Any, httpx.AsyncClient] = {}  # event loop → its pool, built on first use
+        # event loop → its pool (built on first use there) and the generator that closes it at the loop's end
+        self._pools: dict[Any, tuple[httpx.AsyncClient, AsyncGenerator[None, None] | None]] = {}
         self._closed = False
         self._lock = threading.Lock()
         import asyncio  # imported here: blocking users never pay for it
@@ -658,41 +668,42 @@ class AsyncClient(_Core):
         self._asyncio = asyncio
         self._sleep: Callable[[float], Any] = asyncio.sleep
 
-    @property
-    def _http(self) -> httpx.AsyncClient:
-        """The pool of the running event loop."""
+    async def _pool(self) -> httpx.AsyncClient:
+        """The connection pool of the running event loop, built on first use in it.
+
+        Each pool is closed in its own loop when that loop shuts down (``asyncio.run`` finalizes the async
+        generators of its loop: :func:`_close_at_shutdown` is one), so no socket outlives its loop. An
+        ``http_client`` or a loop-bound ``httpx.AsyncHTTPTransport`` given to the client cannot be rebuilt
+        per loop: using it after the loop it was first used in has closed is refused before sending.
+        """
         loop = self._asyncio.get_running_loop()
         with self._lock:
             if self._closed:
                 raise _closed()
+            if self._given is not None or isinstance(self._transport, httpx.AsyncHTTPTransport):
+                self._fixed_loop = self._fixed_loop or loop
+                if self._fixed_loop is not loop and self._fixed_loop.is_closed():
+                    raise ConfigurationError(
+                        "the http_client/transport given to this AsyncClient was used in an event loop that has "
+                        "closed, and its connections cannot move to another loop; give neither (a pool is built "
+                        "per loop) or build one AsyncClient per loop", field="http_client")
+            pool = self._pools.get(loop)
+            if pool is not None:
+                return pool[0]
+            for old in [lp for lp in self._pools if lp.is_closed()]:
+                del self._pools[old]  # closed at its loop's shutdown (or its sockets died with the loop)
             if self._given is not None:
-                return self._given_for(loop)
-            http = self._pools.get(loop)
-            if http is None:
-                for old in [lp for lp in self._pools if lp.is_closed()]:
-                    del self._pools[old]  # its connections died with their loop
+                http = self._given
+            else:
                 transport = self._transport
                 if transport is None and self.sandbox is not None:
                     transport = self.sandbox.async_transport()
-                elif isinstance(transport, httpx.AsyncHTTPTransport) and self._pools:
-                    raise ConfigurationError(
-                        "the httpx.AsyncHTTPTransport given to this client is bound to the event loop it was "
-                        "first used in; give no transport (a pool per loop is built) or one client per loop",
-                        field="transport")
-                http = self._pools[loop] = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
-            return http
-
-    def _given_for(self, loop: Any) -> httpx.AsyncClient:
-        given = self._given
-        assert given is not None
-        if self._given_loop is None:
-            self._given_loop = loop
-        elif self._given_loop is not loop and self._given_loop.is_closed():
-            raise ConfigurationError(
-                "the httpx.AsyncClient given to this client was used in an event loop that has closed; its "
-                "connections cannot be used from another loop (give no http_client: a pool per loop is built)",
-                field="http_client")
-        return given
+                http = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
+            closer = _close_at_shutdown(http) if self._given is None else None
+            self._pools[loop] = (http, closer)
+        if closer is not None:
+            await closer.__anext__()  # registered with the loop: finalized (and the pool closed) at its shutdown
+        return http
 
     async def _send(self, http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
         if http.is_closed:  # an http_client given to us and closed by its owner: nothing is sent
@@ -701,8 +712,8 @@ class AsyncClient(_Core):
 
     async def _call(self, provider: str, build: Callable[[], Prepared],
                     parse: Callable[[Prepared, httpx.Response], T], record: Attempts | None = None) -> T:
-        result: T = await run_async(self._exchange(provider, build, parse, record), partial(self._send, self._http),
-                                    self._sleep)
+        result: T = await run_async(self._exchange(provider, build, parse, record),
+                                    partial(self._send, await self._pool()), self._sleep)
         return result
 
     @_typed_async(InvalidRequest, "create_session")
@@ -735,17 +746,21 @@ class AsyncClient(_Core):
         return self._settle(sref, decision)
 
     async def aclose(self) -> None:
-        """Release pooled connections (those of the running loop; pools of other loops are dropped)."""
+        """Release pooled connections; later calls raise :class:`ConfigurationError`.
+
+        The running loop's pool is closed here; pools of other loops still running are closed in their loop;
+        those of loops that have ended were closed when they ended.
+        """
         with self._lock:
             self._closed = True
             pools, self._pools = self._pools, {}
         loop = self._asyncio.get_running_loop()
-        for pool_loop, http in pools.items():
+        for pool_loop, (http, closer) in pools.items():
             if pool_loop is loop:
-                await http.aclose()
-            elif pool_loop.is_running():  # another thread's loop: close it there
+                await (closer.aclose() if closer is not None else http.aclose())
+            elif not pool_loop.is_closed():
                 self._asyncio.run_coroutine_threadsafe(http.aclose(), pool_loop)
-        if self._given is not None:
+        if self._given is not None and not self._given.is_closed:
             await self._given.aclose()
 
     async def __aenter__(self) -> AsyncClient:
