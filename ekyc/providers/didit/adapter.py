@@ -452,6 +452,10 @@ class DiditProvider(Provider):
         raw_decision = payload.get("decision")
         if full and ref is not None and isinstance(raw_decision, dict):
             inner = raw_decision.get("status")
+            inner_sid = raw_decision.get("session_id")
+            if inner_sid is not None and (not isinstance(inner_sid, str) or inner_sid.lower() != ref.id):
+                raise WebhookVerificationError("the decision is about another session", provider=self.name,
+                                               field="decision.session_id")
             if inner is None or inner == status:
                 try:
                     with malformed(self.name, "webhook decision"):

@@ -57,6 +57,23 @@ GROUPS: dict[str, tuple[str, str]] = {
     "risk.database": ("DATABASE_VALIDATION", "database_validations"),
 }
 
+#: the decision's ``features[]`` names → the array holding that feature's results. A listed feature whose
+#: array is null or empty never produced data ("each feature array is null until that feature has produced
+#: data" [DIGEST]): an unfinished sub-check. Names from [DOCS:sessions-api/retrieve-session]; others
+#: (``AGE_ESTIMATION``, ``FACE_SEARCH``, …) report into arrays we cannot tell, so they are not checked.
+DECISION_FEATURES: dict[str, str] = {
+    "ID_VERIFICATION": "id_verifications",
+    "NFC": "nfc_verifications",
+    "LIVENESS": "liveness_checks",
+    "FACE_MATCH": "face_matches",
+    "POA": "poa_verifications",
+    "PHONE": "phone_verifications",
+    "EMAIL": "email_verifications",
+    "DATABASE_VALIDATION": "database_validations",
+    "AML": "aml_screenings",
+    "IP_ANALYSIS": "ip_analyses",
+}
+
 #: Didit warning ``feature`` → the decision array holding that feature's items
 FEATURE_ARRAYS: dict[str, str] = {
     "ID_VERIFICATION": "id_verifications",

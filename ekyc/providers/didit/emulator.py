@@ -61,6 +61,11 @@ _RESUBMIT_ARRAYS = {"OCR": "id_verifications", "ID_VERIFICATION": "id_verificati
                     "PHONE_VERIFICATION": "phone_verifications", "EMAIL": "email_verifications",
                     "EMAIL_VERIFICATION": "email_verifications", "DATABASE_VALIDATION": "database_validations",
                     "IP_ANALYSIS": "ip_analyses"}
+#: workflow features besides OCR/LIVENESS/FACE_MATCH → the decision array reporting their item
+_OTHER_ARRAYS = {"NFC": "nfc_verifications", "AML": "aml_screenings", "IP_ANALYSIS": "ip_analyses",
+                 "PROOF_OF_ADDRESS": "poa_verifications", "PHONE_VERIFICATION": "phone_verifications",
+                 "EMAIL_VERIFICATION": "email_verifications", "DATABASE_VALIDATION": "database_validations",
+                 "QUESTIONNAIRE": "questionnaire_responses"}
 _SEVERITY = {"Approved": 0, "In Review": 1, "Declined": 2}
 _BAD_KEY = {"detail": "Authentication credentials were not provided or are invalid."}
 
@@ -285,6 +290,10 @@ class DiditEmulator(Emulator):
             feats["face_matches"] = [{
                 "node_id": "feature_face_match", "status": "Approved", "score": face_score,
                 "source_image_session_id": None, "source_image": None, "target_image": None, "warnings": []}]
+        if document and liveness:  # the flow ran to the end: every other workflow feature reports an item
+            for name, array in _OTHER_ARRAYS.items():
+                if name in features:
+                    feats[array] = [{"node_id": f"feature_{name.lower()}", "status": "Approved", "warnings": []}]
         if mismatch:
             warns = [(code, "error") for code in self._mismatches(s)]
         for risk, log_type in warns:

@@ -10,6 +10,8 @@ The outcome goes through the one evidence rule, :func:`ekyc.evidence.settle`:
   ``information`` as its reasons (the feature-status meaning when it has none); ``Not Finished``,
   ``Not Started``, ``Expired``, ``In Progress`` and a null or missing status unfinished; any other value —
   case variants such as ``DECLINED`` included — unknown;
+- every feature the decision's ``features[]`` lists (``DECISION_FEATURES``) whose array is null or empty is an
+  unfinished sub-check: it never produced a result;
 - every warning object is a sub-check, by its ``log_type`` (``LOG_TYPE_STATE``): ``error`` (the workflow's
   Decline action) and ``warning`` (Review) failed, with the risk's reason; ``information`` informational
   (``Decision.warnings``); a missing or any other ``log_type`` (``ERROR``, unknown strings) unknown. Didit
@@ -52,7 +54,7 @@ from ekyc.models import (
     SessionRef,
 )
 
-from .codes import CODE_TABLE, FEATURE_STATE, LOG_TYPE_STATE, RISKS
+from .codes import CODE_TABLE, DECISION_FEATURES, FEATURE_STATE, LOG_TYPE_STATE, RISKS
 
 #: every feature array of a v3 decision (KYC and KYB) that may carry ``warnings[]``
 FEATURE_ARRAYS = (
@@ -133,6 +135,10 @@ def evidence(data: Mapping[str, Any], feats: Features) -> list[Evidence]:
                 out.extend(Evidence(name, state, r) for r in explained or [entry.to_reason(status)])
             else:
                 out.append(Evidence(name, state))
+    for i, listed in enumerate(wire.array(data.get("features"), "features")):
+        target = DECISION_FEATURES.get(wire.code(listed, f"features[{i}]") or "")
+        if target is not None and not feats[target]:  # listed, but it never produced a result
+            out.append(Evidence(target, State.UNFINISHED))
     for w_where, w in _warnings(data, "decision"):  # older/flat payloads carry warnings at the top level
         w_state = _log_state(w, w_where)
         reason = warning_reason(w, w_where)

@@ -282,3 +282,40 @@ def test_random_bytes_never_approve(content: bytes) -> None:
     except EkycError:
         return
     assert d.outcome is not Outcome.APPROVED
+
+
+# -- features the decision lists ----------------------------------------------------------------------------
+
+def test_a_listed_feature_without_a_result_never_approves() -> None:
+    listed = ["ID_VERIFICATION", "LIVENESS", "FACE_MATCH", "AML"]
+    d = decide(approved(features=listed, aml_screenings=None))
+    assert d.outcome is Outcome.REVIEW
+    assert [(r.code, r.provider_code) for r in d.reasons] == [(ReasonCode.INCONSISTENT_EVIDENCE, "aml_screenings")]
+    assert decide(approved(features=listed, aml_screenings=[{"status": "Approved"}])).outcome is Outcome.APPROVED
+    assert decide(approved(features=["ID_VERIFICATION", "AGE_ESTIMATION"])).outcome is Outcome.APPROVED
+    with pytest.raises(ProviderError):
+        decide(approved(features="LIVENESS"))
+
+
+def test_the_emulator_approves_a_workflow_with_more_features(dd_client: Any, dd_sandbox: Any) -> None:
+    ops = dd_client.extension("didit")
+    wf = ops.create_workflow(["document", "liveness"], extra_features=["AML", "IP_ANALYSIS"])
+    session = dd_client.create_session(reference="more-1", return_url="https://app.example/back",
+                                       provider_options={"didit": {"workflow_id": wf["uuid"]}})
+    dd_sandbox.complete(session, "approved")
+    decision = dd_client.get_result(session.ref)
+    assert decision.outcome is Outcome.APPROVED, decision.reasons
+    assert decision.raw["features"] == ["ID_VERIFICATION", "LIVENESS", "AML", "IP_ANALYSIS"]
+
+
+def test_a_webhook_decision_about_another_session_is_refused() -> None:
+    from ekyc.errors import WebhookVerificationError
+    from ekyc.providers.didit import signing
+
+    other = SID.replace("3f", "00")
+    payload = {"event_id": "e", "webhook_type": "status.updated", "timestamp": 1_774_970_000, "session_id": SID,
+               "status": "Approved", "decision": {"session_id": other, **approved()}}
+    body, headers = signing.sign(payload, "s3cret")
+    with pytest.raises(WebhookVerificationError) as info:
+        make_provider(clock=1_774_970_000).parse_webhook(body, headers)
+    assert info.value.field == "decision.session_id"
