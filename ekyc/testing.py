@@ -9,13 +9,20 @@ Fixtures:
   :func:`providers` as the parameter list).
 
 Helper: :func:`complete` drives a session's hosted page with a catalog scenario, as a user would, and
-returns the provider's redirect URL::
+returns the provider's redirect URL. Test your app the way it must run in production — the return URL only
+signals "go and look"; the ref comes from your own storage (what you stored at create, bound to your user)::
 
     def test_signup(ekyc_client, ekyc_sandbox, ekyc_provider):
         session = ekyc_client.create_session(reference="u1", return_url="https://app.test/back",
                                              provider=ekyc_provider, client_metadata=META)
+        stored = session.ref.serialize()                  # what the app keeps next to user u1
         back = complete(ekyc_sandbox, session, "face_mismatch")
-        decision = ekyc_client.get_result(ekyc_client.parse_return_url(back))
+        ref = ekyc_client.parse_return_url(back, expected=stored)  # SessionMismatch if it names another session
+        decision = ekyc_client.get_result(ref)           # the stored ref decides, never the URL alone
+        assert decision.reference == "u1" and not decision.approved
+
+The clients these fixtures give are bound to the in-process sandbox and never read the environment, so a
+developer's real credentials never reach a test.
 """
 
 from __future__ import annotations
@@ -52,7 +59,8 @@ def providers() -> list[str]:
 
 
 def complete(sandbox: Sandbox, session: Session | str, scenario: str) -> str:
-    """Complete the hosted flow of ``session`` with ``scenario``; returns the redirect URL."""
+    """Complete the hosted flow of ``session`` with ``scenario``; returns the redirect URL (a signal to look:
+    pass it to ``parse_return_url(url, expected=stored_ref)``, then ``get_result`` on the stored ref)."""
     return sandbox.complete(session, scenario)
 
 

@@ -13,9 +13,11 @@ from ekyc.testing import complete, providers
 @pytest.mark.parametrize("ekyc_provider", providers(), indirect=True)
 def test_app_test_parametrized_over_providers(ekyc_client: Client, ekyc_sandbox: Sandbox, ekyc_provider: str) -> None:
     session = ekyc_client.create_session(scenario_request(ekyc_provider, "face_mismatch"), provider=ekyc_provider)
+    stored = session.ref.serialize()  # what the app keeps next to its user
     back = complete(ekyc_sandbox, session, "face_mismatch")
-    decision = ekyc_client.get_result(ekyc_client.parse_return_url(back, ekyc_provider))
+    decision = ekyc_client.get_result(ekyc_client.parse_return_url(back, expected=stored))
     assert decision.outcome is Outcome.DECLINED and not decision.approved
+    assert decision.reference == session.ref.reference == f"sandbox-{ekyc_provider}-face_mismatch"
 
 
 async def test_async_fixture(ekyc_async_client: AsyncClient, ekyc_sandbox: Sandbox) -> None:
