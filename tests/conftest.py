@@ -11,10 +11,16 @@ import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from ekyc import AsyncClient, Client, registry
 from ekyc.sandbox import Sandbox
 from tests.support.clients import quick_async_client, quick_client
+
+# Property tests assert behaviour, never speed: no per-example deadline (CI machines and a loaded 2-core
+# box are slow), and no "too slow" health check. Performance is the benchmark's job (docs/performance.md).
+settings.register_profile("ekyc", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ekyc")
 
 #: variables of the test tooling itself, not library settings
 _TOOLING = frozenset({"EKYC_CHROMIUM"})
