@@ -113,6 +113,11 @@ def _inner(value: Any) -> Any:
     return MISSING
 
 
+def is_container(value: Any) -> bool:
+    """An array or object — or a string holding one (JSON inside a string is an object to the vendor)."""
+    return isinstance(value, (dict, list)) or isinstance(_inner(value), (dict, list))
+
+
 def paths(data: Any, prefix: Path = ()) -> Iterator[Path]:
     """Every node below ``data`` (objects, arrays, leaves), depth first, parents before children."""
     if isinstance(data, dict):

@@ -40,6 +40,7 @@ from .payloads import (
     capture,
     dumps,
     get,
+    is_container,
     kind,
     other_codes,
     paths,
@@ -133,7 +134,7 @@ def _value(value: Any) -> str:
 def test_sensitivity_oracle(provider: str) -> None:
     problems = []
     for node in oracle(provider):
-        container = kind(node.original) in ("array", "object")
+        container = is_container(node.original)
         for cls, value, got in node.results:
             if got.startswith("UNTYPED"):
                 problems.append(f"{show(node.path)} = {_value(value)}: {got}")
@@ -205,7 +206,7 @@ def _forbidden(provider: str, path: Path, value: Any) -> str | None:
         return None
     original = node.original
     cls = classify(original, value)
-    container = kind(original) in ("array", "object")
+    container = is_container(original)
     if node.matters and cls in FAIL_CLOSED_IF_MATTERS and not (container and cls in ("null", "missing")):
         return f"{cls} value of a node that matters"
     if node.code_like and cls in FAIL_CLOSED_IF_CODE:
