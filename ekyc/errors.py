@@ -2,12 +2,15 @@
 
 Messages are built by this library from codes and field names only: a provider's free text is scrubbed
 (:func:`ekyc._redact.scrub_text`) and request or response bodies are never included, so no secret or
-personal data reaches an exception's text.
+personal data reaches an exception's text. ``field`` is always a safe field path: a segment that does not
+look like a field name or an index shows as ``***`` (:func:`ekyc._redact.safe_field`).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from ._redact import safe_field
 
 
 class EkycError(Exception):
@@ -33,6 +36,15 @@ class EkycError(Exception):
         self.provider_code = provider_code
         self.request_id = request_id
         self.field = field
+
+    @property
+    def field(self) -> str | None:
+        """The setting, request field or payload field at fault, as a dotted path (never a value)."""
+        return self._field
+
+    @field.setter
+    def field(self, value: str | None) -> None:
+        self._field = safe_field(value)
 
     def __str__(self) -> str:
         facts = [

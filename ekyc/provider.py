@@ -29,7 +29,7 @@ from pydantic import (
     model_serializer,
 )
 
-from ._redact import safe_url, scrub_text
+from ._redact import safe_field, safe_url, scrub_text
 from ._wire import WireError, loads
 from .codes import CodeTable
 from .errors import (
@@ -305,24 +305,49 @@ def error_for_status(
     request_id: str | None = None,
     retry_after: float | None = None,
     error: type[EkycError] | None = None,
+    field: str | None = None,
+    meaning: str | None = None,
 ) -> EkycError:
-    """The typed error for a failed HTTP exchange. Provider text is scrubbed of values."""
+    """The typed error for a failed HTTP exchange; everything the provider supplied is made safe here.
+
+    ``message`` is the provider's free text: scrubbed (:func:`ekyc._redact.scrub_text`: only plain words and
+    field names survive). ``meaning`` is this library's own text for the code (a code table's documented
+    meaning): shown as is, so pass only trusted text there. ``field`` is a field name the provider reported:
+    kept only when it is made of plain words (``***`` otherwise). ``code`` and ``request_id`` are kept only
+    when they are short code-like strings (letters, digits, ``_.:-``; at most 80 characters).
+    """
     status = response.status_code
     cls = error or _STATUS_ERRORS.get(status)
     if cls is None:
         cls = ProviderUnavailable if status >= 500 else ProviderError
-    text = scrub_text(message) if message else f"HTTP {status}"
+    if meaning:
+        text = meaning
+    elif message:
+        text = scrub_text(message)
+    else:
+        text = f"HTTP {status}"
     kwargs: dict[str, Any] = {
         "provider": provider,
         "http_status": status,
-        "provider_code": code,
-        "request_id": request_id,
+        "provider_code": _code_like(code),
+        "request_id": _code_like(request_id),
+        "field": safe_field(field, strict=True),
     }
     if cls is RateLimited:
         if retry_after is None:
             retry_after = parse_retry_after(response.headers.get("retry-after"))
         return RateLimited(f"rate limited: {text}", retry_after=retry_after, **kwargs)
     return cls(text, **kwargs)
+
+
+_CODE_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}")
+
+
+def _code_like(value: str | None) -> str | None:
+    """A provider code or request id when it is a short code-like string; otherwise dropped (fail closed)."""
+    if isinstance(value, str) and len(value) <= 80 and _CODE_LIKE.fullmatch(value):
+        return value
+    return None
 
 
 def json_body(provider: str, response: httpx.Response, *, request_id: str | None = None) -> Any:
@@ -349,8 +374,9 @@ def malformed(provider: str, what: str, *, http_status: int | None = None) -> It
             ) from None
         raise
     except WireError as exc:
-        raise ProviderError(f"malformed {what}: {exc.field[:128]} {exc.problem}", provider=provider,
-                            http_status=http_status, field=exc.field[:128]) from None
+        where = safe_field(exc.field) or "payload"
+        raise ProviderError(f"malformed {what}: {where} {exc.problem}", provider=provider,
+                            http_status=http_status, field=where) from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError, OverflowError):
         raise ProviderError(f"malformed {what}", provider=provider, http_status=http_status) from None
 

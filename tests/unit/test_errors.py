@@ -71,3 +71,52 @@ def test_malformed_bodies_are_typed_errors_never_approvals(response: httpx.Respo
 def test_every_error_is_an_ekyc_error() -> None:
     for name in errors.__all__:
         assert issubclass(getattr(errors, name), errors.EkycError)
+
+
+# -- provider-supplied parts of an error are made safe in the one helper (issue 11, item 5) -------------
+
+def _response(status: int = 400) -> httpx.Response:
+    return httpx.Response(status, request=httpx.Request("POST", "https://x.example/"))
+
+
+@pytest.mark.parametrize(
+    ("field", "shown"),
+    [
+        ("vendor_data", "vendor_data"),
+        ("portrait_image", "portrait_image"),
+        ("BizToken", "BizToken"),
+        ("callback", "callback"),
+        ("john", "***"),  # a lower-case name is not a field name made of plain words
+        ("9f8e7d6c5b4a3f2e", "***"),  # a hex id
+        ("eyJhbGciOi", "***"),  # a token
+        ("Canarina Secretsdottir", "***"),
+        ("a" * 10_000, "***"),
+    ],
+)
+def test_provider_field_names_are_scrubbed(field: str, shown: str) -> None:
+    err = error_for_status("didit", _response(), field=field, message=f"invalid value for {field}")
+    assert err.field == shown
+    if shown == "***":
+        assert field not in str(err) and field not in repr(err)
+
+
+def test_field_set_after_construction_is_scrubbed_too() -> None:
+    err = errors.InvalidRequest("bad", field="metadata.Canarina Secretsdottir")
+    assert err.field == "metadata.***"
+    err.field = "x" * 500
+    assert err.field == "***"
+    err.field = "liveness_checks[0].status"
+    assert err.field == "liveness_checks[0].status"
+    assert pickle.loads(pickle.dumps(err)).field == err.field
+
+
+@pytest.mark.parametrize("bad", ["has space", "x" * 81, "line\nbreak", "naïve", ""])
+def test_hostile_codes_and_request_ids_are_dropped(bad: str) -> None:
+    err = error_for_status("tencent", _response(), code=bad, request_id=bad)
+    assert err.provider_code is None and err.request_id is None
+
+
+def test_meaning_is_trusted_text_and_message_is_scrubbed() -> None:
+    err = error_for_status("tencent", _response(), code="FailedOperation.X", meaning="The BizToken 7 has expired",
+                           message="ignored when a meaning is given")
+    assert err.message == "The BizToken 7 has expired" and err.provider_code == "FailedOperation.X"

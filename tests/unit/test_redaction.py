@@ -121,3 +121,33 @@ def test_log_output_and_errors_of_a_failing_call_stay_clean(caplog: pytest.LogCa
     _assert_clean(caplog.text)
     _assert_clean(repr(client.settings))
     _assert_clean(str(client.adapter("echo").settings))
+
+
+# -- scrub_text: safe by construction, linear (issue 11, item 5) --------------------------------------
+
+from ekyc._redact import MAX_SCRUB_INPUT, scrub_text  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["john", "smith", "deadbeefcafe", "3fa9c10b2e", "eyjhbgcioijiuzi1nij9", "a1b2c3d4", "canarina",
+     "x9", "user@example.com", "1990-01-02", "AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE", "s3cr3t", "base64+/=="],
+)
+def test_scrub_text_drops_every_word_outside_the_vocabulary(secret: str) -> None:
+    text = scrub_text(f"Invalid value {secret} for first_name: {secret}.")
+    assert secret not in text
+    assert text.startswith("Invalid value *** for first_name:")
+
+
+def test_scrub_text_keeps_plain_messages_readable() -> None:
+    assert scrub_text("Session not found.") == "Session not found."
+    assert scrub_text("The BizToken has expired, please create a new session.") == \
+        "The BizToken has expired, please create a new session."
+    assert scrub_text("Field 'first_name' value 'Jo Do' is invalid") == "Field 'first_name' value *** is invalid"
+
+
+def test_scrub_text_is_bounded() -> None:
+    hostile = "a" * 20_000 + " '" + "x' " * 20_000 + "é" * 20_000
+    assert len(scrub_text(hostile)) <= 200
+    words = "session " * 10_000
+    assert len(scrub_text(words, limit=100_000)) <= MAX_SCRUB_INPUT
