@@ -13,9 +13,10 @@ Decision — the one evidence rule, :func:`ekyc.evidence.settle`:
   EkycVerify example pairs ``Y`` with ``205``) or none is a success with a doubt → ``REVIEW`` with the
   SubCode's reason (never ``DECLINED``: Alibaba's success is not overturned by our inference);
   ``Passed=N`` → ``DECLINED``; ``Passed=P`` → ``PENDING``; any other ``Passed`` → ``ERROR``;
-- every evidence flag the ``Ext*`` objects report (:data:`~.codes.FLAGS`, :data:`~.codes.SOURCE_SCORES`) is an
-  :class:`~ekyc.evidence.Evidence`: the documented passing value → ``PASSED``, the failing value → ``FAILED``
-  with the table's reason; any other value, or the same flag reported differently in two places → ``UNKNOWN``;
+- every evidence flag the payload reports (:data:`~.codes.FLAGS`, found at any depth of ``Result`` and of every
+  ``Ext*`` object, in any letter case; and :data:`~.codes.SOURCE_SCORES`) is an :class:`~ekyc.evidence.Evidence`:
+  the documented passing value → ``PASSED``, the failing value → ``FAILED`` with the table's reason; any other
+  value, or the same flag reported differently in two places → ``UNKNOWN``;
 - ``APPROVED`` only when the status is the documented success and every reported flag passes.
 
 A SubCode the table does not explain next to ``Passed=N`` is the reason when nothing else explains the decline,
@@ -192,43 +193,65 @@ def _spoof_types(spoof: Any) -> list[str]:
     return out
 
 
-def _flag_evidence(flag: Flag, folded: list[dict[str, Any]]) -> tuple[Evidence | None, Any]:
-    """The evidence one flag gives (``folded``: every Ext* object, case-folded), and for ``spoofResult`` the
-    object it was read from."""
-    seen: list[Any] = []
-    holder: Any = None
-    for ext in folded:
-        container: Any = ext
-        if flag.parent is not None:
-            parent = ext.get(flag.parent.casefold())
-            if parent is None:
-                continue
-            if not isinstance(parent, Mapping):
-                seen.append(_ABSENT)  # the parent is not an object: the flag's state is unknown
-                continue
-            holder = holder or parent
-            container = _fold(parent)
-        for key in flag.keys:
-            value = container.get(key.casefold())
-            if value is not None:
-                seen.append(value)
+_FLAG_KEYS: dict[str, Flag] = {k.casefold(): f for f in FLAGS for k in f.keys}
+_PARENT_KEYS: dict[str, Flag] = {f.parent.casefold(): f for f in FLAGS if f.parent is not None}
+
+
+class _Found:
+    """Every value each flag has anywhere in the payload, and the objects holding ``spoofInfo``."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[Any]] = {f.name: [] for f in FLAGS}
+        self.parents: dict[str, list[Mapping[str, Any]]] = {f.name: [] for f in FLAGS}
+
+
+def _collect(roots: list[Any]) -> _Found:
+    """Walk every object and array under ``roots`` (bounded by the strict reader's size and depth limits) and
+    note each flag key, in any letter case and at any depth: a flag reported in an unexpected place still counts."""
+    found = _Found()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                folded = key.casefold()
+                flag = _FLAG_KEYS.get(folded)
+                if flag is not None and value is not None:
+                    found.values[flag.name].append(value)
+                parent = _PARENT_KEYS.get(folded)
+                if parent is not None and value is not None:
+                    if isinstance(value, Mapping):
+                        found.parents[parent.name].append(value)
+                    else:  # e.g. "spoofInfo": "Y": the flag's state is unknown
+                        found.values[parent.name].append(_ABSENT)
+                if isinstance(value, (Mapping, list)):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(item for item in node if isinstance(item, (Mapping, list)))
+    return found
+
+
+def _flag_evidence(flag: Flag, found: _Found) -> Evidence | None:
+    """The evidence one flag gives: absent → None; one documented value everywhere → PASSED/FAILED; anything
+    else (an undocumented value, two different values, a parent that is not an object) → UNKNOWN."""
+    seen = found.values[flag.name]
     if not seen:
-        return None, holder
+        return None
     if any(not isinstance(v, str) for v in seen) or len(set(seen)) != 1:
-        return _unrecognized(flag.name), holder
+        return _unrecognized(flag.name)
     value = seen[0]
     if value == flag.passing:
-        return Evidence(flag.name, State.PASSED), holder
+        return Evidence(flag.name, State.PASSED)
     if value != flag.failing.rpartition("=")[2]:
-        return _unrecognized(flag.name), holder
+        return _unrecognized(flag.name)
     code = f"{flag.name.rpartition('.')[2]}={value}"
     extra = ""
-    if flag.parent == "spoofInfo":
-        types = _spoof_types(holder)
-        if types:
-            code += f";spoofType={','.join(types)}"
-            extra = f" ({', '.join(types)})"
-    return Evidence(flag.name, State.FAILED, _failing(flag.failing, code[:128], extra)), holder
+    types = [t for holder in found.parents[flag.name] for t in _spoof_types(holder)]
+    types = list(dict.fromkeys(types))[:8]
+    if types:
+        code += f";spoofType={','.join(types)}"
+        extra = f" ({', '.join(types)})"
+    return Evidence(flag.name, State.FAILED, _failing(flag.failing, code[:128], extra))
 
 
 def _source_evidence(source: Mapping[str, Any]) -> list[Evidence]:
@@ -261,13 +284,14 @@ def _check(items: list[Evidence], score: float | None = None) -> CheckResult:
     return CheckResult(passed=True if states == {State.PASSED} else None, score=score)
 
 
-def evidence(exts: Mapping[str, Mapping[str, Any]]) -> tuple[list[Evidence], Checks]:
-    """Every sub-check the ``Ext*`` objects report, and the per-check results."""
+def evidence(exts: Mapping[str, Mapping[str, Any]], *extra: Mapping[str, Any]) -> tuple[list[Evidence], Checks]:
+    """Every sub-check the ``Ext*`` objects (and ``extra`` objects, e.g. ``Result`` itself) report, and the
+    per-check results."""
     items: list[Evidence] = []
     by_check: dict[Check, list[Evidence]] = {c: [] for c in Check}
-    folded = [_fold(ext) for ext in exts.values()]
+    found = _collect([*exts.values(), *extra])
     for flag in FLAGS:
-        item, _ = _flag_evidence(flag, folded)
+        item = _flag_evidence(flag, found)
         if item is not None:
             items.append(item)
             if flag.check is not None:
@@ -357,7 +381,7 @@ def decide(ref: SessionRef, body: Mapping[str, Any]) -> Decision:
     _wire.code(result.get("EkycResult"), "Result.EkycResult", max_len=256)
     exts = {name: load_ext(result.get(name), f"Result.{name}") for name in EXT_FIELDS}
     ident = identity(exts["ExtIdInfo"])
-    items, checks = evidence(exts)
+    items, checks = evidence(exts, {k: v for k, v in result.items() if k not in EXT_FIELDS})
     status, status_reasons, warnings, fallback = _status(passed, sub, any(e.state is State.FAILED for e in items))
     settled = settle(status, status_reasons, items, warnings, fallback)
     text = f"Passed={passed}" + (f",SubCode={sub}" if sub is not None else "")

@@ -56,6 +56,25 @@ _SOURCE = {"govId": lambda v: v == 1.0, "fullName": lambda v: v == 1.0, "dob": l
            "imgManipulationScore": lambda v: v <= 0.95}
 
 
+def _flags_ok(node: Any) -> bool:
+    """Every flag key anywhere under ``node`` (any depth, any letter case) has its documented passing value."""
+    if isinstance(node, list):
+        return all(_flags_ok(item) for item in node)
+    if not isinstance(node, dict):
+        return True
+    for key, v in node.items():
+        k = key.casefold()
+        if k in _PASSING and v is not None and v != _PASSING[k]:
+            return False
+        if k == "spoofinfo" and v is not None and not isinstance(v, dict):
+            return False
+        if k == "spoofresult" and v not in (None, "N"):
+            return False
+        if not _flags_ok(v):
+            return False
+    return True
+
+
 def _ext_ok(name: str, raw: Any) -> bool:
     if raw is None or raw == "":
         return True
@@ -67,18 +86,8 @@ def _ext_ok(name: str, raw: Any) -> bool:
         return False
     if value is None:
         return True
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or not _flags_ok(value):
         return False
-    for key, v in value.items():
-        k = key.casefold()
-        if k in _PASSING and v is not None and v != _PASSING[k]:
-            return False
-        if k == "spoofinfo" and v is not None:
-            if not isinstance(v, dict):
-                return False
-            spoof = {sk.casefold(): sv for sk, sv in v.items()}
-            if spoof.get("spoofresult") not in (None, "N"):
-                return False
     if name == "ExtSourceInfo":
         for key, v in value.items():
             check = _SOURCE.get(key)
@@ -89,6 +98,8 @@ def _ext_ok(name: str, raw: Any) -> bool:
 
 def documented_success(result: Any) -> bool:
     if not isinstance(result, dict) or result.get("Passed") != "Y" or result.get("SubCode") != "200":
+        return False
+    if not _flags_ok({k: v for k, v in result.items() if k not in EXT_FIELDS}):
         return False
     return all(_ext_ok(name, result.get(name)) for name in EXT_FIELDS)
 
@@ -208,6 +219,19 @@ def test_raw_bodies_are_typed(body: bytes, status: int) -> None:
 def test_duplicate_keys_and_depth_are_provider_errors(body: bytes) -> None:
     with pytest.raises(ProviderError):
         decide_bytes(body)
+
+
+@pytest.mark.parametrize("where", [
+    {"ExtRiskInfo": _dumps({"face": {"faceAttack": "Y"}})},
+    {"ExtBasicInfo": _dumps({"pages": [{"ocrIdPassed": "Y"}, {"OCRIDPASSED": "N"}]})},
+    {"ExtInfo": _dumps({"spoofInfo": "N"})},
+    {"FaceAttack": "Y"},  # a flag in Result itself
+    {"ExtRiskInfo": _dumps({"spoofResult": "Y"})},
+])
+def test_flags_at_any_depth_count(where: dict[str, Any]) -> None:
+    d = decide({"Passed": "Y", "SubCode": "200", "ExtIdInfo": _dumps(OK_ID), "ExtFaceInfo": _dumps(OK_FACE),
+                **where})
+    assert d.outcome is Outcome.REVIEW
 
 
 def test_conflicting_flags_in_two_places_never_approve() -> None:
