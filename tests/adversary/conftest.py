@@ -21,6 +21,10 @@ KNOWN_OPEN: dict[str, str] = {
         "missing approves, although each of them declines when set (ekyc/providers/alibaba/parse.py)",
     "test_payloads.py::test_random_mutations_never_approve_what_the_rules_forbid[alibaba]":
         "issue 11 item 2: the same, found by random mutation (ekyc/providers/alibaba/parse.py)",
+    "test_binding.py::test_another_users_approved_session_never_approves_the_signed_in_user[alibaba]":
+        "issue 11 item 1: a ref string forged with Alice's TransactionId/MerchantBizId and Bob's reference is "
+        "APPROVED with reference 'bob': CheckResult echoes no MerchantUserId and nothing in the ref binds the "
+        "reference to the session (e.g. MerchantBizId derived from it) — ekyc/providers/alibaba/adapter.py",
     "test_boundary.py::test_cli_fails_with_one_line_and_a_non_zero_exit_never_a_traceback"
     "[check-config, misspelled credentials]":
         "issue 11 item 8: check-config exits 0 with EKYC_PROVIDER=didit and DIDIT_APIKEY (misspelled) "

@@ -1,0 +1,70 @@
+"""One user is never approved by another user's verification, and one create never leaves two live sessions —
+for every registered provider, asked of the sandbox's own records."""
+
+from __future__ import annotations
+
+import pytest
+
+from ekyc import Client, EkycError, Outcome
+from ekyc.errors import SessionMismatch
+from ekyc.models import SessionRef
+from ekyc.sandbox import Sandbox
+from ekyc.sandbox.runner import scenario_request
+from ekyc.testing import providers
+
+PROVIDERS = providers()
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_another_users_approved_session_never_approves_the_signed_in_user(provider: str) -> None:
+    sandbox = Sandbox([provider])
+    with Client(sandbox=sandbox) as client:
+        alice = client.create_session(scenario_request(provider, "approved", reference="alice"), provider=provider)
+        bob = client.create_session(scenario_request(provider, "approved", reference="bob"), provider=provider)
+        alice_back = sandbox.complete(alice, "approved")
+        stored_alice, stored_bob = alice.ref.serialize(), bob.ref.serialize()
+
+        # the safe path: the stored ref decides; the return URL only says "go and look"
+        decision = client.get_result(stored_alice)
+        assert decision.outcome is Outcome.APPROVED and decision.reference == "alice"
+        assert client.parse_return_url(alice_back, expected=stored_alice).serialize() == stored_alice
+
+        # Bob's browser comes back with Alice's approved session id
+        with pytest.raises(SessionMismatch):
+            client.parse_return_url(alice_back, expected=stored_bob)
+        assert client.get_result(stored_bob).outcome is not Outcome.APPROVED
+
+        # a ref string forged with Alice's session and Bob's reference never approves Bob
+        forged = SessionRef(provider=provider, id=alice.ref.id, extra=alice.ref.extra, reference="bob").serialize()
+        try:
+            swapped = client.get_result(forged)
+        except EkycError:
+            pass
+        else:
+            assert swapped.outcome is not Outcome.APPROVED or swapped.reference != "bob", \
+                "a forged ref approved Bob with Alice's verification"
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("kind", ["processed-502", "processed-504"])
+def test_a_create_processed_then_failed_is_never_followed_by_a_second_session_anywhere(provider: str,
+                                                                                       kind: str) -> None:
+    """Routing with a fallback: the primary starts the session and answers a gateway error. The client may
+    not repeat the create (unless the provider de-duplicates it) nor fall back to another provider."""
+    sandbox = Sandbox()
+    others = [p for p in sandbox.providers if p != provider]
+    sandbox.set_fault(provider, kind, times=1)
+    config = {"provider": provider, "routing": {"fallback": others}}
+    with Client(config, sandbox=sandbox) as client:
+        client._sleep = lambda seconds: None
+        try:
+            session = client.create_session(scenario_request(provider, "approved", reference="one-user"))
+        except EkycError:
+            session = None
+    started = [r for r in sandbox.sessions() if r.reference is not None and "one-user" in r.reference]
+    where = [(r.provider, r.session_id) for r in started]
+    assert len(started) == 1, f"one create left {len(started)} sessions: {where}"
+    assert started[0].provider == provider
+    if session is not None:
+        assert session.ref.id == started[0].session_id
+    assert sandbox.duplicate_sessions() == {}
