@@ -83,6 +83,44 @@ def capture(provider: str, scenario: str = "approved") -> Captured:
                     tuple(response.headers.multi_items()), body)
 
 
+@dataclass(frozen=True)
+class CapturedCreate:
+    """One provider's real create exchange."""
+
+    adapter: Provider
+    prepared: Prepared
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @property
+    def data(self) -> Any:
+        return json.loads(self.body)
+
+    def parse(self, content: bytes) -> Any:
+        """``adapter.parse_create`` on a (mutated) body: the Session, or the typed error it raised."""
+        headers = [(k, v) for k, v in self.headers if k.lower() not in ("content-length", "content-encoding")]
+        response = httpx.Response(self.status, headers=headers, content=content, request=self.prepared.request)
+        try:
+            return self.adapter.parse_create(self.prepared, response)
+        except EkycError as exc:
+            return exc
+
+
+@cache
+def capture_create(provider: str) -> CapturedCreate:
+    """The raw answer of ``provider``'s emulator to a real create request."""
+    sandbox = Sandbox([provider])
+    with Client(sandbox=sandbox) as client:
+        adapter = client.adapter(provider)
+        request = scenario_request(provider, "approved")
+        adapter.check_request(request)
+        prepared = adapter.build_create(request)
+        response = sandbox.transport().handle_request(prepared.request)
+        body = response.read()
+    return CapturedCreate(adapter, prepared, response.status_code, tuple(response.headers.multi_items()), body)
+
+
 def supported_scenarios(provider: str) -> list[str]:
     """The catalog scenarios ``provider``'s emulator renders."""
     return [s.name for s in Sandbox([provider]).emulators[provider].supported_scenarios()]

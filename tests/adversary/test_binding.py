@@ -9,7 +9,7 @@ from ekyc import Client, EkycError, Outcome
 from ekyc.errors import SessionMismatch
 from ekyc.models import SessionRef
 from ekyc.sandbox import Sandbox
-from ekyc.sandbox.runner import scenario_request
+from ekyc.sandbox.runner import run_scenario, scenario_request, webhook_body
 from ekyc.testing import providers
 
 PROVIDERS = providers()
@@ -68,3 +68,26 @@ def test_a_create_processed_then_failed_is_never_followed_by_a_second_session_an
     if session is not None:
         assert session.ref.id == started[0].session_id
     assert sandbox.duplicate_sessions() == {}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_webhook_decision_never_says_more_than_the_result(provider: str) -> None:
+    """Where a verified webhook carries a decision, it is the decision ``get_result`` gives (a second parser of
+    the same result must not approve what the first one does not), for every scenario the emulator renders."""
+    sandbox = Sandbox([provider])
+    sandbox.emulators[provider].use_webhook_url("https://app.example/kyc/hooks")
+    problems = []
+    with Client(sandbox=sandbox) as client:
+        for scenario in sandbox.emulators[provider].supported_scenarios():
+            run = run_scenario(client, sandbox, provider, scenario.name)
+            assert run.decision is not None
+            for delivery in sandbox.deliveries(provider):
+                try:
+                    event = client.parse_webhook(webhook_body(delivery), delivery.headers, provider)
+                except EkycError:
+                    continue
+                if event.decision is None or event.ref is None or event.ref.id != run.decision.ref.id:
+                    continue
+                if event.decision.outcome is Outcome.APPROVED and run.decision.outcome is not Outcome.APPROVED:
+                    problems.append(f"{scenario.name}: the webhook approves, get_result says {run.decision.outcome}")
+    assert not problems, "\n".join(problems)

@@ -14,6 +14,7 @@ URLs and the tokens in them count as secrets.
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import traceback
 from collections.abc import Callable, Iterator
@@ -41,6 +42,9 @@ DOB = date(1911, 11, 11)
 EMAIL = "cnry.mail.qx@example.org"
 IMAGE = base64.b64encode(b"\xff\xd8\xff\xe0cnry-reference-image-qx" * 8).decode("ascii")
 META_VALUE = "cnry-metadata-value-qx"
+#: the app's own user id and the browser's metadata: personal, never logged (a stored ref and a dump may hold them)
+REFERENCE, UA = "cnry-user-ref-qx", "cnry-browser-ua-qx"
+LOGGED_PERSONAL = [REFERENCE, UA]
 PERSONAL = [GIVEN, FAMILY, DOC, "1911-11-11", "1911/11/11", "19111111", EMAIL, IMAGE[:40], META_VALUE]
 #: the emulators' person → the canary person, in every response body (JSON strings and MRZ lines alike)
 _DOB: date = PERSON["date_of_birth"]
@@ -152,9 +156,10 @@ class Swapping(httpx.BaseTransport):
 
 def canary_request(client: Client, provider: str) -> SessionRequest:
     """A request with every canary personal value the provider accepts (asked field by field)."""
-    base = scenario_request(provider, "approved", reference="canary-user")
+    base = scenario_request(provider, "approved", reference=REFERENCE)
     fields: dict[str, Any] = {
         **{name: getattr(base, name) for name in SessionRequest.model_fields},
+        "client_metadata": base.client_metadata and _with_ua(base.client_metadata),
         "expected": ExpectedIdentity(given_name=GIVEN, family_name=FAMILY, date_of_birth=DOB, document_number=DOC),
         "contact_email": EMAIL, "reference_image": IMAGE, "metadata": {"note": META_VALUE},
     }
@@ -175,22 +180,34 @@ def canary_request(client: Client, provider: str) -> SessionRequest:
     raise AssertionError("no acceptable canary request")
 
 
+def _with_ua(meta: str) -> str:
+    """The browser metadata with the canary user agent (when it is a JSON object with a ``ua``)."""
+    try:
+        data = json.loads(meta)
+    except ValueError:
+        return meta
+    if isinstance(data, dict) and "ua" in data:
+        data["ua"] = f"Mozilla/5.0 ({UA})"
+        return json.dumps(data, separators=(",", ":"))
+    return meta
+
+
 def check(objects: list[tuple[str, Any]], errors: list[tuple[str, BaseException]], logs: Logs,
           secrets: list[str], personal: list[str]) -> None:
     problems = []
     for label, obj in objects:
         identity_holder = type(obj).__name__ in ("Decision", "WebhookEvent")
         for text in texts_of(obj, dumps=False):
-            problems += [f"{label} repr/str: {c}" for c in leaks(text, secrets + personal)]
+            problems += [f"{label} repr/str: {c}" for c in leaks(text, secrets + personal + LOGGED_PERSONAL)]
         if isinstance(obj, BaseModel):
             for text in texts_of(obj, dumps=True):
                 problems += [f"{label} dump: {c}" for c in leaks(text, secrets if identity_holder else
                                                                   secrets + personal)]
     for label, exc in errors:
         for text in chain_texts(exc):
-            problems += [f"{label} exception chain: {c}" for c in leaks(text, secrets + personal)]
+            problems += [f"{label} exception chain: {c}" for c in leaks(text, secrets + personal + LOGGED_PERSONAL)]
     for line in logs.lines:
-        problems += [f"log line {line[:90]!r}…: {c}" for c in leaks(line, secrets + personal)]
+        problems += [f"log line {line[:90]!r}…: {c}" for c in leaks(line, secrets + personal + LOGGED_PERSONAL)]
     assert not problems, "canaries surfaced:\n  " + "\n  ".join(sorted(set(problems))[:60])
 
 

@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ekyc.models import Session
 from ekyc.testing import providers
 
 from .attacks import classify, flipped, is_flag, lexical, variants
@@ -38,6 +40,7 @@ from .payloads import (
     Path,
     approved_codes,
     capture,
+    capture_create,
     dumps,
     get,
     is_container,
@@ -185,6 +188,34 @@ def test_a_flipped_flag_never_approves(provider: str) -> None:
             if got == "APPROVED" or got.startswith("UNTYPED"):
                 problems.append(f"{show(path)}: {_value(original)} → {_value(flipped(original))}: {got}")
     report(problems, f"flipped verdict flags in {provider}'s approved payload approve")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_hostile_create_responses_raise_only_typed_errors_and_never_hand_out_a_non_http_url(provider: str) -> None:
+    """The create answer is attacked the same way (lexical attacks, the value battery at every node): only typed
+    errors, and a Session handed out always has an absolute http(s) URL with no credentials in it."""
+    cap = capture_create(provider)
+    assert isinstance(cap.parse(cap.body), Session), "the captured create answer does not parse"
+    data = cap.data
+    bodies = [(a.name, a.body) for a in lexical(cap)]  # type: ignore[arg-type]
+    for path in paths(data):
+        for cls, value in variants(get(data, path)):
+            bodies.append((f"{show(path)} = {_value(value)} ({cls})", dumps(replace(data, path, value))))
+        for url in ("javascript:alert(1)", "data:text/html,x", "//evil.example/x", "https://u:p@evil.example/",
+                    "http://[::1/x", " https://evil.example", "file:///etc/passwd"):
+            bodies.append((f"{show(path)} = {url!r}", dumps(replace(data, path, url))))
+    problems = []
+    for name, body in bodies:
+        try:
+            got = cap.parse(body)
+        except Exception as exc:
+            problems.append(f"{name}: UNTYPED {type(exc).__name__}: {str(exc)[:80]}")
+            continue
+        if isinstance(got, Session):
+            url = httpx.URL(got.url)
+            if url.scheme not in ("http", "https") or not url.host or url.userinfo:
+                problems.append(f"{name}: a Session with the URL scheme {url.scheme!r}")
+    report(problems, f"hostile create answers of {provider} raised untyped errors or gave a bad URL")
 
 
 # ---------------------------------------------------------------------------------------------------
