@@ -91,3 +91,29 @@ def test_a_webhook_decision_never_says_more_than_the_result(provider: str) -> No
                 if event.decision.outcome is Outcome.APPROVED and run.decision.outcome is not Outcome.APPROVED:
                     problems.append(f"{scenario.name}: the webhook approves, get_result says {run.decision.outcome}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_a_result_answer_about_another_session_never_approves_the_asked_one(provider: str) -> None:
+    """A response swapped in transit (a caching proxy, a confused gateway): asking about Bob's session and reading
+    Alice's approved result must not approve Bob — wherever the provider's answer names its session or reference
+    at all (one that echoes neither cannot be checked, and is skipped saying so)."""
+    sandbox = Sandbox([provider])
+    with Client(sandbox=sandbox) as client:
+        refs = {}
+        for user in ("alice", "bob"):
+            session = client.create_session(scenario_request(provider, "approved", reference=user), provider=provider)
+            sandbox.complete(session, "face_mismatch" if user == "bob" else "approved")
+            refs[user] = SessionRef.parse(session.ref.serialize())
+        adapter = client.adapter(provider)
+        alice_answer = sandbox.transport().handle_request(adapter.build_result(refs["alice"]).request)
+        body = alice_answer.read().decode("utf-8", "replace")
+        if refs["alice"].id not in body and "alice" not in body:
+            pytest.skip(f"{provider}'s result answer names neither its session nor the reference")
+        asked_bob = adapter.build_result(refs["bob"])
+        try:
+            decision = adapter.parse_result(asked_bob, alice_answer)
+        except EkycError:
+            return
+    assert not (decision.outcome is Outcome.APPROVED and decision.reference in ("bob", None)), \
+        "Alice's approved answer approved Bob's session"
