@@ -88,7 +88,14 @@ def settle(status: Outcome, status_reasons: Sequence[Reason], evidence: Iterable
     ``fallback`` explains a decline or review only when nothing else does (a generic "Declined");
     ``warnings`` are signals the adapter already knows do not decide.
     """
-    items = list(evidence)
+    settled = _settle(status, status_reasons, list(evidence), list(warnings), fallback)
+    said = {(r.code, r.provider_code) for r in settled.reasons}  # a warning never repeats a reason
+    kept = tuple(w for w in settled.warnings if (w.code, w.provider_code) not in said)
+    return settled if len(kept) == len(settled.warnings) else Settled(settled.outcome, settled.reasons, kept)
+
+
+def _settle(status: Outcome, status_reasons: Sequence[Reason], items: list[Evidence], warnings: list[Reason],
+            fallback: Reason | None) -> Settled:
     info = [e.as_reason() for e in items if e.state is State.INFO and e.reason is not None]
     doubts = [e for e in items if e.state not in (State.PASSED, State.INFO)]
     extra = [*info, *warnings]
