@@ -95,21 +95,32 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size
     """Parse JSON strictly (see the module docstring); :class:`WireError` on anything doubtful."""
     if len(data) > max_size:
         raise WireError("body", "too large")
+    # every refusal is raised outside the ``except`` block that saw it: the parser's exception (whose ``doc``
+    # / ``object`` is the whole payload, personal data included) must not ride along as ``__context__``
+    problem: str | None = None
     if isinstance(data, (bytes, bytearray)):
         try:  # JSON exchanged between systems is UTF-8 (RFC 8259 §8.1): never guess UTF-16/32 from the bytes
             data = bytes(data).decode("utf-8")
         except UnicodeDecodeError:
-            raise WireError("body", "not UTF-8") from None
+            problem = "not UTF-8"
+        if problem is not None:
+            raise WireError("body", problem)
+    refused: WireError | None = None
     try:
         value = json.loads(
             data, object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int, parse_float=_float
         )
-    except WireError:
-        raise
+    except WireError as exc:
+        refused = exc
     except RecursionError:
-        raise WireError("body", "nested too deeply") from None
+        problem = "nested too deeply"
     except (ValueError, UnicodeDecodeError):
-        raise WireError("body", "empty" if not data else "not JSON") from None
+        problem = "empty" if not data else "not JSON"
+    if refused is not None:
+        refused.__context__ = None
+        raise refused
+    if problem is not None:
+        raise WireError("body", problem)
     if not _depth_ok(value, max_depth):
         raise WireError("body", "nested too deeply")
     return value

@@ -514,6 +514,9 @@ class SessionRef(_Model):
         provider, *parts = body.split(":")
         if not parts[0] and hash_:
             raise InvalidRequest("this is the display form of a ref (str(ref)); store ref.serialize()", field="ref")
+        if "#" in reference or ":" in reference:  # serialize() percent-encodes both: this was edited by hand
+            raise InvalidRequest("not a session reference string: the reference part is not percent-encoded",
+                                 field="ref")
         try:
             return cls(provider=provider, id=unquote(parts[0], errors="strict"),
                        extra=tuple(unquote(p, errors="strict") for p in parts[1:]),

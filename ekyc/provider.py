@@ -17,15 +17,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Field,
     SecretStr,
     SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationError,
+    field_validator,
     model_serializer,
 )
 
@@ -123,14 +126,44 @@ class ProviderSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True, defer_build=True)
     env_aliases: ClassVar[dict[str, tuple[str, ...]]] = {}
 
-    endpoint: str | None = None
-    timeout: float | None = None
+    endpoint: str | None = Field(default=None, max_length=2048,
+                                 description="base URL override (sandbox, proxy, region): http(s), a host, no query")
+    timeout: float | None = Field(default=None, gt=0, le=600, description="seconds per HTTP request")
 
     def __init__(self, **data: Any) -> None:
         try:
             super().__init__(**data)
         except ValidationError as exc:
             raise config_error(exc, "", {}) from None
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        url = v if "://" in v else "https://" + v
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - validates the port
+            httpx.URL(url)
+        except (ValueError, httpx.InvalidURL):
+            raise ValueError("must be a URL such as https://host[:port][/path]") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+                or not url.isascii() or not url.isprintable() or any(c in url for c in " ;,\\"):
+            raise ValueError("must be a URL such as https://host[:port][/path]")
+        return v
+
+    @field_validator("*")
+    @classmethod
+    def _header_safe_secrets(cls, value: Any) -> Any:
+        """Every credential is sent in a header or signed: printable ASCII without spaces, or refused at load
+        (a line break would otherwise fail inside httpx with the credential in the exception)."""
+        for secret in value if isinstance(value, tuple) else (value,):
+            if isinstance(secret, SecretStr):
+                text = secret.get_secret_value()
+                if not text or len(text) > 4096 or not text.isascii() or not text.isprintable() or " " in text:
+                    raise ValueError("must be printable ASCII without spaces")
+        return value
 
     def secret(self, name: str) -> str:
         """The plain value of a ``SecretStr`` field (for signing only)."""

@@ -20,7 +20,7 @@ COMMANDS = [["demo"], ["compare"], ["capabilities"], ["create"], ["result"], ["c
             ["sandbox", "serve"], ["sandbox", "complete"], ["sandbox"], []]
 CANARIES = ("canary-key", "canary-id", "canary-password", "canary-query", "canary-secret")
 CREDENTIALS = {"DIDIT_API_KEY": "canary-key", "DIDIT_WORKFLOW_ID": "5a1d1d17-0e4c-4b6f-9d2a-00000000d1d1",
-               "EKYC_DIDIT_ENDPOINT": "https://user:canary-password@didit.example/v3?token=canary-query",
+               "EKYC_DIDIT_ENDPOINT": "https://user:canary-password@didit.example/v3",
                "EKYC_DIDIT_WEBHOOK_SECRET": "canary-secret"}
 
 
@@ -107,12 +107,19 @@ def test_check_config_finds_every_create_problem_and_prints_no_credential() -> N
     assert code == Exit.ERROR and len(problems) == 2, err
     assert all(p.startswith("error: ") for p in problems)
     assert "no default is set" in err and "workflow_id" in err
-    assert "https://***@didit.example/v3?***" in out
+    assert "https://***@didit.example/v3" in out
     code, out, err = invoke("check-config", "--format", "json", env=env)
     data = json.loads(out)
     assert code == Exit.ERROR and data["ok"] is False and len(data["problems"]) == 2 and not err
     for text in (out, err):
         assert not any(c in text for c in CANARIES), text
+
+
+def test_an_endpoint_with_a_query_is_one_line_without_its_value() -> None:
+    env = {**CREDENTIALS, "EKYC_DIDIT_ENDPOINT": "https://didit.example/v3?token=canary-query"}
+    code, out, err = invoke("check-config", env=env)
+    assert code == Exit.ERROR and "EKYC_DIDIT_ENDPOINT" in error_line(err)
+    assert "canary" not in out + err
 
 
 def test_check_config_ok_for_a_complete_configuration() -> None:

@@ -1,0 +1,82 @@
+"""Settings every provider shares, checked over every registered provider: credentials that could not be
+sent safely, endpoints, timeouts — refused at load with the setting named and the value never shown."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import SecretStr
+
+from ekyc import _wire, registry
+from ekyc.errors import ConfigurationError, InvalidRequest
+from ekyc.models import SessionRef
+from ekyc.testing import providers
+
+CANARY = "CANARYsecret9f3a"
+
+
+def _secret_fields(name: str) -> list[str]:
+    model = registry.load(name).settings_model
+    return [f for f, info in model.model_fields.items() if "SecretStr" in str(info.annotation)]
+
+
+@pytest.mark.parametrize("provider", providers())
+@pytest.mark.parametrize("bad", [f"{CANARY}\nX-Evil: 1", f"{CANARY} x", f"{CANARY}\x00", f"{CANARY}é", ""])
+def test_a_credential_that_cannot_go_in_a_header_is_refused_at_load(provider: str, bad: str) -> None:
+    model = registry.load(provider).settings_model
+    fields = _secret_fields(provider)
+    assert fields, f"{provider} declares no SecretStr credential"
+    valid = {f: "valid-credential" for f in fields}
+    model(**valid)  # the baseline loads
+    for field in fields:
+        if bad == "" and "tuple" in str(model.model_fields[field].annotation):
+            continue  # an empty list of extra secrets is no secret at all
+        with pytest.raises(ConfigurationError) as info:
+            model(**{**valid, field: bad})
+        assert info.value.field == field
+        assert CANARY not in str(info.value) and CANARY not in repr(info.value)
+
+
+@pytest.mark.parametrize("provider", providers())
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:18765;x", "http://[::1", "ftp://host", "https://",
+                                      "https://host/?token=" + CANARY, "https://ho st", "http://h:99999"])
+def test_an_endpoint_is_a_plain_http_url(provider: str, endpoint: str) -> None:
+    fields = {f: "valid-credential" for f in _secret_fields(provider)}
+    with pytest.raises(ConfigurationError) as info:
+        registry.load(provider).settings_model(**fields, endpoint=endpoint)
+    assert info.value.field == "endpoint" and CANARY not in str(info.value)
+
+
+@pytest.mark.parametrize("timeout", [float("inf"), float("nan"), 0, -1, 601])
+def test_a_timeout_is_finite_and_bounded(timeout: float) -> None:
+    for name in providers():
+        with pytest.raises(ConfigurationError) as info:
+            registry.load(name).settings_model(timeout=timeout)
+        assert info.value.field == "timeout"
+
+
+def test_a_valid_credential_stays_secret() -> None:
+    for name in providers():
+        fields = _secret_fields(name)
+        settings = registry.load(name).settings_model(**{f: CANARY for f in fields})
+        for field in fields:
+            assert isinstance(getattr(settings, field), SecretStr | tuple)
+        assert CANARY not in repr(settings) and CANARY not in settings.model_dump_json()
+        assert CANARY not in str(settings.model_dump()) and CANARY not in str(settings.describe())
+
+
+def test_a_hand_edited_reference_part_is_refused() -> None:
+    ref = SessionRef(provider="didit", id="abc", reference="alice")
+    for edited in (ref.serialize() + "#bob", ref.serialize() + ":x", ref.serialize().replace("alice", "al#ice")):
+        with pytest.raises(InvalidRequest):
+            SessionRef.parse(edited)
+    weird = SessionRef(provider="didit", id="a:b#c", reference="x#y:z")
+    assert SessionRef.parse(weird.serialize()) == weird
+
+
+@pytest.mark.parametrize("body", [b'{"name": "JOHN CANARY", "x": ', b'{"a": "\xff JOHN CANARY"}',
+                                  b'{"a": 1, "a": 2}', b"[" * 100000, b'{"a": NaN}'])
+def test_a_refused_payload_keeps_no_copy_of_itself_in_the_exception_chain(body: bytes) -> None:
+    with pytest.raises(_wire.WireError) as info:
+        _wire.loads(body)
+    assert info.value.__context__ is None and info.value.__cause__ is None
+    assert "CANARY" not in str(info.value)
