@@ -384,6 +384,9 @@ class AlibabaProvider(Provider):
     def _success(self, response: httpx.Response) -> dict[str, Any]:
         if response.status_code >= 400:
             raise self._error(response, _loads_or_none(response.content))
+        if response.status_code != 200:  # Alibaba answers a result with HTTP 200 only (reference §0.5)
+            raise ProviderError(f"unexpected HTTP {response.status_code} without an error body", provider=NAME,
+                                http_status=response.status_code)
         data = json_body(NAME, response)
         if not isinstance(data, dict):
             raise ProviderError("malformed response: not a JSON object", provider=NAME,

@@ -149,6 +149,12 @@ ENTRIES: tuple[CodeEntry, ...] = (
     CodeEntry("evidence", "ExtSourceInfo.imgManipulationScore>0.95", "Image tampering risk",
               SOURCE, outcome=Outcome.REVIEW, reason=ReasonCode.DOCUMENT_TAMPERED,
               note="0.95 or below passes. " + _SCORE_NOTE),
+    CodeEntry("evidence", "not-reported",
+              "A check that ran did not report its verdict (ocrIdPassed missing or null in a non-empty ExtIdInfo, "
+              "spoofResult in a spoofInfo, faceAttack in a non-empty ExtFaceInfo, facePassed next to a "
+              "faceComparisonScore)", "unknown", outcome=Outcome.REVIEW, reason=ReasonCode.INCONSISTENT_EVIDENCE,
+              note="fail closed: never approves (REVIEW next to Passed=Y, a warning next to Passed=N); the "
+                   "reason's provider_code names the flag"),
     CodeEntry("evidence", "unrecognized",
               "An evidence flag has an undocumented value, or two places of the payload report it differently",
               "unknown", outcome=Outcome.REVIEW, reason=ReasonCode.INCONSISTENT_EVIDENCE,
@@ -225,15 +231,21 @@ class Flag:
     failing: str
     parent: str | None = None
     check: Check | None = None
+    #: the flag must be reported when this part of the payload is (``"ExtFaceInfo"``: that object is not empty;
+    #: ``"ExtFaceInfo.faceComparisonScore"``: that key is set): a check that ran reports its verdict
+    required_when: str | None = None
 
 
 #: every evidence flag the code table documents (the table's ``evidence`` entries give the reasons)
 FLAGS: tuple[Flag, ...] = (
     Flag("ExtIdInfo.spoofInfo.spoofResult", ("spoofResult",), "N", "ExtIdInfo.spoofInfo.spoofResult=Y",
-         parent="spoofInfo", check=Check.DOCUMENT),
-    Flag("ExtIdInfo.ocrIdPassed", ("ocrIdPassed",), "Y", "ExtIdInfo.ocrIdPassed=N", check=Check.DOCUMENT),
-    Flag("ExtFaceInfo.faceAttack", ("faceAttack",), "N", "ExtFaceInfo.faceAttack=Y", check=Check.LIVENESS),
-    Flag("ExtFaceInfo.facePassed", ("facePassed",), "Y", "ExtFaceInfo.facePassed=N", check=Check.FACE_MATCH),
+         parent="spoofInfo", check=Check.DOCUMENT, required_when="ExtIdInfo.spoofInfo"),
+    Flag("ExtIdInfo.ocrIdPassed", ("ocrIdPassed",), "Y", "ExtIdInfo.ocrIdPassed=N", check=Check.DOCUMENT,
+         required_when="ExtIdInfo"),
+    Flag("ExtFaceInfo.faceAttack", ("faceAttack",), "N", "ExtFaceInfo.faceAttack=Y", check=Check.LIVENESS,
+         required_when="ExtFaceInfo"),
+    Flag("ExtFaceInfo.facePassed", ("facePassed",), "Y", "ExtFaceInfo.facePassed=N", check=Check.FACE_MATCH,
+         required_when="ExtFaceInfo.faceComparisonScore"),
     Flag("ExtFaceInfo.faceOcclusion", ("faceOcclusion", "OcclusionResult"), "N", "ExtFaceInfo.faceOcclusion=Y"),
 )
 
@@ -257,6 +269,7 @@ SOURCE_SCORES: tuple[SourceScore, ...] = (
     SourceScore("imgManipulationScore", lambda v: v > 0.95, "ExtSourceInfo.imgManipulationScore>0.95"),
 )
 UNRECOGNIZED = "unrecognized"
+NOT_REPORTED = "not-reported"
 
 #: prefix rules for codes the table does not list (checked in order)
 PREFIX_ERRORS: tuple[tuple[str, type[EkycError]], ...] = (

@@ -47,7 +47,7 @@ from ...models import (
     ReasonCode,
     SessionRef,
 )
-from .codes import CODE_TABLE, FLAGS, PASS_SUBCODE, SOURCE_SCORES, UNRECOGNIZED, Flag
+from .codes import CODE_TABLE, FLAGS, NOT_REPORTED, PASS_SUBCODE, SOURCE_SCORES, UNRECOGNIZED, Flag
 from .doctypes import document_type_of
 
 PROVIDER = "alibaba"
@@ -164,10 +164,21 @@ def identity(ext_id: Mapping[str, Any]) -> Identity:
 # Evidence
 
 
-def _unrecognized(name: str) -> Evidence:
-    entry = CODE_TABLE.get("evidence", UNRECOGNIZED)
+def _unrecognized(name: str, code: str = UNRECOGNIZED) -> Evidence:
+    entry = CODE_TABLE.get("evidence", code)
     assert entry is not None
     return Evidence(name, State.UNKNOWN, entry.to_reason(f"{name}=?"[:128]))
+
+
+def _required(flag: Flag, exts: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Does the payload's own shape say this flag's check ran (:attr:`Flag.required_when`)?"""
+    if flag.required_when is None:
+        return False
+    where, _, key = flag.required_when.partition(".")
+    obj = exts.get(where, {})
+    if not key:
+        return bool(obj)
+    return _get(obj, key) not in (_ABSENT, None)
 
 
 def _failing(flag_code: str, provider_code: str, extra: str = "") -> Reason:
@@ -292,6 +303,8 @@ def evidence(exts: Mapping[str, Mapping[str, Any]], *extra: Mapping[str, Any]) -
     found = _collect([*exts.values(), *extra])
     for flag in FLAGS:
         item = _flag_evidence(flag, found)
+        if item is None and _required(flag, exts):
+            item = _unrecognized(flag.name, NOT_REPORTED)
         if item is not None:
             items.append(item)
             if flag.check is not None:

@@ -461,3 +461,42 @@ def test_no_secret_in_exception_chains() -> None:
     assert "http://" in joined or "https://" in joined  # the chain does carry the request URL
     for canary in [CANARY_USER, CANARY_META, callback_token(b"cbkey", prepared.context["merchant_biz_id"])]:
         assert canary not in joined
+
+
+@pytest.mark.parametrize(("ext_id", "ext_face", "flag"), [
+    ({k: v for k, v in OK_ID.items() if k != "ocrIdPassed"}, OK_FACE, "ExtIdInfo.ocrIdPassed"),
+    ({**OK_ID, "ocrIdPassed": None}, OK_FACE, "ExtIdInfo.ocrIdPassed"),
+    ({**OK_ID, "spoofInfo": {"spoofType": []}}, OK_FACE, "ExtIdInfo.spoofInfo.spoofResult"),
+    ({**OK_ID, "spoofInfo": {"spoofResult": None}}, OK_FACE, "ExtIdInfo.spoofInfo.spoofResult"),
+    (OK_ID, {k: v for k, v in OK_FACE.items() if k != "faceAttack"}, "ExtFaceInfo.faceAttack"),
+    (OK_ID, {**OK_FACE, "facePassed": None}, "ExtFaceInfo.facePassed"),
+])
+def test_a_check_that_ran_must_report_its_verdict(ext_id: Any, ext_face: Any, flag: str) -> None:
+    """A flag missing or null where the payload's own shape says its check ran is not a pass."""
+    d = decide({"Passed": "Y", "SubCode": "200", "ExtIdInfo": _dumps(ext_id), "ExtFaceInfo": _dumps(ext_face)})
+    assert d.outcome is Outcome.REVIEW and d.reason_codes == (ReasonCode.INCONSISTENT_EVIDENCE,)
+    assert d.reasons[0].provider_code == f"{flag}=?"
+
+
+@pytest.mark.parametrize(("ext_id", "ext_face"), [
+    (None, {"faceAttack": "N", "faceQualityScore": 88.0}),  # FACE_LIVENESS: no comparison, no facePassed
+    ({"ocrIdInfo": {"passportNo": "X1"}, "ocrIdPassed": "Y"}, None),  # ID_OCR without IdSpoof: no spoofInfo
+    (None, None),
+])
+def test_checks_that_did_not_run_need_no_verdict(ext_id: Any, ext_face: Any) -> None:
+    d = decide({"Passed": "Y", "SubCode": "200", "ExtIdInfo": None if ext_id is None else _dumps(ext_id),
+                "ExtFaceInfo": None if ext_face is None else _dumps(ext_face)})
+    assert d.outcome is Outcome.APPROVED
+
+
+@pytest.mark.parametrize("status", [201, 202, 204, 206, 301, 302, 304])
+def test_a_result_comes_with_http_200_only(status: int) -> None:
+    body = json.dumps({"RequestId": "R", "Code": "Success", "Result": {
+        "Passed": "Y", "SubCode": "200", "ExtIdInfo": _dumps(OK_ID), "ExtFaceInfo": _dumps(OK_FACE)}}).encode()
+    assert decide_bytes(body).approved
+    with pytest.raises(ProviderError):
+        decide_bytes(body, status)
+    with pytest.raises(ProviderError):
+        P.parse_create(P.build_create(contract_request()), httpx.Response(status, content=json.dumps(
+            {"RequestId": "R", "Code": "Success", "Result": {"TransactionId": "t1",
+                                                             "TransactionUrl": "https://x.example/v"}}).encode()))
