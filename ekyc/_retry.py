@@ -5,9 +5,10 @@ the transport exception in) and :class:`Sleep` (the driver waits). It returns th
 a typed error. Which failures are retried depends on the call's :class:`~ekyc.provider.RetryMode`.
 
 What the attempts of one call did is kept in an :class:`Attempts` record, not read off the last error:
-once any attempt may have been processed by the provider, a :class:`~ekyc.errors.ProviderUnavailable`
-raised by a later attempt still says ``sent=True`` (a create that failed with a timeout and then with
-"connection refused" may have started a session all the same).
+once any attempt reached the provider, a :class:`~ekyc.errors.ProviderUnavailable` raised by a later attempt
+still says ``sent=True`` (a create that failed with a timeout and then with "connection refused" may have
+started a session all the same). Retrying a create and falling back read the record's ``processed``: a 429
+reached the provider but was refused unprocessed, so it is ``sent`` without being ``processed``.
 """
 
 from __future__ import annotations
@@ -83,11 +84,10 @@ def may_retry(error: EkycError, mode: RetryMode, processed: bool | None = None) 
     if mode is RetryMode.NEVER:
         return False
     if mode is RetryMode.NOT_SENT:
-        if processed:
-            return False  # an earlier attempt may have started a session already
-        if isinstance(error, RateLimited):
-            return True  # refused unprocessed
-        return isinstance(error, ProviderUnavailable) and not error.sent
+        if processed is None:
+            processed = isinstance(error, ProviderUnavailable) and error.sent
+        # never sent (connection refused, DNS, pool timeout) or refused unprocessed (429), by every attempt so far
+        return not processed and isinstance(error, (RateLimited, ProviderUnavailable))
     if isinstance(error, ProviderUnavailable):
         # 500 means the provider failed while processing; only gateway-level statuses are transient
         return error.http_status is None or error.http_status in RETRY_STATUSES
@@ -148,8 +148,8 @@ def exchange(
             record.processed = True
             return result
         except EkycError as error:
-            if isinstance(error, ProviderUnavailable) and record.processed:
-                error.sent = True  # sticky: an earlier attempt may have been processed
+            if isinstance(error, ProviderUnavailable) and record.sent:
+                error.sent = True  # sticky: some attempt of this call reached the provider
             if record.count >= settings.max_attempts or not may_retry(error, prepared.retry, record.processed):
                 raise
             wait = backoff(settings, record.count - 1, getattr(error, "retry_after", None))

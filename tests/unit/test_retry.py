@@ -246,12 +246,17 @@ def test_sent_sticks_once_any_attempt_was_sent(client: tuple[Client, list[float]
 
 
 @respx.mock
-def test_a_create_refused_unprocessed_then_unreachable_is_not_sent(client: tuple[Client, list[float]]) -> None:
+def test_a_create_refused_unprocessed_is_sent_but_still_retried(client: tuple[Client, list[float]]) -> None:
+    """The 429 reached the provider (sent sticks), but it was refused unprocessed: repeating stays safe."""
     c, _ = client
     route = respx.post(CREATE).mock(side_effect=[httpx.Response(429), REFUSED, REFUSED])
     with pytest.raises(ProviderUnavailable) as info:
         c.create_session(reference="u1")
-    assert route.call_count == 3 and info.value.sent is False
+    assert route.call_count == 3 and info.value.sent is True
+    route.mock(side_effect=[REFUSED, REFUSED, REFUSED])
+    with pytest.raises(ProviderUnavailable) as never:
+        c.create_session(reference="u1")
+    assert route.call_count == 6 and never.value.sent is False
 
 
 def test_a_not_sent_create_stops_retrying_once_an_attempt_may_have_been_processed() -> None:
