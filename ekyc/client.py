@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import inspect
 import logging
 import threading
 import time
@@ -69,10 +70,12 @@ def _typed(failure: type[EkycError], what: str) -> Callable[[Callable[P, T]], Ca
         def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
             try:
                 return fn(*args, **kwargs)
-            except EkycError:
+            except EkycError as exc:
+                _detach(exc)
                 raise
             except Exception as exc:  # the boundary
-                raise _untyped(failure, what, exc) from None
+                error = _untyped(failure, what, exc)
+            raise error  # outside the handler: the stray exception (and its values) is not its context
 
         return guarded
 
@@ -88,14 +91,61 @@ def _typed_async(failure: type[EkycError], what: str) -> Callable[[Callable[P, A
         async def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
             try:
                 return await fn(*args, **kwargs)
-            except EkycError:
+            except EkycError as exc:
+                _detach(exc)
                 raise
             except Exception as exc:  # the boundary
-                raise _untyped(failure, what, exc) from None
+                error = _untyped(failure, what, exc)
+            raise error
 
         return guarded
 
     return wrap
+
+
+def _detach(error: EkycError) -> EkycError:
+    """Drop ``error``'s exception chain: what it was raised from (a parser error holding the payload, an httpx
+    error holding the request and its credentials) must not leave the library with it. The message, type and
+    fields (provider, status, codes, request id) say what happened."""
+    error.__cause__ = None
+    error.__context__ = None
+    error.__suppress_context__ = True
+    return error
+
+
+class _Operations:
+    """A provider's extension object behind the same typed boundary as the client's own methods: each
+    method (and, with :class:`AsyncClient`, the coroutine it returns) raises only :class:`EkycError`."""
+
+    def __init__(self, inner: Any, provider: str) -> None:
+        self._inner = inner
+        self._provider = provider
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._inner, name)
+        if name.startswith("_") or not callable(value):
+            return value
+        what = f"{self._provider}.{name}"
+        sync = _typed(InvalidRequest, what)(value)
+
+        @functools.wraps(value)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            result = sync(*args, **kwargs)
+            if inspect.isawaitable(result):
+                return _typed_async(InvalidRequest, what)(_awaiting)(result)
+            return result
+
+        return guarded
+
+    def __dir__(self) -> list[str]:
+        return [n for n in dir(self._inner) if not n.startswith("_")]
+
+    def __repr__(self) -> str:
+        return f"<{self._provider} operations ({type(self._inner).__name__})>"
+
+
+async def _awaiting(awaitable: Awaitable[T]) -> T:
+    return await awaitable
 
 
 def _untyped(failure: type[EkycError], what: str, exc: Exception) -> EkycError:
@@ -455,7 +505,7 @@ class _Core:
         ext = adapter.extension(lambda build, parse: self._call(provider, build, parse))
         if ext is None:
             raise ConfigurationError(f"{provider} has no provider-specific operations", field="provider")
-        return ext
+        return _Operations(ext, provider)
 
 
 def _settings(settings: Settings | Mapping[str, Any] | None, options: Mapping[str, Any], *,

@@ -222,7 +222,7 @@ class DiditOperations:
         if send_email and email_address is None:
             raise _bad("send_email needs email_address", "email_address")
         if email_language is not None:
-            if email_language not in EMAIL_LANGUAGES:
+            if not isinstance(email_language, str) or email_language not in EMAIL_LANGUAGES:
                 raise _bad("email_language is one of Didit's e-mail languages", "email_language")
             body["email_language"] = email_language
 
