@@ -30,6 +30,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ekyc import EkycError
 from ekyc.models import Session
 from ekyc.testing import providers
 
@@ -310,3 +311,48 @@ def test_random_bytes_edits_raise_only_typed_errors(provider: str, data: st.Data
             del raw[at]
     got = judge(cap, bytes(raw))
     assert not got.startswith("UNTYPED"), got
+
+
+def _renamed(data: Any, path: Path, new_key: str) -> Any:
+    """``data`` with the key at ``path`` renamed (its value kept)."""
+    parent, key = path[:-1], path[-1]
+    node = get(data, parent) if parent else data
+    if not isinstance(node, dict) or not isinstance(key, str):
+        return None
+    renamed = {new_key if k == key else k: v for k, v in node.items()}
+    return replace(data, parent, renamed) if parent else renamed
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_provider_text_never_reaches_an_error(provider: str) -> None:
+    """A canary in any key or (as a phrase or an e-mail) any string value of the answer never appears in a raised
+    error's chain (message, args, field, cause, context, traceback): provider text is scrubbed before it becomes
+    an exception."""
+    canary = "Cnryleakqx"
+    problems = []
+    for cap in (capture(provider), capture_create(provider)):
+        problems += _text_leaks(cap, canary)
+    report(sorted(set(problems)), f"errors from {provider}'s answers carry provider text")
+
+
+def _text_leaks(cap: Any, canary: str) -> list[str]:
+    from .test_canaries import chain_texts
+
+    data = cap.data
+    problems = []
+    for path in paths(data):
+        original = get(data, path)
+        candidates = [_renamed(data, path, canary + "Key")]
+        if isinstance(original, str) and not is_container(original):
+            # not code-like (a single word may be a real code, which errors do name): a phrase, an e-mail
+            candidates += [replace(data, path, f"{canary} value"), replace(data, path, f"{canary}@example.org")]
+        for mutated in candidates:
+            if mutated is None:
+                continue
+            got = cap.parse(dumps(mutated))
+            if isinstance(got, EkycError):
+                for text in chain_texts(got):
+                    if canary.casefold() in text.casefold():
+                        problems.append(f"{show(path)}: {type(got).__name__} shows provider text")
+                        break
+    return problems
