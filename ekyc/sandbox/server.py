@@ -283,7 +283,12 @@ class Sandbox:
                         response = owner.fault_response("503" if kind == "connect" else kind)
                         await response(scope, receive, send)
                         return
-            await inner(scope, receive, send)
+            try:
+                await inner(scope, receive, send)
+            except Exception as exc:  # answered 500 by Starlette; said here so that an emulator bug is never silent
+                log.error("sandbox: %s %s failed in the emulator: %s", scope.get("method"), scope.get("path"),
+                          type(exc).__name__)
+                raise
 
         return app
 

@@ -2,7 +2,9 @@
 
 ``httpx.ASGITransport`` is async-only; :class:`SyncASGITransport` runs the app on a private event loop
 in a daemon thread so the blocking :class:`ekyc.Client` can use it too. Both honour the sandbox's fault
-switch for connection failures (the request never reaches the app).
+switch for connection failures (the request never reaches the app). An emulator that fails answers HTTP 500,
+as the served sandbox (and a real provider) would: its exception never reaches the client's caller untyped (the
+sandbox logs it on the ``ekyc.sandbox`` logger).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ class AsyncSandboxTransport(httpx.AsyncBaseTransport):
     """``httpx.ASGITransport`` plus the fault switch."""
 
     def __init__(self, app: Any, fault_check: FaultCheck) -> None:
-        self._inner = httpx.ASGITransport(app=app)
+        self._inner = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         self._fault_check = fault_check
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -33,7 +35,7 @@ class SyncASGITransport(httpx.BaseTransport):
     """A blocking transport that runs an ASGI app on a background event loop."""
 
     def __init__(self, app: Any, fault_check: FaultCheck) -> None:
-        self._inner = httpx.ASGITransport(app=app)
+        self._inner = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         self._fault_check = fault_check
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()

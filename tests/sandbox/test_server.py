@@ -250,3 +250,20 @@ def _senders(receiver: _Receiver) -> set[str]:
         elif "x-webhook-signature" in lower:
             names.add("tencent")
     return names
+
+
+def test_an_emulator_that_fails_answers_500_in_process_and_the_client_raises_typed(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """In-process, an emulator's own exception becomes an HTTP 500 answer (as served), never an untyped exception
+    out of the client; the sandbox logs it."""
+    sandbox = Sandbox()
+    for provider, emulator in sandbox.emulators.items():
+        def broken(*args: object, **kwargs: object) -> None:
+            raise ValueError("emulator bug")
+
+        emulator.record_session = broken  # type: ignore[method-assign]
+        with quick_client(sandbox) as client, caplog.at_level(logging.ERROR, logger="ekyc.sandbox"), \
+                pytest.raises(EkycError) as info:
+            client.create_session(scenario_request(provider, "approved"), provider=provider)
+        assert info.value.http_status == 500, provider
+        assert "failed in the emulator" in caplog.text
