@@ -13,10 +13,6 @@ from typing import Any
 import pytest
 
 KNOWN_OPEN: dict[str, str] = {
-    "test_payloads.py::test_random_mutations_never_approve_what_the_rules_forbid[alibaba]":
-        "the check counts a mutation _apply skipped as landed: deleting Result.ExtIdInfo, then 'deleting' its "
-        "ocrIdPassed, reports 'missing value of a node that matters' although only the container (exempt for "
-        "null/missing) was removed (tests/adversary/test_payloads.py _apply/landed)",
     "test_binding.py::test_another_users_approved_session_never_approves_the_signed_in_user[alibaba]":
         "issue 11 item 1: a ref string forged with Alice's TransactionId/MerchantBizId and Bob's reference is "
         "APPROVED with reference 'bob': CheckResult echoes no MerchantUserId and nothing in the ref binds the "
