@@ -197,21 +197,15 @@ def provider_side(error: EkycError) -> bool:
 def may_fall_back(error: EkycError, retry: RetryMode, processed: bool) -> bool:
     """Whether a failed create may be sent to another provider without leaving the user two live sessions.
 
-    ``retry`` is the create's retry mode and ``processed`` whether any of its attempts may have been
-    processed by the provider (:class:`ekyc._retry.Attempts`). Only a provider-side failure qualifies, and
-    then only when no attempt can have started a session (every one never left or was refused with 429),
-    or when the provider de-duplicates creates (``IDEMPOTENT``) and the failure was transient (429,
-    502/503/504, a connection failure or a timeout; never a 500, where the provider failed while
-    processing). A 502/503/504 on a create that is not de-duplicated may come after the provider processed
-    it: that is raised, never re-routed.
+    ``processed`` is whether any of the call's attempts may have been processed by the provider
+    (:class:`ekyc._retry.Attempts`). Only a provider-side failure qualifies, and only when no attempt can have
+    started a session (every one never left, or was refused unprocessed with 429). ``retry`` does not widen
+    this: a provider that de-duplicates creates (``IDEMPOTENT``) makes a *repeat at the same provider* safe,
+    but a session it may have started stays live while the fallback starts a second one elsewhere — so a
+    502/503/504 or a timeout after the request left is raised, never re-routed, whatever the retry mode.
     """
-    if not provider_side(error):
-        return False
-    if not processed:
-        return True
-    if retry in (RetryMode.IDEMPOTENT, RetryMode.READ):
-        return isinstance(error, RateLimited) or error.http_status is None or error.http_status in FALLBACK_STATUSES
-    return False
+    del retry  # kept in the signature: the rule is the same for every mode (see above)
+    return provider_side(error) and not processed
 
 
 class Router:

@@ -65,9 +65,10 @@ def test_real_provider_down_falls_back_and_cools_down(fault: str) -> None:
     assert client.get_result(first.ref.serialize()).approved
 
 
-def test_a_503_falls_back_only_from_a_provider_that_de_duplicates_creates() -> None:
-    """Tencent does not de-duplicate creates: after a 503 a session may exist there, so no second one is
-    started at Didit (the 503 still counts towards the cooldown). Didit de-duplicates on vendor_data."""
+def test_a_503_never_falls_back_once_the_create_may_have_been_processed() -> None:
+    """After a 503 a session may exist at the first provider, so no second one is started elsewhere (the 503
+    still counts towards the cooldown) — also from Didit, whose de-duplication on vendor_data makes a repeat
+    *there* safe but would leave its session live next to the fallback's."""
     sandbox = Sandbox()
     tencent_first = _client(sandbox, {"fallback": ["didit"], "cooldown": {"failures": 2, "seconds": 30}},
                             provider="tencent")
@@ -82,6 +83,12 @@ def test_a_503_falls_back_only_from_a_provider_that_de_duplicates_creates() -> N
     sandbox.set_fault("tencent", None)
     sandbox.set_fault("didit", "503")
     didit_first = _client(sandbox, {"fallback": ["tencent"]}, provider="didit")
+    tencent_before = len(list(sandbox.emulators["tencent"].store.values()))
+    with pytest.raises(ProviderUnavailable) as info:
+        didit_first.create_session(scenario_request("tencent", "approved"))
+    assert info.value.provider == "didit" and info.value.sent is True
+    assert len(list(sandbox.emulators["tencent"].store.values())) == tencent_before
+    sandbox.set_fault("didit", "connect")  # never left: the fallback is safe
     assert didit_first.create_session(scenario_request("tencent", "approved")).provider == "tencent"
 
 
