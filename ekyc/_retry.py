@@ -13,6 +13,7 @@ reached the provider but was refused unprocessed, so it is ``sent`` without bein
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from .provider import Prepared, RetryMode
 from .settings import RetrySettings
 
 T = TypeVar("T")
+_log = logging.getLogger("ekyc")
 
 #: HTTP statuses a read is retried on (the adapters raise RateLimited / ProviderUnavailable for them)
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -143,7 +145,10 @@ def exchange(
                 raise
             except Exception as exc:  # the boundary: a hostile payload must not escape untyped
                 record.processed = True
-                raise ProviderError(f"unreadable {prepared.operation} response ({describe_failure(exc)})",
+                where = describe_failure(exc)
+                _log.warning("ekyc: untyped failure parsing a %s %s response converted to ProviderError (%s)",
+                             provider, prepared.operation, where)
+                raise ProviderError(f"unreadable {prepared.operation} response ({where})",
                                     provider=provider, http_status=response.status_code) from None
             record.processed = True
             return result
@@ -166,8 +171,9 @@ def _build(provider: str, build: Callable[[], Prepared]) -> Prepared:
     except EkycError:
         raise
     except Exception as exc:  # a validated request the adapter cannot encode is still typed
-        raise InvalidRequest(f"the request cannot be encoded for {provider} ({describe_failure(exc)})",
-                             provider=provider) from None
+        where = describe_failure(exc)
+        _log.warning("ekyc: untyped failure building a %s request converted to InvalidRequest (%s)", provider, where)
+        raise InvalidRequest(f"the request cannot be encoded for {provider} ({where})", provider=provider) from None
 
 
 def describe_failure(exc: BaseException) -> str:

@@ -277,7 +277,7 @@ class _Careless(EchoProvider):
 
 
 @respx.mock
-def test_untyped_adapter_failures_become_typed_errors_without_their_text() -> None:
+def test_untyped_adapter_failures_become_typed_errors_without_their_text(caplog: pytest.LogCaptureFixture) -> None:
     registry.register("echo", _Careless)
     try:
         with Client.from_config({"providers": {"echo": {"api_key": "k"}}}) as c:
@@ -291,6 +291,9 @@ def test_untyped_adapter_failures_become_typed_errors_without_their_text() -> No
                 c.create_session(reference="user-secret-42")
             assert "TypeError" in build.value.message and "user-secret-42" not in str(build.value)
             assert create.call_count == 0
+        # each conversion is a bug to fix: logged (type and place only, never the text)
+        untyped = [r.getMessage() for r in caplog.records if "untyped failure" in r.getMessage()]
+        assert len(untyped) == 2 and not any("missing" in m or "user-secret-42" in m for m in untyped)
     finally:
         registry.unregister("echo")
 
