@@ -233,21 +233,55 @@ class Settings(BaseModel):
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Settings:
-        """Settings from a TOML file (top level, or an ``[ekyc]`` / ``[tool.ekyc]`` table)."""
+        """Settings from a TOML file (top level, or an ``[ekyc]`` / ``[tool.ekyc]`` table); at most
+        :data:`MAX_CONFIG_BYTES`. Raises :class:`ConfigurationError` naming the file for any problem."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise ConfigurationError("a configuration file is a path", field="path")
         return cls.load(_read_toml(Path(path)), sources={"": str(path)})
 
 
+#: the largest configuration file read, in bytes (a real one is a few kilobytes)
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's ``ekyc`` settings; every problem (missing, not a regular file, unreadable, too large, not
+    UTF-8 TOML, nested too deeply) is a :class:`ConfigurationError` naming the file, raised outside the handler
+    so no chain carries the file's content."""
     if sys.version_info >= (3, 11):  # imported here: only file configuration needs it
         import tomllib
     else:  # pragma: no cover
         import tomli as tomllib
+    problem: str | None = None
+    text = ""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigurationError(f"configuration file {path} does not exist", field="EKYC_CONFIG") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"configuration file {path} is not valid TOML: {exc}", field="EKYC_CONFIG") from None
+        if not path.exists():
+            problem = "does not exist"
+        elif not path.is_file():
+            problem = "is not a regular file"
+        else:
+            with path.open("rb") as fh:
+                raw = fh.read(MAX_CONFIG_BYTES + 1)
+            if len(raw) > MAX_CONFIG_BYTES:
+                problem = f"is larger than {MAX_CONFIG_BYTES // 1024} KiB"
+            else:
+                text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        problem = "is not UTF-8"
+    except (OSError, ValueError):  # permissions, a NUL in the path, a name too long, ...
+        problem = "cannot be read"
+    data: dict[str, Any] = {}
+    if problem is None:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            problem = f"is not valid TOML: {str(exc)[:120]}"
+        except RecursionError:
+            problem = "is not valid TOML: nested too deeply"
+    if problem is not None:
+        shown = str(path)[:200]
+        raise ConfigurationError(f"configuration file {shown if shown.isprintable() else repr(shown)} {problem}",
+                                 field="EKYC_CONFIG")
     if "tool" in data and isinstance(data["tool"], dict) and "ekyc" in data["tool"]:
         data = data["tool"]["ekyc"]
     elif "ekyc" in data and isinstance(data["ekyc"], dict):

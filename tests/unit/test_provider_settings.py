@@ -3,6 +3,8 @@ sent safely, endpoints, timeouts — refused at load with the setting named and 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import SecretStr
 
@@ -80,3 +82,23 @@ def test_a_refused_payload_keeps_no_copy_of_itself_in_the_exception_chain(body: 
         _wire.loads(body)
     assert info.value.__context__ is None and info.value.__cause__ is None
     assert "CANARY" not in str(info.value)
+
+
+@pytest.mark.parametrize("content", ["a = " + "[" * 100_000, "a = " + "{b = " * 50_000, "x" * (2 * 1024 * 1024),
+                                     "\xff\xfe", "providers = 1\n[[[bad"])
+def test_a_hostile_configuration_file_is_one_configuration_error(tmp_path: Path, content: str) -> None:
+    from ekyc.settings import Settings
+
+    path = tmp_path / "ekyc.toml"
+    path.write_bytes(content.encode("latin-1") if content == "\xff\xfe" else content.encode())
+    with pytest.raises(ConfigurationError) as info:
+        Settings.from_file(path)
+    assert info.value.__context__ is None and str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("where", ["/", "/dev/zero", "a\x00b", "/nonexistent/ekyc.toml"])
+def test_an_unreadable_configuration_path_is_one_configuration_error(where: str) -> None:
+    from ekyc import Client
+
+    with pytest.raises(ConfigurationError):
+        Client.from_file(where)
