@@ -103,6 +103,36 @@ def _typed_async(failure: type[EkycError], what: str) -> Callable[[Callable[P, A
     return wrap
 
 
+class _QueryRedaction(logging.Filter):
+    """httpx logs every request's full URL at INFO (``HTTP Request: GET https://…?vendor_data=user-42``).
+    A query value can be personal (a Didit ``list_sessions`` filter) or a bearer token (a hosted-page link the
+    sandbox opens), so the values are masked in that line — for every httpx client in the process, since httpx
+    offers no per-client switch; the method, host, path and status stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and any(isinstance(a, httpx.URL) and a.query for a in args):
+            record.args = tuple(_masked(a) if isinstance(a, httpx.URL) else a for a in args)
+        return True
+
+
+def _masked(url: httpx.URL) -> str:
+    if not url.query:
+        return str(url)
+    return str(url.copy_with(query=None)) + "?" + "&".join(
+        f"{k}=***" for k in dict.fromkeys(url.params.keys()))
+
+
+_redaction_installed = False
+
+
+def _install_query_redaction() -> None:
+    global _redaction_installed
+    if not _redaction_installed:
+        logging.getLogger("httpx").addFilter(_QueryRedaction())
+        _redaction_installed = True
+
+
 def _detach(error: EkycError) -> EkycError:
     """Drop ``error``'s exception chain: what it was raised from (a parser error holding the payload, an httpx
     error holding the request and its credentials) must not leave the library with it. The message, type and
@@ -624,6 +654,7 @@ class Client(_Core):
                     transport = self._transport
                     if transport is None and self.sandbox is not None:
                         transport = self.sandbox.transport()
+                    _install_query_redaction()
                     http = self._http_client = httpx.Client(transport=transport, timeout=self.settings.timeout)
         return http
 
@@ -748,6 +779,7 @@ class AsyncClient(_Core):
                 transport = self._transport
                 if transport is None and self.sandbox is not None:
                     transport = self.sandbox.async_transport()
+                _install_query_redaction()
                 http = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
             closer = _close_at_shutdown(http) if self._given is None else None
             self._pools[loop] = (http, closer)

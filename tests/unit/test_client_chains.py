@@ -5,6 +5,7 @@ request with its credentials)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -90,3 +91,12 @@ def test_an_unreadable_result_leaves_no_payload_in_the_error_chain(provider: str
     for exc in _chain(info.value):
         assert PERSONAL not in str(exc) and all(PERSONAL not in repr(a) for a in exc.args)
     assert len(_chain(info.value)) == 1
+
+
+def test_logged_request_urls_carry_no_query_values(caplog: pytest.LogCaptureFixture) -> None:
+    secret = "user-CANARY-42"
+    with caplog.at_level(logging.DEBUG), Client(sandbox=Sandbox(["didit"])) as client:
+        client.extension("didit").list_sessions(vendor_data=secret)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("httpx")]
+    assert any("vendor_data=***" in line for line in lines), lines
+    assert not any(secret in line for line in lines)
