@@ -64,7 +64,9 @@ _PUNCT = ".,:;!?()[]{}'\"`-"
 #: camelCase and snake_case parts of a field-like word
 _PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 _FIELD_SHAPE = re.compile(r"[A-Za-z][A-Za-z_]{0,63}")
-_FIELD_SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,63})(?:\[[0-9]{1,6}\]){0,4}|[0-9]{1,6}")
+#: a field-name segment: letters, ``_`` and ``-`` with at most two trailing digits (``x-signature-v2``), optional
+#: ``[index]`` suffixes, or an index; random tokens and ids (digits inside) do not match
+_FIELD_SEGMENT = re.compile(r"([A-Za-z_][A-Za-z_-]{0,47}[0-9]{0,2})(?:\[[0-9]{1,6}\]){0,4}|[0-9]{1,6}")
 #: longest input read; the rest is dropped before any work (keeps every call linear and cheap)
 MAX_SCRUB_INPUT = 2000
 
@@ -121,7 +123,7 @@ def _closes(token: str) -> bool:
 def safe_field(name: object, *, strict: bool = False) -> str | None:
     """A field path safe to show (``None`` when there is none).
 
-    Each dotted segment must look like a field name or an index (bounded to 64 characters), otherwise it
+    Each dotted segment must look like a field name or an index (bounded to 50 characters), otherwise it
     becomes ``***`` (``checks[0]`` indexes are kept); the path keeps at most 8 segments. ``strict`` (for
     names a provider supplied) also requires every segment to be made of plain words, as
     :func:`scrub_text` does.

@@ -27,10 +27,10 @@ import base64
 import binascii
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import (
@@ -46,9 +46,10 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+from pydantic._internal._model_construction import ModelMetaclass
 from typing_extensions import Self
 
-from ._redact import REDACTED
+from ._redact import REDACTED, safe_field
 from .countries import to_alpha3
 from .errors import InvalidRequest
 
@@ -272,7 +273,28 @@ def _encodable_strict(v: str) -> None:
         raise ValueError("holds text that is not valid Unicode (a lone surrogate)") from None
 
 
-class _Model(BaseModel):
+T = TypeVar("T")
+
+
+def _typed(model: str, build: Callable[[], T]) -> T:
+    """Run a pydantic construction; any failure becomes :class:`InvalidRequest` with no chained exception."""
+    try:
+        return build()
+    except ValidationError as exc:
+        error = _invalid(model, exc)
+    except RecursionError:
+        error = InvalidRequest(f"invalid {model}: nested too deeply")
+    raise error  # outside the except block: no __context__ holding the input
+
+
+class _TypedErrors(ModelMetaclass):
+    """Constructing a model raises :class:`InvalidRequest` naming the field, never ``ValidationError``."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return _typed(cls.__name__, lambda: super(_TypedErrors, cls).__call__(*args, **kwargs))
+
+
+class _Model(BaseModel, metaclass=_TypedErrors):
     """Frozen base: redacting ``repr``/``str``/dumps, validated copies and typed errors that never echo input.
 
     Fields named in ``_redacted`` print and serialize as ``<redacted>`` unless the dump is called with
@@ -282,31 +304,19 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True, defer_build=True)
     _redacted: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise _invalid(type(self).__name__, exc) from None
-        except RecursionError:
-            raise InvalidRequest(f"invalid {type(self).__name__}: nested too deeply") from None
+    if TYPE_CHECKING:  # at run time the metaclass wraps construction (a custom __init__ would be used for
+        # nested models too, where ``Model(**{1: 2})`` is a TypeError before any validation)
+        def __init__(self, **data: Any) -> None: ...
 
     @classmethod
     def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
         """Validate a mapping or model; :class:`InvalidRequest` naming the field on any problem."""
-        try:
-            return super().model_validate(obj, **kwargs)
-        except ValidationError as exc:
-            raise _invalid(cls.__name__, exc) from None
-        except RecursionError:
-            raise InvalidRequest(f"invalid {cls.__name__}: nested too deeply") from None
+        return _typed(cls.__name__, lambda: super(_Model, cls).model_validate(obj, **kwargs))
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
         """Validate JSON text; :class:`InvalidRequest` naming the field on any problem."""
-        try:
-            return super().model_validate_json(json_data, **kwargs)
-        except ValidationError as exc:
-            raise _invalid(cls.__name__, exc) from None
+        return _typed(cls.__name__, lambda: super(_Model, cls).model_validate_json(json_data, **kwargs))
 
     def replace(self, **changes: Any) -> Self:
         """A copy with ``changes`` applied, validated like a new model (:class:`InvalidRequest` naming the field).
@@ -357,7 +367,7 @@ class _Redacted:
 def _invalid(model: str, exc: ValidationError) -> InvalidRequest:
     """The typed error for a failed validation: the first problem, its field path and never the input."""
     first = exc.errors(include_input=False, include_url=False)[0]
-    loc = _loc(first["loc"])
+    loc = safe_field(_loc(first["loc"])) or ""
     msg = first["msg"].removeprefix("Value error, ")
     inner = (first.get("ctx") or {}).get("error")
     if isinstance(inner, InvalidRequest):  # an inner model already named its field: join the paths
@@ -522,9 +532,10 @@ class SessionRef(_Model):
                        extra=tuple(unquote(p, errors="strict") for p in parts[1:]),
                        reference=unquote(reference, errors="strict") if hash_ else None)
         except UnicodeDecodeError:
-            raise InvalidRequest("not a session reference string", field="ref") from None
+            error = InvalidRequest("not a session reference string", field="ref")
         except InvalidRequest as exc:
-            raise InvalidRequest(f"not a session reference string: {exc.message}", field="ref") from None
+            error = InvalidRequest(f"not a session reference string: {exc.message}", field="ref")
+        raise error  # outside the except block: no __context__ holding the text
 
 
 class Decision(_Model):

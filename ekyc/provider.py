@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -31,6 +31,7 @@ from pydantic import (
     field_validator,
     model_serializer,
 )
+from pydantic._internal._model_construction import ModelMetaclass
 
 from ._redact import safe_field, safe_url, scrub_text
 from ._wire import WireError, loads
@@ -115,7 +116,21 @@ class Capabilities:
         }
 
 
-class ProviderSettings(BaseModel):
+class ConfigErrors(ModelMetaclass):
+    """Constructing a settings model raises :class:`ConfigurationError` naming the setting, never
+    ``ValidationError``, with no chained exception (``_error_prefix`` is prepended to the path)."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as exc:
+            error = config_error(exc, getattr(cls, "_error_prefix", ""), {})
+        except RecursionError:
+            error = ConfigurationError("settings nested too deeply")
+        raise error  # outside the except block: no __context__
+
+
+class ProviderSettings(BaseModel, metaclass=ConfigErrors):
     """Settings every provider has. Subclasses add credentials (as ``SecretStr``) and options.
 
     ``env_aliases`` maps a field to the vendor's own environment variable names (read after the
@@ -130,11 +145,8 @@ class ProviderSettings(BaseModel):
                                  description="base URL override (sandbox, proxy, region): http(s), a host, no query")
     timeout: float | None = Field(default=None, gt=0, le=600, description="seconds per HTTP request")
 
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise config_error(exc, "", {}) from None
+    if TYPE_CHECKING:  # at run time ConfigErrors wraps construction
+        def __init__(self, **data: Any) -> None: ...
 
     @field_validator("endpoint")
     @classmethod
@@ -399,19 +411,30 @@ def malformed(provider: str, what: str, *, http_status: int | None = None) -> It
     """Turn shape errors while reading a payload into :class:`ProviderError` (fail closed)."""
     try:
         yield
-    except EkycError as exc:
-        if isinstance(exc, InvalidRequest):
-            raise ProviderError(
-                f"malformed {what}: {exc.field or 'payload'} has an unexpected value",
-                provider=provider, http_status=http_status,
-            ) from None
+    except InvalidRequest as exc:
+        _defuse(exc)
+        raise ProviderError(f"malformed {what}: {exc.field or 'payload'} has an unexpected value",
+                            provider=provider, http_status=http_status) from None
+    except EkycError:
         raise
     except WireError as exc:
         where = safe_field(exc.field) or "payload"
-        raise ProviderError(f"malformed {what}: {where} {exc.problem}", provider=provider,
+        problem = exc.problem
+        _defuse(exc)
+        raise ProviderError(f"malformed {what}: {where} {problem}", provider=provider,
                             http_status=http_status, field=where) from None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError, OverflowError):
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError, OverflowError) as exc:
+        _defuse(exc)
         raise ProviderError(f"malformed {what}", provider=provider, http_status=http_status) from None
+
+
+def _defuse(exc: BaseException) -> None:
+    """Empty an exception that stays reachable as ``__context__`` (a ``with`` block always chains it): its
+    text may quote the payload (``KeyError('<value>')``), so it keeps only its type."""
+    exc.args = ()
+    if isinstance(exc, WireError):
+        exc.field = safe_field(exc.field) or "payload"
+    exc.__context__ = exc.__cause__ = None
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
@@ -429,12 +452,12 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 def config_error(exc: ValidationError, prefix: str, sources: Mapping[str, str]) -> ConfigurationError:
     """A :class:`ConfigurationError` naming the first invalid setting (``prefix`` + its path), never its value."""
     first = exc.errors(include_input=False, include_url=False)[0]
-    path = prefix + ".".join(str(p) for p in first["loc"])
-    path = path.rstrip(".")
+    raw_path = (prefix + ".".join(str(p) for p in first["loc"])).rstrip(".")
+    path = safe_field(raw_path) or ""
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "missing":
         msg = "is required"
     elif first["type"] == "extra_forbidden":
         msg = "is not a known setting"
-    where = f" (from {sources[path]})" if path in sources else ""
+    where = f" (from {sources[raw_path]})" if raw_path in sources else ""
     return ConfigurationError(f"setting {path}{where}: {msg}", field=path)

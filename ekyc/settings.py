@@ -16,30 +16,28 @@ import sys
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializationInfo, ValidationError, field_serializer
 
 from . import registry
-from ._redact import REDACTED
+from ._redact import REDACTED, safe_field
 from .errors import ConfigurationError, EkycError
-from .provider import ProviderSettings, config_error
+from .provider import ConfigErrors, ProviderSettings, config_error
 from .routing import RoutingConfig, load_routing, routing_from_env
 
 #: where each setting came from while :meth:`Settings.load` validates (for error messages)
 _SOURCES: ContextVar[Mapping[str, str] | None] = ContextVar("ekyc_settings_sources", default=None)
 
 
-class RetrySettings(BaseModel):
+class RetrySettings(BaseModel, metaclass=ConfigErrors):
     """The one retry loop's limits (reads; creates only where safe)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    _error_prefix: ClassVar[str] = "retry."
 
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise config_error(exc, "retry.", {}) from None
+    if TYPE_CHECKING:  # at run time ConfigErrors wraps construction
+        def __init__(self, **data: Any) -> None: ...
 
     max_attempts: int = Field(default=3, ge=1, le=10)
     backoff_base: float = Field(default=0.25, gt=0, description="seconds; doubled per attempt, full jitter")
@@ -72,8 +70,13 @@ class Settings(BaseModel):
         sources = dict(_SOURCES.get() or {})
         try:
             super().__init__(**data)
+            error = None
         except ValidationError as exc:
-            raise config_error(exc, "", sources) from None
+            error = config_error(exc, "", sources)
+        except RecursionError:
+            error = ConfigurationError("settings nested too deeply")
+        if error is not None:
+            raise error  # outside the except block: no __context__ holding the input
         self._finish(sources)
 
     def __repr_args__(self) -> Any:
@@ -118,14 +121,15 @@ class Settings(BaseModel):
 
     def provider_settings(self, name: str) -> ProviderSettings:
         """The validated settings of one configured provider."""
-        try:
-            return self._provider_settings[name]
-        except KeyError:
-            raise ConfigurationError(
-                f"provider {name!r} is not configured; add a [providers.{name}] section or its "
-                f"EKYC_{name.upper()}_* variables",
-                field=f"providers.{name}",
-            ) from None
+        found = self._provider_settings.get(name) if isinstance(name, str) else None
+        if found is not None:
+            return found
+        shown = safe_field(name) or "***"
+        raise ConfigurationError(
+            f"provider {shown!r} is not configured; add a [providers.{shown}] section or its "
+            f"EKYC_{shown.upper()}_* variables",
+            field=f"providers.{shown}",
+        )
 
     @property
     def routing_config(self) -> RoutingConfig:
@@ -165,28 +169,29 @@ class Settings(BaseModel):
         """Validate each provider block with its own model, then routing and the default provider."""
         settings = self
         settings._sources = dict(sources)
+        known = ", ".join(registry.names())
         for name, block in settings.providers.items():
-            try:
-                model = registry.load(name).settings_model
-            except ConfigurationError:
-                raise ConfigurationError(
-                    f"unknown provider {name!r} in providers; known: {', '.join(registry.names())}",
-                    field=f"providers.{name}",
-                ) from None
+            shown = safe_field(name) or "***"
+            if name not in registry.names():
+                raise ConfigurationError(f"unknown provider {shown!r} in providers; known: {known}",
+                                         field=f"providers.{shown}")
+            model = registry.load(name).settings_model
             try:
                 settings._provider_settings[name] = model(**dict(block))
+                error = None
             except ConfigurationError as exc:  # ProviderSettings names the field; add where it lives
                 path = f"providers.{name}.{exc.field}" if exc.field else f"providers.{name}"
                 where = f" (from {sources[path]})" if path in sources else ""
-                raise ConfigurationError(exc.message.replace(f"setting {exc.field}", f"setting {path}{where}", 1),
-                                         field=path) from None
+                error = ConfigurationError(exc.message.replace(f"setting {exc.field}", f"setting {path}{where}", 1),
+                                           field=path)
+            if error is not None:
+                raise error  # outside the except block: no __context__
         settings._routing = load_routing(settings.routing, registry.names(),
                                          lambda name: registry.load(name).capabilities)
         if settings.provider is not None:
             if settings.provider not in registry.names():
                 raise ConfigurationError(
-                    f"unknown provider {settings.provider!r}; known: {', '.join(registry.names())}",
-                    field="provider",
+                    f"unknown provider {safe_field(settings.provider) or '***'!r}; known: {known}", field="provider"
                 )
             if settings.providers and settings.provider not in settings.providers and settings.env != "sandbox":
                 raise ConfigurationError(
