@@ -521,6 +521,8 @@ class SessionRef(_Model):
         if not isinstance(text, str) or ":" not in text or len(text) > 4096:
             raise InvalidRequest("not a session reference string", field="ref")
         body, hash_, reference = text.partition("#")
+        if ":" not in body:
+            raise InvalidRequest("not a session reference string", field="ref")
         provider, *parts = body.split(":")
         if not parts[0] and hash_:
             raise InvalidRequest("this is the display form of a ref (str(ref)); store ref.serialize()", field="ref")

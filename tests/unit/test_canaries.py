@@ -123,7 +123,7 @@ def _chain(exc: BaseException | None) -> Iterator[BaseException]:
 def _raises(fn: Callable[[], Any]) -> BaseException:
     try:
         fn()
-    except Exception as exc:  # noqa: BLE001 - checked below
+    except Exception as exc:
         assert isinstance(exc, errors.EkycError), f"untyped {type(exc).__name__}"
         return exc
     raise AssertionError("no error raised")
