@@ -76,7 +76,7 @@ def _objects() -> list[Any]:
         "providers": {
             "didit": {"api_key": KEY, "workflow_id": "8b4d5a6e-1f3c-4e2a-9b7d-0c1e2f3a4b5c",
                       "webhook_secret": KEY, "webhook_secrets": [TOKEN],
-                      "endpoint": f"https://{USER}:{KEY}@didit.example/v3/{TOKEN[:0]}"},
+                      "endpoint": f"https://{USER}:{KEY}@didit.example/v3"},
             "tencent": {"secret_id": KEY, "secret_key": TOKEN, "token": TOKEN, "webhook_signature_key": KEY},
             "alibaba": {"access_key_id": KEY, "access_key_secret": TOKEN, "security_token": TOKEN,
                         "callback_secret": KEY, "callback_url": f"https://{KEY}@app.example/cb?t={TOKEN}"},
