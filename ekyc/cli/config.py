@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .. import registry
 from ..errors import ConfigurationError, EkycError
 from ..settings import Settings
 from .exits import describe
+
+if TYPE_CHECKING:
+    from ..client import Client
 
 MASK = "***"
 
@@ -52,7 +55,14 @@ def load_settings(config: Path | None, environ: Mapping[str, str] | None = None)
 
 
 def check(config: Path | None, environ: Mapping[str, str] | None = None) -> ConfigReport:
-    """Every problem a client built from this configuration would hit on its first create."""
+    """Every problem a client built from this configuration would hit on its first create.
+
+    The client is built exactly as ``create`` and ``result`` build it (``Client(settings)``), so whatever it
+    refuses — a named provider without its settings, production without a provider — is refused here in the
+    same words, and where sessions go is where the client sends them.
+    """
+    from ..client import Client
+
     report = ConfigReport(source=f"file {config}" if config is not None else "environment")
     try:
         settings = load_settings(config, environ)
@@ -64,40 +74,43 @@ def check(config: Path | None, environ: Mapping[str, str] | None = None) -> Conf
     view["providers"] = {name: {k: safe_url(v) for k, v in values.items()}
                          for name, values in view.get("providers", {}).items()}
     report.view = view
-    routing = settings.routing_config
-    if settings.env == "production" and not settings.configured:
-        report.problems.append("EKYC_ENV is production and no provider is configured (the sandbox is never used "
-                               "in production): configure a provider, e.g. EKYC_PROVIDER and its credentials")
-    if settings.uses_sandbox:
+    try:
+        client = Client(settings)
+    except ConfigurationError as exc:
+        view["sandbox"] = None  # no client: sessions go nowhere
+        report.problems.append(describe(exc)[0])
         return report
-    if settings.configured:
+    with client:
+        view["sandbox"] = client.sandbox is not None
+        if client.sandbox is not None:
+            return report
         try:
-            settings.default_provider()
+            client.default_provider  # noqa: B018 - a property that raises when several providers have no default
         except ConfigurationError as exc:
             report.problems.append(describe(exc)[0])
-    for name in sorted(routing.providers()):
-        if name not in settings.configured:
-            report.problems.append(f"routing sends sessions to {name!r}, which is not configured; add a "
-                                   f"[providers.{name}] section or its EKYC_{name.upper()}_* variables")
-    for name in settings.configured:
-        display = registry.load(name).display_name.lower()
-        report.problems += [problem if problem.lower().startswith((name, display)) else f"{name}: {problem}"
-                            for problem in create_problems(name, settings)]
+        routing = settings.routing_config
+        for name in sorted(routing.providers()):
+            if name not in client.providers:
+                report.problems.append(f"routing sends sessions to {name!r}, which is not configured; add a "
+                                       f"[providers.{name}] section or its EKYC_{name.upper()}_* variables")
+        for name in client.providers:
+            display = registry.load(name).display_name.lower()
+            report.problems += [problem if problem.lower().startswith((name, display)) else f"{name}: {problem}"
+                                for problem in create_problems(client, name)]
     return report
 
 
-def create_problems(name: str, settings: Settings) -> list[str]:
-    """What stops provider ``name`` from building a create with these settings (no network call).
+def create_problems(client: Client, name: str) -> list[str]:
+    """What stops provider ``name`` of ``client`` from building a create (no network call).
 
-    The adapter itself is asked: a typical request goes through ``check_request`` and ``build_create``, so
-    whatever a provider needs at create time (e.g. Didit's ``workflow_id``) is found without a rule here.
+    The client's own adapter is asked: a typical request goes through ``check_request`` and ``build_create``,
+    so whatever a provider needs at create time (e.g. Didit's ``workflow_id``) is found without a rule here.
     """
     from ..sandbox.runner import scenario_request  # the request every provider's sandbox flow accepts
 
-    cls = registry.load(name)
-    adapter = cls(settings.provider_settings(name))
     request = scenario_request(name, "approved", reference="check-config")
     try:
+        adapter = client.adapter(name)
         adapter.check_request(request)
     except ConfigurationError as exc:
         return [describe(exc)[0]]

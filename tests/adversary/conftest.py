@@ -17,10 +17,6 @@ KNOWN_OPEN: dict[str, str] = {
         "issue 11 item 1: a ref string forged with Alice's TransactionId/MerchantBizId and Bob's reference is "
         "APPROVED with reference 'bob': CheckResult echoes no MerchantUserId and nothing in the ref binds the "
         "reference to the session (e.g. MerchantBizId derived from it) — ekyc/providers/alibaba/adapter.py",
-    "test_boundary.py::test_cli_fails_with_one_line_and_a_non_zero_exit_never_a_traceback"
-    "[check-config, misspelled credentials]":
-        "issue 11 item 8: check-config exits 0 with EKYC_PROVIDER=didit and DIDIT_APIKEY (misspelled) "
-        "(ekyc/cli/app.py check_config, ekyc/settings.py)",
 }
 
 
