@@ -232,7 +232,9 @@ class Router:
         self._cooling_until: dict[str, float] = {}
         for name in config.providers():
             if name not in self._available:
-                raise ConfigurationError(f"routing names {name!r}, which is not configured", field="routing")
+                raise ConfigurationError(f"routing names {name!r}, which is not configured; add a "
+                                         f"[providers.{name}] section or its EKYC_{name.upper()}_* variables",
+                                         field="routing")
         for rule in config.rules:
             if rule.predicate:
                 self._predicate(rule.predicate)
@@ -270,26 +272,31 @@ class Router:
             self._check(override, request)
             return Route(override, None, "override")
         skipped: dict[str, str] = {}
+        fields: set[str | None] = set()  # the request fields the skipped candidates objected to
         for rule in self.config.rules:
             if not self._matches(rule, request):
                 continue
             target = rule.provider or self._split(rule, request.reference)
-            why = self._unusable(target, request)
-            if why is None:
+            problem = self._problem(target, request)
+            if problem is None:
                 return Route(target, rule.label, f"rule {rule.label}",
                              self._fallbacks(target, request, skipped), skipped)
-            skipped[f"{target} (rule {rule.label})"] = why
+            skipped[f"{target} (rule {rule.label})"] = problem.message
+            fields.add(problem.field)
         default = self._default()
-        why = self._unusable(default, request)
-        if why is None:
+        problem = self._problem(default, request)
+        if problem is None:
             return Route(default, None, "default", self._fallbacks(default, request, skipped), skipped)
-        skipped[f"{default} (default)"] = why
+        skipped[f"{default} (default)"] = problem.message
+        fields.add(problem.field)
         for name in self.config.fallback:
             if name != default and self._unusable(name, request) is None:
                 return Route(name, None, "fallback (default unusable)",
                              self._fallbacks(name, request, skipped), skipped)
         details = "; ".join(f"{k}: {v}" for k, v in skipped.items())
-        raise UnsupportedFeature(f"no provider can take this request ({details})", field="provider")
+        # one field every candidate objected to is the caller's to fix: name it (e.g. client_metadata)
+        field = fields.pop() if len(fields) == 1 and None not in fields else "provider"
+        raise UnsupportedFeature(f"no provider can take this request ({details})", field=field)
 
     def _fallbacks(self, chosen: str, request: SessionRequest, skipped: dict[str, str]) -> tuple[str, ...]:
         out = []
@@ -304,15 +311,18 @@ class Router:
         return tuple(out)
 
     def _unusable(self, provider: str, request: SessionRequest) -> str | None:
+        problem = self._problem(provider, request)
+        return None if problem is None else problem.message
+
+    def _problem(self, provider: str, request: SessionRequest) -> EkycError | None:
         until = self.cooling(provider)
         if until is not None:
-            return f"cooling down for {max(0.0, until - self._clock()):.0f}s after repeated failures"
+            return UnsupportedFeature(f"cooling down for {max(0.0, until - self._clock()):.0f}s after repeated "
+                                      "failures", field="provider")
         try:
             self._check(provider, request)
-        except UnsupportedFeature as exc:
-            return exc.message
-        except ConfigurationError as exc:
-            return exc.message
+        except (UnsupportedFeature, ConfigurationError) as exc:
+            return exc
         return None
 
     def _matches(self, rule: Rule, request: SessionRequest) -> bool:

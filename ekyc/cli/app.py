@@ -8,7 +8,6 @@ Every command ends with a documented exit code (:class:`~ekyc.cli.exits.Exit`) a
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -72,7 +71,7 @@ class _Notes(logging.Handler):
     """The library's warnings as ``note: …`` lines on the current stderr."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        sys.stderr.write("note: " + one_line(record.getMessage()).removeprefix("ekyc: ") + "\n")
+        note(one_line(record.getMessage()).removeprefix("ekyc: "))
 
 
 def _log_notes() -> None:
@@ -218,6 +217,7 @@ def serve(
         except SandboxError as exc:
             raise usage(f"--webhook-url: {exc}") from None
     _log_deliveries()
+    sandbox.on_sent = _log_delivery
     emit_line(banner(sandbox))
     typer.get_text_stream("stdout").flush()
     uvicorn.Server(uvicorn.Config(sandbox.app, log_level="info", lifespan="off")).run(sockets=[sock])
@@ -251,6 +251,32 @@ def _log_deliveries() -> None:
         logger.propagate = False
 
 
+def _log_delivery(delivery: Any, status: int | None, error: str | None) -> None:
+    """One line per webhook/callback sent: provider, event, where (scheme://host/path: never the query, which
+    holds Alibaba's callbackToken) and the response status or the error."""
+    logger = logging.getLogger("ekyc.sandbox")
+    parts = urlsplit(delivery.url)
+    where = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+    outcome = f"HTTP {status}" if status is not None else f"failed ({error})"
+    (logger.info if status is not None and status < 400 else logger.warning)(
+        "%s %s %s %s -> %s", delivery.provider, _event(delivery), delivery.method, where, outcome)
+
+
+def _event(delivery: Any) -> str:
+    """What a delivery is about: Didit's ``webhook_type`` (and status), Tencent's ``Scene``, Alibaba's callback."""
+    import json
+
+    try:
+        body = json.loads(delivery.body) if delivery.body else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        kind = body.get("webhook_type") or body.get("Scene") or "webhook"
+        status = body.get("status")
+        return f"{kind}" + (f" ({status})" if isinstance(status, str) else "")
+    return "callback" if delivery.method == "GET" else "webhook"
+
+
 @sandbox_app.command("complete", cls=Command)
 def complete(
     url: Annotated[str, typer.Argument(metavar="URL", help="The session's URL, as 'ekyc create' printed it.")],
@@ -271,7 +297,13 @@ def complete(
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise usage("URL: give the session URL that 'ekyc create' printed (http://127.0.0.1:PORT/…)")
-    redirect = Sandbox([], base_url=f"{parts.scheme}://{parts.netloc}").complete(url, scenario)
+    sandbox = Sandbox(base_url=f"{parts.scheme}://{parts.netloc}")
+    for name, emulator in sandbox.emulators.items():
+        if any(parts.path.startswith(prefix) for prefix in emulator.path_prefixes) and not emulator.supports(scenario):
+            plays = ", ".join(s.name for s in emulator.supported_scenarios())
+            raise usage(f"--scenario {scenario}: the {emulator.title} sandbox ({name}) cannot play it: "
+                        f"{emulator.unsupported.get(scenario, 'not supported')}; it plays: {plays}")
+    redirect = sandbox.complete(url, scenario)
     if format is Format.json:
         emit_json({"scenario": scenario, "redirect": redirect})
     else:
@@ -422,12 +454,16 @@ def result(
 
 
 def _decision_rows(decision: Decision, summary: dict[str, Any]) -> list[tuple[str, Any]]:
-    reasons = [f"{r['code']}" + (f" (provider code {r['provider_code']})" if r["provider_code"] else "")
-               + (", retryable" if r["retryable"] else "") for r in summary["reasons"]]
+    def shown(r: dict[str, Any]) -> str:
+        return str(r["code"]) + (f" (provider code {r['provider_code']})" if r["provider_code"] else "") \
+            + (", retryable" if r["retryable"] else "")
+
+    # a warning that repeats a reason word for word says nothing more: the table lists it once (JSON keeps all)
+    warnings = [w for w in summary["warnings"] if w not in summary["reasons"]]
     checks = ", ".join(f"{name} {'-' if c['passed'] is None else 'passed' if c['passed'] else 'failed'}"
                        for name, c in summary["checks"].items() if isinstance(c, dict))
-    return [("outcome", decision.outcome.value), ("reasons", "; ".join(reasons)),
-            ("warnings", ", ".join(summary["warnings"])), ("checks", checks),
+    return [("outcome", decision.outcome.value), ("reasons", "; ".join(shown(r) for r in summary["reasons"])),
+            ("warnings", "; ".join(shown(w) for w in warnings)), ("checks", checks),
             ("provider", decision.ref.provider), ("provider status", summary["provider_status"]),
             ("ref", summary["ref"]), ("identity fields", ", ".join(summary["identity_fields_present"]))]
 
@@ -446,7 +482,9 @@ def check_config(config: ConfigOpt = None, format: FormatOpt = Format.table) -> 
         emit_pairs([("settings from", report.source)])
     else:
         view = report.view
-        sessions = "the local sandbox" if view.get("sandbox") else "the configured providers"
+        sandbox = view.get("sandbox")
+        sessions = "the local sandbox" if sandbox is True else "the configured providers" if sandbox is False \
+            else "nowhere (see the error)"
         emit_pairs([("settings from", report.source), ("sessions go to", sessions),
                     *((k, v) for k, v in view.items() if k not in ("providers", "sandbox"))])
         for name, values in view.get("providers", {}).items():

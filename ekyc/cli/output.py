@@ -1,6 +1,8 @@
 """What commands print: ``--format table`` for people (80 columns, URLs on one line) or ``--format json``.
 
 Text is printed as text: nothing a command prints is read as rich markup, so ``[providers.didit]`` stays.
+Text for people is wrapped at word boundaries only (:func:`wrap`): a token — a URL, a code, a value to copy —
+is never split; one longer than the line stands alone on its own line.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from enum import Enum
 from typing import Any
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+#: the width every table, pair list and sentence keeps to (docs/cli.md)
+WIDTH = 80
 #: help of every ``--format`` option
 FORMAT_HELP = "table (for people) or json (one JSON document on stdout, for scripts)."
 
@@ -33,11 +37,24 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def emit_pairs(pairs: Iterable[tuple[str, Any]], *, indent: str = "") -> None:
-    """Aligned ``key  value`` lines, printed verbatim: long values (URLs) are never wrapped or cut."""
+def emit_pairs(pairs: Iterable[tuple[str, Any]], *, indent: str = "", width: int = WIDTH) -> None:
+    """Aligned ``key  value`` lines; a long value wraps between its words, under itself (never inside a word, so
+    a URL or ref stays whole on one line)."""
     rows = [(k, "-" if v is None or v == "" else str(v)) for k, v in pairs]
-    width = max((len(k) for k, _ in rows), default=0)
-    sys.stdout.write("".join(f"{indent}{k.ljust(width)}  {v}\n" for k, v in rows))
+    key_width = max((len(k) for k, _ in rows), default=0)
+    out = []
+    for k, v in rows:
+        head = f"{indent}{k.ljust(key_width)}  "
+        out.append(wrap(v, width, initial=head, subsequent=" " * len(head)))
+    sys.stdout.write("".join(line + "\n" for line in out))
+
+
+def wrap(text: str, width: int = WIDTH, *, initial: str = "", subsequent: str = "  ") -> str:
+    """``text`` wrapped at ``width`` columns between words only: a word (URL, code, value) is never broken or
+    hyphenated; one longer than the line stands alone on its own line."""
+    lines = textwrap.wrap(text, width, initial_indent=initial, subsequent_indent=subsequent,
+                          break_long_words=False, break_on_hyphens=False)
+    return "\n".join(lines) if lines else initial.rstrip()
 
 
 def emit_line(text: str = "", *, stream: Any = None) -> None:
@@ -45,25 +62,56 @@ def emit_line(text: str = "", *, stream: Any = None) -> None:
     (stream or sys.stdout).write(text + "\n")
 
 
-def emit_prose(text: str, width: int = 80) -> None:
-    """A sentence for people, wrapped at ``width`` columns (never use it for URLs or values to copy)."""
-    sys.stdout.write(textwrap.fill(text, width, subsequent_indent="  ", break_long_words=False,
-                                   break_on_hyphens=False) + "\n")
+def emit_prose(text: str, width: int = WIDTH) -> None:
+    """A sentence for people, wrapped at ``width`` columns between words (:func:`wrap`)."""
+    sys.stdout.write(wrap(text, width) + "\n")
 
 
 def note(text: str) -> None:
-    """A hint for people on stderr (stdout stays data)."""
-    sys.stderr.write(f"note: {text}\n")
+    """A hint for people on stderr (stdout stays data), wrapped like :func:`emit_prose`; every line of it starts
+    with ``note:`` so that scripts filtering stderr keep seeing whole notes."""
+    lines = textwrap.wrap(text, WIDTH - len("note: "), break_long_words=False, break_on_hyphens=False) or [""]
+    sys.stderr.write("".join(f"note: {line}\n" for line in lines))
 
 
-def table(title: str | None, header: Sequence[str], rows: Iterable[Sequence[str | Text]]) -> Table:
-    """A compact table whose cells are plain text (never markup), folded rather than cut at 80 columns."""
-    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-    for name in header:
-        t.add_column(name, overflow="fold")
-    for row in rows:
-        t.add_row(*(cell if isinstance(cell, Text) else Text(str(cell)) for cell in row))
-    return t
+def table(title: str | None, header: Sequence[str], rows: Iterable[Sequence[str | Text]],
+          width: int = WIDTH) -> RenderableType:
+    """Plain-text cells (never markup) as a compact table within ``width`` columns, wrapped between words only.
+
+    Every column is at least as wide as its longest word, so no word is ever split; when the words of a row
+    cannot fit side by side, the table becomes a list instead — each row's first cell, then one ``header  value``
+    line per other cell, wrapped under itself.
+    """
+    cells = [[cell if isinstance(cell, Text) else Text(str(cell)) for cell in row] for row in rows]
+    longest = [max([len(word) for word in name.split()] or [0]) for name in header]
+    for row in cells:
+        for i, cell in enumerate(row):
+            longest[i] = max(longest[i], *(len(word) for word in cell.plain.split()), 0)
+    # SIMPLE_HEAD without edge padding: one space either side of every column but the outer edges
+    if sum(longest) + 2 * (len(header) - 1) + 2 <= width:
+        t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+        for name, least in zip(header, longest, strict=True):
+            t.add_column(name, overflow="fold", min_width=least)
+        for row in cells:
+            t.add_row(*row)
+        return t
+    return _as_list(title, header, cells, width)
+
+
+def _as_list(title: str | None, header: Sequence[str], cells: list[list[Text]], width: int) -> RenderableType:
+    labels = [name or "" for name in header[1:]]
+    label_width = max((len(label) for label in labels), default=0)
+    out: list[RenderableType] = [Text(title)] if title else []
+    for row in cells:
+        first, *rest = row
+        lines = Text(header[0] + " " + first.plain if header[0] else first.plain, style="bold")
+        out.append(lines)
+        for label, cell in zip(labels, rest, strict=False):
+            head = f"  {label.ljust(label_width)}  "
+            for i, line in enumerate(cell.plain.splitlines() or [""]):
+                out.append(Text(wrap(line, width, initial=head if i == 0 else " " * len(head),
+                                     subsequent=" " * len(head)), style=cell.style))
+    return Group(*out)
 
 
 def console(file: Any = None) -> Console:

@@ -16,7 +16,7 @@ from ..sandbox import SCENARIOS, Sandbox
 from ..sandbox.runner import Run, run_scenario
 
 if TYPE_CHECKING:
-    from rich.table import Table
+    from rich.console import RenderableType
 
 
 class CompareFormat(str, Enum):
@@ -66,7 +66,7 @@ class Report:
         """(provider, scenario, why) for every pair a provider cannot produce."""
         return [(p, s, r.unsupported_reason) for (p, s), r in self.runs.items() if not r.supported]
 
-    def outcome_table(self) -> Table:
+    def outcome_table(self) -> RenderableType:
         """Scenario × provider for a terminal: the expected decision once per row, then per provider ✓ (and
         +webhook when its signed webhook/callback verified), — when unsupported, ✗ and the decision otherwise."""
         from rich.text import Text
@@ -91,7 +91,7 @@ class Report:
             rows.append(row)
         return table(None, ["scenario", "expected", *self.providers], rows)
 
-    def tables(self) -> list[Table]:
+    def tables(self) -> list[RenderableType]:
         """The report as terminal tables: outcomes, capabilities, latency."""
         from .output import table
 
@@ -159,12 +159,17 @@ def summarize_decision(decision: Any) -> dict[str, Any]:
     return {
         "ref": decision.ref.serialize(),
         "outcome": decision.outcome.value,
-        "reasons": [{"code": r.code.value, "retryable": r.retryable, "provider_code": r.provider_code,
-                     "message": r.message} for r in decision.reasons],
-        "warnings": [r.code.value for r in decision.warnings],
+        "reasons": [_reason(r) for r in decision.reasons],
+        "warnings": [_reason(r) for r in decision.warnings],
         "checks": {name: {"passed": check.passed, "score": check.score}
                    for name in type(decision.checks).model_fields for check in [getattr(decision.checks, name)]},
         "provider_status": decision.provider_status,
         "identity_fields_present": [name for name in type(decision.identity).model_fields
                                     if getattr(decision.identity, name) is not None],
     }
+
+
+def _reason(reason: Any) -> dict[str, Any]:
+    """A reason or a warning as JSON: the same object for both."""
+    return {"code": reason.code.value, "retryable": reason.retryable, "provider_code": reason.provider_code,
+            "message": reason.message}

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ..sandbox import Sandbox
+from .output import wrap
 
 
 def is_loopback(host: str) -> bool:
@@ -43,24 +44,27 @@ def base_url(sock: socket.socket) -> str:
 
 def banner(sandbox: Sandbox, provider: str | None = None) -> str:
     """What ``serve`` prints at start: the URL, then settings that point ekyc (shell exports and TOML) and each
-    vendor's SDK at it. Lines are never wrapped: paste them as they are."""
+    vendor's SDK at it, within 80 columns. Text wraps between words only; settings to paste (``export …``, TOML)
+    are whole lines, never wrapped (the ``export`` lines start at column 0 so that they fit)."""
     base = sandbox.base_url
     provider = provider or sandbox.providers[0]
     lines = [f"ekyc sandbox listening on {base} (Ctrl-C to stop)", ""]
     hooks = {name: sandbox.webhook_url(name) for name in sandbox.providers}
     if any(hooks.values()):
-        lines.append("Webhooks and callbacks go to your app:")
+        lines.append("Webhooks and callbacks go to your app (each delivery is logged on stderr):")
         lines += [f"  {name:8} {url}" for name, url in hooks.items() if url]
         lines.append("")
-    lines += ["Point ekyc at it: paste into another shell (sessions go to EKYC_PROVIDER; --provider picks another):",
-              f"  export EKYC_PROVIDER={provider}"]
+    lines += [wrap("Point ekyc at it: paste into another shell (sessions go to EKYC_PROVIDER; --provider picks "
+                   "another):", subsequent=""),
+              f"export EKYC_PROVIDER={provider}"]
     for name in sandbox.providers:
         for key, value in sandbox.client_settings(name).items():
-            lines.append(f"  export EKYC_{name.upper()}_{key.upper()}={shlex.quote(str(value))}")
+            lines.append(f"export EKYC_{name.upper()}_{key.upper()}={shlex.quote(str(value))}")
     lines += ["then: ekyc create --reference user-1   (prints the session's ref and url)",
               "      ekyc sandbox complete URL --scenario approved",
               "      ekyc result REF", "",
-              "Or as TOML (--config FILE of create, result and check-config; Client.from_file):",
+              wrap("Or as TOML (--config FILE of create, result and check-config; Client.from_file):",
+                   subsequent=""),
               f"  provider = {json.dumps(provider)}"]
     for name, block in sandbox.client_config()["providers"].items():
         lines.append(f"  [providers.{name}]")
@@ -69,7 +73,7 @@ def banner(sandbox: Sandbox, provider: str | None = None) -> str:
     for name, emulator in sandbox.emulators.items():
         lines.append(f"  {emulator.title} ({name}), {len(emulator.supported_scenarios())} scenarios:")
         for key, value in emulator.sdk_hints(base).items():
-            lines.append(f"    {key}: {value}")
+            lines.append(wrap(str(value), initial=f"    {key}: ", subsequent="      "))
     lines += ["", f"Return page for your browser flows: {base}/_ekyc/return"]
     return "\n".join(lines)
 

@@ -71,6 +71,9 @@ class Sandbox:
         self.base_url = base_url.rstrip("/")
         self.deliver_http = deliver_http
         self.on_delivery = on_delivery
+        #: called after each delivery sent over HTTP: ``(delivery, response status or None, error name or None)``
+        #: (from the sending thread; ``ekyc sandbox serve`` logs one line per delivery with it)
+        self.on_sent: Callable[[Delivery, int | None, str | None], None] | None = None
         self.outbox: list[Delivery] = []
         self._faults: dict[str, _Fault] = {}
         self._webhook_urls: dict[str, str] = {}
@@ -133,8 +136,9 @@ class Sandbox:
                 raise SandboxError(f"the hosted page answered HTTP {page.status_code}")
             done = http.post(url, data=form)
         if done.status_code not in (302, 303) or "location" not in done.headers:
-            raise SandboxError(f"the hosted page refused the completion (HTTP {done.status_code}): "
-                               f"{done.text[:200]}")
+            # a page's HTML says nothing a terminal can show: only a plain-text or JSON body is quoted
+            body = "" if "html" in done.headers.get("content-type", "") else f": {done.text[:200]}"
+            raise SandboxError(f"the hosted page refused the completion (HTTP {done.status_code}){body}")
         return done.headers["location"]
 
     def _http(self) -> httpx.Client:
@@ -184,7 +188,7 @@ class Sandbox:
         if self.on_delivery is not None:
             self.on_delivery(delivery)
         if self.deliver_http or target is not None:
-            threading.Thread(target=_send_delivery, args=(delivery,), daemon=True).start()
+            threading.Thread(target=_send_delivery, args=(delivery, self.on_sent), daemon=True).start()
 
     def deliveries(self, provider: str | None = None, session_id: str | None = None) -> list[Delivery]:
         """Deliveries so far, optionally for one provider and/or one provider session id."""
@@ -411,9 +415,19 @@ def _readdress(delivery: Delivery, url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
-def _send_delivery(delivery: Delivery) -> None:
+def _send_delivery(delivery: Delivery,
+                   on_sent: Callable[[Delivery, int | None, str | None], None] | None = None) -> None:
+    status: int | None = None
+    error: str | None = None
     try:
         with httpx.Client(timeout=5) as http:
-            http.request(delivery.method, delivery.url, headers=dict(delivery.headers), content=delivery.body)
+            status = http.request(delivery.method, delivery.url, headers=dict(delivery.headers),
+                                  content=delivery.body).status_code
     except httpx.HTTPError as exc:
-        log.info("sandbox delivery to %s failed: %s", delivery.url, type(exc).__name__)
+        error = type(exc).__name__
+    if on_sent is not None:
+        on_sent(delivery, status, error)
+    elif error is not None:  # never the query: an Alibaba callback carries its callbackToken there
+        parts = urlsplit(delivery.url)
+        log.info("sandbox delivery to %s failed: %s", f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}",
+                 error)

@@ -53,6 +53,9 @@ expect() {
     case $want in 0|3|4) errors=0 ;; *) errors=1 ;; esac
   fi
   [ "$n" = "$errors" ] || fail "$what: $n error lines on stderr, expected $errors: $(head -c 600 "$work/err")"
+  # every table output (and every note) keeps to 80 columns
+  [ "$json" = yes ] || narrow "$work/out" "$what (stdout)"
+  narrow "$work/err" "$what (stderr)"
   if [ "$json" = yes ] && ! "$PY" -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/out" 2>/dev/null; then
     fail "$what: --format json printed no valid JSON: $(head -c 300 "$work/out")"
   fi
@@ -69,9 +72,16 @@ json_get() {  # json_get KEY: a top-level value of the last run's JSON
   "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$work/out" "$1"
 }
 
-narrow() {  # narrow FILE: no line wider than 80 columns
-  "$PY" -c 'import sys; sys.exit(any(len(l.rstrip("\n")) > 80 for l in open(sys.argv[1], encoding="utf-8")))' "$1" \
-    || fail "$2 is wider than 80 columns: $(cat "$1")"
+# narrow FILE WHAT: no line wider than 80 columns, but a URL alone (after an optional "key  " label) may be;
+# `error:` lines are one line by contract and are not checked
+narrow() {
+  "$PY" - "$1" <<'PYEOF' || fail "$2 is wider than 80 columns: $(cat "$1")"
+import re, sys
+wide = [line for line in open(sys.argv[1], encoding="utf-8").read().splitlines()
+        if len(line) > 80 and not line.startswith("error: ")
+        and not re.fullmatch(r"\s*(\S+(\s\S+)*\s{2,})?\S*://\S+", line)]
+sys.exit(1 if wide else 0)
+PYEOF
 }
 
 # -- offline: version, help, the demo, the comparison, capabilities ---------------------------------------------
@@ -82,16 +92,25 @@ expect 2 -- nosuch
 has "No such command" err
 expect 0 -- demo --provider tencent
 has "matched their scenario" out
-narrow "$work/out" demo
 expect 2 -- demo --provider nosuch
 has "error: --provider: unknown provider 'nosuch'" err
 expect 0 -- compare --format md --output "$work/comparison.md"
 grep -q '^# Provider comparison' "$work/comparison.md" || fail "compare --output wrote no Markdown"
 expect 0 --json -- capabilities --format json
+expect 0 -- capabilities
+has "document+face_match+liveness," out
+expect 0 -- compare
+has "X-Webhook-Signature" out
 
 # -- configuration: one line per problem, never a credential ----------------------------------------------------
 expect 0 -- check-config
 has "the local sandbox" out
+EKYC_PROVIDER=didit expect 1 -- check-config
+has "error: the provider is 'didit' but it is not configured" err
+hasnt "configuration OK"
+EKYC_PROVIDER=alibaba ALIBABA_CLOUD_ACCESS_KEY_ID=x ALIBABA_CLOUD_ACCESS_KEY_SECRET=y \
+  expect 2 -- create --reference user-1
+has "error: --client-metadata: " err
 expect 1 -- check-config --config "$work/missing.toml"
 has "error: --config $work/missing.toml does not exist" err
 DIDIT_API_KEY=canary-didit-key TENCENTCLOUD_SECRET_ID=canary-id TENCENTCLOUD_SECRET_KEY=canary-key \
@@ -127,9 +146,10 @@ for _ in $(seq 1 300); do
 done
 base=$(sed -n 's/^ekyc sandbox listening on \(http[^ ]*\).*/\1/p' "$work/serve.out")
 [ -n "$base" ] || { fail "sandbox serve printed no URL: $(cat "$work/serve.out" "$work/serve.err")"; exit 1; }
+narrow "$work/serve.out" "the sandbox serve banner"
 expect 1 -- sandbox serve --port "${base##*:}"
 has "already in use" err
-eval "$(sed -n 's/^  export /export /p' "$work/serve.out")"
+eval "$(grep "^export " "$work/serve.out")"
 [ "${EKYC_PROVIDER:-}" = didit ] || fail "the banner exports no EKYC_PROVIDER"
 expect 0 -- check-config
 has "configuration OK" out
@@ -144,12 +164,17 @@ expect 0 -- result "$ref"
 has "APPROVED" out
 expect 2 -- sandbox complete "$url" --scenario nosuch
 has "--scenario" err
+expect 2 -- sandbox complete "$url" --scenario retry_limit
+has "cannot play it" err
+hasnt "<"
 expect 0 --json -- create --reference user-3 --provider tencent --format json
 ref=$(json_get ref)
 url=$(json_get url)
 expect 0 -- sandbox complete "$url" --scenario face_mismatch
 expect 3 --json -- result "$ref" --format json
 [ "$(json_get outcome)" = DECLINED ] || fail "tencent face_mismatch did not decline"
+expect 3 -- result "$ref"
+has "FACE_MISMATCH (provider code" out
 # the provider goes away: a temporary error, exit 5
 kill "$server_pid"
 wait "$server_pid" 2>/dev/null

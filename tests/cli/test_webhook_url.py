@@ -72,7 +72,7 @@ def served(*args: str) -> Iterator[tuple[str, dict[str, str], str]]:
         banner = "\n".join(lines)
         found = re.search(r"listening on (http://\S+)", banner)
         assert found, banner + (proc.stderr.read() if proc.stderr and proc.poll() is not None else "")
-        exports = dict(re.findall(r"^  export (\w+)=(\S+)$", banner, re.M))
+        exports = dict(re.findall(r"^export (\w+)=(\S+)$", banner, re.M))
         yield found.group(1), exports, banner
     finally:
         proc.terminate()
