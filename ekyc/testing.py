@@ -12,9 +12,14 @@ Helper: :func:`complete` drives a session's hosted page with a catalog scenario,
 returns the provider's redirect URL. Test your app the way it must run in production — the return URL only
 signals "go and look"; the ref comes from your own storage (what you stored at create, bound to your user)::
 
+    import pytest
+    from ekyc.testing import BROWSER_META_INFO, complete, providers
+
+    @pytest.mark.parametrize("ekyc_provider", providers(), indirect=True)
     def test_signup(ekyc_client, ekyc_sandbox, ekyc_provider):
         session = ekyc_client.create_session(reference="u1", return_url="https://app.test/back",
-                                             provider=ekyc_provider, client_metadata=META)
+                                             document_types=["PASSPORT"], provider=ekyc_provider,
+                                             client_metadata=BROWSER_META_INFO)  # Alibaba: the browser's
         stored = session.ref.serialize()                  # what the app keeps next to user u1
         back = complete(ekyc_sandbox, session, "face_mismatch")
         ref = ekyc_client.parse_return_url(back, expected=stored)  # SessionMismatch if it names another session
