@@ -458,12 +458,10 @@ def _decision_rows(decision: Decision, summary: dict[str, Any]) -> list[tuple[st
         return str(r["code"]) + (f" (provider code {r['provider_code']})" if r["provider_code"] else "") \
             + (", retryable" if r["retryable"] else "")
 
-    # a warning that repeats a reason word for word says nothing more: the table lists it once (JSON keeps all)
-    warnings = [w for w in summary["warnings"] if w not in summary["reasons"]]
     checks = ", ".join(f"{name} {'-' if c['passed'] is None else 'passed' if c['passed'] else 'failed'}"
                        for name, c in summary["checks"].items() if isinstance(c, dict))
     return [("outcome", decision.outcome.value), ("reasons", "; ".join(shown(r) for r in summary["reasons"])),
-            ("warnings", "; ".join(shown(w) for w in warnings)), ("checks", checks),
+            ("warnings", "; ".join(shown(w) for w in summary["warnings"])), ("checks", checks),
             ("provider", decision.ref.provider), ("provider status", summary["provider_status"]),
             ("ref", summary["ref"]), ("identity fields", ", ".join(summary["identity_fields_present"]))]
 

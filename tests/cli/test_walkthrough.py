@@ -135,7 +135,7 @@ def test_result_fits_80_columns_and_shows_warnings_like_reasons(served_result: t
     reasons, warnings = rows["reasons"], " ".join(rows["warnings"].split())
     assert reasons.startswith("FACE_MISMATCH (provider code ")
     assert "(provider code" in warnings and warnings.count("FACE_MISMATCH") == len(warnings.split(";"))
-    assert " ".join(reasons.split()) not in warnings.split("; ")  # a warning repeating the reason is not repeated
+    assert " ".join(reasons.split()) not in warnings.split("; ")  # the evidence rule never repeats a reason
     assert len(set(warnings.split("; "))) == len(warnings.split("; "))
     identity = rows["identity fields"].split()
     assert identity and all(len(line) <= 80 for line in out.splitlines())
