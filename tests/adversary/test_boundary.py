@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -84,6 +85,33 @@ def world() -> World:
     if _world is None:
         _world = World()
     return _world
+
+
+class _LastResort(logging.Handler):
+    """Records the library's last-resort conversions (an untyped failure turned into a typed error): the boundary
+    holds because of them, but each one is a fault at its source."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "untyped failure" in message:
+            self.seen.append(message)
+
+
+@pytest.fixture(autouse=True)
+def no_last_resort_conversions() -> Iterator[None]:
+    handler = _LastResort()
+    logger = logging.getLogger("ekyc")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    assert not handler.seen, "last-resort conversions (untyped failures at their source):\n" + "\n".join(
+        sorted(set(handler.seen))[:20])
 
 
 # ---------------------------------------------------------------------------------------------------
