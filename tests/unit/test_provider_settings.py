@@ -102,3 +102,16 @@ def test_an_unreadable_configuration_path_is_one_configuration_error(where: str)
 
     with pytest.raises(ConfigurationError):
         Client.from_file(where)
+
+
+def test_the_didit_emulator_answers_a_malformed_callback_with_400_as_didit_does() -> None:
+    import httpx
+
+    from ekyc.sandbox import Sandbox
+
+    sandbox = Sandbox(["didit"])
+    cs = sandbox.client_settings("didit")
+    with httpx.Client(transport=sandbox.transport()) as http:
+        r = http.post(str(cs["endpoint"]).rstrip("/") + "/v3/session/", headers={"x-api-key": str(cs["api_key"])},
+                      json={"workflow_id": cs.get("workflow_id"), "callback": "http://[::1/x", "vendor_data": "u"})
+    assert r.status_code == 400 and "callback" in r.json()

@@ -94,7 +94,11 @@ def _iso(ts: float) -> str:
 def _valid_url(value: Any) -> bool:
     if not isinstance(value, str):
         return False
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:  # 'http://[::1/x': Didit answers 400 for an invalid URL, never 500
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
