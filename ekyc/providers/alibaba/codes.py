@@ -160,6 +160,13 @@ ENTRIES: tuple[CodeEntry, ...] = (
               "unknown", outcome=Outcome.REVIEW, reason=ReasonCode.INCONSISTENT_EVIDENCE,
               note="fail closed: never approves (REVIEW next to Passed=Y, a warning next to Passed=N); the "
                    "reason's provider_code names the flag; also any ExtSourceInfo key this table does not know"),
+    CodeEntry("evidence", "contradictory",
+              "An evidence object's fields disagree with each other (a spoofType listed next to spoofResult=N) "
+              "or one has an undocumented type (a spoofType that is not a list of strings)", EXT,
+              outcome=Outcome.REVIEW, reason=ReasonCode.INCONSISTENT_EVIDENCE,
+              note="alibaba.md §2.2 documents spoofType as the list of what a failed check found; fail closed: "
+                   "never approves (REVIEW next to Passed=Y, a warning next to Passed=N); the reason's "
+                   "provider_code names the sub-check"),
     # -- API error codes -------------------------------------------------------------------------------
     _api(SUCCESS_CODE, "OK", None, note="HTTP 200; any other Code in an HTTP 200 body raises its error or "
                                          "ProviderError"),
@@ -231,6 +238,10 @@ class Flag:
     failing: str
     parent: str | None = None
     check: Check | None = None
+    #: keys of ``parent`` that list what a failing check found (documented as a JSON array of strings): absent,
+    #: null or ``[]`` when the check passes; a non-empty list next to the passing value (a contradiction) or any
+    #: other type makes the sub-check ``contradictory`` (never approves)
+    details: tuple[str, ...] = ()
     #: the flag must be reported when this part of the payload is (``"ExtFaceInfo"``: that object is not empty;
     #: ``"ExtFaceInfo.faceComparisonScore"``: that key is set): a check that ran reports its verdict
     required_when: str | None = None
@@ -239,7 +250,7 @@ class Flag:
 #: every evidence flag the code table documents (the table's ``evidence`` entries give the reasons)
 FLAGS: tuple[Flag, ...] = (
     Flag("ExtIdInfo.spoofInfo.spoofResult", ("spoofResult",), "N", "ExtIdInfo.spoofInfo.spoofResult=Y",
-         parent="spoofInfo", check=Check.DOCUMENT, required_when="ExtIdInfo.spoofInfo"),
+         parent="spoofInfo", check=Check.DOCUMENT, details=("spoofType",), required_when="ExtIdInfo.spoofInfo"),
     Flag("ExtIdInfo.ocrIdPassed", ("ocrIdPassed",), "Y", "ExtIdInfo.ocrIdPassed=N", check=Check.DOCUMENT,
          required_when="ExtIdInfo"),
     Flag("ExtFaceInfo.faceAttack", ("faceAttack",), "N", "ExtFaceInfo.faceAttack=Y", check=Check.LIVENESS,
@@ -269,6 +280,7 @@ SOURCE_SCORES: tuple[SourceScore, ...] = (
     SourceScore("imgManipulationScore", lambda v: v > 0.95, "ExtSourceInfo.imgManipulationScore>0.95"),
 )
 UNRECOGNIZED = "unrecognized"
+CONTRADICTORY = "contradictory"
 NOT_REPORTED = "not-reported"
 
 #: prefix rules for codes the table does not list (checked in order)

@@ -77,6 +77,7 @@ _EVIDENCE: dict[str, tuple[str, str, Any]] = {
     "ExtSourceInfo.imgManipulationScore>0.95": ("source", "imgManipulationScore", 0.97),
     "unrecognized": ("id", "spoofInfo", {"spoofResult": "MAYBE", "spoofType": []}),
     "not-reported": ("face", "faceAttack", None),
+    "contradictory": ("id", "spoofInfo", {"spoofResult": "N", "spoofType": ["TAMPER"]}),
 }
 #: an authoritative-source comparison that matches (the documented ExtSourceInfo thresholds)
 _SOURCE_OK = {"govId": 1.0, "fullName": 1.0, "dob": 1.0, "selfiePhoto": 0.93, "liveness": 0.12,

@@ -16,7 +16,9 @@ Decision — the one evidence rule, :func:`ekyc.evidence.settle`:
 - every evidence flag the payload reports (:data:`~.codes.FLAGS`, found at any depth of ``Result`` and of every
   ``Ext*`` object, in any letter case; and :data:`~.codes.SOURCE_SCORES`) is an :class:`~ekyc.evidence.Evidence`:
   the documented passing value → ``PASSED``, the failing value → ``FAILED`` with the table's reason; any other
-  value, or the same flag reported differently in two places → ``UNKNOWN``;
+  value, or the same flag reported differently in two places → ``UNKNOWN``; an evidence object whose fields
+  disagree with each other (``spoofType`` listing a spoof next to ``spoofResult=N``) or have an undocumented
+  type (``spoofType`` not a list of strings) → ``UNKNOWN`` (``contradictory``, :attr:`~.codes.Flag.details`);
 - ``APPROVED`` only when the status is the documented success and every reported flag passes.
 
 A SubCode the table does not explain next to ``Passed=N`` is the reason when nothing else explains the decline,
@@ -47,7 +49,7 @@ from ...models import (
     ReasonCode,
     SessionRef,
 )
-from .codes import CODE_TABLE, FLAGS, NOT_REPORTED, PASS_SUBCODE, SOURCE_SCORES, UNRECOGNIZED, Flag
+from .codes import CODE_TABLE, CONTRADICTORY, FLAGS, NOT_REPORTED, PASS_SUBCODE, SOURCE_SCORES, UNRECOGNIZED, Flag
 from .doctypes import document_type_of
 
 PROVIDER = "alibaba"
@@ -189,18 +191,19 @@ def _failing(flag_code: str, provider_code: str, extra: str = "") -> Reason:
                   message=entry.message + extra)
 
 
-def _spoof_types(spoof: Any) -> list[str]:
-    if not isinstance(spoof, Mapping):
-        return []
-    raw = _get(spoof, "spoofType")
-    if raw is _ABSENT or raw is None:
-        return []
-    items = [raw] if isinstance(raw, str) else _wire.array(raw, "ExtIdInfo.spoofInfo.spoofType")
+def _details(flag: Flag, holders: list[Mapping[str, Any]]) -> list[str] | None:
+    """Every item of the flag's detail lists (:attr:`Flag.details`, e.g. ``spoofInfo.spoofType``) in every
+    ``parent`` object; None when one is not the documented type (a JSON array of strings). Absent or null
+    lists count as empty."""
     out: list[str] = []
-    for i, item in enumerate(items[:16]):
-        value = _wire.text(item, f"ExtIdInfo.spoofInfo.spoofType[{i}]", max_len=64)
-        if value is not None and _SPOOF_TYPE.fullmatch(value):
-            out.append(value)
+    for holder in holders:
+        for key in flag.details:
+            raw = _get(holder, key)
+            if raw is _ABSENT or raw is None:
+                continue
+            if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+                return None
+            out += raw
     return out
 
 
@@ -251,14 +254,16 @@ def _flag_evidence(flag: Flag, found: _Found) -> Evidence | None:
     if any(not isinstance(v, str) for v in seen) or len(set(seen)) != 1:
         return _unrecognized(flag.name)
     value = seen[0]
+    if value != flag.passing and value != flag.failing.rpartition("=")[2]:
+        return _unrecognized(flag.name)
+    details = _details(flag, found.parents[flag.name])
+    if details is None or (details and value == flag.passing):  # mistyped, or "found X" next to "passed"
+        return _unrecognized(flag.name, CONTRADICTORY)
     if value == flag.passing:
         return Evidence(flag.name, State.PASSED)
-    if value != flag.failing.rpartition("=")[2]:
-        return _unrecognized(flag.name)
     code = f"{flag.name.rpartition('.')[2]}={value}"
     extra = ""
-    types = [t for holder in found.parents[flag.name] for t in _spoof_types(holder)]
-    types = list(dict.fromkeys(types))[:8]
+    types = list(dict.fromkeys(t for t in details if _SPOOF_TYPE.fullmatch(t)))[:8]
     if types:
         code += f";spoofType={','.join(types)}"
         extra = f" ({', '.join(types)})"

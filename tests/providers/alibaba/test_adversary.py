@@ -70,6 +70,9 @@ def _flags_ok(node: Any) -> bool:
             return False
         if k == "spoofresult" and v not in (None, "N"):
             return False
+        if k == "spoofinfo" and isinstance(v, dict) and any(  # what a passing check found: nothing, as a list
+                sk.casefold() == "spooftype" and sv not in (None, []) for sk, sv in v.items()):
+            return False
         if not _flags_ok(v):
             return False
     return True

@@ -156,7 +156,6 @@ def test_unexplained_subcode_is_a_warning_when_evidence_explains() -> None:
     {"Passed": "Y", "SubCode": "200", "ExtSourceInfo": '{"govId": "1.0"}'},
     {"Passed": "Y", "SubCode": "200", "ExtIdInfo": j({"ocrIdInfo": ["x"]})},
     {"Passed": "Y", "SubCode": "200", "ExtIdInfo": j({"ocrIdInfo": {"passportNo": 12345}})},
-    {"Passed": "Y", "SubCode": "200", "ExtIdInfo": j({"spoofInfo": {"spoofResult": "Y", "spoofType": 5}})},
 ])
 def test_malformed_results_raise_provider_error(res: dict[str, Any]) -> None:
     with pytest.raises(ProviderError):
@@ -275,6 +274,7 @@ def test_fuzz_results(passed: Any, sub: Any, ext_id: Any, ext_face: Any) -> None
                 assert data.get("faceAttack") not in ("Y",)
                 spoof = data.get("spoofInfo")
                 assert not (isinstance(spoof, dict) and spoof.get("spoofResult") == "Y")
+                assert not (isinstance(spoof, dict) and spoof.get("spoofType") not in (None, []))
 
 
 @settings(max_examples=200, deadline=None)
@@ -283,3 +283,37 @@ def test_fuzz_return_urls_and_callbacks(text: str) -> None:
     for call in (lambda: P.parse_return_url(text), lambda: P.parse_webhook(text.encode(), {})):
         with contextlib.suppress(EkycError):
             call()
+
+
+# -- an evidence object whose fields disagree, or have an undocumented type, never approves -----------------
+
+@pytest.mark.parametrize("spoof", [
+    {"spoofResult": "N", "spoofType": ["TAMPER"]},  # a spoof type found next to "no spoof": a contradiction
+    {"spoofResult": "N", "spoofType": "TAMPER"},  # a string where alibaba.md §2.2 documents a list
+    {"spoofResult": "N", "spoofType": [5]},
+    {"spoofResult": "N", "spoofType": {"TAMPER": 1}},
+    {"spoofResult": "N", "SpoofType": ["PHOTO_COPY"]},
+    {"spoofResult": "Y", "spoofType": 5},  # was a ProviderError: now the sub-check is unknown (REVIEW)
+    {"spoofResult": "Y", "spoofType": "TAMPER"},
+])
+def test_contradictory_or_mistyped_spoof_info_is_review(spoof: dict[str, Any]) -> None:
+    d = result(body=ok(Passed="Y", SubCode="200", ExtIdInfo=j({**OK_ID, "spoofInfo": spoof}), ExtFaceInfo=j(OK_FACE)))
+    assert d.outcome is Outcome.REVIEW
+    assert [r.code for r in d.reasons] == [ReasonCode.INCONSISTENT_EVIDENCE]
+    assert "ExtIdInfo.spoofInfo.spoofResult" in (d.reasons[0].provider_code or "")
+    assert d.checks.document.passed is None
+
+
+@pytest.mark.parametrize("spoof", [{"spoofResult": "N", "spoofType": []}, {"spoofResult": "N"},
+                                   {"spoofResult": "N", "spoofType": None}])
+def test_consistent_passing_spoof_info_approves(spoof: dict[str, Any]) -> None:
+    d = result(body=ok(Passed="Y", SubCode="200", ExtIdInfo=j({**OK_ID, "spoofInfo": spoof}), ExtFaceInfo=j(OK_FACE)))
+    assert d.outcome is Outcome.APPROVED
+
+
+def test_contradictory_spoof_info_next_to_passed_n_is_a_warning() -> None:
+    d = result(body=ok(Passed="N", SubCode="205", ExtIdInfo=j({**OK_ID, "spoofInfo": {"spoofResult": "N",
+                                                                                     "spoofType": ["TAMPER"]}}),
+                       ExtFaceInfo=j(OK_FACE)))
+    assert d.outcome is Outcome.DECLINED
+    assert any("spoofResult" in (w.provider_code or "") for w in d.warnings)
