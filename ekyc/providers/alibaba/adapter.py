@@ -15,8 +15,16 @@ exception that carries the request.
 
 Design decisions (see ``docs/providers/alibaba.md``):
 
-- ``MerchantBizId`` is random (32 hex digits) and travels in the :class:`~ekyc.models.SessionRef`:
-  ``SessionRef(provider="alibaba", id=TransactionId, extra=(MerchantBizId,))``.
+- ``MerchantBizId`` (32 hex digits, within Alibaba's "letters and digits, at most 32") binds the app's
+  reference: a random 16-hex-digit nonce followed by the first 16 hex digits of HMAC-SHA256(key,
+  ``"merchant-biz-id:" + nonce + ":" + reference``) (same key as ``CallbackToken``). It travels in the
+  :class:`~ekyc.models.SessionRef`: ``SessionRef(provider="alibaba", id=TransactionId, extra=(MerchantBizId,))``.
+  ``CheckResult`` echoes nothing of the reference, so :meth:`AlibabaProvider.build_result` and
+  :meth:`~AlibabaProvider.parse_result` recompute the tag for the ref's bound reference (constant time) and raise
+  :class:`~ekyc.errors.SessionMismatch` (``field="reference"``) when it does not match — a stored ref edited to
+  another user's reference never reaches a decision. A verified reference is ``Decision.reference``; a ref with
+  no bound reference (parsed from a return URL or callback alone) still reads the result, with
+  ``Decision.reference`` None.
 - The ``ReturnUrl`` and ``CallbackUrl`` sent to Alibaba carry ``ekyc_biz=<MerchantBizId>``. Which parameters
   Alibaba appends to ``ReturnUrl`` is not documented; :meth:`AlibabaProvider.parse_return_url` needs a
   ``transactionId`` parameter next to ``ekyc_biz`` (the sandbox emulator appends one) and otherwise tells the
@@ -47,6 +55,7 @@ from ...errors import (
     InvalidRequest,
     ProviderError,
     RateLimited,
+    SessionMismatch,
     WebhookVerificationError,
 )
 from ...models import (
@@ -99,6 +108,9 @@ RESERVED = frozenset({"MerchantBizId", "MerchantUserId", "MetaInfo", "ReturnUrl"
                       "FacePictureBase64"})
 _LF = frozenset({Check.LIVENESS, Check.FACE_MATCH})
 _CALLBACK_KEY_LABEL = b"ekyc-bridge alibaba callback token v1"
+#: hex digits of the random nonce and of the reference tag in a MerchantBizId (16 + 16 = Alibaba's 32 at most)
+NONCE_HEX = 16
+TAG_HEX = 16
 
 
 class AlibabaSettings(ProviderSettings):
@@ -156,6 +168,28 @@ def with_param(url: str, name: str, value: str) -> str:
 def callback_token(key: bytes, merchant_biz_id: str) -> str:
     """The ``CallbackToken`` for a session: 32 hex digits of HMAC-SHA256(key, ``callback:<MerchantBizId>``)."""
     return hmac.new(key, b"callback:" + merchant_biz_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def reference_tag(key: bytes, nonce: str, reference: str) -> str:
+    """The reference tag of a ``MerchantBizId``: :data:`TAG_HEX` hex digits of HMAC-SHA256(key,
+    ``"merchant-biz-id:" + nonce + ":" + reference``) (domain-separated from :func:`callback_token`)."""
+    message = b"merchant-biz-id:" + nonce.encode("ascii") + b":" + reference.encode("utf-8", "surrogatepass")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:TAG_HEX]
+
+
+def merchant_biz_id(key: bytes, reference: str, nonce: str | None = None) -> str:
+    """A fresh ``MerchantBizId`` bound to ``reference``: ``nonce`` (random, :data:`NONCE_HEX` hex digits) +
+    :func:`reference_tag` — 32 lowercase hex digits."""
+    nonce = secrets.token_hex(NONCE_HEX // 2) if nonce is None else nonce
+    return nonce + reference_tag(key, nonce, reference)
+
+
+def binds(key: bytes, biz: str, reference: str) -> bool:
+    """Does ``biz`` (a ``MerchantBizId``) carry the tag of ``reference``? Compared in constant time."""
+    if len(biz) != NONCE_HEX + TAG_HEX:
+        return False
+    expected = reference_tag(key, biz[:NONCE_HEX], reference)
+    return hmac.compare_digest(expected.encode("ascii"), biz[NONCE_HEX:].encode("ascii", "replace"))
 
 
 class AlibabaProvider(Provider):
@@ -319,12 +353,13 @@ class AlibabaProvider(Provider):
                         hashlib.sha256).digest()
 
     def build_create(self, request: SessionRequest) -> Prepared:
-        """``Initialize``: a fresh ``MerchantBizId`` (and signature nonce) on every call."""
+        """``Initialize``: a fresh ``MerchantBizId`` bound to ``request.reference`` (and a signature nonce) on
+        every call."""
         opts = self._options(request)
         product, doc_type = self._solution(request)
         opts.pop("ProductCode", None)
         opts.pop("DocType", None)
-        biz = secrets.token_hex(16)
+        biz = merchant_biz_id(self._callback_key(), request.reference)
         params: dict[str, str] = {
             "ProductCode": product,
             "MerchantBizId": biz,
@@ -352,8 +387,16 @@ class AlibabaProvider(Provider):
                 or not _TXN.fullmatch(ref.id):
             raise InvalidRequest("an Alibaba session ref carries the TransactionId and the MerchantBizId; use "
                                  "session.ref.serialize() as stored at create", provider=NAME, field="ref")
+        self._verify_reference(ref)
         params = {"MerchantBizId": ref.extra[0], "TransactionId": ref.id}
         return self._prepare("CheckResult", params, RetryMode.READ, {"ref": ref})
+
+    def _verify_reference(self, ref: SessionRef) -> None:
+        """The ref's bound reference must be the one its ``MerchantBizId`` was derived from (module docstring)."""
+        if ref.reference is not None and not binds(self._callback_key(), ref.extra[0], ref.reference):
+            raise SessionMismatch("the reference bound into this Alibaba ref is not the one the session was "
+                                  "created for (the stored ref was edited, or the callback key changed)",
+                                  provider=NAME, field="reference")
 
     # -- responses -------------------------------------------------------------------------------
     def _error(self, response: httpx.Response, data: Any, *, status_ok: bool = False) -> EkycError:
@@ -412,15 +455,24 @@ class AlibabaProvider(Provider):
             return Session(ref=ref, url=url, single_use=True, raw=data)
 
     def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
-        """The decision: HTTP 404 ``ProcessNotCompleted`` is ``PENDING``; see :mod:`.parse` for the rule."""
+        """The decision: HTTP 404 ``ProcessNotCompleted`` is ``PENDING``; see :mod:`.parse` for the rule.
+
+        ``Decision.reference`` is the ref's bound reference once its ``MerchantBizId`` tag verifies, else
+        :class:`~ekyc.errors.SessionMismatch`; None for a ref without one.
+        """
         ref: SessionRef = prepared.context["ref"]
+        self._verify_reference(ref)
+        decision: Decision | None = None
         if response.status_code == 404:
             data = _loads_or_none(response.content)
             if isinstance(data, dict) and data.get("Code") == "ProcessNotCompleted":
-                return Decision(ref=ref, outcome=Outcome.PENDING, provider_status="ProcessNotCompleted", raw=data)
-        data = self._success(response)
-        with malformed(NAME, "CheckResult response", http_status=response.status_code):
-            return decide(ref, data)
+                decision = Decision(ref=ref, outcome=Outcome.PENDING, provider_status="ProcessNotCompleted", raw=data)
+        if decision is None:
+            data = self._success(response)
+            with malformed(NAME, "CheckResult response", http_status=response.status_code):
+                decision = decide(ref, data)
+        # the bound reference is verified above: it is the reference this session was created for
+        return decision.model_copy(update={"reference": ref.reference}) if ref.reference is not None else decision
 
     # -- return URL and callback -----------------------------------------------------------------
     def parse_return_url(self, url: str) -> SessionRef:
