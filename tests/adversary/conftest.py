@@ -13,10 +13,6 @@ from typing import Any
 import pytest
 
 KNOWN_OPEN: dict[str, str] = {
-    "test_binding.py::test_another_users_approved_session_never_approves_the_signed_in_user[alibaba]":
-        "issue 11 item 1: a ref string forged with Alice's TransactionId/MerchantBizId and Bob's reference is "
-        "APPROVED with reference 'bob': CheckResult echoes no MerchantUserId and nothing in the ref binds the "
-        "reference to the session (e.g. MerchantBizId derived from it) — ekyc/providers/alibaba/adapter.py",
 }
 
 
