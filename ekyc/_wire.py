@@ -75,6 +75,21 @@ def _float(text: str) -> float:
     return value
 
 
+def _has_lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if any("\ud800" <= c <= "\udfff" for c in node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
 def _depth_ok(value: Any, limit: int) -> bool:
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -121,6 +136,8 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size
         raise refused
     if problem is not None:
         raise WireError("body", problem)
+    if ("\\ud" in data or "\\uD" in data) and _has_lone_surrogate(value):  # only a \uD8xx escape can make one
+        raise WireError("body", "a string holds a lone surrogate (not Unicode text)")
     if not _depth_ok(value, max_depth):
         raise WireError("body", "nested too deeply")
     return value

@@ -115,3 +115,10 @@ def test_the_didit_emulator_answers_a_malformed_callback_with_400_as_didit_does(
         r = http.post(str(cs["endpoint"]).rstrip("/") + "/v3/session/", headers={"x-api-key": str(cs["api_key"])},
                       json={"workflow_id": cs.get("workflow_id"), "callback": "http://[::1/x", "vendor_data": "u"})
     assert r.status_code == 400 and "callback" in r.json()
+
+
+def test_strict_json_refuses_lone_surrogates_but_reads_pairs() -> None:
+    assert _wire.loads(b'{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}
+    for body in (b'{"a": "\\ud800"}', b'{"\\uDC00": 1}', b'["x\\udfff"]'):
+        with pytest.raises(_wire.WireError):
+            _wire.loads(body)
