@@ -32,6 +32,7 @@ from ekyc.models import (
     WebhookEvent,
 )
 from ekyc.provider import error_for_status, malformed
+from tests.support.chains import exception_chain
 
 KEY = "CanaryKey7f3a9Zq"
 TOKEN = "cnrytok9f8e7d6c5b4a"  # lower-case hex-like bearer token
@@ -113,12 +114,6 @@ def test_reveal_is_the_explicit_opt_in() -> None:
     assert SessionRef.parse(decision.ref.serialize()) == decision.ref  # serialize() stays the stored form
 
 
-def _chain(exc: BaseException | None) -> Iterator[BaseException]:
-    seen = 0
-    while exc is not None and seen < 20:
-        yield exc
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-
 
 def _raises(fn: Callable[[], Any]) -> BaseException:
     try:
@@ -182,7 +177,7 @@ def _raise(exc: BaseException) -> None:
 @pytest.mark.parametrize(("case", "fn"), HOSTILE, ids=[c for c, _ in HOSTILE])
 def test_no_canary_in_errors_or_their_chains(case: str, fn: Callable[[], Any]) -> None:
     exc = _raises(fn)
-    for link in _chain(exc):
+    for link in exception_chain(exc):
         _clean(str(link), f"{case}: str({type(link).__name__})")
         _clean(repr(link), f"{case}: repr({type(link).__name__})")
         _clean(" ".join(map(str, link.args)), f"{case}: args")

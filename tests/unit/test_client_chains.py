@@ -17,17 +17,10 @@ from ekyc.errors import EkycError
 from ekyc.models import DocumentType
 from ekyc.sandbox import Sandbox
 from ekyc.testing import BROWSER_META_INFO, providers
+from tests.support.chains import exception_chain
 
 PERSONAL = "JOHN CANARYSMITH"
 
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    out: list[BaseException] = []
-    seen: BaseException | None = exc
-    while seen is not None and seen not in out:
-        out.append(seen)
-        seen = seen.__cause__ or seen.__context__
-    return out
 
 
 def test_extension_operations_raise_only_typed_errors_sync_and_async() -> None:
@@ -37,7 +30,7 @@ def test_extension_operations_raise_only_typed_errors_sync_and_async() -> None:
         ext = client.extension("didit")
         with pytest.raises(EkycError) as info:
             ext.update_status(session.ref, "approve", email_language=["en"])
-        assert len(_chain(info.value)) == 1
+        assert len(exception_chain(info.value)) == 1
 
     async def run() -> None:
         async with AsyncClient(sandbox=sandbox) as aclient:
@@ -57,8 +50,8 @@ def test_extension_operations_raise_only_typed_errors_sync_and_async() -> None:
 
             with pytest.raises(EkycError) as info:
                 await aext.create_workflow(["document"], config=Hostile())
-            assert all(PERSONAL not in str(e) for e in _chain(info.value))
-            assert len(_chain(info.value)) == 1
+            assert all(PERSONAL not in str(e) for e in exception_chain(info.value))
+            assert len(exception_chain(info.value)) == 1
 
     asyncio.run(run())
 
@@ -70,7 +63,7 @@ def _bodies() -> list[bytes]:
 
 @pytest.mark.parametrize("provider", providers())
 @pytest.mark.parametrize("body", _bodies())
-def test_an_unreadable_result_leaves_no_payload_in_the_error_chain(provider: str, body: bytes) -> None:
+def test_an_unreadable_result_leaves_no_payload_in_the_errorexception_chain(provider: str, body: bytes) -> None:
     sandbox = Sandbox()
     with Client(sandbox=sandbox) as client:
         adapter = client.adapter(provider)
@@ -88,9 +81,9 @@ def test_an_unreadable_result_leaves_no_payload_in_the_error_chain(provider: str
     with pytest.raises(EkycError) as info:
         client.get_result(session.ref)
     client.close()
-    for exc in _chain(info.value):
+    for exc in exception_chain(info.value):
         assert PERSONAL not in str(exc) and all(PERSONAL not in repr(a) for a in exc.args)
-    assert len(_chain(info.value)) == 1
+    assert len(exception_chain(info.value)) == 1
 
 
 def test_logged_request_urls_carry_no_query_values(caplog: pytest.LogCaptureFixture) -> None:

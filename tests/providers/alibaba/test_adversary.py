@@ -25,6 +25,7 @@ from ekyc.providers.alibaba import AlibabaProvider, AlibabaSettings
 from ekyc.providers.alibaba.adapter import callback_token
 from ekyc.providers.alibaba.codes import FLAGS, SOURCE_SCORES
 from ekyc.sandbox import Sandbox
+from tests.support.chains import exception_chain
 
 from .conftest import contract_request
 
@@ -428,17 +429,6 @@ def test_no_secret_in_urls_or_logs(sandbox: Sandbox, all_logs: pytest.LogCapture
         assert canary not in str(prepared.request.url)
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    todo = [exc]
-    while todo:
-        e = todo.pop()
-        if id(e) in seen:
-            continue
-        seen.add(id(e))
-        yield e
-        todo += [x for x in (e.__cause__, e.__context__) if x is not None]
-
 
 def test_no_secret_in_exception_chains() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
@@ -455,14 +445,14 @@ def test_no_secret_in_exception_chains() -> None:
         with pytest.raises(ProviderUnavailable) as exc:
             client.create_session(request)
     texts = []
-    for e in _chain(exc.value):
+    for e in exception_chain(exc.value):
         texts += [str(e), repr(e)]
         req = getattr(e, "_request", None)
         if isinstance(req, httpx.Request):
             texts.append(str(req.url))
     joined = "\n".join(texts)
     # the client drops the chain at its boundary: the httpx error (and the request it holds) stays inside
-    assert len(list(_chain(exc.value))) == 1
+    assert len(list(exception_chain(exc.value))) == 1
     for canary in [CANARY_USER, CANARY_META, callback_token(b"cbkey", prepared.context["merchant_biz_id"])]:
         assert canary not in joined
 

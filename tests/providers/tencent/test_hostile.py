@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from ekyc.errors import EkycError, ProviderError, WebhookVerificationError
 from ekyc.models import Outcome, SessionRef
+from tests.support.chains import exception_chain
 
 from .helpers import envelope_response
 from .test_adapter import NOW, PASSPORT, REF, WEBHOOK, detail, ocr, provider, req, signed
@@ -280,14 +281,6 @@ SECRET = "C0FFEE00-1111-2222-3333-SECRETTOKEN0"
 URL = f"https://intl.faceid.qq.com/reflect/?token={SECRET}"
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    out: list[BaseException] = []
-    seen: BaseException | None = exc
-    while seen is not None and seen not in out:
-        out.append(seen)
-        seen = seen.__cause__ or seen.__context__
-    return out
-
 
 @pytest.mark.parametrize("resp", [
     {"BizToken": SECRET, "VerificationURL": "javascript:" + URL},
@@ -307,7 +300,7 @@ def test_no_bearer_token_in_create_errors_or_their_chain(resp: dict[str, Any],
     p = provider()
     with pytest.raises(ProviderError) as info:
         p.parse_create(p.build_create(req()), envelope_response({"Response": {**resp, "RequestId": "r"}}))
-    for exc in _chain(info.value):
+    for exc in exception_chain(info.value):
         assert SECRET not in str(exc) and SECRET not in repr(exc) and SECRET not in repr(exc.args)
     assert SECRET not in caplog.text
 
@@ -327,5 +320,5 @@ def test_no_bearer_token_in_session_ref_decision_or_logs(caplog: pytest.LogCaptu
     for bad in (f"https://a/?token={SECRET}&token={SECRET}", f"http://[::1/?token={SECRET}"):
         with pytest.raises(WebhookVerificationError) as info:
             p.parse_return_url(bad)
-        assert all(SECRET not in str(e) for e in _chain(info.value))
+        assert all(SECRET not in str(e) for e in exception_chain(info.value))
     assert SECRET not in caplog.text
