@@ -63,7 +63,7 @@ def _bodies() -> list[bytes]:
 
 @pytest.mark.parametrize("provider", providers())
 @pytest.mark.parametrize("body", _bodies())
-def test_an_unreadable_result_leaves_no_payload_in_the_errorexception_chain(provider: str, body: bytes) -> None:
+def test_an_unreadable_result_leaves_no_payload_in_the_error_chain(provider: str, body: bytes) -> None:
     sandbox = Sandbox()
     with Client(sandbox=sandbox) as client:
         adapter = client.adapter(provider)
