@@ -250,14 +250,14 @@ class Sandbox:
                     del self._faults[provider]
             return fault.kind
 
-    def _owner(self, method: str, path: str, headers: Mapping[str, str]) -> Emulator | None:
+    def _owner(self, method: str, path: str, headers: Mapping[str, str], query: str) -> Emulator | None:
         for emulator in self.emulators.values():
-            if emulator.claims(method, path, headers):
+            if emulator.claims(method, path, headers, query):
                 return emulator
         return None
 
     def _connect_fault(self, request: httpx.Request) -> None:
-        owner = self._owner(request.method, request.url.path, _QueryHeaders(request))
+        owner = self._owner(request.method, request.url.path, request.headers, request.url.query.decode("latin-1"))
         if owner is not None and self._take_fault(owner.name, ("connect",)):
             raise httpx.ConnectError("[sandbox fault] connection refused", request=request)
 
@@ -276,8 +276,8 @@ class Sandbox:
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] == "http":
                 headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-                headers["__query__"] = scope.get("query_string", b"").decode("latin-1")
-                owner = sandbox._owner(scope["method"], scope["path"], headers)
+                owner = sandbox._owner(scope["method"], scope["path"], headers,
+                                       scope.get("query_string", b"").decode("latin-1"))
                 if owner is not None:
                     kind = sandbox._take_fault(owner.name, FAULT_KINDS)
                     if kind is not None and kind.startswith("processed-"):
@@ -372,9 +372,7 @@ class Sandbox:
         return JSONResponse({"faults": self.faults()})
 
     async def _root(self, request: Request) -> Response:
-        headers = dict(request.headers)
-        headers["__query__"] = request.url.query
-        owner = self._owner(request.method, "/", headers)
+        owner = self._owner(request.method, "/", request.headers, request.url.query)
         if owner is not None:
             return await owner.handle_root(request)
         items = "".join(
@@ -383,14 +381,6 @@ class Sandbox:
             for name, e in self.emulators.items()
         )
         return HTMLResponse(f"<!doctype html><title>ekyc sandbox</title><h1>ekyc sandbox</h1><ul>{items}</ul>")
-
-
-class _QueryHeaders(dict[str, str]):
-    """Headers of an httpx request plus its query string, in the shape :meth:`Emulator.claims` gets."""
-
-    def __init__(self, request: httpx.Request) -> None:
-        super().__init__({k.lower(): v for k, v in request.headers.items()})
-        self["__query__"] = request.url.query.decode("latin-1")
 
 
 async def _processed_then_failed(app: Callable[[Scope, Receive, Send], Any], scope: Scope, receive: Receive,

@@ -20,7 +20,6 @@ import base64
 import binascii
 import calendar
 import hmac
-import html
 import json
 import re
 import secrets
@@ -32,9 +31,9 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from ...sandbox.emulator import Delivery, Emulator
+from ...sandbox.emulator import Delivery, Emulator, Refusal, read_form
 from ...sandbox.scenarios import PERSON
 from ...sandbox.store import MemoryStore
 from .adapter import API_VERSION
@@ -133,21 +132,21 @@ class AlibabaEmulator(Emulator):
         super().__init__(sandbox)
         self.credentials: dict[str, str] = {SANDBOX_ACCESS_KEY_ID: SANDBOX_ACCESS_KEY_SECRET}
         self.check_signatures = True
+        #: signature nonces seen (credential:nonce), kept for twice the allowed clock skew
         self.nonces: MemoryStore[bool] = MemoryStore(self.clock.now)
-        self.pages: MemoryStore[str] = MemoryStore(self.clock.now)
 
     # -- wiring ----------------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
         """The hosted page (the API itself is served at ``/`` through :meth:`handle_root`)."""
-        return [Route("/alibaba/verify/{token}", self.hosted, methods=["GET", "POST"])]
+        return [self.page_route("/alibaba/verify/{token}", self.hosted, methods=["GET", "POST"])]
 
-    def claims(self, method: str, path: str, headers: Mapping[str, str]) -> bool:
+    def claims(self, method: str, path: str, headers: Mapping[str, str], query: str = "") -> bool:
         """``/`` with an ``x-acs-action`` header (V3) or an ``Action`` query parameter (V2); or ``/alibaba/…``."""
         if path == "/":
             if any(k.lower() == "x-acs-action" for k in headers):
                 return True
-            return "Action" in parse_qs(headers.get("__query__", ""))
-        return super().claims(method, path, headers)
+            return "Action" in parse_qs(query)
+        return super().claims(method, path, headers, query)
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Sandbox credentials and endpoint for an ``ekyc`` client."""
@@ -175,28 +174,30 @@ class AlibabaEmulator(Emulator):
     def fault_response(self, kind: str) -> Response:
         """Alibaba's throttling (HTTP 403 ``Throttling.Api`` with ``x-acs-retry-after`` in ms) or a 503."""
         if kind == "429":
-            return self.error(None, "Throttling.Api", "Request was denied due to api flow control.",
-                              headers={"x-acs-retry-after": "1000"})
-        return self.error(None, "ServiceUnavailable", "The request has failed due to a temporary failure of "
-                                                      "the server.")
+            return self.refuse(Refusal("Throttling.Api", "Request was denied due to api flow control.",
+                                       headers={"x-acs-retry-after": "1000"}), None)
+        return self.refuse(Refusal("ServiceUnavailable", "The request has failed due to a temporary failure of "
+                                                         "the server."), None)
 
     # -- responses -------------------------------------------------------------------------------
-    def error(self, request: Request | None, code: str, message: str, *, status: int | None = None,
-              headers: Mapping[str, str] | None = None) -> JSONResponse:
-        """An Alibaba OpenAPI error body with the code's HTTP status."""
+    def refuse(self, refusal: Refusal, request: Request | None) -> Response:
+        """An Alibaba OpenAPI error body ``{RequestId, HostId, Code, Message, Recommend}`` with the code's HTTP
+        status (:data:`~ekyc.providers.alibaba.codes.API_ERROR_STATUS`, 400 otherwise)."""
+        code = refusal.code
         host = request.headers.get("host", "") if request is not None else ""
         body = {
             "RequestId": str(uuid.uuid4()).upper(),
             "HostId": host or "cloudauth-intl.ap-southeast-1.aliyuncs.com",
             "Code": code,
-            "Message": message,
+            "Message": refusal.message,
             "Recommend": f"https://api.aliyun.com/troubleshoot?q={code}&product=Cloudauth-intl",
         }
-        return JSONResponse(body, status_code=status or API_ERROR_STATUS.get(code, 400), headers=dict(headers or {}),
-                            media_type="application/json;charset=utf-8")
+        return JSONResponse(body, status_code=refusal.status or API_ERROR_STATUS.get(code, 400),
+                            headers=dict(refusal.headers), media_type="application/json;charset=utf-8")
 
-    def _param_error(self, request: Request, code: str, name: str) -> JSONResponse:
-        return self.error(request, code, _MESSAGES[code].format(name))
+    def unknown_session(self, session_id: str) -> Refusal:
+        """A TransactionId Alibaba never issued (or one of another MerchantBizId)."""
+        return Refusal("TransactionIdInvalid", "The TransactionId is invalid.")
 
     def success(self, result: dict[str, Any]) -> JSONResponse:
         """``{"RequestId", "Code": "Success", "Message": "success", "Result": …}``."""
@@ -206,102 +207,96 @@ class AlibabaEmulator(Emulator):
     # -- the API ---------------------------------------------------------------------------------
     async def handle_root(self, request: Request) -> Response:
         """Authenticate, merge query and form body, dispatch on the action."""
-        body = await request.body()
-        raw_query = request.scope.get("query_string", b"").decode("latin-1")
-        pairs = parse_qsl(raw_query, keep_blank_values=True)
-        query = dict(pairs)
-        action = request.headers.get("x-acs-action")
-        if action is None:
-            return self.error(request, "IncompleteSignature", "Only the ACS3-HMAC-SHA256 (V3) signature is "
-                                                              "emulated; the request has no x-acs-action header.")
-        if self.check_signatures:
-            failure = self._authenticate(request, query, body)
-            if failure is not None:
-                return failure
-        if request.headers.get("x-acs-version") != API_VERSION:
-            return self.error(request, "InvalidVersion", "Specified parameter Version is not valid.")
-        params = dict(query)
-        if body and "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
-            params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        if action == "Initialize":
-            return self._initialize(request, params)
-        if action == "CheckResult":
-            return self._check_result(request, params)
-        return self.error(request, "InvalidApi.NotFound", "Specified api is not found, please check your url "
-                                                          "and method.")
+        return await self.answer(request, self._dispatch)
 
-    def _authenticate(self, request: Request, query: Mapping[str, str], body: bytes) -> Response | None:
+    async def _dispatch(self, request: Request) -> Response:
+        if request.headers.get("x-acs-version") != API_VERSION:
+            raise Refusal("InvalidVersion", "Specified parameter Version is not valid.")
+        params = _query(request)
+        if "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
+            params.update(await read_form(request))
+        action = request.headers.get("x-acs-action")
+        if action == "Initialize":
+            return self._initialize(params)
+        if action == "CheckResult":
+            return self._check_result(params)
+        raise Refusal("InvalidApi.NotFound", "Specified api is not found, please check your url and method.")
+
+    async def authenticate(self, request: Request) -> None:
+        """ACS3-HMAC-SHA256 over exactly the signed headers, the body hash, the date skew and the nonce, with
+        Alibaba's refusals (only V3 is emulated: a request without ``x-acs-action`` is refused)."""
+        if request.headers.get("x-acs-action") is None:
+            raise Refusal("IncompleteSignature", "Only the ACS3-HMAC-SHA256 (V3) signature is emulated; the "
+                          "request has no x-acs-action header.")
+        if not self.check_signatures:
+            return
+        body = await request.body()
+        query = _query(request)
         auth = parse_authorization(request.headers.get("authorization"))
         if auth is None or auth.algorithm != ALGORITHM:
-            return self.error(request, "IncompleteSignature", "The request signature does not conform to "
-                                                              "Alibaba Cloud standards.")
+            raise Refusal("IncompleteSignature", "The request signature does not conform to Alibaba Cloud standards.")
         secret = self.credentials.get(auth.credential)
         if secret is None:
-            return self.error(request, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+            raise Refusal("InvalidAccessKeyId.NotFound", "Specified access key is not found.")
         if not set(auth.signed_headers) >= _REQUIRED_SIGNED:
-            return self.error(request, "IncompleteSignature", "The request signature does not conform to "
-                                                              "Alibaba Cloud standards.")
+            raise Refusal("IncompleteSignature", "The request signature does not conform to Alibaba Cloud standards.")
         try:
             when = calendar.timegm(time.strptime(request.headers.get("x-acs-date", ""), DATE_FORMAT))
         except ValueError:
-            return self.error(request, "InvalidTimeStamp.Format", "Specified time stamp or date value is not "
-                                                                  "well formatted.")
+            raise Refusal("InvalidTimeStamp.Format", "Specified time stamp or date value is not "
+                          "well formatted.") from None
         if abs(self.clock.now() - when) > MAX_SKEW:
-            return self.error(request, "InvalidTimeStamp.Expired", "Specified time stamp or date value is "
-                                                                   "expired.")
+            raise Refusal("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
         payload_hash = sha256_hex(body)
         if not hmac.compare_digest(request.headers.get("x-acs-content-sha256", ""), payload_hash):
-            return self.error(request, "SignatureDoesNotMatch", "The x-acs-content-sha256 header does not match "
-                                                                "the request body.")
+            raise Refusal("SignatureDoesNotMatch", "The x-acs-content-sha256 header does not match the request body.")
         signed = [(name, value) for name in auth.signed_headers for value in request.headers.getlist(name)]
         canonical = canonical_request(request.method, request.url.path or "/", query, signed, payload_hash)
         expected = signature(secret, canonical)
         if not hmac.compare_digest(expected, auth.signature):
-            return self.error(request, "SignatureDoesNotMatch", "Specified signature is not matched with our "
-                                                                "calculation.")
+            raise Refusal("SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
         nonce_key = f"{auth.credential}:{request.headers.get('x-acs-signature-nonce', '')}"
         if nonce_key in self.nonces:
-            return self.error(request, "SignatureNonceUsed", "Specified signature nonce was used already.")
+            raise Refusal("SignatureNonceUsed", "Specified signature nonce was used already.")
         self.nonces.put(nonce_key, True, ttl=2 * MAX_SKEW)
-        return None
 
-    def _initialize(self, request: Request, p: Mapping[str, str]) -> Response:
+    def _initialize(self, p: Mapping[str, str]) -> Response:
         for name in ("ProductCode", "MerchantBizId", "MerchantUserId", "MetaInfo"):
             if not p.get(name):
-                return self._param_error(request, "MissingParameter", name)
+                raise _param("MissingParameter", name)
         product = p["ProductCode"]
         if product not in PRODUCTS:
-            return self._param_error(request, "InvalidParameter", "ProductCode")
+            raise _param("InvalidParameter", "ProductCode")
         if not re.fullmatch(r"[A-Za-z0-9]{1,32}", p["MerchantBizId"]):
-            return self._param_error(request, "InvalidParameter", "MerchantBizId")
+            raise _param("InvalidParameter", "MerchantBizId")
         try:
             meta = json.loads(p["MetaInfo"])
         except ValueError:
             meta = None
         if not isinstance(meta, dict):
-            return self._param_error(request, "InvalidParameter", "MetaInfo")
+            raise _param("InvalidParameter", "MetaInfo")
         doc_type = p.get("DocType") or None
         if product in DOC_PRODUCTS:
             if doc_type is None:
-                return self._param_error(request, "MissingParameter", "DocType")
+                raise _param("MissingParameter", "DocType")
             if product in ("eKYC", "ID_OCR") and not re.fullmatch(r"\d{8}", doc_type):
-                return self._param_error(request, "InvalidParameter", "DocType")
+                raise _param("InvalidParameter", "DocType")
         if product in ("FACE_VERIFY", "FV_GLOBAL"):
             b64, url = p.get("FacePictureBase64"), p.get("FacePictureUrl")
             if b64 and url:
-                return self.error(request, "DataDuplication", "The image was passed both as Base64 and as a URL.")
+                raise Refusal("DataDuplication", "The image was passed both as Base64 and as a URL.")
             if not b64 and not url:
-                return self._param_error(request, "MissingParameter", "FacePictureBase64")
+                raise _param("MissingParameter", "FacePictureBase64")
             if b64:
                 try:
                     base64.b64decode(b64, validate=True)
                 except (binascii.Error, ValueError):
-                    return self._param_error(request, "InvalidParameter", "FacePictureBase64")
+                    raise _param("InvalidParameter", "FacePictureBase64") from None
         for name, schemes in (("CallbackUrl", ("https",)), ("ReturnUrl", ("http", "https"))):
             if p.get(name):
                 parts = urlsplit(p[name])
                 if parts.scheme not in schemes or not parts.netloc:
-                    return self._param_error(request, "InvalidParameter", name)
+                    raise _param("InvalidParameter", name)
         tid = secrets.token_hex(16)
         page = self.token()
         txn = {
@@ -311,28 +306,26 @@ class AlibabaEmulator(Emulator):
             "language": p.get("LanguageConfig"), "opened": False, "completed": False, "result": None,
             "error": None, "page": page,
         }
-        self.store.put(tid, txn, ttl=RETENTION)
-        self.pages.put(page, tid, ttl=RETENTION)
-        self.record_session(tid, p["MerchantUserId"])
+        self.open_session(tid, txn, reference=p["MerchantUserId"], link=page, ttl=RETENTION)
         url = f"{self.sandbox.base_url}/alibaba/verify/{page}"
         protocol = base64.b64encode(json.dumps({"transactionId": tid, "sandbox": True}).encode()).decode()
         return self.success({"TransactionId": tid, "TransactionUrl": url, "Protocol": protocol,
                              "ClientCfg": json.dumps({"sandbox": True})})
 
-    def _check_result(self, request: Request, p: Mapping[str, str]) -> Response:
+    def _check_result(self, p: Mapping[str, str]) -> Response:
         for name in ("MerchantBizId", "TransactionId"):
             if not p.get(name):
-                return self._param_error(request, "MissingParameter", name)
-        txn = self.store.get(p["TransactionId"])
-        if txn is None or txn["biz"] != p["MerchantBizId"]:
-            return self.error(request, "TransactionIdInvalid", "The TransactionId is invalid.")
+                raise _param("MissingParameter", name)
+        txn = self.session(p["TransactionId"])
+        if txn["biz"] != p["MerchantBizId"]:
+            raise self.unknown_session(p["TransactionId"])
         if txn["error"] is not None:
             code = txn["error"]
             headers = {"x-acs-retry-after": "1000"} if code.startswith("Throttling") else None
             entry = CODE_TABLE.get("api_error", code)
-            return self.error(request, code, entry.message if entry else code, headers=headers)
+            raise Refusal(code, entry.message if entry else code, headers=headers)
         if not txn["completed"]:
-            return self.error(request, "ProcessNotCompleted", "The verification process is not completed.")
+            raise Refusal("ProcessNotCompleted", "The verification process is not completed.")
         return self.success(dict(txn["result"]))
 
     # -- rendering -------------------------------------------------------------------------------
@@ -414,11 +407,7 @@ class AlibabaEmulator(Emulator):
     # -- the hosted page -------------------------------------------------------------------------
     async def hosted(self, request: Request) -> Response:
         """``GET`` opens the single-use page; ``POST`` (``scenario`` or ``code``/``kind``) completes the flow."""
-        tid = self.pages.get(request.path_params["token"])
-        txn = self.store.get(tid) if tid is not None else None
-        if txn is None:
-            return HTMLResponse("<!doctype html><title>Invalid link</title><p>This verification link is invalid "
-                                "or has expired.</p>", status_code=404)
+        txn = self.linked_session(request.path_params["token"])
         label = f"TransactionId {txn['id']}"
         if request.method == "GET":
             if txn["opened"] or txn["completed"]:
@@ -436,25 +425,25 @@ class AlibabaEmulator(Emulator):
         if txn["completed"]:
             return self.page(title="Identity verification", session_label=label, action="", steps=["Done"],
                              closed="This verification is already completed.")
-        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
+        form = await read_form(request)
         result: dict[str, Any] | None
         error: str | None = None
         if form.get("scenario"):
             name = form["scenario"]
             if not self.supports(name):
                 why = self.unsupported.get(name, "unknown scenario")
-                return HTMLResponse(f"<!doctype html><p>Scenario not available: {_esc(why)}</p>", status_code=400)
+                raise Refusal("BadChoice", f"Scenario not available: {why}", status=400)
             result = self.render_scenario(txn, name)
         elif form.get("code"):
             code = form["code"]
             kind = form.get("kind") or _kind_of(code)
             if kind is None or (kind == "evidence" and code not in _EVIDENCE):
-                return HTMLResponse("<!doctype html><p>Unknown code</p>", status_code=400)
+                raise Refusal("BadChoice", "Unknown code", status=400)
             if kind == "api_error" and code == "ProcessNotCompleted":
                 return _redirect_or_page(txn)  # the user left: CheckResult keeps answering 404
             result, error = self.render_code(txn, kind, code)
         else:
-            return HTMLResponse("<!doctype html><p>Choose a scenario</p>", status_code=400)
+            raise Refusal("BadChoice", "Choose a scenario", status=400)
         txn.update(completed=True, result=result, error=error, opened=True)
         self.store.put(txn["id"], txn, ttl=RETENTION)
         if result is not None and txn["callback_url"]:
@@ -468,6 +457,16 @@ class AlibabaEmulator(Emulator):
             params["callbackToken"] = txn["callback_token"]
         url = _append(txn["callback_url"], params)
         self.deliver(Delivery(self.name, "GET", url, {}, b"", session_id=txn["id"]))
+
+
+def _param(code: str, name: str) -> Refusal:
+    """``MissingParameter`` / ``InvalidParameter`` naming the parameter, in Alibaba's words."""
+    return Refusal(code, _MESSAGES[code].format(name))
+
+
+def _query(request: Request) -> dict[str, str]:
+    """The request's query parameters (the last of a repeated name), as the signature covers them."""
+    return dict(parse_qsl(request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
 
 
 def _kind_of(code: str) -> str | None:
@@ -488,6 +487,3 @@ def _redirect_or_page(txn: Mapping[str, Any]) -> Response:
         return RedirectResponse(_append(txn["return_url"], {"transactionId": txn["id"]}), status_code=303)
     return HTMLResponse("<!doctype html><p>Verification finished. You can close this page.</p>")
 
-
-def _esc(text: str) -> str:
-    return html.escape(text)

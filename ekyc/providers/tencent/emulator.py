@@ -25,19 +25,19 @@ import base64
 import binascii
 import hashlib
 import hmac
-import html
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute
 
-from ekyc.sandbox.emulator import Delivery, Emulator, read_form
+from ekyc.sandbox.emulator import Delivery, Emulator, Refusal, read_form, read_json
 from ekyc.sandbox.scenarios import PERSON, SCENARIOS
 
 from . import signing
@@ -121,15 +121,6 @@ def with_token(url: str, token: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-class ApiError(Exception):
-    """An error the emulator answers with the Tencent envelope."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = message
-
-
 @dataclass
 class _Session:
     token: str
@@ -166,11 +157,12 @@ class TencentEmulator(Emulator):
                                "warning, never DECLINED)",
     }
 
+    link_missing = "The link is invalid."
+
     def __init__(self, sandbox: Sandbox) -> None:
         super().__init__(sandbox)
         #: SecretId → SecretKey accepted by the signature check
         self.credentials: dict[str, str] = {SANDBOX_SECRET_ID: SANDBOX_SECRET_KEY}
-        self.sessions: dict[str, _Session] = {}
         #: configured eKYC webhooks (url, signature key)
         self.webhooks: list[tuple[str, str]] = []
         self._app_webhook: tuple[str, str] | None = None
@@ -178,13 +170,13 @@ class TencentEmulator(Emulator):
     # -- wiring ----------------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
         """The hosted H5 page (the API lives at ``/``, see :meth:`claims`)."""
-        return [Route(PAGE_PATH, self.hosted, methods=["GET", "POST"])]
+        return [self.page_route(PAGE_PATH, self.hosted, methods=["GET", "POST"])]
 
-    def claims(self, method: str, path: str, headers: Any) -> bool:
+    def claims(self, method: str, path: str, headers: Mapping[str, str], query: str = "") -> bool:
         """API 3.0 calls: requests to ``/`` that carry ``X-TC-Action``; and the hosted page."""
         if path == "/":
             return any(k.lower() == "x-tc-action" for k in headers)
-        return super().claims(method, path, headers)
+        return super().claims(method, path, headers, query)
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Sandbox credentials, region and endpoint for an ``ekyc`` client."""
@@ -207,8 +199,8 @@ class TencentEmulator(Emulator):
     def fault_response(self, kind: str) -> Response:
         """Throttling the Tencent way: HTTP 200 with ``RequestLimitExceeded`` in the envelope."""
         if kind == "429":
-            return self._error(ApiError("RequestLimitExceeded",
-                                        "Number of requests exceeds the frequency limit."))
+            return self.refuse(Refusal("RequestLimitExceeded", "Number of requests exceeds the frequency limit."),
+                               None)
         return super().fault_response(kind)
 
     def configure_webhook(self, url: str, signature_key: str = SANDBOX_WEBHOOK_KEY) -> None:
@@ -228,87 +220,89 @@ class TencentEmulator(Emulator):
         body = json.dumps({"Response": {**payload, "RequestId": str(uuid.uuid4())}}).encode("utf-8")
         return Response(body, status_code=200, media_type="application/json")
 
-    def _error(self, error: ApiError) -> Response:
-        return self._json({"Error": {"Code": error.code, "Message": error.message}})
+    def refuse(self, refusal: Refusal, request: Request | None) -> Response:
+        """Tencent's error envelope: HTTP 200 ``{"Response": {"Error": {"Code", "Message"}, "RequestId"}}``."""
+        return self._json({"Error": {"Code": refusal.code, "Message": refusal.message}})
 
-    def _authenticate(self, request: Request, body: bytes) -> None:
+    def unknown_session(self, session_id: str) -> Refusal:
+        """A BizToken Tencent never issued."""
+        return Refusal("InvalidParameterValue.BizTokenIllegal", "BizToken is invalid.")
+
+    async def authenticate(self, request: Request) -> None:
+        """TC3-HMAC-SHA256 over the body, with Tencent's ``AuthFailure.*`` refusals."""
+        body = await request.body()
         parsed = signing.parse_authorization(request.headers.get("authorization"))
         stamp = request.headers.get("x-tc-timestamp", "")
         if parsed is None or not stamp.isdigit():
-            raise ApiError("AuthFailure.InvalidAuthorization", "Authorization header not to standard.")
+            raise Refusal("AuthFailure.InvalidAuthorization", "Authorization header not to standard.")
         secret = self.credentials.get(parsed.secret_id)
         if secret is None:
-            raise ApiError("AuthFailure.SecretIdNotFound",
+            raise Refusal("AuthFailure.SecretIdNotFound",
                            "The SecretId is not found, please ensure that your SecretId is correct.")
         timestamp = int(stamp)
         if abs(self.clock.now() - timestamp) > MAX_SKEW_SECONDS:
-            raise ApiError("AuthFailure.SignatureExpire", "Signature expired. Timestamp is more than 5 minutes "
+            raise Refusal("AuthFailure.SignatureExpire", "Signature expired. Timestamp is more than 5 minutes "
                                                          "away from the server time.")
         ok = parsed.service == signing.SERVICE and signing.verify(
             secret, parsed, body, host=request.headers.get("host", ""), timestamp=timestamp,
             content_type=request.headers.get("content-type", ""))
         if not ok:
-            raise ApiError("AuthFailure.SignatureFailure", "The provided credentials could not be validated. "
+            raise Refusal("AuthFailure.SignatureFailure", "The provided credentials could not be validated. "
                                                          "Please ensure your signature is correct.")
 
     async def handle_root(self, request: Request) -> Response:
         """``POST /`` with ``X-TC-Action``: authenticate, then dispatch."""
-        body = await request.body()
-        try:
-            self._authenticate(request, body)
-            if request.method != "POST" or not request.headers.get("content-type", "").startswith(
-                    "application/json"):
-                raise ApiError("InvalidParameter", "The sandbox accepts POST application/json only.")
-            if request.headers.get("x-tc-version") != signing.VERSION:
-                raise ApiError("NoSuchVersion", "The API version does not exist.")
-            if request.headers.get("x-tc-region") not in H5_REGIONS:
-                raise ApiError("UnsupportedRegion", "The region is not supported.")
-            try:
-                params = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
-                params = None
-            if not isinstance(params, dict):
-                raise ApiError("InvalidParameter", "The request body is not a JSON object.")
-            action = request.headers.get("x-tc-action", "")
-            if action == "ApplyWebVerificationBizTokenIntl":
-                return self._json(self._apply(params))
-            if action == "GetWebVerificationResultIntl":
-                return self._json(self._result(params))
-            raise ApiError("InvalidAction", "The action does not exist.")
-        except ApiError as err:
-            return self._error(err)
+        return await self.answer(request, self._dispatch)
+
+    async def _dispatch(self, request: Request) -> Response:
+        if request.method != "POST" or not request.headers.get("content-type", "").startswith("application/json"):
+            raise Refusal("InvalidParameter", "The sandbox accepts POST application/json only.")
+        if request.headers.get("x-tc-version") != signing.VERSION:
+            raise Refusal("NoSuchVersion", "The API version does not exist.")
+        if request.headers.get("x-tc-region") not in H5_REGIONS:
+            raise Refusal("UnsupportedRegion", "The region is not supported.")
+        not_object = Refusal("InvalidParameter", "The request body is not a JSON object.")
+        params = await read_json(request, not_object)
+        if not isinstance(params, dict):
+            raise not_object
+        action = request.headers.get("x-tc-action", "")
+        if action == "ApplyWebVerificationBizTokenIntl":
+            return self._json(self._apply(params))
+        if action == "GetWebVerificationResultIntl":
+            return self._json(self._result(params))
+        raise Refusal("InvalidAction", "The action does not exist.")
 
     # -- actions ---------------------------------------------------------------------------------
     def _apply(self, params: dict[str, Any]) -> dict[str, Any]:
         allowed = {"RedirectURL", "CompareImageBase64", "Extra", "RuleId", "Config"}
         unknown = sorted(set(params) - allowed)
         if unknown:
-            raise ApiError("UnknownParameter", f"The parameter {unknown[0]} is not defined.")
+            raise Refusal("UnknownParameter", f"The parameter {unknown[0]} is not defined.")
         redirect = params.get("RedirectURL")
         if redirect is None:
-            raise ApiError("MissingParameter", "The parameter RedirectURL is missing.")
+            raise Refusal("MissingParameter", "The parameter RedirectURL is missing.")
         if not isinstance(redirect, str) or urlsplit(redirect).scheme not in ("http", "https") \
                 or not urlsplit(redirect).netloc:
-            raise ApiError("InvalidParameterValue", "RedirectURL is not a valid URL.")
+            raise Refusal("InvalidParameterValue", "RedirectURL is not a valid URL.")
         extra = params.get("Extra")
         if extra is not None and (not isinstance(extra, str) or len(extra) > 1000):
-            raise ApiError("InvalidParameterValue", "Extra must be a string of at most 1000 characters.")
+            raise Refusal("InvalidParameterValue", "Extra must be a string of at most 1000 characters.")
         rule = params.get("RuleId")
         if rule is not None and rule not in SANDBOX_RULE_IDS:
-            raise ApiError("InvalidParameterValue.RuleIdNotExist",
+            raise Refusal("InvalidParameterValue.RuleIdNotExist",
                            "RuleId does not exist. Go to the eKYC console to apply.")
         config = params.get("Config") or {}
         if not isinstance(config, dict):
-            raise ApiError("InvalidParameterValue", "Config must be an object.")
+            raise Refusal("InvalidParameterValue", "Config must be an object.")
         self._check_config(config)
         image = params.get("CompareImageBase64")
         if image is not None:
             self._check_image(image)
         if config.get("CheckMode", 2) == 2 and image is None:
-            raise ApiError("InvalidParameter", "CompareImageBase64 is required for CheckMode 2.")
+            raise Refusal("InvalidParameter", "CompareImageBase64 is required for CheckMode 2.")
         token = str(uuid.uuid4()).upper()
-        self.sessions[token] = _Session(token, redirect, extra, dict(config), self.clock.now())
-        self.record_session(token, extra)
+        self.open_session(token, _Session(token, redirect, extra, dict(config), self.clock.now()), reference=extra,
+                          link=token)
         return {"BizToken": token, "VerificationURL": f"{self.sandbox.base_url}{PAGE_PATH}?token={token}"}
 
     @staticmethod
@@ -316,20 +310,20 @@ class TencentEmulator(Emulator):
         for key, value in config.items():
             kind = int if key == "CheckMode" else CONFIG_OPTIONS.get(key)
             if kind is None:
-                raise ApiError("UnknownParameter", f"The parameter Config.{key} is not defined.")
+                raise Refusal("UnknownParameter", f"The parameter Config.{key} is not defined.")
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-                raise ApiError("InvalidParameterValue", f"Config.{key} has the wrong type.")
+                raise Refusal("InvalidParameterValue", f"Config.{key} has the wrong type.")
         if config.get("CheckMode", 2) not in (1, 2, 3, 4):
-            raise ApiError("InvalidParameterValue", "Config.CheckMode must be 1, 2, 3 or 4.")
+            raise Refusal("InvalidParameterValue", "Config.CheckMode must be 1, 2, 3 or 4.")
         if "IDCardType" in config and config["IDCardType"] not in ID_CARD_TYPES:
-            raise ApiError("InvalidParameterValue", "Config.IDCardType is not supported.")
+            raise Refusal("InvalidParameterValue", "Config.IDCardType is not supported.")
         level = config.get("SecurityLevel", 3)
         if level not in (1, 2, 3, 4, 5):
-            raise ApiError("InvalidParameterValue", "Config.SecurityLevel must be 1-4.")
+            raise Refusal("InvalidParameterValue", "Config.SecurityLevel must be 1-4.")
         if "ActionList" in config and level not in (2, 4, 5):
-            raise ApiError("InvalidParameterValue", "Config.ActionList needs SecurityLevel 2 or 4.")
+            raise Refusal("InvalidParameterValue", "Config.ActionList needs SecurityLevel 2 or 4.")
         if "Language" in config and config["Language"] not in LANGUAGES:
-            raise ApiError("InvalidParameterValue", "Config.Language is not supported.")
+            raise Refusal("InvalidParameterValue", "Config.Language is not supported.")
         if "SelectedWarningCodes" in config:
             try:
                 parse_selected_warning_codes(config["SelectedWarningCodes"])
@@ -338,37 +332,37 @@ class TencentEmulator(Emulator):
             else:
                 ok = True
             if not ok:
-                raise ApiError("InvalidParameterValue", "Config.SelectedWarningCodes is not a list of warning codes.")
+                raise Refusal("InvalidParameterValue", "Config.SelectedWarningCodes is not a list of warning codes.")
 
     @staticmethod
     def _check_image(image: Any) -> None:
         if not isinstance(image, str) or image.startswith("data:"):
-            raise ApiError("InvalidParameterValue", "CompareImageBase64 must be plain base64.")
+            raise Refusal("InvalidParameterValue", "CompareImageBase64 must be plain base64.")
         try:
             raw = base64.b64decode(image, validate=True)
         except (binascii.Error, ValueError):
-            raise ApiError("InvalidParameterValue", "CompareImageBase64 is not base64.") from None
+            raise Refusal("InvalidParameterValue", "CompareImageBase64 is not base64.") from None
         if not raw:
-            raise ApiError("InvalidParameterValue", "CompareImageBase64 is empty.")
+            raise Refusal("InvalidParameterValue", "CompareImageBase64 is empty.")
         if len(raw) > MAX_IMAGE_BYTES:
-            raise ApiError("FailedOperation.ImageSizeTooLarge", "The image is larger than 8 MB.")
+            raise Refusal("FailedOperation.ImageSizeTooLarge", "The image is larger than 8 MB.")
 
     def _result(self, params: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(params) - {"BizToken"})
         if unknown:
-            raise ApiError("UnknownParameter", f"The parameter {unknown[0]} is not defined.")
+            raise Refusal("UnknownParameter", f"The parameter {unknown[0]} is not defined.")
         token = params.get("BizToken")
         if token is None:
-            raise ApiError("MissingParameter", "The parameter BizToken is missing.")
-        session = self.sessions.get(token) if isinstance(token, str) else None
-        if session is None:
-            raise ApiError("InvalidParameterValue.BizTokenIllegal", "BizToken is invalid.")
+            raise Refusal("MissingParameter", "The parameter BizToken is missing.")
+        if not isinstance(token, str):
+            raise self.unknown_session("")
+        session: _Session = self.session(token)
         now = self.clock.now()
         if now - session.created > RESULT_RETENTION_SECONDS:
-            raise ApiError("InvalidParameterValue.BizTokenExpired", "BizToken expired.")
+            raise Refusal("InvalidParameterValue.BizTokenExpired", "BizToken expired.")
         if session.forced_error is not None:
             entry = CODE_TABLE.get("api_error", session.forced_error)
-            raise ApiError(session.forced_error, entry.message if entry else "Sandbox error.")
+            raise Refusal(session.forced_error, entry.message if entry else "Sandbox error.")
         if session.result is None and now - session.created > TOKEN_TTL_SECONDS:
             session.result = self.render(session, 15)
             session.completed = now
@@ -459,10 +453,7 @@ class TencentEmulator(Emulator):
     async def hosted(self, request: Request) -> Response:
         """``GET`` shows the H5 flow; ``POST`` (``scenario=`` or ``code=`` [+ ``kind=``]) completes it."""
         token = request.query_params.get("token", "")
-        session = self.sessions.get(token)
-        if session is None:
-            return HTMLResponse("<!doctype html><title>Invalid link</title><p>The link is invalid.</p>",
-                                status_code=404)
+        session: _Session = self.linked_session(token)
         now = self.clock.now()
         closed = None
         if session.result is not None:
@@ -476,12 +467,12 @@ class TencentEmulator(Emulator):
                              action=f"{PAGE_PATH}?token={token}", steps=steps, closed=closed,
                              note=f"CheckMode {session.check_mode}")
         if closed is not None:
-            return HTMLResponse(f"<!doctype html><p>{html.escape(closed)}</p>", status_code=409)
+            raise Refusal("Closed", closed, status=409)
         form = await read_form(request)
         try:
             self._complete(session, form)
         except ValueError as exc:
-            return HTMLResponse(f"<!doctype html><p>{html.escape(str(exc))}</p>", status_code=400)
+            raise Refusal("BadChoice", str(exc), status=400) from None
         return RedirectResponse(with_token(session.redirect_url, token), status_code=303)
 
     def _complete(self, session: _Session, form: dict[str, str]) -> None:

@@ -218,8 +218,8 @@ def test_claims_and_hints(sandbox: Sandbox) -> None:
     emu = sandbox.emulators["alibaba"]
     assert isinstance(emu, AlibabaEmulator)
     assert emu.claims("POST", "/", {"x-acs-action": "Initialize"})
-    assert emu.claims("GET", "/", {"__query__": "Action=CheckResult&Version=2022-08-09"})
-    assert not emu.claims("POST", "/", {"__query__": "foo=bar"})
+    assert emu.claims("GET", "/", {}, "Action=CheckResult&Version=2022-08-09")
+    assert not emu.claims("POST", "/", {}, "foo=bar")
     assert emu.claims("GET", "/alibaba/verify/x", {})
     hints = emu.sdk_hints("http://127.0.0.1:8123")
     assert 'endpoint="127.0.0.1:8123"' in hints["config"] and 'protocol="http"' in hints["config"]
