@@ -231,6 +231,9 @@ class Provider(ABC):
     settings_model: ClassVar[type[ProviderSettings]]
     capabilities: ClassVar[Capabilities]
     code_table: ClassVar[CodeTable]
+    #: the ``(kind, code)`` entries of ``code_table`` that are the vendor's documented success: exactly these
+    #: may map to ``APPROVED``, each with a real source (the conformance kit checks both)
+    documented_success: ClassVar[frozenset[tuple[str, str]]] = frozenset()
     #: ``"module:Class"`` of the sandbox emulator, imported only when a sandbox is built
     emulator: ClassVar[str | None] = None
 

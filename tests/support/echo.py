@@ -52,6 +52,7 @@ class EchoProvider(Provider):
     settings_model = EchoSettings
     capabilities = CAPS
     code_table = TABLE
+    documented_success = frozenset({("status", "ok")})
     emulator = "tests.support.echo:EchoEmulator"
 
     def _headers(self) -> dict[str, str]:

@@ -9,7 +9,7 @@ import pytest
 from ekyc import Client, ConfigurationError, Settings
 from ekyc.sandbox import Sandbox
 
-pytestmark = pytest.mark.usefixtures("echo_sandbox")  # registers the test-only "echo" provider
+pytestmark = pytest.mark.usefixtures("echo")  # registers the test-only "echo" provider
 
 
 @pytest.mark.parametrize(
@@ -83,15 +83,17 @@ def test_unconfigured_provider_is_named() -> None:
     assert info.value.field == "providers.didit"
 
 
-def test_nothing_configured_means_the_sandbox(echo_sandbox: Sandbox) -> None:
-    client = Client(sandbox=echo_sandbox)
-    assert client.sandbox is echo_sandbox and client.default_provider == "echo"
+@pytest.mark.parametrize("provider", ["echo"], indirect=True)
+def test_nothing_configured_means_the_sandbox(sandbox: Sandbox) -> None:
+    client = Client(sandbox=sandbox)
+    assert client.sandbox is sandbox and client.default_provider == "echo"
     assert client.settings.uses_sandbox
 
 
-def test_settings_layer_over_a_sandbox_only_when_the_sandbox_is_given(echo_sandbox: Sandbox) -> None:
+@pytest.mark.parametrize("provider", ["echo"], indirect=True)
+def test_settings_layer_over_a_sandbox_only_when_the_sandbox_is_given(sandbox: Sandbox) -> None:
     given = Client({"env": "sandbox", "providers": {"echo": {"api_key": "echo-key", "timeout": 3}}},
-                   sandbox=echo_sandbox)
+                   sandbox=sandbox)
     assert given.adapter("echo").settings.timeout == 3
     from ekyc import registry
 

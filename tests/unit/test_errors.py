@@ -10,7 +10,6 @@ import respx
 
 from ekyc import Client, errors
 from ekyc.provider import error_for_status, parse_retry_after
-from ekyc.sandbox import Sandbox
 
 
 @pytest.mark.parametrize(
@@ -57,7 +56,7 @@ def test_retry_after_http_date() -> None:
     ids=["html", "empty", "truncated", "wrong-shape", "wrong-type"],
 )
 @respx.mock
-def test_malformed_bodies_are_typed_errors_never_approvals(response: httpx.Response, echo_sandbox: Sandbox) -> None:
+def test_malformed_bodies_are_typed_errors_never_approvals(response: httpx.Response, echo: str) -> None:
     respx.get("https://echo.invalid/echo/sessions/s1").mock(return_value=response)
     with Client.from_config({"providers": {"echo": {"api_key": "k"}}}) as c:
         try:

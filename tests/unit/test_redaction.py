@@ -109,7 +109,7 @@ def test_invalid_input_errors_do_not_echo_values() -> None:
 
 @respx.mock
 def test_log_output_and_errors_of_a_failing_call_stay_clean(caplog: pytest.LogCaptureFixture,
-                                                            echo_sandbox: object) -> None:
+                                                            echo: str) -> None:
     respx.post("https://echo.invalid/echo/sessions").mock(
         return_value=httpx.Response(400, json={"detail": f"bad {NAME} {ID_NUMBER} {SECRET}"})
     )

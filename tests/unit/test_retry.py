@@ -24,7 +24,6 @@ from ekyc import (
 )
 from ekyc._retry import may_retry
 from ekyc.provider import Prepared, RetryMode
-from ekyc.sandbox import Sandbox
 from tests.support.echo import EchoProvider, make_echo
 
 CREATE = "https://echo.invalid/echo/sessions"
@@ -34,7 +33,7 @@ CREATED = httpx.Response(201, json={"id": "s1", "url": "https://echo.invalid/p/s
 
 
 @pytest.fixture
-def client(echo_sandbox: Sandbox) -> Iterator[tuple[Client, list[float]]]:
+def client(echo: str) -> Iterator[tuple[Client, list[float]]]:
     slept: list[float] = []
     with Client.from_config({"providers": {"echo": {"api_key": "k"}},
                              "retry": {"max_attempts": 3, "total_timeout": 30}}) as c:
@@ -87,7 +86,7 @@ def test_500_is_not_retried(client: tuple[Client, list[float]]) -> None:
 
 
 @respx.mock
-def test_retry_after_beyond_the_time_budget_raises_at_once(echo_sandbox: Sandbox) -> None:
+def test_retry_after_beyond_the_time_budget_raises_at_once(echo: str) -> None:
     with Client.from_config({"providers": {"echo": {"api_key": "k"}}, "retry": {"total_timeout": 5}}) as c:
         c._sleep = lambda s: pytest.fail("must not wait past the budget")
         respx.get(RESULT).mock(return_value=httpx.Response(429, headers={"Retry-After": "120"}))
@@ -132,7 +131,7 @@ def test_429_on_a_create_is_retried_because_it_was_refused_unprocessed(client: t
 
 
 @respx.mock
-async def test_async_client_uses_the_same_loop(echo_sandbox: Sandbox) -> None:
+async def test_async_client_uses_the_same_loop(echo: str) -> None:
     slept: list[float] = []
 
     async def sleep(s: float) -> None:
@@ -298,7 +297,7 @@ def test_untyped_adapter_failures_become_typed_errors_without_their_text(caplog:
         registry.unregister("echo")
 
 
-async def test_async_fallback_follows_the_same_rule(echo_sandbox: Sandbox) -> None:
+async def test_async_fallback_follows_the_same_rule(echo: str) -> None:
     registry.register("alpha", _with_create_mode("alpha", RetryMode.NOT_SENT))
     registry.register("beta", make_echo("beta"))
     try:

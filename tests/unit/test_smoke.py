@@ -1,12 +1,15 @@
+import pytest
+
 from ekyc import Client, Outcome
 from ekyc.sandbox import Sandbox
 
 
-def test_echo_flow(echo_client: Client, echo_sandbox: Sandbox) -> None:
-    session = echo_client.create_session(reference="u1")
-    assert echo_client.get_result(session.ref).outcome is Outcome.PENDING
-    back = echo_sandbox.complete(session, "approved")
-    assert echo_client.get_result(echo_client.parse_return_url(back)).outcome is Outcome.APPROVED
+@pytest.mark.parametrize("provider", ["echo"], indirect=True)
+def test_echo_flow(client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(reference="u1")
+    assert client.get_result(session.ref).outcome is Outcome.PENDING
+    back = sandbox.complete(session, "approved")
+    assert client.get_result(client.parse_return_url(back)).outcome is Outcome.APPROVED
 
 
 def test_httpcore_finds_sniffio() -> None:

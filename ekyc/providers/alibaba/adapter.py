@@ -199,6 +199,7 @@ class AlibabaProvider(Provider):
     display_name = "Alibaba Cloud ID Verification"
     settings_model = AlibabaSettings
     code_table = CODE_TABLE
+    documented_success = frozenset({("passed", "Y"), ("subcode", "200")})
     emulator = "ekyc.providers.alibaba.emulator:AlibabaEmulator"
     capabilities = Capabilities(
         check_sets=frozenset({ALL_CHECKS, _LF, frozenset({Check.LIVENESS}), frozenset({Check.DOCUMENT})}),

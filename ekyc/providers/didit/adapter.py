@@ -156,6 +156,7 @@ class DiditProvider(Provider):
               "session of the same vendor_data again, so creates are retried safely.",
     )
     code_table = CODE_TABLE
+    documented_success = frozenset({("status", "Approved")})
     emulator = "ekyc.providers.didit.emulator:DiditEmulator"
     settings: DiditSettings
 

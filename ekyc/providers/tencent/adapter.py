@@ -166,6 +166,7 @@ class TencentProvider(Provider):
         notes="CheckMode 1-4; one IDCardType per session; face match needs a document or a reference image",
     )
     code_table = CODE_TABLE
+    documented_success = frozenset({("result", "0")})
     emulator = "ekyc.providers.tencent.emulator:TencentEmulator"
 
     def __init__(self, settings: ProviderSettings, *, clock: Clock = time.time) -> None:

@@ -104,24 +104,24 @@ def _request(code: str) -> SessionRequest:
 
 
 @pytest.mark.parametrize("entry", ALL_RENDERABLE, ids=lambda e: f"{e.kind}:{e.code}")
-def test_code_normalizes_sync(entry: CodeEntry, dd_client: Client, dd_sandbox: Sandbox) -> None:
-    session = dd_client.create_session(_request(entry.code))
-    with httpx.Client(transport=dd_sandbox.transport()) as http:
+def test_code_normalizes_sync(entry: CodeEntry, client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(_request(entry.code))
+    with httpx.Client(transport=sandbox.transport()) as http:
         assert http.get(session.url).status_code == 200
         done = http.post(session.url, data={"code": entry.code})
     assert done.status_code == 303
-    decision = dd_client.get_result(dd_client.parse_return_url(done.headers["location"]))
+    decision = client.get_result(client.parse_return_url(done.headers["location"]))
     check(decision, entry)
 
 
 @pytest.mark.parametrize("entry", ALL_RENDERABLE, ids=lambda e: f"{e.kind}:{e.code}")
-async def test_code_normalizes_async(entry: CodeEntry, dd_aclient: AsyncClient, dd_sandbox: Sandbox) -> None:
-    session = await dd_aclient.create_session(_request(entry.code))
-    async with httpx.AsyncClient(transport=dd_sandbox.async_transport()) as http:
+async def test_code_normalizes_async(entry: CodeEntry, aclient: AsyncClient, sandbox: Sandbox) -> None:
+    session = await aclient.create_session(_request(entry.code))
+    async with httpx.AsyncClient(transport=sandbox.async_transport()) as http:
         assert (await http.get(session.url)).status_code == 200
         done = await http.post(session.url, data={"code": entry.code})
     assert done.status_code == 303
-    decision = await dd_aclient.get_result(dd_aclient.parse_return_url(done.headers["location"]))
+    decision = await aclient.get_result(aclient.parse_return_url(done.headers["location"]))
     check(decision, entry)
 
 
@@ -130,13 +130,13 @@ async def test_code_normalizes_async(entry: CodeEntry, dd_aclient: AsyncClient, 
     ("warning", Outcome.REVIEW, "reasons"),
     ("information", Outcome.APPROVED, "warnings"),
 ])
-def test_log_type_decides_reason_or_signal(log_type: str, outcome: Outcome, bucket: str, dd_client: Client,
-                                           dd_sandbox: Sandbox) -> None:
-    session = dd_client.create_session(_request("LOW_FACE_LUMINANCE"))
-    with httpx.Client(transport=dd_sandbox.transport()) as http:
+def test_log_type_decides_reason_or_signal(log_type: str, outcome: Outcome, bucket: str, client: Client,
+                                           sandbox: Sandbox) -> None:
+    session = client.create_session(_request("LOW_FACE_LUMINANCE"))
+    with httpx.Client(transport=sandbox.transport()) as http:
         http.get(session.url)
         done = http.post(session.url, data={"code": "LOW_FACE_LUMINANCE", "log_type": log_type})
-    decision = dd_client.get_result(dd_client.parse_return_url(done.headers["location"]))
+    decision = client.get_result(client.parse_return_url(done.headers["location"]))
     assert decision.outcome is outcome
     got: Any = getattr(decision, bucket)
     assert [r.code for r in got] == [ReasonCode.CAPTURE_QUALITY]

@@ -169,13 +169,13 @@ def test_the_refs_bound_reference_survives_get_result() -> None:
     assert d.ref.reference == "user-42" and d.reference == "user-42"
 
 
-def test_the_emulator_echoes_vendor_data(dd_client: Any, dd_sandbox: Any) -> None:
-    session = dd_client.create_session(reference="bind-1", return_url="https://app.example/back")
-    dd_sandbox.complete(session, "approved")
-    decision = dd_client.get_result(session.ref)
+def test_the_emulator_echoes_vendor_data(client: Any, sandbox: Any) -> None:
+    session = client.create_session(reference="bind-1", return_url="https://app.example/back")
+    sandbox.complete(session, "approved")
+    decision = client.get_result(session.ref)
     assert decision.outcome is Outcome.APPROVED and decision.reference == "bind-1"
-    delivery = dd_sandbox.deliveries("didit", session.ref.id)[-1]
-    event = dd_client.parse_webhook(delivery.body, delivery.headers, "didit")
+    delivery = sandbox.deliveries("didit", session.ref.id)[-1]
+    event = client.parse_webhook(delivery.body, delivery.headers, "didit")
     assert event.decision is not None and event.decision.reference == "bind-1"
 
 
@@ -297,13 +297,13 @@ def test_a_listed_feature_without_a_result_never_approves() -> None:
         decide(approved(features="LIVENESS"))
 
 
-def test_the_emulator_approves_a_workflow_with_more_features(dd_client: Any, dd_sandbox: Any) -> None:
-    ops = dd_client.extension("didit")
+def test_the_emulator_approves_a_workflow_with_more_features(client: Any, sandbox: Any) -> None:
+    ops = client.extension("didit")
     wf = ops.create_workflow(["document", "liveness"], extra_features=["AML", "IP_ANALYSIS"])
-    session = dd_client.create_session(reference="more-1", return_url="https://app.example/back",
+    session = client.create_session(reference="more-1", return_url="https://app.example/back",
                                        provider_options={"didit": {"workflow_id": wf["uuid"]}})
-    dd_sandbox.complete(session, "approved")
-    decision = dd_client.get_result(session.ref)
+    sandbox.complete(session, "approved")
+    decision = client.get_result(session.ref)
     assert decision.outcome is Outcome.APPROVED, decision.reasons
     assert decision.raw["features"] == ["ID_VERIFICATION", "LIVENESS", "AML", "IP_ANALYSIS"]
 

@@ -21,49 +21,49 @@ def _done(client: Client, sb: Sandbox, ref: str, scenario: str) -> SessionRef:
     return session.ref
 
 
-def test_extension_is_didit_operations(dd_client: Client) -> None:
-    assert "DiditOperations" in repr(dd_client.extension("didit"))
+def test_extension_is_didit_operations(client: Client) -> None:
+    assert "DiditOperations" in repr(client.extension("didit"))
 
 
-def test_create_workflow_from_checks_and_use_it(dd_client: Client, dd_sandbox: Sandbox) -> None:
-    ops = dd_client.extension("didit")
+def test_create_workflow_from_checks_and_use_it(client: Client, sandbox: Sandbox) -> None:
+    ops = client.extension("didit")
     wf = ops.create_workflow([Check.DOCUMENT, Check.LIVENESS], label="doc+live",
                              config={"LIVENESS": {"face_liveness_method": "passive"}})
     assert wf["features"] == ["OCR", "LIVENESS"] and wf["workflow_label"] == "doc+live"
     assert any(w["uuid"] == wf["uuid"] for w in ops.list_workflows()["results"])
-    session = dd_client.create_session(reference="wf", return_url="https://app.example/r",
+    session = client.create_session(reference="wf", return_url="https://app.example/r",
                                        provider_options={"didit": {"workflow_id": wf["uuid"]}})
-    dd_sandbox.complete(session, "approved")
-    decision = dd_client.get_result(session.ref)
+    sandbox.complete(session, "approved")
+    decision = client.get_result(session.ref)
     assert decision.outcome is Outcome.APPROVED
     assert decision.checks.liveness.passed is True and decision.checks.face_match.passed is None
     with pytest.raises(InvalidRequest):
         ops.create_workflow([])
 
 
-def test_update_status_approve_decline_resubmit(dd_client: Client, dd_sandbox: Sandbox) -> None:
-    ops = dd_client.extension("didit")
-    ref = _done(dd_client, dd_sandbox, "upd", "face_mismatch")
-    assert dd_client.get_result(ref).outcome is Outcome.DECLINED
+def test_update_status_approve_decline_resubmit(client: Client, sandbox: Sandbox) -> None:
+    ops = client.extension("didit")
+    ref = _done(client, sandbox, "upd", "face_mismatch")
+    assert client.get_result(ref).outcome is Outcome.DECLINED
     assert ops.approve(ref, comment="checked by hand") == ref.id
-    approved = dd_client.get_result(ref)
+    approved = client.get_result(ref)
     assert approved.outcome is Outcome.APPROVED and approved.reasons == ()
     assert [w.code for w in approved.warnings] == [ReasonCode.FACE_MISMATCH]
     assert ops.decline(ref) == ref.id
-    assert dd_client.get_result(ref).outcome is Outcome.DECLINED
+    assert client.get_result(ref).outcome is Outcome.DECLINED
     assert ops.resubmit(ref, nodes=[("feature_face_match", "FACE_MATCH")]) == ref.id
-    pending = dd_client.get_result(ref)
+    pending = client.get_result(ref)
     assert pending.outcome is Outcome.PENDING and pending.provider_status == "Resubmitted"
     assert pending.checks.face_match.passed is None and pending.checks.document.passed is True
-    dd_sandbox.complete(dd_client.create_session(reference="upd"), "approved")  # same vendor_data → same session
-    assert dd_client.get_result(ref).outcome is Outcome.APPROVED
-    statuses = [json.loads(d.body)["status"] for d in dd_sandbox.deliveries("didit", ref.id)]
+    sandbox.complete(client.create_session(reference="upd"), "approved")  # same vendor_data → same session
+    assert client.get_result(ref).outcome is Outcome.APPROVED
+    statuses = [json.loads(d.body)["status"] for d in sandbox.deliveries("didit", ref.id)]
     assert statuses == ["In Progress", "Declined", "Approved", "Declined", "Resubmitted", "Approved"]
 
 
-def test_update_status_refusals(dd_client: Client, dd_sandbox: Sandbox) -> None:
-    ops = dd_client.extension("didit")
-    fresh = dd_client.create_session(reference="fresh").ref
+def test_update_status_refusals(client: Client, sandbox: Sandbox) -> None:
+    ops = client.extension("didit")
+    fresh = client.create_session(reference="fresh").ref
     with pytest.raises(InvalidRequest):  # 400 Wrong Current Status (Not Started)
         ops.approve(fresh)
     with pytest.raises(InvalidRequest):
@@ -76,29 +76,29 @@ def test_update_status_refusals(dd_client: Client, dd_sandbox: Sandbox) -> None:
         ops.approve(MISSING)
 
 
-def test_generate_pdf(dd_client: Client, dd_sandbox: Sandbox) -> None:
-    ops = dd_client.extension("didit")
-    ref = _done(dd_client, dd_sandbox, "pdf", "approved")
+def test_generate_pdf(client: Client, sandbox: Sandbox) -> None:
+    ops = client.extension("didit")
+    ref = _done(client, sandbox, "pdf", "approved")
     pdf = ops.generate_pdf(ref)
     assert isinstance(pdf, bytes) and pdf.startswith(b"%PDF") and b"JANE" not in pdf
     with pytest.raises(PermissionDenied):  # only decided sessions have a report
-        ops.generate_pdf(dd_client.create_session(reference="pdf-2").ref)
+        ops.generate_pdf(client.create_session(reference="pdf-2").ref)
 
 
-def test_pdf_path_without_slash_redirects(dd_client: Client, dd_sandbox: Sandbox) -> None:
+def test_pdf_path_without_slash_redirects(client: Client, sandbox: Sandbox) -> None:
     import httpx
 
-    ref = _done(dd_client, dd_sandbox, "pdf-3", "approved")
-    with httpx.Client(transport=dd_sandbox.transport(), base_url=dd_sandbox.base_url) as http:
+    ref = _done(client, sandbox, "pdf-3", "approved")
+    with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url) as http:
         r = http.get(f"/v3/session/{ref.id}/generate-pdf", headers={"x-api-key": "x"})
     assert r.status_code in (301, 307, 308)
 
 
-def test_blocklist_and_list_sessions(dd_client: Client, dd_sandbox: Sandbox) -> None:
-    ops = dd_client.extension("didit")
-    a = _done(dd_client, dd_sandbox, "list-a", "approved")
-    b = _done(dd_client, dd_sandbox, "list-b", "face_mismatch")
-    dd_client.create_session(reference="list-c")
+def test_blocklist_and_list_sessions(client: Client, sandbox: Sandbox) -> None:
+    ops = client.extension("didit")
+    a = _done(client, sandbox, "list-a", "approved")
+    b = _done(client, sandbox, "list-b", "face_mismatch")
+    client.create_session(reference="list-c")
     added = ops.blocklist_add(b, face=True, document=False)
     assert added["blocklisted"] == {"face": True, "document": False, "phone": False, "email": False}
     assert ops.blocklist_remove(b)["blocklisted"]["face"] is False
@@ -127,16 +127,16 @@ def test_extension_parse_is_fail_closed() -> None:
             ops.approve(MISSING)
 
 
-async def test_extension_async(dd_aclient: AsyncClient, dd_sandbox: Sandbox) -> None:
-    ops = dd_aclient.extension("didit")
+async def test_extension_async(aclient: AsyncClient, sandbox: Sandbox) -> None:
+    ops = aclient.extension("didit")
     wf = await ops.create_workflow(tuple(Check))
     assert wf["features"] == ["OCR", "LIVENESS", "FACE_MATCH"]
-    session = await dd_aclient.create_session(reference="async-ext", return_url="https://app.example/r")
+    session = await aclient.create_session(reference="async-ext", return_url="https://app.example/r")
     assert (await ops.arm_sandbox(session.ref, "review"))["scenario"] == "review"
-    dd_sandbox.complete(session, "approved")
-    assert (await dd_aclient.get_result(session.ref)).outcome is Outcome.REVIEW
+    sandbox.complete(session, "approved")
+    assert (await aclient.get_result(session.ref)).outcome is Outcome.REVIEW
     assert await ops.decline(session.ref) == session.ref.id
-    assert (await dd_aclient.get_result(session.ref)).outcome is Outcome.DECLINED
+    assert (await aclient.get_result(session.ref)).outcome is Outcome.DECLINED
     assert (await ops.generate_pdf(session.ref)).startswith(b"%PDF")
     assert (await ops.blocklist_add(session.ref))["blocklisted"]["document"] is True
     listed = await ops.list_sessions(vendor_data="async-ext")

@@ -40,18 +40,18 @@ def test_unsupported_scenarios_are_declared_with_reasons() -> None:
 
 
 @pytest.mark.parametrize("name", SUPPORTED)
-def test_full_flow_sync(name: str, dd_client: Client, dd_sandbox: Sandbox) -> None:
+def test_full_flow_sync(name: str, client: Client, sandbox: Sandbox) -> None:
     scenario = SCENARIOS[name]
-    session = dd_client.create_session(contract_request(name))
+    session = client.create_session(contract_request(name))
     assert session.ref.provider == "didit" and not session.reused
-    redirect = dd_sandbox.complete(session, name)
+    redirect = sandbox.complete(session, name)
     assert redirect.startswith("https://app.example/kyc/return?verificationSessionId=")
-    ref = dd_client.parse_return_url(redirect, expected=session.ref)  # the URL must name the stored session
+    ref = client.parse_return_url(redirect, expected=session.ref)  # the URL must name the stored session
     assert ref == session.ref
-    deliveries = dd_sandbox.deliveries("didit", ref.id)
-    event = dd_client.parse_webhook(deliveries[-1].body, deliveries[-1].headers, "didit")
+    deliveries = sandbox.deliveries("didit", ref.id)
+    event = client.parse_webhook(deliveries[-1].body, deliveries[-1].headers, "didit")
     assert event.ref == ref.model_copy(update={"reference": None}) and event.authenticated == "payload"
-    decision = dd_client.get_result(ref)
+    decision = client.get_result(ref)
     assert_matches(decision, scenario)
     if event.decision is not None:  # Approved/Declined/In Review/Abandoned carry it
         assert_matches(event.decision, scenario)
@@ -60,53 +60,53 @@ def test_full_flow_sync(name: str, dd_client: Client, dd_sandbox: Sandbox) -> No
 
 
 @pytest.mark.parametrize("name", SUPPORTED)
-async def test_full_flow_async(name: str, dd_aclient: AsyncClient, dd_sandbox: Sandbox) -> None:
+async def test_full_flow_async(name: str, aclient: AsyncClient, sandbox: Sandbox) -> None:
     scenario = SCENARIOS[name]
-    session = await dd_aclient.create_session(contract_request(name))
-    async with httpx.AsyncClient(transport=dd_sandbox.async_transport()) as http:
+    session = await aclient.create_session(contract_request(name))
+    async with httpx.AsyncClient(transport=sandbox.async_transport()) as http:
         assert (await http.get(session.url)).status_code == 200
         done = await http.post(session.url, data={"scenario": name})
     assert done.status_code == 303
-    ref = dd_aclient.parse_return_url(done.headers["location"])
-    delivery = dd_sandbox.deliveries("didit", ref.id)[-1]
-    event = dd_aclient.parse_webhook(delivery.body, delivery.headers, "didit")
+    ref = aclient.parse_return_url(done.headers["location"])
+    delivery = sandbox.deliveries("didit", ref.id)[-1]
+    event = aclient.parse_webhook(delivery.body, delivery.headers, "didit")
     assert event.provider_status == json.loads(delivery.body)["status"]
-    assert_matches(await dd_aclient.get_result(ref), scenario)
+    assert_matches(await aclient.get_result(ref), scenario)
 
 
-def test_status_transitions_and_webhooks(dd_client: Client, dd_sandbox: Sandbox) -> None:
-    session = dd_client.create_session(contract_request("approved"))
-    assert dd_client.get_result(session.ref).provider_status == "Not Started"
-    with httpx.Client(transport=dd_sandbox.transport()) as http:
+def test_status_transitions_and_webhooks(client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(contract_request("approved"))
+    assert client.get_result(session.ref).provider_status == "Not Started"
+    with httpx.Client(transport=sandbox.transport()) as http:
         page = http.get(session.url)
         assert page.status_code == 200 and "scenario-form" in page.text
-        assert dd_client.get_result(session.ref).provider_status == "In Progress"
-        assert dd_client.get_result(session.ref).outcome is Outcome.PENDING
+        assert client.get_result(session.ref).provider_status == "In Progress"
+        assert client.get_result(session.ref).outcome is Outcome.PENDING
         done = http.post(session.url, data={"scenario": "approved"})
         assert "status=Approved" in done.headers["location"]  # the hint is there, and never trusted
         closed = http.get(session.url)
         assert 'id="closed"' in closed.text
         assert http.post(session.url, data={"scenario": "approved"}).status_code == 409
-    statuses = [json.loads(d.body)["status"] for d in dd_sandbox.deliveries("didit", session.ref.id)]
+    statuses = [json.loads(d.body)["status"] for d in sandbox.deliveries("didit", session.ref.id)]
     assert statuses == ["In Progress", "Approved"]
 
 
-def test_create_returns_the_unfinished_session_of_the_same_vendor_data(dd_client: Client,
-                                                                        dd_sandbox: Sandbox) -> None:
-    first = dd_client.create_session(reference="dup", return_url="https://app.example/a")
-    again = dd_client.create_session(reference="dup", return_url="https://app.example/b")
+def test_create_returns_the_unfinished_session_of_the_same_vendor_data(client: Client,
+                                                                        sandbox: Sandbox) -> None:
+    first = client.create_session(reference="dup", return_url="https://app.example/a")
+    again = client.create_session(reference="dup", return_url="https://app.example/b")
     assert again.ref == first.ref and again.reused and not first.reused
-    redirect = dd_sandbox.complete(again, "approved")
+    redirect = sandbox.complete(again, "approved")
     assert redirect.startswith("https://app.example/b?")  # callback refreshed
-    third = dd_client.create_session(reference="dup", return_url="https://app.example/c")
+    third = client.create_session(reference="dup", return_url="https://app.example/c")
     assert third.ref != first.ref and not third.reused  # a finished session is not handed back
 
 
-def test_reused_detected_by_status_from_a_fresh_client(dd_client: Client, dd_sandbox: Sandbox) -> None:
-    first = dd_client.create_session(reference="dup2")
-    with httpx.Client(transport=dd_sandbox.transport()) as http:
+def test_reused_detected_by_status_from_a_fresh_client(client: Client, sandbox: Sandbox) -> None:
+    first = client.create_session(reference="dup2")
+    with httpx.Client(transport=sandbox.transport()) as http:
         http.get(first.url)
-    with Client(sandbox=dd_sandbox) as other:
+    with Client(sandbox=sandbox) as other:
         again = other.create_session(reference="dup2")
     assert again.ref == first.ref and again.reused
 
@@ -117,58 +117,58 @@ def _api(sb: Sandbox, method: str, path: str, **kw: Any) -> httpx.Response:
         return http.request(method, path, headers=headers, **kw)
 
 
-def test_sandbox_scenario_on_create_and_arm(dd_client: Client, dd_sandbox: Sandbox) -> None:
-    armed = dd_client.create_session(reference="arm-1", return_url="https://app.example/r",
+def test_sandbox_scenario_on_create_and_arm(client: Client, sandbox: Sandbox) -> None:
+    armed = client.create_session(reference="arm-1", return_url="https://app.example/r",
                                      provider_options={"didit": {"sandbox_scenario": "face_mismatch"}})
-    dd_sandbox.complete(armed, "approved")  # the armed scenario wins over what the page picks
-    assert dd_client.get_result(armed.ref).reason_codes == (ReasonCode.FACE_MISMATCH,)
+    sandbox.complete(armed, "approved")  # the armed scenario wins over what the page picks
+    assert client.get_result(armed.ref).reason_codes == (ReasonCode.FACE_MISMATCH,)
 
-    s = dd_client.create_session(reference="arm-2", return_url="https://app.example/r")
-    r = _api(dd_sandbox, "POST", f"/v3/session/{s.ref.id}/sandbox/arm/", json={"scenario": "document_expired"})
+    s = client.create_session(reference="arm-2", return_url="https://app.example/r")
+    r = _api(sandbox, "POST", f"/v3/session/{s.ref.id}/sandbox/arm/", json={"scenario": "document_expired"})
     assert r.status_code == 200
-    assert _api(dd_sandbox, "POST", f"/v3/session/{s.ref.id}/sandbox/arm/",
+    assert _api(sandbox, "POST", f"/v3/session/{s.ref.id}/sandbox/arm/",
                 json={"scenario": "nonsense"}).status_code == 400
-    dd_sandbox.complete(s, "approved")
-    assert dd_client.get_result(s.ref).reason_codes == (ReasonCode.DOCUMENT_EXPIRED,)
-    late = _api(dd_sandbox, "POST", f"/v3/session/{s.ref.id}/sandbox/arm/", json={"scenario": "approved"})
+    sandbox.complete(s, "approved")
+    assert client.get_result(s.ref).reason_codes == (ReasonCode.DOCUMENT_EXPIRED,)
+    late = _api(sandbox, "POST", f"/v3/session/{s.ref.id}/sandbox/arm/", json={"scenario": "approved"})
     assert late.status_code == 400 and "detail" in late.json()
 
 
-def test_seven_day_expiry_on_the_sandbox_clock(dd_client: Client, dd_sandbox: Sandbox) -> None:
-    untouched = dd_client.create_session(reference="exp-1")
-    started = dd_client.create_session(reference="exp-2")
-    with httpx.Client(transport=dd_sandbox.transport()) as http:
+def test_seven_day_expiry_on_the_sandbox_clock(client: Client, sandbox: Sandbox) -> None:
+    untouched = client.create_session(reference="exp-1")
+    started = client.create_session(reference="exp-2")
+    with httpx.Client(transport=sandbox.transport()) as http:
         http.get(started.url)
-    dd_sandbox.clock.advance(6 * 24 * 3600)
-    assert dd_client.get_result(untouched.ref).outcome is Outcome.PENDING
-    dd_sandbox.clock.advance(24 * 3600 + 1)
-    expired = dd_client.get_result(untouched.ref)
+    sandbox.clock.advance(6 * 24 * 3600)
+    assert client.get_result(untouched.ref).outcome is Outcome.PENDING
+    sandbox.clock.advance(24 * 3600 + 1)
+    expired = client.get_result(untouched.ref)
     assert expired.outcome is Outcome.EXPIRED and expired.reason_codes == (ReasonCode.SESSION_EXPIRED,)
-    abandoned = dd_client.get_result(started.ref)
+    abandoned = client.get_result(started.ref)
     assert abandoned.outcome is Outcome.ABANDONED and abandoned.reason_codes == (ReasonCode.TIMED_OUT,)
     with pytest.raises(SandboxError):
-        dd_sandbox.complete(untouched, "approved")
-    last = dd_sandbox.deliveries("didit", untouched.ref.id)[-1]
+        sandbox.complete(untouched, "approved")
+    last = sandbox.deliveries("didit", untouched.ref.id)[-1]
     assert json.loads(last.body)["status"] == "Expired"
 
 
-def test_emulator_auth_and_error_shapes(dd_sandbox: Sandbox) -> None:
+def test_emulator_auth_and_error_shapes(sandbox: Sandbox) -> None:
     for headers in ({}, {"x-api-key": "wrong"}):
-        r = _api(dd_sandbox, "POST", "/v3/session/", json={"workflow_id": "x"}, headers=headers)
+        r = _api(sandbox, "POST", "/v3/session/", json={"workflow_id": "x"}, headers=headers)
         assert r.status_code == 403 and r.json() == {
             "detail": "Authentication credentials were not provided or are invalid."}
-    r = _api(dd_sandbox, "POST", "/v3/session/", json={"vendor_data": "x"})
+    r = _api(sandbox, "POST", "/v3/session/", json={"vendor_data": "x"})
     assert r.status_code == 400 and r.json() == {"workflow_id": ["This field is required."]}
-    r = _api(dd_sandbox, "POST", "/v3/session/", content=b"{oops")
+    r = _api(sandbox, "POST", "/v3/session/", content=b"{oops")
     assert r.status_code == 400 and "detail" in r.json()
-    r = _api(dd_sandbox, "GET", "/v3/session/3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d/decision/")
+    r = _api(sandbox, "GET", "/v3/session/3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d/decision/")
     assert r.status_code == 404 and r.json() == {"detail": "Not found."}
 
 
-def test_decision_payload_shape(dd_client: Client, dd_sandbox: Sandbox) -> None:
-    session = dd_client.create_session(contract_request("face_mismatch"))
-    dd_sandbox.complete(session, "face_mismatch")
-    data = _api(dd_sandbox, "GET", f"/v3/session/{session.ref.id}/decision/").json()
+def test_decision_payload_shape(client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(contract_request("face_mismatch"))
+    sandbox.complete(session, "face_mismatch")
+    data = _api(sandbox, "GET", f"/v3/session/{session.ref.id}/decision/").json()
     for array in ("id_verifications", "liveness_checks", "face_matches", "aml_screenings", "poa_verifications"):
         assert array in data
     assert data["aml_screenings"] is None
@@ -181,15 +181,15 @@ def test_decision_payload_shape(dd_client: Client, dd_sandbox: Sandbox) -> None:
 
 
 @pytest.mark.parametrize("fault", ["503", "429", "connect"])
-def test_create_survives_faults_without_duplicates(fault: str, dd_client: Client, dd_sandbox: Sandbox) -> None:
-    dd_sandbox.set_fault("didit", fault, times=1)
-    session = dd_client.create_session(reference="faulty", return_url="https://app.example/r")
-    listed = dd_client.extension("didit").list_sessions(vendor_data="faulty")
+def test_create_survives_faults_without_duplicates(fault: str, client: Client, sandbox: Sandbox) -> None:
+    sandbox.set_fault("didit", fault, times=1)
+    session = client.create_session(reference="faulty", return_url="https://app.example/r")
+    listed = client.extension("didit").list_sessions(vendor_data="faulty")
     assert listed["count"] == 1 and listed["results"][0]["session_id"] == session.ref.id
 
 
-async def test_result_survives_a_fault_async(dd_aclient: AsyncClient, dd_sandbox: Sandbox) -> None:
-    session = await dd_aclient.create_session(reference="faulty-2", return_url="https://app.example/r")
-    dd_sandbox.complete(session, "approved")
-    dd_sandbox.set_fault("didit", "503", times=2)
-    assert (await dd_aclient.get_result(session.ref)).outcome is Outcome.APPROVED
+async def test_result_survives_a_fault_async(aclient: AsyncClient, sandbox: Sandbox) -> None:
+    session = await aclient.create_session(reference="faulty-2", return_url="https://app.example/r")
+    sandbox.complete(session, "approved")
+    sandbox.set_fault("didit", "503", times=2)
+    assert (await aclient.get_result(session.ref)).outcome is Outcome.APPROVED

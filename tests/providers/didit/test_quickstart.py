@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx
 
-from .conftest import Served
+from ekyc.sandbox import Sandbox
 
 
-def test_quickstart_script_against_served_sandbox(dd_served: Served) -> None:
-    hints = dd_served.sandbox.emulators["didit"].sdk_hints(dd_served.base_url)
+def test_quickstart_script_against_served_sandbox(served: Sandbox) -> None:
+    hints = served.emulators["didit"].sdk_hints(served.base_url)
     base, key, workflow = hints["DIDIT_BASE_URL"], hints["DIDIT_API_KEY"], hints["DIDIT_WORKFLOW_ID"]
     headers = {"x-api-key": key, "Content-Type": "application/json"}
 
@@ -19,7 +19,7 @@ def test_quickstart_script_against_served_sandbox(dd_served: Served) -> None:
     })
     assert created.status_code == 201
     session = created.json()
-    assert session["status"] == "Not Started" and session["url"].startswith(dd_served.base_url)
+    assert session["status"] == "Not Started" and session["url"].startswith(served.base_url)
     session_id = session["session_id"]
 
     # the user opens the link and finishes (here: the sandbox page, choosing "approved")
@@ -41,13 +41,13 @@ def test_quickstart_script_against_served_sandbox(dd_served: Served) -> None:
     assert denied.status_code == 403
 
 
-def test_ekyc_client_against_served_sandbox(dd_served: Served) -> None:
+def test_ekyc_client_against_served_sandbox(served: Sandbox) -> None:
     from ekyc import Client
 
-    settings = dd_served.sandbox.client_settings("didit")
+    settings = served.client_settings("didit")
     with Client({"providers": {"didit": settings}}) as client:
         session = client.create_session(reference="served-1", return_url="https://app.example/back")
-        redirect = dd_served.sandbox.complete(session, "liveness_spoof")
+        redirect = served.complete(session, "liveness_spoof")
         decision = client.get_result(client.parse_return_url(redirect))
     assert decision.outcome.value == "DECLINED"
     assert [r.code.value for r in decision.reasons] == ["SPOOF_DETECTED"]

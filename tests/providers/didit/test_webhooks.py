@@ -246,11 +246,11 @@ def test_no_secret_configured_fails_naming_the_setting() -> None:
     assert not isinstance(info.value, ConfigurationError)
 
 
-def test_emulator_deliveries_are_didit_shaped_and_verify(dd_client: Client, dd_sandbox: Sandbox) -> None:
-    session = dd_client.create_session(SessionRequest(reference="wh-1", return_url="https://app.example/back",
+def test_emulator_deliveries_are_didit_shaped_and_verify(client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(SessionRequest(reference="wh-1", return_url="https://app.example/back",
                                                       metadata={"plan": "pro"}))
-    dd_sandbox.complete(session, "review")
-    sent = dd_sandbox.deliveries("didit", session.ref.id)
+    sandbox.complete(session, "review")
+    sent = sandbox.deliveries("didit", session.ref.id)
     assert [json.loads(d.body)["status"] for d in sent] == ["In Progress", "In Review"]
     for d in sent:
         assert d.url == "https://app.example/webhooks/didit"
@@ -260,34 +260,34 @@ def test_emulator_deliveries_are_didit_shaped_and_verify(dd_client: Client, dd_s
         assert d.body == json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
         assert payload["environment"] == "sandbox" and payload["vendor_data"] == "wh-1"
         assert payload["metadata"] == {"plan": "pro"}
-    first, last = (dd_client.parse_webhook(d.body, d.headers, "didit") for d in sent)
+    first, last = (client.parse_webhook(d.body, d.headers, "didit") for d in sent)
     assert first.decision is None  # In Progress carries no decision
     assert last.decision is not None and last.decision.outcome is Outcome.REVIEW
     assert first.event_id != last.event_id
 
 
-def test_emulator_secret_rotation_with_two_secrets(dd_client: Client, dd_sandbox: Sandbox) -> None:
+def test_emulator_secret_rotation_with_two_secrets(client: Client, sandbox: Sandbox) -> None:
     import httpx
 
     from ekyc.providers.didit import DiditProvider, DiditSettings
     from ekyc.providers.didit.emulator import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
 
-    before = dd_client.create_session(reference="rot-1", return_url="https://app.example/back")
-    dd_sandbox.complete(before, "approved")
-    with httpx.Client(transport=dd_sandbox.transport(), base_url=dd_sandbox.base_url) as http:
+    before = client.create_session(reference="rot-1", return_url="https://app.example/back")
+    sandbox.complete(before, "approved")
+    with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url) as http:
         r = http.patch("/v3/webhook/", json={"rotate_secret_key": True}, headers={"x-api-key": SANDBOX_API_KEY})
         assert r.status_code == 200
         new = r.json()["secret_shared_key"]
     assert new != SANDBOX_WEBHOOK_SECRET
-    after = dd_client.create_session(reference="rot-2", return_url="https://app.example/back")
-    dd_sandbox.complete(after, "approved")
-    old_delivery = dd_sandbox.deliveries("didit", before.ref.id)[-1]
-    new_delivery = dd_sandbox.deliveries("didit", after.ref.id)[-1]
+    after = client.create_session(reference="rot-2", return_url="https://app.example/back")
+    sandbox.complete(after, "approved")
+    old_delivery = sandbox.deliveries("didit", before.ref.id)[-1]
+    new_delivery = sandbox.deliveries("didit", after.ref.id)[-1]
 
-    base = dd_sandbox.client_settings("didit")
-    only_new = DiditProvider(DiditSettings(**{**base, "webhook_secret": new}), clock=dd_sandbox.clock.now)
+    base = sandbox.client_settings("didit")
+    only_new = DiditProvider(DiditSettings(**{**base, "webhook_secret": new}), clock=sandbox.clock.now)
     both = DiditProvider(DiditSettings(**{**base, "webhook_secret": new, "webhook_secrets": [SANDBOX_WEBHOOK_SECRET]}),
-                         clock=dd_sandbox.clock.now)
+                         clock=sandbox.clock.now)
     assert only_new.parse_webhook(new_delivery.body, new_delivery.headers).decision is not None
     with pytest.raises(WebhookVerificationError):
         only_new.parse_webhook(old_delivery.body, old_delivery.headers)

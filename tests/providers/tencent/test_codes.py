@@ -138,17 +138,17 @@ def _sync(client: Client, sandbox: Sandbox, entry: CodeEntry) -> Decision | Ekyc
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=_id)
-def test_code_renders_and_normalizes_sync(tc_client: Client, tc_sandbox: Sandbox, entry: CodeEntry) -> None:
-    _check(entry, _sync(tc_client, tc_sandbox, entry))
+def test_code_renders_and_normalizes_sync(client: Client, sandbox: Sandbox, entry: CodeEntry) -> None:
+    _check(entry, _sync(client, sandbox, entry))
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=_id)
-async def test_code_renders_and_normalizes_async(tc_aclient: AsyncClient, tc_sandbox: Sandbox,
+async def test_code_renders_and_normalizes_async(aclient: AsyncClient, sandbox: Sandbox,
                                                  entry: CodeEntry) -> None:
-    session = await tc_aclient.create_session(CONTRACT_REQUEST, provider="tencent")
-    back = complete_with(tc_sandbox, session, code=entry.code, kind=entry.kind)
+    session = await aclient.create_session(CONTRACT_REQUEST, provider="tencent")
+    back = complete_with(sandbox, session, code=entry.code, kind=entry.kind)
     try:
-        result: Decision | EkycError = await tc_aclient.get_result(tc_aclient.parse_return_url(back))
+        result: Decision | EkycError = await aclient.get_result(aclient.parse_return_url(back))
     except EkycError as exc:
         result = exc
     _check(entry, result)
@@ -156,8 +156,8 @@ async def test_code_renders_and_normalizes_async(tc_aclient: AsyncClient, tc_san
 
 @pytest.mark.parametrize(("kind", "code"), [("result", "4242"), ("result", "-1"), ("warn_card", "-9999"),
                                             ("liveness_tag", "99")])
-def test_unknown_codes_never_approve(tc_client: Client, tc_sandbox: Sandbox, kind: str, code: str) -> None:
-    result = _sync(tc_client, tc_sandbox, CodeEntry(kind, code, "", "test"))
+def test_unknown_codes_never_approve(client: Client, sandbox: Sandbox, kind: str, code: str) -> None:
+    result = _sync(client, sandbox, CodeEntry(kind, code, "", "test"))
     assert isinstance(result, Decision)
     # an unknown result code is a failure (Tencent: every non-zero code is one); an unknown warning or tag
     # next to ErrorCode 0 leaves the documented success in doubt: REVIEW
@@ -166,6 +166,6 @@ def test_unknown_codes_never_approve(tc_client: Client, tc_sandbox: Sandbox, kin
     assert result.reasons[0].provider_code == code
 
 
-def test_unknown_api_error_is_typed(tc_client: Client, tc_sandbox: Sandbox) -> None:
-    result = _sync(tc_client, tc_sandbox, CodeEntry("api_error", "FailedOperation.Brand.New", "", "test"))
+def test_unknown_api_error_is_typed(client: Client, sandbox: Sandbox) -> None:
+    result = _sync(client, sandbox, CodeEntry("api_error", "FailedOperation.Brand.New", "", "test"))
     assert isinstance(result, ProviderError) and result.provider_code == "FailedOperation.Brand.New"

@@ -12,8 +12,9 @@ from ekyc import Client
 from ekyc.errors import SessionNotFound
 from ekyc.models import Outcome
 from ekyc.providers.tencent.emulator import SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY
+from ekyc.sandbox import Sandbox
 
-from .conftest import CONTRACT_REQUEST, Served
+from .conftest import CONTRACT_REQUEST
 
 pytestmark = pytest.mark.oracle
 tc_common = pytest.importorskip("tencentcloud.common")
@@ -26,26 +27,26 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
 
 
-def sdk(served: Served, secret_key: str = SANDBOX_SECRET_KEY) -> Any:
+def sdk(served: Sandbox, secret_key: str = SANDBOX_SECRET_KEY) -> Any:
     from tencentcloud.common import credential
     from tencentcloud.common.profile.client_profile import ClientProfile
     from tencentcloud.common.profile.http_profile import HttpProfile
     from tencentcloud.faceid.v20180301 import faceid_client
 
-    hints = served.sandbox.emulators["tencent"].sdk_hints(served.sandbox.base_url)
+    hints = served.emulators["tencent"].sdk_hints(served.base_url)
     profile = ClientProfile(httpProfile=HttpProfile(endpoint=hints["endpoint"], protocol=hints["protocol"]))
     return faceid_client.FaceidClient(credential.Credential(SANDBOX_SECRET_ID, secret_key), hints["region"],
                                       profile)
 
 
 @pytest.fixture
-def ekyc_client(served: Served) -> Any:
-    with Client(sandbox=served.sandbox, transport=httpx.HTTPTransport()) as client:
+def ekyc_client(served: Sandbox) -> Any:
+    with Client(sandbox=served, transport=httpx.HTTPTransport()) as client:
         client._sleep = lambda s: None
         yield client
 
 
-def sdk_apply(served: Served) -> Any:
+def sdk_apply(served: Sandbox) -> Any:
     from tencentcloud.faceid.v20180301 import models
 
     req = models.ApplyWebVerificationBizTokenIntlRequest()
@@ -58,7 +59,7 @@ def sdk_apply(served: Served) -> Any:
     return sdk(served).ApplyWebVerificationBizTokenIntl(req)
 
 
-def sdk_result(served: Served, token: str) -> Any:
+def sdk_result(served: Sandbox, token: str) -> Any:
     from tencentcloud.faceid.v20180301 import models
 
     req = models.GetWebVerificationResultIntlRequest()
@@ -68,14 +69,14 @@ def sdk_result(served: Served, token: str) -> Any:
 
 @pytest.mark.parametrize("scenario", ["approved", "face_mismatch", "liveness_spoof", "poor_capture",
                                       "retry_limit", "user_cancelled"])
-def test_sdk_and_adapter_read_the_same_values(served: Served, ekyc_client: Client, scenario: str) -> None:
+def test_sdk_and_adapter_read_the_same_values(served: Sandbox, ekyc_client: Client, scenario: str) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         applied = sdk_apply(served)
-        assert applied.BizToken and applied.VerificationURL.startswith(served.sandbox.base_url)
+        assert applied.BizToken and applied.VerificationURL.startswith(served.base_url)
         pending = sdk_result(served, applied.BizToken)
         assert pending.ErrorCode is None and pending.Extra == "user-42"
-        back = served.sandbox.complete(applied.VerificationURL, scenario)
+        back = served.complete(applied.VerificationURL, scenario)
         result = sdk_result(served, applied.BizToken)
     assert not [w for w in caught if "useless" in str(w.message) or "deprecated" in str(w.message)]
 
@@ -102,15 +103,15 @@ def test_sdk_and_adapter_read_the_same_values(served: Served, ekyc_client: Clien
     assert (decision.outcome is Outcome.APPROVED) is (scenario == "approved")
 
 
-def test_session_created_by_ekyc_is_read_by_the_sdk(served: Served, ekyc_client: Client) -> None:
+def test_session_created_by_ekyc_is_read_by_the_sdk(served: Sandbox, ekyc_client: Client) -> None:
     session = ekyc_client.create_session(CONTRACT_REQUEST, provider="tencent")
-    served.sandbox.complete(session, "approved")
+    served.complete(session, "approved")
     result = sdk_result(served, session.ref.id)
     assert result.ErrorCode == 0 and result.Extra == CONTRACT_REQUEST.reference
     assert ekyc_client.get_result(session.ref).outcome is Outcome.APPROVED
 
 
-def test_wrong_secret_raises_the_sdks_own_exception(served: Served) -> None:
+def test_wrong_secret_raises_the_sdks_own_exception(served: Sandbox) -> None:
     from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
     from tencentcloud.faceid.v20180301 import models
 
@@ -122,7 +123,7 @@ def test_wrong_secret_raises_the_sdks_own_exception(served: Served) -> None:
     assert info.value.get_request_id()
 
 
-def test_unknown_token_error_envelope_is_parsed_by_both(served: Served, ekyc_client: Client) -> None:
+def test_unknown_token_error_envelope_is_parsed_by_both(served: Sandbox, ekyc_client: Client) -> None:
     from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
     with pytest.raises(TencentCloudSDKException) as info:
@@ -132,10 +133,10 @@ def test_unknown_token_error_envelope_is_parsed_by_both(served: Served, ekyc_cli
         ekyc_client.get_result("tencent:00000000-0000-0000-0000-000000000000")
 
 
-def test_sdk_sees_throttling_as_request_limit(served: Served) -> None:
+def test_sdk_sees_throttling_as_request_limit(served: Sandbox) -> None:
     from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-    served.sandbox.set_fault("tencent", "429", times=1)
+    served.set_fault("tencent", "429", times=1)
     with pytest.raises(TencentCloudSDKException) as info:
         sdk_result(served, "X")
     assert info.value.get_code() == "RequestLimitExceeded"

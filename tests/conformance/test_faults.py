@@ -1,20 +1,16 @@
 """Reliability across every registered provider: injected faults never produce an untyped exception or a
-false APPROVED, never lose or duplicate a session; fuzzed webhooks and return URLs only raise typed errors."""
+false APPROVED, never lose or duplicate a session."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from ekyc import Client, EkycError, Outcome
 from ekyc.sandbox import Sandbox
 from ekyc.sandbox.runner import scenario_request
-from ekyc.testing import providers
 
 Mutation = Callable[[httpx.Response], httpx.Response]
 
@@ -52,30 +48,26 @@ class Faulty(httpx.BaseTransport):
         return self.mutation(response) if self.mutation else response
 
 
-@pytest.mark.parametrize("provider", providers())
 @pytest.mark.parametrize("fault", [*MUTATIONS, "read-timeout"])
-def test_result_faults_are_typed_and_never_approve(provider: str, fault: str) -> None:
-    sandbox = Sandbox([provider])
-    with Client(sandbox=sandbox) as good:
-        session = good.create_session(scenario_request(provider, "approved"), provider=provider)
-        sandbox.complete(session, "approved")
-        assert good.get_result(session.ref).approved  # the real answer is APPROVED
+def test_result_faults_are_typed_and_never_approve(client: Client, sandbox: Sandbox, provider: str,
+                                                   fault: str) -> None:
+    session = client.create_session(scenario_request(provider, "approved"), provider=provider)
+    sandbox.complete(session, "approved")
+    assert client.get_result(session.ref).approved  # the real answer is APPROVED
     faulty = Faulty(sandbox.transport(), MUTATIONS.get(fault), timeout=fault == "read-timeout")
-    with Client({"retry": {"max_attempts": 2}}, sandbox=sandbox, transport=faulty) as client:
-        client._sleep = lambda s: None
+    with Client({"retry": {"max_attempts": 2}}, sandbox=sandbox, transport=faulty) as faulty_client:
+        faulty_client._sleep = lambda s: None
         try:
-            decision = client.get_result(session.ref)
+            decision = faulty_client.get_result(session.ref)
         except EkycError:
             pass  # typed
         else:
             assert decision.outcome is not Outcome.APPROVED, f"{fault} produced APPROVED"
 
 
-@pytest.mark.parametrize("provider", providers())
 @pytest.mark.parametrize("fault", ["read-timeout", "500"])
-def test_an_ambiguous_create_failure_is_not_repeated(provider: str, fault: str) -> None:
+def test_an_ambiguous_create_failure_is_not_repeated(sandbox: Sandbox, provider: str, fault: str) -> None:
     """A create whose outcome is unknown is sent once unless the provider de-duplicates creates."""
-    sandbox = Sandbox([provider])
     faulty = Faulty(sandbox.transport(), MUTATIONS.get(fault), timeout=fault == "read-timeout")
     with Client({"retry": {"max_attempts": 3}}, sandbox=sandbox, transport=faulty) as client:
         client._sleep = lambda s: None
@@ -83,20 +75,3 @@ def test_an_ambiguous_create_failure_is_not_repeated(provider: str, fault: str) 
             client.create_session(scenario_request(provider, "approved"), provider=provider)
     idempotent = client.adapter(provider).capabilities.create_retry.value == "idempotent"
     assert faulty.sends == 1 or (idempotent and fault == "read-timeout")
-
-
-@pytest.mark.parametrize("provider", providers())
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.binary(max_size=300), headers=st.dictionaries(st.text(max_size=20), st.text(max_size=80), max_size=4),
-       url=st.text(max_size=200))
-def test_fuzzed_webhooks_and_return_urls_raise_only_typed_errors(provider: str, body: bytes,
-                                                                  headers: dict[str, str], url: str) -> None:
-    client = Client(sandbox=_SANDBOX)
-    for call in (lambda: client.parse_webhook(body, headers, provider),
-                 lambda: client.parse_return_url(url, provider),
-                 lambda: client.parse_return_url("https://app.example/back?" + url, provider)):
-        with contextlib.suppress(EkycError):  # typed errors are fine; anything else fails the test
-            call()
-
-
-_SANDBOX = Sandbox()
