@@ -9,7 +9,8 @@ page); the kit then checks them generically:
   was authenticated;
 - tampered deliveries (bytes changed across the body, headers dropped or changed) fail verification, or verify
   only as far as the provider signs (never as a fully signed payload, never with a decision, never with another
-  session or status when the envelope is signed); a delivery checked with other secrets never verifies; a signed timestamp a day old is refused;
+  session or status when the envelope is signed); a delivery checked with other secrets never verifies; a
+  signed timestamp a day old (or ahead) is refused;
 - random bodies and headers raise only typed errors.
 """
 
