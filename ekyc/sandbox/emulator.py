@@ -24,12 +24,13 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from typing_extensions import TypeVar
 
 from .scenarios import SCENARIOS, Scenario
 from .store import MemoryStore
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from .server import Sandbox
 
 
+#: the emulator's own session record type (``Emulator[MySession]``; Any when not given)
+S = TypeVar("S", default=Any)
 #: a handler of an emulator route: the Starlette request in, the response out (it may raise :class:`Refusal`)
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -111,7 +114,7 @@ class SessionRecord:
     created: float
 
 
-class Emulator(ABC):
+class Emulator(ABC, Generic[S]):
     """One provider's API and hosted page, faithful to the wire.
 
     Subclasses declare their routes (paths that belong to them, built with :meth:`api_route` /
@@ -134,8 +137,8 @@ class Emulator(ABC):
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.clock = sandbox.clock
-        #: THE session store: provider session id → the emulator's session record (its own shape)
-        self.store: MemoryStore[Any] = MemoryStore(sandbox.clock.now)
+        #: THE session store: provider session id → the emulator's session record (its own shape, ``S``)
+        self.store: MemoryStore[S] = MemoryStore(sandbox.clock.now)
         #: hosted-page link token → provider session id (see :meth:`open_session`, :meth:`linked_session`)
         self.links: MemoryStore[str] = MemoryStore(sandbox.clock.now)
         self._records: list[SessionRecord] = []
@@ -216,7 +219,7 @@ class Emulator(ABC):
         return Route(path, endpoint, methods=methods)
 
     # -- the store ---------------------------------------------------------------------------------
-    def open_session(self, session_id: str, record: Any, *, reference: str | None, link: str | None = None,
+    def open_session(self, session_id: str, record: S, *, reference: str | None, link: str | None = None,
                      ttl: float | None = None) -> None:
         """Keep a new session: ``record`` (the emulator's own shape) in :attr:`store` under ``session_id``, its
         hosted-page ``link`` token (if any) in :attr:`links`, both for ``ttl`` seconds of the sandbox clock
@@ -226,7 +229,7 @@ class Emulator(ABC):
             self.links.put(link, session_id, ttl=ttl)
         self.record_session(session_id, reference)
 
-    def session(self, session_id: str) -> Any:
+    def session(self, session_id: str) -> S:
         """The live session stored under ``session_id``; raises :meth:`unknown_session`'s refusal when there
         is none."""
         record = self.store.get(session_id)
@@ -234,7 +237,7 @@ class Emulator(ABC):
             raise self.unknown_session(session_id)
         return record
 
-    def linked_session(self, token: str) -> Any:
+    def linked_session(self, token: str) -> S:
         """The session whose hosted-page link carries ``token``; raises a 404 :class:`Refusal` saying
         :attr:`link_missing` when there is none (rendered as HTML on a :meth:`page_route`)."""
         session_id = self.links.get(token)

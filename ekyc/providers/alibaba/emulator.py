@@ -103,7 +103,7 @@ def ocr_info(doc_type: str | None, expiry: Any = None) -> dict[str, Any]:
     }
 
 
-class AlibabaEmulator(Emulator):
+class AlibabaEmulator(Emulator[dict[str, Any]]):
     """Cloudauth-intl at ``/`` (RPC) plus the hosted page at ``/alibaba/verify/<token>``."""
 
     name = "alibaba"

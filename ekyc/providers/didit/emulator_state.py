@@ -32,7 +32,7 @@ SESSION_TTL = 7 * 24 * 3600
 BAD_KEY = "Authentication credentials were not provided or are invalid."
 
 
-class DiditState(Emulator):
+class DiditState(Emulator[dict[str, Any]]):
     """Didit's sessions, workflows and webhooks; errors as Didit renders them (``{"detail": …}`` or
     ``{field: [message]}``). The API (:mod:`.emulator`) and the hosted page (:mod:`.emulator_page`) build
     on it."""
@@ -73,7 +73,7 @@ class DiditState(Emulator):
     def find(self, session_id: str) -> dict[str, Any]:
         """The session ``session_id`` (any case), its expiry applied; raises Didit's 404."""
         with self._lock:
-            s: dict[str, Any] = self.session(session_id.lower())
+            s = self.session(session_id.lower())
             self.refresh(s)
             return s
 

@@ -114,6 +114,11 @@ def _card(card_type: str) -> dict[str, Any]:
             "Birthday": PERSON["date_of_birth"].isoformat(), "Sex": PERSON["sex"]}
 
 
+def _bad_choice(message: str) -> Refusal:
+    """The hosted page's answer (HTTP 400) to a form it cannot render."""
+    return Refusal("BadChoice", message, status=400)
+
+
 def with_token(url: str, token: str) -> str:
     """``url`` with ``token=<BizToken>`` appended to its query (kept intact), fragment preserved."""
     parts = urlsplit(url)
@@ -138,7 +143,7 @@ class _Session:
         return int(self.config.get("CheckMode", 2))
 
 
-class TencentEmulator(Emulator):
+class TencentEmulator(Emulator[_Session]):
     """``faceid`` 2018-03-01 (intl) emulator: the API at ``POST /`` and the H5 page at ``/tencent/reflect/``."""
 
     name = "tencent"
@@ -356,7 +361,7 @@ class TencentEmulator(Emulator):
             raise Refusal("MissingParameter", "The parameter BizToken is missing.")
         if not isinstance(token, str):
             raise self.unknown_session("")
-        session: _Session = self.session(token)
+        session = self.session(token)
         now = self.clock.now()
         if now - session.created > RESULT_RETENTION_SECONDS:
             raise Refusal("InvalidParameterValue.BizTokenExpired", "BizToken expired.")
@@ -453,7 +458,7 @@ class TencentEmulator(Emulator):
     async def hosted(self, request: Request) -> Response:
         """``GET`` shows the H5 flow; ``POST`` (``scenario=`` or ``code=`` [+ ``kind=``]) completes it."""
         token = request.query_params.get("token", "")
-        session: _Session = self.linked_session(token)
+        session = self.linked_session(token)
         now = self.clock.now()
         closed = None
         if session.result is not None:
@@ -468,27 +473,24 @@ class TencentEmulator(Emulator):
                              note=f"CheckMode {session.check_mode}")
         if closed is not None:
             raise Refusal("Closed", closed, status=409)
-        form = await read_form(request)
-        try:
-            self._complete(session, form)
-        except ValueError as exc:
-            raise Refusal("BadChoice", str(exc), status=400) from None
+        self._complete(session, await read_form(request))
         return RedirectResponse(with_token(session.redirect_url, token), status_code=303)
 
     def _complete(self, session: _Session, form: dict[str, str]) -> None:
+        """Finish the flow as the page's form says (HTTP 400 on the page for a choice it cannot render)."""
         scenario = form.get("scenario")
         warn: int | None = None
         tag: str | None = None
         if scenario is not None:
             if scenario not in SCENARIOS or not self.supports(scenario):
-                raise ValueError("this scenario is not available for Tencent")
+                raise _bad_choice("this scenario is not available for Tencent")
             code = SCENARIO_CODES[scenario]
         else:
             kind = form.get("kind", "result")
             raw = form.get("code", "")
             if kind == "api_error":
                 if not raw:
-                    raise ValueError("code is required")
+                    raise _bad_choice("code is required")
                 session.forced_error = raw
                 code = 0
             elif kind == "warn_card":
@@ -498,7 +500,7 @@ class TencentEmulator(Emulator):
             elif kind == "result":
                 code = self._int(raw)
             else:
-                raise ValueError("kind must be result, warn_card, liveness_tag or api_error")
+                raise _bad_choice("kind must be result, warn_card, liveness_tag or api_error")
         session.result = self.render(session, code, warn=warn, tag=tag)
         session.completed = self.clock.now()
         self._notify(session)
@@ -506,7 +508,7 @@ class TencentEmulator(Emulator):
     @staticmethod
     def _int(raw: str) -> int:
         if not re.fullmatch(r"-?[0-9]{1,9}", raw):
-            raise ValueError("code must be an integer (ASCII digits)")
+            raise _bad_choice("code must be an integer (ASCII digits)")
         return int(raw)
 
     def _notify(self, session: _Session) -> None:
