@@ -1,0 +1,359 @@
+"""The ledger's operations as sans-I/O generators, shared by :class:`~ekyc.ledger.Ledger` (blocking) and
+:class:`~ekyc.ledger.AsyncLedger` (asyncio).
+
+A flow yields effects — a database step (:class:`Tx`, one transaction), a provider call (:class:`Create`,
+:class:`Fetch`, :class:`Delete`) or a pause (:class:`Sleep`) — and the driver performs each one and sends the
+result back (or throws its exception in). So both APIs run the same decisions in the same order.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hmac
+import json
+import secrets
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Row
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import EkycError, InvalidRequest, SessionMismatch, WebhookVerificationError
+from ..models import Decision, Outcome, Session, SessionRef, SessionRequest, WebhookEvent
+from . import _store as store
+from . import states
+from .model import LedgerBusy, LedgerError, LedgerSession, Policy, PurgeReport, Receipt, ReconcileReport
+from .vault import Vault, body_digest, event_digest, session_key
+
+T = TypeVar("T")
+
+#: What to answer a delivery that failed verification, per provider: the status after which the vendor does
+#: not retry. Didit retries on 5xx, 404 and timeouts, never on other 4xx (reference/didit.md §6.5), so 401
+#: stops it. Tencent and Alibaba document no retry policy for their webhook/callback (reference/tencent.md,
+#: reference/alibaba.md §3.2: "not found"): 401, the conventional answer to a failed authentication.
+REJECT_STATUS: dict[str, int] = {"didit": 401}
+DEFAULT_REJECT_STATUS = 401
+#: how long ``start`` waits for another process's claim on the same reference before LedgerBusy
+START_WAIT = 10.0
+
+
+@dataclass(frozen=True)
+class Tx:
+    """Run ``fn(connection, *args)`` in one transaction."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Create:
+    request: SessionRequest
+    provider: str | None
+
+
+@dataclass(frozen=True)
+class Fetch:
+    ref: SessionRef
+
+
+@dataclass(frozen=True)
+class Delete:
+    ref: SessionRef
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+Effect = Tx | Create | Fetch | Delete | Sleep
+Flow = Generator[Effect, Any, T]
+
+
+@dataclass
+class Context:
+    """What every flow needs besides the database and the provider calls."""
+
+    providers: Callable[[], tuple[str, ...]]
+    parse_webhook: Callable[[bytes, Mapping[str, str], str], WebhookEvent]
+    vault: Vault
+    policy: Policy
+    clock: Callable[[], float]
+    worker: str
+
+    def actor(self, what: str) -> str:
+        return f"{what}@{self.worker}"[:64]
+
+
+# -- helpers -----------------------------------------------------------------------------------------------
+def to_session(ctx: Context, row: Row[Any], *, reused: bool = False) -> LedgerSession:
+    ref = url = None
+    if row.ref is not None:
+        ref = SessionRef.parse(ctx.vault.open(row.ref).decode("utf-8"))
+    if row.url is not None and ctx.vault.enabled:
+        url = ctx.vault.open(row.url).decode("utf-8")
+    return LedgerSession(
+        id=int(row.id), reference=row.reference, state=row.state, provider=row.provider,
+        provider_status=row.provider_status, reasons=tuple(row.reasons.split(",")) if row.reasons else (),
+        created_at=row.created_at, updated_at=row.updated_at, decided_at=row.decided_at, ref=ref, url=url,
+        reused=reused)
+
+
+def _personal(ctx: Context, decision: Decision) -> str | None:
+    """The decision's personal part (identity, checks, attempts, raw payload) sealed, or None (not kept)."""
+    if not (ctx.policy.store_personal_data and ctx.vault.enabled):
+        return None
+    data = {"decision": decision.model_dump(mode="json", context={"reveal": True}), "raw": decision.raw}
+    return ctx.vault.seal(json.dumps(data, default=str).encode("utf-8"))
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+
+
+def _problem(exc: EkycError) -> str:
+    return f"{type(exc).__name__}" + (f" at {exc.field}" if exc.field else "")
+
+
+# -- start ---------------------------------------------------------------------------------------------------
+def start(ctx: Context, request: SessionRequest, provider: str | None) -> Flow[LedgerSession]:
+    """One session per reference: return the one holding the slot, or claim the slot, create, and record."""
+    policy, reference = ctx.policy, request.reference
+    restartable = {o.value for o in policy.restart_after} | {states.FAILED}
+    began = ctx.clock()
+    while True:
+        now = ctx.clock()
+        row = yield Tx(store.holder, (reference,))
+        if row is not None:
+            if row.state == states.STARTING:
+                if row.created_at <= now - policy.claim_timeout:
+                    yield Tx(store.fail_claim, (row.id, row.claim, now, ctx.actor("start"), "stale claim"))
+                    continue
+                if now - began > START_WAIT:
+                    raise LedgerBusy("another process is starting this reference's session", field="reference")
+                yield Sleep(0.05 + secrets.randbelow(100) / 1000)
+                continue
+            if row.state in restartable:
+                yield Tx(store.release, (row.id, now, ctx.actor("start")))
+                continue
+            return to_session(ctx, row, reused=True)
+        claim = secrets.token_hex(8)
+        try:
+            sid = yield Tx(store.insert_claim, (reference, claim, now, ctx.actor("start")))
+        except IntegrityError:
+            continue  # someone claimed it first: read again
+        break
+    try:
+        session: Session = yield Create(request, provider)
+    except Exception as exc:
+        note = _problem(exc) if isinstance(exc, EkycError) else type(exc).__name__
+        yield Tx(store.fail_claim, (sid, claim, ctx.clock(), ctx.actor("start"), f"create failed: {note}"))
+        raise
+    now = ctx.clock()
+    key = session_key(session.ref.provider, session.ref.id)
+    expires = session.expires_at.timestamp() if session.expires_at is not None else None
+    values = {"provider": session.ref.provider, "session_key": key,
+              "ref": ctx.vault.seal_ref(session.ref.serialize()),
+              "url": ctx.vault.seal(session.url.encode("utf-8")), "expires_at": expires,
+              "next_check_at": now + policy.delay(0)}
+    filled = yield Tx(store.fill_claim, (sid, claim, values, now, ctx.actor("start")))
+    if not filled:
+        raise LedgerError("this start's claim was taken over as stale before the provider's session was recorded "
+                          "(raise Policy.claim_timeout above the provider's create time)", field="claim_timeout")
+    for did in (yield Tx(store.orphans_for, (key,))):
+        yield from apply_delivery(ctx, did, None)
+    row = yield Tx(store.session, (sid,))
+    return dataclasses.replace(to_session(ctx, row), url=session.url)  # the link, even when not kept
+
+
+# -- the inbox -------------------------------------------------------------------------------------------------
+def receive(ctx: Context, provider: str, body: bytes, headers: Mapping[str, str]) -> Flow[Receipt]:
+    """Verify, store, de-duplicate, apply (see :meth:`Ledger.receive`)."""
+    if not isinstance(provider, str) or provider not in ctx.providers():
+        raise InvalidRequest("unknown or unconfigured provider for this webhook", field="provider")
+    now = ctx.clock()
+    try:
+        event = ctx.parse_webhook(body, headers, provider)
+    except WebhookVerificationError as exc:
+        did = yield Tx(store.insert_delivery, ({"provider": provider, "dedupe": None, "received_at": now,
+                                                "state": "rejected", "problem": _problem(exc)[:200]},))
+        return Receipt(REJECT_STATUS.get(provider, DEFAULT_REJECT_STATUS), "rejected", did, verified=False)
+    raw = bytes(body)
+    # an event id may embed a session id (Alibaba's is ``<transactionId>:…``): only its digest is stored
+    dedupe = event_digest(event.event_id) if event.event_id else body_digest(raw)
+    key = session_key(provider, event.ref.id) if event.ref is not None else None
+    sealed = None
+    if ctx.policy.store_payloads:
+        sealed = ctx.vault.seal(json.dumps({"body": base64.b64encode(raw).decode("ascii"),
+                                            "headers": dict(headers)}).encode("utf-8"))
+    values = {"provider": provider, "dedupe": dedupe, "received_at": now, "state": "stored",
+              "session_key": key, "event_type": event.event_type, "provider_status": event.provider_status,
+              "authenticated": event.authenticated,
+              "occurred_at": event.occurred_at.timestamp() if event.occurred_at else None, "body": sealed}
+    try:
+        did = yield Tx(store.insert_delivery, (values,))
+    except IntegrityError:
+        seen = yield Tx(store.find_delivery, (provider, dedupe))
+        if seen is None:  # pragma: no cover - a unique violation on a row that is not there
+            raise LedgerError("the delivery could not be stored", http_status=503) from None
+        state = seen.state
+        if state == "stored":  # its first worker died between storing and applying: repair now
+            state = yield from apply_delivery(ctx, int(seen.id), None)
+        return (yield from _receipt(int(seen.id), state, key, duplicate=True))
+    state = yield from apply_delivery(ctx, did, event)
+    return (yield from _receipt(did, state, key, duplicate=False))
+
+
+def _receipt(did: int, state: str, key: str | None, *, duplicate: bool) -> Flow[Receipt]:
+    row = None if key is None else (yield Tx(store.session_by_key, (key,)))
+    return Receipt(200, state, did, verified=True, duplicate=duplicate,
+                   session_id=None if row is None else int(row.id),
+                   session_state=None if row is None else row.state)
+
+
+def apply_delivery(ctx: Context, did: int, event: WebhookEvent | None) -> Flow[str]:
+    """Apply a stored delivery (idempotent). ``event`` is the verified event on the live path; None when
+    repairing (then the decision is always fetched: a stored body may be past its freshness window)."""
+    actor = ctx.actor("webhook" if event is not None else "repair")
+    d = yield Tx(store.delivery, (did,))
+    if d is None or d.state in ("applied", "mismatch", "rejected"):
+        return "applied" if d is None else str(d.state)
+    if d.session_key is None:  # a signed event about no session (Didit user.*, business.*)
+        yield Tx(store.mark_delivery, (did, "applied", ctx.clock()))
+        return "applied"
+    for _ in range(8):
+        row = yield Tx(store.session_by_key, (d.session_key,))
+        if row is None:
+            yield Tx(store.mark_delivery, (did, "orphan", ctx.clock()))
+            return "orphan"
+        if row.ref is None:  # purged: nothing to fetch with, nothing personal to update
+            yield Tx(store.mark_delivery, (did, "applied", ctx.clock(), "session purged"))
+            return "applied"
+        if event is not None and not _names_reference(event, row.reference):
+            yield Tx(store.mark_delivery, (did, "mismatch", ctx.clock(), "another reference"))
+            yield Tx(store.note, (row.id, did, ctx.clock(), actor, "mismatch", "webhook names another reference"))
+            return "mismatch"
+        decision = event.decision if event is not None and event.authenticated == "payload" else None
+        # no decision in the webhook (or only an envelope/token is signed), or a lapse to confirm: the provider's
+        # current answer decides. A final session other than APPROVED can no longer move: nothing to fetch.
+        must_fetch = decision is None or states.is_lapse(decision)
+        if row.state in states.DEFINITIVE and row.state != Outcome.APPROVED.value:
+            must_fetch = False
+        fresh = False
+        if must_fetch:
+            try:
+                decision = yield Fetch(_ref(ctx, row))
+            except SessionMismatch:
+                yield Tx(store.mark_delivery, (did, "mismatch", ctx.clock(), "another reference"))
+                yield Tx(store.note, (row.id, did, ctx.clock(), actor, "mismatch",
+                                      "the provider reports another reference"))
+                return "mismatch"
+            except EkycError as exc:
+                yield Tx(store.attempted, (did, f"fetch failed: {_problem(exc)}"))
+                yield Tx(store.poll_soon, (row.id, ctx.clock()))
+                return "stored"
+            fresh = True
+        if decision is None:
+            yield Tx(store.mark_delivery, (did, "applied", ctx.clock()))
+            return "applied"
+        occurred = None if fresh or event is None or event.occurred_at is None else event.occurred_at.timestamp()
+        now = ctx.clock()
+        nxt = now + ctx.policy.delay(row.checks) if decision.outcome.value in states.POLLED else None
+        done = yield Tx(store.apply, (row.id, row.state, decision), {
+            "fresh": fresh, "occurred_at": occurred, "delivery_id": did, "personal": _personal(ctx, decision),
+            "next_check_at": nxt, "now": now, "actor": actor})
+        if done is not None:
+            return "applied"
+        # the session moved meanwhile: read it again
+    raise LedgerError("the session kept changing while a delivery was applied", http_status=503)
+
+
+def _names_reference(event: WebhookEvent, reference: str) -> bool:
+    echoed = [r for r in (event.ref.reference if event.ref else None,
+                          event.decision.reference if event.decision else None) if r is not None]
+    return all(_same(r, reference) for r in echoed)
+
+
+def _ref(ctx: Context, row: Row[Any]) -> SessionRef:
+    return SessionRef.parse(ctx.vault.open(row.ref).decode("utf-8"))
+
+
+# -- reconcile ---------------------------------------------------------------------------------------------
+def reconcile(ctx: Context, limit: int) -> Flow[ReconcileReport]:
+    """Repair the inbox, drop stale claims, poll what is due (see :meth:`Ledger.reconcile`)."""
+    policy, report, actor = ctx.policy, ReconcileReport(), ctx.actor("reconcile")
+    now = ctx.clock()
+    report.stale_claims = yield Tx(store.fail_stale_claims, (now - policy.claim_timeout, now, actor))
+    for did in (yield Tx(store.claim_deliveries, (now - policy.repair_after, now, policy.lease, limit))):
+        state = yield from apply_delivery(ctx, did, None)
+        report.repaired += state == "applied"
+    owner = f"{ctx.worker}:{secrets.token_hex(4)}"[:64]
+    for row in (yield Tx(store.claim_due, (ctx.clock(), owner, policy.lease, limit))):
+        report.polled += 1
+        state = row.state
+        try:
+            decision = yield Fetch(_ref(ctx, row))
+        except SessionMismatch:
+            yield Tx(store.note, (row.id, None, ctx.clock(), actor, "mismatch",
+                                  "the provider reports another reference"))
+            decision = None
+            report.failed += 1
+        except EkycError as exc:
+            yield Tx(store.note, (row.id, None, ctx.clock(), actor, "fetch-failed", _problem(exc)))
+            decision = None
+            report.failed += 1
+        now = ctx.clock()
+        if decision is not None:
+            for _ in range(8):
+                done = yield Tx(store.apply, (row.id, state, decision), {
+                    "fresh": True, "occurred_at": None, "delivery_id": None,
+                    "personal": _personal(ctx, decision), "next_check_at": None, "now": now, "actor": actor})
+                if done is not None:
+                    report.changed += state != done[0]
+                    state = done[0]
+                    break
+                fresh_row = yield Tx(store.session, (row.id,))
+                state = fresh_row.state
+        if state == states.PENDING and now > _deadline(policy, row):
+            expired = yield Tx(store.expire, (row.id, state, now, actor))
+            report.expired += bool(expired)
+        gave_up = state == Outcome.ERROR.value and now > _deadline(policy, row)
+        nxt = None if gave_up else now + policy.delay(row.checks + 1)
+        yield Tx(store.reschedule, (row.id, owner, nxt, now))
+    return report
+
+
+def _deadline(policy: Policy, row: Row[Any]) -> float:
+    if row.expires_at is not None:
+        return float(row.expires_at) + policy.expiry_grace
+    return float(row.created_at) + policy.max_pending
+
+
+# -- retention -----------------------------------------------------------------------------------------------
+def purge(ctx: Context, older_than: float, limit: int, provider_delete: bool) -> Flow[PurgeReport]:
+    """Remove personal data and payloads of sessions decided more than ``older_than`` seconds ago."""
+    report, actor = PurgeReport(), ctx.actor("purge")
+    before = ctx.clock() - older_than
+    for row in (yield Tx(store.purgeable, (before, limit))):
+        note = "personal data removed"
+        if provider_delete and row.ref is not None:
+            try:
+                deleted = yield Delete(_ref(ctx, row))
+            except EkycError as exc:
+                report.provider_delete_failed += 1
+                note += f"; provider delete failed ({_problem(exc)})"
+                # keep the ref: a later purge tries the provider again
+                yield Tx(store.note, (row.id, None, ctx.clock(), actor, "purge-failed", note))
+                continue
+            if deleted:
+                report.provider_deleted += 1
+                note += "; provider session deleted"
+            else:
+                report.provider_delete_unavailable += 1
+                note += "; the provider has no delete operation"
+        report.sessions += bool((yield Tx(store.purge_session, (row.id, ctx.clock(), actor, note))))
+    report.bodies = yield Tx(store.purge_bodies, (before,))
+    return report

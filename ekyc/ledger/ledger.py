@@ -1,0 +1,392 @@
+"""The two ledgers: :class:`Ledger` (blocking, over :class:`ekyc.Client`) and :class:`AsyncLedger` (asyncio, over
+:class:`ekyc.AsyncClient`). Both run the same flows (:mod:`ekyc.ledger._flows`) and the same database steps
+(:mod:`ekyc.ledger._store`), so their guarantees are the same; see ``docs/ledger.md``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import socket
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ..client import AsyncClient, Client
+from ..errors import ConfigurationError, EkycError, InvalidRequest
+from ..models import SessionRef, SessionRequest
+from . import _flows as flows
+from . import _store as store
+from .engine import current_revision, head_revision, make_async_engine, make_engine, upgrade
+from .model import LedgerError, LedgerSession, Policy, PurgeReport, Receipt, ReconcileReport
+from .states import FAILED
+from .vault import Vault
+
+T = TypeVar("T")
+REJECT_STATUS = flows.REJECT_STATUS
+
+
+def _worker() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def _seconds(older_than: float | timedelta) -> float:
+    seconds = older_than.total_seconds() if isinstance(older_than, timedelta) else older_than
+    if not isinstance(seconds, (int, float)) or seconds < 0:
+        raise InvalidRequest("older_than must be a non-negative number of seconds or a timedelta",
+                             field="older_than")
+    return float(seconds)
+
+
+def _request(request: SessionRequest | None, reference: str | None, fields: Mapping[str, Any]) -> SessionRequest:
+    if request is None:
+        if reference is None:
+            raise InvalidRequest("start needs the user's reference", field="reference")
+        return SessionRequest(reference=reference, **fields)
+    if not isinstance(request, SessionRequest):
+        raise InvalidRequest("expected a SessionRequest (or its fields as keyword arguments)", field="request")
+    changes = dict(fields)
+    if reference is not None:
+        changes["reference"] = reference
+    return request.replace(**changes) if changes else request
+
+
+def _unavailable(exc: SQLAlchemyError) -> LedgerError:
+    """A database failure as a typed error naming only its kind (never its SQL or parameters)."""
+    return LedgerError(f"the ledger database failed ({type(exc).__name__}); answer webhooks with 503 so the "
+                       "provider retries", http_status=503)
+
+
+class _Base:
+    def __init__(self, client: Client | AsyncClient, key: str | bytes | Sequence[str | bytes] | None,
+                 policy: Policy | None, clock: Callable[[], float] | None, worker: str | None) -> None:
+        self.client = client
+        self.vault = Vault.from_env() if key is None else Vault(key)
+        self.policy = policy or Policy()
+        self._ctx = flows.Context(providers=lambda: client.providers, parse_webhook=client.parse_webhook,
+                                  vault=self.vault, policy=self.policy, clock=clock or time.time,
+                                  worker=worker or _worker())
+
+    def _delete_operation(self, ref: SessionRef) -> Callable[[SessionRef], Any] | None:
+        """The provider's own delete/redact operation for a session, where its extension has one
+        (``delete_session(ref)``); None when it has none."""
+        try:
+            ext = self.client.extension(ref.provider)
+        except ConfigurationError:
+            return None
+        operation = getattr(ext, "delete_session", None)
+        return operation if callable(operation) else None
+
+
+class Ledger(_Base):
+    """The verification ledger over a blocking :class:`~ekyc.Client`.
+
+    ``database`` is a file path (SQLite, the embedded default), a database URL (``postgresql://…`` for several
+    app processes) or an SQLAlchemy :class:`~sqlalchemy.Engine`. ``key`` is the Fernet key (or keys, newest
+    first) that seals personal data and payloads at rest; None reads ``EKYC_LEDGER_KEY``, and without any key
+    nothing personal is stored. Create the tables once with :meth:`migrate` (or ``ekyc ledger init``).
+    """
+
+    def __init__(self, database: str | Path | Engine, client: Client, *,
+                 key: str | bytes | Sequence[str | bytes] | None = None, policy: Policy | None = None,
+                 clock: Callable[[], float] | None = None, worker: str | None = None) -> None:
+        if not isinstance(client, Client):
+            raise ConfigurationError("Ledger needs an ekyc.Client (AsyncLedger takes an AsyncClient)",
+                                     field="client")
+        super().__init__(client, key, policy, clock, worker)
+        self.engine: Engine = database if isinstance(database, Engine) else make_engine(database)
+        self._sync_client = client
+
+    # -- the driver ----------------------------------------------------------------------------------
+    def _run(self, flow: flows.Flow[T]) -> T:
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                effect = flow.send(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            except (OperationalError, SQLAlchemyError) as exc:
+                if isinstance(exc, IntegrityError):
+                    raise
+                raise _unavailable(exc) from None
+            value, error = None, None
+            try:
+                value = self._perform(effect)
+            except Exception as exc:
+                error = exc
+
+    def _perform(self, effect: flows.Effect) -> Any:
+        if isinstance(effect, flows.Tx):
+            with self.engine.begin() as conn:
+                return effect.fn(conn, *effect.args, **effect.kwargs)
+        if isinstance(effect, flows.Create):
+            return self._sync_client.create_session(effect.request, provider=effect.provider)
+        if isinstance(effect, flows.Fetch):
+            return self._sync_client.get_result(effect.ref)
+        if isinstance(effect, flows.Delete):
+            operation = self._delete_operation(effect.ref)
+            if operation is None:
+                return False
+            operation(effect.ref)
+            return True
+        if isinstance(effect, flows.Sleep):
+            time.sleep(effect.seconds)
+            return None
+        raise AssertionError(f"unknown effect {effect!r}")  # pragma: no cover
+
+    def _read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            with self.engine.begin() as conn:
+                return fn(conn, *args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise _unavailable(exc) from None
+
+    # -- set-up --------------------------------------------------------------------------------------
+    def migrate(self) -> str:
+        """Create or upgrade the ledger's tables (Alembic); returns the revision now in force."""
+        try:
+            with self.engine.begin() as conn:
+                upgrade(conn)
+                return current_revision(conn) or ""
+        except SQLAlchemyError as exc:
+            raise _unavailable(exc) from None
+
+    def revision(self) -> tuple[str | None, str]:
+        """``(the database's revision or None, the newest this package ships)``."""
+        return self._read(current_revision), head_revision()
+
+    # -- the API -------------------------------------------------------------------------------------
+    def start(self, reference: str | None = None, request: SessionRequest | None = None, *,
+              provider: str | None = None, **fields: Any) -> LedgerSession:
+        """The reference's one session: the one that holds its slot (``reused=True``), or a new one.
+
+        A new session is created only when none holds the slot, or when the holder's outcome is in
+        ``policy.restart_after`` (by default declined, expired, abandoned or error). Safe across processes:
+        the database's unique index lets one claim win; the others wait for it (:class:`LedgerBusy` after 10 s).
+        A process that dies between the claim and recording the provider's session leaves a ``STARTING`` claim
+        that is recovered after ``policy.claim_timeout``. Raises what ``create_session`` raises (the claim is
+        then released) and :class:`LedgerError`.
+        """
+        return self._run(flows.start(self._ctx, _request(request, reference, fields), provider))
+
+    def receive(self, provider: str, body: bytes, headers: Mapping[str, str] | None = None) -> Receipt:
+        """Take one webhook/callback delivery as received: verify it, store it first, de-duplicate it (the
+        provider's event id, else the body's SHA-256), then apply it to its session idempotently.
+
+        Answer the provider with ``receipt.http_status``. A delivery that fails verification is recorded
+        without its body and answered so the vendor does not retry it. When the database fails,
+        :class:`LedgerError` with ``http_status=503`` (the vendor retries). For Alibaba's GET callback pass the
+        full callback URL (or its query string) as ``body``.
+        """
+        return self._run(flows.receive(self._ctx, provider, body, headers or {}))
+
+    def reconcile(self, limit: int = 100) -> ReconcileReport:
+        """One pass of the reconciler: recover stale claims, apply stored deliveries that were never applied,
+        poll up to ``limit`` sessions that are due (backoff ``policy.schedule``) and expire the ones past their
+        deadline. Safe to run from several workers at once (rows are leased)."""
+        return self._run(flows.reconcile(self._ctx, limit))
+
+    def purge(self, older_than: float | timedelta, *, limit: int = 1000,
+              provider_delete: bool = True) -> PurgeReport:
+        """Remove the personal data, links and refs of sessions decided more than ``older_than`` ago, and the
+        stored bodies of deliveries received before then; the audit trail stays. With ``provider_delete``, the
+        provider's own delete operation is called first where it has one."""
+        return self._run(flows.purge(self._ctx, _seconds(older_than), limit, provider_delete))
+
+    def status(self, reference: str) -> LedgerSession | None:
+        """The reference's verification as the ledger knows it: an approved session if there is one (even an
+        older one that was approved late), else the newest session. None when it has none."""
+        rows = self._read(store.sessions_of, reference, None, 1000)
+        return _status(self._ctx, rows)
+
+    def session(self, session_id: int) -> LedgerSession | None:
+        row = self._read(store.session, session_id)
+        return None if row is None else flows.to_session(self._ctx, row)
+
+    def sessions(self, reference: str | None = None, state: str | None = None, limit: int = 100,
+                 offset: int = 0) -> list[LedgerSession]:
+        """Sessions, newest first."""
+        return [flows.to_session(self._ctx, r) for r in self._read(store.sessions_of, reference, state, limit, offset)]
+
+    def events(self, session_id: int | None = None, reference: str | None = None, limit: int = 100,
+               after: int = 0) -> list[dict[str, Any]]:
+        """Audit rows, oldest first (``after``: the last id seen)."""
+        return [dict(r._mapping) for r in self._read(store.events, session_id, reference, limit, after)]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts by state and the ages to monitor (see docs/ledger.md)."""
+        return self._read(store.counts, self._ctx.clock())
+
+    def personal_data(self, session_id: int) -> dict[str, Any] | None:
+        """The sealed decision (identity, checks, raw payload) of a session, opened with the key; None when not
+        kept or purged."""
+        row = self._read(store.session, session_id)
+        return _personal(self.vault, row)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncLedger(_Base):
+    """:class:`Ledger` over an :class:`~ekyc.AsyncClient`, with coroutine methods and the same semantics.
+
+    ``database`` as for :class:`Ledger` (SQLite through aiosqlite, PostgreSQL through psycopg 3), or an
+    SQLAlchemy :class:`~sqlalchemy.ext.asyncio.AsyncEngine`.
+    """
+
+    def __init__(self, database: str | Path | AsyncEngine, client: AsyncClient, *,
+                 key: str | bytes | Sequence[str | bytes] | None = None, policy: Policy | None = None,
+                 clock: Callable[[], float] | None = None, worker: str | None = None) -> None:
+        if not isinstance(client, AsyncClient):
+            raise ConfigurationError("AsyncLedger needs an ekyc.AsyncClient (Ledger takes a Client)",
+                                     field="client")
+        super().__init__(client, key, policy, clock, worker)
+        self.engine: AsyncEngine = database if isinstance(database, AsyncEngine) else make_async_engine(database)
+        self._async_client = client
+
+    async def _run(self, flow: flows.Flow[T]) -> T:
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                effect = flow.send(value) if error is None else flow.throw(error)
+            except StopIteration as stop:
+                result: T = stop.value
+                return result
+            except SQLAlchemyError as exc:
+                if isinstance(exc, IntegrityError):
+                    raise
+                raise _unavailable(exc) from None
+            value, error = None, None
+            try:
+                value = await self._perform(effect)
+            except Exception as exc:
+                error = exc
+
+    async def _perform(self, effect: flows.Effect) -> Any:
+        if isinstance(effect, flows.Tx):
+            async with self.engine.begin() as conn:
+                return await conn.run_sync(_call, effect.fn, effect.args, effect.kwargs)
+        if isinstance(effect, flows.Create):
+            return await self._async_client.create_session(effect.request, provider=effect.provider)
+        if isinstance(effect, flows.Fetch):
+            return await self._async_client.get_result(effect.ref)
+        if isinstance(effect, flows.Delete):
+            operation = self._delete_operation(effect.ref)
+            if operation is None:
+                return False
+            result = operation(effect.ref)
+            if inspect.isawaitable(result):
+                await result
+            return True
+        if isinstance(effect, flows.Sleep):
+            import asyncio
+
+            await asyncio.sleep(effect.seconds)
+            return None
+        raise AssertionError(f"unknown effect {effect!r}")  # pragma: no cover
+
+    async def _read(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            async with self.engine.begin() as conn:
+                result: T = await conn.run_sync(_call, fn, args, {})
+                return result
+        except SQLAlchemyError as exc:
+            raise _unavailable(exc) from None
+
+    async def migrate(self) -> str:
+        """See :meth:`Ledger.migrate`."""
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(upgrade)
+                return await conn.run_sync(current_revision) or ""
+        except SQLAlchemyError as exc:
+            raise _unavailable(exc) from None
+
+    async def start(self, reference: str | None = None, request: SessionRequest | None = None, *,
+                    provider: str | None = None, **fields: Any) -> LedgerSession:
+        """See :meth:`Ledger.start`."""
+        return await self._run(flows.start(self._ctx, _request(request, reference, fields), provider))
+
+    async def receive(self, provider: str, body: bytes, headers: Mapping[str, str] | None = None) -> Receipt:
+        """See :meth:`Ledger.receive`."""
+        return await self._run(flows.receive(self._ctx, provider, body, headers or {}))
+
+    async def reconcile(self, limit: int = 100) -> ReconcileReport:
+        """See :meth:`Ledger.reconcile`."""
+        return await self._run(flows.reconcile(self._ctx, limit))
+
+    async def purge(self, older_than: float | timedelta, *, limit: int = 1000,
+                    provider_delete: bool = True) -> PurgeReport:
+        """See :meth:`Ledger.purge`."""
+        return await self._run(flows.purge(self._ctx, _seconds(older_than), limit, provider_delete))
+
+    async def status(self, reference: str) -> LedgerSession | None:
+        """See :meth:`Ledger.status`."""
+        return _status(self._ctx, await self._read(store.sessions_of, reference, None, 1000))
+
+    async def session(self, session_id: int) -> LedgerSession | None:
+        row = await self._read(store.session, session_id)
+        return None if row is None else flows.to_session(self._ctx, row)
+
+    async def sessions(self, reference: str | None = None, state: str | None = None, limit: int = 100,
+                       offset: int = 0) -> list[LedgerSession]:
+        rows = await self._read(store.sessions_of, reference, state, limit, offset)
+        return [flows.to_session(self._ctx, r) for r in rows]
+
+    async def events(self, session_id: int | None = None, reference: str | None = None, limit: int = 100,
+                     after: int = 0) -> list[dict[str, Any]]:
+        return [dict(r._mapping) for r in await self._read(store.events, session_id, reference, limit, after)]
+
+    async def stats(self) -> dict[str, Any]:
+        return await self._read(store.counts, self._ctx.clock())
+
+    async def personal_data(self, session_id: int) -> dict[str, Any] | None:
+        return _personal(self.vault, await self._read(store.session, session_id))
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> AsyncLedger:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+def _call(conn: Connection, fn: Callable[..., T], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> T:
+    return fn(conn, *args, **kwargs)
+
+
+def _status(ctx: flows.Context, rows: Sequence[Any]) -> LedgerSession | None:
+    rows = [r for r in rows if r.state != FAILED]
+    for r in rows:
+        if r.state == "APPROVED":
+            return flows.to_session(ctx, r)
+    return flows.to_session(ctx, rows[0]) if rows else None
+
+
+def _personal(vault: Vault, row: Any) -> dict[str, Any] | None:
+    import json
+
+    if row is None or row.personal is None:
+        return None
+    data: dict[str, Any] = json.loads(vault.open(row.personal))
+    return data
+
+
+__all__ = ["AsyncLedger", "EkycError", "Ledger"]

@@ -1,0 +1,149 @@
+"""What the ledger is configured with and what it returns: :class:`Policy`, :class:`LedgerSession`,
+:class:`Receipt`, :class:`ReconcileReport`, :class:`PurgeReport`, and its errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import EkycError
+from ..models import Outcome, SessionRef
+
+#: after these outcomes a reference may start a new session (the default rule; :attr:`Policy.restart_after`)
+RESTART_AFTER = frozenset({Outcome.DECLINED, Outcome.EXPIRED, Outcome.ABANDONED, Outcome.ERROR})
+#: seconds between polls of a pending session: the n-th poll waits ``SCHEDULE[n]`` (the last one repeats)
+SCHEDULE = (60.0, 300.0, 900.0, 3600.0, 4 * 3600.0, 12 * 3600.0, 24 * 3600.0)
+
+
+class LedgerError(EkycError):
+    """The ledger could not do what was asked (``http_status`` is what a webhook endpoint should answer)."""
+
+
+class LedgerBusy(LedgerError):
+    """Another process is starting this reference's session right now; try again shortly."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The ledger's rules. Every duration is in seconds.
+
+    ``restart_after``: outcomes after which ``start`` may open a new session for the reference (by default a
+    final non-approved outcome or expiry; ``REVIEW`` and ``APPROVED`` keep the slot). ``schedule``: the backoff
+    of the reconciler's polls (bounded: the last step repeats). ``max_pending``: how long a session without a
+    provider expiry may stay pending before the ledger marks it ``EXPIRED``; ``expiry_grace``: how long after the
+    provider's own expiry. ``claim_timeout``: a ``STARTING`` claim older than this was left by a process that
+    died between its claim and recording the provider's session. ``lease``: how long a reconciler holds a row it
+    polls. ``repair_after``: a delivery stored but not applied for this long is applied by ``reconcile``.
+    ``store_personal_data`` / ``store_payloads``: keep the decision's identity and raw payload, and the
+    webhook bodies, sealed with the key (never without one).
+    """
+
+    restart_after: frozenset[Outcome] = RESTART_AFTER
+    schedule: tuple[float, ...] = SCHEDULE
+    max_pending: float = 30 * 86400.0
+    expiry_grace: float = 86400.0
+    claim_timeout: float = 120.0
+    lease: float = 300.0
+    repair_after: float = 60.0
+    store_personal_data: bool = True
+    store_payloads: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.schedule or any(s <= 0 for s in self.schedule):
+            raise LedgerError("the poll schedule needs at least one positive delay", field="schedule")
+        for name in ("max_pending", "expiry_grace", "claim_timeout", "lease", "repair_after"):
+            if getattr(self, name) < 0:
+                raise LedgerError(f"{name} must not be negative", field=name)
+
+    def delay(self, polls: int) -> float:
+        """Seconds until the next poll of a session polled ``polls`` times."""
+        return self.schedule[min(polls, len(self.schedule) - 1)]
+
+
+@dataclass(frozen=True)
+class LedgerSession:
+    """One session as the ledger holds it. ``state`` is an :class:`~ekyc.Outcome` value, or ``STARTING`` /
+    ``FAILED`` (the ledger's own, see :mod:`ekyc.ledger.states`). ``ref`` and ``url`` are None once purged (and
+    ``url`` is never kept without a key); ``reused`` says ``start`` returned the reference's existing session."""
+
+    id: int
+    reference: str
+    state: str
+    provider: str | None
+    provider_status: str | None
+    reasons: tuple[str, ...]
+    created_at: float
+    updated_at: float
+    decided_at: float | None
+    ref: SessionRef | None = field(default=None, repr=False)
+    url: str | None = field(default=None, repr=False)
+    reused: bool = False
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """The state as an :class:`~ekyc.Outcome` (None for ``STARTING`` and ``FAILED``)."""
+        try:
+            return Outcome(self.state)
+        except ValueError:
+            return None
+
+    @property
+    def approved(self) -> bool:
+        return self.state == Outcome.APPROVED.value
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-friendly view with nothing secret or personal (no ref, no URL)."""
+        return {"id": self.id, "reference": self.reference, "state": self.state, "provider": self.provider,
+                "provider_status": self.provider_status, "reasons": list(self.reasons),
+                "created_at": self.created_at, "updated_at": self.updated_at, "decided_at": self.decided_at,
+                "reused": self.reused}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What ``receive`` did with a delivery, and the HTTP status to answer the provider with.
+
+    ``state``: ``applied`` (the session is up to date), ``stored`` (kept; its fetch failed and the reconciler
+    will apply it), ``orphan`` (about a session the ledger does not know yet; applied once it does),
+    ``mismatch`` (the provider names another reference than the session's: not applied), ``rejected``
+    (verification failed; nothing of the body kept). ``http_status``: 200 for every stored delivery (the vendor
+    must not retry what is kept), the provider's documented no-retry answer for a rejected one
+    (:data:`ekyc.ledger.ledger.REJECT_STATUS`).
+    """
+
+    http_status: int
+    state: str
+    delivery_id: int
+    verified: bool
+    duplicate: bool = False
+    session_id: int | None = None
+    session_state: str | None = None
+
+
+@dataclass
+class ReconcileReport:
+    """What one ``reconcile`` run did."""
+
+    polled: int = 0
+    changed: int = 0
+    expired: int = 0
+    failed: int = 0
+    repaired: int = 0
+    stale_claims: int = 0
+
+    def summary(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class PurgeReport:
+    """What one ``purge`` run did."""
+
+    sessions: int = 0
+    bodies: int = 0
+    provider_deleted: int = 0
+    provider_delete_unavailable: int = 0
+    provider_delete_failed: int = 0
+
+    def summary(self) -> dict[str, int]:
+        return dict(self.__dict__)
