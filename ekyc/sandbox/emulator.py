@@ -255,10 +255,13 @@ class Emulator(ABC, Generic[S]):
         return {}
 
     def fault_response(self, kind: str) -> Response:
-        """How this provider answers when the fault switch says ``kind`` (``"503"`` or ``"429"``)."""
+        """How this provider answers when the fault switch says ``kind`` (``"503"`` or ``"429"``). Default: a
+        429 refusal in the vendor's envelope (:meth:`refuse`) with ``Retry-After: 1``; a plain-text 503 (a
+        gateway's answer). Override it when the vendor throttles otherwise (Tencent: HTTP 200 with
+        ``RequestLimitExceeded``)."""
         if kind == "429":
-            return JSONResponse({"detail": "Request was throttled."}, status_code=429,
-                                headers={"Retry-After": "1"})
+            return self.refuse(Refusal("Throttled", "Request was throttled.", status=429,
+                                       headers={"Retry-After": "1"}), None)
         return Response("Service Unavailable", status_code=503, media_type="text/plain")
 
     # -- scenarios -------------------------------------------------------------------------------

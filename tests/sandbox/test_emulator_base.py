@@ -4,6 +4,7 @@ real argument of ``claims`` (the server passes it; no pseudo-header)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -129,3 +130,12 @@ def test_the_query_string_is_an_argument_of_claims_in_process_and_for_faults() -
         sandbox.set_fault("alibaba", "connect")
         with pytest.raises(httpx.ConnectError):
             http.get("/", params={"Action": "CheckResult"})
+
+
+def test_throttling_is_a_refusal_in_the_vendor_envelope(toy: tuple[Toy, httpx.Client]) -> None:
+    response = toy[0].fault_response("429")
+    assert response.status_code == 429 and response.headers["retry-after"] == "1"
+    assert json.loads(bytes(response.body)) == {"err": {"c": "Throttled", "m": "Request was throttled.", "f": None}}
+    didit = Sandbox(["didit"]).emulators["didit"].fault_response("429")
+    assert didit.status_code == 429 and json.loads(bytes(didit.body)) == {"detail": "Request was throttled."}
+    assert toy[0].fault_response("503").status_code == 503
