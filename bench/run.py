@@ -39,7 +39,6 @@ from ekyc.provider import Prepared, Provider
 from ekyc.sandbox.runner import scenario_request
 
 ROOT = Path(__file__).resolve().parent.parent
-PROVIDERS = ("didit", "tencent", "alibaba")
 IMAGE_BYTES = 100 * 1024
 
 
@@ -122,10 +121,11 @@ def served() -> Iterator[dict[str, Any]]:
 
 
 def completed_sessions(client: ekyc.Client, scenario: str = "approved") -> dict[str, SessionRef]:
-    """One finished session per provider: created through ekyc, completed on the hosted page over HTTP."""
+    """One finished session per emulated provider (every one the served sandbox has, i.e. every registered
+    provider with an emulator): created through ekyc, completed on the hosted page over HTTP."""
     refs: dict[str, SessionRef] = {}
     with httpx.Client(follow_redirects=False, timeout=10) as http:
-        for name in PROVIDERS:
+        for name in client.providers:
             session = client.create_session(scenario_request(name, scenario), provider=name)
             page = http.get(session.url)
             page.raise_for_status()
@@ -210,25 +210,19 @@ def bench_sync(info: dict[str, Any], config: dict[str, Any], refs: dict[str, Ses
                rows: list[Row]) -> None:
     netloc = urlsplit(info["base_url"]).netloc
     with ekyc.Client.from_config(config) as client, httpx.Client(timeout=client.settings.timeout) as http:
-        for name in PROVIDERS:
-            ref = refs[name]
+        for name, ref in refs.items():
             variants: dict[str, Callable[[], object]] = {
                 "ekyc": lambda ref=ref: client.get_result(ref),  # type: ignore[misc]
                 "raw": raw_result(http, client.adapter(name), ref),
             }
-            sdk = None
-            if name == "tencent":
-                sdk = tencent_sdk(config["providers"][name], netloc, ref)
-            elif name == "alibaba":
-                sdk = alibaba_sdk(config["providers"][name], netloc, ref)
+            sdk_name, make_sdk = OFFICIAL_SDKS.get(name, ("", None))
+            sdk = make_sdk(config["providers"][name], netloc, ref) if make_sdk is not None else None
             if sdk is not None:
                 variants["sdk"] = sdk
             med = interleaved(variants, sizes.rounds, sizes.block)
             rows.append(Row("per call (sync)", f"{name}: `Client.get_result` vs raw `httpx.Client`",
                             med["ekyc"] * 1e6, med["raw"] * 1e6, "µs", "raw httpx", "<= 1.10"))
             if "sdk" in med:
-                sdk_name = {"tencent": "tencentcloud-sdk-python-intl-en", "alibaba":
-                            "alibabacloud-cloudauth-intl20220809"}[name]
                 rows.append(Row("official SDK", f"{name}: `Client.get_result` vs `{sdk_name}`",
                                 med["ekyc"] * 1e6, med["sdk"] * 1e6, "µs", "official SDK", "<= 1.00"))
 
@@ -253,8 +247,8 @@ async def _bench_async(config: dict[str, Any], refs: dict[str, SessionRef], size
                        rows: list[Row]) -> None:
     async with ekyc.AsyncClient.from_config(config) as client, \
             httpx.AsyncClient(timeout=client.settings.timeout) as http:
-        for name in PROVIDERS:
-            ref, adapter = refs[name], client.adapter(name)
+        for name, ref in refs.items():
+            adapter = client.adapter(name)
 
             async def ours(ref: SessionRef = ref) -> object:
                 return await client.get_result(ref)
@@ -328,67 +322,88 @@ def _image() -> str:
     return base64.b64encode(os.urandom(IMAGE_BYTES * 3 // 4)).decode()
 
 
-def inflate(name: str, data: dict[str, Any], adapter: Provider) -> dict[str, Any]:
-    """A large payload of the provider's real shape: images, several attempts, many warnings."""
-    data = copy.deepcopy(data)
-    if name == "didit":
-        # Didit v3 returns media as presigned URLs; big responses come from attempts and warnings
-        url = "https://service-didit-verification.s3.amazonaws.com/" + "a" * 40 + "/portrait.jpg?" + \
-            "&".join(f"X-Amz-{k}={'b' * 120}" for k in ("Credential", "Signature", "Security-Token", "Date"))
-        ocr = data["id_verifications"][0]
-        for key in ("portrait_image", "front_image", "back_image", "full_front_image", "full_back_image"):
-            ocr[key] = url
-        warnings = [{"risk": f"INFO_SIGNAL_{i}", "short_description": "Information signal " * 3,
-                     "long_description": "A detailed explanation of an informational signal. " * 6,
-                     "log_type": "information", "feature": "ID_VERIFICATION"} for i in range(40)]
-        ocr["warnings"] = warnings
-        ocr["extra_fields"] = {f"field_{i}": "value " * 8 for i in range(30)}
-        for key in ("liveness_checks", "face_matches"):
-            first = data[key][0]
-            for k in ("reference_image", "video_url", "source_image", "target_image"):
-                if k in first:
-                    first[k] = url
-            first["warnings"] = warnings[:20]
-        data["reviews"] = [{"user": "reviewer@example.com", "new_status": "Approved", "comment": "ok " * 30,
-                            "created_at": data["created_at"]} for _ in range(5)]
-        data["ip_analyses"] = [{"ip_address": "203.0.113.7", "ip_country": "United Kingdom",
-                                "device_brand": "Apple", "browser_family": "Mobile Safari",
-                                "warnings": warnings[:10]}]
-    elif name == "tencent":
-        resp = data["Response"]
-        last = resp["VerificationDetailList"][-1]
-        failed = {**last, "ErrorCode": 2013, "ErrorMsg": "No face detected", "LivenessErrorCode": 2013,
-                  "CompareErrorCode": None, "Similarity": None}
-        resp["VerificationDetailList"] = [dict(failed, Seq=f"{i:08d}-retry") for i in range(4)] + [last]
-        resp["BestFrameBase64"] = _image()
-        for ocr in resp["OCRResult"]:
-            ocr["CardImageBase64"] = _image()
-        resp["OCRResult"] = [copy.deepcopy(resp["OCRResult"][0]) for _ in range(3)]
-        resp["VideoBase64"] = None
-    elif name == "alibaba":
-        result = data["Result"]
-        face = json.loads(result["ExtFaceInfo"])
-        face["faceImg"] = _image()
-        ident = json.loads(result["ExtIdInfo"])
-        ident["certImg"] = _image()
-        ident["certBackImg"] = _image()
-        ident["spoofInfo"]["spoofType"] = []
-        ident["ocrIdEditInfo"] = dict(ident["ocrIdInfo"])
-        result["ExtFaceInfo"] = json.dumps(face)
-        result["ExtIdInfo"] = json.dumps(ident)
-        result["ExtBasicInfo"] = json.dumps({"certType": "PASSPORT", "deviceRisk": {"tags": ["ROOT"] * 0},
-                                             "riskTags": [f"TAG_{i}" for i in range(30)]})
-        result["ExtRiskInfo"] = json.dumps({"deviceRiskScore": 0, "detail": "x" * 2048})
+def _inflate_didit(data: dict[str, Any]) -> dict[str, Any]:
+    # Didit v3 returns media as presigned URLs; big responses come from attempts and warnings
+    url = "https://service-didit-verification.s3.amazonaws.com/" + "a" * 40 + "/portrait.jpg?" + \
+        "&".join(f"X-Amz-{k}={'b' * 120}" for k in ("Credential", "Signature", "Security-Token", "Date"))
+    ocr = data["id_verifications"][0]
+    for key in ("portrait_image", "front_image", "back_image", "full_front_image", "full_back_image"):
+        ocr[key] = url
+    warnings = [{"risk": f"INFO_SIGNAL_{i}", "short_description": "Information signal " * 3,
+                 "long_description": "A detailed explanation of an informational signal. " * 6,
+                 "log_type": "information", "feature": "ID_VERIFICATION"} for i in range(40)]
+    ocr["warnings"] = warnings
+    ocr["extra_fields"] = {f"field_{i}": "value " * 8 for i in range(30)}
+    for key in ("liveness_checks", "face_matches"):
+        first = data[key][0]
+        for k in ("reference_image", "video_url", "source_image", "target_image"):
+            if k in first:
+                first[k] = url
+        first["warnings"] = warnings[:20]
+    data["reviews"] = [{"user": "reviewer@example.com", "new_status": "Approved", "comment": "ok " * 30,
+                        "created_at": data["created_at"]} for _ in range(5)]
+    data["ip_analyses"] = [{"ip_address": "203.0.113.7", "ip_country": "United Kingdom",
+                            "device_brand": "Apple", "browser_family": "Mobile Safari",
+                            "warnings": warnings[:10]}]
     return data
 
 
+def _inflate_tencent(data: dict[str, Any]) -> dict[str, Any]:
+    resp = data["Response"]
+    last = resp["VerificationDetailList"][-1]
+    failed = {**last, "ErrorCode": 2013, "ErrorMsg": "No face detected", "LivenessErrorCode": 2013,
+              "CompareErrorCode": None, "Similarity": None}
+    resp["VerificationDetailList"] = [dict(failed, Seq=f"{i:08d}-retry") for i in range(4)] + [last]
+    resp["BestFrameBase64"] = _image()
+    for ocr in resp["OCRResult"]:
+        ocr["CardImageBase64"] = _image()
+    resp["OCRResult"] = [copy.deepcopy(resp["OCRResult"][0]) for _ in range(3)]
+    resp["VideoBase64"] = None
+    return data
+
+
+def _inflate_alibaba(data: dict[str, Any]) -> dict[str, Any]:
+    result = data["Result"]
+    face = json.loads(result["ExtFaceInfo"])
+    face["faceImg"] = _image()
+    ident = json.loads(result["ExtIdInfo"])
+    ident["certImg"] = _image()
+    ident["certBackImg"] = _image()
+    ident["spoofInfo"]["spoofType"] = []
+    ident["ocrIdEditInfo"] = dict(ident["ocrIdInfo"])
+    result["ExtFaceInfo"] = json.dumps(face)
+    result["ExtIdInfo"] = json.dumps(ident)
+    result["ExtBasicInfo"] = json.dumps({"certType": "PASSPORT", "deviceRisk": {"tags": ["ROOT"] * 0},
+                                         "riskTags": [f"TAG_{i}" for i in range(30)]})
+    result["ExtRiskInfo"] = json.dumps({"deviceRiskScore": 0, "detail": "x" * 2048})
+    return data
+
+
+#: optional, per provider: a large payload of its real shape (images, several attempts, many warnings);
+#: a provider without one is measured on its payload as returned
+INFLATE: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "didit": _inflate_didit, "tencent": _inflate_tencent, "alibaba": _inflate_alibaba,
+}
+#: optional, per provider: its official SDK (distribution name, factory of one ``get result`` call)
+OFFICIAL_SDKS: dict[str, tuple[str, Callable[[dict[str, Any], str, SessionRef], Callable[[], object] | None]]] = {
+    "tencent": ("tencentcloud-sdk-python-intl-en", tencent_sdk),
+    "alibaba": ("alibabacloud-cloudauth-intl20220809", alibaba_sdk),
+}
+
+
+def inflate(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A large payload of ``name``'s real shape (a copy), or the payload as returned when it has no inflater."""
+    grow = INFLATE.get(name)
+    return grow(copy.deepcopy(data)) if grow is not None else data
+
+
 def normalization(client: ekyc.Client, refs: dict[str, SessionRef], sizes: Sizes, rows: list[Row]) -> None:
-    for name in PROVIDERS:
+    for name, ref in refs.items():
         adapter = client.adapter(name)
-        prepared: Prepared = adapter.build_result(refs[name])
+        prepared: Prepared = adapter.build_result(ref)
         real = client._http.send(prepared.request)
         real.raise_for_status()
-        body = json.dumps(inflate(name, json.loads(real.content), adapter)).encode()
+        body = json.dumps(inflate(name, json.loads(real.content))).encode()
         response = httpx.Response(200, content=body, headers={"content-type": "application/json"},
                                   request=prepared.request)
         decision = adapter.parse_result(prepared, response)

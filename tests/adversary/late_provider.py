@@ -1,6 +1,6 @@
-"""A pytest plugin (``-p tests.adversary.late_provider``) that registers the test-only ``echo`` provider before
-collection, as an entry-point provider installed later would be: the adversary suite must pick it up with no
-edits (see ``test_meta.py``)."""
+"""A pytest plugin (``-p tests.adversary.late_provider``) that registers a careless copy of the test-only ``echo``
+provider before collection, as an entry-point provider installed later would be: the adversary suite must pick
+it up with no edits, and fail for it (see ``test_meta.py``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from typing import Any
 
 
 def pytest_configure(config: Any) -> None:
+    import httpx
+
     from ekyc import registry
     from tests.support.echo import EchoProvider
 
-    registry.register("echo", EchoProvider)
+    class CarelessEcho(EchoProvider):  # type: ignore[misc,valid-type]
+        """The template with a planted bug: it reads a result under any 2xx status, not only the documented
+        200."""
+
+        def _body(self, response: httpx.Response, expected: int) -> Any:
+            return super()._body(response, response.status_code if response.status_code < 300 else expected)
+
+    registry.register("echo", CarelessEcho)

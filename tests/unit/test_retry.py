@@ -24,11 +24,11 @@ from ekyc import (
 )
 from ekyc._retry import may_retry
 from ekyc.provider import Prepared, RetryMode
-from tests.support.echo import EchoProvider, make_echo
+from tests.support.echo import APPROVED, EchoProvider, make_echo
 
 CREATE = "https://echo.invalid/echo/sessions"
 RESULT = "https://echo.invalid/echo/sessions/s1"
-OK = httpx.Response(200, json={"status": "ok"})
+OK = httpx.Response(200, json=APPROVED)
 CREATED = httpx.Response(201, json={"id": "s1", "url": "https://echo.invalid/p/s1"})
 
 
