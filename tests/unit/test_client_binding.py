@@ -28,21 +28,10 @@ from ekyc.provider import Prepared
 from ekyc.sandbox import Sandbox
 from ekyc.sandbox.runner import scenario_request
 from ekyc.testing import providers
-from tests.support.clients import quick_async_client, quick_client
+from tests.support.clients import quick_async_client
 from tests.support.echo import EchoProvider
 
 PROVIDERS = providers()
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Sandbox:
-    return Sandbox()
-
-
-@pytest.fixture
-def client(sandbox: Sandbox) -> Iterator[Client]:
-    with quick_client(sandbox) as c:
-        yield c
 
 
 def _start(client: Client, sandbox: Sandbox, provider: str, user: str, scenario: str) -> tuple[str, str]:

@@ -9,6 +9,7 @@ every scenario the vendor cannot produce.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -34,7 +35,23 @@ STATUS = {e.outcome: e.code for e in CODE_TABLE.of_kind("status") if e.outcome i
 REASON = {e.reason: e.code for e in CODE_TABLE.of_kind("reason") if e.reason is not None}
 
 
-class TemplateEmulator(Emulator):
+@dataclass
+class TemplateSession:
+    """One session as the template vendor keeps it (what ``GET /template/sessions/{id}`` returns, plus the
+    return URL the user goes back to)."""
+
+    id: str
+    reference: str | None
+    return_url: str
+    status: str = STATUS[Outcome.PENDING]
+    result: dict[str, Any] = field(default_factory=dict)
+
+    def answer(self) -> dict[str, Any]:
+        """The vendor's JSON for this session."""
+        return {"id": self.id, "status": self.status, "reference": self.reference, **self.result}
+
+
+class TemplateEmulator(Emulator[TemplateSession]):
     name = "template"
     title = "Template"
     path_prefixes = ("/template/",)
@@ -68,29 +85,27 @@ class TemplateEmulator(Emulator):
         if not isinstance(body, dict) or not isinstance(body.get("reference"), (str, type(None))):
             raise Refusal("invalid_request", "reference must be a string.", status=400)
         sid = self.token(12).replace("-", "a").replace("_", "b")
-        record = {"id": sid, "status": STATUS[Outcome.PENDING], "reference": body.get("reference"),
-                  "return_url": body.get("return_url") or DEFAULT_RETURN}
+        record = TemplateSession(sid, body.get("reference"), body.get("return_url") or DEFAULT_RETURN)
         link = self.token(16)  # the hosted page's own bearer token, never the API's session id
-        self.open_session(sid, record, reference=body.get("reference"), link=link)
+        self.open_session(sid, record, reference=record.reference, link=link)
         return JSONResponse({"id": sid, "url": f"{self.sandbox.base_url}/{self.name}/page/{link}"}, status_code=201)
 
     async def result(self, request: Request) -> Response:
-        record = self.session(request.path_params["sid"])
-        return JSONResponse({k: v for k, v in record.items() if k != "return_url"})
+        return JSONResponse(self.session(request.path_params["sid"]).answer())
 
     # -- hosted page -------------------------------------------------------------------------------
     async def hosted(self, request: Request) -> Response:
         record = self.linked_session(request.path_params["link"])
-        sid = record["id"]
+        sid = record.id
         if request.method == "GET":
             return self.page(title=self.title, session_label=sid[:4] + "…", action="", steps=["Document", "Selfie"])
         scenario = SCENARIOS.get((await read_form(request)).get("scenario", ""))
         if scenario is None or not self.supports(scenario.name):
             raise Refusal("invalid_request", "Pick a scenario this provider supports.", status=400)
-        record.update(render(scenario))
+        record.status, record.result = render(scenario)
         self.store.put(sid, record)
-        self.send_webhook(sid, record["status"])
-        parts = urlsplit(record["return_url"])
+        self.send_webhook(sid, record.status)
+        parts = urlsplit(record.return_url)
         query = "&".join(q for q in (parts.query, urlencode({f"{self.name}_session": sid})) if q)
         return RedirectResponse(urlunsplit(parts._replace(query=query)), status_code=303)
 
@@ -102,14 +117,13 @@ class TemplateEmulator(Emulator):
         self.deliver(Delivery(self.name, "POST", DEFAULT_HOOK, headers, body, session_id=sid))
 
 
-def render(scenario: Scenario) -> dict[str, Any]:
-    """A catalog scenario in the template vendor's result shape."""
+def render(scenario: Scenario) -> tuple[str, dict[str, Any]]:
+    """A catalog scenario in the template vendor's codes: (status, the rest of the result)."""
     checks = {c.value: "passed" if scenario.outcome is Outcome.APPROVED else "skipped"
               for c in (Check.DOCUMENT, Check.LIVENESS, Check.FACE_MATCH)}
     checks.update({c.value: "passed" if ok else "failed" for c, ok in scenario.checks.items() if ok is not None})
     person = {**PERSON, **(scenario.identity or {})}
-    return {
-        "status": STATUS[scenario.outcome],
+    return STATUS[scenario.outcome], {
         "reasons": [REASON[r] for r in sorted(scenario.reasons) if r is not ReasonCode.SESSION_EXPIRED],
         "checks": checks,
         "document": {"full_name": person["full_name"], "date_of_birth": person["date_of_birth"].isoformat(),
