@@ -2,12 +2,17 @@
 
 Adapters look codes up here to normalize results; tests iterate over the tables; the docs pages render
 them (:meth:`CodeTable.to_markdown`), and a test fails when a page and its table differ.
+
+The kind :data:`API_ERROR` holds the codes of a provider's error envelope: the shared response reader
+(:meth:`ekyc.provider.Provider.read`) raises each one's ``error`` (or, when it has an ``outcome``, reads it as
+a session state), and the table's ``error_prefixes`` type the codes it does not list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import EkycError
 from .models import Outcome, Reason, ReasonCode
@@ -47,14 +52,28 @@ class CodeEntry:
         )
 
 
-class CodeTable:
-    """All of one provider's codes, looked up by ``(kind, code)``."""
+#: the kind of the codes a provider's error envelope carries (``Response.Error.Code``, an error body's ``Code``)
+API_ERROR = "api_error"
 
-    def __init__(self, provider: str, entries: Iterable[CodeEntry], kinds: dict[str, str]) -> None:
+
+class CodeTable:
+    """All of one provider's codes, looked up by ``(kind, code)``.
+
+    ``kinds`` maps each kind to its docs heading (display order). ``error_prefixes`` are ``(prefix, error)``
+    rules for :data:`API_ERROR` codes the table does not list (first match wins; Tencent's ``AuthFailure.*``
+    is an :class:`~ekyc.errors.AuthenticationError`); they are rendered under the API-error table.
+    """
+
+    def __init__(self, provider: str, entries: Iterable[CodeEntry], kinds: dict[str, str], *,
+                 error_prefixes: Iterable[tuple[str, type[EkycError]]] = ()) -> None:
         self.provider = provider
         self.entries: tuple[CodeEntry, ...] = tuple(entries)
         #: kind → heading used in the docs, in display order
         self.kinds = dict(kinds)
+        #: ``(prefix, error)`` for API error codes the table does not list, checked in order
+        self.error_prefixes: tuple[tuple[str, type[EkycError]], ...] = tuple(error_prefixes)
+        if self.error_prefixes and API_ERROR not in self.kinds:
+            raise ValueError(f"{provider}: error_prefixes need the {API_ERROR!r} kind")
         self._index: dict[tuple[str, str], CodeEntry] = {}
         for e in self.entries:
             if e.kind not in self.kinds:
@@ -71,12 +90,40 @@ class CodeTable:
         return len(self.entries)
 
     def get(self, kind: str, code: object) -> CodeEntry | None:
-        """The entry for ``code`` of ``kind``, or None when the table does not know it."""
+        """The entry for ``code`` of ``kind``, or None when the table does not know the code.
+
+        Raises :class:`LookupError` for a kind the table does not have: a misspelt kind is a bug, never an
+        unknown code.
+        """
+        self._kind(kind)
         return self._index.get((kind, str(code)))
 
     def of_kind(self, kind: str) -> tuple[CodeEntry, ...]:
-        """Every entry of one kind, in table order."""
+        """Every entry of one kind, in table order (:class:`LookupError` for a kind the table does not have)."""
+        self._kind(kind)
         return tuple(e for e in self.entries if e.kind == kind)
+
+    def _kind(self, kind: str) -> None:
+        if kind not in self.kinds:
+            raise LookupError(f"the {self.provider} code table has no kind {kind!r} (it has {', '.join(self.kinds)})")
+
+    def api_error(self, code: Any) -> CodeEntry | None:
+        """The :data:`API_ERROR` entry of ``code`` (None for None, an unknown code, or a table without the kind)."""
+        if code is None or API_ERROR not in self.kinds:
+            return None
+        return self._index.get((API_ERROR, str(code)))
+
+    def error_class(self, code: Any) -> type[EkycError] | None:
+        """The typed error an API error ``code`` raises: its entry's, else the first matching prefix rule's;
+        None when the table says nothing (the caller then goes by the HTTP status)."""
+        entry = self.api_error(code)
+        if entry is not None and entry.error is not None:
+            return entry.error
+        if isinstance(code, str):
+            for prefix, error in self.error_prefixes:
+                if code.startswith(prefix):
+                    return error
+        return None
 
     def to_markdown(self) -> str:
         """The table rendered for the docs (one Markdown table per kind)."""
@@ -107,6 +154,11 @@ class CodeTable:
                 cells += [meaning.replace("|", "\\|"), e.source.replace("|", "\\|")]
                 out.append("| " + " | ".join(cells) + " |")
             out.append("")
+            if kind == API_ERROR and self.error_prefixes:
+                out += ["API error codes the table does not list, by prefix (the first match wins; no match: by "
+                        "HTTP status):", "", "| prefix | raises |", "|---|---|"]
+                out += [f"| `{prefix}` | `{error.__name__}` |" for prefix, error in self.error_prefixes]
+                out.append("")
         return "\n".join(out).rstrip() + "\n"
 
 

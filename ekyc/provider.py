@@ -5,6 +5,11 @@ provider responses into neutral models. It never performs I/O; :class:`ekyc.Clie
 A new provider is one folder under ``ekyc/providers/`` with a :class:`Provider` subclass, its
 :class:`ProviderSettings`, its :class:`~ekyc.codes.CodeTable` and (for the sandbox) an emulator, plus one
 registry line (or an ``ekyc.providers`` entry point for third-party packages).
+
+Every response is read one way, :meth:`Provider.read` (:meth:`Provider.read_result` for a result): the HTTP
+status says whether the body may be a result (:attr:`Provider.result_statuses`), the body goes through the
+strict JSON reader, and the provider's one hook, :meth:`Provider.envelope`, says what the decoded body reports
+(an :class:`Envelope`: the payload, or an error code); the code table and the HTTP status type the error.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -50,6 +55,11 @@ from .errors import (
 )
 from .models import Check, Decision, DocumentType, Session, SessionRef, SessionRequest, WebhookEvent
 
+#: :attr:`Prepared.operation` of the request that starts a session (``Client.create_session``)
+CREATE_SESSION = "create_session"
+#: :attr:`Prepared.operation` of the request that fetches a session's result (``Client.get_result``)
+GET_RESULT = "get_result"
+
 Clock = Callable[[], float]
 ExtensionCall = Callable[[Callable[[], "Prepared"], Callable[["Prepared", httpx.Response], Any]], Any]
 
@@ -70,12 +80,50 @@ class RetryMode(str, Enum):
 
 @dataclass(frozen=True)
 class Prepared:
-    """A request an adapter built, with how it may be retried and what the parser needs to know."""
+    """A request an adapter built, with how it may be retried and what the parser needs to know.
+
+    ``operation`` names the call the same way for every provider: :data:`CREATE_SESSION`, :data:`GET_RESULT`,
+    or an extension's method name (``"update_status"``); the client's events and error messages show it.
+    ``ref`` is the session the request is about (``build_result`` sets it; None for a create). ``context``
+    holds anything else the adapter's own parser needs (never read by the core).
+    """
 
     request: httpx.Request
     operation: str
     retry: RetryMode
     context: Mapping[str, Any] = field(default_factory=dict)
+    ref: SessionRef | None = None
+
+    def require_ref(self) -> SessionRef:
+        """:attr:`ref`, for a parser that cannot work without it (``TypeError`` if the adapter set none)."""
+        if self.ref is None:
+            raise TypeError(f"the {self.operation} request was prepared without a ref")
+        return self.ref
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What a decoded response body says, as a provider's :meth:`Provider.envelope` hook reads it.
+
+    ``body`` is the payload the parser reads (unwrapped: Tencent's ``Response`` object). ``code`` set (or
+    ``error`` set) means the provider reports an error: ``code`` is its error code (looked up in the code
+    table's ``api_error`` kind), ``message`` its free text (scrubbed before it is shown, and only when the
+    table has no meaning for the code), ``field`` a field name it blames, ``request_id`` its request id,
+    ``retry_after`` seconds it asks to wait, ``error`` a class that overrides the table and the status.
+    """
+
+    body: Any = None
+    code: str | None = None
+    message: str | None = None
+    request_id: str | None = None
+    field: str | None = None
+    retry_after: float | None = None
+    error: type[EkycError] | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Whether the body reports an error."""
+        return self.code is not None or self.error is not None
 
 
 @dataclass(frozen=True)
@@ -236,6 +284,8 @@ class Provider(ABC):
     documented_success: ClassVar[frozenset[tuple[str, str]]] = frozenset()
     #: ``"module:Class"`` of the sandbox emulator, imported only when a sandbox is built
     emulator: ClassVar[str | None] = None
+    #: HTTP statuses whose body may be a result; any other status is an error (see :meth:`read`)
+    result_statuses: ClassVar[frozenset[int]] = frozenset({200})
 
     def __init__(self, settings: ProviderSettings, *, clock: Clock = time.time) -> None:
         self.settings = settings
@@ -293,6 +343,95 @@ class Provider(ABC):
     @abstractmethod
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         """Verify (constant-time) and parse a webhook or callback from the raw bytes and headers."""
+
+    # -- reading responses (one way for every provider) --------------------------------------------
+    def envelope(self, data: Any, response: httpx.Response) -> Envelope:
+        """The per-provider hook of :meth:`read`: what a decoded response body reports.
+
+        ``data`` is the body through the strict JSON reader; for a status outside the result statuses it is
+        None when the body is empty or not JSON, and the hook must not raise (it is asked only for an error
+        code; if it raises anyway, the HTTP status decides). For a result status the hook may raise
+        :class:`~ekyc._wire.WireError` for a malformed envelope (a :class:`ProviderError` naming the field).
+        Return ``Envelope(body=…)`` for a result, ``Envelope(body=…, code=…, …)`` for an error. The default
+        reads no envelope: the body is the payload and only the HTTP status reports errors.
+        """
+        return Envelope(body=data)
+
+    def read(self, prepared: Prepared, response: httpx.Response, *, ok: Collection[int] | None = None,
+             decode: bool = True) -> Envelope:
+        """The one way to read a response: the :class:`Envelope` of a result, or the typed error.
+
+        A status in ``ok`` (default :attr:`result_statuses`) may carry a result: its body must be JSON (else
+        :class:`ProviderError`) and the :meth:`envelope` hook must report no error; with ``decode=False``
+        the body is the raw bytes (a PDF) and the hook is not asked. Any other status is an error: the hook
+        reads the error body when it is JSON, and :meth:`api_error` types it (a 1xx/2xx/3xx with no error
+        code is a :class:`ProviderError`: not the documented answer, whatever its body says).
+        """
+        env, failed = self._open(prepared, response, ok, decode)
+        if failed:
+            raise self.api_error(response, env)
+        return env
+
+    def read_result(self, prepared: Prepared, response: httpx.Response,
+                    decide: Callable[[Envelope], Decision], *, ok: Collection[int] | None = None) -> Decision:
+        """:meth:`read` for a result: ``decide(envelope)`` (shape errors become :class:`ProviderError`).
+
+        An error code whose ``api_error`` entry has an ``outcome`` is the session's state, not a failure
+        (Tencent's ``BizTokenExpired`` → ``EXPIRED``, Alibaba's ``ProcessNotCompleted`` → ``PENDING``): a
+        :class:`Decision` with that outcome, the entry's reason, ``provider_status`` = the code and
+        ``reference`` = the ref's. Needs ``prepared.ref``.
+        """
+        ref = prepared.require_ref()
+        env, failed = self._open(prepared, response, ok, True)
+        if failed:
+            entry = self.code_table.api_error(env.code)
+            if entry is not None and entry.outcome is not None:
+                return Decision(ref=ref, outcome=entry.outcome, reference=ref.reference,
+                                reasons=(entry.to_reason(),) if entry.reason is not None else (),
+                                provider_status=entry.code, raw=env.body)
+            raise self.api_error(response, env)
+        with malformed(self.name, f"{prepared.operation} response", http_status=response.status_code):
+            return decide(env)
+
+    def api_error(self, response: httpx.Response, env: Envelope) -> EkycError:
+        """The typed error for a failed response: ``env.error`` when the hook set one, else the code table's
+        (the ``api_error`` entry, then the table's prefix rules), else the HTTP status's
+        (:func:`error_for_status`: 400/409/422 :class:`InvalidRequest`, 401 :class:`AuthenticationError`, 403
+        :class:`PermissionDenied`, 404 :class:`SessionNotFound`, 429 :class:`RateLimited`, 5xx
+        :class:`ProviderUnavailable`, anything else :class:`ProviderError`). The message is the table's
+        meaning of the code, else the provider's text (scrubbed), else the code."""
+        table = self.code_table
+        entry = table.api_error(env.code)
+        code = _code_like(env.code)
+        message = env.message or (f"{self.display_name} error code {code}" if code else None)
+        return error_for_status(self.name, response, code=env.code, message=message, request_id=env.request_id,
+                                retry_after=env.retry_after, error=env.error or table.error_class(env.code),
+                                field=env.field, meaning=entry.message if entry is not None else None)
+
+    def _open(self, prepared: Prepared, response: httpx.Response, ok: Collection[int] | None,
+              decode: bool) -> tuple[Envelope, bool]:
+        """(envelope, failed): a result status's envelope, or whatever an error status's body reports."""
+        status = response.status_code
+        if status in (self.result_statuses if ok is None else ok):
+            if not decode:
+                return Envelope(body=response.content), False
+            data = json_body(self.name, response)
+            with malformed(self.name, f"{prepared.operation} response", http_status=status):
+                env = self.envelope(data, response)
+            return env, env.failed
+        try:
+            data = loads(response.content) if response.content else None
+        except WireError:
+            data = None
+        try:
+            env = self.envelope(data, response)
+        except (EkycError, WireError, LookupError, TypeError, ValueError, AttributeError):
+            env = Envelope()  # an unreadable error body: the status speaks
+        if not env.failed and status < 400:
+            what = "redirect" if 300 <= status < 400 else f"HTTP {status}"
+            raise ProviderError(f"unexpected {what} answering {prepared.operation} (HTTP {status})",
+                                provider=self.name, http_status=status, request_id=_code_like(env.request_id))
+        return env, True
 
     # -- optional --------------------------------------------------------------------------------
     def extension(self, call: ExtensionCall) -> Any:

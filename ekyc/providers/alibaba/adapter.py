@@ -63,24 +63,24 @@ from ...models import (
     Check,
     Decision,
     DocumentType,
-    Outcome,
     Session,
     SessionRef,
     SessionRequest,
     WebhookEvent,
 )
 from ...provider import (
+    CREATE_SESSION,
+    GET_RESULT,
     Capabilities,
+    Envelope,
     Prepared,
     Provider,
     ProviderSettings,
     RetryMode,
-    error_for_status,
     header,
-    json_body,
     malformed,
 )
-from .codes import CODE_TABLE, SUCCESS_CODE, error_class
+from .codes import CODE_TABLE, SUCCESS_CODE
 from .doctypes import doc_type_for
 from .parse import decide
 from .signing import form_body, sign_headers
@@ -329,9 +329,10 @@ class AlibabaProvider(Provider):
     def _base(self) -> str:
         return self.base_url(f"https://cloudauth-intl.{self.settings.region}.aliyuncs.com")
 
-    def _prepare(self, action: str, params: Mapping[str, str], retry: RetryMode,
-                 context: Mapping[str, Any]) -> Prepared:
-        """A signed ``POST /`` with every parameter in the form body (none in the URL; module docstring)."""
+    def _prepare(self, action: str, params: Mapping[str, str], retry: RetryMode, context: Mapping[str, Any], *,
+                 operation: str | None = None, ref: SessionRef | None = None) -> Prepared:
+        """A signed ``POST /`` with every parameter in the form body (none in the URL; module docstring);
+        ``operation`` defaults to the action's name."""
         base = httpx.URL(self._base() + "/")
         path = base.path or "/"
         url = str(base.copy_with(query=None, fragment=None))
@@ -345,7 +346,8 @@ class AlibabaProvider(Provider):
             access_key_secret=self.settings.secret("access_key_secret"), action=action, version=API_VERSION,
             now=self.clock(), security_token=token.get_secret_value() if token is not None else None,
         )
-        return Prepared(httpx.Request("POST", url, headers=headers, content=body), action, retry, context)
+        return Prepared(httpx.Request("POST", url, headers=headers, content=body), operation or action, retry,
+                        context, ref)
 
     def _callback_key(self) -> bytes:
         if self.settings.callback_secret is not None:
@@ -380,7 +382,8 @@ class AlibabaProvider(Provider):
         params.update(opts)
         if request.reference_image is not None:
             params["FacePictureBase64"] = request.reference_image
-        return self._prepare("Initialize", params, RetryMode.NOT_SENT, {"merchant_biz_id": biz})
+        return self._prepare("Initialize", params, RetryMode.NOT_SENT, {"merchant_biz_id": biz},
+                             operation=CREATE_SESSION)
 
     def build_result(self, ref: SessionRef) -> Prepared:
         """``CheckResult(MerchantBizId, TransactionId)`` — both come from the ref."""
@@ -390,7 +393,7 @@ class AlibabaProvider(Provider):
                                  "session.ref.serialize() as stored at create", provider=NAME, field="ref")
         self._verify_reference(ref)
         params = {"MerchantBizId": ref.extra[0], "TransactionId": ref.id}
-        return self._prepare("CheckResult", params, RetryMode.READ, {"ref": ref})
+        return self._prepare("CheckResult", params, RetryMode.READ, {}, operation=GET_RESULT, ref=ref)
 
     def _verify_reference(self, ref: SessionRef) -> None:
         """The ref's bound reference must be the one its ``MerchantBizId`` was derived from (module docstring)."""
@@ -400,48 +403,39 @@ class AlibabaProvider(Provider):
                                   provider=NAME, field="reference")
 
     # -- responses -------------------------------------------------------------------------------
-    def _error(self, response: httpx.Response, data: Any, *, status_ok: bool = False) -> EkycError:
-        code = data.get("Code") if isinstance(data, dict) else None
-        code = code if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else None
-        rid = data.get("RequestId") if isinstance(data, dict) else None
+    def envelope(self, data: Any, response: httpx.Response) -> Envelope:
+        """Every answer is ``{"Code", "RequestId", …}``: ``Code`` = ``Success`` is a result, anything else an
+        error. The ``Message`` is free text that may echo request values: never shown (the code table's
+        meaning is). A positive ``x-acs-retry-after`` (milliseconds) is throttling, whatever the code (the
+        SDK's ``ThrottlingException`` rule). An HTTP 200 whose ``Code`` the table does not know is a
+        :class:`ProviderError` (not an answer this library understands), whatever its prefix says."""
+        if not isinstance(data, dict):
+            if response.status_code in self.result_statuses:
+                raise _wire.WireError("body", "is not a JSON object")
+            return Envelope(body=data)
+        code = data.get("Code")
+        rid = data.get("RequestId")
         rid = rid if isinstance(rid, str) and _REQUEST_ID.fullmatch(rid) else None
+        if code == SUCCESS_CODE:
+            return Envelope(body=data, request_id=rid)
+        code = code if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else None
         retry_ms = header(response.headers, "x-acs-retry-after")
         retry_after: float | None = None
         if retry_ms:
-            try:  # milliseconds, a positive integer (the SDK's ThrottlingException rule)
+            try:  # milliseconds, a positive integer
                 retry_after = _wire.ascii_digits(retry_ms.strip(), "x-acs-retry-after", max_len=9) / 1000.0
             except _wire.WireError:
                 retry_after = None
-        cls = error_class(code, response.status_code)
+        error: type[EkycError] | None = None
         if retry_after is not None and retry_after > 0:
-            cls = RateLimited
-        if status_ok and (code is None or CODE_TABLE.get("api_error", code) is None):
-            cls = ProviderError
-        entry = CODE_TABLE.get("api_error", code) if code else None
-        # the provider's Message is free text (it may echo request values): only the table's meaning is shown
-        text = entry.message if entry is not None else f"error code {code or '(none)'}"
-        if status_ok:
-            text = f"HTTP 200 with Code {code or '(none)'}: {text}"
-        return error_for_status(NAME, response, code=code, message=text, request_id=rid,
-                                retry_after=retry_after, error=cls)
-
-    def _success(self, response: httpx.Response) -> dict[str, Any]:
-        if response.status_code >= 400:
-            raise self._error(response, _loads_or_none(response.content))
-        if response.status_code != 200:  # Alibaba answers a result with HTTP 200 only (reference §0.5)
-            raise ProviderError(f"unexpected HTTP {response.status_code} without an error body", provider=NAME,
-                                http_status=response.status_code)
-        data = json_body(NAME, response)
-        if not isinstance(data, dict):
-            raise ProviderError("malformed response: not a JSON object", provider=NAME,
-                                http_status=response.status_code)
-        if data.get("Code") != SUCCESS_CODE:
-            raise self._error(response, data, status_ok=True)
-        return data
+            error = RateLimited
+        elif response.status_code in self.result_statuses and CODE_TABLE.api_error(code) is None:
+            error = ProviderError
+        return Envelope(body=data, code=code, request_id=rid, retry_after=retry_after, error=error)
 
     def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
         """The session: ``Session.url`` ← ``TransactionUrl`` (single use)."""
-        data = self._success(response)
+        data = self.read(prepared, response).body
         with malformed(NAME, "Initialize response", http_status=response.status_code):
             result = _wire.obj(data.get("Result"), "Result")
             tid = _wire.code(result.get("TransactionId"), "Result.TransactionId")
@@ -461,17 +455,9 @@ class AlibabaProvider(Provider):
         ``Decision.reference`` is the ref's bound reference once its ``MerchantBizId`` tag verifies, else
         :class:`~ekyc.errors.SessionMismatch`; None for a ref without one.
         """
-        ref: SessionRef = prepared.context["ref"]
+        ref = prepared.require_ref()
         self._verify_reference(ref)
-        decision: Decision | None = None
-        if response.status_code == 404:
-            data = _loads_or_none(response.content)
-            if isinstance(data, dict) and data.get("Code") == "ProcessNotCompleted":
-                decision = Decision(ref=ref, outcome=Outcome.PENDING, provider_status="ProcessNotCompleted", raw=data)
-        if decision is None:
-            data = self._success(response)
-            with malformed(NAME, "CheckResult response", http_status=response.status_code):
-                decision = decide(ref, data)
+        decision = self.read_result(prepared, response, lambda env: decide(ref, env.body))
         # the bound reference is verified above: it is the reference this session was created for
         return decision.model_copy(update={"reference": ref.reference}) if ref.reference is not None else decision
 
@@ -543,14 +529,6 @@ class AlibabaProvider(Provider):
         return WebhookEvent(provider=NAME, ref=ref, event_id=f"{tid}:{hint}", event_type="verification.finished",
                             provider_status=hint, verified_by="callbackToken", authenticated="token",
                             decision=None, raw={"transactionId": tid, "hint": hint})
-
-
-def _loads_or_none(content: bytes) -> Any:
-    """An error body through the strict reader, or None when it is not JSON (HTML error pages, truncation)."""
-    try:
-        return _wire.loads(content)
-    except _wire.WireError:
-        return None
 
 
 def _absolute_http(url: str) -> bool:

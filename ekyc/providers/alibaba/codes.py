@@ -25,7 +25,6 @@ from ...errors import (
     EkycError,
     InvalidRequest,
     PermissionDenied,
-    ProviderError,
     ProviderUnavailable,
     RateLimited,
     SessionNotFound,
@@ -211,6 +210,18 @@ ENTRIES: tuple[CodeEntry, ...] = (
          POP),
 )
 
+#: prefix → error class for API error codes the table does not list, checked in order
+API_ERROR_PREFIXES: tuple[tuple[str, type[EkycError]], ...] = (
+    ("Throttling", RateLimited),
+    ("InvalidAccessKeyId", AuthenticationError),
+    ("InvalidTimeStamp", AuthenticationError),
+    ("Signature", AuthenticationError),
+    ("InvalidSecurityToken", AuthenticationError),
+    ("Forbidden", PermissionDenied),
+    ("Missing", InvalidRequest),
+    ("Invalid", InvalidRequest),
+)
+
 CODE_TABLE = CodeTable(
     "alibaba",
     ENTRIES,
@@ -220,8 +231,8 @@ CODE_TABLE = CodeTable(
         "evidence": "Evidence in ExtIdInfo / ExtFaceInfo / ExtSourceInfo (each flag is one sub-check)",
         "api_error": "API error codes (error body Code; HTTP 200 with a non-Success Code)",
     },
+    error_prefixes=API_ERROR_PREFIXES,
 )
-
 
 
 @dataclass(frozen=True)
@@ -282,30 +293,3 @@ SOURCE_SCORES: tuple[SourceScore, ...] = (
 UNRECOGNIZED = "unrecognized"
 CONTRADICTORY = "contradictory"
 NOT_REPORTED = "not-reported"
-
-#: prefix rules for codes the table does not list (checked in order)
-PREFIX_ERRORS: tuple[tuple[str, type[EkycError]], ...] = (
-    ("Throttling", RateLimited),
-    ("InvalidAccessKeyId", AuthenticationError),
-    ("InvalidTimeStamp", AuthenticationError),
-    ("Signature", AuthenticationError),
-    ("InvalidSecurityToken", AuthenticationError),
-    ("Forbidden", PermissionDenied),
-    ("Missing", InvalidRequest),
-    ("Invalid", InvalidRequest),
-)
-
-
-def error_class(code: str | None, status: int) -> type[EkycError]:
-    """The typed error for an API error ``code`` answered with HTTP ``status``."""
-    if code:
-        entry = CODE_TABLE.get("api_error", code)
-        if entry is not None and entry.error is not None:
-            return entry.error
-        for prefix, cls in PREFIX_ERRORS:
-            if code.startswith(prefix):
-                return cls
-    if status >= 500:
-        return ProviderUnavailable
-    return {400: InvalidRequest, 401: AuthenticationError, 403: PermissionDenied,
-            429: RateLimited}.get(status, ProviderError)

@@ -19,8 +19,6 @@ from ekyc.errors import (
     ConfigurationError,
     EkycError,
     InvalidRequest,
-    PermissionDenied,
-    ProviderError,
     WebhookVerificationError,
 )
 from ekyc.models import (
@@ -33,20 +31,21 @@ from ekyc.models import (
     WebhookEvent,
 )
 from ekyc.provider import (
+    CREATE_SESSION,
+    GET_RESULT,
     Capabilities,
+    Envelope,
     ExtensionCall,
     Prepared,
     Provider,
     ProviderSettings,
     RetryMode,
-    error_for_status,
-    json_body,
     malformed,
 )
 
 from . import signing
 from .codes import CODE_TABLE
-from .parse import normalize
+from .parse import decide
 
 DEFAULT_BASE_URL = "https://verification.didit.me"
 HOSTED_BASE_URL = "https://verify.didit.me"
@@ -75,6 +74,8 @@ _BAD_CREDENTIALS = "credentials were not provided or are invalid"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
 #: longest return URL read
 MAX_URL = 8192
+#: the statuses a create (or another POST) may answer with
+CREATED = frozenset({200, 201})
 #: webhook types about one verification session (they always carry ``session_id``) [DOCS:integration/webhooks]
 SESSION_EVENTS = frozenset({"status.updated", "data.updated"})
 
@@ -159,6 +160,8 @@ class DiditProvider(Provider):
     documented_success = frozenset({("status", "Approved")})
     emulator = "ekyc.providers.didit.emulator:DiditEmulator"
     settings: DiditSettings
+    #: a decision is documented as HTTP 200; a create as 201 (:data:`CREATED`)
+    result_statuses = frozenset({200})
 
     def __init__(self, settings: ProviderSettings, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
@@ -203,53 +206,29 @@ class DiditProvider(Provider):
                 return value[:128]
         return None
 
-    def raise_for_error(self, response: httpx.Response) -> None:
-        """Raise the typed error for a non-2xx response (Didit's ``{"detail", "code"}`` shapes)."""
-        status = response.status_code
-        if status < 300:
-            return
+    def envelope(self, data: Any, response: httpx.Response) -> Envelope:
+        """Didit reports errors through the HTTP status only, with a ``{"detail", "code"}`` or DRF field-error
+        body: the code (when identifier-like), the ``detail`` text, or the names of the fields it blames
+        (never their values)."""
         rid = self.request_id(response)
-        code: str | None = None
+        if response.status_code < 300 or not isinstance(data, dict):
+            return Envelope(body=data, request_id=rid)
+        raw_code = data.get("code") or data.get("error")
+        code = raw_code if isinstance(raw_code, str) and _NAME.fullmatch(raw_code) else None
         message: str | None = None
         field: str | None = None
-        try:
-            data = wire.loads(response.content) if response.content else None
-        except wire.WireError:
-            data = None
-        if isinstance(data, dict):
-            raw_code = data.get("code") or data.get("error")
-            code = raw_code if isinstance(raw_code, str) and _NAME.fullmatch(raw_code) else None
-            detail = data.get("detail")
-            if isinstance(detail, str):
-                message = detail[:2048]
-            else:
-                # DRF field errors: only identifier-like names are repeated (never values, never free text)
-                fields = [k for k in data if k not in ("detail", "code", "error") and _NAME.fullmatch(k)]
-                if fields:
-                    field = fields[0]
-                    message = f"invalid value for {', '.join(fields[:5])}"
-        error: type[EkycError] | None = None
-        if status in (401, 403) and message and _BAD_CREDENTIALS in message.lower():
-            error = AuthenticationError
-        elif status == 403 or code in ("contract_billing_suspended", "application_deleted"):
-            error = PermissionDenied
-        elif 300 <= status < 400:
-            error = ProviderError
-            message = "unexpected redirect (a path without its trailing slash?)"
-        exc = error_for_status(self.name, response, code=code, message=message, request_id=rid, error=error)
-        if field is not None and exc.field is None:
-            exc.field = field
-        raise exc
-
-    def body(self, response: httpx.Response, expected: tuple[int, ...] = (200, 201)) -> Any:
-        """The JSON of a successful response, or a typed error. A 2xx other than the ``expected`` ones (the
-        decision is documented as 200, a create as 201) is a :class:`ProviderError`: a 202/204/206 is not
-        the documented answer, whatever its body says."""
-        self.raise_for_error(response)
-        if response.status_code not in expected:
-            raise ProviderError(f"unexpected HTTP {response.status_code} from Didit", provider=self.name,
-                                http_status=response.status_code, request_id=self.request_id(response))
-        return json_body(self.name, response, request_id=self.request_id(response))
+        detail = data.get("detail")
+        if isinstance(detail, str):
+            message = detail[:2048]
+        else:
+            # DRF field errors: only identifier-like names are repeated (never values, never free text)
+            fields = [k for k in data if k not in ("detail", "code", "error") and _NAME.fullmatch(k)]
+            if fields:
+                field = fields[0]
+                message = f"invalid value for {', '.join(fields[:5])}"
+        bad_key = response.status_code in (401, 403) and message is not None and _BAD_CREDENTIALS in message.lower()
+        return Envelope(body=data, code=code, message=message, request_id=rid, field=field,
+                        error=AuthenticationError if bad_key else None)
 
     # -- validation --------------------------------------------------------------------------------
     def check_request(self, request: SessionRequest) -> None:
@@ -345,13 +324,13 @@ class DiditProvider(Provider):
 
     def build_create(self, request: SessionRequest) -> Prepared:
         """``POST /v3/session/`` — retried safely: Didit de-duplicates on ``vendor_data``."""
-        return Prepared(self.request("POST", "/v3/session/", body=self.create_body(request)), "create",
-                        RetryMode.IDEMPOTENT, {"reference": request.reference})
+        return Prepared(self.request("POST", "/v3/session/", body=self.create_body(request)), CREATE_SESSION,
+                        RetryMode.IDEMPOTENT)
 
     def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
         """The started session. ``reused`` is True when Didit handed back an existing unfinished session:
         its status is no longer ``Not Started``, or this adapter already saw that ``session_id`` created."""
-        data = self.body(response)
+        data = self.read(prepared, response, ok=CREATED).body
         with malformed(self.name, "session", http_status=response.status_code):
             data = dict(wire.obj(data, "body"))
             sid = wire.code(data.get("session_id"), "session_id", max_len=64)
@@ -386,19 +365,21 @@ class DiditProvider(Provider):
     def build_result(self, ref: SessionRef) -> Prepared:
         """``GET /v3/session/{id}/decision/``."""
         sid = self.session_id(ref)
-        return Prepared(self.request("GET", f"/v3/session/{sid}/decision/"), "result", RetryMode.READ,
-                        {"ref": ref.model_copy(update={"id": sid})})
+        return Prepared(self.request("GET", f"/v3/session/{sid}/decision/"), GET_RESULT, RetryMode.READ,
+                        ref=ref.model_copy(update={"id": sid}))
 
     def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
-        """The normalized decision (fail closed; ``Decision.reference`` is the echoed ``vendor_data``)."""
-        data = self.body(response, expected=(200,))
-        ref: SessionRef = prepared.context["ref"]
-        with malformed(self.name, "decision", http_status=response.status_code):
-            data = wire.obj(data, "body")
+        """The decision (fail closed; ``Decision.reference`` is the echoed ``vendor_data``)."""
+        ref = prepared.require_ref()
+
+        def decision(env: Envelope) -> Decision:
+            data = wire.obj(env.body, "body")
             sid = wire.code(data.get("session_id"), "session_id", max_len=64)
             if sid is not None and sid.lower() != ref.id.lower():
                 raise wire.WireError("session_id", "does not match the request")
-            return normalize(data, ref)
+            return decide(data, ref)
+
+        return self.read_result(prepared, response, decision)
 
     # -- return URL and webhooks -------------------------------------------------------------------
     def parse_return_url(self, url: str) -> SessionRef:
@@ -462,7 +443,7 @@ class DiditProvider(Provider):
                     with malformed(self.name, "webhook decision"):
                         if raw_decision.get("vendor_data") is None and payload.get("vendor_data") is not None:
                             raw_decision = {**raw_decision, "vendor_data": payload["vendor_data"]}
-                        decision = normalize(raw_decision, ref, status=inner if inner is not None else status)
+                        decision = decide(raw_decision, ref, status=inner if inner is not None else status)
                 except EkycError:
                     raise WebhookVerificationError("webhook decision has an unexpected shape",
                                                    provider=self.name, field="decision") from None

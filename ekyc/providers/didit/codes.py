@@ -42,7 +42,7 @@ KINDS: dict[str, str] = {
     "risk.poa": "Warnings — proof of address (`poa_verifications[]`)",
     "risk.database": "Warnings — database validation (`database_validations[]`)",
     "risk.unofficial": "Warnings seen only in the unofficial SDK's simulator (not in any official source)",
-    "error": "API errors (HTTP status and `code`)",
+    "api_error": "API errors (HTTP status and `code`)",
 }
 
 #: kind → (Didit ``feature`` name in the warning object, the decision's feature array)
@@ -363,23 +363,24 @@ ENTRIES: tuple[CodeEntry, ...] = (
         )
     ),
     # -- API errors --------------------------------------------------------------------------------------
-    CodeEntry("error", "400", "Validation failed or not enough credits", "[DIGEST §1] [DOCS:integration/api-errors]",
-              error=InvalidRequest, note="`detail` or field errors, scrubbed"),
-    CodeEntry("error", "401", "Wrong, revoked or expired API key", "[DOCS:getting-started/api-authentication]",
+    CodeEntry("api_error", "400", "Validation failed or not enough credits",
+              "[DIGEST §1] [DOCS:integration/api-errors]", error=InvalidRequest,
+              note="`detail` or field errors, scrubbed"),
+    CodeEntry("api_error", "401", "Wrong, revoked or expired API key", "[DOCS:getting-started/api-authentication]",
               error=AuthenticationError),
-    CodeEntry("error", "403", "No key, no permission or IP not allowed (Didit also uses 403 for a bad key)",
+    CodeEntry("api_error", "403", "No key, no permission or IP not allowed (Didit also uses 403 for a bad key)",
               "[DIGEST §1] [DOCS:hi/management-api/monitoring-events/create-batch]", error=PermissionDenied,
               note="AuthenticationError when `detail` says the credentials are invalid"),
-    CodeEntry("error", "contract_billing_suspended", "Billing suspended (403 on session create)",
+    CodeEntry("api_error", "contract_billing_suspended", "Billing suspended (403 on session create)",
               "[DOCS:integration/api-errors] [DIGEST]", error=PermissionDenied),
-    CodeEntry("error", "application_deleted", "The application was deleted; do not retry",
+    CodeEntry("api_error", "application_deleted", "The application was deleted; do not retry",
               "[DOCS:integration/api-errors]", error=PermissionDenied),
-    CodeEntry("error", "404", "Unknown session", "[DIGEST]", error=SessionNotFound),
-    CodeEntry("error", "409", "Idempotency-Key reused with a different body", "[DOCS ja api-errors] [DIGEST §7]",
+    CodeEntry("api_error", "404", "Unknown session", "[DIGEST]", error=SessionNotFound),
+    CodeEntry("api_error", "409", "Idempotency-Key reused with a different body", "[DOCS ja api-errors] [DIGEST §7]",
               error=InvalidRequest),
-    CodeEntry("error", "429", "Rate limited; honour Retry-After", "[DOCS:ja/integration/api-errors]",
+    CodeEntry("api_error", "429", "Rate limited; honour Retry-After", "[DOCS:ja/integration/api-errors]",
               retryable=True, error=RateLimited),
-    CodeEntry("error", "5xx", "Didit failed or is unavailable; the body may not be JSON",
+    CodeEntry("api_error", "5xx", "Didit failed or is unavailable; the body may not be JSON",
               "[DOCS:integration/api-errors]", retryable=True, error=ProviderUnavailable,
               note="502/503/504 retried for reads and creates; 500 is not retried"),
 )

@@ -22,6 +22,7 @@ from ekyc.errors import InvalidRequest, ProviderError
 from ekyc.models import Check, SessionRef
 from ekyc.provider import ExtensionCall, Prepared, RetryMode, malformed
 
+from .adapter import CREATED, UUID_RE, encode_json
 from .codes import CODE_TABLE
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ class DiditOperations:
 
     # -- internals ---------------------------------------------------------------------------------
     def _json(self, prepared: Prepared, response: httpx.Response) -> Any:
-        data = self._p.body(response)
+        data = self._p.read(prepared, response, ok=CREATED).body
         if not isinstance(data, dict):
             raise ProviderError(f"malformed {prepared.operation} response", provider="didit",
                                 http_status=response.status_code)
@@ -121,8 +122,6 @@ class DiditOperations:
              params: Mapping[str, Any] | None = None, accept: str | None = None,
              parse: Any = None) -> Any:
         if body is not None:
-            from .adapter import encode_json
-
             encode_json(body)  # refuse what JSON cannot carry before anything is sent
 
         def build() -> Prepared:
@@ -256,10 +255,10 @@ class DiditOperations:
         sid = self._sid(session)
 
         def parse(prepared: Prepared, response: httpx.Response) -> bytes:
-            self._p.raise_for_error(response)
-            if not response.content.startswith(b"%PDF"):
+            content: bytes = self._p.read(prepared, response, ok=CREATED, decode=False).body
+            if not content.startswith(b"%PDF"):
                 raise ProviderError("the report is not a PDF", provider="didit", http_status=response.status_code)
-            return response.content
+            return content
 
         return self._run("GET", f"/v3/session/{sid}/generate-pdf/", "generate_pdf", RetryMode.READ,
                          accept="application/pdf", parse=parse)
@@ -285,11 +284,8 @@ class DiditOperations:
                 raise _bad("country is an ISO 3166 alpha-3 code", key)
             if key == "session_kind" and value not in ("user", "business", "all"):
                 raise _bad("session_kind is user, business or all", key)
-            if key == "workflow_id":
-                from .adapter import UUID_RE
-
-                if not UUID_RE.fullmatch(value):
-                    raise _bad("workflow_id is a UUID", key)
+            if key == "workflow_id" and not UUID_RE.fullmatch(value):
+                raise _bad("workflow_id is a UUID", key)
             if key in ("date_from", "date_to"):
                 try:
                     if len(value) != 10 or wire.iso_date(value, key) is None:

@@ -1,4 +1,4 @@
-"""Normalize a Didit v3 decision object (``GET /v3/session/{id}/decision/`` or a webhook's ``decision``).
+"""Decide a Didit v3 decision object (``GET /v3/session/{id}/decision/`` or a webhook's ``decision``).
 
 The outcome goes through the one evidence rule, :func:`ekyc.evidence.settle`:
 
@@ -229,7 +229,7 @@ def _completed_at(reviews: list[Item]) -> datetime | None:
     return max(found) if found else None
 
 
-def normalize(data: Mapping[str, Any], ref: SessionRef, status: str | None = None) -> Decision:
+def decide(data: Mapping[str, Any], ref: SessionRef, status: str | None = None) -> Decision:
     """The neutral :class:`Decision` for a decision object.
 
     Raises :class:`~ekyc._wire.WireError` (or ``KeyError`` for a missing ``status``) on bad shapes; callers

@@ -24,7 +24,7 @@ import httpx
 from pydantic import SecretStr, field_validator
 
 from ekyc import _wire as wire
-from ekyc.errors import EkycError, InvalidRequest, ProviderError, WebhookVerificationError
+from ekyc.errors import InvalidRequest, ProviderError, WebhookVerificationError
 from ekyc.models import (
     Check,
     Decision,
@@ -36,19 +36,19 @@ from ekyc.models import (
     http_url,
 )
 from ekyc.provider import (
+    CREATE_SESSION,
+    GET_RESULT,
     Capabilities,
     Clock,
+    Envelope,
     Prepared,
     Provider,
     ProviderSettings,
     RetryMode,
-    error_for_status,
-    json_body,
-    malformed,
 )
 
 from . import signing
-from .codes import CODE_TABLE, api_error_class
+from .codes import CODE_TABLE
 from .requested import UNKNOWN, Requested, parse_selected_warning_codes
 from .result import decide
 
@@ -284,7 +284,7 @@ class TencentProvider(Provider):
 
     # -- requests --------------------------------------------------------------------------------
     def _prepared(self, action: str, payload: Mapping[str, Any], operation: str, retry: RetryMode,
-                  context: dict[str, Any]) -> Prepared:
+                  context: dict[str, Any], ref: SessionRef | None = None) -> Prepared:
         body = json.dumps(payload).encode("utf-8")
         timestamp = int(self.clock())
         headers = signing.sign_headers(
@@ -294,13 +294,13 @@ class TencentProvider(Provider):
         )
         context["timestamp"] = timestamp
         return Prepared(httpx.Request("POST", self._url, headers=headers, content=body), operation, retry,
-                        context)
+                        context, ref)
 
     def build_create(self, request: SessionRequest) -> Prepared:
         """``ApplyWebVerificationBizTokenIntl`` (retried only when it certainly was not processed)."""
         payload = self._payload(request)
         context = {"requested": Requested.from_config(payload["Config"]), "reference": request.reference}
-        return self._prepared(APPLY_ACTION, payload, "create", RetryMode.NOT_SENT, context)
+        return self._prepared(APPLY_ACTION, payload, CREATE_SESSION, RetryMode.NOT_SENT, context)
 
     def build_result(self, ref: SessionRef) -> Prepared:
         """``GetWebVerificationResultIntl(BizToken)``; a ref that is not a Tencent one is refused before I/O."""
@@ -309,8 +309,8 @@ class TencentProvider(Provider):
         requested = self._requested(ref)
         if not _TOKEN.fullmatch(ref.id):
             raise InvalidRequest("the ref's id is not a BizToken", provider=self.name, field="ref")
-        return self._prepared(RESULT_ACTION, {"BizToken": ref.id}, "result", RetryMode.READ,
-                              {"ref": ref, "requested": requested})
+        return self._prepared(RESULT_ACTION, {"BizToken": ref.id}, GET_RESULT, RetryMode.READ,
+                              {"requested": requested}, ref)
 
     def _requested(self, ref: SessionRef) -> Requested:
         try:
@@ -323,38 +323,27 @@ class TencentProvider(Provider):
         return UNKNOWN  # pragma: no cover
 
     # -- responses -------------------------------------------------------------------------------
-    def _envelope(self, response: httpx.Response) -> tuple[Mapping[str, Any], str | None, str | None]:
-        """(``Response`` object, RequestId, Error.Code or None); typed errors for transport-level failures."""
-        if response.status_code != 200:
-            raise error_for_status(self.name, response)
-        data = json_body(self.name, response)
+    def envelope(self, data: Any, response: httpx.Response) -> Envelope:
+        """API 3.0 answers ``{"Response": {…, "RequestId"}}``, an error as ``Response.Error.Code`` (its
+        ``Message`` is free text and never shown: the code table's meaning is)."""
         resp = data.get("Response") if isinstance(data, dict) else None
         if not isinstance(resp, dict):
-            raise ProviderError("malformed response: no Response object", provider=self.name,
-                                http_status=response.status_code)
+            raise wire.WireError("Response", "is not an object")
         rid = resp.get("RequestId")
         rid = rid if isinstance(rid, str) and 0 < len(rid) <= 128 and rid.isprintable() else None
         error = resp.get("Error")
         if error is None:
-            return resp, rid, None
+            return Envelope(body=resp, request_id=rid)
         code = error.get("Code") if isinstance(error, dict) else None
         if not isinstance(code, str) or not code or len(code) > 128 or not code.isascii() \
                 or not code.isprintable():
-            raise ProviderError("malformed error response", provider=self.name,
-                                http_status=response.status_code, request_id=rid)
-        return resp, rid, code
-
-    def _api_error(self, code: str, response: httpx.Response, rid: str | None) -> EkycError:
-        entry = CODE_TABLE.get("api_error", code)
-        message = entry.message if entry is not None else "Tencent API error"
-        return error_for_status(self.name, response, code=code, message=message, request_id=rid,
-                                error=api_error_class(code))
+            raise wire.WireError("Response.Error.Code", "is not an error code")
+        return Envelope(body=resp, code=code, request_id=rid)
 
     def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
         """``BizToken`` → ref, ``VerificationURL`` → url, expiry 10 minutes after the request."""
-        resp, rid, code = self._envelope(response)
-        if code is not None:
-            raise self._api_error(code, response, rid)
+        env = self.read(prepared, response)
+        resp, rid = env.body, env.request_id
         token = resp.get("BizToken")
         url = resp.get("VerificationURL") or resp.get("VerificationUrl")
         # checked without raising inside a handler and without echoing values: nothing here may carry the
@@ -376,17 +365,9 @@ class TencentProvider(Provider):
 
     def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
         """The normalized decision (see :mod:`ekyc.providers.tencent.result` for the rules)."""
-        ref: SessionRef = prepared.context["ref"]
+        ref = prepared.require_ref()
         requested: Requested = prepared.context.get("requested", UNKNOWN)
-        resp, rid, code = self._envelope(response)
-        if code is not None:
-            entry = CODE_TABLE.get("api_error", code)
-            if entry is not None and entry.outcome is not None:  # BizTokenExpired: the session's state
-                return Decision(ref=ref, outcome=entry.outcome, reference=ref.reference,
-                                reasons=(entry.to_reason(),), provider_status=code, raw=resp)
-            raise self._api_error(code, response, rid)
-        with malformed(self.name, "result", http_status=response.status_code):
-            return decide(ref, resp, requested)
+        return self.read_result(prepared, response, lambda env: decide(ref, env.body, requested))
 
     def parse_return_url(self, url: str) -> SessionRef:
         """``RedirectURL?token=<BizToken>`` → the session (nothing else in the URL is trusted).

@@ -287,20 +287,8 @@ _API_ERRORS = [
     _e("UnsupportedRegion", "The region is not supported", InvalidRequest, COMMON),
 ]
 
-CODE_TABLE = CodeTable(
-    "tencent",
-    [*_RESULTS, *_WARNINGS, *_TAGS, *_SUB_CHECKS, *_API_ERRORS],
-    {
-        "result": "H5 result codes (GetWebVerificationResultIntl.ErrorCode)",
-        "warn_card": "Document warnings (OCRResult.WarnCardInfos)",
-        "liveness_tag": "Liveness info tags (VerificationDetail.LivenessInfoTag, PLUS)",
-        "sub_check": "Sub-checks next to ErrorCode 0 (the evidence rule: each reported sub-check must pass)",
-        "api_error": "API errors (Response.Error.Code)",
-    },
-)
-
 #: prefix → error class for API error codes the table does not list (``AuthFailure.*``,
-#: ``InvalidParameter*`` …)
+#: ``InvalidParameter*`` …), checked in order
 API_ERROR_PREFIXES: tuple[tuple[str, type[EkycError]], ...] = (
     ("AuthFailure.", AuthenticationError),
     ("UnauthorizedOperation.", PermissionDenied),
@@ -312,13 +300,15 @@ API_ERROR_PREFIXES: tuple[tuple[str, type[EkycError]], ...] = (
     ("UnknownParameter.", InvalidRequest),
 )
 
-
-def api_error_class(code: str) -> type[EkycError]:
-    """The typed error for an API error code (table first, then by prefix, else :class:`ProviderError`)."""
-    entry = CODE_TABLE.get("api_error", code)
-    if entry is not None and entry.error is not None:
-        return entry.error
-    for prefix, cls in API_ERROR_PREFIXES:
-        if code.startswith(prefix):
-            return cls
-    return ProviderError
+CODE_TABLE = CodeTable(
+    "tencent",
+    [*_RESULTS, *_WARNINGS, *_TAGS, *_SUB_CHECKS, *_API_ERRORS],
+    {
+        "result": "H5 result codes (GetWebVerificationResultIntl.ErrorCode)",
+        "warn_card": "Document warnings (OCRResult.WarnCardInfos)",
+        "liveness_tag": "Liveness info tags (VerificationDetail.LivenessInfoTag, PLUS)",
+        "sub_check": "Sub-checks next to ErrorCode 0 (the evidence rule: each reported sub-check must pass)",
+        "api_error": "API errors (Response.Error.Code)",
+    },
+    error_prefixes=API_ERROR_PREFIXES,
+)

@@ -44,7 +44,7 @@ def built(p: AlibabaProvider, **overrides: Any) -> tuple[dict[str, str], bytes, 
 def test_ekyc_mapping() -> None:
     p = provider()
     query, body, prepared = built(p, language="en")
-    assert prepared.retry is RetryMode.NOT_SENT and prepared.operation == "Initialize"
+    assert prepared.retry is RetryMode.NOT_SENT and prepared.operation == "create_session"
     assert query["ProductCode"] == "eKYC" and query["DocType"] == "01000000"
     assert query["MerchantUserId"] == "user-42"
     assert json.loads(query["MetaInfo"])["deviceType"] == "h5"

@@ -68,7 +68,7 @@ def test_edited_reference_is_refused_before_any_request() -> None:
     with pytest.raises(SessionMismatch):
         P.build_result(ref)
     good = P.build_result(ref.model_copy(update={"reference": "alice"}))
-    tampered = dataclasses.replace(good, context={"ref": ref})
+    tampered = dataclasses.replace(good, ref=ref)
     with pytest.raises(SessionMismatch):  # and on the answer, whoever built the request
         P.parse_result(tampered, httpx.Response(404, json={"Code": "ProcessNotCompleted"}))
     assert P.parse_result(good, httpx.Response(404, json={"Code": "ProcessNotCompleted"})).reference == "alice"

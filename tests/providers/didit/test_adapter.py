@@ -370,7 +370,7 @@ def test_identity_and_checks_normalization() -> None:
         assert got.identity.document_type is expected and got.outcome is Outcome.PENDING
 
 
-@pytest.mark.parametrize("entry", CODE_TABLE.of_kind("error"), ids=lambda e: e.code)
+@pytest.mark.parametrize("entry", CODE_TABLE.of_kind("api_error"), ids=lambda e: e.code)
 def test_error_table_matches_the_adapter(entry: Any) -> None:
     status = {"contract_billing_suspended": 403, "application_deleted": 403, "5xx": 503}.get(entry.code)
     body: dict[str, Any] = {"detail": "x"}
@@ -380,5 +380,5 @@ def test_error_table_matches_the_adapter(entry: Any) -> None:
         body["code"] = entry.code if not entry.code[0].isdigit() else None
     p = make_provider()
     with pytest.raises(EkycError) as info:
-        p.raise_for_error(httpx.Response(status, json=body))
+        p.read(p.build_result(REF), httpx.Response(status, json=body))
     assert type(info.value) is entry.error

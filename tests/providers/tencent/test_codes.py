@@ -19,13 +19,12 @@ from ekyc.errors import (
     RateLimited,
     SessionNotFound,
 )
-from ekyc.models import Decision, Outcome, ReasonCode
-from ekyc.providers.tencent import CODE_TABLE
-from ekyc.providers.tencent.codes import api_error_class
+from ekyc.models import Decision, Outcome, ReasonCode, SessionRef
+from ekyc.providers.tencent import CODE_TABLE, TencentProvider, TencentSettings
 from ekyc.sandbox import Sandbox
 
 from .conftest import CONTRACT_REQUEST
-from .helpers import complete_with
+from .helpers import complete_with, envelope_response
 
 DOCUMENTED_RESULTS = [0, 1, 2, 3, 4, 8, 9, 10, 11, 14, 15, 16, 17, 202, *range(1001, 1006), *range(1101, 1110),
                       *range(1201, 1211), 1301, 1302, 1303, 1401, 1409, 1410, 2001, 2004, *range(2009, 2018), -999]
@@ -76,7 +75,12 @@ def test_only_zero_approves_and_every_entry_has_a_source() -> None:
     ("Totally.Unknown", ProviderError), ("AuthFailureX", ProviderError),
 ])
 def test_api_error_classes(code: str, cls: type[EkycError]) -> None:
-    assert api_error_class(code) is cls
+    """Unlisted codes are typed by the table's prefix rules, through the shared reader."""
+    p = TencentProvider(TencentSettings(secret_id="AKIDtest", secret_key="k"), clock=lambda: 1_700_000_000.0)
+    prepared = p.build_result(SessionRef(provider="tencent", id="81EEF678-28EE-4759-A82E-6CBBBE6BC442"))
+    with pytest.raises(EkycError) as info:
+        p.parse_result(prepared, envelope_response({"Response": {"Error": {"Code": code}, "RequestId": "r"}}))
+    assert type(info.value) is cls and info.value.provider_code == code
 
 
 def test_docs_page_table_matches_the_code_table() -> None:
