@@ -36,7 +36,7 @@ settings.register_profile("ekyc", deadline=None, suppress_health_check=[HealthCh
 settings.load_profile("ekyc")
 
 #: variables of the test tooling itself, not library settings
-_TOOLING = frozenset({"EKYC_CHROMIUM", "EKYC_KIT_DOCS"})
+_TOOLING = frozenset({"EKYC_CHROMIUM"})
 
 
 def _library_variables() -> list[str]:

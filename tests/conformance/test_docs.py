@@ -2,7 +2,7 @@
 table exactly as the code renders it (``docs/providers/<name>.md``), and the scenario catalog and the comparison
 include every provider (``python -m ekyc.docs`` rewrites all three).
 
-``EKYC_KIT_DOCS`` points the checks at another docs folder (the template test generates one for a copy).
+``KIT_DOCS_DIR`` points the checks at another docs folder (the template test generates one for a copy).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ekyc import registry
 from ekyc.codes import TABLE_BEGIN, extract_table
 from ekyc.docs import CATALOG_BEGIN, CATALOG_END, catalog_markdown
 
-DOCS = Path(os.environ.get("EKYC_KIT_DOCS") or Path(__file__).resolve().parents[2] / "docs")
+DOCS = Path(os.environ.get("KIT_DOCS_DIR") or Path(__file__).resolve().parents[2] / "docs")
 
 
 def test_the_provider_page_holds_the_rendered_code_table(provider: str) -> None:

@@ -55,10 +55,11 @@ def test_a_copy_of_the_template_is_picked_up_everywhere_and_leaves_nothing_behin
     assert done.returncode == 0, done.stderr[-2000:]
     assert NAME in done.stdout or title in done.stdout, done.stdout[-2000:]
 
-    # every shared test runs for it and passes: this kit, the adversary suite, the browser test (the docs drift
-    # checks read the generated docs folder); the catalog and comparison checks include it
+    # every shared test runs for it and passes: this kit, the adversary suite, the browser test and the core tests
+    # parametrized by provider (the docs drift checks read the generated docs folder, whose catalog and
+    # comparison include it)
     done = _run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", "tests/conformance",
-                 "tests/adversary", "tests/browser", "-k", f"{NAME} or catalog or comparison_page",
+                 "tests/adversary", "tests/browser", "tests/unit", "-k", f"{NAME} or catalog or comparison_page",
                  "--deselect", "tests/conformance/test_template.py"], copy.env)
     out = done.stdout
     assert done.returncode == 0, out[-4000:]
@@ -67,7 +68,8 @@ def test_a_copy_of_the_template_is_picked_up_everywhere_and_leaves_nothing_behin
                   "tests/conformance/test_inbound.py", "tests/conformance/test_code_tables.py",
                   "tests/conformance/test_docs.py", "tests/adversary/test_payloads.py",
                   "tests/adversary/test_boundary.py", "tests/adversary/test_canaries.py",
-                  "tests/adversary/test_binding.py"):
+                  "tests/adversary/test_binding.py", "tests/unit/test_client_binding.py",
+                  "tests/unit/test_client_env.py"):
         assert any(line.split()[1].startswith(suite) for line in passed), f"{suite} did not run for {NAME}"
     if CHROMIUM is not None:
         assert any(line.split()[1].startswith("tests/browser/") for line in passed), "the browser test did not run"

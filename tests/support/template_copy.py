@@ -48,5 +48,5 @@ def install_copy(where: Path, name: str) -> Copy:
     docs = where / "docs"
     shutil.copytree(ROOT / "docs", docs)
     shutil.move(package / "PAGE.md", docs / "providers" / f"{name}.md")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(where), str(ROOT)]), "EKYC_KIT_DOCS": str(docs)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(where), str(ROOT)]), "KIT_DOCS_DIR": str(docs)}
     return Copy(name, package, docs, env)

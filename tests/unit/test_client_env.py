@@ -47,7 +47,6 @@ def test_client_reads_the_environment_like_from_env(env: pytest.MonkeyPatch, cls
     assert tuned.adapter("didit").settings.secret("api_key") == "key-from-env"
 
 
-@pytest.mark.parametrize("provider", ["didit", "tencent", "alibaba"])
 def test_a_named_provider_without_credentials_names_the_setting(env: pytest.MonkeyPatch, provider: str) -> None:
     env.setenv("EKYC_PROVIDER", provider)
     for make in (Client, Client.from_env, AsyncClient):
