@@ -8,8 +8,6 @@ from typing import Any
 
 
 def pytest_configure(config: Any) -> None:
-    import httpx
-
     from ekyc import registry
     from tests.support.echo import EchoProvider
 
@@ -17,7 +15,6 @@ def pytest_configure(config: Any) -> None:
         """The template with a planted bug: it reads a result under any 2xx status, not only the documented
         200."""
 
-        def _body(self, response: httpx.Response, expected: int) -> Any:
-            return super()._body(response, response.status_code if response.status_code < 300 else expected)
+        result_statuses = frozenset(range(200, 300))
 
     registry.register("echo", CarelessEcho)

@@ -6,7 +6,7 @@ The template vendor's API (replace it with the real vendor's, citing its documen
   ``201 {"id", "url"}``; the user is sent to ``url``, and comes back to ``return_url?template_session=<id>``;
 - ``GET {endpoint}/template/sessions/{id}`` → ``200 {"id", "status", "reference", "checks", "reasons",
   "document"}`` where ``checks`` maps ``document`` / ``liveness`` / ``face_match`` to a sub-check state;
-- errors: ``{"code", "message"}`` with an HTTP status;
+- errors: ``{"code", "message"}`` with an HTTP status (read by :meth:`TemplateProvider.envelope`);
 - webhooks: ``POST`` ``{"event_id", "session_id", "status", "timestamp"}`` signed as :mod:`.signing` says.
 """
 
@@ -23,7 +23,7 @@ from pydantic import SecretStr
 
 from ekyc import _wire as wire
 from ekyc.countries import ALPHA3_TO_ALPHA2
-from ekyc.errors import InvalidRequest, ProviderError, WebhookVerificationError
+from ekyc.errors import WebhookVerificationError
 from ekyc.evidence import Evidence, State, settle
 from ekyc.models import (
     ALL_CHECKS,
@@ -42,13 +42,14 @@ from ekyc.models import (
     WebhookEvent,
 )
 from ekyc.provider import (
+    CREATE_SESSION,
+    GET_RESULT,
     Capabilities,
+    Envelope,
     Prepared,
     Provider,
     ProviderSettings,
     RetryMode,
-    error_for_status,
-    json_body,
     malformed,
 )
 
@@ -96,23 +97,16 @@ class TemplateProvider(Provider):
     def _headers(self) -> dict[str, str]:
         return {"x-key": self.settings.secret("api_key"), "accept": "application/json"}
 
-    def _body(self, response: httpx.Response, expected: int) -> Any:
-        """The JSON of the documented answer, or the typed error the vendor's ``{"code", "message"}`` means."""
-        if response.status_code == expected:
-            return json_body(self.name, response)
-        code = message = None
-        try:
-            data = wire.loads(response.content) if response.content else None
-            if isinstance(data, dict):
-                code, message = wire.code(data.get("code"), "code"), wire.text(data.get("message"), "message")
-        except wire.WireError:
-            pass  # an error page, not the vendor's envelope: the HTTP status decides
-        entry = CODE_TABLE.get("error", code) if code else None
-        if response.status_code < 400 and entry is None:  # a 2xx/3xx that is not the documented answer
-            raise ProviderError(f"unexpected HTTP {response.status_code}", provider=self.name,
-                                http_status=response.status_code)
-        raise error_for_status(self.name, response, code=code, message=message,
-                               error=entry.error if entry else None, meaning=entry.message if entry else None)
+    def envelope(self, data: Any, response: httpx.Response) -> Envelope:
+        """The one per-provider hook of :meth:`~ekyc.provider.Provider.read`: an error status carries
+        ``{"code", "message"}`` (typed by the code table's ``api_error`` kind, else by the HTTP status); a
+        result status carries the payload itself."""
+        if response.status_code < 300 or not isinstance(data, dict):
+            return Envelope(body=data)
+        code = data.get("code")
+        message = data.get("message")
+        return Envelope(body=data, code=code if isinstance(code, str) else None,
+                        message=message if isinstance(message, str) else None)
 
     # -- create ------------------------------------------------------------------------------------
     def build_create(self, request: SessionRequest) -> Prepared:
@@ -120,32 +114,25 @@ class TemplateProvider(Provider):
         body = {"reference": request.reference, "return_url": request.return_url}
         headers = {**self._headers(), "content-type": "application/json"}
         return Prepared(httpx.Request("POST", self.url("/sessions"), headers=headers,
-                                      content=json.dumps(body).encode()), "create", RetryMode.NOT_SENT)
+                                      content=json.dumps(body).encode()), CREATE_SESSION, RetryMode.NOT_SENT)
 
     def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
-        data = self._body(response, 201)
-        with malformed(self.name, "session"):
-            try:
-                created = wire.obj(data, "session")
-                sid, url = wire.code(created.get("id"), "id", max_len=64), wire.text(created.get("url"), "url")
-            except wire.WireError as exc:
-                raise InvalidRequest(exc.problem, field=exc.field) from None
+        env = self.read(prepared, response, ok={201})  # the documented answer of a create is 201, nothing else
+        with malformed(self.name, "session", http_status=response.status_code):
+            created = wire.obj(env.body, "session")
+            sid, url = wire.code(created.get("id"), "id", max_len=64), wire.text(created.get("url"), "url")
             if not sid or not url:
-                raise InvalidRequest("missing", field="id" if not sid else "url")
+                raise wire.WireError("id" if not sid else "url", "is missing")
             return Session(ref=SessionRef(provider=self.name, id=sid), url=url)
 
     # -- result ------------------------------------------------------------------------------------
     def build_result(self, ref: SessionRef) -> Prepared:
         url = self.url(f"/sessions/{quote(ref.id, safe='')}")
-        return Prepared(httpx.Request("GET", url, headers=self._headers()), "result", RetryMode.READ, {"ref": ref})
+        return Prepared(httpx.Request("GET", url, headers=self._headers()), GET_RESULT, RetryMode.READ, ref=ref)
 
     def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
-        data = self._body(response, 200)
-        with malformed(self.name, "result"):
-            try:
-                return self.decide(wire.obj(data, "result"), prepared.context["ref"])
-            except wire.WireError as exc:
-                raise InvalidRequest(exc.problem, field=exc.field) from None
+        ref = prepared.require_ref()
+        return self.read_result(prepared, response, lambda env: self.decide(wire.obj(env.body, "result"), ref))
 
     def decide(self, data: Mapping[str, Any], ref: SessionRef) -> Decision:
         """A result payload → :class:`Decision` through the code table and :func:`ekyc.evidence.settle`.

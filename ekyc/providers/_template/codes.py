@@ -37,9 +37,9 @@ CODE_TABLE = CodeTable("template", [
     CodeEntry("reason", "document_unreadable", "The document could not be read", SOURCE,
               reason=ReasonCode.DOCUMENT_UNREADABLE, retryable=True),
     # API errors: {"code", "message"} with an HTTP status
-    CodeEntry("error", "unauthorized", "The API key is missing or wrong", SOURCE, error=AuthenticationError),
-    CodeEntry("error", "not_found", "No such session", SOURCE, error=SessionNotFound),
-    CodeEntry("error", "invalid_request", "The request body is invalid", SOURCE, error=InvalidRequest),
-    CodeEntry("error", "rate_limited", "Too many requests", SOURCE, error=RateLimited, retryable=True),
+    CodeEntry("api_error", "unauthorized", "The API key is missing or wrong", SOURCE, error=AuthenticationError),
+    CodeEntry("api_error", "not_found", "No such session", SOURCE, error=SessionNotFound),
+    CodeEntry("api_error", "invalid_request", "The request body is invalid", SOURCE, error=InvalidRequest),
+    CodeEntry("api_error", "rate_limited", "Too many requests", SOURCE, error=RateLimited, retryable=True),
 ], {"status": "Session statuses", "check": "Sub-check states", "reason": "Decline and review reasons",
-    "error": "API error codes"})
+    "api_error": "API error codes"})
