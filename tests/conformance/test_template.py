@@ -66,6 +66,7 @@ def test_a_copy_of_the_template_is_picked_up_everywhere_and_leaves_nothing_behin
     passed = [line for line in out.splitlines() if line.startswith("PASSED") and NAME in line.split("[", 1)[-1]]
     for suite in ("tests/conformance/test_scenarios.py", "tests/conformance/test_faults.py",
                   "tests/conformance/test_inbound.py", "tests/conformance/test_code_tables.py",
+                  "tests/conformance/test_served.py",
                   "tests/conformance/test_docs.py", "tests/adversary/test_payloads.py",
                   "tests/adversary/test_boundary.py", "tests/adversary/test_canaries.py",
                   "tests/adversary/test_binding.py", "tests/unit/test_client_binding.py",
