@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -190,39 +190,40 @@ def describe_failure(exc: BaseException) -> str:
 
 def run_sync(gen: Exchange[T], send: Callable[[httpx.Request], httpx.Response],
              sleep: Callable[[float], None]) -> T:
-    """Drive :func:`exchange` with blocking I/O."""
-    step = next(gen)
+    """Drive an exchange (:func:`exchange`, or calls composed of exchanges with ``yield from``) with
+    blocking I/O."""
+    reply: Any = None
+    failure: httpx.TransportError | None = None
     while True:
         try:
-            if isinstance(step, Send):
-                try:
-                    response = send(step.request)
-                except httpx.TransportError as exc:
-                    step = gen.throw(exc)
-                    continue
-                step = gen.send(response)
-            else:
-                sleep(step.seconds)
-                step = gen.send(None)
+            step = gen.send(reply) if failure is None else gen.throw(failure)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+        reply, failure = None, None
+        if isinstance(step, Send):
+            try:
+                reply = send(step.request)
+            except httpx.TransportError as exc:
+                failure = exc
+        else:
+            sleep(step.seconds)
 
 
-async def run_async(gen: Exchange[T], send: Callable[[httpx.Request], Any],
-                    sleep: Callable[[float], Any]) -> T:
-    """Drive :func:`exchange` with non-blocking I/O."""
-    step = next(gen)
+async def run_async(gen: Exchange[T], send: Callable[[httpx.Request], Awaitable[httpx.Response]],
+                    sleep: Callable[[float], Awaitable[Any]]) -> T:
+    """Drive an exchange with non-blocking I/O (as :func:`run_sync`)."""
+    reply: Any = None
+    failure: httpx.TransportError | None = None
     while True:
         try:
-            if isinstance(step, Send):
-                try:
-                    response = await send(step.request)
-                except httpx.TransportError as exc:
-                    step = gen.throw(exc)
-                    continue
-                step = gen.send(response)
-            else:
-                await sleep(step.seconds)
-                step = gen.send(None)
+            step = gen.send(reply) if failure is None else gen.throw(failure)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+        reply, failure = None, None
+        if isinstance(step, Send):
+            try:
+                reply = await send(step.request)
+            except httpx.TransportError as exc:
+                failure = exc
+        else:
+            await sleep(step.seconds)

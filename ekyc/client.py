@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import functools
 import hmac
+import importlib
 import inspect
 import logging
 import threading
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from os import PathLike
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
 from . import registry
 from ._events import Events, Hook
+from ._redact import safe_field
 from ._retry import Attempts, Exchange, describe_failure, exchange, run_async, run_sync
 from ._wire import MAX_BODY
 from .errors import (
@@ -38,9 +41,6 @@ from .provider import Capabilities, Prepared, Provider
 from .routing import Predicate, Route, Router, may_fall_back
 from .settings import Settings
 
-if TYPE_CHECKING:
-    from .sandbox import Sandbox
-
 T = TypeVar("T")
 P = ParamSpec("P")
 C = TypeVar("C", bound="_Core")
@@ -54,6 +54,40 @@ MAX_URL_CHARS = 16 * 1024
 #: the most headers a webhook may carry, and their largest total size (characters)
 MAX_HEADERS = 256
 MAX_HEADER_CHARS = 64 * 1024
+#: what ``Client()`` calls for its :class:`Backend` when it uses the sandbox and is given neither a backend nor
+#: a transport: a ``"module:function"`` string imported on use (as the provider registry imports providers), so
+#: the core never imports the sandbox; ``ekyc.sandbox.backend`` starts a fresh in-process sandbox
+SANDBOX_HOOK = "ekyc.sandbox:backend"
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What a client talks to instead of each provider's real endpoint — the sandbox is the one there is —
+    given to a client as ``Client(settings, backend=...)``: plain settings, transports and a clock.
+
+    ``providers`` maps each provider name to the settings that point it at the backend (credentials, base
+    URL); ``transport`` / ``async_transport`` reach it (httpx transports; the sandbox's are in-process, no
+    sockets); ``clock`` is its time (seconds since the epoch: signatures, expiry, cooldowns); ``sandbox`` is
+    the object running it, returned by ``client.sandbox`` for its controls (``complete``, ``deliveries``,
+    ``clock``, ``set_fault``). ``Sandbox.client()`` builds a client on one; ``Client()`` gets one from
+    :data:`SANDBOX_HOOK` when it uses the sandbox and is given no transport.
+    """
+
+    providers: Mapping[str, Mapping[str, Any]]
+    transport: httpx.BaseTransport
+    async_transport: httpx.AsyncBaseTransport
+    clock: Callable[[], float]
+    sandbox: Any = None
+
+    def config(self, over: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A settings mapping pointing every provider at this backend (``env="sandbox"``, the first provider
+        the default), with ``over`` layered on top, nested mappings merged: ``{"providers": {"tencent":
+        {"secret_key": "wrong"}}}`` changes one setting of one provider."""
+        base: dict[str, Any] = {"env": "sandbox", "providers": {name: dict(s) for name, s in self.providers.items()}}
+        data = _merged(base, over or {})
+        if data.get("provider") is None and self.providers:
+            data["provider"] = next(iter(self.providers))
+        return data
 
 
 def _typed(failure: type[EkycError], what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
@@ -261,29 +295,38 @@ class _Core:
         self,
         settings: Settings | Mapping[str, Any] | None = None,
         *,
-        sandbox: Sandbox | None = None,
+        backend: Backend | None = None,
+        connected: bool = False,
         clock: Callable[[], float] | None = None,
         hooks: Iterable[Hook] = (),
         predicates: Mapping[str, Predicate] | None = None,
         **options: Any,
     ) -> None:
-        settings = _settings(settings, options, sandbox_given=sandbox is not None)
+        if "sandbox" in options:
+            raise ConfigurationError("a client on a sandbox is built by the sandbox: sandbox.client() or "
+                                     "sandbox.async_client() (Client(sandbox=...) is gone)", field="sandbox")
+        if backend is not None:  # explicit: its settings, the caller's layered on top; never the environment
+            settings = Settings.load(backend.config(_merged(_fields(settings), options)))
+        else:
+            settings = _settings(settings, options)
+            if settings.provider and settings.provider not in settings.providers and settings.env != "sandbox":
+                raise _unconfigured(settings.provider)
+            if settings.uses_sandbox and not connected:
+                backend = _sandbox_backend()
+                # the environment chooses the default provider, routing, retries and timeouts; the provider
+                # settings are the sandbox's alone (real credentials from the environment never reach it)
+                kept = {name: getattr(settings, name) for name in settings.model_fields_set - {"env", "providers"}}
+                settings = Settings.load(backend.config(kept))
+            elif not settings.providers:
+                raise ConfigurationError(
+                    "no provider is configured and env is 'production', so the sandbox is not used; configure "
+                    "a provider (e.g. EKYC_PROVIDER and its credentials)",
+                    field="providers",
+                )
         self.settings: Settings = settings
         self.events = Events(hooks)
-        self._sandbox_given = sandbox is not None
-        if sandbox is None and settings.provider and settings.provider not in settings.providers \
-                and settings.env != "sandbox":
-            raise _unconfigured(settings.provider)
-        if sandbox is None and settings.uses_sandbox:
-            sandbox = _default_sandbox()
-        elif sandbox is None and not settings.providers:
-            raise ConfigurationError(
-                "no provider is configured and env is 'production', so the sandbox is not used; configure "
-                "a provider (e.g. EKYC_PROVIDER and its credentials)",
-                field="providers",
-            )
-        self.sandbox = sandbox
-        self._clock = clock or (sandbox.clock.now if sandbox is not None else time.time)
+        self._backend = backend
+        self._clock = clock or (backend.clock if backend is not None else time.time)
         self._adapters: dict[str, Provider] = {}
         self._timeouts: dict[str, dict[str, float | None]] = {}
         self.router = Router(settings.routing_config, default=lambda: self.default_provider,
@@ -309,39 +352,33 @@ class _Core:
     @property
     def providers(self) -> tuple[str, ...]:
         """The providers this client can use."""
-        if self.sandbox is not None:
-            return self.sandbox.providers
         return self.settings.configured
+
+    @property
+    def sandbox(self) -> Any:
+        """The sandbox this client talks to — the one ``Client()`` started when nothing is configured, or the
+        one whose ``client()`` built it — for its controls (``complete(session, scenario)``, ``deliveries``,
+        ``clock``, ``set_fault``); None for a client of real providers."""
+        return self._backend.sandbox if self._backend is not None else None
 
     @property
     def default_provider(self) -> str:
         """Where new sessions go when no route or override says otherwise."""
-        if self.settings.provider:
-            return self.settings.provider
-        if self.sandbox is not None:
-            return self.sandbox.providers[0]
         return self.settings.default_provider()
 
     @_typed(ConfigurationError, "adapter")
     def adapter(self, name: str) -> Provider:
-        """The sans-I/O adapter of provider ``name``, built once (:class:`ConfigurationError` when this
-        client has no such provider)."""
+        """The sans-I/O adapter of provider ``name``, built once from this client's settings and clock
+        (:class:`ConfigurationError` when this client has no such provider)."""
         if not isinstance(name, str):
             raise ConfigurationError("a provider name must be text", field="provider")
         adapter = self._adapters.get(name)
         if adapter is None:
-            if self.sandbox is not None:
-                if name not in self.sandbox.providers:
-                    raise ConfigurationError(f"the sandbox has no emulator for {name!r}", field="provider")
-                cls = registry.load(name)
-                # the sandbox's credentials and endpoint; a caller who handed us this sandbox may layer their
-                # own provider settings on top (never an env-driven fallback: real keys must not leak into it)
-                overrides = self.settings.providers.get(name, {}) if self._sandbox_given else {}
-                provider_settings = cls.settings_model(**{**self.sandbox.client_settings(name), **overrides})
-            else:
-                provider_settings = self.settings.provider_settings(name)
-                cls = registry.load(name)
-            adapter = self._adapters[name] = cls(provider_settings, clock=self._clock)
+            if name not in registry.names():
+                raise ConfigurationError(f"unknown provider {safe_field(name) or '***'!r}; known: "
+                                         f"{', '.join(registry.names())}", field="provider")
+            provider_settings = self.settings.provider_settings(name)
+            adapter = self._adapters[name] = registry.load(name)(provider_settings, clock=self._clock)
         return adapter
 
     @_typed(ConfigurationError, "capabilities")
@@ -508,10 +545,32 @@ class _Core:
 
         return self._observed(provider, exchange(provider, timed, parse, self.settings.retry, on_retry, record))
 
-    def _call(self, provider: str, build: Callable[[], Prepared],
-              parse: Callable[[Prepared, httpx.Response], Any], record: Attempts | None = None) -> Any:
-        """Run one exchange with this client's driver (blocking or asyncio); see the subclasses."""
+    def _run(self, gen: Exchange[T]) -> Any:
+        """Drive an exchange with this client's I/O: blocking, or a coroutine (see the subclasses)."""
         raise NotImplementedError
+
+    def _create(self, request: SessionRequest, provider: str | None) -> Exchange[Session]:
+        """A create, on the routed provider, then on its fallback when no session can have been started."""
+        plan = self._plan(request, provider)
+        for i, name in enumerate(plan):
+            adapter = self.adapter(name)
+            attempts = Attempts()
+            try:
+                session = yield from self._exchange(name, partial(adapter.build_create, request),
+                                                    adapter.parse_create, attempts)
+            except EkycError as exc:
+                if self._after_create(name, exc, attempts, i + 1 < len(plan)):
+                    continue
+                raise
+            self._after_create(name, None, attempts, False)
+            return self._bind(session, request)
+        raise AssertionError("unreachable: a plan has at least one provider")  # pragma: no cover
+
+    def _result(self, ref: SessionRef) -> Exchange[Decision]:
+        """A result read from the provider that holds ``ref``, settled against the reference bound into it."""
+        adapter = self.adapter(ref.provider)
+        decision = yield from self._exchange(adapter.name, lambda: adapter.build_result(ref), adapter.parse_result)
+        return self._settle(ref, decision)
 
     def _observed(self, provider: str, inner: Exchange[T]) -> Exchange[T]:
         """The exchange, with its ``error`` / ``call`` events (one place for both clients)."""
@@ -532,18 +591,17 @@ class _Core:
         """Provider-specific operations (e.g. Didit's workflow and status management), bound to this
         client's retry loop; with :class:`AsyncClient` their methods are coroutines."""
         adapter = self.adapter(provider)
-        ext = adapter.extension(lambda build, parse: self._call(provider, build, parse))
+        ext = adapter.extension(lambda build, parse: self._run(self._exchange(provider, build, parse)))
         if ext is None:
             raise ConfigurationError(f"{provider} has no provider-specific operations", field="provider")
         return _Operations(ext, provider)
 
 
-def _settings(settings: Settings | Mapping[str, Any] | None, options: Mapping[str, Any], *,
-              sandbox_given: bool) -> Settings:
+def _settings(settings: Settings | Mapping[str, Any] | None, options: Mapping[str, Any]) -> Settings:
     """The client's settings. Nothing given: the environment, exactly as :meth:`Settings.from_env` reads it
-    (keyword options layered on top), so ``EKYC_ENV=production`` or ``EKYC_PROVIDER`` are never ignored. A
-    sandbox given explicitly (tests, the pytest plugin) does not read the environment: real credentials
-    must never reach it."""
+    (keyword options layered on top), so ``EKYC_ENV=production`` or ``EKYC_PROVIDER`` are never ignored.
+    Settings given (a mapping or :class:`Settings`, as ``Sandbox.client()`` gives them) never read the
+    environment: real credentials must never reach a sandbox."""
     if isinstance(settings, Settings):
         if options:
             raise ConfigurationError(f"unexpected arguments with a Settings object: {', '.join(options)}")
@@ -552,13 +610,21 @@ def _settings(settings: Settings | Mapping[str, Any] | None, options: Mapping[st
         return Settings.load({**settings, **options})
     if settings is not None:
         raise ConfigurationError("settings must be a Settings object or a mapping", field="settings")
-    if sandbox_given:
-        return Settings.load(options)
     from_env = Settings.from_env()
     if not options:
         return from_env
-    given = {name: getattr(from_env, name) for name in from_env.model_fields_set}
-    return Settings.load(_merged(given, options))
+    return Settings.load(_merged(_fields(from_env), options))
+
+
+def _fields(settings: Settings | Mapping[str, Any] | None) -> dict[str, Any]:
+    """Settings as a mapping of what they set (to layer more on top)."""
+    if isinstance(settings, Settings):
+        return {name: getattr(settings, name) for name in settings.model_fields_set}
+    if isinstance(settings, Mapping):
+        return dict(settings)
+    if settings is not None:
+        raise ConfigurationError("settings must be a Settings object or a mapping", field="settings")
+    return {}
 
 
 def _unconfigured(name: str) -> ConfigurationError:
@@ -591,10 +657,12 @@ def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _default_sandbox() -> Sandbox:
+def _sandbox_backend() -> Backend:
+    """The backend of :data:`SANDBOX_HOOK` (a fresh in-process sandbox), announced once per process."""
     global _sandbox_announced
+    module, _, attr = SANDBOX_HOOK.partition(":")
     try:
-        from .sandbox import Sandbox
+        hook: Callable[[], Backend] = getattr(importlib.import_module(module), attr)
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ConfigurationError(
             "no provider is configured, and the local sandbox needs the 'sandbox' extra "
@@ -605,7 +673,7 @@ def _default_sandbox() -> Sandbox:
         _log.warning("ekyc: no provider configured; using the in-process sandbox (set EKYC_ENV=production "
                      "to forbid this)")
         _sandbox_announced = True
-    return Sandbox()
+    return hook()
 
 
 async def _close_at_shutdown(http: httpx.AsyncClient) -> AsyncGenerator[None, None]:
@@ -628,19 +696,28 @@ class Client(_Core):
     ``production``) it runs against the in-process sandbox. One client is safe to share between threads (its
     connection pool is built once, on first use). Use it as a context manager (or call :meth:`close`) to
     release pooled connections; a closed client raises :class:`ConfigurationError`.
+
+    Besides settings (a :class:`Settings`, a mapping, or keyword options layered over the environment):
+    ``backend`` (a :class:`Backend` — the sandbox's — whose provider settings, transport and clock the client
+    uses, the given settings layered on top and the environment never read; ``Sandbox.client()`` passes it);
+    ``http_client`` (an ``httpx.Client`` used as is) or ``transport`` (an ``httpx.BaseTransport`` for the client's
+    own pool: a proxy, a mock); ``clock`` (seconds since the epoch, for signatures, expiry and routing cooldowns;
+    default ``time.time``); ``sleep`` (how the retry loop waits, default ``time.sleep``); ``hooks`` (event
+    hooks, see ``docs/routing.md``) and ``predicates`` (routing predicates by name).
     """
 
     def __init__(self, settings: Settings | Mapping[str, Any] | None = None, *,
                  http_client: httpx.Client | None = None,
-                 transport: httpx.BaseTransport | None = None, **kwargs: Any) -> None:
-        super().__init__(settings, **kwargs)
+                 transport: httpx.BaseTransport | None = None,
+                 sleep: Callable[[float], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(settings, connected=http_client is not None or transport is not None, **kwargs)
         # the httpx.Client (its SSL context and httpcore) is built on first use: building an ekyc
         # client stays cheap, and one that never calls out never pays for it
         self._http_client = http_client
-        self._transport = transport
+        self._transport = transport or (self._backend.transport if self._backend is not None else None)
         self._closed = False
         self._lock = threading.Lock()
-        self._sleep: Callable[[float], None] = time.sleep
+        self._sleep: Callable[[float], None] = sleep or time.sleep
 
     @property
     def _http(self) -> httpx.Client:
@@ -651,11 +728,9 @@ class Client(_Core):
                     raise _closed()
                 http = self._http_client
                 if http is None:
-                    transport = self._transport
-                    if transport is None and self.sandbox is not None:
-                        transport = self.sandbox.transport()
                     _install_query_redaction()
-                    http = self._http_client = httpx.Client(transport=transport, timeout=self.settings.timeout)
+                    http = self._http_client = httpx.Client(transport=self._transport,
+                                                            timeout=self.settings.timeout)
         return http
 
     def _send(self, http: httpx.Client, request: httpx.Request) -> httpx.Response:
@@ -663,11 +738,8 @@ class Client(_Core):
             raise _closed()
         return http.send(request)
 
-    def _call(self, provider: str, build: Callable[[], Prepared],
-              parse: Callable[[Prepared, httpx.Response], T], record: Attempts | None = None) -> T:
-        result: T = run_sync(self._exchange(provider, build, parse, record), partial(self._send, self._http),
-                             self._sleep)
-        return result
+    def _run(self, gen: Exchange[T]) -> T:
+        return run_sync(gen, partial(self._send, self._http), self._sleep)
 
     @_typed(InvalidRequest, "create_session")
     def create_session(self, request: SessionRequest | None = None, /, *, provider: str | None = None,
@@ -679,21 +751,7 @@ class Client(_Core):
         ``session.ref.serialize()`` next to your user and fetch the result with ``get_result(stored)``.
         A provider-side failure moves to the routing fallback only when no session can have been started.
         """
-        req = self._request(request, fields)
-        plan = self._plan(req, provider)
-        for i, name in enumerate(plan):
-            adapter = self.adapter(name)
-            attempts = Attempts()
-            try:
-                session: Session = self._call(name, partial(adapter.build_create, req), adapter.parse_create,
-                                              attempts)
-            except EkycError as exc:
-                if self._after_create(name, exc, attempts, i + 1 < len(plan)):
-                    continue
-                raise
-            self._after_create(name, None, attempts, False)
-            return self._bind(session, req)
-        raise AssertionError("unreachable: a plan has at least one provider")  # pragma: no cover
+        return self._run(self._create(self._request(request, fields), provider))
 
     @_typed(ProviderError, "get_result")
     def get_result(self, ref: SessionRef | str) -> Decision:
@@ -704,10 +762,7 @@ class Client(_Core):
         into the ref at create: compare it with the signed-in user. When the provider's echo and the bound
         reference differ, :class:`SessionMismatch` is raised instead of a decision.
         """
-        sref = self._ref(ref)
-        adapter = self.adapter(sref.provider)
-        decision: Decision = self._call(adapter.name, lambda: adapter.build_result(sref), adapter.parse_result)
-        return self._settle(sref, decision)
+        return self._run(self._result(self._ref(ref)))
 
     def close(self) -> None:
         """Release pooled connections; later calls raise :class:`ConfigurationError`."""
@@ -735,11 +790,12 @@ class AsyncClient(_Core):
 
     def __init__(self, settings: Settings | Mapping[str, Any] | None = None, *,
                  http_client: httpx.AsyncClient | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None, **kwargs: Any) -> None:
-        super().__init__(settings, **kwargs)
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 sleep: Callable[[float], Awaitable[Any]] | None = None, **kwargs: Any) -> None:
+        super().__init__(settings, connected=http_client is not None or transport is not None, **kwargs)
         self._given = http_client
         self._fixed_loop: Any = None  # the loop a given http_client / loop-bound transport was first used in
-        self._transport = transport
+        self._transport = transport or (self._backend.async_transport if self._backend is not None else None)
         # event loop → its pool (built on first use there) and the generator that closes it at the loop's end
         self._pools: dict[Any, tuple[httpx.AsyncClient, AsyncGenerator[None, None] | None]] = {}
         self._closed = False
@@ -747,7 +803,7 @@ class AsyncClient(_Core):
         import asyncio  # imported here: blocking users never pay for it
 
         self._asyncio = asyncio
-        self._sleep: Callable[[float], Any] = asyncio.sleep
+        self._sleep: Callable[[float], Awaitable[Any]] = sleep or asyncio.sleep
 
     async def _pool(self) -> httpx.AsyncClient:
         """The connection pool of the running event loop, built on first use in it.
@@ -776,11 +832,8 @@ class AsyncClient(_Core):
             if self._given is not None:
                 http = self._given
             else:
-                transport = self._transport
-                if transport is None and self.sandbox is not None:
-                    transport = self.sandbox.async_transport()
                 _install_query_redaction()
-                http = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
+                http = httpx.AsyncClient(transport=self._transport, timeout=self.settings.timeout)
             closer = _close_at_shutdown(http) if self._given is None else None
             self._pools[loop] = (http, closer)
         if closer is not None:
@@ -792,40 +845,19 @@ class AsyncClient(_Core):
             raise _closed()
         return await http.send(request)
 
-    async def _call(self, provider: str, build: Callable[[], Prepared],
-                    parse: Callable[[Prepared, httpx.Response], T], record: Attempts | None = None) -> T:
-        result: T = await run_async(self._exchange(provider, build, parse, record),
-                                    partial(self._send, await self._pool()), self._sleep)
-        return result
+    async def _run(self, gen: Exchange[T]) -> T:
+        return await run_async(gen, partial(self._send, await self._pool()), self._sleep)
 
     @_typed_async(InvalidRequest, "create_session")
     async def create_session(self, request: SessionRequest | None = None, /, *, provider: str | None = None,
                              **fields: Any) -> Session:
         """Start a verification session; see :meth:`Client.create_session`."""
-        req = self._request(request, fields)
-        plan = self._plan(req, provider)
-        for i, name in enumerate(plan):
-            adapter = self.adapter(name)
-            attempts = Attempts()
-            try:
-                session: Session = await self._call(name, partial(adapter.build_create, req), adapter.parse_create,
-                                                    attempts)
-            except EkycError as exc:
-                if self._after_create(name, exc, attempts, i + 1 < len(plan)):
-                    continue
-                raise
-            self._after_create(name, None, attempts, False)
-            return self._bind(session, req)
-        raise AssertionError("unreachable: a plan has at least one provider")  # pragma: no cover
+        return await self._run(self._create(self._request(request, fields), provider))
 
     @_typed_async(ProviderError, "get_result")
     async def get_result(self, ref: SessionRef | str) -> Decision:
         """The normalized decision of a session; see :meth:`Client.get_result`."""
-        sref = self._ref(ref)
-        adapter = self.adapter(sref.provider)
-        decision: Decision = await self._call(adapter.name, lambda: adapter.build_result(sref),
-                                              adapter.parse_result)
-        return self._settle(sref, decision)
+        return await self._run(self._result(self._ref(ref)))
 
     async def aclose(self) -> None:
         """Release pooled connections; later calls raise :class:`ConfigurationError`.

@@ -108,7 +108,7 @@ def demo(
         sandbox = Sandbox(provider or None)
     names = list(sandbox.providers)
     runs = {}
-    with Client(sandbox=sandbox) as client, _progress() as progress:
+    with sandbox.client() as client, _progress() as progress:
         task = progress.add_task("verifying", total=len(names) * len(DEMO_SCENARIOS))
         for name in names:
             for scenario in DEMO_SCENARIOS:
@@ -154,7 +154,7 @@ def _interactive(providers: list[str] | None, port: int) -> None:
     sock = _bind("127.0.0.1", port)
     with typed_as({"provider": "--provider"}):
         sandbox = Sandbox(providers or None, base_url=base_url(sock), deliver_http=False)
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         emit_line(f"Sandbox at {sandbox.base_url}. Open a URL, pick a scenario, and you land on the return page "
                   "showing the normalized decision:\n")
         for name in sandbox.providers:

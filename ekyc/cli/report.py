@@ -11,7 +11,6 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from .. import registry
-from ..client import Client
 from ..sandbox import SCENARIOS, Sandbox
 from ..sandbox.runner import Run, run_scenario
 
@@ -145,7 +144,7 @@ def build_report(providers: Sequence[str] | None = None, scenarios: Sequence[str
     names = list(sandbox.providers)
     scenario_names = list(scenarios or SCENARIOS)
     runs: dict[tuple[str, str], Run] = {}
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         for provider in names:
             for scenario in scenario_names:
                 if progress:

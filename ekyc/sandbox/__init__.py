@@ -6,7 +6,7 @@ Importing this package needs the ``sandbox`` extra (Starlette); ``import ekyc`` 
 from .clock import SandboxClock
 from .emulator import Delivery, Emulator
 from .scenarios import IDENTITY_FIELDS, PERSON, SCENARIOS, Scenario
-from .server import IN_PROCESS_URL, Sandbox, SandboxError
+from .server import IN_PROCESS_URL, Sandbox, SandboxError, backend
 from .store import MemoryStore
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "SandboxClock",
     "SandboxError",
     "Scenario",
+    "backend",
 ]

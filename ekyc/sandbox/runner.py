@@ -9,6 +9,7 @@ One run: create a session → act as the user on the hosted page over HTTP → f
 from __future__ import annotations
 
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from .. import registry
 from ..client import AsyncClient, Client
 from ..errors import EkycError
-from ..models import ALL_CHECKS, Decision, DocumentType, ExpectedIdentity, SessionRequest, WebhookEvent
+from ..models import ALL_CHECKS, Decision, DocumentType, ExpectedIdentity, Session, SessionRequest, WebhookEvent
 from .emulator import Delivery
 from .scenarios import PERSON, SCENARIOS, Scenario
 from .server import Sandbox
@@ -128,14 +129,15 @@ def webhook_body(delivery: Delivery) -> bytes:
     return delivery.body if delivery.method != "GET" else delivery.url.encode("utf-8")
 
 
-def run_scenario(client: Client, sandbox: Sandbox, provider: str, scenario: str) -> Run:
-    """Run ``scenario`` on ``provider`` through a blocking client."""
+def _steps(client: Client | AsyncClient, sandbox: Sandbox, provider: str, scenario: str) -> Generator[Any, Any, Run]:
+    """One run, written once: each client call is yielded and its result sent back (a value from a blocking
+    client, a coroutine's result from an asyncio one)."""
     skipped = _unsupported(sandbox, provider, scenario)
     if skipped is not None:
         return skipped
     run = Run(provider, scenario, True)
     t0 = time.perf_counter()
-    session = client.create_session(scenario_request(provider, scenario), provider=provider)
+    session: Session = yield client.create_session(scenario_request(provider, scenario), provider=provider)
     run.create_ms = (time.perf_counter() - t0) * 1000
     redirect = sandbox.complete(session, scenario)
     ref = client.parse_return_url(redirect, provider)
@@ -143,28 +145,30 @@ def run_scenario(client: Client, sandbox: Sandbox, provider: str, scenario: str)
         run.problems.append("the redirect names another session")
     _verify_webhook(client, sandbox, provider, session.ref.id, run)
     t1 = time.perf_counter()
-    run.decision = client.get_result(session.ref)
+    run.decision = yield client.get_result(session.ref)
     run.result_ms = (time.perf_counter() - t1) * 1000
     run.problems += mismatches(SCENARIOS[scenario], run.decision)
     return run
+
+
+def run_scenario(client: Client, sandbox: Sandbox, provider: str, scenario: str) -> Run:
+    """Run ``scenario`` on ``provider`` through a blocking client."""
+    steps = _steps(client, sandbox, provider, scenario)
+    value: Any = None
+    while True:
+        try:
+            value = steps.send(value)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
 
 
 async def run_scenario_async(client: AsyncClient, sandbox: Sandbox, provider: str, scenario: str) -> Run:
     """Run ``scenario`` on ``provider`` through an asyncio client."""
-    skipped = _unsupported(sandbox, provider, scenario)
-    if skipped is not None:
-        return skipped
-    run = Run(provider, scenario, True)
-    t0 = time.perf_counter()
-    session = await client.create_session(scenario_request(provider, scenario), provider=provider)
-    run.create_ms = (time.perf_counter() - t0) * 1000
-    redirect = sandbox.complete(session, scenario)
-    ref = client.parse_return_url(redirect, provider)
-    if ref != session.ref and ref.id != session.ref.id:
-        run.problems.append("the redirect names another session")
-    _verify_webhook(client, sandbox, provider, session.ref.id, run)
-    t1 = time.perf_counter()
-    run.decision = await client.get_result(session.ref)
-    run.result_ms = (time.perf_counter() - t1) * 1000
-    run.problems += mismatches(SCENARIOS[scenario], run.decision)
-    return run
+    steps = _steps(client, sandbox, provider, scenario)
+    value: Any = None
+    while True:
+        try:
+            call = steps.send(value)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        value = await call

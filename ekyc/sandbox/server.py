@@ -20,7 +20,9 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from .. import registry
+from ..client import AsyncClient, Backend, Client
 from ..models import Session
+from ..settings import Settings
 from .clock import SandboxClock
 from .emulator import Delivery, Emulator, SessionRecord
 from .scenarios import SCENARIOS
@@ -115,6 +117,30 @@ class Sandbox:
     def async_transport(self) -> httpx.AsyncBaseTransport:
         """An asyncio in-process transport to this sandbox."""
         return AsyncSandboxTransport(self.app, self._connect_fault)
+
+    def backend(self) -> Backend:
+        """What a client needs to talk to this sandbox: each provider's settings pointing here, fresh
+        in-process transports (blocking and asyncio) and the sandbox clock."""
+        return Backend(providers={name: self.client_settings(name) for name in self.emulators},
+                       transport=self.transport(), async_transport=self.async_transport(), clock=self.clock.now,
+                       sandbox=self)
+
+    def client(self, settings: Settings | Mapping[str, Any] | None = None, /, **options: Any) -> Client:
+        """A blocking client bound to this sandbox: the sandbox's provider settings, in-process transport and
+        clock; the environment is never read (real credentials never reach the sandbox).
+
+        ``settings`` (a mapping, or the settings a :class:`~ekyc.Settings` sets) is layered over the sandbox's:
+        ``{"providers": {"tencent": {"secret_key": "wrong"}}}`` changes one setting; ``provider``, ``routing``,
+        ``retry``, ``timeout`` as for any client. ``options`` are
+        :class:`~ekyc.Client` keywords (``sleep``, ``clock``, ``hooks``, ``predicates``, or a ``transport`` /
+        ``http_client`` instead of the in-process one, e.g. to go over loopback to a served sandbox).
+        """
+        return Client(settings, backend=self.backend(), **options)
+
+    def async_client(self, settings: Settings | Mapping[str, Any] | None = None, /,
+                     **options: Any) -> AsyncClient:
+        """An asyncio client bound to this sandbox; see :meth:`client`."""
+        return AsyncClient(settings, backend=self.backend(), **options)
 
     # -- driving the hosted pages --------------------------------------------------------------------
     def complete(self, session: Session | str, scenario: str | None = None, **form: str) -> str:
@@ -302,10 +328,9 @@ class Sandbox:
         return self.base_url + RETURN_PATH
 
     async def _return_page(self, request: Request) -> Response:
-        from ..client import AsyncClient  # the page plays the app: parse the redirect, fetch the result
         from ..errors import EkycError
 
-        async with AsyncClient(sandbox=self) as client:
+        async with self.async_client() as client:  # the page plays the app: parse the redirect, fetch the result
             try:
                 ref = client.parse_return_url(str(request.url))
                 decision = await client.get_result(ref)
@@ -381,6 +406,12 @@ class Sandbox:
             for name, e in self.emulators.items()
         )
         return HTMLResponse(f"<!doctype html><title>ekyc sandbox</title><h1>ekyc sandbox</h1><ul>{items}</ul>")
+
+
+def backend() -> Backend:
+    """A fresh in-process sandbox with every emulated provider, as a client backend: what ``Client()`` uses when
+    nothing is configured (``ekyc.client.SANDBOX_HOOK`` names this function)."""
+    return Sandbox().backend()
 
 
 async def _processed_then_failed(app: Callable[[Scope, Receive, Send], Any], scope: Scope, receive: Receive,

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from ekyc import Client, EkycError, Outcome, registry
+from ekyc import EkycError, Outcome, registry
 from ekyc.models import Decision
 from ekyc.provider import Prepared, Provider
 from ekyc.sandbox import Sandbox
@@ -72,7 +72,7 @@ class Captured:
 def capture(provider: str, scenario: str = "approved") -> Captured:
     """Run ``scenario`` on ``provider`` in a fresh in-process sandbox and keep the raw result exchange."""
     sandbox = Sandbox([provider])
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         session = client.create_session(scenario_request(provider, scenario), provider=provider)
         sandbox.complete(session, scenario)
         adapter = client.adapter(provider)
@@ -111,7 +111,7 @@ class CapturedCreate:
 def capture_create(provider: str) -> CapturedCreate:
     """The raw answer of ``provider``'s emulator to a real create request."""
     sandbox = Sandbox([provider])
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         adapter = client.adapter(provider)
         request = scenario_request(provider, "approved")
         adapter.check_request(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ekyc import Client, EkycError, Outcome
+from ekyc import EkycError, Outcome
 from ekyc.errors import SessionMismatch
 from ekyc.models import SessionRef
 from ekyc.sandbox import Sandbox
@@ -18,7 +18,7 @@ PROVIDERS = providers()
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_another_users_approved_session_never_approves_the_signed_in_user(provider: str) -> None:
     sandbox = Sandbox([provider])
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         alice = client.create_session(scenario_request(provider, "approved", reference="alice"), provider=provider)
         bob = client.create_session(scenario_request(provider, "approved", reference="bob"), provider=provider)
         alice_back = sandbox.complete(alice, "approved")
@@ -55,8 +55,7 @@ def test_a_create_processed_then_failed_is_never_followed_by_a_second_session_an
     others = [p for p in sandbox.providers if p != provider]
     sandbox.set_fault(provider, kind, times=1)
     config = {"provider": provider, "routing": {"fallback": others}}
-    with Client(config, sandbox=sandbox) as client:
-        client._sleep = lambda seconds: None
+    with sandbox.client(config, sleep=lambda seconds: None) as client:
         try:
             session = client.create_session(scenario_request(provider, "approved", reference="one-user"))
         except EkycError:
@@ -77,7 +76,7 @@ def test_a_webhook_decision_never_says_more_than_the_result(provider: str) -> No
     sandbox = Sandbox([provider])
     sandbox.emulators[provider].use_webhook_url("https://app.example/kyc/hooks")
     problems = []
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         for scenario in sandbox.emulators[provider].supported_scenarios():
             run = run_scenario(client, sandbox, provider, scenario.name)
             assert run.decision is not None
@@ -99,7 +98,7 @@ def test_a_result_answer_about_another_session_never_approves_the_asked_one(prov
     Alice's approved result must not approve Bob — wherever the provider's answer names its session or reference
     at all (one that echoes neither cannot be checked, and is skipped saying so)."""
     sandbox = Sandbox([provider])
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         refs = {}
         for user in ("alice", "bob"):
             session = client.create_session(scenario_request(provider, "approved", reference=user), provider=provider)

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ekyc import AsyncClient, Client, EkycError
+from ekyc import Client, EkycError
 from ekyc.errors import InvalidRequest, UnsupportedFeature
 from ekyc.models import SessionRequest
 from ekyc.sandbox import Sandbox
@@ -69,7 +69,7 @@ class World:
         self.refs: dict[str, str] = {}
         self.redirects: dict[str, str] = {}
         self.deliveries: dict[str, Delivery] = {}
-        with Client(sandbox=self.sandbox) as client:
+        with self.sandbox.client() as client:
             for p in PROVIDERS:
                 session = client.create_session(scenario_request(p, "approved"), provider=p)
                 self.redirects[p] = self.sandbox.complete(session, "approved")
@@ -156,7 +156,7 @@ def _fields_of(request: SessionRequest) -> dict[str, Any]:
 @given(fields=_fields, explicit=st.booleans())
 def test_create_session_raises_only_typed_errors(provider: str, fields: dict[str, Any], explicit: bool) -> None:
     w = world()
-    with Client(sandbox=w.sandbox) as client:
+    with w.sandbox.client() as client:
         base = scenario_request(provider, "approved")
         if explicit:
             typed(lambda: client.create_session(base, provider=provider, **fields))
@@ -181,7 +181,7 @@ BAD_CREATES: dict[str, dict[str, Any]] = {
 def test_bad_create_input_is_refused_typed_before_any_network_call(provider: str, case: str) -> None:
     sandbox = world().sandbox
     counting = Counting(sandbox.transport())
-    with Client(sandbox=sandbox, transport=counting) as client:
+    with sandbox.client(transport=counting) as client:
         base = scenario_request(provider, "approved")
         for call in (lambda: client.create_session(base, provider=provider, **BAD_CREATES[case]),
                      lambda: client.create_session(provider=provider,
@@ -203,7 +203,7 @@ _tails = st.sampled_from(["\n", "\r\n", "\x00", " ", "#", "#\n", "%", "%0a", "\u
 @given(tail=_tails, head=st.sampled_from(["", " ", "\n", f"{'x' * 3}:", "DIDIT:"]), other=_any)
 def test_get_result_raises_only_typed_errors(provider: str, tail: str, head: str, other: Any) -> None:
     w = world()
-    with Client(sandbox=w.sandbox) as client:
+    with w.sandbox.client() as client:
         typed(lambda: client.get_result(head + w.refs[provider] + tail))
         typed(lambda: client.get_result(other))
 
@@ -212,7 +212,7 @@ def test_get_result_raises_only_typed_errors(provider: str, tail: str, head: str
 def test_a_ref_with_a_trailing_newline_never_reaches_the_provider(provider: str) -> None:
     sandbox = world().sandbox
     counting = Counting(sandbox.transport())
-    with Client(sandbox=sandbox, transport=counting) as client:
+    with sandbox.client(transport=counting) as client:
         for text in (world().refs[provider] + "\n", world().refs[provider].replace(":", ":\n", 1)):
             assert isinstance(typed(lambda text=text: client.get_result(text)), EkycError)
         assert isinstance(typed(lambda: client.get_result(None)), EkycError)  # type: ignore[arg-type]
@@ -234,7 +234,7 @@ def _url_edits(url: str) -> st.SearchStrategy[str]:
 def test_parse_return_url_raises_only_typed_errors(provider: str, data: st.DataObject) -> None:
     w = world()
     url = data.draw(_url_edits(w.redirects[provider]) | st.text() | _any)
-    with Client(sandbox=w.sandbox) as client:
+    with w.sandbox.client() as client:
         typed(lambda: client.parse_return_url(url, provider))
         typed(lambda: client.parse_return_url(url))
         params = inspect.signature(client.parse_return_url).parameters
@@ -262,7 +262,7 @@ def test_parse_webhook_raises_only_typed_errors(provider: str, data: st.DataObje
     if data.draw(st.booleans()):
         at = data.draw(st.integers(0, len(body)))
         body = body[:at] + data.draw(st.binary(max_size=8)) + body[at:]
-    with Client(sandbox=w.sandbox) as client:
+    with w.sandbox.client() as client:
         typed(lambda: client.parse_webhook(body, headers, provider))
         typed(lambda: client.parse_webhook(data.draw(_any), data.draw(_any), provider))
         typed(lambda: client.parse_webhook(body, headers, data.draw(st.text(max_size=12))))
@@ -273,7 +273,7 @@ def test_the_real_delivery_verifies(provider: str) -> None:
     """The baseline of the webhook fuzz: the emulator's own delivery passes."""
     w = world()
     delivery = w.deliveries[provider]
-    with Client(sandbox=w.sandbox) as client:
+    with w.sandbox.client() as client:
         event = client.parse_webhook(webhook_body(delivery), delivery.headers, provider)
     assert event.provider == provider
 
@@ -317,7 +317,7 @@ def _fuzz_method(method: Callable[..., Any], strategies: dict[str, st.SearchStra
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_extension_methods_raise_only_typed_errors(provider: str) -> None:
     sandbox = Sandbox([provider])  # its own: extensions change state (statuses, webhook secrets)
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         refs = []
         for scenario in ("approved", "face_mismatch"):
             session = client.create_session(scenario_request(provider, scenario), provider=provider)
@@ -346,7 +346,7 @@ def test_async_client_raises_only_typed_errors(provider: str, tail: str, fields:
     w = world()
 
     async def run() -> None:
-        async with AsyncClient(sandbox=w.sandbox) as client:
+        async with w.sandbox.async_client() as client:
             for call in (lambda: client.get_result(w.refs[provider] + tail),
                          lambda: client.create_session(scenario_request(provider, "approved"), provider=provider,
                                                        **fields)):
@@ -371,7 +371,7 @@ def test_an_async_client_used_from_a_second_event_loop_works_or_fails_typed_befo
             sent.append(request.method)
             return await self.inner.handle_async_request(request)
 
-    client = AsyncClient(sandbox=sandbox, transport=Recording())
+    client = sandbox.async_client(transport=Recording())
     asyncio.run(client.create_session(scenario_request(provider, "approved", reference="loop-1"), provider=provider))
     before = len(sent)
     error = typed(lambda: asyncio.run(client.create_session(

@@ -249,14 +249,14 @@ def test_canary_credentials_never_surface_in_failing_calls(provider: str, logs: 
     secrets = [*secret_values(provider), "cnrypassqx"]
     errors: list[tuple[str, BaseException]] = []
     objects: list[tuple[str, Any]] = []
-    with Client(sandbox=sandbox) as good:  # a real session and delivery to aim at
+    with sandbox.client() as good:  # a real session and delivery to aim at
         sandbox.emulators[provider].use_webhook_url("https://app.example/kyc/hooks")
         request = canary_request(good, provider)
         session = good.create_session(request, provider=provider)
         sandbox.complete(session, "approved")
         delivery = sandbox.deliveries(provider)[-1]
     config = {"providers": {provider: {**sandbox.client_settings(provider), **secret_fields(provider)}}}
-    with recording(logs), Client(config, sandbox=sandbox) as client:
+    with recording(logs), sandbox.client(config) as client:
         objects.append(("Client.settings", client.settings))
         attempt(errors, "create_session", lambda: client.create_session(request, provider=provider))
         attempt(errors, "get_result", lambda: client.get_result(session.ref.serialize()))
@@ -276,7 +276,7 @@ def test_personal_values_and_bearer_tokens_never_surface_in_a_whole_flow(provide
                if k in secret_fields(provider) and isinstance(v, str)]
     objects: list[tuple[str, Any]] = []
     errors: list[tuple[str, BaseException]] = []
-    with Client(sandbox=sandbox, transport=Swapping(sandbox.transport())) as client:
+    with sandbox.client(transport=Swapping(sandbox.transport())) as client:
         request = canary_request(client, provider)
         objects.append(("SessionRequest", request))
         with recording(logs):

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from ekyc import Client
 from ekyc.sandbox import SCENARIOS, Sandbox
 from ekyc.sandbox.runner import scenario_request
 
@@ -39,7 +38,7 @@ def browser() -> Iterator[Any]:
 @pytest.mark.parametrize("scenario", ["approved", "face_mismatch"])
 def test_user_completes_the_hosted_page_in_chromium(served: Sandbox, browser: Any, provider: str,
                                                     scenario: str) -> None:
-    with Client(sandbox=served) as client:
+    with served.client() as client:
         req = scenario_request(provider, scenario).model_copy(update={"return_url": served.return_url})
         session = client.create_session(req, provider=provider)
         page = browser.new_page()

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 import ekyc.testing
-from ekyc import Client
 from ekyc.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +65,6 @@ def run_as_pytest_would(test: Any) -> None:
     names = [m.args[1] for m in marks if m.args[0] == "ekyc_provider"] or [[None]]
     for provider in names[0]:
         sandbox = Sandbox()
-        with Client(sandbox=sandbox) as client:
+        with sandbox.client() as client:
             fixtures = {"ekyc_sandbox": sandbox, "ekyc_client": client, "ekyc_provider": provider}
             test(**{p: fixtures[p] for p in params})

@@ -119,11 +119,11 @@ def test_wrap_never_breaks_a_word_or_a_url() -> None:
 def served_result(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sandbox, str]]:
     """A Tencent face_mismatch decided in one in-process sandbox that ``ekyc result`` is pointed at."""
     sandbox = Sandbox(["tencent"])
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         session = client.create_session(scenario_request("tencent", "face_mismatch", reference="u1"),
                                         provider="tencent")
         sandbox.complete(session, "face_mismatch")
-        monkeypatch.setattr(cli_app, "_client", lambda config: Client(sandbox=sandbox))
+        monkeypatch.setattr(cli_app, "_client", lambda config: sandbox.client())
         yield sandbox, session.ref.serialize()
 
 
@@ -189,7 +189,7 @@ def test_serve_logs_every_delivery_with_its_status_and_no_query(app_endpoint: st
     (sandbox,) = started
     sandbox.base_url = "http://sandbox.ekyc.invalid"  # play the flows in-process; deliveries still go over HTTP
     caplog.set_level(logging.INFO, logger="ekyc.sandbox")
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         for name in ("didit", "alibaba"):
             session = client.create_session(scenario_request(name, "approved", reference=f"hook-{name}"),
                                             provider=name)
@@ -222,7 +222,7 @@ def test_complete_names_why_a_scenario_is_unsupported() -> None:
 
 def test_a_refused_completion_never_echoes_html() -> None:
     sandbox = Sandbox(["didit"])
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         session = client.create_session(scenario_request("didit", "approved", reference="u1"), provider="didit")
     with pytest.raises(SandboxError) as refused:
         sandbox.complete(session, "retry_limit")

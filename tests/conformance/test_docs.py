@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 from ekyc import registry
+from ekyc.cli.docs import CATALOG_BEGIN, CATALOG_END, catalog_markdown
 from ekyc.codes import TABLE_BEGIN, extract_table
-from ekyc.docs import CATALOG_BEGIN, CATALOG_END, catalog_markdown
 
 DOCS = Path(os.environ.get("KIT_DOCS_DIR") or Path(__file__).resolve().parents[2] / "docs")
 

@@ -55,8 +55,7 @@ def test_result_faults_are_typed_and_never_approve(client: Client, sandbox: Sand
     sandbox.complete(session, "approved")
     assert client.get_result(session.ref).approved  # the real answer is APPROVED
     faulty = Faulty(sandbox.transport(), MUTATIONS.get(fault), timeout=fault == "read-timeout")
-    with Client({"retry": {"max_attempts": 2}}, sandbox=sandbox, transport=faulty) as faulty_client:
-        faulty_client._sleep = lambda s: None
+    with sandbox.client({"retry": {"max_attempts": 2}}, transport=faulty, sleep=lambda s: None) as faulty_client:
         try:
             decision = faulty_client.get_result(session.ref)
         except EkycError:
@@ -69,9 +68,8 @@ def test_result_faults_are_typed_and_never_approve(client: Client, sandbox: Sand
 def test_an_ambiguous_create_failure_is_not_repeated(sandbox: Sandbox, provider: str, fault: str) -> None:
     """A create whose outcome is unknown is sent once unless the provider de-duplicates creates."""
     faulty = Faulty(sandbox.transport(), MUTATIONS.get(fault), timeout=fault == "read-timeout")
-    with Client({"retry": {"max_attempts": 3}}, sandbox=sandbox, transport=faulty) as client:
-        client._sleep = lambda s: None
-        with pytest.raises(EkycError):
-            client.create_session(scenario_request(provider, "approved"), provider=provider)
+    with sandbox.client({"retry": {"max_attempts": 3}}, transport=faulty, sleep=lambda s: None) as client, \
+            pytest.raises(EkycError):
+        client.create_session(scenario_request(provider, "approved"), provider=provider)
     idempotent = client.adapter(provider).capabilities.create_retry.value == "idempotent"
     assert faulty.sends == 1 or (idempotent and fault == "read-timeout")

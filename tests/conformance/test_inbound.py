@@ -215,7 +215,7 @@ def test_deliveries_checked_with_other_secrets_never_verify(sandbox: Sandbox, pr
                                                             done: Finished) -> None:
     _needs_deliveries(done, provider)
     forged = _other_secrets(provider, sandbox.client_settings(provider))
-    with Client({"env": "sandbox", "providers": {provider: forged}}, sandbox=sandbox) as other:
+    with sandbox.client({"env": "sandbox", "providers": {provider: forged}}) as other:
         for delivery in done.deliveries:
             with pytest.raises(EkycError):
                 _verify(other, provider, delivery)

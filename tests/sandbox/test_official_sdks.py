@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from ekyc import Client
 from ekyc.cli.serve import serve_in_thread
 from ekyc.sandbox import Sandbox
 from ekyc.sandbox.runner import META_INFO
@@ -49,7 +48,7 @@ def test_tencent_official_sdk(served: Sandbox) -> None:
     req = models.GetWebVerificationResultIntlRequest()
     req.BizToken = token.BizToken
     result = sdk.GetWebVerificationResultIntl(req)
-    with Client(sandbox=served) as kyc:  # the library reads the same session the same way
+    with served.client() as kyc:  # the library reads the same session the same way
         decision = kyc.get_result(kyc.parse_return_url(redirect, "tencent"))
     assert str(result.ErrorCode) == decision.provider_status
     assert decision.reason_codes and decision.reason_codes[0].value == "FACE_MISMATCH"
@@ -71,7 +70,7 @@ def test_alibaba_official_sdk(served: Sandbox) -> None:
     complete_over_http(init.body.result.transaction_url, "approved")
     result = sdk.check_result(models.CheckResultRequest(merchant_biz_id="sdkbiz0001", transaction_id=tx))
     assert result.body.result.passed == "Y"
-    with Client(sandbox=served) as kyc:
+    with served.client() as kyc:
         decision = kyc.get_result(f"alibaba:{tx}:sdkbiz0001")
     assert decision.approved and decision.provider_status is not None
 

@@ -27,9 +27,7 @@ async def test_async_fixture(ekyc_async_client: AsyncClient, ekyc_sandbox: Sandb
 
 
 def _client(sandbox: Sandbox, routing: dict[str, object], provider: str = "didit") -> Client:
-    client = Client({"env": "sandbox", "provider": provider, "routing": routing}, sandbox=sandbox)
-    client._sleep = lambda s: None
-    return client
+    return sandbox.client({"env": "sandbox", "provider": provider, "routing": routing}, sleep=lambda s: None)
 
 
 def test_real_providers_route_by_country_and_document_type() -> None:

@@ -49,7 +49,7 @@ def test_served_sandbox_runs_every_provider_over_loopback() -> None:
 
 
 def test_return_page_shows_the_normalized_decision() -> None:
-    with serve_in_thread() as sandbox, Client(sandbox=sandbox) as client:
+    with serve_in_thread() as sandbox, sandbox.client() as client:
         for provider in sandbox.providers:
             req = scenario_request(provider, "face_mismatch").model_copy(update={"return_url": sandbox.return_url})
             session = client.create_session(req, provider=provider)

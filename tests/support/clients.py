@@ -16,14 +16,12 @@ async def _no_sleep(seconds: float) -> None:
 @contextmanager
 def quick_client(sandbox: Sandbox) -> Iterator[Client]:
     """A blocking client on ``sandbox`` that retries without waiting."""
-    with Client(sandbox=sandbox) as client:
-        client._sleep = lambda seconds: None
+    with sandbox.client(sleep=lambda seconds: None) as client:
         yield client
 
 
 @asynccontextmanager
 async def quick_async_client(sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
     """An asyncio client on ``sandbox`` that retries without waiting."""
-    async with AsyncClient(sandbox=sandbox) as client:
-        client._sleep = _no_sleep
+    async with sandbox.async_client(sleep=_no_sleep) as client:
         yield client

@@ -13,15 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ekyc import AsyncClient, Client, EkycError, InvalidRequest, SessionRef, WebhookVerificationError
+from ekyc import EkycError, InvalidRequest, SessionRef, WebhookVerificationError
 from ekyc.client import MAX_URL_CHARS, MAX_WEBHOOK_BYTES
 from ekyc.sandbox import Sandbox
 from ekyc.testing import providers
 
 PROVIDERS = providers()
 _SANDBOX = Sandbox()
-_CLIENT = Client(sandbox=_SANDBOX)
-_CLIENT._sleep = lambda s: None
+_CLIENT = _SANDBOX.client(sleep=lambda s: None)
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -160,7 +159,7 @@ def test_one_size_cap_for_every_providers_webhooks_and_return_urls(provider: str
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_async_entry_points_are_typed_the_same_way(provider: str) -> None:
     async def run() -> list[EkycError | None]:
-        async with AsyncClient(sandbox=_SANDBOX) as client:
+        async with _SANDBOX.async_client() as client:
             out: list[EkycError | None] = []
             for call in (lambda: client.get_result(None), lambda: client.get_result(42),  # type: ignore[arg-type]
                          lambda: client.create_session("u1"),  # type: ignore[arg-type]

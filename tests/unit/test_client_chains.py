@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 
-from ekyc import AsyncClient, Client
 from ekyc.errors import EkycError
 from ekyc.models import DocumentType
 from ekyc.sandbox import Sandbox
@@ -25,7 +24,7 @@ PERSONAL = "JOHN CANARYSMITH"
 
 def test_extension_operations_raise_only_typed_errors_sync_and_async() -> None:
     sandbox = Sandbox(["didit"])
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         session = client.create_session(reference="u1", return_url="https://app.example/r")
         ext = client.extension("didit")
         with pytest.raises(EkycError) as info:
@@ -33,7 +32,7 @@ def test_extension_operations_raise_only_typed_errors_sync_and_async() -> None:
         assert len(exception_chain(info.value)) == 1
 
     async def run() -> None:
-        async with AsyncClient(sandbox=sandbox) as aclient:
+        async with sandbox.async_client() as aclient:
             aext = aclient.extension("didit")
             with pytest.raises(EkycError):
                 await aext.update_status(session.ref, "approve", email_language=["en"])
@@ -65,7 +64,7 @@ def _bodies() -> list[bytes]:
 @pytest.mark.parametrize("body", _bodies())
 def test_an_unreadable_result_leaves_no_payload_in_the_error_chain(provider: str, body: bytes) -> None:
     sandbox = Sandbox()
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         adapter = client.adapter(provider)
         request: dict[str, Any] = {"reference": "u1", "return_url": "https://app.example/r"}
         if adapter.capabilities.client_metadata_required:
@@ -77,7 +76,7 @@ def test_an_unreadable_result_leaves_no_payload_in_the_error_chain(provider: str
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=body, headers={"content-type": "application/json"})
 
-    client = Client(sandbox=sandbox, transport=httpx.MockTransport(answer))
+    client = sandbox.client(transport=httpx.MockTransport(answer))
     with pytest.raises(EkycError) as info:
         client.get_result(session.ref)
     client.close()
@@ -88,7 +87,7 @@ def test_an_unreadable_result_leaves_no_payload_in_the_error_chain(provider: str
 
 def test_logged_request_urls_carry_no_query_values(caplog: pytest.LogCaptureFixture) -> None:
     secret = "user-CANARY-42"
-    with caplog.at_level(logging.DEBUG), Client(sandbox=Sandbox(["didit"])) as client:
+    with caplog.at_level(logging.DEBUG), Sandbox(["didit"]).client() as client:
         client.extension("didit").list_sessions(vendor_data=secret)
     lines = [r.getMessage() for r in caplog.records if r.name.startswith("httpx")]
     assert any("vendor_data=***" in line for line in lines), lines

@@ -79,8 +79,12 @@ def test_nothing_configured_is_the_sandbox_and_env_sandbox_forces_it(env: pytest
         assert client.sandbox is not None
     env.setenv("EKYC_ENV", "sandbox")
     env.setenv("EKYC_PROVIDER", "tencent")  # named, but the sandbox was asked for explicitly
+    env.setenv("TENCENTCLOUD_SECRET_ID", "AKIDreal")
+    env.setenv("TENCENTCLOUD_SECRET_KEY", "real-key")
     with Client() as client:
         assert client.sandbox is not None and client.default_provider == "tencent"
+        # the sandbox's credentials, never the environment's
+        assert client.adapter("tencent").settings.secret("secret_key") != "real-key"
 
 
 def test_an_explicit_sandbox_never_reads_the_environment(env: pytest.MonkeyPatch) -> None:
@@ -89,8 +93,8 @@ def test_an_explicit_sandbox_never_reads_the_environment(env: pytest.MonkeyPatch
     env.setenv("EKYC_PROVIDER", "didit")
     env.setenv("DIDIT_API_KEY", "real-key")
     sandbox = Sandbox()
-    with Client(sandbox=sandbox) as client:
-        assert client.sandbox is sandbox and client.settings.providers == {}
+    with sandbox.client() as client:
+        assert client.sandbox is sandbox and client.settings.providers == sandbox.client_config()["providers"]
         assert client.adapter("didit").settings.secret("api_key") != "real-key"
 
 

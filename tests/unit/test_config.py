@@ -85,15 +85,14 @@ def test_unconfigured_provider_is_named() -> None:
 
 @pytest.mark.parametrize("provider", ["echo"], indirect=True)
 def test_nothing_configured_means_the_sandbox(sandbox: Sandbox) -> None:
-    client = Client(sandbox=sandbox)
+    client = sandbox.client()
     assert client.sandbox is sandbox and client.default_provider == "echo"
     assert client.settings.uses_sandbox
 
 
 @pytest.mark.parametrize("provider", ["echo"], indirect=True)
 def test_settings_layer_over_a_sandbox_only_when_the_sandbox_is_given(sandbox: Sandbox) -> None:
-    given = Client({"env": "sandbox", "providers": {"echo": {"api_key": "echo-key", "timeout": 3}}},
-                   sandbox=sandbox)
+    given = sandbox.client({"env": "sandbox", "providers": {"echo": {"api_key": "echo-key", "timeout": 3}}})
     assert given.adapter("echo").settings.timeout == 3
     from ekyc import registry
 

@@ -36,8 +36,7 @@ CREATED = httpx.Response(201, json={"id": "s1", "url": "https://echo.invalid/p/s
 def client(echo: str) -> Iterator[tuple[Client, list[float]]]:
     slept: list[float] = []
     with Client.from_config({"providers": {"echo": {"api_key": "k"}},
-                             "retry": {"max_attempts": 3, "total_timeout": 30}}) as c:
-        c._sleep = slept.append
+                             "retry": {"max_attempts": 3, "total_timeout": 30}}, sleep=slept.append) as c:
         yield c, slept
 
 
@@ -87,8 +86,8 @@ def test_500_is_not_retried(client: tuple[Client, list[float]]) -> None:
 
 @respx.mock
 def test_retry_after_beyond_the_time_budget_raises_at_once(echo: str) -> None:
-    with Client.from_config({"providers": {"echo": {"api_key": "k"}}, "retry": {"total_timeout": 5}}) as c:
-        c._sleep = lambda s: pytest.fail("must not wait past the budget")
+    with Client.from_config({"providers": {"echo": {"api_key": "k"}}, "retry": {"total_timeout": 5}},
+                            sleep=lambda s: pytest.fail("must not wait past the budget")) as c:
         respx.get(RESULT).mock(return_value=httpx.Response(429, headers={"Retry-After": "120"}))
         with pytest.raises(RateLimited) as info:
             c.get_result("echo:s1")
@@ -137,8 +136,7 @@ async def test_async_client_uses_the_same_loop(echo: str) -> None:
     async def sleep(s: float) -> None:
         slept.append(s)
 
-    async with AsyncClient.from_config({"providers": {"echo": {"api_key": "k"}}}) as c:
-        c._sleep = sleep
+    async with AsyncClient.from_config({"providers": {"echo": {"api_key": "k"}}}, sleep=sleep) as c:
         route = respx.get(RESULT).mock(
             side_effect=[httpx.ConnectError("x"), httpx.Response(429, headers={"Retry-After": "3"}), OK])
         assert (await c.get_result("echo:s1")).approved
@@ -185,8 +183,7 @@ def routed(request: pytest.FixtureRequest) -> Iterator[tuple[Client, RetryMode]]
             "providers": {"alpha": {"api_key": "k", "endpoint": "https://alpha.invalid"},
                           "beta": {"api_key": "k", "endpoint": "https://beta.invalid"}},
             "routing": {"fallback": ["beta"]},
-        }) as c:
-            c._sleep = lambda s: None
+        }, sleep=lambda s: None) as c:
             yield c, mode
     finally:
         registry.unregister("alpha")
@@ -307,8 +304,7 @@ async def test_async_fallback_follows_the_same_rule(echo: str) -> None:
                 "providers": {"alpha": {"api_key": "k", "endpoint": "https://alpha.invalid"},
                               "beta": {"api_key": "k", "endpoint": "https://beta.invalid"}},
                 "routing": {"fallback": ["beta"]},
-            }) as c:
-                c._sleep = _no_sleep
+            }, sleep=_no_sleep) as c:
                 respx.post(ALPHA).mock(side_effect=[httpx.Response(503)])
                 beta = respx.post(BETA).mock(return_value=BETA_CREATED)
                 with pytest.raises(ProviderUnavailable) as info:

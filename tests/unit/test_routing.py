@@ -34,10 +34,8 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 def client(sandbox: Sandbox, routing: dict[str, Any], **kw: Any) -> Client:
-    c = Client({"provider": kw.pop("provider", "alpha"), "routing": routing, "env": "sandbox"},
-               sandbox=sandbox, **kw)
-    c._sleep = lambda s: None
-    return c
+    return sandbox.client({"provider": kw.pop("provider", "alpha"), "routing": routing, "env": "sandbox"},
+                          **{"sleep": lambda s: None, **kw})
 
 
 def test_rules_route_by_country_and_document_type(sandbox: Sandbox) -> None:
@@ -172,5 +170,5 @@ def test_routing_from_environment(sandbox: Sandbox) -> None:
     cfg = s.routing_config
     assert cfg.fallback == ("beta",) and cfg.cooldown.seconds == 5
     assert cfg.rules[0].split == {"alpha": 3.0, "beta": 1.0}
-    c = Client(s, sandbox=sandbox)
+    c = sandbox.client(s)
     assert c.explain_route(SessionRequest(reference="x")).provider in {"alpha", "beta"}

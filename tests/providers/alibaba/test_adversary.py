@@ -414,7 +414,7 @@ def all_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixt
 
 
 def test_no_secret_in_urls_or_logs(sandbox: Sandbox, all_logs: pytest.LogCaptureFixture) -> None:
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         session = client.create_session(_canary_request())
         sandbox.complete(session, "approved")
         assert client.get_result(session.ref).approved
@@ -440,10 +440,9 @@ def test_no_secret_in_exception_chains() -> None:
     prepared = p.build_create(request)
     with Client({"providers": {"alibaba": {"access_key_id": "AK", "access_key_secret": "SK",
                                            "callback_secret": "cbkey", "callback_url": "https://app.example/cb"}}},
-                transport=httpx.MockTransport(refuse)) as client:
-        client._sleep = lambda seconds: None  # type: ignore[method-assign]
-        with pytest.raises(ProviderUnavailable) as exc:
-            client.create_session(request)
+                transport=httpx.MockTransport(refuse), sleep=lambda seconds: None) as client, \
+            pytest.raises(ProviderUnavailable) as exc:
+        client.create_session(request)
     texts = []
     for e in exception_chain(exc.value):
         texts += [str(e), repr(e)]

@@ -189,11 +189,11 @@ def test_abandoned_flow_stays_pending(client: Client, sandbox: Sandbox) -> None:
     assert sandbox.deliveries("alibaba") == []
 
 
-def test_throttling_fault_is_retried_for_create(client: Client, sandbox: Sandbox) -> None:
+def test_throttling_fault_is_retried_for_create(sandbox: Sandbox) -> None:
     sandbox.set_fault("alibaba", "429", times=1)
     waits: list[float] = []
-    client._sleep = waits.append
-    session = client.create_session(contract_request())
+    with sandbox.client(sleep=waits.append) as client:
+        session = client.create_session(contract_request())
     assert session.ref.provider == "alibaba" and waits == [1.0]
 
 
@@ -206,11 +206,9 @@ def test_persistent_throttling_raises(client: Client, sandbox: Sandbox) -> None:
 
 
 def test_client_with_wrong_secret(sandbox: Sandbox) -> None:
-    settings = {**sandbox.client_settings("alibaba"), "access_key_secret": "nope"}
-    with Client({"env": "sandbox", "providers": {"alibaba": settings}}, sandbox=sandbox) as c:
-        c._adapters["alibaba"] = AlibabaProvider(AlibabaSettings(**settings), clock=sandbox.clock.now)
-        with pytest.raises(AuthenticationError) as exc:
-            c.create_session(contract_request())
+    with sandbox.client({"providers": {"alibaba": {"access_key_secret": "nope"}}}) as c, \
+            pytest.raises(AuthenticationError) as exc:
+        c.create_session(contract_request())
     assert exc.value.provider_code == "SignatureDoesNotMatch"
 
 

@@ -196,9 +196,7 @@ def test_foreign_or_garbage_ref_for_result() -> None:
 
 def _client(handler: Callable[[httpx.Request], httpx.Response]) -> Client:
     settings = {"providers": {"didit": {"api_key": "k", "workflow_id": WORKFLOW}}, "retry": {"max_attempts": 2}}
-    client = Client(settings, transport=httpx.MockTransport(handler))
-    client._sleep = lambda s: None
-    return client
+    return Client(settings, transport=httpx.MockTransport(handler), sleep=lambda s: None)
 
 
 def _aclient(handler: Callable[[httpx.Request], httpx.Response]) -> AsyncClient:
@@ -207,9 +205,7 @@ def _aclient(handler: Callable[[httpx.Request], httpx.Response]) -> AsyncClient:
     async def no_sleep(s: float) -> None:
         return None
 
-    client = AsyncClient(settings, transport=httpx.MockTransport(handler))
-    client._sleep = no_sleep
-    return client
+    return AsyncClient(settings, transport=httpx.MockTransport(handler), sleep=no_sleep)
 
 
 ERRORS = [

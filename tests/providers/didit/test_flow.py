@@ -106,7 +106,7 @@ def test_reused_detected_by_status_from_a_fresh_client(client: Client, sandbox: 
     first = client.create_session(reference="dup2")
     with httpx.Client(transport=sandbox.transport()) as http:
         http.get(first.url)
-    with Client(sandbox=sandbox) as other:
+    with sandbox.client() as other:
         again = other.create_session(reference="dup2")
     assert again.ref == first.ref and again.reused
 

@@ -12,7 +12,7 @@ import pytest
 from ekyc import AsyncClient, Client
 from ekyc.errors import AuthenticationError, ProviderUnavailable, SessionMismatch, SessionNotFound
 from ekyc.models import Check, Decision, DocumentType, Outcome, ReasonCode, SessionRef, SessionRequest
-from ekyc.providers.tencent import TencentProvider, TencentSettings, signing
+from ekyc.providers.tencent import signing
 from ekyc.providers.tencent.emulator import SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY, TencentEmulator, with_token
 from ekyc.sandbox import SCENARIOS, Sandbox, Scenario
 
@@ -155,12 +155,7 @@ def test_unsupported_request_never_reaches_the_emulator(client: Client, sandbox:
 # -- the emulator's API checks -------------------------------------------------------------------------------
 
 def _client_with(sandbox: Sandbox, **overrides: object) -> Client:
-    settings = {**sandbox.client_settings("tencent"), **overrides}
-    provider = TencentProvider(TencentSettings(**settings), clock=sandbox.clock.now)
-    client = Client(sandbox=sandbox)
-    client._adapters["tencent"] = provider
-    client._sleep = lambda s: None
-    return client
+    return sandbox.client({"providers": {"tencent": overrides}}, sleep=lambda s: None)
 
 
 @pytest.mark.parametrize(("overrides", "code"), [
@@ -174,9 +169,7 @@ def test_emulator_rejects_bad_credentials(sandbox: Sandbox, overrides: dict[str,
 
 
 def test_emulator_rejects_clock_skew(sandbox: Sandbox) -> None:
-    settings = TencentSettings(**sandbox.client_settings("tencent"))
-    client = Client(sandbox=sandbox)
-    client._adapters["tencent"] = TencentProvider(settings, clock=lambda: sandbox.clock.now() - 301)
+    client = sandbox.client(clock=lambda: sandbox.clock.now() - 301)  # signs 301 s in the past
     with client, pytest.raises(AuthenticationError) as info:
         client.create_session(CONTRACT_REQUEST, provider="tencent")
     assert info.value.provider_code == "AuthFailure.SignatureExpire"

@@ -41,8 +41,7 @@ def sdk(served: Sandbox, secret_key: str = SANDBOX_SECRET_KEY) -> Any:
 
 @pytest.fixture
 def ekyc_client(served: Sandbox) -> Any:
-    with Client(sandbox=served, transport=httpx.HTTPTransport()) as client:
-        client._sleep = lambda s: None
+    with served.client(transport=httpx.HTTPTransport(), sleep=lambda s: None) as client:
         yield client
 
 

@@ -37,11 +37,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .client import AsyncClient, Client
-from .models import Session
+from ..client import AsyncClient, Client
+from ..models import Session
 
 if TYPE_CHECKING:
-    from .sandbox import Sandbox
+    from ..sandbox import Sandbox
 
 #: a browser MetaInfo for providers that need one (Alibaba); any JSON string from the web SDK works
 BROWSER_META_INFO = '{"apdidToken":"","bioMetaInfo":"4.1.0:2916352,0","deviceType":"h5","ua":"Mozilla/5.0"}'
@@ -58,7 +58,7 @@ def _async_fixture(fn: Callable[..., Any]) -> Any:
 
 def providers() -> list[str]:
     """Names of every provider that has a sandbox emulator (for parametrizing tests)."""
-    from . import registry
+    from .. import registry
 
     return [name for name in registry.names() if registry.load(name).emulator is not None]
 
@@ -73,7 +73,7 @@ def complete(sandbox: Sandbox, session: Session | str, scenario: str) -> str:
 def ekyc_sandbox() -> Sandbox:
     """A fresh in-process sandbox with every emulated provider."""
     try:
-        from .sandbox import Sandbox
+        from ..sandbox import Sandbox
     except ImportError as exc:
         pytest.fail(f"the ekyc sandbox needs the 'sandbox' extra ({exc.name} is not installed): "
                     "pip install 'ekyc-bridge[sandbox]'", pytrace=False)
@@ -83,14 +83,14 @@ def ekyc_sandbox() -> Sandbox:
 @pytest.fixture
 def ekyc_client(ekyc_sandbox: Sandbox) -> Iterator[Client]:
     """A blocking client bound to ``ekyc_sandbox``."""
-    with Client(sandbox=ekyc_sandbox) as client:
+    with ekyc_sandbox.client() as client:
         yield client
 
 
 @_async_fixture
 async def ekyc_async_client(ekyc_sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
     """An asyncio client bound to ``ekyc_sandbox`` (needs an async test runner such as pytest-asyncio)."""
-    async with AsyncClient(sandbox=ekyc_sandbox) as client:
+    async with ekyc_sandbox.async_client() as client:
         yield client
 
 
