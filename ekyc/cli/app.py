@@ -35,6 +35,7 @@ app = typer.Typer(cls=Group, help="ekyc: one API over several eKYC providers, an
 sandbox_app = typer.Typer(cls=Group, help="Serve the local sandbox, complete its sessions.",
                           no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(sandbox_app, name="sandbox")
+from .ledger import app as ledger_app; app.add_typer(ledger_app, name="ledger")  # noqa: E402, E702, I001 - ekyc ledger
 
 #: approved, face mismatch, spoof, abandoned (the user started and never finished), expired
 DEMO_SCENARIOS = ("approved", "face_mismatch", "liveness_spoof", "timed_out", "session_expired")
