@@ -24,7 +24,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Generic
+from typing import Any, ClassVar, Generic, Protocol
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -32,17 +32,26 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from typing_extensions import TypeVar
 
+from .clock import SandboxClock
 from .scenarios import SCENARIOS, Scenario
 from .store import MemoryStore
-
-if TYPE_CHECKING:
-    from .server import Sandbox
-
 
 #: the emulator's own session record type (``Emulator[MySession]``; Any when not given)
 S = TypeVar("S", default=Any)
 #: a handler of an emulator route: the Starlette request in, the response out (it may raise :class:`Refusal`)
 Handler = Callable[[Request], Awaitable[Response]]
+
+
+class Host(Protocol):
+    """What an emulator uses of the sandbox that mounts it (:class:`~ekyc.sandbox.Sandbox` is one): the base URL
+    its payloads' links point at, the shared clock, and the outbox its webhooks/callbacks go to. A protocol, so
+    the emulator base does not import the server that imports it."""
+
+    base_url: str
+    clock: SandboxClock
+
+    def deliver(self, delivery: Delivery) -> None:
+        """Record (and maybe send) a webhook or callback."""
 
 
 class Refusal(Exception):
@@ -134,7 +143,7 @@ class Emulator(ABC, Generic[S]):
     #: what the hosted page says (HTTP 404) for a link that leads to no session
     link_missing: ClassVar[str] = "This verification link is invalid or has expired."
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Host) -> None:
         self.sandbox = sandbox
         self.clock = sandbox.clock
         #: THE session store: provider session id → the emulator's session record (its own shape, ``S``)
