@@ -127,6 +127,16 @@ class Envelope:
 
 
 @dataclass(frozen=True)
+class BrowserMetadata:
+    """What a provider needs from the user's browser before a session can start (``SessionRequest.client_metadata``):
+    the launch page (:mod:`ekyc.launch`) loads ``script`` and calls ``window.<getter>()``, whose value (a JSON
+    string, or an object it serializes) it posts on."""
+
+    script: str
+    getter: str
+
+
+@dataclass(frozen=True)
 class Capabilities:
     """What a provider can honour. The client checks requests against this before any I/O."""
 
@@ -440,6 +450,10 @@ class Provider(ABC):
         ``call`` runs ``build()`` → send → ``parse(prepared, response)`` through the client's retry loop and
         returns the result (a coroutine with :class:`ekyc.AsyncClient`), so one extension class serves both.
         """
+        return None
+
+    def browser_metadata(self) -> BrowserMetadata | None:
+        """What the launch page must collect in the user's browser for this provider; None when nothing."""
         return None
 
     def base_url(self, default: str) -> str:

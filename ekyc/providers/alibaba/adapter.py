@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
-from pydantic import SecretStr, field_validator
+from pydantic import SecretStr, field_validator, model_validator
 
 from ... import _wire
 from ...errors import (
@@ -71,6 +71,7 @@ from ...models import (
 from ...provider import (
     CREATE_SESSION,
     GET_RESULT,
+    BrowserMetadata,
     Capabilities,
     Envelope,
     Prepared,
@@ -81,14 +82,15 @@ from ...provider import (
     malformed,
 )
 from .codes import CODE_TABLE, SUCCESS_CODE
-from .doctypes import doc_type_for
 from .parse import decide
+from .products import REGIONS
 from .signing import form_body, sign_headers
+from .solution import Solution, choose, language_config, result_options, split_options
 
 NAME = "alibaba"
 API_VERSION = "2022-08-09"
-#: documented regions (reference §5)
-REGIONS = ("ap-southeast-1", "cn-hongkong", "ap-southeast-5", "ap-southeast-3")
+#: Alibaba's web script that defines window.getMetaInfo() (reference §1.5)
+META_INFO_SCRIPT = "https://hkwebcdn.yuncloudauth.com/cdn/jsvm_all.js"
 USER_AGENT = "ekyc-bridge (alibaba; Cloudauth-intl 2022-08-09)"
 #: the query parameter this library adds to ReturnUrl and CallbackUrl
 BIZ_PARAM = "ekyc_biz"
@@ -135,6 +137,39 @@ class AlibabaSettings(ProviderSettings):
     callback_secret: SecretStr | None = None
     #: STS security token (temporary credentials)
     security_token: SecretStr | None = None
+    #: the script the launch page loads to collect MetaInfo in the browser (ekyc.launch)
+    meta_info_script: str = META_INFO_SCRIPT
+    #: a MetaInfo sent when a request carries none — for the sandbox and tests only (needs ``endpoint``); real
+    #: users' browsers produce theirs on the launch page (ekyc.launch)
+    sandbox_meta_info: str | None = None
+
+    @field_validator("meta_info_script")
+    @classmethod
+    def _script(cls, v: str) -> str:
+        parts = urlsplit(v)
+        if parts.scheme not in ("https", "http") or not parts.netloc or not v.isprintable() or '"' in v \
+                or "<" in v:
+            raise ValueError("must be an absolute http(s) URL")
+        return v
+
+    @field_validator("sandbox_meta_info")
+    @classmethod
+    def _sandbox_meta(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                meta = _wire.loads(v, max_size=MAX_OPTION)
+            except _wire.WireError:
+                meta = None
+            if not isinstance(meta, dict):
+                raise ValueError("must be a MetaInfo JSON object string")
+        return v
+
+    @model_validator(mode="after")
+    def _sandbox_only(self) -> AlibabaSettings:
+        if self.sandbox_meta_info is not None and self.endpoint is None:
+            raise ValueError("sandbox_meta_info is for the sandbox (an endpoint override); real users' MetaInfo "
+                             "comes from their browser (ekyc.launch)")
+        return self
 
     @field_validator("region")
     @classmethod
@@ -203,7 +238,8 @@ class AlibabaProvider(Provider):
     emulator = "ekyc.providers.alibaba.emulator:AlibabaEmulator"
     capabilities = Capabilities(
         check_sets=frozenset({ALL_CHECKS, _LF, frozenset({Check.LIVENESS}), frozenset({Check.DOCUMENT})}),
-        document_types=frozenset({DocumentType.PASSPORT, DocumentType.ID_CARD}),
+        document_types=frozenset({DocumentType.PASSPORT, DocumentType.ID_CARD, DocumentType.DRIVERS_LICENSE,
+                                  DocumentType.RESIDENCE_PERMIT}),
         reference_image=True,
         expected_identity=False,
         contact_email=False,
@@ -211,8 +247,10 @@ class AlibabaProvider(Provider):
         client_metadata_required=True,
         create_retry=RetryMode.NOT_SENT,
         webhooks="callback GET with callbackToken (token only; the passed hint is never trusted)",
-        notes="eKYC (document+liveness+face_match), FACE_VERIFY (liveness+face_match with reference_image), "
-              "FACE_LIVENESS, ID_OCR; TransactionUrl is single-use; MetaInfo from the browser is required",
+        notes="plans by region (products.py): eKYC_PRO via InitializeV2 (document+liveness+face_match, every "
+              "region; default DocType GLB03002 global e-passport), FACE_LIVENESS_PRO (liveness; HK, SG, Jakarta), "
+              "FACE_VERIFY (liveness+face_match with reference_image; HK only), ID_OCR (document; HK only); "
+              "TransactionUrl is single-use; MetaInfo comes from the user's browser (ekyc.launch)",
     )
     settings: AlibabaSettings
 
@@ -220,15 +258,16 @@ class AlibabaProvider(Provider):
     def check_request(self, request: SessionRequest) -> None:
         """Everything :meth:`build_create` needs, checked before any I/O."""
         super().check_request(request)
-        if not request.client_metadata:
+        meta_info = self._meta_info(request)
+        if not meta_info:
             raise self.unsupported(
-                "client_metadata is required: it is Alibaba's MetaInfo, the JSON string the browser returns "
-                "from window.getMetaInfo() after loading https://hkwebcdn.yuncloudauth.com/cdn/jsvm_all.js "
-                "(or the app SDK's getMetaInfo); pass it through unmodified",
+                "client_metadata is required: it is Alibaba's MetaInfo, the JSON string the user's browser "
+                "returns from window.getMetaInfo() (jsvm_all.js). Serve ekyc.launch.launch_page() as your "
+                "Verify button (the same page for every provider) and pass launch.client_metadata(form) on",
                 "client_metadata",
             )
         try:
-            meta = _wire.loads(request.client_metadata, max_size=MAX_OPTION)
+            meta = _wire.loads(meta_info, max_size=MAX_OPTION)
         except _wire.WireError:
             meta = None
         if not isinstance(meta, dict):
@@ -236,8 +275,18 @@ class AlibabaProvider(Provider):
                 "client_metadata must be the JSON object string from window.getMetaInfo() (jsvm_all.js)",
                 provider=NAME, field="client_metadata",
             )
-        self._options(request)
+        split_options(self._options(request), self.unsupported)
         self._solution(request)
+        if request.language is not None:
+            language_config(request.language, self.unsupported)
+
+    def _meta_info(self, request: SessionRequest) -> str | None:
+        """The browser's MetaInfo (``client_metadata``), else the sandbox's (settings ``sandbox_meta_info``)."""
+        return request.client_metadata or self.settings.sandbox_meta_info
+
+    def browser_metadata(self) -> BrowserMetadata:
+        """What the launch page collects for Alibaba: ``window.getMetaInfo()`` of the ``meta_info_script``."""
+        return BrowserMetadata(script=self.settings.meta_info_script, getter="getMetaInfo")
 
     def _options(self, request: SessionRequest) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -276,54 +325,20 @@ class AlibabaProvider(Provider):
                                    f"provider_options.{NAME}.FacePictureUrl")
         return out
 
-    def _solution(self, request: SessionRequest) -> tuple[str, str | None]:
-        """``(ProductCode, DocType)`` for the request."""
+    def _solution(self, request: SessionRequest) -> Solution:
+        """The plan and ``DocType`` for the request in the configured region (:mod:`.solution`)."""
         opts = self._options(request)
         checks = frozenset(request.checks)
         image = request.reference_image is not None or "FacePictureUrl" in opts
-        if checks == ALL_CHECKS:
-            product = "eKYC"
-            if request.reference_image is not None:
-                raise self.unsupported(
-                    "eKYC matches the selfie against the document; a reference_image is used only with the "
-                    "liveness+face_match checks (FACE_VERIFY)", "reference_image")
-        elif checks == _LF:
-            if not image:
-                raise self.unsupported(
-                    "face_match without the document check needs a reference_image to compare with "
-                    "(FACE_VERIFY)", "reference_image")
-            product = "FACE_VERIFY"
-        elif checks == frozenset({Check.LIVENESS}):
-            product = "FACE_LIVENESS"
-        elif checks == frozenset({Check.DOCUMENT}):
-            product = "ID_OCR"
-        else:  # pragma: no cover - the base check_request already refused it
-            raise self.unsupported("this check combination is not available", "checks")
-        if request.reference_image is not None and product != "FACE_VERIFY":
-            raise self.unsupported("a reference_image is used only by liveness+face_match (FACE_VERIFY)",
-                                   "reference_image")
-        product = opts.get("ProductCode", product)
-        if Check.DOCUMENT not in checks:
-            if request.document_types:
-                raise self.unsupported("document_types need the document check", "document_types")
-            return product, None
-        if "DocType" in opts:
-            return product, opts["DocType"]
-        if not request.document_types:
+        if checks == _LF and not image:
             raise self.unsupported(
-                "document solutions need one document type (document_types) to choose the DocType", "document_types")
-        if len(request.document_types) > 1:
-            raise self.unsupported("one Initialize takes exactly one DocType; give one document type",
-                                   "document_types")
-        doc = request.document_types[0]
-        code = doc_type_for(doc, request.country)
-        if code is None:
-            where = f" issued by {request.country}" if request.country else " without a country"
-            raise self.unsupported(
-                f"no DocType is known for document_types={doc.value}{where} (known: PASSPORT any country, "
-                "ID_CARD CHN or HKG); set country, or pass provider_options['alibaba']['DocType']",
-                "document_types" if request.country else "country")
-        return product, code
+                "face_match without the document check needs a reference_image to compare with "
+                "(FACE_VERIFY)", "reference_image")
+        found = choose(request, self.settings.region, opts, self.unsupported)
+        if request.reference_image is not None and not found.plan.needs_face_picture:
+            raise self.unsupported(f"a reference_image is used only by liveness+face_match (FACE_VERIFY); "
+                                   f"{found.plan.code} compares the selfie with the document", "reference_image")
+        return found
 
     # -- requests --------------------------------------------------------------------------------
     def _base(self) -> str:
@@ -358,19 +373,19 @@ class AlibabaProvider(Provider):
     def build_create(self, request: SessionRequest) -> Prepared:
         """``Initialize``: a fresh ``MerchantBizId`` bound to ``request.reference`` (and a signature nonce) on
         every call."""
-        opts = self._options(request)
-        product, doc_type = self._solution(request)
+        opts, check_options = split_options(self._options(request), self.unsupported)
+        solution = self._solution(request)
         opts.pop("ProductCode", None)
         opts.pop("DocType", None)
         biz = merchant_biz_id(self._callback_key(), request.reference)
         params: dict[str, str] = {
-            "ProductCode": product,
+            "ProductCode": solution.plan.code,
             "MerchantBizId": biz,
             "MerchantUserId": request.reference,
-            "MetaInfo": request.client_metadata or "",
+            "MetaInfo": self._meta_info(request) or "",
         }
-        if doc_type is not None:
-            params["DocType"] = doc_type
+        if solution.doc_type is not None:
+            params["DocType"] = solution.doc_type
         if request.return_url is not None:
             params["ReturnUrl"] = with_param(request.return_url, BIZ_PARAM, biz)
         callback = opts.pop("CallbackUrl", None) or self.settings.callback_url
@@ -378,21 +393,25 @@ class AlibabaProvider(Provider):
             params["CallbackUrl"] = with_param(callback, BIZ_PARAM, biz)
             params["CallbackToken"] = callback_token(self._callback_key(), biz)
         if request.language is not None:
-            params["LanguageConfig"] = request.language
+            params["LanguageConfig"] = language_config(request.language, self.unsupported)
         params.update(opts)
         if request.reference_image is not None:
             params["FacePictureBase64"] = request.reference_image
-        return self._prepare("Initialize", params, RetryMode.NOT_SENT, {"merchant_biz_id": biz},
-                             operation=CREATE_SESSION)
+        context = {"merchant_biz_id": biz, "check_options": check_options}
+        return self._prepare(solution.plan.action, params, RetryMode.NOT_SENT, context, operation=CREATE_SESSION)
 
     def build_result(self, ref: SessionRef) -> Prepared:
-        """``CheckResult(MerchantBizId, TransactionId)`` — both come from the ref."""
-        if ref.provider != NAME or len(ref.extra) != 1 or not _BIZ.fullmatch(ref.extra[0]) \
+        """``CheckResult(MerchantBizId, TransactionId)`` — both come from the ref — plus the CheckResult options
+        (``IsReturnImage``, ``ExtraImageControlList``, ``ReturnFiveCategorySpoofResult``) given at create through
+        ``provider_options`` and kept in the ref (its second extra part)."""
+        if ref.provider != NAME or len(ref.extra) not in (1, 2) or not _BIZ.fullmatch(ref.extra[0]) \
                 or not _TXN.fullmatch(ref.id):
             raise InvalidRequest("an Alibaba session ref carries the TransactionId and the MerchantBizId; use "
                                  "session.ref.serialize() as stored at create", provider=NAME, field="ref")
         self._verify_reference(ref)
         params = {"MerchantBizId": ref.extra[0], "TransactionId": ref.id}
+        if len(ref.extra) == 2:
+            params.update(result_options(ref.extra[1]))
         return self._prepare("CheckResult", params, RetryMode.READ, {}, operation=GET_RESULT, ref=ref)
 
     def _verify_reference(self, ref: SessionRef) -> None:
@@ -446,7 +465,9 @@ class AlibabaProvider(Provider):
                 raise ProviderError("Initialize returned no TransactionUrl (web/H5 flows need a browser "
                                     "MetaInfo with deviceType web or h5)", provider=NAME,
                                     http_status=response.status_code)
-            ref = SessionRef(provider=NAME, id=tid, extra=(prepared.context["merchant_biz_id"],))
+            options = prepared.context.get("check_options")
+            extra = (prepared.context["merchant_biz_id"], *((options,) if options else ()))
+            ref = SessionRef(provider=NAME, id=tid, extra=extra)
             return Session(ref=ref, url=url, single_use=True, raw=data)
 
     def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:

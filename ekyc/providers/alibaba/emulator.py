@@ -12,6 +12,18 @@ Emulator behaviour that the references do not confirm (documented in ``docs/prov
   (``206``, China-site "business policy restricted"); face mismatch uses ``204`` and liveness attacks ``205``
   (China-site meanings; ``205`` is also the intl example next to ``FaceAttack=Y``);
 - the hosted ``TransactionUrl`` works once: the first GET opens it, any later GET shows it as used.
+
+Regions: the emulator answers as one regional endpoint. A request whose ``host`` names a documented regional
+endpoint (``cloudauth-intl[-vpc].<region>.aliyuncs.com``) is answered as that region; any other host (the
+sandbox's own address) as :attr:`AlibabaEmulator.region`, Singapore (``ap-southeast-1``) unless set. A product
+plan outside the region it runs in (:mod:`.products`), a plan without a hosted page, and a ``DocType`` outside the
+plan's table or the region's part of it (:mod:`.doctypes`) are refused with HTTP 400 ``InvalidParameter`` naming
+the parameter — Alibaba documents ``InvalidParameter`` (400) as its code for an illegal parameter; which code the
+live service answers for a plan outside its region is not documented. ``Initialize`` and ``InitializeV2`` take
+the same parameters (SDK 3.23.1 models) and both start any hosted plan. ``/alibaba/jsvm_all.js`` stands in for
+Alibaba's web script (``hkwebcdn.yuncloudauth.com/cdn/jsvm_all.js``): its ``window.getMetaInfo()`` returns
+:data:`SANDBOX_META_INFO`. CheckResult accepts ``IsReturnImage`` / ``ReturnFiveCategorySpoofResult`` (``Y``/``N``)
+and ``ExtraImageControlList``; it returns no images (their field names are not documented for Cloudauth-intl).
 """
 
 from __future__ import annotations
@@ -38,22 +50,26 @@ from ...sandbox.scenarios import PERSON
 from ...sandbox.store import MemoryStore
 from .adapter import API_VERSION
 from .codes import API_ERROR_STATUS, CODE_TABLE, PASS_SUBCODE
-from .doctypes import PASSPORT
+from .doctypes import GLOBAL_PASSPORT, PASSPORT, accepts
+from .products import REGIONS, SINGAPORE, plan, region_names
 from .signing import ALGORITHM, DATE_FORMAT, canonical_request, parse_authorization, sha256_hex, signature
 
 SANDBOX_ACCESS_KEY_ID = "LTAI5tEkycSandbox00000001"
 SANDBOX_ACCESS_KEY_SECRET = "ekyc-sandbox-alibaba-access-key-secret"
 SANDBOX_CALLBACK_SECRET = "ekyc-sandbox-alibaba-callback-secret"
 SANDBOX_CALLBACK_URL = "https://app.example/kyc/alibaba/callback"
+#: what the sandbox's jsvm_all.js returns from window.getMetaInfo(): a web MetaInfo in the documented shape
+#: (``bioMetaInfo``, ``deviceType`` web, ``ua``; reference §1.2), as a JSON string
+SANDBOX_META_INFO = '{"apdidToken":"","bioMetaInfo":"4.1.0:2916352,0","deviceType":"web","ua":"ekyc-sandbox"}'
+_REGIONAL_HOST = re.compile(r"cloudauth-intl(?:-vpc)?\.([a-z0-9-]+)\.aliyuncs\.com(?::\d+)?")
 RETENTION = 30 * 24 * 3600
 MAX_SKEW = 15 * 60
 DOC_FAIL_SUBCODE = "206"
 FACE_MISMATCH_SUBCODE = "204"
 LIVENESS_SUBCODE = "205"
-PRODUCTS = frozenset({"eKYC", "eKYC_PRO", "ID_OCR", "ID_OCR_PRO", "FACE_VERIFY", "FACE_LIVENESS",
-                      "FACE_LIVENESS_PRO", "KYC_GLOBAL", "FV_GLOBAL", "FL_GLOBAL", "IDR_GLOBAL", "OCR_GLOBAL"})
-DOC_PRODUCTS = frozenset({"eKYC", "ID_OCR", "KYC_GLOBAL", "IDR_GLOBAL", "OCR_GLOBAL", "eKYC_PRO", "ID_OCR_PRO"})
-FACE_ONLY = frozenset({"FACE_VERIFY", "FACE_LIVENESS", "FACE_LIVENESS_PRO", "FV_GLOBAL", "FL_GLOBAL"})
+FACE_ONLY = frozenset({"FACE_VERIFY", "FACE_LIVENESS", "FACE_LIVENESS_PRO", "FACE_IDU"})
+ID_ONLY = frozenset({"ID_OCR", "ID_NFC"})
+INITIALIZE_ACTIONS = frozenset({"Initialize", "InitializeV2"})
 _REQUIRED_SIGNED = frozenset({"host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce",
                               "x-acs-content-sha256"})
 _MESSAGES = {
@@ -90,7 +106,7 @@ def _iso(d: Any, sep: str = "-") -> str:
 def ocr_info(doc_type: str | None, expiry: Any = None) -> dict[str, Any]:
     """The sandbox PERSON as Alibaba's OCR reads it (passport style for ``01000000``, else ID-card style)."""
     expiry = expiry or PERSON["expiry_date"]
-    if doc_type in (None, PASSPORT):
+    if doc_type in (None, PASSPORT, GLOBAL_PASSPORT):
         return {
             "surname": PERSON["family_name"], "givenname": PERSON["given_name"], "sex": PERSON["sex"],
             "birthDate": _iso(PERSON["date_of_birth"]), "passportNo": PERSON["document_number"],
@@ -132,13 +148,27 @@ class AlibabaEmulator(Emulator[dict[str, Any]]):
         super().__init__(sandbox)
         self.credentials: dict[str, str] = {SANDBOX_ACCESS_KEY_ID: SANDBOX_ACCESS_KEY_SECRET}
         self.check_signatures = True
+        #: the region this endpoint answers as when the request's host names none (module docstring)
+        self.region = SINGAPORE
         #: signature nonces seen (credential:nonce), kept for twice the allowed clock skew
         self.nonces: MemoryStore[bool] = MemoryStore(self.clock.now)
 
     # -- wiring ----------------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
         """The hosted page (the API itself is served at ``/`` through :meth:`handle_root`)."""
-        return [self.page_route("/alibaba/verify/{token}", self.hosted, methods=["GET", "POST"])]
+        return [self.page_route("/alibaba/verify/{token}", self.hosted, methods=["GET", "POST"]),
+                self.page_route("/alibaba/jsvm_all.js", self.meta_info_script, methods=["GET"])]
+
+    async def meta_info_script(self, request: Request) -> Response:
+        """The sandbox's stand-in for Alibaba's web script: defines ``window.getMetaInfo()``."""
+        script = ("/* ekyc sandbox stand-in for Alibaba's jsvm_all.js */\n"
+                  f"window.getMetaInfo = function () {{ return {json.dumps(SANDBOX_META_INFO)}; }};\n")
+        return Response(script, media_type="application/javascript")
+
+    def region_of(self, request: Request) -> str:
+        """The region a request is answered as (module docstring)."""
+        match = _REGIONAL_HOST.fullmatch(request.headers.get("host", ""))
+        return match.group(1) if match and match.group(1) in REGIONS else self.region
 
     def claims(self, method: str, path: str, headers: Mapping[str, str], query: str = "") -> bool:
         """``/`` with an ``x-acs-action`` header (V3) or an ``Action`` query parameter (V2); or ``/alibaba/…``."""
@@ -153,8 +183,10 @@ class AlibabaEmulator(Emulator[dict[str, Any]]):
         return {
             "access_key_id": SANDBOX_ACCESS_KEY_ID,
             "access_key_secret": SANDBOX_ACCESS_KEY_SECRET,
-            "region": "ap-southeast-1",
+            "region": self.region,
             "endpoint": base_url,
+            "meta_info_script": f"{base_url}/alibaba/jsvm_all.js",
+            "sandbox_meta_info": SANDBOX_META_INFO,
             "callback_url": SANDBOX_CALLBACK_URL,
             "callback_secret": SANDBOX_CALLBACK_SECRET,
         }
@@ -216,8 +248,8 @@ class AlibabaEmulator(Emulator[dict[str, Any]]):
         if "application/x-www-form-urlencoded" in request.headers.get("content-type", ""):
             params.update(await read_form(request))
         action = request.headers.get("x-acs-action")
-        if action == "Initialize":
-            return self._initialize(params)
+        if action in INITIALIZE_ACTIONS:
+            return self._initialize(params, self.region_of(request))
         if action == "CheckResult":
             return self._check_result(params)
         raise Refusal("InvalidApi.NotFound", "Specified api is not found, please check your url and method.")
@@ -260,13 +292,17 @@ class AlibabaEmulator(Emulator[dict[str, Any]]):
             raise Refusal("SignatureNonceUsed", "Specified signature nonce was used already.")
         self.nonces.put(nonce_key, True, ttl=2 * MAX_SKEW)
 
-    def _initialize(self, p: Mapping[str, str]) -> Response:
+    def _initialize(self, p: Mapping[str, str], region: str) -> Response:
         for name in ("ProductCode", "MerchantBizId", "MerchantUserId", "MetaInfo"):
             if not p.get(name):
                 raise _param("MissingParameter", name)
         product = p["ProductCode"]
-        if product not in PRODUCTS:
+        spec = plan(product)
+        if spec is None or not spec.hosted:
             raise _param("InvalidParameter", "ProductCode")
+        if region not in spec.regions:
+            raise Refusal("InvalidParameter", f"The specified parameter ProductCode is invalid: {product} is "
+                          f"offered in {region_names(spec.regions)}, not in {region}.")
         if not re.fullmatch(r"[A-Za-z0-9]{1,32}", p["MerchantBizId"]):
             raise _param("InvalidParameter", "MerchantBizId")
         try:
@@ -276,12 +312,12 @@ class AlibabaEmulator(Emulator[dict[str, Any]]):
         if not isinstance(meta, dict):
             raise _param("InvalidParameter", "MetaInfo")
         doc_type = p.get("DocType") or None
-        if product in DOC_PRODUCTS:
+        if spec.doc_table is not None:
             if doc_type is None:
                 raise _param("MissingParameter", "DocType")
-            if product in ("eKYC", "ID_OCR") and not re.fullmatch(r"\d{8}", doc_type):
+            if not accepts(spec.doc_table, doc_type, region, face_photo=product == "eKYC_PRO"):
                 raise _param("InvalidParameter", "DocType")
-        if product in ("FACE_VERIFY", "FV_GLOBAL"):
+        if spec.needs_face_picture:
             b64, url = p.get("FacePictureBase64"), p.get("FacePictureUrl")
             if b64 and url:
                 raise Refusal("DataDuplication", "The image was passed both as Base64 and as a URL.")
@@ -316,6 +352,9 @@ class AlibabaEmulator(Emulator[dict[str, Any]]):
         for name in ("MerchantBizId", "TransactionId"):
             if not p.get(name):
                 raise _param("MissingParameter", name)
+        for name in ("IsReturnImage", "ReturnFiveCategorySpoofResult"):
+            if p.get(name) not in (None, "Y", "N"):
+                raise _param("InvalidParameter", name)
         txn = self.session(p["TransactionId"])
         if txn["biz"] != p["MerchantBizId"]:
             raise self.unknown_session(p["TransactionId"])
@@ -341,7 +380,7 @@ class AlibabaEmulator(Emulator[dict[str, Any]]):
         product = txn["product"]
         if product in FACE_ONLY:
             ext_id = None
-        elif product in ("ID_OCR", "ID_OCR_PRO", "OCR_GLOBAL", "IDR_GLOBAL"):
+        elif product in ID_ONLY:
             ext_face = None
         result: dict[str, Any] = {"Passed": passed}
         if sub is not None:
@@ -416,9 +455,12 @@ class AlibabaEmulator(Emulator[dict[str, Any]]):
                                         "once: start a new verification.")
             txn["opened"] = True
             self.store.put(txn["id"], txn, ttl=RETENTION)
-            steps = {"FACE_LIVENESS": ["Face liveness", "Finish"], "FACE_VERIFY": ["Face liveness", "Finish"],
-                     "ID_OCR": ["Scan document", "Finish"]}.get(txn["product"],
-                                                                ["Scan document", "Face liveness", "Finish"])
+            if txn["product"] in FACE_ONLY:
+                steps = ["Face liveness", "Finish"]
+            elif txn["product"] in ID_ONLY:
+                steps = ["Scan document", "Finish"]
+            else:
+                steps = ["Scan document", "Face liveness", "Finish"]
             return self.page(title=f"Identity verification ({txn['product']})", session_label=label,
                              action=str(request.url.path), steps=steps,
                              note="Sandbox of Alibaba Cloud ID Verification: pick what happens.")

@@ -44,11 +44,12 @@ def built(p: AlibabaProvider, **overrides: Any) -> tuple[dict[str, str], bytes, 
 def test_ekyc_mapping() -> None:
     p = provider()
     query, body, prepared = built(p, language="en")
+    # Singapore (the default region): the global plan, started with InitializeV2 (products.py)
     assert prepared.retry is RetryMode.NOT_SENT and prepared.operation == "create_session"
-    assert query["ProductCode"] == "eKYC" and query["DocType"] == "01000000"
+    assert query["ProductCode"] == "eKYC_PRO" and query["DocType"] == "GLB03002"
     assert query["MerchantUserId"] == "user-42"
     assert json.loads(query["MetaInfo"])["deviceType"] == "h5"
-    assert query["LanguageConfig"] == "en"
+    assert json.loads(query["LanguageConfig"]) == {"defaultLanguage": "en"}
     biz = query["MerchantBizId"]
     assert len(biz) == 32 and biz.isalnum()
     assert prepared.context["merchant_biz_id"] == biz
@@ -58,7 +59,7 @@ def test_ekyc_mapping() -> None:
     assert cb.scheme == "https" and parse_qs(cb.query)["ekyc_biz"] == [biz]
     assert query["CallbackToken"] == callback_token(b"cbsecret", biz)
     assert "FacePictureBase64" not in query and body.startswith(b"CallbackToken=")  # sorted like the SDK's
-    assert prepared.request.headers["x-acs-action"] == "Initialize"
+    assert prepared.request.headers["x-acs-action"] == "InitializeV2"
     assert prepared.request.url.host == "cloudauth-intl.ap-southeast-1.aliyuncs.com"
     # a new MerchantBizId (and nonce) on every build: retries never reuse one
     q2, _, p2 = built(p)
@@ -85,34 +86,127 @@ def test_special_characters_are_signed_as_the_sdk_would() -> None:
         == prepared.request.headers["authorization"]
 
 
-@pytest.mark.parametrize(("checks", "extra", "product"), [
-    ({Check.LIVENESS, Check.FACE_MATCH}, {"reference_image": IMAGE}, "FACE_VERIFY"),
-    ({Check.LIVENESS}, {}, "FACE_LIVENESS"),
-    ({Check.DOCUMENT}, {}, "ID_OCR"),
+@pytest.mark.parametrize(("region", "checks", "extra", "product", "action"), [
+    ("cn-hongkong", {Check.LIVENESS, Check.FACE_MATCH}, {"reference_image": IMAGE}, "FACE_VERIFY", "Initialize"),
+    ("cn-hongkong", {Check.LIVENESS}, {}, "FACE_LIVENESS_PRO", "InitializeV2"),
+    ("ap-southeast-1", {Check.LIVENESS}, {}, "FACE_LIVENESS_PRO", "InitializeV2"),
+    ("ap-southeast-5", {Check.LIVENESS}, {}, "FACE_LIVENESS_PRO", "InitializeV2"),
+    ("cn-hongkong", {Check.DOCUMENT}, {}, "ID_OCR", "Initialize"),
+    ("cn-hongkong", {Check.DOCUMENT, Check.LIVENESS, Check.FACE_MATCH}, {}, "eKYC_PRO", "InitializeV2"),
+    ("ap-southeast-3", {Check.DOCUMENT, Check.LIVENESS, Check.FACE_MATCH}, {}, "eKYC_PRO", "InitializeV2"),
 ])
-def test_product_codes(checks: set[Check], extra: dict[str, Any], product: str) -> None:
+def test_product_codes(region: str, checks: set[Check], extra: dict[str, Any], product: str, action: str) -> None:
     docs = {"document_types": ()} if Check.DOCUMENT not in checks else {}
-    query, _, _ = built(provider(), checks=checks, **docs, **extra)
-    assert query["ProductCode"] == product
+    query, _, prepared = built(provider(region=region), checks=checks, **docs, **extra)
+    assert query["ProductCode"] == product and prepared.request.headers["x-acs-action"] == action
+    assert prepared.request.url.host == f"cloudauth-intl.{region}.aliyuncs.com"
     assert ("FacePictureBase64" in query) == (product == "FACE_VERIFY")
     if product == "FACE_VERIFY":
         assert query["FacePictureBase64"] == IMAGE
-    assert ("DocType" in query) == (product == "ID_OCR")
+    assert ("DocType" in query) == (Check.DOCUMENT in checks)
+
+
+@pytest.mark.parametrize(("region", "checks", "extra"), [
+    ("ap-southeast-1", {Check.LIVENESS, Check.FACE_MATCH}, {"reference_image": IMAGE}),  # FACE_VERIFY: HK only
+    ("ap-southeast-1", {Check.DOCUMENT}, {}),  # ID_OCR: HK only
+    ("ap-southeast-3", {Check.LIVENESS}, {}),  # FACE_LIVENESS_PRO is not documented for Kuala Lumpur
+])
+def test_plans_outside_their_regions_are_unsupported(region: str, checks: set[Check], extra: dict[str, Any]) -> None:
+    docs = {"document_types": ()} if Check.DOCUMENT not in checks else {}
+    with pytest.raises(UnsupportedFeature) as exc:
+        provider(region=region).check_request(contract_request(checks=checks, **docs, **extra))
+    assert exc.value.field == "checks" and f"not offered in {region}" in str(exc.value)
+
+
+def test_product_code_override_is_checked_against_the_region() -> None:
+    hk = {"ProductCode": "eKYC", "DocType": "00000008"}
+    query, _, prepared = built(provider(region="cn-hongkong"), provider_options={"alibaba": hk})
+    assert query["ProductCode"] == "eKYC" and prepared.request.headers["x-acs-action"] == "Initialize"
+    for bad, field in (({"ProductCode": "eKYC"}, "provider_options.alibaba.ProductCode"),  # HK only
+                       ({"ProductCode": "ID_OCR_MAX"}, "provider_options.alibaba.ProductCode"),  # no hosted page
+                       ({"ProductCode": "NOPE"}, "provider_options.alibaba.ProductCode"),
+                       ({"DocType": "01000000"}, "provider_options.alibaba.DocType")):  # 8-digit code to eKYC_PRO
+        with pytest.raises(UnsupportedFeature) as exc:
+            provider().check_request(contract_request(provider_options={"alibaba": bad}))
+        assert exc.value.field == field
 
 
 @pytest.mark.parametrize(("doc", "country", "code"), [
-    (DocumentType.PASSPORT, "GBR", "01000000"), (DocumentType.PASSPORT, None, "01000000"),
-    (DocumentType.ID_CARD, "CN", "00000001"), (DocumentType.ID_CARD, "HKG", "00000008"),
+    (DocumentType.PASSPORT, "GBR", "GLB03002"), (DocumentType.PASSPORT, None, "GLB03002"),
+    (DocumentType.ID_CARD, "CN", "CHN01001"), (DocumentType.ID_CARD, "HKG", "HKG01002"),
+    (DocumentType.ID_CARD, "MYS", "MYS01001"), (DocumentType.ID_CARD, "SG", "SGP01001"),
+    (DocumentType.DRIVERS_LICENSE, "PHL", "PHL02001"), (DocumentType.RESIDENCE_PERMIT, "CHN", "CHN06001"),
 ])
 def test_doc_types(doc: DocumentType, country: str | None, code: str) -> None:
     query, _, _ = built(provider(), document_types=(doc,), country=country)
     assert query["DocType"] == code
 
 
+@pytest.mark.parametrize(("doc", "country", "code"), [
+    (DocumentType.PASSPORT, "GBR", "01000000"), (DocumentType.PASSPORT, None, "01000000"),
+    (DocumentType.ID_CARD, "CN", "00000001"), (DocumentType.ID_CARD, "HKG", "00000008"),
+])
+def test_legacy_doc_types_in_hong_kong(doc: DocumentType, country: str | None, code: str) -> None:
+    query, _, _ = built(provider(region="cn-hongkong"), document_types=(doc,), country=country,
+                        provider_options={"alibaba": {"ProductCode": "eKYC"}})
+    assert query["ProductCode"] == "eKYC" and query["DocType"] == code
+
+
+def test_neutral_request_defaults_to_the_global_passport() -> None:
+    query, _, _ = built(provider(), document_types=(), country=None)
+    assert query["ProductCode"] == "eKYC_PRO" and query["DocType"] == "GLB03002"
+    hk, _, _ = built(provider(region="cn-hongkong"), checks={Check.DOCUMENT}, document_types=())
+    assert hk["ProductCode"] == "ID_OCR" and hk["DocType"] == "01000000"
+
+
+@pytest.mark.parametrize(("region", "doc", "country", "ok"), [
+    ("ap-southeast-5", DocumentType.ID_CARD, "IDN", True), ("ap-southeast-5", DocumentType.PASSPORT, None, True),
+    ("ap-southeast-5", DocumentType.ID_CARD, "MYS", False), ("ap-southeast-3", DocumentType.ID_CARD, "MYS", True),
+    ("ap-southeast-3", DocumentType.ID_CARD, "SGP", False), ("ap-southeast-1", DocumentType.ID_CARD, "IDN", True),
+])
+def test_regions_that_read_part_of_the_table(region: str, doc: DocumentType, country: str | None, ok: bool) -> None:
+    req = contract_request(document_types=(doc,), country=country)
+    if ok:
+        provider(region=region).check_request(req)
+    else:
+        with pytest.raises(UnsupportedFeature) as exc:
+            provider(region=region).check_request(req)
+        assert exc.value.field == "document_types"
+
+
+@pytest.mark.parametrize(("tag", "code"), [("en", "en"), ("en-GB", "en"), ("zh-CN", "zh"), ("zh", "zh"),
+                                           ("zh-TW", "TW"), ("zh-Hant-HK", "TW"), ("ms-MY", "ms"), ("ar", "ar")])
+def test_language_config_is_the_documented_json(tag: str, code: str) -> None:
+    query, _, _ = built(provider(), language=tag)
+    assert json.loads(query["LanguageConfig"]) == {"defaultLanguage": code}
+
+
+def test_a_language_the_web_flow_lacks_is_unsupported() -> None:
+    with pytest.raises(UnsupportedFeature) as exc:
+        provider().check_request(contract_request(language="de"))
+    assert exc.value.field == "language"
+
+
+def test_check_result_options_travel_in_the_ref() -> None:
+    p = provider()
+    opts = {"IsReturnImage": "Y", "ReturnFiveCategorySpoofResult": "N", "ExtraImageControlList": "CROPPED_FACE"}
+    query, _, prepared = built(p, provider_options={"alibaba": {**opts, "SceneCode": "s1"}})
+    assert not set(opts) & set(query) and query["SceneCode"] == "s1"  # not Initialize parameters
+    ref = SessionRef(provider="alibaba", id="tx1", extra=(prepared.context["merchant_biz_id"],
+                                                          prepared.context["check_options"]))
+    again = SessionRef.parse(ref.serialize())
+    sent = dict(parse_qsl(p.build_result(again).request.content.decode()))
+    assert {k: sent[k] for k in opts} == opts and sent["TransactionId"] == "tx1"
+    plain = dict(parse_qsl(p.build_result(SessionRef(provider="alibaba", id="tx1", extra=(
+        prepared.context["merchant_biz_id"],))).request.content.decode()))
+    assert not set(opts) & set(plain)
+    with pytest.raises(UnsupportedFeature):
+        p.check_request(contract_request(provider_options={"alibaba": {"IsReturnImage": "yes"}}))
+
+
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"document_types": (DocumentType.ID_CARD,), "country": "GBR"}, "document_types"),
     ({"document_types": (DocumentType.ID_CARD,), "country": None}, "country"),
-    ({"document_types": ()}, "document_types"),
     ({"document_types": (DocumentType.PASSPORT, DocumentType.ID_CARD)}, "document_types"),
     ({"document_types": (DocumentType.DRIVERS_LICENSE,)}, "document_types"),
     ({"checks": {Check.LIVENESS, Check.FACE_MATCH}, "document_types": ()}, "reference_image"),
@@ -142,7 +236,7 @@ def test_client_metadata_explains_where_it_comes_from() -> None:
 
 def test_unsupported_before_any_io(client: Client, sandbox: Any) -> None:
     with pytest.raises(UnsupportedFeature):
-        client.create_session(contract_request(client_metadata=None))
+        client.create_session(contract_request(language="de"))
     with pytest.raises(UnsupportedFeature):
         client.create_session(contract_request(expected=ExpectedIdentity(family_name="X")))
     assert sandbox.emulators["alibaba"].store.values is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -71,8 +72,13 @@ def test_nonce_reuse(sandbox: Sandbox) -> None:
     assert code_of(send(sandbox, again)) == "SignatureNonceUsed"
 
 
+def hong_kong(sandbox: Sandbox) -> AlibabaProvider:
+    """An adapter for the Hong Kong endpoint: its host names the region the emulator answers as."""
+    return adapter(sandbox, region="cn-hongkong", endpoint="http://cloudauth-intl.cn-hongkong.aliyuncs.com")
+
+
 def test_body_must_match_its_hash(sandbox: Sandbox) -> None:
-    p = adapter(sandbox)
+    p = hong_kong(sandbox)
     req = p.build_create(contract_request(checks={"liveness", "face_match"}, document_types=(),
                                           reference_image="QUJD")).request
     tampered = httpx.Request(req.method, req.url, headers=req.headers, content=b"FacePictureBase64=REVG")
@@ -131,7 +137,7 @@ def test_v2_and_unknown_actions(sandbox: Sandbox) -> None:
 
 @pytest.mark.parametrize(("drop", "code"), [("MetaInfo", "MissingParameter"), ("DocType", "MissingParameter")])
 def test_initialize_validation(sandbox: Sandbox, drop: str, code: str) -> None:
-    p = adapter(sandbox)
+    p = hong_kong(sandbox)
     query = {"ProductCode": "eKYC", "MerchantBizId": "b1", "MerchantUserId": "u", "MetaInfo": "{}",
              "DocType": "01000000"}
     query.pop(drop)
@@ -144,7 +150,7 @@ def test_initialize_validation(sandbox: Sandbox, drop: str, code: str) -> None:
                                              ("ProductCode", "NOPE"), ("CallbackUrl", "http://insecure/cb"),
                                              ("DocType", "PASSPORT")])
 def test_initialize_invalid(sandbox: Sandbox, name: str, value: str) -> None:
-    p = adapter(sandbox)
+    p = hong_kong(sandbox)
     query = {"ProductCode": "eKYC", "MerchantBizId": "b1", "MerchantUserId": "u", "MetaInfo": "{}",
              "DocType": "01000000", name: value}
     r = send(sandbox, p._prepare("Initialize", query, p.build_result(SessionRef(
@@ -223,3 +229,75 @@ def test_claims_and_hints(sandbox: Sandbox) -> None:
     assert 'endpoint="127.0.0.1:8123"' in hints["config"] and 'protocol="http"' in hints["config"]
     settings = emu.client_settings("http://127.0.0.1:8123")
     assert settings["endpoint"] == "http://127.0.0.1:8123" and settings["callback_url"].startswith("https://")
+
+
+def _initialize(sandbox: Sandbox, p: AlibabaProvider, action: str, **params: str) -> httpx.Response:
+    query = {"MerchantBizId": "b1", "MerchantUserId": "u", "MetaInfo": "{}", **params}
+    return send(sandbox, p._prepare(action, query, p.build_result(SessionRef(
+        provider="alibaba", id="t", extra=("b",))).retry, {}).request)
+
+
+@pytest.mark.parametrize(("region", "product", "doc_type", "ok"), [
+    ("ap-southeast-1", "eKYC_PRO", "GLB03002", True),
+    ("ap-southeast-1", "eKYC", "01000000", False),  # Hong Kong only
+    ("ap-southeast-1", "FACE_VERIFY", None, False),
+    ("ap-southeast-1", "ID_OCR", "01000000", False),
+    ("ap-southeast-1", "FACE_LIVENESS_PRO", None, True),
+    ("ap-southeast-3", "FACE_LIVENESS_PRO", None, False),  # not documented for Kuala Lumpur
+    ("ap-southeast-1", "ID_OCR_MAX", "GLB03002", False),  # a server-side API, no hosted page
+    ("cn-hongkong", "eKYC", "01000000", True),
+    ("cn-hongkong", "eKYC_PRO", "HKG01002", True),
+])
+def test_plans_are_refused_outside_their_regions(sandbox: Sandbox, region: str, product: str,
+                                                 doc_type: str | None, ok: bool) -> None:
+    p = adapter(sandbox, region=region, endpoint=f"http://cloudauth-intl.{region}.aliyuncs.com")
+    params = {"ProductCode": product, **({"DocType": doc_type} if doc_type else {})}
+    for action in ("Initialize", "InitializeV2"):
+        r = _initialize(sandbox, p, action, **params)
+        if ok:
+            assert r.status_code == 200, r.text
+        else:
+            assert (r.status_code, code_of(r)) == (400, "InvalidParameter") and "ProductCode" in r.json()["Message"]
+
+
+def test_the_served_address_answers_as_singapore_unless_set(sandbox: Sandbox) -> None:
+    p = adapter(sandbox)  # the sandbox's own address names no region
+    assert _initialize(sandbox, p, "InitializeV2", ProductCode="eKYC_PRO", DocType="GLB03002").status_code == 200
+    assert code_of(_initialize(sandbox, p, "Initialize", ProductCode="eKYC", DocType="01000000")) == \
+        "InvalidParameter"
+    sandbox.emulators["alibaba"].region = "cn-hongkong"
+    assert _initialize(sandbox, p, "Initialize", ProductCode="eKYC", DocType="01000000").status_code == 200
+
+
+@pytest.mark.parametrize(("region", "product", "doc_type"), [
+    ("ap-southeast-1", "eKYC_PRO", "01000000"),  # an 8-digit code to a global plan
+    ("cn-hongkong", "eKYC", "GLB03002"),  # a global code to an 8-digit plan
+    ("ap-southeast-1", "eKYC_PRO", "HKG02001"),  # no face photo on a Hong Kong driving licence
+    ("ap-southeast-5", "eKYC_PRO", "SGP01001"),  # Jakarta reads IDN01001 and GLB03002 only
+    ("ap-southeast-3", "eKYC_PRO", "IDN01001"),  # Kuala Lumpur reads MYS01001 and GLB03002 only
+])
+def test_doc_types_outside_the_plan_are_refused(sandbox: Sandbox, region: str, product: str, doc_type: str) -> None:
+    p = adapter(sandbox, region=region, endpoint=f"http://cloudauth-intl.{region}.aliyuncs.com")
+    r = _initialize(sandbox, p, "InitializeV2", ProductCode=product, DocType=doc_type)
+    assert (r.status_code, code_of(r)) == (400, "InvalidParameter") and "DocType" in r.json()["Message"]
+
+
+def test_check_result_options(client: Client, sandbox: Sandbox) -> None:
+    opts = {"IsReturnImage": "Y", "ReturnFiveCategorySpoofResult": "Y", "ExtraImageControlList": "CROPPED_FACE"}
+    session = client.create_session(contract_request(provider_options={"alibaba": opts}))
+    assert len(session.ref.extra) == 2
+    sandbox.complete(session, "approved")
+    assert client.get_result(session.ref.serialize()).approved
+    p = adapter(sandbox)
+    bad = SessionRef(provider="alibaba", id=session.ref.id, extra=(session.ref.extra[0], "IsReturnImage=maybe"))
+    r = send(sandbox, p.build_result(bad).request)
+    assert (r.status_code, code_of(r)) == (400, "InvalidParameter") and "IsReturnImage" in r.json()["Message"]
+
+
+def test_meta_info_script(sandbox: Sandbox) -> None:
+    from ekyc.providers.alibaba.emulator import SANDBOX_META_INFO
+
+    with httpx.Client(transport=sandbox.transport()) as http:
+        r = http.get(sandbox.client_settings("alibaba")["meta_info_script"])
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/javascript")
+    assert "window.getMetaInfo" in r.text and json.dumps(SANDBOX_META_INFO) in r.text

@@ -1,4 +1,7 @@
-"""The official SDK, unmodified, against the emulator served on loopback with signature checking on."""
+"""The official SDK, unmodified, against the emulator served on loopback with signature checking on.
+
+The served emulator answers as Singapore unless a test asks for Hong Kong (``hong_kong``): eKYC and FACE_VERIFY
+are Hong Kong-only plans (products.py); the global plans are in test_sdk_global.py."""
 
 from __future__ import annotations
 
@@ -31,6 +34,17 @@ def make_sdk(sb: Sandbox, secret: str = SANDBOX_ACCESS_KEY_SECRET, ak: str = SAN
 
 
 @pytest.fixture
+def hong_kong(served: Sandbox) -> Iterator[Sandbox]:
+    """The served emulator answering as the Hong Kong endpoint (``cn-hongkong``) for one test."""
+    emulator = served.emulators["alibaba"]
+    emulator.region = "cn-hongkong"
+    try:
+        yield served
+    finally:
+        emulator.region = "ap-southeast-1"
+
+
+@pytest.fixture
 def ekyc_client(served: Sandbox) -> Iterator[Client]:
     """An ekyc client configured (not sandbox-bound) with the served emulator's settings: real loopback HTTP."""
     with Client({"providers": {"alibaba": served.client_settings("alibaba")}}) as c:
@@ -44,7 +58,7 @@ def _initialize(sdk: object, **extra: str) -> object:
     return sdk.initialize(req)  # type: ignore[attr-defined]
 
 
-def test_sdk_initialize_and_check_result(served: Sandbox, ekyc_client: Client) -> None:
+def test_sdk_initialize_and_check_result(hong_kong: Sandbox, served: Sandbox, ekyc_client: Client) -> None:
     sdk = make_sdk(served)
     biz = secrets.token_hex(8)
     resp = sdk.initialize(sdk_models.InitializeRequest(  # type: ignore[attr-defined]
@@ -87,7 +101,7 @@ def test_sdk_reads_a_session_the_adapter_created(served: Sandbox, ekyc_client: C
     assert decision.identity.document_number == info["passportNo"]
 
 
-def test_sdk_face_verify_with_form_body(served: Sandbox) -> None:
+def test_sdk_face_verify_with_form_body(hong_kong: Sandbox, served: Sandbox) -> None:
     picture = base64.b64encode(b"\xff\xd8fake-jpeg+/=").decode()
     resp = make_sdk(served).initialize(sdk_models.InitializeRequest(  # type: ignore[attr-defined]
         product_code="FACE_VERIFY", merchant_biz_id="b1", merchant_user_id="u1", meta_info=BROWSER_META_INFO,
@@ -95,7 +109,7 @@ def test_sdk_face_verify_with_form_body(served: Sandbox) -> None:
     assert resp.body.code == "Success"
 
 
-def test_sdk_data_duplication(served: Sandbox) -> None:
+def test_sdk_data_duplication(hong_kong: Sandbox, served: Sandbox) -> None:
     with pytest.raises(ClientException) as exc:
         make_sdk(served).initialize(sdk_models.InitializeRequest(  # type: ignore[attr-defined]
             product_code="FACE_VERIFY", merchant_biz_id="b1", merchant_user_id="u1", meta_info=BROWSER_META_INFO,
@@ -103,19 +117,19 @@ def test_sdk_data_duplication(served: Sandbox) -> None:
     assert exc.value.code == "DataDuplication" and exc.value.status_code == 401
 
 
-def test_sdk_wrong_secret_is_signature_does_not_match(served: Sandbox) -> None:
+def test_sdk_wrong_secret_is_signature_does_not_match(hong_kong: Sandbox, served: Sandbox) -> None:
     with pytest.raises(ClientException) as exc:
         _initialize(make_sdk(served, secret="not-the-secret"))
     assert exc.value.code == "SignatureDoesNotMatch" and exc.value.status_code == 400
 
 
-def test_sdk_unknown_key(served: Sandbox) -> None:
+def test_sdk_unknown_key(hong_kong: Sandbox, served: Sandbox) -> None:
     with pytest.raises(ClientException) as exc:
         _initialize(make_sdk(served, ak="LTAI-unknown"))
     assert exc.value.code == "InvalidAccessKeyId.NotFound"
 
 
-def test_sdk_missing_parameter(served: Sandbox) -> None:
+def test_sdk_missing_parameter(hong_kong: Sandbox, served: Sandbox) -> None:
     with pytest.raises(ClientException) as exc:
         make_sdk(served).initialize(sdk_models.InitializeRequest(  # type: ignore[attr-defined]
             product_code="eKYC", merchant_biz_id="b1", merchant_user_id="u1", meta_info=BROWSER_META_INFO))
@@ -129,7 +143,7 @@ def test_sdk_unknown_transaction(served: Sandbox) -> None:
     assert exc.value.code == "TransactionIdInvalid"
 
 
-def test_sdk_throttling(served: Sandbox) -> None:
+def test_sdk_throttling(hong_kong: Sandbox, served: Sandbox) -> None:
     served.set_fault("alibaba", "429", times=1)
     try:
         with pytest.raises(ThrottlingException) as exc:
@@ -139,7 +153,7 @@ def test_sdk_throttling(served: Sandbox) -> None:
         served.clear_faults()
 
 
-async def test_sdk_async_check_result(served: Sandbox) -> None:
+async def test_sdk_async_check_result(hong_kong: Sandbox, served: Sandbox) -> None:
     sdk = make_sdk(served)
     resp = await sdk.initialize_async(sdk_models.InitializeRequest(  # type: ignore[attr-defined]
         product_code="eKYC", merchant_biz_id="asyncbiz", merchant_user_id="u1", meta_info=BROWSER_META_INFO,
@@ -159,7 +173,7 @@ async def test_ekyc_async_client_over_loopback(served: Sandbox) -> None:
     assert decision.outcome is Outcome.DECLINED
 
 
-def test_sdk_generic_call_with_every_parameter_in_the_form_body(served: Sandbox) -> None:
+def test_sdk_generic_call_with_every_parameter_in_the_form_body(hong_kong: Sandbox, served: Sandbox) -> None:
     """The official SDK's own generic RPC call (``call_api``, ``req_body_type='formData'``) with every parameter in
     the body and none in the query — the shape this library sends (and Alibaba's pop-core client sends for every
     POST) — is accepted, signed by the SDK, and reads back through the SDK's CheckResult model."""
