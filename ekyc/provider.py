@@ -151,6 +151,10 @@ class Capabilities:
     webhooks: str
     countries: frozenset[str] | None = None
     notes: str = ""
+    #: what the library fills in when the neutral request leaves a value out (docs/comparison.md)
+    defaults: str = ""
+    #: what the provider genuinely cannot do: refused with UnsupportedFeature, never silently dropped
+    unsupported: str = ""
 
     def describe(self) -> dict[str, str]:
         """One row of the capability matrix, as text."""
@@ -171,6 +175,8 @@ class Capabilities:
             }[self.create_retry],
             "webhooks": self.webhooks,
             "countries": "any" if self.countries is None else ", ".join(sorted(self.countries)),
+            "defaults filled in": self.defaults or "—",
+            "not available (UnsupportedFeature)": self.unsupported or "—",
         }
 
 

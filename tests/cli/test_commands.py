@@ -57,8 +57,10 @@ def test_usage_errors_are_one_line_naming_the_flag() -> None:
     assert code == Exit.USAGE and "'--check'" in error_line(err) and "Value error" not in err
     code, _, err = invoke("create", "--reference", "u1", "--return-url", "javascript:alert(1)")
     assert code == Exit.USAGE and error_line(err).startswith("error: --return-url: ")
-    code, _, err = invoke("create", "--reference", "u1", "--provider", "alibaba")
+    code, _, err = invoke("create", "--reference", "u1", "--provider", "alibaba", "--client-metadata", "not json")
     assert code == Exit.USAGE and error_line(err).startswith("error: --client-metadata: ")
+    code, _, err = invoke("create", "--reference", "u1", "--provider", "alibaba", "--check", "document")
+    assert code == Exit.USAGE and error_line(err).startswith("error: --check: ")  # ID_OCR: Hong Kong only
     code, _, err = invoke("create", "--reference", "u1", "--provider", "nosuch")
     assert code == Exit.USAGE and error_line(err).startswith("error: --provider: ") and "'nosuch'" in err
     code, _, err = invoke("create")

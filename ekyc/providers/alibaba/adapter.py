@@ -251,6 +251,12 @@ class AlibabaProvider(Provider):
               "region; default DocType GLB03002 global e-passport), FACE_LIVENESS_PRO (liveness; HK, SG, Jakarta), "
               "FACE_VERIFY (liveness+face_match with reference_image; HK only), ID_OCR (document; HK only); "
               "TransactionUrl is single-use; MetaInfo comes from the user's browser (ekyc.launch)",
+        defaults="the product plan of the configured region; DocType GLB03002 (global e-passport) when no "
+                 "document type is given (01000000 on the 8-digit plans); MetaInfo from the launch page "
+                 "(ekyc.launch; the sandbox supplies one); language as LanguageConfig {\"defaultLanguage\"}",
+        unsupported="document-only and reference-image face checks outside cn-hongkong; liveness-only in "
+                    "ap-southeast-3; expected identity; contact e-mail; languages outside the web flow's 14; "
+                    "several document types in one session",
     )
     settings: AlibabaSettings
 

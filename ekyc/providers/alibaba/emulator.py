@@ -22,8 +22,9 @@ the parameter — Alibaba documents ``InvalidParameter`` (400) as its code for a
 live service answers for a plan outside its region is not documented. ``Initialize`` and ``InitializeV2`` take
 the same parameters (SDK 3.23.1 models) and both start any hosted plan. ``/alibaba/jsvm_all.js`` stands in for
 Alibaba's web script (``hkwebcdn.yuncloudauth.com/cdn/jsvm_all.js``): its ``window.getMetaInfo()`` returns
-:data:`SANDBOX_META_INFO`. CheckResult accepts ``IsReturnImage`` / ``ReturnFiveCategorySpoofResult`` (``Y``/``N``)
-and ``ExtraImageControlList``; it returns no images (their field names are not documented for Cloudauth-intl).
+:data:`SANDBOX_META_INFO` with the browser's own ``ua``. CheckResult accepts ``IsReturnImage`` /
+``ReturnFiveCategorySpoofResult`` (``Y``/``N``) and ``ExtraImageControlList``; it returns no images (their field
+names are not documented for Cloudauth-intl).
 """
 
 from __future__ import annotations
@@ -161,8 +162,9 @@ class AlibabaEmulator(Emulator[dict[str, Any]]):
 
     async def meta_info_script(self, request: Request) -> Response:
         """The sandbox's stand-in for Alibaba's web script: defines ``window.getMetaInfo()``."""
-        script = ("/* ekyc sandbox stand-in for Alibaba's jsvm_all.js */\n"
-                  f"window.getMetaInfo = function () {{ return {json.dumps(SANDBOX_META_INFO)}; }};\n")
+        script = ("/* ekyc sandbox stand-in for Alibaba's jsvm_all.js: a web MetaInfo with this browser's ua */\n"
+                  f"window.getMetaInfo = function () {{ var m = JSON.parse({json.dumps(SANDBOX_META_INFO)});\n"
+                  "  m.ua = navigator.userAgent; return JSON.stringify(m); };\n")
         return Response(script, media_type="application/javascript")
 
     def region_of(self, request: Request) -> str:
