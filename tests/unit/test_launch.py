@@ -88,7 +88,7 @@ def test_the_same_verify_button_starts_every_provider_in_chromium(served: Sandbo
     must come from the browser). The app's pages are routed under the sandbox's loopback origin: Chromium's
     Private Network Access blocks a public origin from loading a loopback script."""
     app_url = f"{served.base_url}/app"
-    settings = {n: {**served.client_settings(n), "sandbox_meta_info": None} if n == "alibaba"
+    settings = {n: {**served.client_settings(n), "sandbox_meta_info": False} if n == "alibaba"
                 else served.client_settings(n) for n in served.providers}
     with Client({"providers": settings, "provider": provider}) as kyc:
         posted: dict[str, str] = {}

@@ -91,6 +91,9 @@ NAME = "alibaba"
 API_VERSION = "2022-08-09"
 #: Alibaba's web script that defines window.getMetaInfo() (reference §1.5)
 META_INFO_SCRIPT = "https://hkwebcdn.yuncloudauth.com/cdn/jsvm_all.js"
+#: the MetaInfo the sandbox's browser script gives (a web MetaInfo in the documented shape: ``bioMetaInfo``,
+#: ``deviceType`` web, ``ua``; reference §1.2), sent with ``sandbox_meta_info`` when a request carries none
+SANDBOX_META_INFO = '{"apdidToken":"","bioMetaInfo":"4.1.0:2916352,0","deviceType":"web","ua":"ekyc-sandbox"}'
 USER_AGENT = "ekyc-bridge (alibaba; Cloudauth-intl 2022-08-09)"
 #: the query parameter this library adds to ReturnUrl and CallbackUrl
 BIZ_PARAM = "ekyc_biz"
@@ -139,9 +142,9 @@ class AlibabaSettings(ProviderSettings):
     security_token: SecretStr | None = None
     #: the script the launch page loads to collect MetaInfo in the browser (ekyc.launch)
     meta_info_script: str = META_INFO_SCRIPT
-    #: a MetaInfo sent when a request carries none — for the sandbox and tests only (needs ``endpoint``); real
-    #: users' browsers produce theirs on the launch page (ekyc.launch)
-    sandbox_meta_info: str | None = None
+    #: send the sandbox's MetaInfo (:data:`SANDBOX_META_INFO`) when a request carries none — for the sandbox and
+    #: tests only (needs ``endpoint``); real users' browsers produce theirs on the launch page (ekyc.launch)
+    sandbox_meta_info: bool = False
 
     @field_validator("meta_info_script")
     @classmethod
@@ -152,21 +155,9 @@ class AlibabaSettings(ProviderSettings):
             raise ValueError("must be an absolute http(s) URL")
         return v
 
-    @field_validator("sandbox_meta_info")
-    @classmethod
-    def _sandbox_meta(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                meta = _wire.loads(v, max_size=MAX_OPTION)
-            except _wire.WireError:
-                meta = None
-            if not isinstance(meta, dict):
-                raise ValueError("must be a MetaInfo JSON object string")
-        return v
-
     @model_validator(mode="after")
     def _sandbox_only(self) -> AlibabaSettings:
-        if self.sandbox_meta_info is not None and self.endpoint is None:
+        if self.sandbox_meta_info and self.endpoint is None:
             raise ValueError("sandbox_meta_info is for the sandbox (an endpoint override); real users' MetaInfo "
                              "comes from their browser (ekyc.launch)")
         return self
@@ -288,7 +279,8 @@ class AlibabaProvider(Provider):
 
     def _meta_info(self, request: SessionRequest) -> str | None:
         """The browser's MetaInfo (``client_metadata``), else the sandbox's (settings ``sandbox_meta_info``)."""
-        return request.client_metadata or self.settings.sandbox_meta_info
+        sandbox = SANDBOX_META_INFO if self.settings.sandbox_meta_info else None
+        return request.client_metadata or sandbox
 
     def browser_metadata(self) -> BrowserMetadata:
         """What the launch page collects for Alibaba: ``window.getMetaInfo()`` of the ``meta_info_script``."""

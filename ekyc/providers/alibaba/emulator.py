@@ -49,7 +49,7 @@ from starlette.routing import BaseRoute
 from ...sandbox.emulator import Delivery, Emulator, Refusal, read_form
 from ...sandbox.scenarios import PERSON
 from ...sandbox.store import MemoryStore
-from .adapter import API_VERSION
+from .adapter import API_VERSION, SANDBOX_META_INFO
 from .codes import API_ERROR_STATUS, CODE_TABLE, PASS_SUBCODE
 from .doctypes import GLOBAL_PASSPORT, PASSPORT, accepts
 from .products import REGIONS, SINGAPORE, plan, region_names
@@ -59,9 +59,6 @@ SANDBOX_ACCESS_KEY_ID = "LTAI5tEkycSandbox00000001"
 SANDBOX_ACCESS_KEY_SECRET = "ekyc-sandbox-alibaba-access-key-secret"
 SANDBOX_CALLBACK_SECRET = "ekyc-sandbox-alibaba-callback-secret"
 SANDBOX_CALLBACK_URL = "https://app.example/kyc/alibaba/callback"
-#: what the sandbox's jsvm_all.js returns from window.getMetaInfo(): a web MetaInfo in the documented shape
-#: (``bioMetaInfo``, ``deviceType`` web, ``ua``; reference §1.2), as a JSON string
-SANDBOX_META_INFO = '{"apdidToken":"","bioMetaInfo":"4.1.0:2916352,0","deviceType":"web","ua":"ekyc-sandbox"}'
 _REGIONAL_HOST = re.compile(r"cloudauth-intl(?:-vpc)?\.([a-z0-9-]+)\.aliyuncs\.com(?::\d+)?")
 RETENTION = 30 * 24 * 3600
 MAX_SKEW = 15 * 60
@@ -188,7 +185,7 @@ class AlibabaEmulator(Emulator[dict[str, Any]]):
             "region": self.region,
             "endpoint": base_url,
             "meta_info_script": f"{base_url}/alibaba/jsvm_all.js",
-            "sandbox_meta_info": SANDBOX_META_INFO,
+            "sandbox_meta_info": True,
             "callback_url": SANDBOX_CALLBACK_URL,
             "callback_secret": SANDBOX_CALLBACK_SECRET,
         }

@@ -346,3 +346,16 @@ def test_callback_key_derived_from_access_key_secret() -> None:
     with pytest.raises(WebhookVerificationError):
         provider(callback_secret=None, access_key_secret="rotated").parse_webhook(
             f"ekyc_biz={biz}&transactionId=t1&callbackToken={token}".encode(), {})
+
+
+def test_sandbox_meta_info_is_for_the_sandbox_only() -> None:
+    from ekyc.providers.alibaba.adapter import SANDBOX_META_INFO
+
+    with pytest.raises(ConfigurationError) as exc:
+        provider(sandbox_meta_info=True)  # no endpoint: the real service
+    assert "sandbox_meta_info" in str(exc.value)
+    query, _, _ = built(provider(sandbox_meta_info=True, endpoint="http://sandbox.example.com"), client_metadata=None)
+    assert query["MetaInfo"] == SANDBOX_META_INFO
+    browser = '{"deviceType":"web","ua":"x"}'  # the browser's own MetaInfo always wins
+    query, _, _ = built(provider(sandbox_meta_info=True, endpoint="http://sandbox.example.com"), client_metadata=browser)
+    assert query["MetaInfo"] == browser

@@ -295,7 +295,7 @@ def test_check_result_options(client: Client, sandbox: Sandbox) -> None:
 
 
 def test_meta_info_script(sandbox: Sandbox) -> None:
-    from ekyc.providers.alibaba.emulator import SANDBOX_META_INFO
+    from ekyc.providers.alibaba.adapter import SANDBOX_META_INFO
 
     with httpx.Client(transport=sandbox.transport()) as http:
         r = http.get(sandbox.client_settings("alibaba")["meta_info_script"])

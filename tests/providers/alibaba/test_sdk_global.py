@@ -13,7 +13,8 @@ import pytest
 
 from ekyc import Client
 from ekyc.models import Outcome, SessionRef
-from ekyc.providers.alibaba.emulator import SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET, SANDBOX_META_INFO
+from ekyc.providers.alibaba.adapter import SANDBOX_META_INFO
+from ekyc.providers.alibaba.emulator import SANDBOX_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_SECRET
 from ekyc.sandbox import Sandbox
 
 pytestmark = pytest.mark.oracle
