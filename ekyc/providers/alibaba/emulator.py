@@ -185,7 +185,7 @@ class AlibabaEmulator(Emulator[dict[str, Any]]):
             "region": self.region,
             "endpoint": base_url,
             "meta_info_script": f"{base_url}/alibaba/jsvm_all.js",
-            "sandbox_meta_info": True,
+            "sandbox_meta_info": "true",  # as the environment gives it (settings values are text)
             "callback_url": SANDBOX_CALLBACK_URL,
             "callback_secret": SANDBOX_CALLBACK_SECRET,
         }
