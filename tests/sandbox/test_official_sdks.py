@@ -62,9 +62,10 @@ def test_alibaba_official_sdk(served: Sandbox) -> None:
     cfg = served.client_settings("alibaba")
     sdk = AliClient(Config(access_key_id=cfg["access_key_id"], access_key_secret=cfg["access_key_secret"],
                            endpoint=served.base_url.removeprefix("http://"), protocol="http"))
-    init = sdk.initialize(models.InitializeRequest(
-        product_code="eKYC", merchant_biz_id="sdkbiz0001", merchant_user_id="sdk-user", meta_info=META_INFO,
-        doc_type="01000000", return_url="https://app.example/back"))
+    # the served sandbox is a Singapore endpoint: the global plan, through InitializeV2 (eKYC is Hong Kong only)
+    init = sdk.initialize_v2(models.InitializeV2Request(
+        product_code="eKYC_PRO", merchant_biz_id="sdkbiz0001", merchant_user_id="sdk-user", meta_info=META_INFO,
+        doc_type="GLB03002", return_url="https://app.example/back"))
     assert init.body.code == "Success"
     tx = init.body.result.transaction_id
     complete_over_http(init.body.result.transaction_url, "approved")
