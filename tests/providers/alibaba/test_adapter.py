@@ -357,5 +357,6 @@ def test_sandbox_meta_info_is_for_the_sandbox_only() -> None:
     query, _, _ = built(provider(sandbox_meta_info=True, endpoint="http://sandbox.example.com"), client_metadata=None)
     assert query["MetaInfo"] == SANDBOX_META_INFO
     browser = '{"deviceType":"web","ua":"x"}'  # the browser's own MetaInfo always wins
-    query, _, _ = built(provider(sandbox_meta_info=True, endpoint="http://sandbox.example.com"), client_metadata=browser)
+    sandboxed = provider(sandbox_meta_info=True, endpoint="http://sandbox.example.com")
+    query, _, _ = built(sandboxed, client_metadata=browser)
     assert query["MetaInfo"] == browser
