@@ -114,9 +114,9 @@ class Pool:
             if kill and self.outside_kills < MAX_OUTSIDE_KILLS and self.rng.random() < 0.03:
                 self.outside_kills += 1
                 if self.busy and self.rng.random() < 0.7:
-                    os.kill(self.workers[self.rng.choice(list(self.busy))][0].pid, signal.SIGKILL)
+                    _kill(self.workers[self.rng.choice(list(self.busy))][0].pid)
                 else:
-                    os.kill(self.reconcilers[self.rng.randrange(RECONCILERS)].pid, signal.SIGKILL)
+                    _kill(self.reconcilers[self.rng.randrange(RECONCILERS)].pid)
             conns = {self.workers[i][1]: i for i in self.workers}
             sentinels = {self.workers[i][0].sentinel: i for i in self.workers}
             rsentinels = {p.sentinel: i for i, p in self.reconcilers.items()}
@@ -159,8 +159,15 @@ class Pool:
                 conn.send(("stop",))
         for proc in [*(p for p, _ in self.workers.values()), *self.reconcilers.values()]:
             if proc.is_alive():
-                os.kill(proc.pid, signal.SIGKILL)
+                _kill(proc.pid)
             proc.join(5)
+
+
+def _kill(pid: int | None) -> None:
+    """SIGKILL ``pid`` unless it has already died (then its sentinel reports the death)."""
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _dedupe(client: Client, d: Delivery) -> tuple[str, str]:
