@@ -25,14 +25,28 @@ class Copy:
 
     name: str
     package: Path
+    dist: Path
     docs: Path
     env: dict[str, str]
+
+    @property
+    def page(self) -> Path:
+        """The provider's docs page in :attr:`docs`."""
+        return self.docs / "providers" / f"{self.name}.md"
+
+    def remove(self) -> None:
+        """Remove the provider the way the docs say: its folder, its registry line (the entry point) and its
+        docs page (then regenerate the docs)."""
+        shutil.rmtree(self.package)
+        shutil.rmtree(self.dist)
+        self.page.unlink()
 
 
 def install_copy(where: Path, name: str) -> Copy:
     """Copy the template to ``where/<name>_provider`` as provider ``name``, register it by entry point, and
     copy the docs with ``docs/providers/<name>.md`` written from the template's page."""
     module = f"{name}_provider"
+    where.mkdir(parents=True, exist_ok=True)
     package = where / module
     shutil.copytree(TEMPLATE, package, ignore=shutil.ignore_patterns("__pycache__"))
     for path in package.iterdir():
@@ -49,4 +63,4 @@ def install_copy(where: Path, name: str) -> Copy:
     shutil.copytree(ROOT / "docs", docs)
     shutil.move(package / "PAGE.md", docs / "providers" / f"{name}.md")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(where), str(ROOT)]), "KIT_DOCS_DIR": str(docs)}
-    return Copy(name, package, docs, env)
+    return Copy(name, package, dist, docs, env)
