@@ -7,4 +7,5 @@ BUILTIN: dict[str, str] = {
     "didit": "ekyc.providers.didit:DiditProvider",
     "tencent": "ekyc.providers.tencent:TencentProvider",
     "alibaba": "ekyc.providers.alibaba:AlibabaProvider",
+    "stripe": "ekyc.providers.stripe:StripeProvider",
 }

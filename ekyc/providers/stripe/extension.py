@@ -1,0 +1,62 @@
+"""**Stripe-specific** operations, outside the neutral API: ``client.extension("stripe")``.
+
+Each method builds a :class:`~ekyc.provider.Prepared` request and returns ``call(build, parse)``: the value with
+:class:`ekyc.Client`, a coroutine with :class:`ekyc.AsyncClient`. Errors are the same typed errors as the
+neutral calls. A ref of another provider is a :class:`~ekyc.errors.ConfigurationError`, a malformed id an
+:class:`~ekyc.errors.InvalidRequest` naming ``ref``, both before any I/O.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ekyc.models import Decision, SessionRef
+from ekyc.provider import ExtensionCall, Prepared, RetryMode, malformed
+
+from .parse import decide
+
+if TYPE_CHECKING:
+    from .adapter import StripeProvider
+
+
+class StripeOperations:
+    """Cancel and redact VerificationSessions [docs.stripe.com/api/identity/verification_sessions]."""
+
+    def __init__(self, adapter: StripeProvider, call: ExtensionCall) -> None:
+        self._adapter = adapter
+        self._call = call
+
+    def _post(self, ref: SessionRef, action: str) -> Any:
+        adapter = self._adapter
+        sid = adapter.session_id(ref)
+        key = f"ekyc-{secrets.token_hex(16)}"  # one per call: every attempt replays the first answer
+
+        def build() -> Prepared:
+            from .adapter import SESSIONS_PATH
+
+            req = adapter.request("POST", f"{SESSIONS_PATH}/{sid}/{action}", form={"expand": adapter.expand()},
+                                  headers={"Idempotency-Key": key})
+            return Prepared(req, action, RetryMode.IDEMPOTENT, {"ref": ref})
+
+        def parse(prepared: Prepared, response: httpx.Response) -> Decision:
+            data = adapter.body(response)
+            with malformed(adapter.name, "verification session", http_status=response.status_code):
+                return decide(data, ref)
+
+        return self._call(build, parse)
+
+    def cancel(self, ref: SessionRef) -> Any:
+        """``POST …/{id}/cancel`` (only in ``requires_input``; Stripe answers 400 otherwise) → the session's
+        :class:`~ekyc.Decision` (``ABANDONED``, or the last attempt's final outcome)."""
+        return self._post(ref, "cancel")
+
+    def redact(self, ref: SessionRef) -> Any:
+        """``POST …/{id}/redact`` (``requires_input`` — which cancels it — or ``verified``) → the session's
+        :class:`~ekyc.Decision`; its identity is empty from then on (``redaction`` is set)."""
+        return self._post(ref, "redact")
+
+
+__all__ = ["StripeOperations"]

@@ -1,0 +1,212 @@
+"""A Stripe VerificationSession (with its expanded VerificationReport and ``verified_outputs``) → :class:`Decision`.
+
+The status and ``last_error`` decide the status outcome (the ``requires_input`` rule is in :mod:`.codes`);
+every check the report reports is one sub-check of the evidence rule (:func:`ekyc.evidence.settle`), so a
+``verified`` session is ``APPROVED`` only when the report it names is there, is about this session and every
+check in it is ``verified``. Identity comes from ``verified_outputs`` and the report's ``document``; nothing is
+taken from a session under redaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from ekyc import _wire as wire
+from ekyc.evidence import Evidence, State, settle
+from ekyc.models import CheckResult, Checks, Decision, DocumentType, Identity, Outcome, Reason, ReasonCode, SessionRef
+
+from .codes import CHECK_STATE, CODE_TABLE, REPORT_CHECKS
+
+#: Stripe document ``type`` → the neutral document type [SP] _verification_report.py (Document.type)
+DOCUMENT_TYPES: dict[str, DocumentType] = {
+    "passport": DocumentType.PASSPORT,
+    "id_card": DocumentType.ID_CARD,
+    "driving_license": DocumentType.DRIVERS_LICENSE,
+}
+_SEX = {"female": "F", "male": "M"}
+REDACTED = "[redacted]"
+_UNKNOWN_STATUS = Reason(code=ReasonCode.UNKNOWN, retryable=False, message="undocumented session status")
+
+
+def _reason(code: str, *, final: bool) -> Reason:
+    """The reason of a ``last_error``/report error code (``UNKNOWN`` for a code the table does not know)."""
+    entry = CODE_TABLE.get("last_error", code)
+    if entry is None:
+        return Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=code[:256],
+                      message="undocumented Stripe verification error")
+    reason = entry.to_reason()
+    return reason.model_copy(update={"retryable": False}) if final and reason.retryable else reason
+
+
+def _date(value: Any, field: str) -> date | None:
+    """A Stripe ``{day, month, year}`` object (all three set) as a date; None when absent or partial."""
+    if value is None:
+        return None
+    d = wire.obj(value, field)
+    day = wire.integer(d.get("day"), f"{field}.day", lo=1, hi=31)
+    month = wire.integer(d.get("month"), f"{field}.month", lo=1, hi=12)
+    year = wire.integer(d.get("year"), f"{field}.year", lo=1, hi=9999)
+    if day is None or month is None or year is None:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise wire.WireError(field, "is not a calendar date") from None
+
+
+def _name(value: Any, field: str) -> str | None:
+    text = wire.text(value, field, max_len=1024)
+    return None if text == REDACTED else text
+
+
+def report_of(session: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The expanded ``last_verification_report`` (None when absent; a bare id is not a report)."""
+    raw = session.get("last_verification_report")
+    if raw is None or isinstance(raw, str):
+        return None
+    return wire.obj(raw, "last_verification_report")
+
+
+def _checks(report: Mapping[str, Any] | None) -> Checks:
+    """Per-check results: ``document`` ← the document check; ``face_match`` and ``liveness`` ← the selfie
+    check (Stripe has one selfie check: face comparison and authenticity; see NOTES.md for the split)."""
+    if report is None:
+        return Checks()
+    doc = wire.opt_obj(report.get("document"), "document")
+    selfie = wire.opt_obj(report.get("selfie"), "selfie")
+    document = {"verified": True, "unverified": False}.get(str(doc.get("status")))
+    face: bool | None = None
+    live: bool | None = None
+    status = selfie.get("status")
+    if status == "verified":
+        face = live = True
+    elif status == "unverified":
+        err = wire.code(wire.opt_obj(selfie.get("error"), "selfie.error").get("code"), "selfie.error.code")
+        if err == "selfie_face_mismatch":
+            face, live = False, True
+        elif err == "selfie_manipulated":
+            live = False
+        elif err == "selfie_unverified_other":
+            face = False
+    return Checks(document=CheckResult(passed=document), face_match=CheckResult(passed=face),
+                  liveness=CheckResult(passed=live))
+
+
+def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid: str) -> list[Evidence]:
+    """One sub-check per check the report reports, plus doubts about the report itself."""
+    items: list[Evidence] = []
+    if report is None:
+        items.append(Evidence("last_verification_report", State.UNKNOWN))
+        return items
+    about = wire.code(report.get("verification_session"), "last_verification_report.verification_session",
+                      max_len=256)
+    if about != sid:
+        items.append(Evidence("last_verification_report.verification_session", State.UNKNOWN))
+    if report.get("object") != "identity.verification_report":
+        items.append(Evidence("last_verification_report.object", State.UNKNOWN))
+    reported = 0
+    for name in REPORT_CHECKS:
+        check = report.get(name)
+        if check is None:
+            continue
+        check = wire.obj(check, name)
+        reported += 1
+        where = f"last_verification_report.{name}.status"
+        status = wire.code(check.get("status"), where)
+        state = CHECK_STATE.get(str(status), State.UNKNOWN)
+        reason = None
+        if state is State.FAILED:
+            code = wire.code(wire.opt_obj(check.get("error"), f"{name}.error").get("code"), f"{name}.error.code")
+            reason = _reason(code, final=False) if code else None
+        items.append(Evidence(where, state, reason))
+    options = wire.opt_obj(session.get("options"), "options")
+    document_options = wire.opt_obj(options.get("document"), "options.document")
+    wanted = {"document"} if session.get("type") == "document" else {"id_number"}
+    if wire.boolean(document_options.get("require_matching_selfie"), "options.document.require_matching_selfie"):
+        wanted.add("selfie")
+    if wire.boolean(document_options.get("require_id_number"), "options.document.require_id_number"):
+        wanted.add("id_number")
+    for name in sorted(wanted):
+        if report.get(name) is None:
+            items.append(Evidence(f"last_verification_report.{name}", State.UNFINISHED))
+    if not reported:
+        items.append(Evidence("last_verification_report", State.UNFINISHED))
+    return items
+
+
+def _identity(session: Mapping[str, Any], report: Mapping[str, Any] | None) -> Identity:
+    if session.get("redaction") is not None:
+        return Identity()
+    out = wire.opt_obj(session.get("verified_outputs"), "verified_outputs")
+    doc = wire.opt_obj(report.get("document") if report is not None else None, "document")
+    given = _name(out.get("first_name"), "verified_outputs.first_name") or _name(doc.get("first_name"),
+                                                                                 "document.first_name")
+    family = _name(out.get("last_name"), "verified_outputs.last_name") or _name(doc.get("last_name"),
+                                                                               "document.last_name")
+    dob = _date(out.get("dob"), "verified_outputs.dob") or _date(doc.get("dob"), "document.dob")
+    dtype = wire.code(doc.get("type"), "document.type")
+    sex = wire.code(out.get("sex"), "verified_outputs.sex") or wire.code(doc.get("sex"), "document.sex")
+    address = wire.opt_obj(out.get("address"), "verified_outputs.address")
+    lines = [wire.text(address.get(k), f"verified_outputs.address.{k}", max_len=512)
+             for k in ("line1", "line2", "postal_code", "city", "state", "country")]
+    kept = [line for line in lines if line and line != REDACTED]
+    number = wire.code(doc.get("number"), "document.number", max_len=256)
+    return Identity(
+        given_name=given, family_name=family,
+        full_name=" ".join(p for p in (given, family) if p) or None,
+        date_of_birth=dob,
+        sex=_SEX.get(str(sex)),
+        document_type=DOCUMENT_TYPES.get(str(dtype)) if dtype else None,
+        document_number=None if number == REDACTED else number,
+        issuing_country=wire.code(doc.get("issuing_country"), "document.issuing_country", max_len=8),
+        expiry_date=_date(doc.get("expiration_date"), "document.expiration_date"),
+        address=", ".join(kept) or None,
+    )
+
+
+def decide(data: Mapping[str, Any], ref: SessionRef) -> Decision:
+    """The normalized decision of one VerificationSession object (read with :mod:`ekyc._wire`; shape errors
+    raise :class:`~ekyc._wire.WireError`, which the adapter turns into a ``ProviderError``)."""
+    session = wire.obj(data, "body")
+    if session.get("object") != "identity.verification_session":
+        raise wire.WireError("object", "is not identity.verification_session")
+    sid = wire.code(session.get("id"), "id", max_len=256)
+    if sid != ref.id:
+        raise wire.WireError("id", "does not match the request")
+    status = wire.code(session.get("status"), "status")
+    last_error = wire.opt_obj(session.get("last_error"), "last_error")
+    error_code = wire.code(last_error.get("code"), "last_error.code")
+    report = report_of(session)
+    entry = CODE_TABLE.get("status", status) if status is not None else None
+    reasons: list[Reason] = []
+    evidence: list[Evidence] = []
+    if entry is None or entry.outcome is None:
+        outcome = Outcome.ERROR
+        reasons.append(_UNKNOWN_STATUS.model_copy(update={"provider_code": (status or "")[:256] or None}))
+    elif status == "verified":
+        outcome = Outcome.APPROVED
+        evidence = _evidence(session, report, sid)
+        if error_code is not None:
+            evidence.append(Evidence("last_error.code", State.UNKNOWN))
+    elif status in ("requires_input", "canceled") and error_code is not None:
+        err = CODE_TABLE.get("last_error", error_code)
+        outcome = err.outcome if err is not None and err.outcome is not None else Outcome.DECLINED
+        reasons.append(_reason(error_code, final=status == "canceled"))
+        if report is not None:
+            evidence = _evidence(session, report, sid)
+    else:
+        outcome = entry.outcome
+    settled = settle(outcome, reasons, evidence)
+    reference = wire.text(session.get("client_reference_id"), "client_reference_id", max_len=256)
+    if reference == REDACTED:  # a redacted echo is no echo: the reference bound into the ref stands
+        reference = None
+    return Decision(
+        ref=ref, outcome=settled.outcome, reference=reference, reasons=settled.reasons,
+        warnings=settled.warnings, identity=_identity(session, report), checks=_checks(report),
+        provider_status=status, raw=dict(session),
+    )
+
+
+__all__ = ["DOCUMENT_TYPES", "decide", "report_of"]
