@@ -46,7 +46,7 @@ from ekyc.provider import (
 
 from . import signing
 from .codes import CODE_TABLE
-from .parse import decide
+from .parse import decide, requested_token
 
 DEFAULT_BASE_URL = "https://api.stripe.com"
 SESSIONS_PATH = "/v1/identity/verification_sessions"
@@ -98,9 +98,10 @@ class StripeSettings(ProviderSettings):
     webhook_secrets: tuple[SecretStr, ...] = ()
     #: ``Stripe-Version`` to pin (the account's default version when unset)
     api_version: str | None = None
-    #: expand the sensitive results (date of birth, document number and expiry): needs a restricted key
-    #: with access to them [docs.stripe.com/identity/access-verification-results]
-    sensitive_results: bool = False
+    #: expand the sensitive results (date of birth, document number and expiry), which needs a restricted key
+    #: with access to them [docs.stripe.com/identity/access-verification-results]; unset: only with a
+    #: restricted key (``rk_…``)
+    sensitive_results: bool | None = None
     #: ``options.document.require_live_capture`` (Stripe's default is false)
     require_live_capture: bool = True
 
@@ -358,7 +359,10 @@ class StripeProvider(Provider):
         """``POST /v1/identity/verification_sessions`` with an ``Idempotency-Key`` — retried safely."""
         req = self.request("POST", SESSIONS_PATH, form=self.create_params(request),
                            headers={"Idempotency-Key": self._idempotency_key(request)})
-        return Prepared(req, "create", RetryMode.IDEMPOTENT, {"reference": request.reference})
+        document = self.create_params(request)["options"]["document"]
+        token = requested_token(document["require_live_capture"], document["require_matching_selfie"],
+                                bool(document.get("require_id_number")))
+        return Prepared(req, "create", RetryMode.IDEMPOTENT, {"reference": request.reference, "requested": token})
 
     def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
         """The started session; ``reused`` when Stripe replayed an earlier answer (``Idempotent-Replayed``)."""
@@ -377,13 +381,26 @@ class StripeProvider(Provider):
             if parts.scheme not in ("http", "https") or not parts.netloc or not url.isprintable():
                 raise wire.WireError("url", "expected an http(s) URL")
             replayed = response.headers.get("idempotent-replayed", "").lower() == "true"
-            return Session(ref=SessionRef(provider=self.name, id=sid), url=url, reused=replayed,
+            token = prepared.context.get("requested")
+            extra = (token,) if isinstance(token, str) else ()
+            return Session(ref=SessionRef(provider=self.name, id=sid, extra=extra), url=url, reused=replayed,
                            single_use=True, raw=data)
 
     # -- result --------------------------------------------------------------------------------------
+    def livemode(self) -> bool | None:
+        """The mode of the API key (``sk_live_``/``rk_live_`` → True, ``…_test_`` → False, else None)."""
+        key = self.settings.secret("api_key")
+        for prefix, live in (("sk_live_", True), ("rk_live_", True), ("sk_test_", False), ("rk_test_", False)):
+            if key.startswith(prefix):
+                return live
+        return None
+
     def expand(self) -> list[str]:
         """The ``expand[]`` list of a result read."""
-        return [*EXPAND, *(SENSITIVE_EXPAND if self.settings.sensitive_results else ())]
+        sensitive = self.settings.sensitive_results
+        if sensitive is None:
+            sensitive = self.settings.secret("api_key").startswith("rk_")
+        return [*EXPAND, *(SENSITIVE_EXPAND if sensitive else ())]
 
     def build_result(self, ref: SessionRef) -> Prepared:
         """``GET /v1/identity/verification_sessions/{id}`` expanding the report and the verified outputs."""
@@ -396,7 +413,7 @@ class StripeProvider(Provider):
         data = self.body(response)
         ref: SessionRef = prepared.context["ref"]
         with malformed(self.name, "verification session", http_status=response.status_code):
-            return decide(data, ref)
+            return decide(data, ref, self.livemode())
 
     # -- return URL and webhooks -------------------------------------------------------------------
     def parse_return_url(self, url: str) -> SessionRef:

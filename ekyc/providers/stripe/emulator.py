@@ -182,8 +182,7 @@ class StripeEmulator(Emulator):
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Sandbox credentials (a restricted key with access to sensitive results) plus ``endpoint``."""
-        return {"api_key": SANDBOX_RESTRICTED_KEY, "webhook_secret": self.webhook_secrets[0],
-                "sensitive_results": True, "endpoint": base_url}
+        return {"api_key": SANDBOX_RESTRICTED_KEY, "webhook_secret": self.webhook_secrets[0], "endpoint": base_url}
 
     def sdk_hints(self, base_url: str) -> dict[str, str]:
         """Settings for stripe-python: ``stripe.api_key``, ``stripe.api_base`` (or
@@ -584,8 +583,7 @@ class StripeEmulator(Emulator):
             "id": rid, "object": "identity.verification_report", "client_reference_id": s["client_reference_id"],
             "created": int(self.clock.now()), "livemode": False, "type": s["type"], "verification_flow": None,
             "verification_session": s["id"],
-            "options": {"document": {k: v for k, v in flags.items()}} if s["type"] == "document" else
-            {"id_number": {}},
+            "options": {"document": {}, "id_number": {}},
         }
         if s["type"] == "document":
             doc_type = "passport" if "passport" in flags.get("allowed_types", ["passport"]) \

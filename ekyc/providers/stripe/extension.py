@@ -44,7 +44,7 @@ class StripeOperations:
         def parse(prepared: Prepared, response: httpx.Response) -> Decision:
             data = adapter.body(response)
             with malformed(adapter.name, "verification session", http_status=response.status_code):
-                return decide(data, ref)
+                return decide(data, ref, adapter.livemode())
 
         return self._call(build, parse)
 

@@ -9,6 +9,7 @@ taken from a session under redaction.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -26,6 +27,9 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
     "driving_license": DocumentType.DRIVERS_LICENSE,
 }
 _SEX = {"female": "F", "male": "M"}
+#: ``sex`` values [SP] (VerifiedOutputs.sex, Document.sex)
+_SEXES = frozenset({"female", "male", "unknown", "[redacted]"})
+_ALPHA2 = re.compile(r"[A-Z]{2}")
 REDACTED = "[redacted]"
 _UNKNOWN_STATUS = Reason(code=ReasonCode.UNKNOWN, retryable=False, message="undocumented session status")
 
@@ -94,7 +98,50 @@ def _checks(report: Mapping[str, Any] | None) -> Checks:
                   liveness=CheckResult(passed=live))
 
 
-def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid: str) -> list[Evidence]:
+#: what the adapter asked for, kept in ``SessionRef.extra[0]``: ``l`` live capture, ``s`` selfie, ``i`` ID number
+REQUESTED = re.compile(r"l([01])s([01])i([01])")
+_OPTION_NAMES = (("require_live_capture", 1), ("require_matching_selfie", 2), ("require_id_number", 3))
+
+
+def requested_token(live: bool, selfie: bool, id_number: bool) -> str:
+    """The ``SessionRef.extra`` token naming the document options a create asked for."""
+    return f"l{int(live)}s{int(selfie)}i{int(id_number)}"
+
+
+def requested(ref: SessionRef) -> dict[str, bool] | None:
+    """The document options the create asked for (None for a ref without the token)."""
+    match = REQUESTED.fullmatch(ref.extra[0]) if ref.extra else None
+    if match is None:
+        return None
+    return {name: match.group(group) == "1" for name, group in _OPTION_NAMES}
+
+
+def _contradictions(session: Mapping[str, Any], report: Mapping[str, Any], livemode: bool | None,
+                    asked: dict[str, bool] | None) -> list[Evidence]:
+    """What the session and its report state about the request must agree with it: ``livemode`` is the key's
+    mode, the report's ``type``/``client_reference_id``/``livemode`` are the session's, and the session's
+    ``options.document`` are what the create asked for (an option asked for and absent, or set and not asked
+    for). A disagreement is an undocumented state (UNKNOWN), never a pass."""
+    items: list[Evidence] = []
+    for where, mode in (("livemode", session.get("livemode")),
+                        ("last_verification_report.livemode", report.get("livemode"))):
+        value = wire.boolean(mode, where)
+        if value is None or (livemode is not None and value is not livemode):
+            items.append(Evidence(where, State.UNKNOWN))
+    for name in ("livemode", "type", "client_reference_id"):
+        if name not in report or report.get(name) != session.get(name):
+            items.append(Evidence(f"last_verification_report.{name}", State.UNKNOWN))
+    if asked is not None:
+        options = wire.opt_obj(wire.opt_obj(session.get("options"), "options").get("document"), "options.document")
+        for name, want in asked.items():
+            got = wire.boolean(options.get(name), f"options.document.{name}")
+            if (got is None and want) or (got is not None and got is not want):
+                items.append(Evidence(f"options.document.{name}", State.UNKNOWN))
+    return items
+
+
+def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid: str,
+              livemode: bool | None = None, asked: dict[str, bool] | None = None) -> list[Evidence]:
     """One sub-check per check the report reports, plus doubts about the report itself."""
     items: list[Evidence] = []
     if report is None:
@@ -106,6 +153,7 @@ def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid:
         items.append(Evidence("last_verification_report.verification_session", State.UNKNOWN))
     if report.get("object") != "identity.verification_report":
         items.append(Evidence("last_verification_report.object", State.UNKNOWN))
+    items += _contradictions(session, report, livemode, asked)
     reported = 0
     for name in REPORT_CHECKS:
         check = report.get(name)
@@ -124,9 +172,11 @@ def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid:
     options = wire.opt_obj(session.get("options"), "options")
     document_options = wire.opt_obj(options.get("document"), "options.document")
     wanted = {"document"} if session.get("type") == "document" else {"id_number"}
-    if wire.boolean(document_options.get("require_matching_selfie"), "options.document.require_matching_selfie"):
+    if wire.boolean(document_options.get("require_matching_selfie"), "options.document.require_matching_selfie") \
+            or (asked or {}).get("require_matching_selfie"):
         wanted.add("selfie")
-    if wire.boolean(document_options.get("require_id_number"), "options.document.require_id_number"):
+    if wire.boolean(document_options.get("require_id_number"), "options.document.require_id_number") \
+            or (asked or {}).get("require_id_number"):
         wanted.add("id_number")
     for name in sorted(wanted):
         if report.get(name) is None:
@@ -153,22 +203,30 @@ def _identity(session: Mapping[str, Any], report: Mapping[str, Any] | None) -> I
              for k in ("line1", "line2", "postal_code", "city", "state", "country")]
     kept = [line for line in lines if line and line != REDACTED]
     number = wire.code(doc.get("number"), "document.number", max_len=256)
+    country = wire.code(doc.get("issuing_country"), "document.issuing_country", max_len=8)
+    if country is not None and not _ALPHA2.fullmatch(country):
+        raise wire.WireError("document.issuing_country", "expected an ISO 3166-1 alpha-2 code")
+    if dtype is not None and dtype not in DOCUMENT_TYPES:
+        raise wire.WireError("document.type", "is not a documented document type")
+    if sex is not None and sex not in _SEXES:
+        raise wire.WireError("sex", "is not a documented value")
     return Identity(
         given_name=given, family_name=family,
         full_name=" ".join(p for p in (given, family) if p) or None,
         date_of_birth=dob,
         sex=_SEX.get(str(sex)),
-        document_type=DOCUMENT_TYPES.get(str(dtype)) if dtype else None,
+        document_type=DOCUMENT_TYPES[dtype] if dtype else None,
         document_number=None if number == REDACTED else number,
-        issuing_country=wire.code(doc.get("issuing_country"), "document.issuing_country", max_len=8),
+        issuing_country=country,
         expiry_date=_date(doc.get("expiration_date"), "document.expiration_date"),
         address=", ".join(kept) or None,
     )
 
 
-def decide(data: Mapping[str, Any], ref: SessionRef) -> Decision:
+def decide(data: Mapping[str, Any], ref: SessionRef, livemode: bool | None = None) -> Decision:
     """The normalized decision of one VerificationSession object (read with :mod:`ekyc._wire`; shape errors
-    raise :class:`~ekyc._wire.WireError`, which the adapter turns into a ``ProviderError``)."""
+    raise :class:`~ekyc._wire.WireError`, which the adapter turns into a ``ProviderError``). ``livemode`` is
+    the mode of the API key that read it (None: unknown), which the session must agree with."""
     session = wire.obj(data, "body")
     if session.get("object") != "identity.verification_session":
         raise wire.WireError("object", "is not identity.verification_session")
@@ -187,7 +245,7 @@ def decide(data: Mapping[str, Any], ref: SessionRef) -> Decision:
         reasons.append(_UNKNOWN_STATUS.model_copy(update={"provider_code": (status or "")[:256] or None}))
     elif status == "verified":
         outcome = Outcome.APPROVED
-        evidence = _evidence(session, report, sid)
+        evidence = _evidence(session, report, sid, livemode, requested(ref))
         if error_code is not None:
             evidence.append(Evidence("last_error.code", State.UNKNOWN))
     elif status in ("requires_input", "canceled") and error_code is not None:
@@ -195,7 +253,7 @@ def decide(data: Mapping[str, Any], ref: SessionRef) -> Decision:
         outcome = err.outcome if err is not None and err.outcome is not None else Outcome.DECLINED
         reasons.append(_reason(error_code, final=status == "canceled"))
         if report is not None:
-            evidence = _evidence(session, report, sid)
+            evidence = _evidence(session, report, sid, livemode, requested(ref))
     else:
         outcome = entry.outcome
     settled = settle(outcome, reasons, evidence)
@@ -209,4 +267,4 @@ def decide(data: Mapping[str, Any], ref: SessionRef) -> Decision:
     )
 
 
-__all__ = ["DOCUMENT_TYPES", "decide", "report_of"]
+__all__ = ["DOCUMENT_TYPES", "decide", "report_of", "requested", "requested_token"]
