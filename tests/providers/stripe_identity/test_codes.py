@@ -13,12 +13,13 @@ from ekyc.sandbox.runner import RETURN_URL
 
 #: stripe-python @6c6e3736 stripe/identity/_verification_session.py LastError.code (the closed list)
 LAST_ERROR_CODES = (
-    "abandoned consent_declined country_not_supported device_not_supported document_expired "
-    "document_type_not_supported document_unverified_other email_unverified_other email_verification_declined "
-    "id_number_insufficient_document_data id_number_mismatch id_number_unverified_other phone_unverified_other "
-    "phone_verification_declined selfie_document_missing_photo selfie_face_mismatch selfie_manipulated "
-    "selfie_unverified_other under_supported_age"
-).split()
+    "abandoned", "consent_declined", "country_not_supported", "device_not_supported", "document_expired",
+    "document_type_not_supported", "document_unverified_other", "email_unverified_other",
+    "email_verification_declined", "id_number_insufficient_document_data", "id_number_mismatch",
+    "id_number_unverified_other", "phone_unverified_other", "phone_verification_declined",
+    "selfie_document_missing_photo", "selfie_face_mismatch", "selfie_manipulated", "selfie_unverified_other",
+    "under_supported_age",
+)
 
 
 def test_every_documented_code_is_in_the_table_with_a_source() -> None:
