@@ -20,9 +20,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from ekyc.sandbox.emulator import Delivery, Emulator, read_form
+from ekyc.sandbox.emulator import Delivery, Emulator, Refusal, read_form
 from ekyc.sandbox.scenarios import EXPIRED_DOCUMENT_EXPIRY, PERSON
 
 from . import signing
@@ -123,11 +123,15 @@ def _dmy(d: date | None) -> dict[str, int | None]:
     return {"day": d.day, "month": d.month, "year": d.year} if d else {"day": None, "month": None, "year": None}
 
 
-class _Error(Exception):
+class StripeRefusal(Refusal):
+    """A Stripe API error, answered as ``{"error": {type, code, message, param}}`` with its HTTP status
+    (:meth:`StripeEmulator.refuse`); ``code`` is Stripe's error code when it sends one."""
+
     def __init__(self, status: int, message: str, *, kind: str = "invalid_request_error", code: str | None = None,
                  param: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.kind, self.code, self.param = status, message, kind, code, param
+        super().__init__(code or kind, message, status=status, field=param)
+        self.kind = kind
+        self.wire_code = code
 
 
 class StripeEmulator(Emulator):
@@ -136,6 +140,7 @@ class StripeEmulator(Emulator):
     name = "stripe"
     title = "Stripe Identity"
     path_prefixes = ("/v1/identity/", "/stripe/")
+    link_missing = "This verification link has expired or was already used."
     unsupported = {
         "no_face": "Stripe Identity has no 'no face' code: its hosted flow makes the user retake the selfie",
         "multiple_faces": "Stripe Identity has no 'multiple faces' code: its hosted flow makes the user retake it",
@@ -160,9 +165,7 @@ class StripeEmulator(Emulator):
         self.webhook_secrets = [SANDBOX_WEBHOOK_SECRET]
         self.webhook_url: str | None = DEFAULT_WEBHOOK_URL
         self._lock = threading.RLock()
-        self._sessions: dict[str, dict[str, Any]] = {}
         self._reports: dict[str, dict[str, Any]] = {}
-        self._tokens: dict[str, str] = {}
         self._idempotent: dict[tuple[str, str], tuple[float, str, int, bytes]] = {}
 
     # -- wiring ------------------------------------------------------------------------------------
@@ -170,15 +173,27 @@ class StripeEmulator(Emulator):
         """Stripe's paths and the hosted page."""
         s = SESSIONS_PATH
         return [
-            Route(s, self.sessions_root, methods=["GET", "POST"]),
-            Route(f"{s}/{{sid}}", self.session_one, methods=["GET", "POST"]),
-            Route(f"{s}/{{sid}}/cancel", self.cancel, methods=["POST"]),
-            Route(f"{s}/{{sid}}/redact", self.redact, methods=["POST"]),
-            Route(f"{REPORTS_PATH}/{{rid}}", self.report_one, methods=["GET"]),
-            Route("/v1/identity/{rest:path}", self.unknown_url,
-                  methods=["GET", "POST", "DELETE", "PUT", "PATCH"]),
-            Route("/stripe/start/{token}", self.hosted, methods=["GET", "POST"]),
+            self._api(s, self._create, "POST"),
+            self._api(s, self._list, "GET"),
+            self._api(f"{s}/{{sid}}", self._retrieve, "GET"),
+            self._api(f"{s}/{{sid}}", self._update, "POST"),
+            self._api(f"{s}/{{sid}}/cancel", self._cancel, "POST"),
+            self._api(f"{s}/{{sid}}/redact", self._redact, "POST"),
+            self._api(f"{REPORTS_PATH}/{{rid}}", self._report_get, "GET"),
+            self.api_route("/v1/identity/{rest:path}", self.unknown_url,
+                           methods=["GET", "POST", "DELETE", "PUT", "PATCH"]),
+            self.page_route("/stripe/start/{token}", self.hosted, methods=["GET", "POST"]),
         ]
+
+    def _api(self, path: str, handler: Any, method: str) -> BaseRoute:
+        """An API route: authenticated (:meth:`authenticate`), the form (or query) decoded, refusals in Stripe's
+        envelope."""
+
+        async def run(request: Request) -> Response:
+            params = await self._params(request)
+            return await handler(request, request.state.stripe_key, params)  # type: ignore[no-any-return]
+
+        return self.api_route(path, run, methods=[method])
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Sandbox credentials (a restricted key with access to sensitive results) plus ``endpoint``."""
@@ -193,8 +208,9 @@ class StripeEmulator(Emulator):
     def fault_response(self, kind: str) -> Response:
         """Stripe's envelope for a throttled or unavailable API."""
         if kind == "429":
-            return self._error_response(_Error(429, "Too many requests hit the API too quickly.", code="rate_limit"))
-        return self._error_response(_Error(503, "Stripe is temporarily unavailable.", kind="api_error"))
+            return self.refuse(StripeRefusal(429, "Too many requests hit the API too quickly.", code="rate_limit"),
+                               None)
+        return self.refuse(StripeRefusal(503, "Stripe is temporarily unavailable.", kind="api_error"), None)
 
     # -- helpers -----------------------------------------------------------------------------------------
     def _request_id(self) -> str:
@@ -207,14 +223,29 @@ class StripeEmulator(Emulator):
         h = {"Request-Id": self._request_id(), "Stripe-Version": API_VERSION, **(headers or {})}
         return JSONResponse(data, status_code=status, headers=h)
 
-    def _error_response(self, err: _Error) -> JSONResponse:
-        body: dict[str, Any] = {"type": err.kind, "message": err.message}
-        if err.code:
-            body["code"] = err.code
-            body["doc_url"] = f"https://stripe.com/docs/error-codes/{err.code.replace('_', '-')}"
-        if err.param:
-            body["param"] = err.param
-        return self._json({"error": body}, err.status)
+    def refuse(self, refusal: Refusal, request: Request | None) -> Response:
+        """Stripe's error envelope ``{"error": {type, code, message, param, doc_url}}`` with its status (a refusal
+        of the shared base — e.g. its throttling — is rendered the same way)."""
+        if not isinstance(refusal, StripeRefusal):
+            status = refusal.status or 400
+            refusal = StripeRefusal(status, refusal.message, kind="api_error" if status >= 500 else
+                                    "invalid_request_error", code="rate_limit" if status == 429 else None)
+        body: dict[str, Any] = {"type": refusal.kind, "message": refusal.message}
+        if refusal.wire_code:
+            body["code"] = refusal.wire_code
+            body["doc_url"] = f"https://stripe.com/docs/error-codes/{refusal.wire_code.replace('_', '-')}"
+        if refusal.field:
+            body["param"] = refusal.field
+        return self._json({"error": body}, refusal.status or 400, dict(refusal.headers))
+
+    def unknown_session(self, session_id: str) -> Refusal:
+        """Stripe's 404 for an unknown VerificationSession id."""
+        return StripeRefusal(404, f"No such verification session: '{session_id[:100]}'", code="resource_missing",
+                             param="id")
+
+    async def authenticate(self, request: Request) -> None:
+        """The API key (Bearer, or Basic with the key as user name); Stripe's 401 otherwise."""
+        request.state.stripe_key = self._auth(request)
 
     def _auth(self, request: Request) -> str:
         """The API key of the request (Bearer, or Basic with the key as user name); 401 otherwise."""
@@ -231,11 +262,11 @@ class StripeEmulator(Emulator):
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 key = ""
         if not key:
-            raise _Error(401, "You did not provide an API key. You need to provide your API key in the "
+            raise StripeRefusal(401, "You did not provide an API key. You need to provide your API key in the "
                               "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
         if key not in self.api_keys:
             shown = key[:8] + "*" * 4 + key[-4:] if len(key) > 12 else "****"
-            raise _Error(401, f"Invalid API Key provided: {shown}")
+            raise StripeRefusal(401, f"Invalid API Key provided: {shown}")
         return key
 
     async def _params(self, request: Request) -> dict[str, Any]:
@@ -247,11 +278,11 @@ class StripeEmulator(Emulator):
             try:
                 pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw))
             except (UnicodeDecodeError, ValueError):
-                raise _Error(400, "Invalid request body: expected application/x-www-form-urlencoded.") from None
+                raise StripeRefusal(400, "Invalid request body: expected application/x-www-form-urlencoded.") from None
         try:
             return decode_form(pairs)
         except ValueError as exc:
-            raise _Error(400, "Invalid array or object in the request.", param=str(exc)[:200]) from None
+            raise StripeRefusal(400, "Invalid array or object in the request.", param=str(exc)[:200]) from None
 
     def _expand(self, params: dict[str, Any], allowed: frozenset[str]) -> set[str]:
         raw = params.pop("expand", [])
@@ -259,14 +290,12 @@ class StripeEmulator(Emulator):
         out = set()
         for item in items:
             if not isinstance(item, str) or item not in allowed:
-                raise _Error(400, f"This property cannot be expanded ({str(item)[:100]}).", param="expand")
+                raise StripeRefusal(400, f"This property cannot be expanded ({str(item)[:100]}).", param="expand")
             out.add(item)
         return out
 
     def _session(self, sid: str) -> dict[str, Any]:
-        s = self._sessions.get(sid)
-        if s is None:
-            raise _Error(404, f"No such verification session: '{sid[:100]}'", code="resource_missing", param="id")
+        s: dict[str, Any] = self.session(sid)
         self._settle_redaction(s)
         return s
 
@@ -338,38 +367,9 @@ class StripeEmulator(Emulator):
                               meta={"status": s["status"], "type": event["type"]}))
 
     # -- API ----------------------------------------------------------------------------------------------
-    async def _handle(self, request: Request, handler: Any) -> Response:
-        try:
-            key = self._auth(request)
-            params = await self._params(request)
-            return await handler(request, key, params)  # type: ignore[no-any-return]
-        except _Error as err:
-            return self._error_response(err)
-
-    async def sessions_root(self, request: Request) -> Response:
-        """``POST`` (create) and ``GET`` (list) ``/v1/identity/verification_sessions``."""
-        return await self._handle(request, self._create if request.method == "POST" else self._list)
-
-    async def session_one(self, request: Request) -> Response:
-        """``GET`` (retrieve) and ``POST`` (update) ``/v1/identity/verification_sessions/{id}``."""
-        return await self._handle(request, self._retrieve if request.method == "GET" else self._update)
-
-    async def cancel(self, request: Request) -> Response:
-        """``POST …/{id}/cancel`` (only in ``requires_input``)."""
-        return await self._handle(request, self._cancel)
-
-    async def redact(self, request: Request) -> Response:
-        """``POST …/{id}/redact`` (``requires_input`` — which cancels it — or ``verified``)."""
-        return await self._handle(request, self._redact)
-
-    async def report_one(self, request: Request) -> Response:
-        """``GET /v1/identity/verification_reports/{id}``."""
-        return await self._handle(request, self._report_get)
-
     async def unknown_url(self, request: Request) -> Response:
         """Any other path under ``/v1/identity/``: Stripe's 404 envelope."""
-        return self._error_response(_Error(404, f"Unrecognized request URL ({request.method}: "
-                                                f"{request.url.path[:200]})."))
+        raise StripeRefusal(404, f"Unrecognized request URL ({request.method}: {request.url.path[:200]}).")
 
     async def _create(self, request: Request, key: str, params: dict[str, Any]) -> Response:
         idem = request.headers.get("idempotency-key")
@@ -379,10 +379,10 @@ class StripeEmulator(Emulator):
                 saved = self._idempotent.get((key, idem))
                 if saved is not None and self.clock.now() - saved[0] < IDEMPOTENCY_TTL:
                     if saved[1] != fingerprint:
-                        raise _Error(400, "Keys for idempotent requests can only be used with the same parameters "
-                                          "they were first used with. Try using a key other than "
-                                          f"'{idem[:64]}' if you meant to execute a different request.",
-                                     kind="idempotency_error")
+                        raise StripeRefusal(
+                            400, "Keys for idempotent requests can only be used with the same parameters they were "
+                                 f"first used with. Try using a key other than '{idem[:64]}' if you meant to execute "
+                                 "a different request.", kind="idempotency_error")
                     return Response(saved[3], status_code=saved[2], media_type="application/json",
                                     headers={"Request-Id": self._request_id(), "Stripe-Version": API_VERSION,
                                              "Idempotent-Replayed": "true", "Idempotency-Key": idem})
@@ -399,50 +399,50 @@ class StripeEmulator(Emulator):
     def _new_session(self, params: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(params) - CREATE_PARAMS)
         if unknown:
-            raise _Error(400, f"Received unknown parameter: {unknown[0][:100]}", code="parameter_unknown",
+            raise StripeRefusal(400, f"Received unknown parameter: {unknown[0][:100]}", code="parameter_unknown",
                          param=unknown[0][:100])
         kind = params.get("type")
         if kind is None and params.get("verification_flow") is None:
-            raise _Error(400, "Missing required param: type.", code="parameter_missing", param="type")
+            raise StripeRefusal(400, "Missing required param: type.", code="parameter_missing", param="type")
         if kind not in (None, "document", "id_number"):
-            raise _Error(400, "Invalid type: must be one of document or id_number", param="type")
+            raise StripeRefusal(400, "Invalid type: must be one of document or id_number", param="type")
         options = params.get("options") or {}
         if not isinstance(options, dict) or set(options) - {"document", "id_number", "email", "phone", "matching"}:
-            raise _Error(400, "Received unknown parameter: options", code="parameter_unknown", param="options")
+            raise StripeRefusal(400, "Received unknown parameter: options", code="parameter_unknown", param="options")
         document = options.get("document") or {}
         if not isinstance(document, dict):
-            raise _Error(400, "Invalid object", param="options[document]")
+            raise StripeRefusal(400, "Invalid object", param="options[document]")
         for name in sorted(set(document) - DOCUMENT_OPTIONS):
-            raise _Error(400, f"Received unknown parameter: options[document][{name[:60]}]", code="parameter_unknown",
-                         param=f"options[document][{name[:60]}]")
+            raise StripeRefusal(400, f"Received unknown parameter: options[document][{name[:60]}]",
+                                code="parameter_unknown", param=f"options[document][{name[:60]}]")
         flags: dict[str, Any] = {}
         for name in ("require_id_number", "require_live_capture", "require_matching_selfie"):
             if name in document:
                 if document[name] not in ("true", "false"):
-                    raise _Error(400, "Invalid boolean: must be one of true or false",
+                    raise StripeRefusal(400, "Invalid boolean: must be one of true or false",
                                  param=f"options[document][{name}]")
                 flags[name] = document[name] == "true"
         if "allowed_types" in document:
             allowed = document["allowed_types"]
             if not isinstance(allowed, list) or not allowed or any(t not in ALLOWED_TYPES for t in allowed):
-                raise _Error(400, "Invalid array: allowed_types is driving_license, id_card or passport",
+                raise StripeRefusal(400, "Invalid array: allowed_types is driving_license, id_card or passport",
                              param="options[document][allowed_types]")
             flags["allowed_types"] = list(allowed)
         ret = params.get("return_url")
         if ret is not None:
             parts = urlsplit(ret) if isinstance(ret, str) else None
             if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-                raise _Error(400, "Not a valid URL", code="url_invalid", param="return_url")
+                raise StripeRefusal(400, "Not a valid URL", code="url_invalid", param="return_url")
         metadata = params.get("metadata") or {}
         if not isinstance(metadata, dict) or any(not isinstance(v, str) for v in metadata.values()):
-            raise _Error(400, "Invalid metadata: must be an object of strings", param="metadata")
+            raise StripeRefusal(400, "Invalid metadata: must be an object of strings", param="metadata")
         provided = params.get("provided_details")
         if provided is not None and (not isinstance(provided, dict) or set(provided) - {"email", "phone"}):
-            raise _Error(400, "Received unknown parameter: provided_details", code="parameter_unknown",
+            raise StripeRefusal(400, "Received unknown parameter: provided_details", code="parameter_unknown",
                          param="provided_details")
         ref = params.get("client_reference_id")
         if ref is not None and (not isinstance(ref, str) or len(ref) > 5000):
-            raise _Error(400, "Invalid string: client_reference_id", param="client_reference_id")
+            raise StripeRefusal(400, "Invalid string: client_reference_id", param="client_reference_id")
         with self._lock:
             sid = self._object_id("vs")
             s: dict[str, Any] = {
@@ -453,9 +453,7 @@ class StripeEmulator(Emulator):
                 "type": kind or "document", "return_url": ret, "token": self.token(18), "outputs": None,
                 "redact_pending": False,
             }
-            self._sessions[sid] = s
-            self._tokens[s["token"]] = sid
-            self.record_session(sid, ref)
+            self.open_session(sid, s, reference=ref, link=s["token"])
         return s
 
     async def _list(self, request: Request, key: str, params: dict[str, Any]) -> Response:
@@ -464,12 +462,13 @@ class StripeEmulator(Emulator):
         ref = params.get("client_reference_id")
         status = params.get("status")
         with self._lock:
-            rows = [self.render_session(s, expand) for s in reversed(list(self._sessions.values()))
+            rows = [self.render_session(s, expand) for s in reversed(list(self.store.values()))
                     if (ref is None or s["client_reference_id"] == ref) and (status is None or s["status"] == status)]
         try:
             limit = min(max(int(params.get("limit", 10)), 1), 100)
         except (TypeError, ValueError):
-            raise _Error(400, "Invalid integer: limit", code="parameter_invalid_integer", param="limit") from None
+            raise StripeRefusal(400, "Invalid integer: limit", code="parameter_invalid_integer",
+                                param="limit") from None
         return self._json({"object": "list", "url": SESSIONS_PATH, "has_more": len(rows) > limit,
                            "data": rows[:limit]})
 
@@ -485,10 +484,10 @@ class StripeEmulator(Emulator):
             s = self._session(request.path_params["sid"])
             unknown = sorted(set(params) - {"metadata", "options", "provided_details", "type"})
             if unknown:
-                raise _Error(400, f"Received unknown parameter: {unknown[0][:100]}", code="parameter_unknown",
+                raise StripeRefusal(400, f"Received unknown parameter: {unknown[0][:100]}", code="parameter_unknown",
                              param=unknown[0][:100])
             if s["status"] != "requires_input":
-                raise _Error(400, "You can only update a VerificationSession in requires_input status.")
+                raise StripeRefusal(400, "You can only update a VerificationSession in requires_input status.")
             metadata = params.get("metadata")
             if isinstance(metadata, dict):
                 for k, v in metadata.items():
@@ -505,8 +504,8 @@ class StripeEmulator(Emulator):
         with self._lock:
             s = self._session(request.path_params["sid"])
             if s["status"] != "requires_input":
-                raise _Error(400, f"This VerificationSession has a status of {s['status']}; only a VerificationSession "
-                                  "in requires_input status can be canceled.")
+                raise StripeRefusal(400, f"This VerificationSession has a status of {s['status']}; only a "
+                                         "VerificationSession in requires_input status can be canceled.")
             self._close(s, "canceled")
             body = self.render_session(s, expand)
         self._event(s, "canceled")
@@ -517,8 +516,8 @@ class StripeEmulator(Emulator):
         with self._lock:
             s = self._session(request.path_params["sid"])
             if s["status"] not in ("requires_input", "verified") and s["redaction"] is None:
-                raise _Error(400, f"This VerificationSession has a status of {s['status']}; only a VerificationSession "
-                                  "in requires_input or verified status can be redacted.")
+                raise StripeRefusal(400, f"This VerificationSession has a status of {s['status']}; only a "
+                                         "VerificationSession in requires_input or verified status can be redacted.")
             canceled = s["status"] == "requires_input"
             if canceled:
                 self._close(s, "canceled")
@@ -556,13 +555,13 @@ class StripeEmulator(Emulator):
         with self._lock:
             r = self._reports.get(request.path_params["rid"])
             if r is None:
-                raise _Error(404, f"No such verification report: '{request.path_params['rid'][:100]}'",
+                raise StripeRefusal(404, f"No such verification report: '{request.path_params['rid'][:100]}'",
                              code="resource_missing", param="id")
             return self._json(self.render_report(r, expand))
 
     def _close(self, s: dict[str, Any], status: str) -> None:
         s["status"] = status
-        self._tokens.pop(s["token"], None)
+        self.links.pop(s["token"])
 
     # -- finishing a flow ----------------------------------------------------------------------------------
     def _report(self, s: dict[str, Any], error_code: str | None) -> dict[str, Any]:
@@ -608,7 +607,7 @@ class StripeEmulator(Emulator):
     def finish(self, s: dict[str, Any], status: str, error_code: str | None) -> None:
         """Move a submitted session to its result: ``processing`` then ``verified`` / ``requires_input`` (with
         ``last_error`` and a fresh url) — one webhook per status change, as Stripe sends them."""
-        self._tokens.pop(s["token"], None)
+        self.links.pop(s["token"])
         s["status"] = "processing"
         s["last_error"] = None
         self._event(s, "processing")
@@ -632,7 +631,7 @@ class StripeEmulator(Emulator):
         s["status"] = "requires_input"
         s["last_error"] = {"code": error_code, "reason": entry.message if entry else None}
         s["token"] = self.token(18)
-        self._tokens[s["token"]] = s["id"]
+        self.links.put(s["token"], s["id"])
         self._event(s, "requires_input")
 
     def _plan(self, form: dict[str, str]) -> tuple[str, str | None] | None:
@@ -651,12 +650,11 @@ class StripeEmulator(Emulator):
         """The verification page at the session ``url`` (single use): posting a ``scenario`` (or a Stripe
         ``code``: a ``last_error`` code, ``verified`` or ``processing``) submits the attempt and redirects to
         the ``return_url`` with ``{VERIFICATION_SESSION_ID}`` filled in."""
+        token = request.path_params["token"]
         with self._lock:
-            sid = self._tokens.get(request.path_params["token"])
-            s = self._sessions.get(sid) if sid else None
-            if s is None or s["status"] != "requires_input":
-                return HTMLResponse("<!doctype html><title>Stripe</title><p>This verification link has expired or "
-                                    "was already used.</p>", status_code=404)
+            s: dict[str, Any] = self.linked_session(token)
+            if s["status"] != "requires_input":
+                raise Refusal("LinkUsed", self.link_missing, status=404)
             if request.method == "GET":
                 steps = ["ID document", *(["Selfie"] if s["options"].get("document", {}).get(
                     "require_matching_selfie") else []), "Finish"]
@@ -664,13 +662,11 @@ class StripeEmulator(Emulator):
                                  note="Sandbox: pick what the verification returns (test mode).")
         form = await read_form(request)
         with self._lock:
-            if s["status"] != "requires_input" or self._tokens.get(request.path_params["token"]) != s["id"]:
-                return HTMLResponse("<!doctype html><title>Stripe</title><p>This verification link was already "
-                                    "used.</p>", status_code=409)
+            if s["status"] != "requires_input" or self.links.get(token) != s["id"]:
+                raise Refusal("LinkUsed", "This verification link was already used.", status=409)
             plan = self._plan(form)
             if plan is None:
-                return HTMLResponse("<!doctype html><title>Stripe</title><p>Unknown scenario or code.</p>",
-                                    status_code=400)
+                raise Refusal("UnknownScenario", "Unknown scenario or code.", status=400)
             self.finish(s, *plan)
             ret = s["return_url"]
         if not ret:

@@ -62,7 +62,7 @@ def test_an_unknown_last_error_code_declines_with_unknown(st_sandbox: Sandbox, s
     session = st_client.create_session(reference="code-new", return_url=RETURN_URL, provider="stripe")
     st_sandbox.complete(session, "face_mismatch")
     emulator = st_sandbox.emulators["stripe"]
-    emulator._sessions[session.ref.id]["last_error"] = {"code": "brand_new_code", "reason": None}
+    emulator.store.get(session.ref.id)["last_error"] = {"code": "brand_new_code", "reason": None}
     decision = st_client.get_result(session.ref)
     assert decision.outcome is Outcome.DECLINED
     assert ReasonCode.UNKNOWN in decision.reason_codes

@@ -47,8 +47,8 @@ def test_a_failed_attempt_stays_open_and_a_new_attempt_decides(st_client: Client
     assert first.outcome is Outcome.DECLINED and first.provider_status == "requires_input"
     assert first.reasons[0].code is ReasonCode.FACE_MISMATCH and first.reasons[0].retryable
     # Stripe: a retrieve in requires_input gives a fresh url; the user tries again in the same session
-    fresh = st_sandbox.emulators["stripe"].render_session(
-        st_sandbox.emulators["stripe"]._sessions[session.ref.id], set())["url"]
+    emulator = st_sandbox.emulators["stripe"]
+    fresh = emulator.render_session(emulator.session(session.ref.id), set())["url"]
     assert fresh and fresh != session.url
     st_sandbox.complete(fresh, "approved")
     assert st_client.get_result(session.ref).outcome is Outcome.APPROVED
