@@ -178,6 +178,7 @@ class StripeProvider(Provider):
               "The selfie check (require_matching_selfie) is Stripe's face match and liveness at once.",
     )
     code_table = CODE_TABLE
+    documented_success = frozenset({("status", "verified")})
     emulator = "ekyc.providers.stripe.emulator:StripeEmulator"
     settings: StripeSettings
 

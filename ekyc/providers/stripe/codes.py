@@ -133,9 +133,10 @@ ENTRIES: list[CodeEntry] = [
     _e("under_supported_age", "The user is under the supported age", _LAST, Outcome.DECLINED, R.UNDERAGE, False,
        note=_NAME_ONLY),
     # -- report check statuses --------------------------------------------------------------------------
-    CodeEntry("check", "verified", "The check passed", f"{SP_REPORT} (status of each check)", outcome=Outcome.APPROVED),
+    CodeEntry("check", "verified", "The check passed", f"{SP_REPORT} (status of each check)",
+              note="sub-check PASSED"),
     CodeEntry("check", "unverified", "The check failed; its error.code says why", f"{SP_REPORT} (status of each "
-              "check)", outcome=Outcome.DECLINED),
+              "check)", note="sub-check FAILED, with the reason of its error.code"),
     # -- redaction ----------------------------------------------------------------------------------------
     CodeEntry("redaction", "processing", "Redaction requested (may take up to four days)",
               f"{SP_SESSION} (Redaction.status); docs.stripe.com/api/identity/verification_sessions/redact",
