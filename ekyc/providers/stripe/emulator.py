@@ -202,8 +202,8 @@ class StripeEmulator(Emulator):
     def sdk_hints(self, base_url: str) -> dict[str, str]:
         """Settings for stripe-python: ``stripe.api_key``, ``stripe.api_base`` (or
         ``StripeClient(api_key, base_addresses={"api": …})``) and the webhook secret for ``construct_event``."""
-        return {"STRIPE_API_KEY": SANDBOX_SECRET_KEY, "STRIPE_API_BASE": base_url,
-                "STRIPE_WEBHOOK_SECRET": self.webhook_secrets[0]}
+        return {"stripe.api_key": SANDBOX_SECRET_KEY, "stripe.api_base": base_url,
+                "construct_event secret": self.webhook_secrets[0]}
 
     def fault_response(self, kind: str) -> Response:
         """Stripe's envelope for a throttled or unavailable API."""
