@@ -20,27 +20,21 @@ from pydantic import SecretStr, field_validator
 
 from ekyc import _wire as wire
 from ekyc.errors import (
-    AuthenticationError,
     ConfigurationError,
-    EkycError,
     InvalidRequest,
-    PermissionDenied,
-    ProviderError,
-    ProviderUnavailable,
-    RateLimited,
-    SessionNotFound,
     WebhookVerificationError,
 )
 from ekyc.models import Check, Decision, DocumentType, Session, SessionRef, SessionRequest, WebhookEvent
 from ekyc.provider import (
+    CREATE_SESSION,
+    GET_RESULT,
     Capabilities,
+    Envelope,
     ExtensionCall,
     Prepared,
     Provider,
     ProviderSettings,
     RetryMode,
-    error_for_status,
-    json_body,
     malformed,
 )
 
@@ -228,53 +222,19 @@ class StripeProvider(Provider):
         value: str | None = response.headers.get("request-id")
         return value[:128] if value else None
 
-    def raise_for_error(self, response: httpx.Response) -> None:
-        """Raise the typed error for a non-2xx answer: Stripe's ``{"error": {type, code, message, param}}``."""
-        status = response.status_code
-        if status < 300:
-            return
+    def envelope(self, data: Any, response: httpx.Response) -> Envelope:
+        """The hook of the shared reader (:meth:`~ekyc.provider.Provider.read`): a 200 body is the object;
+        an error body is Stripe's ``{"error": {type, code, message, param}}`` — its ``code`` (looked up in the
+        table's ``api_error`` kind, else the HTTP status types it: 401 AuthenticationError, 404
+        SessionNotFound…), ``message`` (scrubbed), ``param`` and the ``Request-Id`` header."""
         rid = self.request_id(response)
-        code = kind = message = param = None
-        try:
-            data = wire.loads(response.content) if response.content else None
-        except wire.WireError:
-            data = None
-        err = data.get("error") if isinstance(data, dict) else None
-        if isinstance(err, dict):
-            kind = err.get("type") if isinstance(err.get("type"), str) else None
-            code = err.get("code") if isinstance(err.get("code"), str) else None
-            text = err.get("message")
-            message = text[:2048] if isinstance(text, str) else None
-            param = err.get("param") if isinstance(err.get("param"), str) else None
-        entry = CODE_TABLE.get("error", code) if code else None
-        error: type[EkycError] | None = None
-        if status == 401:
-            error = AuthenticationError
-        elif status == 403:
-            error = PermissionDenied
-        elif status == 404:
-            error = SessionNotFound
-        elif status == 429 or code in ("rate_limit", "lock_timeout", "idempotency_key_in_use"):
-            error = RateLimited
-        elif status >= 500:
-            error = ProviderUnavailable
-        elif 300 <= status < 400:
-            error, message = ProviderError, "unexpected redirect"
-        elif entry is not None and entry.error is not None:
-            error = entry.error
-        elif status in (400, 402, 409) or kind in ("invalid_request_error", "idempotency_error"):
-            error = InvalidRequest
-        meaning = entry.message if entry is not None else None
-        raise error_for_status(self.name, response, code=code, message=message, request_id=rid, error=error,
-                               field=param, meaning=meaning)
-
-    def body(self, response: httpx.Response) -> Any:
-        """The JSON of a 200 answer, or a typed error (Stripe answers every success with 200)."""
-        self.raise_for_error(response)
-        if response.status_code != 200:
-            raise ProviderError(f"unexpected HTTP {response.status_code} from Stripe", provider=self.name,
-                                http_status=response.status_code, request_id=self.request_id(response))
-        return json_body(self.name, response, request_id=self.request_id(response))
+        if response.status_code == 200 or not isinstance(data, dict) or not isinstance(data.get("error"), dict):
+            return Envelope(body=data, request_id=rid)
+        err = data["error"]
+        code, text, param = err.get("code"), err.get("message"), err.get("param")
+        return Envelope(body=data, code=code if isinstance(code, str) and code else None,
+                        message=text[:2048] if isinstance(text, str) else None, request_id=rid,
+                        field=param if isinstance(param, str) else None)
 
     # -- validation --------------------------------------------------------------------------------
     def check_request(self, request: SessionRequest) -> None:
@@ -363,11 +323,12 @@ class StripeProvider(Provider):
         document = self.create_params(request)["options"]["document"]
         token = requested_token(document["require_live_capture"], document["require_matching_selfie"],
                                 bool(document.get("require_id_number")))
-        return Prepared(req, "create", RetryMode.IDEMPOTENT, {"reference": request.reference, "requested": token})
+        return Prepared(req, CREATE_SESSION, RetryMode.IDEMPOTENT, {"reference": request.reference,
+                                                                    "requested": token})
 
     def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
         """The started session; ``reused`` when Stripe replayed an earlier answer (``Idempotent-Replayed``)."""
-        data = self.body(response)
+        data = self.read(prepared, response).body
         with malformed(self.name, "session", http_status=response.status_code):
             data = dict(wire.obj(data, "body"))
             if data.get("object") != "identity.verification_session":
@@ -406,15 +367,13 @@ class StripeProvider(Provider):
     def build_result(self, ref: SessionRef) -> Prepared:
         """``GET /v1/identity/verification_sessions/{id}`` expanding the report and the verified outputs."""
         sid = self.session_id(ref)
-        return Prepared(self.request("GET", f"{SESSIONS_PATH}/{sid}", form={"expand": self.expand()}), "result",
-                        RetryMode.READ, {"ref": ref})
+        return Prepared(self.request("GET", f"{SESSIONS_PATH}/{sid}", form={"expand": self.expand()}), GET_RESULT,
+                        RetryMode.READ, ref=ref)
 
     def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
         """The normalized decision (fail closed; ``Decision.reference`` is the echoed ``client_reference_id``)."""
-        data = self.body(response)
-        ref: SessionRef = prepared.context["ref"]
-        with malformed(self.name, "verification session", http_status=response.status_code):
-            return decide(data, ref, self.livemode())
+        ref = prepared.require_ref()
+        return self.read_result(prepared, response, lambda env: decide(env.body, ref, self.livemode()))
 
     # -- return URL and webhooks -------------------------------------------------------------------
     def parse_return_url(self, url: str) -> SessionRef:

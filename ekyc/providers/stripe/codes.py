@@ -58,7 +58,7 @@ KINDS: dict[str, str] = {
     "redaction": "Redaction statuses (`redaction.status`)",
     "event": "Webhook event types (`type` of the Event)",
     "error_type": "API error types (`error.type`)",
-    "error": "API error codes (`error.code`)",
+    "api_error": "API error codes (`error.code`; a code the table does not list is typed by the HTTP status)",
 }
 
 SP_SESSION = "[SP] _verification_session.py"
@@ -166,19 +166,19 @@ ENTRIES: list[CodeEntry] = [
               error=ProviderUnavailable, note="a 500 is never retried (the outcome is unknown)"),
     CodeEntry("error_type", "card_error", "A card could not be charged (not used by Identity)",
               f"{_ERR}; [OA] api_errors.type", error=ProviderError),
-    CodeEntry("error", "resource_missing", "No such object (an unknown session id)", _ERR, error=SessionNotFound),
-    CodeEntry("error", "parameter_missing", "A required parameter is missing", _ERR, error=InvalidRequest),
-    CodeEntry("error", "parameter_unknown", "The request has an unknown parameter", _ERR, error=InvalidRequest),
-    CodeEntry("error", "parameter_invalid_empty", "A parameter was given an empty value", _ERR,
+    CodeEntry("api_error", "resource_missing", "No such object (an unknown session id)", _ERR, error=SessionNotFound),
+    CodeEntry("api_error", "parameter_missing", "A required parameter is missing", _ERR, error=InvalidRequest),
+    CodeEntry("api_error", "parameter_unknown", "The request has an unknown parameter", _ERR, error=InvalidRequest),
+    CodeEntry("api_error", "parameter_invalid_empty", "A parameter was given an empty value", _ERR,
               error=InvalidRequest),
-    CodeEntry("error", "url_invalid", "A URL parameter is not a valid URL", _ERR, error=InvalidRequest),
-    CodeEntry("error", "api_key_expired", "The API key has expired", _ERR, error=AuthenticationError),
-    CodeEntry("error", "secret_key_required", "The call needs a secret key, not a publishable one", _ERR,
+    CodeEntry("api_error", "url_invalid", "A URL parameter is not a valid URL", _ERR, error=InvalidRequest),
+    CodeEntry("api_error", "api_key_expired", "The API key has expired", _ERR, error=AuthenticationError),
+    CodeEntry("api_error", "secret_key_required", "The call needs a secret key, not a publishable one", _ERR,
               error=AuthenticationError),
-    CodeEntry("error", "idempotency_key_in_use", "Another request with the same Idempotency-Key is in progress",
+    CodeEntry("api_error", "idempotency_key_in_use", "Another request with the same Idempotency-Key is in progress",
               _ERR, error=RateLimited, retryable=True, note="HTTP 409; repeating later is safe (same key)"),
-    CodeEntry("error", "rate_limit", "Too many requests", _ERR, error=RateLimited, retryable=True),
-    CodeEntry("error", "lock_timeout", "The object is locked by another request", _ERR, error=RateLimited,
+    CodeEntry("api_error", "rate_limit", "Too many requests", _ERR, error=RateLimited, retryable=True),
+    CodeEntry("api_error", "lock_timeout", "The object is locked by another request", _ERR, error=RateLimited,
               retryable=True),
 ]
 

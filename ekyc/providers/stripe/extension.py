@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ekyc.models import Decision, SessionRef
-from ekyc.provider import ExtensionCall, Prepared, RetryMode, malformed
+from ekyc.provider import ExtensionCall, Prepared, RetryMode
 
 from .parse import decide
 
@@ -39,12 +39,10 @@ class StripeOperations:
 
             req = adapter.request("POST", f"{SESSIONS_PATH}/{sid}/{action}", form={"expand": adapter.expand()},
                                   headers={"Idempotency-Key": key})
-            return Prepared(req, action, RetryMode.IDEMPOTENT, {"ref": ref})
+            return Prepared(req, action, RetryMode.IDEMPOTENT, ref=ref)
 
         def parse(prepared: Prepared, response: httpx.Response) -> Decision:
-            data = adapter.body(response)
-            with malformed(adapter.name, "verification session", http_status=response.status_code):
-                return decide(data, ref, adapter.livemode())
+            return adapter.read_result(prepared, response, lambda env: decide(env.body, ref, adapter.livemode()))
 
         return self._call(build, parse)
 
