@@ -316,6 +316,14 @@ class StripeProvider(Provider):
                 self._keys.popitem(last=False)
             return key
 
+    def _forget(self, key: str | None) -> None:
+        """Drop the remembered request of a create Stripe answered (its attempts are over: no request object
+        is kept longer than needed)."""
+        with self._keys_lock:
+            for rid, (_, held) in list(self._keys.items()):
+                if held == key:
+                    del self._keys[rid]
+
     def build_create(self, request: SessionRequest) -> Prepared:
         """``POST /v1/identity/verification_sessions`` with an ``Idempotency-Key`` — retried safely."""
         req = self.request("POST", SESSIONS_PATH, form=self.create_params(request),
@@ -329,6 +337,7 @@ class StripeProvider(Provider):
     def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
         """The started session; ``reused`` when Stripe replayed an earlier answer (``Idempotent-Replayed``)."""
         data = self.read(prepared, response).body
+        self._forget(prepared.request.headers.get("idempotency-key"))
         with malformed(self.name, "session", http_status=response.status_code):
             data = dict(wire.obj(data, "body"))
             if data.get("object") != "identity.verification_session":

@@ -107,3 +107,18 @@ def test_errors_are_typed(st_sandbox: Sandbox) -> None:
         assert missing.value.provider_code == "resource_missing"
         with pytest.raises(UnsupportedFeature):
             client.create_session(reference="u", provider="stripe", checks={Check.LIVENESS})
+
+
+def test_a_create_keeps_no_request_after_stripe_answered(st_client: Client, st_sandbox: Sandbox) -> None:
+    st_client.create_session(reference="user-12", provider="stripe")
+    assert not st_client.adapter("stripe")._keys  # type: ignore[attr-defined]
+
+
+def test_a_repeated_create_is_replayed_not_duplicated(st_client: Client, st_sandbox: Sandbox) -> None:
+    from ekyc.models import SessionRequest
+
+    request = SessionRequest(reference="user-13", provider_options={"stripe": {"idempotency_key": "user-13-v1"}})
+    first = st_client.create_session(request, provider="stripe")
+    again = st_client.create_session(request, provider="stripe")
+    assert again.ref.id == first.ref.id and again.reused and not first.reused
+    assert not st_sandbox.duplicate_sessions("stripe")
