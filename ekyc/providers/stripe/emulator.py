@@ -36,6 +36,8 @@ SANDBOX_WEBHOOK_SECRET = "whsec_ekycSandboxStripe000000000000000000"
 DEFAULT_WEBHOOK_URL = "https://app.example/webhooks/stripe"
 API_VERSION = "2025-06-30.basil"
 REPORTS_PATH = "/v1/identity/verification_reports"
+ENABLED_EVENTS = frozenset(f"identity.verification_session.{kind}"
+                           for kind in ("processing", "verified", "requires_input", "canceled", "redacted"))
 #: how long a saved idempotent answer is replayed [docs.stripe.com/api/idempotent_requests: 24 hours]
 IDEMPOTENCY_TTL = 24 * 3600
 CREATE_PARAMS = frozenset({"client_reference_id", "expand", "metadata", "options", "provided_details",
@@ -164,6 +166,10 @@ class StripeEmulator(Emulator):
         self.api_keys = {SANDBOX_SECRET_KEY, SANDBOX_RESTRICTED_KEY}
         self.webhook_secrets = [SANDBOX_WEBHOOK_SECRET]
         self.webhook_url: str | None = DEFAULT_WEBHOOK_URL
+        #: the sandbox endpoint's ``enabled_events``: Stripe sends an endpoint only the event types it enabled;
+        #: the default is the outcome events an integration listens to ([HSW], handle-verification-outcomes);
+        #: add ``identity.verification_session.created`` to get that one too
+        self.enabled_events: set[str] = set(ENABLED_EVENTS)
         self._lock = threading.RLock()
         self._reports: dict[str, dict[str, Any]] = {}
         self._idempotent: dict[tuple[str, str], tuple[float, str, int, bytes]] = {}
@@ -353,7 +359,7 @@ class StripeEmulator(Emulator):
 
     # -- webhooks ------------------------------------------------------------------------------------------
     def _event(self, s: dict[str, Any], kind: str) -> None:
-        if not self.webhook_url:
+        if not self.webhook_url or f"identity.verification_session.{kind}" not in self.enabled_events:
             return
         now = int(self.clock.now())
         event = {

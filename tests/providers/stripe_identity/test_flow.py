@@ -95,13 +95,11 @@ def test_webhooks_verify_and_refuse_tampering(st_client: Client, st_sandbox: San
 
 
 def test_errors_are_typed(st_sandbox: Sandbox) -> None:
-    settings = st_sandbox.client_settings("stripe") | {"api_key": "sk_test_wrong"}
-    with Client.from_config({"provider": "stripe", "providers": {"stripe": settings}},
-                            transport=st_sandbox.transport()) as bad:
+    with st_sandbox.client({"providers": {"stripe": {"api_key": "sk_test_wrong"}}}) as bad:
         with pytest.raises(AuthenticationError) as exc:
             bad.create_session(reference="u", provider="stripe")
         assert exc.value.http_status == 401 and "sk_test_wrong" not in str(exc.value)
-    with Client(sandbox=st_sandbox) as client:
+    with st_sandbox.client() as client:
         with pytest.raises(SessionNotFound) as missing:
             client.get_result(SessionRef(provider="stripe", id="vs_unknown123"))
         assert missing.value.provider_code == "resource_missing"

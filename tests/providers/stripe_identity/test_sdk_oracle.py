@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from ekyc import Client
 from ekyc.cli.serve import serve_in_thread
 from ekyc.models import Outcome
 from ekyc.providers.stripe.emulator import SANDBOX_SECRET_KEY, SANDBOX_WEBHOOK_SECRET
@@ -130,7 +129,11 @@ def test_global_api_base(served: Sandbox, monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_construct_event_accepts_the_emulators_webhooks_and_rejects_tampered_ones(served: Sandbox) -> None:
     sessions = sdk(served).verification_sessions
-    vs = sessions.create(params={"type": "document", "return_url": RETURN})
+    served.emulators["stripe"].enabled_events.add("identity.verification_session.created")
+    try:
+        vs = sessions.create(params={"type": "document", "return_url": RETURN})
+    finally:
+        served.emulators["stripe"].enabled_events.discard("identity.verification_session.created")
     served.complete(vs.url, "approved")
     deliveries = served.deliveries("stripe", session_id=vs.id)
     types = [stripe.Webhook.construct_event(d.body, d.headers["Stripe-Signature"], SANDBOX_WEBHOOK_SECRET).type
@@ -153,7 +156,7 @@ def test_ekyc_reads_a_session_the_sdk_started(served: Sandbox) -> None:
         "type": "document", "client_reference_id": "user-sdk", "return_url": RETURN,
         "options": {"document": {"require_matching_selfie": True}}})
     served.complete(vs.url, "liveness_spoof")
-    with Client(sandbox=served, transport=httpx.HTTPTransport()) as client:
+    with served.client(transport=httpx.HTTPTransport()) as client:
         decision = client.get_result(f"stripe:{vs.id}")
     assert decision.outcome is Outcome.DECLINED and decision.reference == "user-sdk"
     assert [r.provider_code for r in decision.reasons] == ["selfie_manipulated"]
