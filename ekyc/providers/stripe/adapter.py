@@ -384,6 +384,18 @@ class StripeProvider(Provider):
         ref = prepared.require_ref()
         return self.read_result(prepared, response, lambda env: decide(env.body, ref, self.livemode()))
 
+    def build_action(self, ref: SessionRef, action: str, key: str) -> Prepared:
+        """``POST …/{id}/{action}`` (``cancel``, ``redact``) with the call's ``Idempotency-Key`` (every attempt
+        replays the first answer), expanding what a result read expands."""
+        sid = self.session_id(ref)
+        req = self.request("POST", f"{SESSIONS_PATH}/{sid}/{action}", form={"expand": self.expand()},
+                           headers={"Idempotency-Key": key})
+        return Prepared(req, action, RetryMode.IDEMPOTENT, ref=ref)
+
+    def parse_action(self, prepared: Prepared, response: httpx.Response) -> Decision:
+        """The session after a cancel or redact, as a :class:`Decision`."""
+        return self.parse_result(prepared, response)
+
     # -- return URL and webhooks -------------------------------------------------------------------
     def parse_return_url(self, url: str) -> SessionRef:
         """``return_url?…&verification_session=vs_…`` → the session (anything else in the URL is ignored).

@@ -9,42 +9,36 @@ neutral calls. A ref of another provider is a :class:`~ekyc.errors.Configuration
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpx
 
 from ekyc.models import Decision, SessionRef
-from ekyc.provider import ExtensionCall, Prepared, RetryMode
+from ekyc.provider import ExtensionCall, Prepared
 
-from .parse import decide
 
-if TYPE_CHECKING:
-    from .adapter import StripeProvider
+class _Adapter(Protocol):
+    """What the operations need of :class:`~ekyc.providers.stripe.StripeProvider` (no import: no cycle)."""
+
+    def session_id(self, ref: SessionRef | str) -> str: ...
+
+    def build_action(self, ref: SessionRef, action: str, key: str) -> Prepared: ...
+
+    def parse_action(self, prepared: Prepared, response: httpx.Response) -> Decision: ...
 
 
 class StripeOperations:
     """Cancel and redact VerificationSessions [docs.stripe.com/api/identity/verification_sessions]."""
 
-    def __init__(self, adapter: StripeProvider, call: ExtensionCall) -> None:
+    def __init__(self, adapter: _Adapter, call: ExtensionCall) -> None:
         self._adapter = adapter
         self._call = call
 
     def _post(self, ref: SessionRef, action: str) -> Any:
         adapter = self._adapter
-        sid = adapter.session_id(ref)
+        adapter.session_id(ref)  # before any I/O: a ref of another provider, a malformed id
         key = f"ekyc-{secrets.token_hex(16)}"  # one per call: every attempt replays the first answer
-
-        def build() -> Prepared:
-            from .adapter import SESSIONS_PATH
-
-            req = adapter.request("POST", f"{SESSIONS_PATH}/{sid}/{action}", form={"expand": adapter.expand()},
-                                  headers={"Idempotency-Key": key})
-            return Prepared(req, action, RetryMode.IDEMPOTENT, ref=ref)
-
-        def parse(prepared: Prepared, response: httpx.Response) -> Decision:
-            return adapter.read_result(prepared, response, lambda env: decide(env.body, ref, adapter.livemode()))
-
-        return self._call(build, parse)
+        return self._call(lambda: adapter.build_action(ref, action, key), adapter.parse_action)
 
     def cancel(self, ref: SessionRef) -> Any:
         """``POST …/{id}/cancel`` (only in ``requires_input``; Stripe answers 400 otherwise) → the session's
