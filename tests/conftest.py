@@ -1,9 +1,10 @@
 """The one set of fixtures every test uses, under one naming scheme, for any registered provider.
 
-- ``provider``: the provider under test. A test parametrized over it (``tests/conformance`` does that for
-  every registered provider) gets each name; a test under ``tests/providers/<name>/`` gets ``<name>``; a core
-  test asks for the test-only ``echo`` provider with ``@pytest.mark.parametrize("provider", ["echo"],
-  indirect=True)`` (registered for that test only).
+- ``provider``: the provider under test. A test under ``tests/providers/<name>/`` gets ``<name>``; a test
+  elsewhere that asks for it without parametrizing it runs once per name in ``registry.names()`` (the
+  conformance kit, the adversary suite, the browser test…: :func:`pytest_generate_tests`); a core test asks for
+  the test-only ``echo`` provider with ``@pytest.mark.parametrize("provider", ["echo"], indirect=True)``
+  (registered for that test only).
 - ``sandbox``: a fresh in-process sandbox with only that provider's emulator.
 - ``client`` / ``aclient``: a blocking / asyncio client bound to ``sandbox`` (retries without waiting).
 - ``served``: a sandbox with that provider's emulator served by uvicorn on 127.0.0.1 (a free port), one per
