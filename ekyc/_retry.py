@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -188,30 +188,10 @@ def describe_failure(exc: BaseException) -> str:
     return type(exc).__name__ + place
 
 
-def run_sync(gen: Exchange[T], send: Callable[[httpx.Request], httpx.Response],
-             sleep: Callable[[float], None]) -> T:
-    """Drive an exchange (:func:`exchange`, or calls composed of exchanges with ``yield from``) with
-    blocking I/O."""
-    reply: Any = None
-    failure: httpx.TransportError | None = None
-    while True:
-        try:
-            step = gen.send(reply) if failure is None else gen.throw(failure)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        reply, failure = None, None
-        if isinstance(step, Send):
-            try:
-                reply = send(step.request)
-            except httpx.TransportError as exc:
-                failure = exc
-        else:
-            sleep(step.seconds)
-
-
-async def run_async(gen: Exchange[T], send: Callable[[httpx.Request], Awaitable[httpx.Response]],
-                    sleep: Callable[[float], Awaitable[Any]]) -> T:
-    """Drive an exchange with non-blocking I/O (as :func:`run_sync`)."""
+async def _drive(gen: Exchange[T], send: Callable[[httpx.Request], Awaitable[httpx.Response]],
+                 sleep: Callable[[float], Awaitable[Any]]) -> T:
+    """The one driver: send each :class:`Send` (a transport failure is thrown into the exchange), wait each
+    :class:`Sleep`, until the exchange returns."""
     reply: Any = None
     failure: httpx.TransportError | None = None
     while True:
@@ -227,3 +207,34 @@ async def run_async(gen: Exchange[T], send: Callable[[httpx.Request], Awaitable[
                 failure = exc
         else:
             await sleep(step.seconds)
+
+
+def finish(coroutine: Coroutine[Any, Any, T]) -> T:
+    """The result of a coroutine that never suspends (each ``await`` in it completes at once, as one over
+    blocking calls does), run here without an event loop."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("a coroutine driven without an event loop suspended")  # pragma: no cover - a bug
+
+
+def run_sync(gen: Exchange[T], send: Callable[[httpx.Request], httpx.Response],
+             sleep: Callable[[float], None]) -> T:
+    """Drive an exchange (:func:`exchange`, or calls composed of exchanges with ``yield from``) with blocking
+    I/O: the one driver over awaitables that complete at once."""
+
+    async def sent(request: httpx.Request) -> httpx.Response:
+        return send(request)
+
+    async def slept(seconds: float) -> None:
+        sleep(seconds)
+
+    return finish(_drive(gen, sent, slept))
+
+
+async def run_async(gen: Exchange[T], send: Callable[[httpx.Request], Awaitable[httpx.Response]],
+                    sleep: Callable[[float], Awaitable[Any]]) -> T:
+    """Drive an exchange with non-blocking I/O."""
+    return await _drive(gen, send, sleep)

@@ -8,13 +8,15 @@ One run: create a session → act as the user on the hosted page over HTTP → f
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Generator
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import registry
+from .._retry import finish
 from ..client import AsyncClient, Client
 from ..errors import EkycError
 from ..models import ALL_CHECKS, Decision, DocumentType, ExpectedIdentity, Session, SessionRequest, WebhookEvent
@@ -22,6 +24,7 @@ from .emulator import Delivery
 from .scenarios import PERSON, SCENARIOS, Scenario
 from .server import Sandbox
 
+T = TypeVar("T")
 RETURN_URL = "https://app.example/kyc/return"
 #: a browser MetaInfo (Alibaba's web SDK output); any provider that does not use it ignores it
 META_INFO = '{"apdidToken":"","bioMetaInfo":"4.1.0:2916352,0","deviceType":"h5","ua":"Mozilla/5.0 (ekyc sandbox)"}'
@@ -129,15 +132,15 @@ def webhook_body(delivery: Delivery) -> bytes:
     return delivery.body if delivery.method != "GET" else delivery.url.encode("utf-8")
 
 
-def _steps(client: Client | AsyncClient, sandbox: Sandbox, provider: str, scenario: str) -> Generator[Any, Any, Run]:
-    """One run, written once: each client call is yielded and its result sent back (a value from a blocking
-    client, a coroutine's result from an asyncio one)."""
+async def _run(client: Client | AsyncClient, sandbox: Sandbox, provider: str, scenario: str) -> Run:
+    """One run, written once for both clients: a blocking client's answers are awaited as they are (the
+    coroutine never suspends and :func:`run_scenario` finishes it without an event loop)."""
     skipped = _unsupported(sandbox, provider, scenario)
     if skipped is not None:
         return skipped
     run = Run(provider, scenario, True)
     t0 = time.perf_counter()
-    session: Session = yield client.create_session(scenario_request(provider, scenario), provider=provider)
+    session: Session = await _answer(client.create_session(scenario_request(provider, scenario), provider=provider))
     run.create_ms = (time.perf_counter() - t0) * 1000
     redirect = sandbox.complete(session, scenario)
     ref = client.parse_return_url(redirect, provider)
@@ -145,30 +148,24 @@ def _steps(client: Client | AsyncClient, sandbox: Sandbox, provider: str, scenar
         run.problems.append("the redirect names another session")
     _verify_webhook(client, sandbox, provider, session.ref.id, run)
     t1 = time.perf_counter()
-    run.decision = yield client.get_result(session.ref)
+    run.decision = await _answer(client.get_result(session.ref))
     run.result_ms = (time.perf_counter() - t1) * 1000
     run.problems += mismatches(SCENARIOS[scenario], run.decision)
     return run
 
 
+async def _answer(value: Awaitable[T] | T) -> T:
+    """An asyncio client's answer awaited, a blocking client's as it is."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
 def run_scenario(client: Client, sandbox: Sandbox, provider: str, scenario: str) -> Run:
     """Run ``scenario`` on ``provider`` through a blocking client."""
-    steps = _steps(client, sandbox, provider, scenario)
-    value: Any = None
-    while True:
-        try:
-            value = steps.send(value)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+    return finish(_run(client, sandbox, provider, scenario))
 
 
 async def run_scenario_async(client: AsyncClient, sandbox: Sandbox, provider: str, scenario: str) -> Run:
     """Run ``scenario`` on ``provider`` through an asyncio client."""
-    steps = _steps(client, sandbox, provider, scenario)
-    value: Any = None
-    while True:
-        try:
-            call = steps.send(value)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        value = await call
+    return await _run(client, sandbox, provider, scenario)
