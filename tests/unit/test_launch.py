@@ -19,7 +19,7 @@ from ekyc.sandbox import Sandbox
 
 
 def test_only_providers_that_need_the_browser_load_a_script() -> None:
-    with Client(sandbox=Sandbox()) as kyc:
+    with Sandbox().client() as kyc:
         wanted = browser_metadata(kyc)
         assert [w.getter for w in wanted] == ["getMetaInfo"]
         assert wanted[0].script == kyc.sandbox.client_settings("alibaba")["meta_info_script"]
@@ -30,7 +30,7 @@ def test_only_providers_that_need_the_browser_load_a_script() -> None:
 
 
 def test_every_embedded_value_is_escaped() -> None:
-    with Client(sandbox=Sandbox()) as kyc:
+    with Sandbox().client() as kyc:
         page = launch_page(kyc, '/start?a=1&b="><script>x()</script>', fields={"csrf": '"><img src=x>'},
                            title="<b>KYC</b>", nonce='n"1')
     assert "<script>x()" not in page and "<img src=x>" not in page and "<b>KYC</b>" not in page
