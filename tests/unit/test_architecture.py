@@ -271,14 +271,8 @@ def test_third_party_imports_stay_in_their_layer() -> None:
     assert external_problems(GRAPH) == []
 
 
-#: cycles on main today that their owner is removing (issue 12 item 6: the Didit adapter builds its extension,
-#: which imports the adapter's helpers back). The list may only shrink: when a listed cycle is gone the test
-#: fails until it is deleted here.
-KNOWN_CYCLES = [["ekyc.providers.didit.adapter", "ekyc.providers.didit.extension"]]
-
-
 def test_no_module_imports_itself_through_others() -> None:
-    assert module_cycles(GRAPH) == KNOWN_CYCLES
+    assert module_cycles(GRAPH) == []
 
 
 def test_no_package_imports_itself_through_others() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections import OrderedDict
@@ -44,13 +43,12 @@ from ekyc.provider import (
 )
 
 from . import signing
+from .api import CREATED, UUID_RE, encode_json
 from .codes import CODE_TABLE
 from .parse import decide
 
 DEFAULT_BASE_URL = "https://verification.didit.me"
 HOSTED_BASE_URL = "https://verify.didit.me"
-#: a Didit UUID; always used with ``fullmatch`` (``match`` with ``$`` accepts a trailing newline)
-UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: ``expected_details.expected_document_types`` codes [DIGEST §2.1]
 DOCUMENT_CODES = {
     DocumentType.PASSPORT: "P",
@@ -74,8 +72,6 @@ _BAD_CREDENTIALS = "credentials were not provided or are invalid"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
 #: longest return URL read
 MAX_URL = 8192
-#: the statuses a create (or another POST) may answer with
-CREATED = frozenset({200, 201})
 #: webhook types about one verification session (they always carry ``session_id``) [DOCS:integration/webhooks]
 SESSION_EVENTS = frozenset({"status.updated", "data.updated"})
 
@@ -117,16 +113,6 @@ class DiditSettings(ProviderSettings):
         """Every secret a webhook may be signed with (current first)."""
         out = [self.webhook_secret.get_secret_value()] if self.webhook_secret else []
         return out + [s.get_secret_value() for s in self.webhook_secrets]
-
-
-def encode_json(body: Any) -> bytes:
-    """A request body as compact JSON; :class:`InvalidRequest` (field ``body``) for what JSON cannot carry
-    (NaN/Infinity, sets, objects, non-string keys)."""
-    try:
-        return json.dumps(body, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    except (TypeError, ValueError, RecursionError):
-        raise InvalidRequest("the request body is not JSON-serializable (NaN, a set, an object?)",
-                             provider="didit", field="body") from None
 
 
 def _all_check_sets() -> frozenset[frozenset[Check]]:

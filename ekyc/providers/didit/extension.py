@@ -12,21 +12,31 @@ escapes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any, Protocol
 
 import httpx
 
 from ekyc import _wire as wire
 from ekyc.errors import InvalidRequest, ProviderError
 from ekyc.models import Check, SessionRef
-from ekyc.provider import ExtensionCall, Prepared, RetryMode, malformed
+from ekyc.provider import Envelope, ExtensionCall, Prepared, RetryMode, malformed
 
-from .adapter import CREATED, UUID_RE, encode_json
+from .api import CREATED, UUID_RE, encode_json
 from .codes import CODE_TABLE
 
-if TYPE_CHECKING:
-    from .adapter import DiditProvider
+
+class _Adapter(Protocol):
+    """What the operations use of :class:`~ekyc.providers.didit.DiditProvider` (a protocol: the adapter builds
+    the operations, so this module does not import it back)."""
+
+    def read(self, prepared: Prepared, response: httpx.Response, *, ok: Collection[int] | None = None,
+             decode: bool = True) -> Envelope: ...
+
+    def request(self, method: str, path: str, *, body: Any = None, params: Mapping[str, Any] | None = None,
+                accept: str | None = None) -> httpx.Request: ...
+
+    def session_id(self, ref: SessionRef | str) -> str: ...
 
 #: neutral check → Didit workflow feature (the "features" form of ``POST /v3/workflows/``)
 WORKFLOW_FEATURES = {Check.DOCUMENT: "OCR", Check.LIVENESS: "LIVENESS", Check.FACE_MATCH: "FACE_MATCH"}
@@ -106,7 +116,7 @@ def _items(value: Any, field: str) -> list[Any]:
 class DiditOperations:
     """Didit-only operations (provider-specific; not portable to other providers)."""
 
-    def __init__(self, provider: DiditProvider, call: ExtensionCall) -> None:
+    def __init__(self, provider: _Adapter, call: ExtensionCall) -> None:
         self._p = provider
         self._call = call
 
