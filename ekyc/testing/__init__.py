@@ -13,13 +13,12 @@ returns the provider's redirect URL. Test your app the way it must run in produc
 signals "go and look"; the ref comes from your own storage (what you stored at create, bound to your user)::
 
     import pytest
-    from ekyc.testing import BROWSER_META_INFO, complete, providers
+    from ekyc.testing import complete, providers
 
     @pytest.mark.parametrize("ekyc_provider", providers(), indirect=True)
     def test_signup(ekyc_client, ekyc_sandbox, ekyc_provider):
         session = ekyc_client.create_session(reference="u1", return_url="https://app.test/back",
-                                             document_types=["PASSPORT"], provider=ekyc_provider,
-                                             client_metadata=BROWSER_META_INFO)  # Alibaba: the browser's
+                                             provider=ekyc_provider)  # the one neutral request
         stored = session.ref.serialize()                  # what the app keeps next to user u1
         back = complete(ekyc_sandbox, session, "face_mismatch")
         ref = ekyc_client.parse_return_url(back, expected=stored)  # SessionMismatch if it names another session
@@ -27,7 +26,8 @@ signals "go and look"; the ref comes from your own storage (what you stored at c
         assert decision.reference == "u1" and not decision.approved
 
 The clients these fixtures give are bound to the in-process sandbox and never read the environment, so a
-developer's real credentials never reach a test.
+developer's real credentials never reach a test. The plugin supplies browser metadata itself: the sandbox's
+settings stand in for what the launch page (:mod:`ekyc.launch`) collects in a real browser (Alibaba's MetaInfo).
 """
 
 from __future__ import annotations

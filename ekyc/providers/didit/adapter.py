@@ -141,6 +141,10 @@ class DiditProvider(Provider):
         webhooks="HMAC-SHA256 (X-Signature-V2, X-Signature, X-Signature-Simple), 300 s freshness",
         notes="The checks run are those of the Didit workflow (workflow_id); Didit returns the unfinished "
               "session of the same vendor_data again, so creates are retried safely.",
+        defaults="the workflow of settings workflow_id decides which checks run; nothing else is filled in",
+        unsupported="face_match without a document unless a reference_image is given; reference_image outside a "
+                    "biometric workflow; expected.full_name (Didit takes first and last name); languages Didit "
+                    "does not offer",
     )
     code_table = CODE_TABLE
     documented_success = frozenset({("status", "Approved")})

@@ -164,6 +164,10 @@ class TencentProvider(Provider):
         create_retry=RetryMode.NOT_SENT,
         webhooks="X-Webhook-Signature HMAC-SHA256 (eKYC webhooks; H5 delivery not documented)",
         notes="CheckMode 1-4; one IDCardType per session; face match needs a document or a reference image",
+        defaults="CheckMode from checks; no IDCardType when document_types is empty (what the H5 page then "
+                 "offers is not documented); Language from language (settings language otherwise)",
+        unsupported="expected identity; contact e-mail; RESIDENCE_PERMIT; several document types in one session; "
+                    "languages other than en, th, id, zh-CN, zh-TW; a session without return_url",
     )
     code_table = CODE_TABLE
     documented_success = frozenset({("result", "0")})
