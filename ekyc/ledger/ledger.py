@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..client import AsyncClient, Client
@@ -61,6 +61,17 @@ def _unavailable(exc: SQLAlchemyError) -> LedgerError:
     """A database failure as a typed error naming only its kind (never its SQL or parameters)."""
     return LedgerError(f"the ledger database failed ({type(exc).__name__}); answer webhooks with 503 so the "
                        "provider retries", http_status=503)
+
+
+def _boundary(exc: Exception) -> EkycError:
+    """What leaves the ledger: an :class:`EkycError` as is (chain dropped), a database failure as
+    :class:`LedgerError` (``http_status=503``), anything else as :class:`LedgerError` naming only its type."""
+    if isinstance(exc, EkycError):
+        exc.__cause__ = exc.__context__ = None
+        return exc
+    if isinstance(exc, SQLAlchemyError):
+        return _unavailable(exc)
+    return LedgerError(f"the ledger failed on unexpected input ({type(exc).__name__})", http_status=503)
 
 
 class _Base:
@@ -113,10 +124,8 @@ class Ledger(_Base):
             except StopIteration as stop:
                 result: T = stop.value
                 return result
-            except (OperationalError, SQLAlchemyError) as exc:
-                if isinstance(exc, IntegrityError):
-                    raise
-                raise _unavailable(exc) from None
+            except Exception as exc:
+                raise _boundary(exc) from None
             value, error = None, None
             try:
                 value = self._perform(effect)
@@ -267,10 +276,8 @@ class AsyncLedger(_Base):
             except StopIteration as stop:
                 result: T = stop.value
                 return result
-            except SQLAlchemyError as exc:
-                if isinstance(exc, IntegrityError):
-                    raise
-                raise _unavailable(exc) from None
+            except Exception as exc:
+                raise _boundary(exc) from None
             value, error = None, None
             try:
                 value = await self._perform(effect)
