@@ -343,15 +343,21 @@ def purge(ctx: Context, older_than: float, limit: int, provider_delete: bool) ->
             try:
                 deleted = yield Delete(_ref(ctx, row))
             except EkycError as exc:
-                report.provider_delete_failed += 1
-                note += f"; provider delete failed ({_problem(exc)})"
-                # keep the ref: a later purge tries the provider again
-                yield Tx(store.note, (row.id, None, ctx.clock(), actor, "purge-failed", note))
-                continue
+                if exc.retryable or exc.http_status is None or exc.http_status >= 500 or exc.http_status == 429:
+                    report.provider_delete_failed += 1
+                    note += f"; provider delete failed ({_problem(exc)})"
+                    # keep the ref: a later purge tries the provider again
+                    yield Tx(store.note, (row.id, None, ctx.clock(), actor, "purge-failed", note))
+                    continue
+                # the provider refuses for good (e.g. Stripe redacts only requires_input/verified sessions):
+                # our copy goes all the same
+                report.provider_delete_refused += 1
+                note += f"; the provider refused the delete ({_problem(exc)})"
+                deleted = None
             if deleted:
                 report.provider_deleted += 1
                 note += "; provider session deleted"
-            else:
+            elif deleted is False:
                 report.provider_delete_unavailable += 1
                 note += "; the provider has no delete operation"
         report.sessions += bool((yield Tx(store.purge_session, (row.id, ctx.clock(), actor, note))))

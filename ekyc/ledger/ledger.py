@@ -30,6 +30,10 @@ from .vault import Vault
 
 T = TypeVar("T")
 REJECT_STATUS = flows.REJECT_STATUS
+#: the extension operations ``purge`` calls to delete a session's data at the provider, first found wins:
+#: ``delete_session(ref)`` (the name a Didit ``DELETE /v3/session/{id}/delete/`` operation would take) and
+#: ``redact(ref)`` (Stripe Identity's ``POST /v1/identity/verification_sessions/{id}/redact``)
+DELETE_OPERATIONS = ("delete_session", "redact")
 
 
 def _worker() -> str:
@@ -85,14 +89,17 @@ class _Base:
                                   worker=worker or _worker())
 
     def _delete_operation(self, ref: SessionRef) -> Callable[[SessionRef], Any] | None:
-        """The provider's own delete/redact operation for a session, where its extension has one
-        (``delete_session(ref)``); None when it has none."""
+        """The provider's own delete or redact operation for a session, where its extension has one
+        (:data:`DELETE_OPERATIONS`, e.g. Stripe's ``redact``); None when it has none."""
         try:
             ext = self.client.extension(ref.provider)
         except ConfigurationError:
             return None
-        operation = getattr(ext, "delete_session", None)
-        return operation if callable(operation) else None
+        for name in DELETE_OPERATIONS:
+            operation = getattr(ext, name, None)
+            if callable(operation):
+                return operation  # type: ignore[no-any-return]
+        return None
 
 
 class Ledger(_Base):

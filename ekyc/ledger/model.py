@@ -143,6 +143,7 @@ class PurgeReport:
     bodies: int = 0
     provider_deleted: int = 0
     provider_delete_unavailable: int = 0
+    provider_delete_refused: int = 0
     provider_delete_failed: int = 0
 
     def summary(self) -> dict[str, int]:

@@ -35,6 +35,16 @@ def _run_everything(ledger: Ledger, sandbox: Sandbox) -> dict[int, list[str]]:
     return secrets
 
 
+def _delete_operation(ledger: Ledger, provider: str) -> bool:
+    from ekyc.ledger.ledger import DELETE_OPERATIONS
+
+    try:
+        ext = ledger.client.extension(provider)
+    except Exception:  # no extension at all
+        return False
+    return any(callable(getattr(ext, name, None)) for name in DELETE_OPERATIONS)
+
+
 def _database_bytes(ledger: Ledger, database: str) -> bytes:
     ledger.engine.dispose()
     if "://" in database:
@@ -74,9 +84,16 @@ def test_purge_removes_personal_data_and_keeps_the_audit_trail(ledger: Ledger, s
     sandbox.clock.advance(8 * 86400)
     report = ledger.purge(older_than=7 * 86400)
     assert report.sessions == len(secrets)
-    # no provider exposes a delete operation through its extension yet (Didit's DELETE /v3/session/{id}/delete/
-    # is not in DiditOperations): counted, not faked
-    assert report.provider_deleted == 0 and report.provider_delete_unavailable == len(secrets)
+    # the providers whose extension has a delete/redact operation (Stripe's redact; Didit's session delete is not
+    # in DiditOperations yet): called, and the others counted, never faked
+    with_delete = {p for p in PROVIDERS if _delete_operation(ledger, p)}
+    assert "stripe" not in PROVIDERS or "stripe" in with_delete
+    assert report.provider_deleted == len(with_delete) and report.provider_delete_failed == 0
+    assert report.provider_delete_unavailable == len(secrets) - len(with_delete)
+    client = ledger.client
+    for _, _, stored in secrets.values():
+        if stored.split(":", 1)[0] in with_delete:  # the provider's copy is gone too
+            assert client.get_result(stored).identity.is_empty()
     for sid in secrets:
         assert ledger.personal_data(sid) is None
         s = ledger.session(sid)
