@@ -36,12 +36,9 @@ Design decisions (see ``docs/providers/alibaba.md``):
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import math
 import re
-import secrets
 from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
@@ -49,8 +46,8 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx
 from pydantic import SecretStr, field_validator, model_validator
 
-from ... import _wire
-from ...errors import (
+from ekyc import _wire as wire
+from ekyc.errors import (
     EkycError,
     InvalidRequest,
     ProviderError,
@@ -58,7 +55,7 @@ from ...errors import (
     SessionMismatch,
     WebhookVerificationError,
 )
-from ...models import (
+from ekyc.models import (
     ALL_CHECKS,
     Check,
     Decision,
@@ -68,7 +65,7 @@ from ...models import (
     SessionRequest,
     WebhookEvent,
 )
-from ...provider import (
+from ekyc.provider import (
     CREATE_SESSION,
     GET_RESULT,
     BrowserMetadata,
@@ -81,10 +78,11 @@ from ...provider import (
     header,
     malformed,
 )
+
 from .codes import CODE_TABLE, SUCCESS_CODE
 from .parse import decide
 from .products import REGIONS
-from .signing import form_body, sign_headers
+from .signing import binds, callback_key, callback_token, form_body, merchant_biz_id, sign_headers, verify
 from .solution import Solution, choose, language_config, result_options, split_options
 
 NAME = "alibaba"
@@ -101,7 +99,6 @@ TRANSACTION_PARAMS = ("transactionId", "TransactionId", "transaction_id")
 _BIZ = re.compile(r"[A-Za-z0-9]{1,32}")
 _TXN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _OPTION = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
-_TOKEN = re.compile(r"[0-9a-f]{32}")
 _ERROR_CODE = re.compile(r"[A-Za-z0-9_.]{1,80}")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9*-]{1,80}")
 #: the most an Initialize option value may carry (StyleConfig JSON is the largest documented one)
@@ -112,10 +109,6 @@ MAX_CALLBACK = 8 * 1024
 RESERVED = frozenset({"MerchantBizId", "MerchantUserId", "MetaInfo", "ReturnUrl", "CallbackToken",
                       "FacePictureBase64"})
 _LF = frozenset({Check.LIVENESS, Check.FACE_MATCH})
-_CALLBACK_KEY_LABEL = b"ekyc-bridge alibaba callback token v1"
-#: hex digits of the random nonce and of the reference tag in a MerchantBizId (16 + 16 = Alibaba's 32 at most)
-NONCE_HEX = 16
-TAG_HEX = 16
 
 
 class AlibabaSettings(ProviderSettings):
@@ -191,33 +184,6 @@ def with_param(url: str, name: str, value: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(pairs), parts.fragment))
 
 
-def callback_token(key: bytes, merchant_biz_id: str) -> str:
-    """The ``CallbackToken`` for a session: 32 hex digits of HMAC-SHA256(key, ``callback:<MerchantBizId>``)."""
-    return hmac.new(key, b"callback:" + merchant_biz_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-
-
-def reference_tag(key: bytes, nonce: str, reference: str) -> str:
-    """The reference tag of a ``MerchantBizId``: :data:`TAG_HEX` hex digits of HMAC-SHA256(key,
-    ``"merchant-biz-id:" + nonce + ":" + reference``) (domain-separated from :func:`callback_token`)."""
-    message = b"merchant-biz-id:" + nonce.encode("ascii") + b":" + reference.encode("utf-8", "surrogatepass")
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:TAG_HEX]
-
-
-def merchant_biz_id(key: bytes, reference: str, nonce: str | None = None) -> str:
-    """A fresh ``MerchantBizId`` bound to ``reference``: ``nonce`` (random, :data:`NONCE_HEX` hex digits) +
-    :func:`reference_tag` — 32 lowercase hex digits."""
-    nonce = secrets.token_hex(NONCE_HEX // 2) if nonce is None else nonce
-    return nonce + reference_tag(key, nonce, reference)
-
-
-def binds(key: bytes, biz: str, reference: str) -> bool:
-    """Does ``biz`` (a ``MerchantBizId``) carry the tag of ``reference``? Compared in constant time."""
-    if len(biz) != NONCE_HEX + TAG_HEX:
-        return False
-    expected = reference_tag(key, biz[:NONCE_HEX], reference)
-    return hmac.compare_digest(expected.encode("ascii"), biz[NONCE_HEX:].encode("ascii", "replace"))
-
-
 class AlibabaProvider(Provider):
     """Alibaba Cloud ID Verification (international): ``Initialize`` / ``CheckResult``."""
 
@@ -264,8 +230,8 @@ class AlibabaProvider(Provider):
                 "client_metadata",
             )
         try:
-            meta = _wire.loads(meta_info, max_size=MAX_OPTION)
-        except _wire.WireError:
+            meta = wire.loads(meta_info, max_size=MAX_OPTION)
+        except wire.WireError:
             meta = None
         if not isinstance(meta, dict):
             raise InvalidRequest(
@@ -363,10 +329,9 @@ class AlibabaProvider(Provider):
                         context, ref)
 
     def _callback_key(self) -> bytes:
-        if self.settings.callback_secret is not None:
-            return self.settings.callback_secret.get_secret_value().encode("utf-8")
-        return hmac.new(self.settings.secret("access_key_secret").encode("utf-8"), _CALLBACK_KEY_LABEL,
-                        hashlib.sha256).digest()
+        secret = self.settings.callback_secret
+        return callback_key(secret.get_secret_value() if secret is not None else None,
+                            self.settings.secret("access_key_secret"))
 
     def build_create(self, request: SessionRequest) -> Prepared:
         """``Initialize``: a fresh ``MerchantBizId`` bound to ``request.reference`` (and a signature nonce) on
@@ -428,7 +393,7 @@ class AlibabaProvider(Provider):
         :class:`ProviderError` (not an answer this library understands), whatever its prefix says."""
         if not isinstance(data, dict):
             if response.status_code in self.result_statuses:
-                raise _wire.WireError("body", "is not a JSON object")
+                raise wire.WireError("body", "is not a JSON object")
             return Envelope(body=data)
         code = data.get("Code")
         rid = data.get("RequestId")
@@ -440,8 +405,8 @@ class AlibabaProvider(Provider):
         retry_after: float | None = None
         if retry_ms:
             try:  # milliseconds, a positive integer
-                retry_after = _wire.ascii_digits(retry_ms.strip(), "x-acs-retry-after", max_len=9) / 1000.0
-            except _wire.WireError:
+                retry_after = wire.ascii_digits(retry_ms.strip(), "x-acs-retry-after", max_len=9) / 1000.0
+            except wire.WireError:
                 retry_after = None
         error: type[EkycError] | None = None
         if retry_after is not None and retry_after > 0:
@@ -454,11 +419,11 @@ class AlibabaProvider(Provider):
         """The session: ``Session.url`` ← ``TransactionUrl`` (single use)."""
         data = self.read(prepared, response).body
         with malformed(NAME, "Initialize response", http_status=response.status_code):
-            result = _wire.obj(data.get("Result"), "Result")
-            tid = _wire.code(result.get("TransactionId"), "Result.TransactionId")
-            url = _wire.code(result.get("TransactionUrl"), "Result.TransactionUrl", max_len=4096)
+            result = wire.obj(data.get("Result"), "Result")
+            tid = wire.code(result.get("TransactionId"), "Result.TransactionId")
+            url = wire.code(result.get("TransactionUrl"), "Result.TransactionUrl", max_len=4096)
             if tid is None or not _TXN.fullmatch(tid):
-                raise _wire.WireError("Result.TransactionId", "not a transaction id")
+                raise wire.WireError("Result.TransactionId", "not a transaction id")
             if url is None or not _absolute_http(url):
                 raise ProviderError("Initialize returned no TransactionUrl (web/H5 flows need a browser "
                                     "MetaInfo with deviceType web or h5)", provider=NAME,
@@ -536,9 +501,7 @@ class AlibabaProvider(Provider):
                 f"the callback lacks callbackToken, {BIZ_PARAM} or transactionId", provider=NAME, field="body")
         if not _BIZ.fullmatch(biz) or not _TXN.fullmatch(tid):
             raise WebhookVerificationError("the callback's identifiers are malformed", provider=NAME, field="body")
-        expected = callback_token(self._callback_key(), biz)
-        if not _TOKEN.fullmatch(token) or not hmac.compare_digest(expected.encode("ascii"), token.encode("ascii")):
-            raise WebhookVerificationError("the callbackToken does not match", provider=NAME, field="body")
+        verify(token, biz, self._callback_key())
         passed = _param(params, "passed", field="body")
         sub = _param(params, "subCode", field="body")
         hint = f"passed={passed or ''},subCode={sub or ''}"

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...codes import CodeEntry, CodeTable
-from ...errors import (
+from ekyc.codes import CodeEntry, CodeTable
+from ekyc.errors import (
     AuthenticationError,
     EkycError,
     InvalidRequest,
@@ -29,7 +29,7 @@ from ...errors import (
     RateLimited,
     SessionNotFound,
 )
-from ...models import Check, Outcome, ReasonCode
+from ekyc.models import Check, Outcome, ReasonCode
 
 META = "Cloudauth-intl OpenAPI metadata (acs-metadata b3c749cc) / SDK 3.23.1"
 HTTP_CODES = "DOCS http-status-code-returned-by-the-server"

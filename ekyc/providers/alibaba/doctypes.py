@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 
-from ...models import DocumentType
+from ekyc.models import DocumentType
+
 from .products import GLOBAL, JAKARTA, KUALA_LUMPUR, LEGACY
 
 #: global passport (any issuing country), 8-digit table

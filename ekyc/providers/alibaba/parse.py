@@ -1,7 +1,7 @@
 """Reading ``CheckResult``: the ``Ext*`` JSON strings, the identity, the evidence, and the decision.
 
 Everything is read strictly (:mod:`ekyc._wire`): the body and each ``Ext*`` string go through
-:func:`ekyc._wire.loads` (duplicate or case-variant keys, deep nesting, ``NaN``, huge numbers are refused);
+:func:`ekyc.wire.loads` (duplicate or case-variant keys, deep nesting, ``NaN``, huge numbers are refused);
 ``Result.*`` are strings, as the SDK model (``CheckResultResponseBodyResult``) documents them; scores are finite
 JSON numbers in their documented range. A payload that breaks any of this is a :class:`~ekyc.errors.ProviderError`
 naming the field.
@@ -34,10 +34,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from ... import _wire
-from ...countries import to_alpha3
-from ...evidence import Evidence, State, settle
-from ...models import (
+from ekyc import _wire as wire
+from ekyc.countries import to_alpha3
+from ekyc.evidence import Evidence, State, settle
+from ekyc.models import (
     Check,
     CheckResult,
     Checks,
@@ -49,6 +49,7 @@ from ...models import (
     ReasonCode,
     SessionRef,
 )
+
 from .codes import CODE_TABLE, CONTRADICTORY, FLAGS, NOT_REPORTED, PASS_SUBCODE, SOURCE_SCORES, UNRECOGNIZED, Flag
 from .doctypes import document_type_of
 
@@ -71,18 +72,18 @@ _ABSENT = object()
 def load_ext(value: Any, name: str) -> Mapping[str, Any]:
     """An ``Ext*`` field: absent, ``""`` or JSON ``null`` → ``{}``; a JSON object string → the object.
 
-    Anything else (invalid JSON, a JSON array or number, a non-string) is a :class:`~ekyc._wire.WireError`
+    Anything else (invalid JSON, a JSON array or number, a non-string) is a :class:`~ekyc.wire.WireError`
     naming the field.
     """
     if value is None or value == "" or value == "{}":
         return {}
     if not isinstance(value, str):
-        raise _wire.WireError(name, "expected a JSON object string")
+        raise wire.WireError(name, "expected a JSON object string")
     try:
-        loaded = _wire.loads(value, max_size=MAX_EXT)
-    except _wire.WireError as exc:
-        raise _wire.WireError(name, exc.problem) from None
-    return _wire.opt_obj(loaded, name)
+        loaded = wire.loads(value, max_size=MAX_EXT)
+    except wire.WireError as exc:
+        raise wire.WireError(name, exc.problem) from None
+    return wire.opt_obj(loaded, name)
 
 
 def parse_date(value: Any) -> date | None:
@@ -111,7 +112,7 @@ def _get(container: Mapping[str, Any], key: str) -> Any:
 
 def _text(info: Mapping[str, Any], *keys: str) -> str | None:
     for key in keys:
-        value = _wire.text(info.get(key), f"ExtIdInfo.ocrIdInfo.{key}", max_len=512)
+        value = wire.text(info.get(key), f"ExtIdInfo.ocrIdInfo.{key}", max_len=512)
         if value is not None:
             return " ".join(value.split())
     return None
@@ -127,9 +128,9 @@ def identity(ext_id: Mapping[str, Any]) -> Identity:
     """The :class:`Identity` in ``ExtIdInfo.ocrIdInfo`` (ID-card, passport and KYC_GLOBAL field styles).
 
     User edits (``ocrIdEditInfo``) are not applied: the OCR reading is what the document says. Fields are
-    strings (anything else is a :class:`~ekyc._wire.WireError`); dates in other formats are left empty.
+    strings (anything else is a :class:`~ekyc.wire.WireError`); dates in other formats are left empty.
     """
-    info = _wire.opt_obj(ext_id.get("ocrIdInfo"), "ExtIdInfo.ocrIdInfo")
+    info = wire.opt_obj(ext_id.get("ocrIdInfo"), "ExtIdInfo.ocrIdInfo")
     if not info:
         return Identity()
     given = _text(info, "givenname", "givenName", "firstName")
@@ -138,7 +139,7 @@ def identity(ext_id: Mapping[str, Any]) -> Identity:
     if full is None and (given or family):
         full = " ".join(p for p in (given, family) if p)
     number = _text(info, "passportNo", "idNumber", "docNo", "documentNumber")
-    doc_code = _text(info, "docType") or _wire.text(ext_id.get("docType"), "ExtIdInfo.docType", max_len=64)
+    doc_code = _text(info, "docType") or wire.text(ext_id.get("docType"), "ExtIdInfo.docType", max_len=64)
     doc_type = document_type_of(doc_code) if doc_code else None
     if doc_type is None:
         if _text(info, "passportNo"):
@@ -274,14 +275,14 @@ def _source_evidence(source: Mapping[str, Any]) -> list[Evidence]:
     known = {s.key: s for s in SOURCE_SCORES}
     out: list[Evidence] = []
     if len(source) > 64:
-        raise _wire.WireError("Result.ExtSourceInfo", "too many entries")
+        raise wire.WireError("Result.ExtSourceInfo", "too many entries")
     for key, raw in source.items():
         name = f"ExtSourceInfo.{key if _SAFE_KEY.fullmatch(key) else '?'}"  # a vendor key is shown only if plain
         spec = known.get(key)
         if spec is None:
             out.append(_unrecognized(name))  # a sub-check whose meaning no source gives
             continue
-        value = _wire.number(raw, name, lo=0.0, hi=1.0)
+        value = wire.number(raw, name, lo=0.0, hi=1.0)
         if value is None:
             continue
         if spec.fails(value):
@@ -319,7 +320,7 @@ def evidence(exts: Mapping[str, Mapping[str, Any]], *extra: Mapping[str, Any]) -
     scores: dict[str, float | None] = {}
     for key in _FACE_SCORES:
         raw = face.get(key.casefold(), _ABSENT)
-        scores[key] = None if raw is _ABSENT else _wire.number(raw, f"ExtFaceInfo.{key}", lo=0.0, hi=100.0)
+        scores[key] = None if raw is _ABSENT else wire.number(raw, f"ExtFaceInfo.{key}", lo=0.0, hi=100.0)
     checks = Checks(
         document=_check(by_check[Check.DOCUMENT]),
         liveness=_check(by_check[Check.LIVENESS]),
@@ -389,14 +390,14 @@ def _one_per_code(reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
 def decide(ref: SessionRef, body: Mapping[str, Any]) -> Decision:
     """The :class:`Decision` of a successful ``CheckResult`` body (``Code == "Success"``).
 
-    Raises :class:`~ekyc._wire.WireError` (a ``ValueError`` naming the field) for a malformed payload.
+    Raises :class:`~ekyc.wire.WireError` (a ``ValueError`` naming the field) for a malformed payload.
     """
-    result = _wire.obj(body.get("Result"), "Result")
-    passed = _wire.code(result.get("Passed"), "Result.Passed", max_len=16)
+    result = wire.obj(body.get("Result"), "Result")
+    passed = wire.code(result.get("Passed"), "Result.Passed", max_len=16)
     if not passed:
-        raise _wire.WireError("Result.Passed", "missing")
-    sub = _wire.code(result.get("SubCode"), "Result.SubCode", max_len=64) or None
-    _wire.code(result.get("EkycResult"), "Result.EkycResult", max_len=256)
+        raise wire.WireError("Result.Passed", "missing")
+    sub = wire.code(result.get("SubCode"), "Result.SubCode", max_len=64) or None
+    wire.code(result.get("EkycResult"), "Result.EkycResult", max_len=256)
     exts = {name: load_ext(result.get(name), f"Result.{name}") for name in EXT_FIELDS}
     ident = identity(exts["ExtIdInfo"])
     items, checks = evidence(exts, {k: v for k, v in result.items() if k not in EXT_FIELDS})

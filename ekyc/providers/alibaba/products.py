@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...models import ALL_CHECKS, Check
+from ekyc.models import ALL_CHECKS, Check
 
 HONG_KONG = "cn-hongkong"
 SINGAPORE = "ap-southeast-1"

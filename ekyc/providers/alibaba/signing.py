@@ -1,4 +1,6 @@
-"""Alibaba Cloud ``ACS3-HMAC-SHA256`` request signing (OpenAPI V3 signature), stdlib only.
+"""Alibaba Cloud ``ACS3-HMAC-SHA256`` request signing (OpenAPI V3 signature), and this library's own HMACs for
+Alibaba sessions (the ``CallbackToken`` that authenticates a callback, :func:`verify`; the ``MerchantBizId``
+that binds the app's reference), stdlib only.
 
 Pure functions, reproducing ``alibabacloud_tea_openapi.utils.Utils.get_authorization`` byte for byte
 (reference ``alibaba.md`` §4.2):
@@ -27,6 +29,8 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
+
+from ekyc.errors import WebhookVerificationError
 
 ALGORITHM = "ACS3-HMAC-SHA256"
 #: SHA-256 of the empty body
@@ -167,3 +171,60 @@ def sign_headers(
     out["authorization"] = authorization(method, path, query, out, out["x-acs-content-sha256"],
                                          access_key_id, access_key_secret)
     return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Callbacks and the reference binding (this library's HMACs; see the adapter's module docstring)
+
+_CALLBACK_KEY_LABEL = b"ekyc-bridge alibaba callback token v1"
+#: hex digits of the random nonce and of the reference tag in a MerchantBizId (16 + 16 = Alibaba's 32 at most)
+NONCE_HEX = 16
+TAG_HEX = 16
+_TOKEN_HEX = frozenset("0123456789abcdef")
+
+
+def callback_key(callback_secret: str | None, access_key_secret: str) -> bytes:
+    """The key of the ``CallbackToken`` and ``MerchantBizId`` HMACs: ``callback_secret``, or when unset a key
+    derived from the AccessKey secret (HMAC-SHA256 under a fixed label)."""
+    if callback_secret is not None:
+        return callback_secret.encode("utf-8")
+    return hmac.new(access_key_secret.encode("utf-8"), _CALLBACK_KEY_LABEL, hashlib.sha256).digest()
+
+
+def callback_token(key: bytes, merchant_biz_id: str) -> str:
+    """The ``CallbackToken`` for a session: 32 hex digits of HMAC-SHA256(key, ``callback:<MerchantBizId>``)."""
+    return hmac.new(key, b"callback:" + merchant_biz_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def reference_tag(key: bytes, nonce: str, reference: str) -> str:
+    """The reference tag of a ``MerchantBizId``: :data:`TAG_HEX` hex digits of HMAC-SHA256(key,
+    ``"merchant-biz-id:" + nonce + ":" + reference``) (domain-separated from :func:`callback_token`)."""
+    message = b"merchant-biz-id:" + nonce.encode("ascii") + b":" + reference.encode("utf-8", "surrogatepass")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:TAG_HEX]
+
+
+def merchant_biz_id(key: bytes, reference: str, nonce: str | None = None) -> str:
+    """A fresh ``MerchantBizId`` bound to ``reference``: ``nonce`` (random, :data:`NONCE_HEX` hex digits) +
+    :func:`reference_tag` — 32 lowercase hex digits."""
+    nonce = secrets.token_hex(NONCE_HEX // 2) if nonce is None else nonce
+    return nonce + reference_tag(key, nonce, reference)
+
+
+def binds(key: bytes, biz: str, reference: str) -> bool:
+    """Does ``biz`` (a ``MerchantBizId``) carry the tag of ``reference``? Compared in constant time."""
+    if len(biz) != NONCE_HEX + TAG_HEX:
+        return False
+    expected = reference_tag(key, biz[:NONCE_HEX], reference)
+    return hmac.compare_digest(expected.encode("ascii"), biz[NONCE_HEX:].encode("ascii", "replace"))
+
+
+def verify(token: str, merchant_biz_id: str, key: bytes) -> None:
+    """Check a callback's ``callbackToken`` against the session's ``MerchantBizId`` in constant time.
+
+    The token authenticates the ``MerchantBizId`` only (Alibaba's callback carries no timestamp and no
+    signature). Raises :class:`WebhookVerificationError` (``field="body"``) when it does not match.
+    """
+    expected = callback_token(key, merchant_biz_id)
+    well_formed = len(token) == 32 and set(token) <= _TOKEN_HEX
+    if not well_formed or not hmac.compare_digest(expected.encode("ascii"), token.encode("ascii")):
+        raise WebhookVerificationError("the callbackToken does not match", provider="alibaba", field="body")

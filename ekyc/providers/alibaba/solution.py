@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from ...errors import UnsupportedFeature
-from ...models import Check, SessionRequest
+from ekyc.errors import UnsupportedFeature
+from ekyc.models import Check, SessionRequest
+
 from .doctypes import GLOBAL_PASSPORT, PASSPORT, accepts, doc_type_for
 from .products import GLOBAL, Plan, plan, plan_for, region_names
 

@@ -71,7 +71,7 @@ _BAD_CREDENTIALS = "credentials were not provided or are invalid"
 #: what an error ``code`` or a field name in an error body may look like to be repeated in an error
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
 #: longest return URL read
-MAX_URL = 8192
+MAX_RETURN_URL = 8192
 #: webhook types about one verification session (they always carry ``session_id``) [DOCS:integration/webhooks]
 SESSION_EVENTS = frozenset({"status.updated", "data.updated"})
 
@@ -378,7 +378,7 @@ class DiditProvider(Provider):
         Raises :class:`WebhookVerificationError` (field ``url`` or ``verificationSessionId``) for anything
         that is not one URL carrying exactly one session UUID.
         """
-        if not isinstance(url, str) or len(url) > MAX_URL:
+        if not isinstance(url, str) or len(url) > MAX_RETURN_URL:
             raise WebhookVerificationError("not a URL", provider=self.name, field="url")
         try:
             query = parse_qs(urlsplit(url).query, max_num_fields=64)

@@ -10,8 +10,6 @@ reference=Extra)`` (see :mod:`.requested`). The BizToken is a bearer secret (it 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 import time
@@ -49,8 +47,8 @@ from ekyc.provider import (
 
 from . import signing
 from .codes import CODE_TABLE
+from .parse import decide
 from .requested import UNKNOWN, Requested, parse_selected_warning_codes
-from .result import decide
 
 DEFAULT_HOST = "faceid.intl.tencentcloudapi.com"
 #: regions documented for the Web (HTML5) actions (docs 1061/56227, 1061/56226)
@@ -59,10 +57,6 @@ APPLY_ACTION = "ApplyWebVerificationBizTokenIntl"
 RESULT_ACTION = "GetWebVerificationResultIntl"
 #: the BizToken must be used within 10 minutes (docs 1061/56227)
 TOKEN_TTL_SECONDS = 600
-#: our choice: how far ``X-Webhook-Timestamp`` may be from now (Tencent documents no window)
-WEBHOOK_TOLERANCE_SECONDS = 300
-#: our choice: the largest webhook body read (the H5 webhook body is not documented; a result notice is small)
-MAX_WEBHOOK_BODY = 1024 * 1024
 #: our choice: the longest return URL read
 MAX_RETURN_URL = 8192
 #: the longest VerificationURL accepted from Tencent
@@ -102,7 +96,6 @@ CONFIG_OPTIONS: dict[str, type] = {
 TOP_LEVEL_OPTIONS: dict[str, type] = {"RuleId": str}
 #: a BizToken (an upper-case UUID in every example); matched whole (``fullmatch``: no trailing newline)
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
-_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class TencentSettings(ProviderSettings):
@@ -172,25 +165,27 @@ class TencentProvider(Provider):
     code_table = CODE_TABLE
     documented_success = frozenset({("result", "0")})
     emulator = "ekyc.providers.tencent.emulator:TencentEmulator"
+    settings: TencentSettings
 
     def __init__(self, settings: ProviderSettings, *, clock: Clock = time.time) -> None:
         super().__init__(settings, clock=clock)
         if not isinstance(self.settings, TencentSettings):
             raise TypeError("TencentProvider needs TencentSettings")
-        self.tc: TencentSettings = self.settings
         self._url = self.base_url("https://" + DEFAULT_HOST) + "/"
         self._host = httpx.URL(self._url).netloc.decode("ascii")
-        self._secret_id = self.tc.secret_id.get_secret_value()
-        self._secret_key = self.tc.secret_key.get_secret_value()
-        self._token = self.tc.token.get_secret_value() if self.tc.token else None
+        self._secret_id = self.settings.secret_id.get_secret_value()
+        self._secret_key = self.settings.secret_key.get_secret_value()
+        self._token = self.settings.token.get_secret_value() if self.settings.token else None
 
     # -- validation ------------------------------------------------------------------------------
     def check_request(self, request: SessionRequest) -> None:
         """Everything Tencent's H5 flow cannot honour raises :class:`UnsupportedFeature` here (no I/O)."""
-        self._payload(request)
+        self.create_body(request)
         super().check_request(request)
 
-    def _payload(self, request: SessionRequest) -> dict[str, Any]:
+    def create_body(self, request: SessionRequest) -> dict[str, Any]:
+        """The JSON body of ``ApplyWebVerificationBizTokenIntl`` (:class:`UnsupportedFeature` /
+        :class:`InvalidRequest` for what the H5 flow cannot honour)."""
         if request.expected is not None:
             raise self.unsupported("cross-checking expected identity data is not available", "expected")
         if request.contact_email is not None:
@@ -287,13 +282,13 @@ class TencentProvider(Provider):
         return types.pop()
 
     # -- requests --------------------------------------------------------------------------------
-    def _prepared(self, action: str, payload: Mapping[str, Any], operation: str, retry: RetryMode,
+    def _prepare(self, action: str, payload: Mapping[str, Any], operation: str, retry: RetryMode,
                   context: dict[str, Any], ref: SessionRef | None = None) -> Prepared:
         body = json.dumps(payload).encode("utf-8")
         timestamp = int(self.clock())
         headers = signing.sign_headers(
             secret_id=self._secret_id, secret_key=self._secret_key, action=action, body=body,
-            host=self._host, timestamp=timestamp, region=self.tc.region, language=self.tc.language,
+            host=self._host, timestamp=timestamp, region=self.settings.region, language=self.settings.language,
             token=self._token,
         )
         context["timestamp"] = timestamp
@@ -302,9 +297,9 @@ class TencentProvider(Provider):
 
     def build_create(self, request: SessionRequest) -> Prepared:
         """``ApplyWebVerificationBizTokenIntl`` (retried only when it certainly was not processed)."""
-        payload = self._payload(request)
+        payload = self.create_body(request)
         context = {"requested": Requested.from_config(payload["Config"]), "reference": request.reference}
-        return self._prepared(APPLY_ACTION, payload, CREATE_SESSION, RetryMode.NOT_SENT, context)
+        return self._prepare(APPLY_ACTION, payload, CREATE_SESSION, RetryMode.NOT_SENT, context)
 
     def build_result(self, ref: SessionRef) -> Prepared:
         """``GetWebVerificationResultIntl(BizToken)``; a ref that is not a Tencent one is refused before I/O."""
@@ -313,7 +308,7 @@ class TencentProvider(Provider):
         requested = self._requested(ref)
         if not _TOKEN.fullmatch(ref.id):
             raise InvalidRequest("the ref's id is not a BizToken", provider=self.name, field="ref")
-        return self._prepared(RESULT_ACTION, {"BizToken": ref.id}, GET_RESULT, RetryMode.READ,
+        return self._prepare(RESULT_ACTION, {"BizToken": ref.id}, GET_RESULT, RetryMode.READ,
                               {"requested": requested}, ref)
 
     def _requested(self, ref: SessionRef) -> Requested:
@@ -368,7 +363,7 @@ class TencentProvider(Provider):
         return Session(ref=ref, url=url, expires_at=expires, raw=resp)
 
     def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
-        """The normalized decision (see :mod:`ekyc.providers.tencent.result` for the rules)."""
+        """The normalized decision (see :mod:`ekyc.providers.tencent.parse` for the rules)."""
         ref = prepared.require_ref()
         requested: Requested = prepared.context.get("requested", UNKNOWN)
         return self.read_result(prepared, response, lambda env: decide(ref, env.body, requested))
@@ -386,41 +381,11 @@ class TencentProvider(Provider):
         return SessionRef(provider=self.name, id=token)
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
-        """Verify ``X-Webhook-Signature`` = hex HMAC-SHA256(SignatureKey, ``timestamp + "." + body``).
-
-        Order: size cap, header shapes (ASCII digits only for the timestamp), the signature in constant
-        time, freshness (±:data:`WEBHOOK_TOLERANCE_SECONDS`), then the body with the strict JSON reader.
-        Every refusal is a :class:`WebhookVerificationError` naming the field.
-        """
-        key = self.tc.webhook_signature_key
-        if key is None:
-            raise WebhookVerificationError("no webhook_signature_key is configured", provider=self.name,
-                                           field="webhook_signature_key")
-        if not isinstance(body, (bytes, bytearray)):
-            raise WebhookVerificationError("the webhook body must be the raw bytes", provider=self.name,
-                                           field="body")
-        if len(body) > MAX_WEBHOOK_BODY:
-            raise WebhookVerificationError("webhook body too large", provider=self.name, field="body")
-        sig = _one_header(headers, "X-Webhook-Signature")
-        stamp = _one_header(headers, "X-Webhook-Timestamp")
-        if sig is None or stamp is None:
-            raise WebhookVerificationError("missing or repeated X-Webhook-Signature or X-Webhook-Timestamp",
-                                           provider=self.name, field="headers")
-        seconds = _timestamp(stamp)
-        if seconds is None:
-            raise WebhookVerificationError("X-Webhook-Timestamp is not a Unix time in ASCII digits",
-                                           provider=self.name, field="X-Webhook-Timestamp")
-        if not _SIGNATURE.fullmatch(sig):
-            raise WebhookVerificationError("X-Webhook-Signature is not a hex HMAC-SHA256", provider=self.name,
-                                           field="X-Webhook-Signature")
-        expected = hmac.new(key.get_secret_value().encode("utf-8"), stamp.encode("ascii") + b"." + bytes(body),
-                            hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, sig.lower()):
-            raise WebhookVerificationError("webhook signature mismatch", provider=self.name,
-                                           field="X-Webhook-Signature")
-        if abs(self.clock() - seconds) > WEBHOOK_TOLERANCE_SECONDS:
-            raise WebhookVerificationError("webhook timestamp outside the freshness window",
-                                           provider=self.name, field="X-Webhook-Timestamp")
+        """Verify ``X-Webhook-Signature`` (:func:`.signing.verify`: HMAC-SHA256 of ``timestamp + "." + body``,
+        constant time, ±:data:`.signing.TOLERANCE_SECONDS`), then read the body with the strict JSON reader.
+        Every refusal is a :class:`WebhookVerificationError` naming the field."""
+        key = self.settings.webhook_signature_key
+        seconds = signing.verify(body, headers, key.get_secret_value() if key is not None else None, self.clock())
         event, field = _webhook_event(bytes(body), seconds)
         if event is None:
             raise WebhookVerificationError(f"webhook body is malformed at {field}", provider=self.name,
@@ -453,32 +418,10 @@ def _return_token(url: object) -> str | None:
     return tokens[0]
 
 
-def _one_header(headers: Mapping[str, str], name: str) -> str | None:
-    """The value of header ``name`` if it appears exactly once (any case) as a string; else None."""
-    if isinstance(headers, httpx.Headers):
-        values = headers.get_list(name)
-    elif isinstance(headers, Mapping):
-        values = [v for k, v in headers.items() if isinstance(k, str) and k.lower() == name.lower()]
-    else:
-        return None
-    if len(values) != 1 or not isinstance(values[0], str) or len(values[0]) > 256:
-        return None
-    return values[0]
-
-
-def _timestamp(stamp: str) -> float | None:
-    """``X-Webhook-Timestamp`` in seconds (13 digits: milliseconds); None unless ASCII digits only."""
-    try:
-        value = wire.ascii_digits(stamp, "X-Webhook-Timestamp", max_len=13)
-    except wire.WireError:
-        return None
-    return value / 1000 if len(stamp) > 11 else float(value)
-
-
 def _webhook_event(body: bytes, seconds: float) -> tuple[WebhookEvent | None, str]:
     """The event of a verified body, or (None, the field that is malformed); never raises."""
     try:
-        payload = wire.obj(wire.loads(body, max_size=MAX_WEBHOOK_BODY), "body")
+        payload = wire.obj(wire.loads(body, max_size=signing.MAX_BODY), "body")
         token = wire.code(payload.get("BizToken"), "BizToken", max_len=128)
         code = wire.integer(payload.get("ErrorCode"), "ErrorCode")
         rid = wire.text(payload.get("RequestId"), "RequestId", max_len=128)

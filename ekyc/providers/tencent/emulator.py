@@ -248,7 +248,7 @@ class TencentEmulator(Emulator[_Session]):
         if abs(self.clock.now() - timestamp) > MAX_SKEW_SECONDS:
             raise Refusal("AuthFailure.SignatureExpire", "Signature expired. Timestamp is more than 5 minutes "
                                                          "away from the server time.")
-        ok = parsed.service == signing.SERVICE and signing.verify(
+        ok = parsed.service == signing.SERVICE and signing.verify_request(
             secret, parsed, body, host=request.headers.get("host", ""), timestamp=timestamp,
             content_type=request.headers.get("content-type", ""))
         if not ok:

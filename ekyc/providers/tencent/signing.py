@@ -1,4 +1,5 @@
-"""TC3-HMAC-SHA256 request signing for Tencent Cloud API 3.0 (pure functions, standard library only).
+"""Tencent signatures (pure functions, standard library only): TC3-HMAC-SHA256 request signing for Tencent
+Cloud API 3.0, and the verification of eKYC webhooks (:func:`verify`).
 
 Exactly as the official SDK signs a ``POST /`` JSON call (``AbstractClient._build_req_with_tc3_signature``):
 only ``content-type;host`` are signed, the payload hash is over the exact body bytes, and the credential
@@ -12,8 +13,14 @@ import hashlib
 import hmac
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+
+import httpx
+
+from ekyc import _wire as wire
+from ekyc.errors import WebhookVerificationError
 
 ALGORITHM = "TC3-HMAC-SHA256"
 SIGNED_HEADERS = "content-type;host"
@@ -121,11 +128,85 @@ def parse_authorization(value: str | None) -> ParsedAuthorization | None:
     return ParsedAuthorization(m["sid"], m["date"], m["service"], m["signed"], m["sig"])
 
 
-def verify(secret_key: str, parsed: ParsedAuthorization, body: bytes, *, host: str, timestamp: int,
-           content_type: str) -> bool:
-    """Constant-time check of a parsed header against the request it came with."""
+def verify_request(secret_key: str, parsed: ParsedAuthorization, body: bytes, *, host: str, timestamp: int,
+                   content_type: str) -> bool:
+    """Constant-time check of a parsed ``Authorization`` header against the request it came with."""
     if parsed.date != utc_date(timestamp) or parsed.signed_headers != SIGNED_HEADERS:
         return False
     expected = signature(secret_key, body, host=host, timestamp=timestamp, service=parsed.service,
                          content_type=content_type)
     return hmac.compare_digest(expected, parsed.signature)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Webhooks: ``X-Webhook-Signature`` = hex HMAC-SHA256(SignatureKey, ``timestamp + "." + body``)
+
+#: our choice: how far ``X-Webhook-Timestamp`` may be from now (Tencent documents no window)
+TOLERANCE_SECONDS = 300
+#: our choice: the largest webhook body read (the H5 webhook body is not documented; a result notice is small)
+MAX_BODY = 1024 * 1024
+SIGNATURE_HEADER = "X-Webhook-Signature"
+TIMESTAMP_HEADER = "X-Webhook-Timestamp"
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def webhook_signature(key: str, timestamp: str, body: bytes) -> str:
+    """The ``X-Webhook-Signature`` value of ``body`` sent with ``X-Webhook-Timestamp: timestamp``."""
+    return hmac.new(key.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256).hexdigest()
+
+
+def verify(body: bytes, headers: Mapping[str, str], key: str | None, now: float,
+           tolerance: float = TOLERANCE_SECONDS) -> float:
+    """Verify a webhook delivery; returns its signed time (Unix seconds).
+
+    Order: a key is configured, the size cap (:data:`MAX_BODY`), header shapes (each header exactly once;
+    the timestamp ASCII digits, 13 of them meaning milliseconds), the signature in constant time, then
+    freshness (``tolerance`` seconds around ``now``). Every refusal is a :class:`WebhookVerificationError`
+    naming the field; none says which byte differed.
+    """
+    if not key:
+        raise _fail("no webhook_signature_key is configured", "webhook_signature_key")
+    if not isinstance(body, (bytes, bytearray)):
+        raise _fail("the webhook body must be the raw bytes", "body")
+    if len(body) > MAX_BODY:
+        raise _fail("webhook body too large", "body")
+    sig = _one_header(headers, SIGNATURE_HEADER)
+    stamp = _one_header(headers, TIMESTAMP_HEADER)
+    if sig is None or stamp is None:
+        raise _fail(f"missing or repeated {SIGNATURE_HEADER} or {TIMESTAMP_HEADER}", "headers")
+    seconds = _timestamp(stamp)
+    if seconds is None:
+        raise _fail(f"{TIMESTAMP_HEADER} is not a Unix time in ASCII digits", TIMESTAMP_HEADER)
+    if not _SIGNATURE.fullmatch(sig):
+        raise _fail(f"{SIGNATURE_HEADER} is not a hex HMAC-SHA256", SIGNATURE_HEADER)
+    if not hmac.compare_digest(webhook_signature(key, stamp, bytes(body)), sig.lower()):
+        raise _fail("webhook signature mismatch", SIGNATURE_HEADER)
+    if abs(now - seconds) > tolerance:
+        raise _fail("webhook timestamp outside the freshness window", TIMESTAMP_HEADER)
+    return seconds
+
+
+def _fail(message: str, field: str) -> WebhookVerificationError:
+    return WebhookVerificationError(message, provider="tencent", field=field)
+
+
+def _one_header(headers: Mapping[str, str], name: str) -> str | None:
+    """The value of header ``name`` if it appears exactly once (any case) as a string; else None."""
+    if isinstance(headers, httpx.Headers):
+        values = headers.get_list(name)
+    elif isinstance(headers, Mapping):
+        values = [v for k, v in headers.items() if isinstance(k, str) and k.lower() == name.lower()]
+    else:
+        return None
+    if len(values) != 1 or not isinstance(values[0], str) or len(values[0]) > 256:
+        return None
+    return values[0]
+
+
+def _timestamp(stamp: str) -> float | None:
+    """``X-Webhook-Timestamp`` in seconds (13 digits: milliseconds); None unless ASCII digits only."""
+    try:
+        value = wire.ascii_digits(stamp, TIMESTAMP_HEADER, max_len=13)
+    except wire.WireError:
+        return None
+    return value / 1000 if len(stamp) > 11 else float(value)

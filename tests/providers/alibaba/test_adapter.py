@@ -14,7 +14,7 @@ from ekyc.errors import ConfigurationError, InvalidRequest, UnsupportedFeature, 
 from ekyc.models import Check, DocumentType, ExpectedIdentity, SessionRef
 from ekyc.provider import RetryMode
 from ekyc.providers.alibaba import AlibabaProvider, AlibabaSettings
-from ekyc.providers.alibaba.adapter import callback_token
+from ekyc.providers.alibaba.signing import callback_token
 from ekyc.settings import Settings
 
 from .conftest import contract_request

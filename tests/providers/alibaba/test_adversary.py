@@ -22,8 +22,8 @@ from ekyc import Client
 from ekyc.errors import EkycError, ProviderError, ProviderUnavailable, WebhookVerificationError
 from ekyc.models import Outcome, ReasonCode, SessionRef
 from ekyc.providers.alibaba import AlibabaProvider, AlibabaSettings
-from ekyc.providers.alibaba.adapter import callback_token
 from ekyc.providers.alibaba.codes import FLAGS, SOURCE_SCORES
+from ekyc.providers.alibaba.signing import callback_token
 from ekyc.sandbox import Sandbox
 from tests.support.chains import exception_chain
 

@@ -12,7 +12,7 @@ from ekyc import AsyncClient, Client
 from ekyc.errors import SessionMismatch
 from ekyc.models import Outcome, SessionRef
 from ekyc.providers.alibaba import AlibabaProvider, AlibabaSettings
-from ekyc.providers.alibaba.adapter import binds, merchant_biz_id, reference_tag
+from ekyc.providers.alibaba.signing import binds, merchant_biz_id, reference_tag
 from ekyc.sandbox import Sandbox
 
 from .conftest import contract_request

@@ -152,7 +152,7 @@ def test_signed_request_shape() -> None:
     assert r.content == json.dumps(json.loads(r.content)).encode()  # SDK-style separators
     parsed = signing.parse_authorization(r.headers["authorization"])
     assert parsed is not None and parsed.secret_id == "AKIDtest"
-    assert signing.verify("secret-key", parsed, r.content, host=r.headers["host"], timestamp=int(NOW),
+    assert signing.verify_request("secret-key", parsed, r.content, host=r.headers["host"], timestamp=int(NOW),
                           content_type=r.headers["content-type"])
     assert prepared.retry.value == "not_sent"
     res = p.build_result(REF).request

@@ -62,13 +62,13 @@ def test_parse_and_verify_round_trip() -> None:
     auth = signing.authorization("AKID", "KEY", VECTOR_BODY, host=HOST, timestamp=1700000000)
     parsed = signing.parse_authorization(auth)
     assert parsed is not None and parsed.secret_id == "AKID" and parsed.date == "2023-11-14"
-    assert signing.verify("KEY", parsed, VECTOR_BODY, host=HOST, timestamp=1700000000,
+    assert signing.verify_request("KEY", parsed, VECTOR_BODY, host=HOST, timestamp=1700000000,
                           content_type="application/json")
-    assert not signing.verify("KEY", parsed, VECTOR_BODY + b" ", host=HOST, timestamp=1700000000,
+    assert not signing.verify_request("KEY", parsed, VECTOR_BODY + b" ", host=HOST, timestamp=1700000000,
                               content_type="application/json")
-    assert not signing.verify("KEY2", parsed, VECTOR_BODY, host=HOST, timestamp=1700000000,
+    assert not signing.verify_request("KEY2", parsed, VECTOR_BODY, host=HOST, timestamp=1700000000,
                               content_type="application/json")
-    assert not signing.verify("KEY", parsed, VECTOR_BODY, host="other", timestamp=1700000000,
+    assert not signing.verify_request("KEY", parsed, VECTOR_BODY, host="other", timestamp=1700000000,
                               content_type="application/json")
     for bad in (None, "", "Basic abc", auth.replace("SignedHeaders=", "Signed="), auth[:-1]):
         assert signing.parse_authorization(bad) is None
