@@ -60,6 +60,8 @@ class Attempts:
     sent: bool = False
     processed: bool = False
     retry: RetryMode = RetryMode.READ
+    #: the call's :attr:`~ekyc.provider.Prepared.operation` (what the events name)
+    operation: str | None = None
 
 
 def transport_error(provider: str, exc: httpx.TransportError) -> ProviderUnavailable:
@@ -127,6 +129,7 @@ def exchange(
         prepared = _build(provider, build)
         record.count += 1
         record.retry = prepared.retry
+        record.operation = prepared.operation
         try:
             try:
                 response = yield Send(prepared.request, prepared)

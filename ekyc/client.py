@@ -538,12 +538,15 @@ class _Core:
             prepared.request.extensions.setdefault("timeout", timeout)
             return prepared
 
+        attempts = Attempts() if record is None else record
+
         def on_retry(attempt: int, error: EkycError, wait: float) -> None:
-            self.events.emit("retry", logging.INFO, provider=provider, attempt=attempt,
-                             error=type(error).__name__, http_status=error.http_status,
+            self.events.emit("retry", logging.INFO, provider=provider, operation=attempts.operation,
+                             attempt=attempt, error=type(error).__name__, http_status=error.http_status,
                              wait_s=round(wait, 3))
 
-        return self._observed(provider, exchange(provider, timed, parse, self.settings.retry, on_retry, record))
+        return self._observed(provider, attempts,
+                              exchange(provider, timed, parse, self.settings.retry, on_retry, attempts))
 
     def _run(self, gen: Exchange[T]) -> Any:
         """Drive an exchange with this client's I/O: blocking, or a coroutine (see the subclasses)."""
@@ -572,18 +575,19 @@ class _Core:
         decision = yield from self._exchange(adapter.name, lambda: adapter.build_result(ref), adapter.parse_result)
         return self._settle(ref, decision)
 
-    def _observed(self, provider: str, inner: Exchange[T]) -> Exchange[T]:
-        """The exchange, with its ``error`` / ``call`` events (one place for both clients)."""
+    def _observed(self, provider: str, attempts: Attempts, inner: Exchange[T]) -> Exchange[T]:
+        """The exchange, with its ``error`` / ``call`` events naming the operation (one place for both clients)."""
         started = time.perf_counter()
         try:
             result = yield from inner
         except EkycError as exc:
-            self.events.emit("error", logging.INFO, provider=provider, error=type(exc).__name__,
-                             http_status=exc.http_status, provider_code=exc.provider_code,
-                             request_id=exc.request_id)
+            self.events.emit("error", logging.INFO, provider=provider, operation=attempts.operation,
+                             error=type(exc).__name__, http_status=exc.http_status,
+                             provider_code=exc.provider_code, request_id=exc.request_id)
             raise
         if self.events.wants():
-            self.events.emit("call", provider=provider, ms=round((time.perf_counter() - started) * 1000, 2))
+            self.events.emit("call", provider=provider, operation=attempts.operation,
+                             ms=round((time.perf_counter() - started) * 1000, 2))
         return result
 
     @_typed(ConfigurationError, "extension")

@@ -41,6 +41,8 @@ from ekyc.provider import (
     ProviderSettings,
     RetryMode,
 )
+from ekyc.sandbox import Sandbox
+from ekyc.sandbox.runner import scenario_request
 
 TABLE = CodeTable("plain", [
     CodeEntry("status", "ok", "passed", "test", outcome=Outcome.APPROVED),
@@ -201,3 +203,22 @@ def test_require_ref() -> None:
     with pytest.raises(TypeError):
         p.build_create(SessionRequest(reference="u")).require_ref()
     assert p.build_result(REF).require_ref() is REF
+
+
+# -- the operation, named the same for every provider, in the client's events --------------------------------
+
+
+def test_events_name_the_operation(provider: str, sandbox: Sandbox) -> None:
+    """``call`` / ``error`` events carry ``Prepared.operation``: ``create_session`` and ``get_result`` for every
+    provider in the registry (docs/routing.md, "Observability")."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    with sandbox.client(hooks=[lambda name, fields: events.append((name, fields))], sleep=lambda s: None) as client:
+        session = client.create_session(scenario_request(provider, "approved"), provider=provider)
+        client.get_result(session.ref)
+        sandbox.set_fault(provider, "503")
+        with pytest.raises(EkycError):
+            client.get_result(session.ref)
+    calls = [(name, fields.get("operation")) for name, fields in events if name in ("call", "error")]
+    assert calls == [("call", CREATE_SESSION), ("call", GET_RESULT), ("error", GET_RESULT)]
+    retries = [fields.get("operation") for name, fields in events if name == "retry"]
+    assert retries and set(retries) == {GET_RESULT}  # a 503 on a read is retried
