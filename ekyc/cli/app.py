@@ -36,6 +36,7 @@ sandbox_app = typer.Typer(cls=Group, help="Serve the local sandbox, complete its
                           no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(sandbox_app, name="sandbox")
 from .ledger import app as ledger_app; app.add_typer(ledger_app, name="ledger")  # noqa: E402, E702, I001 - ekyc ledger
+from .bakeoff import register; register(app)  # noqa: E402, E702, I001 - ekyc report, ekyc simulate
 
 #: approved, face mismatch, spoof, abandoned (the user started and never finished), expired
 DEMO_SCENARIOS = ("approved", "face_mismatch", "liveness_spoof", "timed_out", "session_expired")
