@@ -20,7 +20,7 @@ from .exits import CliError, Command, Exit, usage
 from .output import console, emit_line, emit_prose, table
 
 if TYPE_CHECKING:
-    from ..experiments.metrics import Report
+    from ..ledger.experiments.metrics import Report
 
 DATABASE_ENV = "EKYC_LEDGER_DATABASE"
 DEFAULT_DATABASE = "ekyc-ledger.db"
@@ -114,9 +114,9 @@ def report(
     _needs_extra()
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..experiments.metrics import Filters
-    from ..experiments.metrics import report as build
     from ..ledger.engine import make_engine
+    from ..ledger.experiments.metrics import Filters
+    from ..ledger.experiments.metrics import report as build
 
     filters = Filters(since=_when(since, "--since"), until=_when(until, "--until"),
                       countries=frozenset(c.upper() for c in country or ()),
@@ -146,7 +146,7 @@ def report(
 def _render(rep: Report, format: ReportFormat) -> str:
     import json
 
-    from ..experiments import html, render
+    from ..ledger.experiments import html, render
 
     if format is ReportFormat.json:
         return json.dumps(rep.to_dict(), indent=2, ensure_ascii=False) + "\n"
@@ -159,7 +159,7 @@ def _render(rep: Report, format: ReportFormat) -> str:
 
 
 def _print_table(rep: Report) -> None:
-    from ..experiments.render import notes
+    from ..ledger.experiments.render import notes
 
     out = console()
     rows = []
@@ -212,13 +212,13 @@ def simulate(
     """
     _needs_extra()
     from ..errors import ConfigurationError
-    from ..experiments.simulate import Mix, Simulation, providers, run
+    from .simulate import Mix, Simulation, providers, run
 
     names = providers()
     weights = _pairs(split or [], "--split") if split else dict.fromkeys(names, 1.0)
     mixes: dict[str, Mix] = {}
     delays = _pairs(delay or [], "--delay")
-    from ..experiments.simulate import DEFAULT_MIX
+    from .simulate import DEFAULT_MIX
 
     for value in mix or []:
         name, found, rest = value.partition(":")

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("sqlalchemy", reason="the report extra is not installed (pip install -e '.[dev]')")
 
-from ekyc.experiments.simulate import Mix, Outcomes, Simulation, run
+from ekyc.cli.simulate import Mix, Outcomes, Simulation, run
 
 TRUE = {"didit": 0.8, "tencent": 0.4}
 #: Tencent's H5 flow takes no foreign ID card: those users fall out of the split to the default provider (didit)

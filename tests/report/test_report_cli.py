@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from ekyc.cli.app import app
 from ekyc.cli.exits import Exit
-from ekyc.experiments import html, report
-from ekyc.experiments.simulate import Outcomes
+from ekyc.cli.simulate import Outcomes
 from ekyc.ledger.engine import make_engine
+from ekyc.ledger.experiments import html, report
 
 runner = CliRunner()
 
@@ -34,7 +34,12 @@ def test_help_fits_80_columns(command: str) -> None:
     assert code == 0 and max(len(line) for line in out.splitlines()) <= 80, out
 
 
+def _needs_matplotlib() -> None:
+    pytest.importorskip("matplotlib", reason="the report extra is not installed (pip install -e '.[dev]')")
+
+
 def test_report_formats(simulated: tuple[Path, Outcomes], tmp_path: Path) -> None:
+    _needs_matplotlib()
     db = str(simulated[0])
     code, out, _ = invoke("report", "--database", db, "--price", "didit=1.5", "--currency", "USD")
     assert code == 0
@@ -80,6 +85,7 @@ def test_simulate_then_report(tmp_path: Path) -> None:
 
 
 def _page(simulated: tuple[Path, Outcomes]) -> str:
+    _needs_matplotlib()
     engine = make_engine(simulated[0])
     try:
         return html.render(report(engine, prices={"didit": 1.0, "tencent": 0.8}))

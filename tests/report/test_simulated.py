@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ekyc.experiments import Filters, report
-from ekyc.experiments.simulate import Outcomes, run
+from ekyc.cli.simulate import Outcomes, run
 from ekyc.ledger.engine import make_engine
+from ekyc.ledger.experiments import Filters, report
 
 from .conftest import MIXED_DOCUMENTS, TRUE, simulation
 

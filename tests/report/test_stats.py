@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from ekyc.experiments.stats import MIN_EVENTS, compare, newcombe, two_proportion_z, wilson
+from ekyc.ledger.experiments.stats import MIN_EVENTS, compare, newcombe, two_proportion_z, wilson
 
 
 def test_wilson_matches_newcombe_1998_table() -> None:

@@ -24,11 +24,11 @@ from .. import registry
 from ..errors import ConfigurationError, EkycError
 from ..ledger import Ledger, LedgerSession, Policy, generate_key
 from ..ledger.engine import make_engine
+from ..ledger.experiments import tags
 from ..models import DocumentType, Outcome
 from ..sandbox import Sandbox, SandboxClock
 from ..sandbox.runner import scenario_request, webhook_body
 from ..sandbox.scenarios import SCENARIOS
-from . import tags
 
 #: 2026-01-05T00:00:00Z: simulated traffic starts on a fixed date (reports are then reproducible)
 EPOCH = 1767571200.0

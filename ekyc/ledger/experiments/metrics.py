@@ -29,9 +29,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, inspect, select
 
-from .. import registry
-from ..ledger.schema import sessions
-from ..models import Outcome
+from ... import registry
+from ...models import Outcome
+from ..schema import sessions
 from .stats import Comparison, compare, wilson
 from .tags import tags
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Engine, Float, MetaData, String, Table, insert, inspect, select
 
-from ..ledger import Ledger, LedgerSession
-from ..models import SessionRequest
-from ..routing import Route
+from ...models import SessionRequest
+from ...routing import Route
+from .. import Ledger, LedgerSession
 
 metadata = MetaData()
 
