@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -84,18 +85,41 @@ def table(title: str | None, header: Sequence[str], rows: Iterable[Sequence[str 
     """
     cells = [[cell if isinstance(cell, Text) else Text(str(cell)) for cell in row] for row in rows]
     longest = [max([len(word) for word in name.split()] or [0]) for name in header]
+    full = [cell_len(name) for name in header]
     for row in cells:
         for i, cell in enumerate(row):
             longest[i] = max(longest[i], *(len(word) for word in cell.plain.split()), 0)
-    # SIMPLE_HEAD without edge padding: one space either side of every column but the outer edges
-    if sum(longest) + 2 * (len(header) - 1) + 2 <= width:
+            full[i] = max(full[i], *(cell_len(line) for line in cell.plain.splitlines()), 0)
+    # SIMPLE_HEAD without edge padding: an edge space either side, and between two columns a padding space,
+    # the (blank) divider and another padding space
+    room = width - 3 * (len(header) - 1) - 2
+    if sum(longest) <= room:
+        widths = _widths(longest, full, room)
         t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
-        for name, least in zip(header, longest, strict=True):
-            t.add_column(name, overflow="fold", min_width=least)
+        for name, least, fixed in zip(header, longest, widths, strict=True):
+            t.add_column(name, overflow="fold", min_width=least, width=fixed)
         for row in cells:
             t.add_row(*row)
         return t
     return _as_list(title, header, cells, width)
+
+
+def _widths(least: list[int], full: list[int], room: int) -> list[int | None]:
+    """Column widths within ``room``: None (rich's natural width) when every column fits whole; otherwise every
+    column at its longest word, then whole again where the room allows — columns needing the same extra width
+    together or not at all, smallest need first, so that alike columns wrap alike."""
+    if sum(full) <= room:
+        return [None] * len(full)
+    widths = list(least)
+    spare = room - sum(least)
+    for need in sorted({f - w for f, w in zip(full, least, strict=True) if f > w}):
+        group = [i for i, (f, w) in enumerate(zip(full, least, strict=True)) if f - w == need]
+        if need * len(group) > spare:
+            break
+        for i in group:
+            widths[i] = full[i]
+        spare -= need * len(group)
+    return list(widths)
 
 
 def _as_list(title: str | None, header: Sequence[str], cells: list[list[Text]], width: int) -> RenderableType:

@@ -92,6 +92,16 @@ def test_capabilities_fit_80_columns_without_splitting_a_word() -> None:
     assert "document+face_match+liveness," in out.split() and "X-Webhook-Signature" in out.split()
 
 
+def test_demo_fits_80_columns_without_cropping_a_provider() -> None:
+    """With four providers the natural table is 84 columns wide: rich used to crop its last column to
+    '✓ +webh'; the columns wrap between words instead."""
+    code, out, _ = invoke("demo")
+    assert code == Exit.OK and not wide(out), out
+    header = next(line for line in out.splitlines() if line.split()[:1] == ["scenario"])
+    assert header.split() == ["scenario", "expected", *registry.names()], out
+    assert "+webh" not in out.split() and "+webhook" in out.split(), out
+
+
 def test_compare_fits_80_columns_without_splitting_a_word() -> None:
     code, out, _ = invoke("compare")
     assert code == Exit.OK and not wide(out), out
