@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ekyc.cli.ledger import DEFAULT_DATABASE
+
 DOC = Path(__file__).resolve().parents[2] / "docs" / "ledger.md"
 
 
@@ -16,4 +18,5 @@ def test_the_quickstart_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(tmp_path)
     exec(compile(block, str(DOC), "exec"), {"__name__": "ledger_quickstart"})
     assert capsys.readouterr().out.strip().splitlines()[-1] == "APPROVED"
-    assert (tmp_path / "ledger.db").exists()
+    # the file the `ekyc ledger` commands read by default, so `ekyc ledger status` after it shows its session
+    assert (tmp_path / DEFAULT_DATABASE).exists()
