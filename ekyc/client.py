@@ -312,7 +312,7 @@ class _Core:
             if settings.provider and settings.provider not in settings.providers and settings.env != "sandbox":
                 raise _unconfigured(settings.provider)
             if settings.uses_sandbox and not connected:
-                backend = _sandbox_backend()
+                backend = _sandbox_backend(settings.env == "sandbox")
                 # the environment chooses the default provider, routing, retries and timeouts; the provider
                 # settings are the sandbox's alone (real credentials from the environment never reach it)
                 kept = {name: getattr(settings, name) for name in settings.model_fields_set - {"env", "providers"}}
@@ -661,8 +661,9 @@ def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _sandbox_backend() -> Backend:
-    """The backend of :data:`SANDBOX_HOOK` (a fresh in-process sandbox), announced once per process."""
+def _sandbox_backend(asked: bool = False) -> Backend:
+    """The backend of :data:`SANDBOX_HOOK` (a fresh in-process sandbox), announced once per process; ``asked``:
+    chosen by ``env="sandbox"`` rather than by the absence of any provider."""
     global _sandbox_announced
     module, _, attr = SANDBOX_HOOK.partition(":")
     try:
@@ -674,8 +675,11 @@ def _sandbox_backend() -> Backend:
             field="providers",
         ) from exc
     if not _sandbox_announced:
-        _log.warning("ekyc: no provider configured; using the in-process sandbox (set EKYC_ENV=production "
-                     "to forbid this)")
+        if asked:
+            _log.warning("ekyc: EKYC_ENV=sandbox; using the in-process sandbox for every provider")
+        else:
+            _log.warning("ekyc: no provider configured; using the in-process sandbox (set EKYC_ENV=production "
+                         "to forbid this)")
         _sandbox_announced = True
     return hook()
 

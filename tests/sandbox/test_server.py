@@ -30,6 +30,17 @@ def test_from_env_with_nothing_configured_uses_the_sandbox_and_says_so(caplog: p
     assert caplog.text.count("in-process sandbox") == 1
 
 
+def test_env_sandbox_with_a_named_provider_does_not_say_none_is_configured(caplog: pytest.LogCaptureFixture) -> None:
+    import ekyc.client as client_module
+
+    client_module._sandbox_announced = False
+    caplog.set_level(logging.WARNING, logger="ekyc")
+    with Client.from_env({"EKYC_ENV": "sandbox", "EKYC_PROVIDER": "tencent"}) as kyc:
+        assert kyc.sandbox is not None
+        assert kyc.create_session(reference="u1", return_url="https://app.test/back").ref.provider == "tencent"
+    assert "EKYC_ENV=sandbox" in caplog.text and "no provider configured" not in caplog.text
+
+
 def test_production_refuses_the_sandbox() -> None:
     with pytest.raises(ConfigurationError) as info:
         Client.from_env({"EKYC_ENV": "production"})
