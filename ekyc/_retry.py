@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import httpx
 
 from .errors import EkycError, InvalidRequest, ProviderError, ProviderUnavailable, RateLimited
-from .provider import Prepared, RetryMode
+from .provider import FollowUp, Prepared, RetryMode
 from .settings import RetrySettings
 
 T = TypeVar("T")
@@ -62,6 +62,8 @@ class Attempts:
     retry: RetryMode = RetryMode.READ
     #: the call's :attr:`~ekyc.provider.Prepared.operation` (what the events name)
     operation: str | None = None
+    #: the timeout extension of the last request sent (a :class:`~ekyc.provider.FollowUp` request reuses it)
+    timeout: Any = None
 
 
 def transport_error(provider: str, exc: httpx.TransportError) -> ProviderUnavailable:
@@ -111,7 +113,7 @@ def backoff(settings: RetrySettings, attempt: int, retry_after: float | None) ->
 def exchange(
     provider: str,
     build: Callable[[], Prepared],
-    parse: Callable[[Prepared, httpx.Response], T],
+    parse: Callable[[Prepared, httpx.Response], T | FollowUp],
     settings: RetrySettings,
     on_retry: Callable[[int, EkycError, float], None] | None = None,
     record: Attempts | None = None,
@@ -124,12 +126,46 @@ def exchange(
     receives what the attempts did.
     """
     record = Attempts() if record is None else record
+    result = yield from _attempts(provider, build, parse, settings, on_retry, record)
+    timeout = record.timeout
+    while isinstance(result, FollowUp):  # one more request: its own attempts, added up into the record
+        step = Attempts()
+        try:
+            result = yield from _attempts(provider, _with_timeout(result.build, timeout), result.parse, settings,
+                                          on_retry, step)
+        finally:
+            record.count += step.count
+            record.sent = record.sent or step.sent
+            record.processed = record.processed or step.processed
+    return result  # type: ignore[no-any-return]
+
+
+def _with_timeout(build: Callable[[], Prepared], timeout: Any) -> Callable[[], Prepared]:
+    """A follow-up request gets the timeout the client gave the first one."""
+    def timed() -> Prepared:
+        prepared = build()
+        if timeout is not None:
+            prepared.request.extensions.setdefault("timeout", timeout)
+        return prepared
+    return timed
+
+
+def _attempts(
+    provider: str,
+    build: Callable[[], Prepared],
+    parse: Callable[[Prepared, httpx.Response], Any],
+    settings: RetrySettings,
+    on_retry: Callable[[int, EkycError, float], None] | None,
+    record: Attempts,
+) -> Exchange[Any]:
+    """The attempts of one request (see :func:`exchange`)."""
     started = time.monotonic()
     while True:
         prepared = _build(provider, build)
         record.count += 1
         record.retry = prepared.retry
         record.operation = prepared.operation
+        record.timeout = prepared.request.extensions.get("timeout")
         try:
             try:
                 response = yield Send(prepared.request, prepared)

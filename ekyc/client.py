@@ -37,7 +37,7 @@ from .errors import (
     WebhookVerificationError,
 )
 from .models import Decision, Session, SessionRef, SessionRequest, WebhookEvent
-from .provider import Capabilities, Prepared, Provider
+from .provider import Capabilities, FollowUp, Prepared, Provider
 from .routing import Predicate, Route, Router, may_fall_back
 from .settings import Settings
 
@@ -526,7 +526,8 @@ class _Core:
         return event
 
     def _exchange(self, provider: str, build: Callable[[], Prepared],
-                  parse: Callable[[Prepared, httpx.Response], T], record: Attempts | None = None) -> Exchange[T]:
+                  parse: Callable[[Prepared, httpx.Response], T | FollowUp],
+                  record: Attempts | None = None) -> Exchange[T]:
         timeout = self._timeouts.get(provider)
         if timeout is None:
             adapter = self.adapter(provider)

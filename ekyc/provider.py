@@ -137,6 +137,20 @@ class BrowserMetadata:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """What a ``parse`` returns when the answer needs one more request (Onfido: an applicant, then the workflow
+    run that uses it; a workflow run, then its check and reports).
+
+    The client's retry loop builds, sends and parses it like the first request — with its own retries by its
+    own :class:`RetryMode` — and the call returns what the last ``parse`` returns. What the attempts did is
+    added up over every step: once a step may have been processed, the call was (no fallback after it).
+    """
+
+    build: Callable[[], Prepared]
+    parse: Callable[[Prepared, httpx.Response], Any]
+
+
+@dataclass(frozen=True)
 class Capabilities:
     """What a provider can honour. The client checks requests against this before any I/O."""
 
@@ -155,6 +169,9 @@ class Capabilities:
     defaults: str = ""
     #: what the provider genuinely cannot do: refused with UnsupportedFeature, never silently dropped
     unsupported: str = ""
+    #: requests one create takes (Onfido: an applicant, then the workflow run that is the session): a create
+    #: that fails on an earlier one has started no session
+    create_calls: int = 1
 
     def describe(self) -> dict[str, str]:
         """One row of the capability matrix, as text."""
@@ -341,16 +358,18 @@ class Provider(ABC):
         """The request that starts a session (``check_request`` has passed)."""
 
     @abstractmethod
-    def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
-        """The started :class:`Session`, or a typed error."""
+    def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session | FollowUp:
+        """The started :class:`Session`, or a typed error (or a :class:`FollowUp` when starting a session takes
+        one more request)."""
 
     @abstractmethod
     def build_result(self, ref: SessionRef) -> Prepared:
         """The request that fetches a session's result."""
 
     @abstractmethod
-    def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
-        """The normalized :class:`Decision`, or a typed error. Never ``APPROVED`` unless documented success."""
+    def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision | FollowUp:
+        """The normalized :class:`Decision`, or a typed error. Never ``APPROVED`` unless documented success.
+        A :class:`FollowUp` when the decision needs one more request."""
 
     @abstractmethod
     def parse_return_url(self, url: str) -> SessionRef:
