@@ -8,4 +8,5 @@ BUILTIN: dict[str, str] = {
     "tencent": "ekyc.providers.tencent:TencentProvider",
     "alibaba": "ekyc.providers.alibaba:AlibabaProvider",
     "stripe": "ekyc.providers.stripe:StripeProvider",
+    "onfido": "ekyc.providers.onfido:OnfidoProvider",
 }
