@@ -18,7 +18,7 @@ import httpx
 
 from ekyc import EkycError, Outcome, registry
 from ekyc.models import Decision
-from ekyc.provider import Prepared, Provider
+from ekyc.provider import FollowUp, Prepared, Provider
 from ekyc.sandbox import Sandbox
 from ekyc.sandbox.runner import scenario_request
 
@@ -47,6 +47,8 @@ class Captured:
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    #: answers the follow-up requests of a result that takes several (Onfido: the run's checks and reports)
+    transport: httpx.BaseTransport | None = None
 
     @property
     def data(self) -> Any:
@@ -63,9 +65,20 @@ class Captured:
         """``adapter.parse_result`` on a (mutated) body: the Decision, or the typed error it raised.
         Anything that is not an :class:`EkycError` propagates (the caller reports it as untyped)."""
         try:
-            return self.adapter.parse_result(self.prepared, self.response(content, status))
+            return follow(self.adapter.parse_result(self.prepared, self.response(content, status)), self.transport)
         except EkycError as exc:
             return exc
+
+
+def follow(result: Any, transport: httpx.BaseTransport | None) -> Any:
+    """A parse result with its follow-up requests answered by the sandbox (the attacked body is the first)."""
+    while isinstance(result, FollowUp):
+        assert transport is not None, "a follow-up request without a sandbox to answer it"
+        prepared = result.build()
+        response = transport.handle_request(prepared.request)
+        response.read()
+        result = result.parse(prepared, response)
+    return result
 
 
 @cache
@@ -80,7 +93,7 @@ def capture(provider: str, scenario: str = "approved") -> Captured:
         response = sandbox.transport().handle_request(prepared.request)
         body = response.read()
     return Captured(provider, scenario, adapter, prepared, response.status_code,
-                    tuple(response.headers.multi_items()), body)
+                    tuple(response.headers.multi_items()), body, sandbox.transport())
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,7 @@ class CapturedCreate:
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    transport: httpx.BaseTransport | None = None
 
     @property
     def data(self) -> Any:
@@ -102,7 +116,7 @@ class CapturedCreate:
         headers = [(k, v) for k, v in self.headers if k.lower() not in ("content-length", "content-encoding")]
         response = httpx.Response(self.status, headers=headers, content=content, request=self.prepared.request)
         try:
-            return self.adapter.parse_create(self.prepared, response)
+            return follow(self.adapter.parse_create(self.prepared, response), self.transport)
         except EkycError as exc:
             return exc
 
@@ -118,7 +132,8 @@ def capture_create(provider: str) -> CapturedCreate:
         prepared = adapter.build_create(request)
         response = sandbox.transport().handle_request(prepared.request)
         body = response.read()
-    return CapturedCreate(adapter, prepared, response.status_code, tuple(response.headers.multi_items()), body)
+    return CapturedCreate(adapter, prepared, response.status_code, tuple(response.headers.multi_items()), body,
+                          sandbox.transport())
 
 
 def supported_scenarios(provider: str) -> list[str]:

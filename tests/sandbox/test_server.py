@@ -167,7 +167,9 @@ def test_a_processed_then_failed_create_is_recorded_once_and_never_repeated(prov
             assert client.adapter(provider).capabilities.create_retry.value == "idempotent"
             assert session.ref.id == sandbox.sessions(provider)[0].session_id
     records = sandbox.sessions(provider)
-    assert len(records) == 1 and records[0].provider == provider and records[0].reference is not None
+    # one session; none where a create takes several calls and the first (the one that failed) starts none
+    assert len(records) == (1 if client.adapter(provider).capabilities.create_calls == 1 else 0)
+    assert all(r.provider == provider and r.reference is not None for r in records)
     assert sandbox.duplicate_sessions() == {}
 
 
