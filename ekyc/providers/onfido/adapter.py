@@ -31,7 +31,7 @@ import httpx
 from pydantic import Field, SecretStr, field_validator
 
 from ekyc import _wire as wire
-from ekyc.errors import ConfigurationError, EkycError, InvalidRequest, ProviderError, WebhookVerificationError
+from ekyc.errors import ConfigurationError, InvalidRequest, WebhookVerificationError
 from ekyc.models import (
     ALL_CHECKS,
     Check,
@@ -43,14 +43,15 @@ from ekyc.models import (
     WebhookEvent,
 )
 from ekyc.provider import (
+    CREATE_SESSION,
+    GET_RESULT,
     Capabilities,
+    Envelope,
     FollowUp,
     Prepared,
     Provider,
     ProviderSettings,
     RetryMode,
-    error_for_status,
-    json_body,
     malformed,
 )
 
@@ -81,6 +82,8 @@ FUTURE_SKEW = 300
 #: at most this many checks of an applicant are read for one decision
 MAX_CHECKS = 8
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id")
+#: what an error ``type`` may look like to be kept
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 #: webhook resource types about a workflow run (they carry its id) and about a check or report
 RUN_RESOURCES = frozenset({"workflow_run", "workflow_task", "workflow_timeline_file", "workflow_run_evidence_folder"})
 
@@ -210,42 +213,20 @@ class OnfidoProvider(Provider):
                 return value[:128]
         return None
 
-    def raise_for_error(self, response: httpx.Response) -> None:
-        """The typed error of a non-2xx response (Onfido's ``{"error": {"type", "message", "fields"}}``)."""
-        status = response.status_code
-        if status < 300:
-            return
-        code: str | None = None
-        field: str | None = None
-        try:
-            data = wire.loads(response.content) if response.content else None
-        except wire.WireError:
-            data = None
-        error = data.get("error") if isinstance(data, dict) else None
-        if isinstance(error, dict):
-            raw = error.get("type")
-            code = raw if isinstance(raw, str) else None
-            fields = error.get("fields")
-            if isinstance(fields, dict):
-                field = next((k for k in fields if isinstance(k, str)), None)
-        key = "5xx" if status >= 500 else str(status)
-        entry = CODE_TABLE.get("api_error", key)
-        cls: type[EkycError] | None = entry.error if entry is not None else None
-        if 300 <= status < 400:
-            cls = ProviderError
-        meaning = entry.message if entry is not None else None
-        if field is not None:
-            meaning = f"{meaning or 'invalid request'}: a field failed validation"
-        raise error_for_status(self.name, response, code=code, request_id=self.request_id(response), error=cls,
-                               field=field, meaning=meaning)
-
-    def body(self, response: httpx.Response, expected: tuple[int, ...]) -> Any:
-        """The JSON of a successful response, or a typed error (a 2xx other than ``expected`` included)."""
-        self.raise_for_error(response)
-        if response.status_code not in expected:
-            raise ProviderError(f"unexpected HTTP {response.status_code} from Onfido", provider=self.name,
-                                http_status=response.status_code, request_id=self.request_id(response))
-        return json_body(self.name, response, request_id=self.request_id(response))
+    def envelope(self, data: Any, response: httpx.Response) -> Envelope:
+        """Onfido reports errors by HTTP status with ``{"error": {"type", "message", "fields"}}``: the type (when
+        code-like), the message (scrubbed before it is shown) and the first field it blames (never a value)."""
+        rid = self.request_id(response)
+        error = data.get("error") if response.status_code >= 300 and isinstance(data, dict) else None
+        if not isinstance(error, dict):
+            return Envelope(body=data, request_id=rid)
+        kind = error.get("type")
+        code = kind if isinstance(kind, str) and _CODE.fullmatch(kind) else None
+        message = error.get("message")
+        fields = error.get("fields")
+        field = next((k for k in fields if isinstance(k, str)), None) if isinstance(fields, dict) else None
+        return Envelope(body=data, code=code, message=message[:2048] if isinstance(message, str) else None,
+                        request_id=rid, field=field)
 
     def _uuid(self, value: Any, field: str) -> str:
         if not isinstance(value, str) or not UUID_RE.fullmatch(value):
@@ -354,14 +335,14 @@ class OnfidoProvider(Provider):
     def build_create(self, request: SessionRequest) -> Prepared:
         """``POST /applicants`` (then, as a :class:`FollowUp`, ``POST /workflow_runs``); neither is repeated
         once it may have been processed (Onfido does not de-duplicate creates)."""
-        return Prepared(self.request("POST", "/applicants", body=self.applicant_body(request)), "create",
-                        RetryMode.NOT_SENT, {"request": request})
+        return Prepared(self.request("POST", "/applicants", body=self.applicant_body(request)), CREATE_SESSION,
+                        RetryMode.NOT_SENT, {"request": request, "step": "applicant"})
 
     def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session | FollowUp:
         """The applicant (→ a :class:`FollowUp` creating the workflow run), then the started session."""
-        if prepared.operation == "create_run":
+        if prepared.context.get("step") == "workflow_run":
             return self._session(prepared, response)
-        data = self.body(response, (201,))
+        data = self.read(prepared, response, ok=(201,)).body
         with malformed(self.name, "applicant", http_status=response.status_code):
             applicant = wire.obj(data, "body")
             applicant_id = wire.code(applicant.get("id"), "id", max_len=64)
@@ -372,13 +353,14 @@ class OnfidoProvider(Provider):
         placeholders = request.expected is None or request.expected.given_name is None
 
         def build() -> Prepared:
-            return Prepared(self.request("POST", "/workflow_runs", body=self.run_body(request, aid)), "create_run",
-                            RetryMode.NOT_SENT, {"applicant_id": aid, "placeholders": placeholders})
+            return Prepared(self.request("POST", "/workflow_runs", body=self.run_body(request, aid)), CREATE_SESSION,
+                            RetryMode.NOT_SENT, {"step": "workflow_run", "applicant_id": aid,
+                                                 "placeholders": placeholders})
 
         return FollowUp(build, self.parse_create)
 
     def _session(self, prepared: Prepared, response: httpx.Response) -> Session:
-        data = self.body(response, (201,))
+        data = self.read(prepared, response, ok=(201,)).body
         with malformed(self.name, "workflow run", http_status=response.status_code):
             run = wire.obj(data, "body")
             rid = wire.code(run.get("id"), "id", max_len=64)
@@ -406,16 +388,16 @@ class OnfidoProvider(Provider):
         it counts as evidence (never approves on it)."""
         aid, rid, placeholders = self._ids(ref)
         if rid is None:
-            return Prepared(self.request("GET", "/workflow_runs", params={"applicant_id": aid}), "result",
-                            RetryMode.READ, {"ref": ref.model_copy(update={"id": aid}), "placeholders": False})
+            return Prepared(self.request("GET", "/workflow_runs", params={"applicant_id": aid}), GET_RESULT,
+                            RetryMode.READ, {"placeholders": False}, ref=ref.model_copy(update={"id": aid}))
         clean = ref.model_copy(update={"id": aid, "extra": (rid, "n") if placeholders else (rid,)})
-        return Prepared(self.request("GET", f"/workflow_runs/{rid}"), "result", RetryMode.READ,
-                        {"ref": clean, "placeholders": placeholders})
+        return Prepared(self.request("GET", f"/workflow_runs/{rid}"), GET_RESULT, RetryMode.READ,
+                        {"placeholders": placeholders}, ref=clean)
 
     def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision | FollowUp:
         """The decision (fail closed); a final run first reads its check(s) and reports as follow-ups."""
-        ref: SessionRef = prepared.context["ref"]
-        data = self.body(response, (200,))
+        ref = prepared.require_ref()
+        data = self.read(prepared, response).body
         with malformed(self.name, "workflow run", http_status=response.status_code):
             if not ref.extra:  # the applicant's runs: exactly one
                 runs = wire.objects(data, "body")
@@ -426,8 +408,7 @@ class OnfidoProvider(Provider):
                 if found is None or not UUID_RE.fullmatch(found):
                     raise wire.WireError("id", "expected a UUID")
                 ref = ref.model_copy(update={"extra": (found.lower(),)})
-                prepared = Prepared(prepared.request, prepared.operation, prepared.retry,
-                                    {**prepared.context, "ref": ref})
+                prepared = Prepared(prepared.request, prepared.operation, prepared.retry, prepared.context, ref=ref)
             run = wire.obj(data, "body")
             rid = wire.code(run.get("id"), "id", max_len=64)
             if rid is None or rid.lower() != ref.extra[0]:
@@ -439,7 +420,7 @@ class OnfidoProvider(Provider):
             if status not in FINAL_RUN_STATUSES or status in ("abandoned", "error"):
                 return self._decide(ref, run, [], [], prepared)
         return FollowUp(lambda: Prepared(self.request("GET", "/checks", params={"applicant_id": ref.id}),
-                                         "result_checks", RetryMode.READ, prepared.context),
+                                         GET_RESULT, RetryMode.READ, prepared.context, ref=ref),
                         self._on_checks(ref, run, prepared))
 
     def _decide(self, ref: SessionRef, run: Mapping[str, Any], checks: list[Mapping[str, Any]],
@@ -451,7 +432,7 @@ class OnfidoProvider(Provider):
     def _on_checks(self, ref: SessionRef, run: Mapping[str, Any], first: Prepared
                    ) -> Callable[[Prepared, httpx.Response], Decision | FollowUp]:
         def parse(prepared: Prepared, response: httpx.Response) -> Decision | FollowUp:
-            data = self.body(response, (200,))
+            data = self.read(prepared, response).body
             with malformed(self.name, "checks", http_status=response.status_code):
                 checks = wire.objects(wire.obj(data, "body").get("checks"), "checks")
                 if len(checks) > MAX_CHECKS:
@@ -473,7 +454,7 @@ class OnfidoProvider(Provider):
         cid = str(checks[index]["id"]).lower()
 
         def parse(prepared: Prepared, response: httpx.Response) -> Decision | FollowUp:
-            data = self.body(response, (200,))
+            data = self.read(prepared, response).body
             with malformed(self.name, "reports", http_status=response.status_code):
                 found = wire.objects(wire.obj(data, "body").get("reports"), "reports")
                 for i, report in enumerate(found):
@@ -483,7 +464,7 @@ class OnfidoProvider(Provider):
             return self._reports_step(ref, run, checks, index + 1, [*reports, *found], first)
 
         return FollowUp(lambda: Prepared(self.request("GET", "/reports", params={"check_id": cid}),
-                                         "result_reports", RetryMode.READ, first.context), parse)
+                                         GET_RESULT, RetryMode.READ, first.context, ref=ref), parse)
 
     # -- return URL and webhooks -------------------------------------------------------------------
     def parse_return_url(self, url: str) -> SessionRef:

@@ -11,8 +11,8 @@ Kinds:
 - ``breakdown`` — a breakdown or sub-breakdown of a Document or Facial Similarity (photo, video, motion)
   report, keyed ``<report family>.<breakdown>[.<sub-breakdown>]``: the reason it gives when its ``result`` is
   ``consider``;
-- ``api_error`` — the HTTP status of a failed call (Onfido's envelope ``{"error": {"type", "message",
-  "fields"}}``), and ``error_type`` — the envelope's ``type`` values.
+- ``api_error`` — the ``type`` of Onfido's error envelope ``{"error": {"type", "message", "fields"}}``; the HTTP
+  status types the error (onfido-python raises by status too).
 
 The workflow run's status is the decision; reports are the evidence (:mod:`ekyc.evidence`): ``approved`` is
 ``APPROVED`` only when every report the run's check produced is ``complete`` and ``clear``.
@@ -21,15 +21,6 @@ The workflow run's status is the decision; reports are the evidence (:mod:`ekyc.
 from __future__ import annotations
 
 from ekyc.codes import CodeEntry, CodeTable
-from ekyc.errors import (
-    AuthenticationError,
-    InvalidRequest,
-    PermissionDenied,
-    ProviderError,
-    ProviderUnavailable,
-    RateLimited,
-    SessionNotFound,
-)
 from ekyc.models import Outcome, ReasonCode
 
 R = ReasonCode
@@ -42,8 +33,6 @@ CHECK = f"{SPEC} check_status / check_response.result"
 REPORT = f"{SPEC} report_status / report_result"
 SUB = "Onfido Document report guide (sub-result table); " + f"{SPEC} report_sub_result"
 STUDIO = "Onfido API reference, workflow runs ('when an interactive task times out, the workflow will be abandoned')"
-SDK_ERR = "onfido-python exceptions.py (ApiException.from_response by HTTP status)"
-ENVELOPE = f"{SPEC} Error / ErrorProperties"
 
 
 def _b(key: str, message: str, reason: ReasonCode | None, source: str = SPEC, *, retryable: bool = False,
@@ -167,24 +156,17 @@ _BREAKDOWNS = [
 ]
 
 _ERRORS = [
-    CodeEntry("api_error", "400", "Bad request", SDK_ERR, error=InvalidRequest),
-    CodeEntry("api_error", "401", "Unauthorized: the API token is missing or wrong", SDK_ERR,
-              error=AuthenticationError),
-    CodeEntry("api_error", "403", "Forbidden", SDK_ERR, error=PermissionDenied),
-    CodeEntry("api_error", "404", "Not found", SDK_ERR, error=SessionNotFound),
-    CodeEntry("api_error", "409", "Conflict", SDK_ERR, error=InvalidRequest),
-    CodeEntry("api_error", "422", "Unprocessable entity: a field failed validation", SDK_ERR, error=InvalidRequest),
-    CodeEntry("api_error", "429", "Too many requests", "HTTP 429 (RFC 6585)", error=RateLimited, retryable=True),
-    CodeEntry("api_error", "5xx", "Onfido failed", SDK_ERR + " (ServiceException)", error=ProviderUnavailable,
-              retryable=True),
-    CodeEntry("error_type", "validation_error", "A field failed validation", "unknown", error=InvalidRequest,
-              note="the envelope's type is free text in the spec; the HTTP status decides the error"),
-    CodeEntry("error_type", "authorization_error", "The API token is not accepted", "unknown",
-              error=AuthenticationError, note="the HTTP status decides the error"),
-    CodeEntry("error_type", "resource_not_found", "The resource does not exist", "unknown", error=SessionNotFound,
-              note="the HTTP status decides the error"),
-    CodeEntry("error_type", "unknown", "Any other type", ENVELOPE, error=ProviderError,
-              note="by HTTP status as above"),
+    # the HTTP status types every error (400/409/422 InvalidRequest, 401 AuthenticationError, 403 PermissionDenied,
+    # 404 SessionNotFound, 429 RateLimited, 5xx ProviderUnavailable — onfido-python's exceptions by status); the
+    # envelope's ``type`` only names it
+    *(CodeEntry("api_error", code, message, "unknown", note="the spec leaves the type free text: the HTTP status "
+                "decides the error") for code, message in (
+        ("validation_error", "A field failed validation"),
+        ("authorization_error", "The API token is not accepted"),
+        ("resource_not_found", "The resource does not exist"),
+        ("bad_request", "The request is malformed"),
+        ("rate_limit", "Too many requests"),
+    )),
 ]
 
 CODE_TABLE = CodeTable(
@@ -198,8 +180,7 @@ CODE_TABLE = CodeTable(
         "report_result": "Report results",
         "sub_result": "Document report sub-results",
         "breakdown": "Breakdowns that explain a decline (result `consider`)",
-        "api_error": "API errors by HTTP status",
-        "error_type": "API error envelope types",
+        "api_error": "API error types (`error.type`; typed by the HTTP status)",
     },
 )
 
