@@ -140,13 +140,11 @@ def test_a_replayed_webhook_has_the_same_event_id(client: Client, sandbox: Sandb
 
 
 def test_typed_errors(sandbox: Sandbox) -> None:
-    settings = sandbox.client_settings("onfido")
-    with Client({"providers": {"onfido": {**settings, "api_token": "api_sandbox.wrong"}}},
-                transport=sandbox.transport()) as bad:
+    with sandbox.client({"providers": {"onfido": {"api_token": "api_sandbox.wrong"}}}) as bad:
         with pytest.raises(AuthenticationError) as err:
             bad.create_session(scenario_request("onfido", "approved"), provider="onfido")
         assert err.value.http_status == 401 and err.value.provider_code == "authorization_error"
-    with Client({"providers": {"onfido": settings}}, transport=sandbox.transport()) as client:
+    with sandbox.client(sleep=lambda s: None) as client:
         ghost = SessionRef(provider="onfido", id="6d1f3a58-21a5-4a1f-9f55-1b3c0e3c2f00",
                            extra=("6d1f3a58-21a5-4a1f-9f55-1b3c0e3c2f01",))
         with pytest.raises(SessionNotFound):
@@ -155,8 +153,8 @@ def test_typed_errors(sandbox: Sandbox) -> None:
             client.get_result(SessionRef(provider="onfido", id="6d1f3a58-21a5-4a1f-9f55-1b3c0e3c2f00"))
         with pytest.raises(InvalidRequest):
             client.get_result(SessionRef(provider="onfido", id="../applicants", extra=("x",)))
-        bogus = {**settings, "workflow_id": "6d1f3a58-21a5-4a1f-9f55-1b3c0e3c2f00"}
-    with Client({"providers": {"onfido": bogus}}, transport=sandbox.transport()) as wrong_workflow:
+    bogus = {"providers": {"onfido": {"workflow_id": "6d1f3a58-21a5-4a1f-9f55-1b3c0e3c2f00"}}}
+    with sandbox.client(bogus) as wrong_workflow:
         with pytest.raises(InvalidRequest) as err:
             wrong_workflow.create_session(scenario_request("onfido", "approved"), provider="onfido")
         assert err.value.http_status == 422 and err.value.field == "workflow_id"

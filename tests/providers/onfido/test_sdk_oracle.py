@@ -11,7 +11,7 @@ from uuid import UUID
 import httpx
 import pytest
 
-from ekyc import Client, SessionRef
+from ekyc import SessionRef
 from ekyc.models import Outcome
 from ekyc.providers.onfido.emulator import SANDBOX_API_TOKEN, SANDBOX_WEBHOOK_TOKEN, SANDBOX_WORKFLOW_ID
 from ekyc.sandbox import Sandbox
@@ -64,7 +64,7 @@ def test_the_sdk_runs_the_flow(served: Sandbox) -> None:
 
     # the same session, decided by ekyc from the ids the SDK saw
     ref = SessionRef(provider="onfido", id=str(applicant.id), extra=(str(run.id),))
-    with Client(sandbox=served, transport=httpx.HTTPTransport()) as client:
+    with served.client(transport=httpx.HTTPTransport()) as client:
         decision = client.get_result(ref)
     assert decision.outcome is Outcome.DECLINED and decision.reference == "user-42"
 

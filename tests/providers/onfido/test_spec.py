@@ -17,7 +17,6 @@ import httpx
 import pytest
 from starlette.routing import Route
 
-from ekyc import Client
 from ekyc.providers.onfido.emulator import SANDBOX_API_TOKEN, OnfidoEmulator
 from ekyc.sandbox import SCENARIOS, Sandbox
 from ekyc.sandbox.runner import scenario_request
@@ -63,8 +62,7 @@ def traffic() -> tuple[Sandbox, Recorder]:
     rec = Recorder(sandbox.transport())
     with httpx.Client(transport=rec, base_url=f"{sandbox.base_url}/v3.6") as http:  # every event, from now on
         http.post("/webhooks", headers=AUTH, json={"url": "https://app.example/hooks/onfido"})
-    with Client(sandbox=sandbox, transport=rec) as client:
-        client._sleep = lambda s: None
+    with sandbox.client(transport=rec, sleep=lambda s: None) as client:
         for name in SCENARIOS:
             if not sandbox.emulators["onfido"].supports(name):
                 continue
