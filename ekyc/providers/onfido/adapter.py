@@ -184,6 +184,11 @@ class OnfidoProvider(Provider):
         webhooks="HMAC-SHA256 hex of the raw body (X-SHA2-Signature), no timestamp: de-duplicate on event_id",
         notes="The checks run are those of the Studio workflow (workflow_id); a session is an applicant plus a "
               "workflow run, so a create is two calls and is never repeated once the first was processed.",
+        defaults="applicant names 'Unknown' when no expected names are given (Onfido requires them; comparisons "
+                 "against them never decide); link lifetime and language as the workflow's",
+        unsupported="reference image; expected sex, nationality, document number and address; metadata; link "
+                    "languages other than en, de, es, fr, it, pt, nl; document types when the workflow takes no "
+                    "document-type input; liveness-only and face-only check sets",
     )
     code_table = CODE_TABLE
     documented_success = frozenset({("workflow_run_status", "approved")})
