@@ -134,7 +134,7 @@ def sessions(
     """Sessions, newest first (no ref, link or personal data)."""
     with _ledger(database) as ledger:
         _migrated(ledger)
-        rows = [s.summary() for s in ledger.sessions(reference=reference, state=state, limit=limit)]
+        rows = [s.summary() for s in ledger.sessions(reference=reference, state=state, limit=limit, secrets=False)]
     if format is Format.json:
         emit_json(rows)
         return

@@ -89,11 +89,13 @@ class Context:
 
 
 # -- helpers -----------------------------------------------------------------------------------------------
-def to_session(ctx: Context, row: Row[Any], *, reused: bool = False) -> LedgerSession:
+def to_session(ctx: Context, row: Row[Any], *, reused: bool = False, secrets: bool = True) -> LedgerSession:
+    """A row as a :class:`LedgerSession`; ``secrets=False`` leaves ``ref`` and ``url`` unopened (None), so a
+    listing needs no key."""
     ref = url = None
-    if row.ref is not None:
+    if secrets and row.ref is not None:
         ref = SessionRef.parse(ctx.vault.open(row.ref).decode("utf-8"))
-    if row.url is not None and ctx.vault.enabled:
+    if secrets and row.url is not None and ctx.vault.enabled:
         url = ctx.vault.open(row.url).decode("utf-8")
     return LedgerSession(
         id=int(row.id), reference=row.reference, state=row.state, provider=row.provider,

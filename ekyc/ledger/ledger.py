@@ -228,9 +228,12 @@ class Ledger(_Base):
         return None if row is None else flows.to_session(self._ctx, row)
 
     def sessions(self, reference: str | None = None, state: str | None = None, limit: int = 100,
-                 offset: int = 0) -> list[LedgerSession]:
-        """Sessions, newest first."""
-        return [flows.to_session(self._ctx, r) for r in self._read(store.sessions_of, reference, state, limit, offset)]
+                 offset: int = 0, *, secrets: bool = True) -> list[LedgerSession]:
+        """Sessions, newest first. ``secrets=False`` leaves each ``ref``/``url`` unopened (None): a listing of
+        states that works without the ledger's key. Raises ConfigurationError when ``secrets`` is true and a sealed
+        ref cannot be opened (no key, or another key)."""
+        rows = self._read(store.sessions_of, reference, state, limit, offset)
+        return [flows.to_session(self._ctx, r, secrets=secrets) for r in rows]
 
     def events(self, session_id: int | None = None, reference: str | None = None, limit: int = 100,
                after: int = 0) -> list[dict[str, Any]]:
@@ -358,9 +361,10 @@ class AsyncLedger(_Base):
         return None if row is None else flows.to_session(self._ctx, row)
 
     async def sessions(self, reference: str | None = None, state: str | None = None, limit: int = 100,
-                       offset: int = 0) -> list[LedgerSession]:
+                       offset: int = 0, *, secrets: bool = True) -> list[LedgerSession]:
+        """As :meth:`Ledger.sessions`."""
         rows = await self._read(store.sessions_of, reference, state, limit, offset)
-        return [flows.to_session(self._ctx, r) for r in rows]
+        return [flows.to_session(self._ctx, r, secrets=secrets) for r in rows]
 
     async def events(self, session_id: int | None = None, reference: str | None = None, limit: int = 100,
                      after: int = 0) -> list[dict[str, Any]]:

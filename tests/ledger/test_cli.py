@@ -89,3 +89,18 @@ def test_without_the_extra_the_command_says_what_to_install(monkeypatch: pytest.
     monkeypatch.setattr(builtins, "__import__", no_ledger)
     code, _, err = invoke("status", "--database", f"{tmp_path}/x.db")
     assert code == Exit.ERROR and "pip install 'ekyc-bridge[ledger]'" in err
+
+
+def test_sessions_are_listed_without_the_key(tmp_path: object, client: Client, sandbox: Sandbox, key: str) -> None:
+    """The listing shows no ref, link or personal data, so it needs no key (a newcomer's throwaway key is gone)."""
+    db = f"{tmp_path}/ledger.db"
+    assert invoke("init", "--database", db, env={"EKYC_LEDGER_KEY": key})[0] == 0
+    with Ledger(db, client, key=key, clock=sandbox.clock.now) as ledger:
+        ledger.start(request=request("didit", "user-1"), provider="didit")
+        assert [s.ref for s in ledger.sessions(secrets=False)] == [None]
+    code, out, err = invoke("sessions", "--database", db, "--format", "json")
+    assert code == 0, err
+    assert [r["reference"] for r in json.loads(out)] == ["user-1"]
+    with Ledger(db, client, clock=sandbox.clock.now) as keyless, pytest.raises(Exception) as caught:
+        keyless.sessions()
+    assert "EKYC_LEDGER_KEY" in str(caught.value)
