@@ -121,8 +121,11 @@ def _contradictions(session: Mapping[str, Any], report: Mapping[str, Any], livem
     """What the session and its report state about the request must agree with it: ``livemode`` is the key's
     mode, the report's ``type``/``client_reference_id``/``livemode`` are the session's, and the session's
     ``options.document`` are what the create asked for (an option asked for and absent, or set and not asked
-    for). A disagreement is an undocumented state (UNKNOWN), never a pass."""
+    for), and a session this adapter created (``asked`` known) is of ``type`` ``document``. A disagreement is an
+    undocumented state (UNKNOWN), never a pass."""
     items: list[Evidence] = []
+    if asked is not None and session.get("type") != "document":  # this adapter creates document sessions only
+        items.append(Evidence("type", State.UNKNOWN))
     for where, mode in (("livemode", session.get("livemode")),
                         ("last_verification_report.livemode", report.get("livemode"))):
         value = wire.boolean(mode, where)
@@ -164,6 +167,8 @@ def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid:
         where = f"last_verification_report.{name}.status"
         status = wire.code(check.get("status"), where)
         state = CHECK_STATE.get(str(status), State.UNKNOWN)
+        if state is State.PASSED and check.get("error") is not None:  # a pass that names an error is no pass
+            state = State.UNKNOWN
         reason = None
         if state is State.FAILED:
             code = wire.code(wire.opt_obj(check.get("error"), f"{name}.error").get("code"), f"{name}.error.code")

@@ -1,0 +1,46 @@
+"""Hostile result payloads that must not approve (red team): a session of another type than the one created,
+and a check reported ``verified`` that also names an error."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ekyc.models import Outcome, ReasonCode, SessionRef
+from tests.providers.stripe_identity.test_adapter import REF, decide, session
+
+
+def _id_number_session() -> dict[str, Any]:
+    data = copy.deepcopy(session(type="id_number"))
+    report = data["last_verification_report"]
+    report["type"] = "id_number"
+    report.pop("document")
+    report["id_number"] = {"status": "verified", "error": None}
+    return data
+
+
+def test_an_id_number_session_does_not_approve_a_document_request() -> None:
+    # the create asked for a document session (the ref's token); an id_number session without any document
+    # check is not what was asked for, even when everything it reports is verified
+    d = decide(_id_number_session())
+    assert d.outcome is Outcome.REVIEW and ReasonCode.INCONSISTENT_EVIDENCE in d.reason_codes
+
+
+def test_an_id_number_session_without_selfie_does_not_approve_either() -> None:
+    data = _id_number_session()
+    data["last_verification_report"].pop("selfie")
+    data["options"]["document"]["require_matching_selfie"] = False
+    d = decide(data, SessionRef(provider="stripe", id="vs_123", extra=("l1s0i0",)))
+    assert d.outcome is Outcome.REVIEW
+
+
+def test_a_verified_check_naming_an_error_is_no_pass() -> None:
+    for check, code in (("selfie", "selfie_face_mismatch"), ("document", "document_expired")):
+        data = copy.deepcopy(session())
+        data["last_verification_report"][check]["error"] = {"code": code, "reason": "x"}
+        d = decide(data, REF)
+        assert d.outcome is Outcome.REVIEW, check
+
+
+def test_the_unmodified_payload_still_approves() -> None:
+    assert decide(session()).outcome is Outcome.APPROVED
