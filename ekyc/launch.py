@@ -29,6 +29,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import urlsplit
 
 from .errors import InvalidRequest
 from .provider import BrowserMetadata, Provider
@@ -71,17 +72,60 @@ def browser_metadata(source: _HasAdapters | Provider | Iterable[Provider],
     return out
 
 
+def _text(value: Any, field: str, *, empty: bool = True) -> str:
+    """``value`` when it is text (non-empty unless ``empty``), else :class:`InvalidRequest` naming ``field``."""
+    if not isinstance(value, str) or (not empty and not value):
+        raise InvalidRequest(f"{field} must be {'text' if empty else 'non-empty text'}", field=field)
+    return value
+
+
+def _action(action: Any) -> str:
+    """The form's ``action``: a path or an http(s) URL, printable and without surrounding whitespace. Browsers
+    drop tabs and line breaks from URLs and run ``javascript:`` actions on submit, so anything else (a
+    ``javascript:``/``data:`` URL, however spelt) is refused rather than escaped."""
+    text = _text(action, "action", empty=False)
+    try:
+        scheme = urlsplit(text).scheme.lower()
+    except ValueError:
+        scheme = "?"
+    if not text.isprintable() or text != text.strip() or scheme not in ("", "http", "https"):
+        raise InvalidRequest("the launch form action must be a path or an http(s) URL", field="action")
+    return text
+
+
+def _fields(fields: Any) -> dict[str, str]:
+    """The app's hidden fields: text names and values, none named :data:`FIELD` (posted once, by the page)."""
+    if fields is None:
+        return {}
+    if not isinstance(fields, Mapping):
+        raise InvalidRequest("fields must be a mapping of names to text values", field="fields")
+    out: dict[str, str] = {}
+    for k, v in fields.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise InvalidRequest("fields must be a mapping of names to text values", field="fields")
+        if k == FIELD:
+            raise InvalidRequest(f"{FIELD} is posted by the launch page itself", field="fields")
+        out[k] = v
+    return out
+
+
 def launch_snippet(source: _HasAdapters | Provider | Iterable[Provider], action: str, *,
                    fields: Mapping[str, str] | None = None, provider: str | None = None, label: str = "Verify",
                    nonce: str | None = None, auto_submit: bool = False) -> str:
     """An HTML fragment: the provider scripts, a form posting to ``action`` (your start URL) with ``fields`` as
     hidden inputs and :data:`FIELD`, a ``label`` button, and the inline script that fills :data:`FIELD` on
-    submit (or at once with ``auto_submit``). Every value is HTML-escaped; ``nonce`` is set on both scripts."""
+    submit (or at once with ``auto_submit``). Every value is HTML-escaped; ``nonce`` is set on both scripts.
+    Raises :class:`~ekyc.errors.InvalidRequest` naming the argument for an ``action`` that is not a path or an
+    http(s) URL, and for values that are not text (``fields`` may not hold :data:`FIELD`)."""
+    action, hidden_fields = _action(action), _fields(fields)
+    label = _text(label, "label")
+    if nonce is not None:
+        nonce = _text(nonce, "nonce")
     wanted = browser_metadata(source, provider)
     attr = f' nonce="{html.escape(nonce, quote=True)}"' if nonce else ""
     parts = [f'<script src="{html.escape(w.script, quote=True)}"{attr}></script>' for w in wanted]
     hidden = "".join(f'<input type="hidden" name="{html.escape(k, quote=True)}" value="{html.escape(v, quote=True)}">'
-                     for k, v in (fields or {}).items())
+                     for k, v in hidden_fields.items())
     parts.append(f'<form id="{_FORM_ID}" method="post" action="{html.escape(action, quote=True)}">{hidden}'
                  f'<input type="hidden" name="{FIELD}" value="">'
                  f'<button type="submit" id="{_FORM_ID}-button">{html.escape(label)}</button></form>')
@@ -97,6 +141,7 @@ def launch_page(source: _HasAdapters | Provider | Iterable[Provider], action: st
                 title: str = "Identity verification", nonce: str | None = None) -> str:
     """A whole HTML document that collects the browser metadata and posts the form at once (a Continue button
     when JavaScript is off): serve it where your "Verify" button leads. Arguments as :func:`launch_snippet`."""
+    title = _text(title, "title")
     body = launch_snippet(source, action, fields=fields, provider=provider, label="Continue", nonce=nonce,
                           auto_submit=True)
     return ("<!doctype html>\n<html><head><meta charset=\"utf-8\">"
