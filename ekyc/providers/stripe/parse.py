@@ -119,10 +119,11 @@ def requested(ref: SessionRef) -> dict[str, bool] | None:
 def _contradictions(session: Mapping[str, Any], report: Mapping[str, Any], livemode: bool | None,
                     asked: dict[str, bool] | None) -> list[Evidence]:
     """What the session and its report state about the request must agree with it: ``livemode`` is the key's
-    mode, the report's ``type``/``client_reference_id``/``livemode`` are the session's, and the session's
+    mode, the report's ``type``/``client_reference_id``/``livemode`` are the session's, the session's
     ``options.document`` are what the create asked for (an option asked for and absent, or set and not asked
-    for), and a session this adapter created (``asked`` known) is of ``type`` ``document``. A disagreement is an
-    undocumented state (UNKNOWN), never a pass."""
+    for), the document's ``type`` is one of the session's ``allowed_types``, and a session this adapter created
+    (``asked`` known) is of ``type`` ``document``. A disagreement is an undocumented state (UNKNOWN), never a
+    pass."""
     items: list[Evidence] = []
     if asked is not None and session.get("type") != "document":  # this adapter creates document sessions only
         items.append(Evidence("type", State.UNKNOWN))
@@ -134,8 +135,13 @@ def _contradictions(session: Mapping[str, Any], report: Mapping[str, Any], livem
     for name in ("livemode", "type", "client_reference_id"):
         if name not in report or report.get(name) != session.get(name):
             items.append(Evidence(f"last_verification_report.{name}", State.UNKNOWN))
+    options = wire.opt_obj(wire.opt_obj(session.get("options"), "options").get("document"), "options.document")
+    where = "options.document.allowed_types"
+    allowed = [wire.code(t, f"{where}[{i}]") for i, t in enumerate(wire.array(options.get("allowed_types"), where))]
+    document_type = wire.opt_obj(report.get("document"), "document").get("type")
+    if options.get("allowed_types") is not None and document_type is not None and document_type not in allowed:
+        items.append(Evidence("last_verification_report.document.type", State.UNKNOWN))
     if asked is not None:
-        options = wire.opt_obj(wire.opt_obj(session.get("options"), "options").get("document"), "options.document")
         for name, want in asked.items():
             got = wire.boolean(options.get(name), f"options.document.{name}")
             if (got is None and want) or (got is not None and got is not want):
@@ -167,8 +173,8 @@ def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid:
         where = f"last_verification_report.{name}.status"
         status = wire.code(check.get("status"), where)
         state = CHECK_STATE.get(str(status), State.UNKNOWN)
-        if state is State.PASSED and check.get("error") is not None:  # a pass that names an error is no pass
-            state = State.UNKNOWN
+        if state is State.PASSED and ("error" not in check or check["error"] is not None):
+            state = State.UNKNOWN  # Stripe states ``error: null`` on every check: a pass naming an error is none
         reason = None
         if state is State.FAILED:
             code = wire.code(wire.opt_obj(check.get("error"), f"{name}.error").get("code"), f"{name}.error.code")

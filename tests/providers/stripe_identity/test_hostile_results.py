@@ -44,3 +44,18 @@ def test_a_verified_check_naming_an_error_is_no_pass() -> None:
 
 def test_the_unmodified_payload_still_approves() -> None:
     assert decide(session()).outcome is Outcome.APPROVED
+
+
+def test_a_document_type_the_session_did_not_allow_is_no_pass() -> None:
+    data = copy.deepcopy(session())
+    data["options"]["document"]["allowed_types"] = ["passport"]
+    assert decide(copy.deepcopy(data)).outcome is Outcome.APPROVED
+    data["last_verification_report"]["document"]["type"] = "driving_license"
+    d = decide(data)
+    assert d.outcome is Outcome.REVIEW and ReasonCode.INCONSISTENT_EVIDENCE in d.reason_codes
+
+
+def test_a_verified_check_without_its_error_field_is_no_pass() -> None:
+    data = copy.deepcopy(session())
+    del data["last_verification_report"]["selfie"]["error"]
+    assert decide(data).outcome is Outcome.REVIEW
