@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import socket
 import time
@@ -40,9 +41,23 @@ def _worker() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}"
 
 
+#: the largest integer a row id, limit or offset may be (SQLite's and PostgreSQL's BIGINT)
+MAX_INTEGER = 2**63 - 1
+
+
+def _whole(value: Any, field: str, *, optional: bool = False) -> Any:
+    """A non-negative integer argument (a row id, limit, offset), or :class:`InvalidRequest` naming it — never a
+    database driver's OverflowError, nor a negative LIMIT (which SQLite reads as no limit)."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INTEGER:
+        raise InvalidRequest(f"{field} must be a whole number from 0 to {MAX_INTEGER}", field=field)
+    return value
+
+
 def _seconds(older_than: float | timedelta) -> float:
     seconds = older_than.total_seconds() if isinstance(older_than, timedelta) else older_than
-    if not isinstance(seconds, (int, float)) or seconds < 0:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < math.inf:
         raise InvalidRequest("older_than must be a non-negative number of seconds or a timedelta",
                              field="older_than")
     return float(seconds)
@@ -208,14 +223,14 @@ class Ledger(_Base):
         """One pass of the reconciler: recover stale claims, apply stored deliveries that were never applied,
         poll up to ``limit`` sessions that are due (backoff ``policy.schedule``) and expire the ones past their
         deadline. Safe to run from several workers at once (rows are leased)."""
-        return self._run(flows.reconcile(self._ctx, limit))
+        return self._run(flows.reconcile(self._ctx, _whole(limit, "limit")))
 
     def purge(self, older_than: float | timedelta, *, limit: int = 1000,
               provider_delete: bool = True) -> PurgeReport:
         """Remove the personal data, links and refs of sessions decided more than ``older_than`` ago, and the
         stored bodies of deliveries received before then; the audit trail stays. With ``provider_delete``, the
         provider's own delete operation is called first where it has one."""
-        return self._run(flows.purge(self._ctx, _seconds(older_than), limit, provider_delete))
+        return self._run(flows.purge(self._ctx, _seconds(older_than), _whole(limit, "limit"), provider_delete))
 
     def status(self, reference: str) -> LedgerSession | None:
         """The reference's verification as the ledger knows it: an approved session if there is one (even an
@@ -224,7 +239,7 @@ class Ledger(_Base):
         return _status(self._ctx, rows)
 
     def session(self, session_id: int) -> LedgerSession | None:
-        row = self._read(store.session, session_id)
+        row = self._read(store.session, _whole(session_id, "session_id"))
         return None if row is None else flows.to_session(self._ctx, row)
 
     def sessions(self, reference: str | None = None, state: str | None = None, limit: int = 100,
@@ -232,13 +247,16 @@ class Ledger(_Base):
         """Sessions, newest first. ``secrets=False`` leaves each ``ref``/``url`` unopened (None): a listing of
         states that works without the ledger's key. Raises ConfigurationError when ``secrets`` is true and a sealed
         ref cannot be opened (no key, or another key)."""
-        rows = self._read(store.sessions_of, reference, state, limit, offset)
+        rows = self._read(store.sessions_of, reference, state, _whole(limit, "limit"),
+                          _whole(offset, "offset"))
         return [flows.to_session(self._ctx, r, secrets=secrets) for r in rows]
 
     def events(self, session_id: int | None = None, reference: str | None = None, limit: int = 100,
                after: int = 0) -> list[dict[str, Any]]:
         """Audit rows, oldest first (``after``: the last id seen)."""
-        return [dict(r._mapping) for r in self._read(store.events, session_id, reference, limit, after)]
+        rows = self._read(store.events, _whole(session_id, "session_id", optional=True), reference,
+                          _whole(limit, "limit"), _whole(after, "after"))
+        return [dict(r._mapping) for r in rows]
 
     def stats(self) -> dict[str, Any]:
         """Counts by state and the ages to monitor (see docs/ledger.md)."""
@@ -247,7 +265,7 @@ class Ledger(_Base):
     def personal_data(self, session_id: int) -> dict[str, Any] | None:
         """The sealed decision (identity, checks, raw payload) of a session, opened with the key; None when not
         kept or purged."""
-        row = self._read(store.session, session_id)
+        row = self._read(store.session, _whole(session_id, "session_id"))
         return _personal(self.vault, row)
 
     def close(self) -> None:
@@ -345,36 +363,39 @@ class AsyncLedger(_Base):
 
     async def reconcile(self, limit: int = 100) -> ReconcileReport:
         """See :meth:`Ledger.reconcile`."""
-        return await self._run(flows.reconcile(self._ctx, limit))
+        return await self._run(flows.reconcile(self._ctx, _whole(limit, "limit")))
 
     async def purge(self, older_than: float | timedelta, *, limit: int = 1000,
                     provider_delete: bool = True) -> PurgeReport:
         """See :meth:`Ledger.purge`."""
-        return await self._run(flows.purge(self._ctx, _seconds(older_than), limit, provider_delete))
+        return await self._run(flows.purge(self._ctx, _seconds(older_than), _whole(limit, "limit"), provider_delete))
 
     async def status(self, reference: str) -> LedgerSession | None:
         """See :meth:`Ledger.status`."""
         return _status(self._ctx, await self._read(store.sessions_of, reference, None, 1000))
 
     async def session(self, session_id: int) -> LedgerSession | None:
-        row = await self._read(store.session, session_id)
+        row = await self._read(store.session, _whole(session_id, "session_id"))
         return None if row is None else flows.to_session(self._ctx, row)
 
     async def sessions(self, reference: str | None = None, state: str | None = None, limit: int = 100,
                        offset: int = 0, *, secrets: bool = True) -> list[LedgerSession]:
         """As :meth:`Ledger.sessions`."""
-        rows = await self._read(store.sessions_of, reference, state, limit, offset)
+        rows = await self._read(store.sessions_of, reference, state, _whole(limit, "limit"),
+                                _whole(offset, "offset"))
         return [flows.to_session(self._ctx, r, secrets=secrets) for r in rows]
 
     async def events(self, session_id: int | None = None, reference: str | None = None, limit: int = 100,
                      after: int = 0) -> list[dict[str, Any]]:
-        return [dict(r._mapping) for r in await self._read(store.events, session_id, reference, limit, after)]
+        rows = await self._read(store.events, _whole(session_id, "session_id", optional=True), reference,
+                                _whole(limit, "limit"), _whole(after, "after"))
+        return [dict(r._mapping) for r in rows]
 
     async def stats(self) -> dict[str, Any]:
         return await self._read(store.counts, self._ctx.clock())
 
     async def personal_data(self, session_id: int) -> dict[str, Any] | None:
-        return _personal(self.vault, await self._read(store.session, session_id))
+        return _personal(self.vault, await self._read(store.session, _whole(session_id, "session_id")))
 
     async def aclose(self) -> None:
         await self.engine.dispose()
