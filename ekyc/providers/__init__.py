@@ -9,4 +9,5 @@ BUILTIN: dict[str, str] = {
     "alibaba": "ekyc.providers.alibaba:AlibabaProvider",
     "stripe": "ekyc.providers.stripe:StripeProvider",
     "onfido": "ekyc.providers.onfido:OnfidoProvider",
+    "persona": "ekyc.providers.persona:PersonaProvider",
 }

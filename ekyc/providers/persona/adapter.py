@@ -1,0 +1,427 @@
+"""The Persona adapter (REST API ``/api/v1``, JSON:API, ``Authorization: Bearer``, ``Persona-Version``
+pinned to 2025-12-08): sans-I/O request building and response parsing."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+import weakref
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal
+from urllib.parse import parse_qs, quote, urlsplit
+
+import httpx
+from pydantic import Field, SecretStr, field_validator
+
+from ekyc import _wire as wire
+from ekyc.countries import ALPHA3_TO_ALPHA2, to_alpha3
+from ekyc.errors import ConfigurationError, EkycError, InvalidRequest, ProviderError, WebhookVerificationError
+from ekyc.models import Check, Decision, DocumentType, Session, SessionRef, SessionRequest, WebhookEvent
+from ekyc.provider import (
+    Capabilities,
+    ExtensionCall,
+    Prepared,
+    Provider,
+    ProviderSettings,
+    RetryMode,
+    error_for_status,
+    json_body,
+    malformed,
+    parse_retry_after,
+)
+
+from . import signing
+from .codes import CODE_TABLE
+from .result import CLASSES_OF, Requested, decide
+
+DEFAULT_BASE_URL = "https://api.withpersona.com"
+API_PREFIX = "/api/v1"
+#: the API version every request pins (the spec this adapter and its emulator are checked against)
+API_VERSION = "2025-12-08"
+#: Persona ids: ``inq_`` + base-58-ish token [SPEC examples]
+INQUIRY_ID = re.compile(r"inq_[A-Za-z0-9]{1,64}")
+TEMPLATE_ID = re.compile(r"(itmplv|itmpl|tmpl)_[A-Za-z0-9]{1,64}")
+#: the one-time link's default lifetime when neither the request nor the template sets one [SPEC
+#: generate-a-one-time-link: "Default expiry is 24 hours"]
+DEFAULT_LINK_SECONDS = 24 * 3600
+#: webhook events about one inquiry (they carry the inquiry as ``payload.data``) [SPEC webhooks]
+INQUIRY_EVENTS = frozenset({
+    "inquiry.created", "inquiry.started", "inquiry.expired", "inquiry.completed", "inquiry.failed",
+    "inquiry.marked-for-review", "inquiry.approved", "inquiry.declined", "inquiry.transitioned",
+    "inquiry.redacted", "inquiry.reusable-persona-created", "inquiry.reusable-persona-used", "inquiry.updated-tags",
+})
+MAX_URL = 8192
+
+
+class PersonaSettings(ProviderSettings):
+    """Persona settings. Environment: ``PERSONA_API_KEY``, ``PERSONA_INQUIRY_TEMPLATE_ID``,
+    ``PERSONA_WEBHOOK_SECRET`` (``PERSONA_WEBHOOK_SECRETS``: comma-separated extra secrets during rotation),
+    ``PERSONA_DECISIONING``."""
+
+    env_aliases = {
+        "api_key": ("PERSONA_API_KEY",),
+        "inquiry_template_id": ("PERSONA_INQUIRY_TEMPLATE_ID",),
+        "webhook_secret": ("PERSONA_WEBHOOK_SECRET",),
+        "webhook_secrets": ("PERSONA_WEBHOOK_SECRETS",),
+        "decisioning": ("PERSONA_DECISIONING",),
+    }
+
+    api_key: SecretStr
+    inquiry_template_id: str = Field(description="itmpl_… (Dynamic Flow), itmplv_… (one version) or tmpl_… "
+                                                 "(Legacy 2.0)")
+    webhook_secret: SecretStr | None = None
+    webhook_secrets: tuple[SecretStr, ...] = ()
+    #: who decides: ``workflow`` — a post-inquiry workflow or a reviewer sets approved/declined/needs_review
+    #: (``completed`` is not a decision); ``completion`` — the template has no post-inquiry decisioning, so
+    #: ``completed`` is the success (see the code table)
+    decisioning: Literal["workflow", "completion"] = "workflow"
+    #: seconds the one-time link stays valid (Persona's default: the template's setting, else 24 hours)
+    link_expires_in: int | None = Field(default=None, gt=0, le=30 * 24 * 3600)
+
+    @field_validator("webhook_secrets", mode="before")
+    @classmethod
+    def _split(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return tuple(p.strip() for p in v.split(",") if p.strip())
+        return v
+
+    @field_validator("inquiry_template_id")
+    @classmethod
+    def _template(cls, v: str) -> str:
+        if not TEMPLATE_ID.fullmatch(v):
+            raise ValueError("must be an inquiry template id (itmpl_…, itmplv_… or tmpl_…)")
+        return v
+
+    def all_webhook_secrets(self) -> list[str]:
+        """Every secret a webhook may be signed with (current first)."""
+        out = [self.webhook_secret.get_secret_value()] if self.webhook_secret else []
+        return out + [s.get_secret_value() for s in self.webhook_secrets]
+
+
+def _all_check_sets() -> frozenset[frozenset[Check]]:
+    checks = list(Check)
+    return frozenset(frozenset(c for i, c in enumerate(checks) if mask & (1 << i))
+                     for mask in range(1, 2 ** len(checks)))
+
+
+def encode_json(body: Any) -> bytes:
+    """A request body as compact JSON (:class:`InvalidRequest` for what JSON cannot carry)."""
+    try:
+        return json.dumps(body, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
+        raise InvalidRequest("the request body is not JSON-serializable", provider="persona", field="body") from None
+
+
+class PersonaProvider(Provider):
+    """Persona inquiries (hosted flow through a one-time link)."""
+
+    name = "persona"
+    display_name = "Persona"
+    settings_model = PersonaSettings
+    capabilities = Capabilities(
+        check_sets=_all_check_sets(),
+        document_types=frozenset(CLASSES_OF),
+        reference_image=False,
+        expected_identity=True,
+        contact_email=True,
+        return_url_required=False,
+        client_metadata_required=False,
+        create_retry=RetryMode.IDEMPOTENT,
+        webhooks="HMAC-SHA256 (Persona-Signature t=…,v1=…; every v1 during rotation), 300 s freshness",
+        notes="The checks, ID classes and countries are the inquiry template's; requested document types and "
+              "country are checked against the ID the user showed (another one never approves). Creates carry an "
+              "Idempotency-Key kept across the attempts of one call, so they are retried safely.",
+    )
+    code_table = CODE_TABLE
+    emulator = "ekyc.providers.persona.emulator:PersonaEmulator"
+    settings: PersonaSettings
+
+    def __init__(self, settings: ProviderSettings, **kwargs: Any) -> None:
+        super().__init__(settings, **kwargs)
+        self._keys: dict[int, tuple[weakref.ref[SessionRequest], str]] = {}
+        self._keys_lock = threading.Lock()
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        """Absolute URL of an API path (``/inquiries/…`` → ``…/api/v1/inquiries/…``)."""
+        return self.base_url(DEFAULT_BASE_URL) + API_PREFIX + path
+
+    def request(self, method: str, path: str, *, body: Any = None, params: Mapping[str, str] | None = None,
+                idempotency_key: str | None = None) -> httpx.Request:
+        """An authenticated request with the pinned ``Persona-Version``."""
+        headers = {"Authorization": f"Bearer {self.settings.secret('api_key')}", "Accept": "application/json",
+                   "Persona-Version": API_VERSION}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        content = None if body is None else encode_json(body)
+        return httpx.Request(method, self.url(path), headers=headers, content=content, params=params)
+
+    def inquiry_id(self, ref: SessionRef | str) -> str:
+        """A Persona inquiry id from a ref or string, validated so it cannot alter the path."""
+        if isinstance(ref, SessionRef) and ref.provider != self.name:
+            raise ConfigurationError(f"session ref belongs to {ref.provider!r}, not persona", field="ref")
+        iid = ref.id if isinstance(ref, SessionRef) else ref
+        if not isinstance(iid, str) or not INQUIRY_ID.fullmatch(iid):
+            raise InvalidRequest("a Persona inquiry id is inq_ followed by letters and digits", provider=self.name,
+                                 field="ref")
+        return iid
+
+    def idempotency_key(self, request: SessionRequest) -> str:
+        """One key per create call: every attempt of one call (the client rebuilds the request per attempt from
+        the same ``SessionRequest`` object) sends the same key, so Persona returns the first attempt's result
+        instead of starting a second inquiry [DOCS:idempotence]; another call gets a new key."""
+        with self._keys_lock:
+            held = self._keys.get(id(request))
+            if held is not None and held[0]() is request:
+                return held[1]
+            key = "ekyc-" + secrets.token_hex(16)
+            self._keys = {k: v for k, v in self._keys.items() if v[0]() is not None}
+            if len(self._keys) >= 4096:
+                self._keys.pop(next(iter(self._keys)))
+            self._keys[id(request)] = (weakref.ref(request), key)
+            return key
+
+    def request_id(self, response: httpx.Response) -> str | None:
+        """Persona's ``Request-Id`` (``req_…``)."""
+        value: str | None = response.headers.get("request-id")
+        return value[:128] if value else None
+
+    def raise_for_error(self, response: httpx.Response, *, operation: str = "") -> None:
+        """Raise the typed error of a non-2xx response (``{"errors": [{"title", "details"}]}``)."""
+        status = response.status_code
+        if status < 300:
+            return
+        title = details = None
+        try:
+            data = wire.loads(response.content) if response.content else None
+        except wire.WireError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("errors"), list) and data["errors"] \
+                and isinstance(data["errors"][0], dict):
+            first = data["errors"][0]
+            title = first.get("title") if isinstance(first.get("title"), str) else None
+            details = first.get("details") if isinstance(first.get("details"), str) else None
+        message = " — ".join(t for t in (title, details) if t) or None
+        error: type[EkycError] | None = None
+        meaning = None
+        if 300 <= status < 400:
+            error, meaning = ProviderError, "unexpected redirect"
+        elif status == 404 and operation == "create":
+            error = InvalidRequest
+            meaning = "the inquiry template was not found (check the inquiry_template_id setting)"
+        retry_after = None
+        if status == 429:
+            retry_after = parse_retry_after(response.headers.get("retry-after")) \
+                or parse_retry_after(response.headers.get("ratelimit-reset"))
+        exc = error_for_status(self.name, response, code=str(status), message=message, meaning=meaning,
+                               request_id=self.request_id(response), error=error, retry_after=retry_after)
+        if error is InvalidRequest:
+            exc.field = "inquiry_template_id"
+        raise exc
+
+    def body(self, response: httpx.Response, expected: tuple[int, ...], operation: str = "") -> Any:
+        """The JSON of a successful response, or a typed error (a 2xx other than ``expected`` is refused)."""
+        self.raise_for_error(response, operation=operation)
+        if response.status_code not in expected:
+            raise ProviderError(f"unexpected HTTP {response.status_code} from Persona", provider=self.name,
+                                http_status=response.status_code, request_id=self.request_id(response))
+        return json_body(self.name, response, request_id=self.request_id(response))
+
+    # -- validation --------------------------------------------------------------------------------
+    def check_request(self, request: SessionRequest) -> None:
+        """Refuse what Persona cannot honour, before any I/O."""
+        super().check_request(request)
+        opts = request.options_for(self.name)
+        unknown = sorted(set(opts) - {"inquiry_template_id", "link_expires_in", "note"})
+        if unknown:
+            raise self.unsupported(f"unknown provider option {unknown[0]!r}", f"provider_options.persona.{unknown[0]}")
+        self._template(request)
+        if "link_expires_in" in opts:
+            value = opts["link_expires_in"]
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= 30 * 24 * 3600:
+                raise self.unsupported("link_expires_in is a number of seconds (1 to 30 days)",
+                                       "provider_options.persona.link_expires_in")
+        if "note" in opts and not isinstance(opts["note"], str):
+            raise self.unsupported("note is text", "provider_options.persona.note")
+        if DocumentType.OTHER in request.document_types:
+            raise self.unsupported("document type OTHER has no Persona ID class", "document_types")
+        exp = request.expected
+        if exp is not None:
+            for name, why in (("full_name", "Persona takes name-first and name-last"),
+                              ("sex", "Persona's inquiry fields have no sex"),
+                              ("nationality", "Persona's inquiry fields have no nationality"),
+                              ("address", "Persona takes a structured address (address-street-1, -city, …)")):
+                if getattr(exp, name) is not None:
+                    raise self.unsupported(f"expected.{name}: {why}", f"expected.{name}")
+        if request.metadata:
+            raise self.unsupported("metadata: Persona inquiries carry no free metadata (use provider_options "
+                                   "['persona']['note'])", "metadata")
+
+    def _template(self, request: SessionRequest) -> str:
+        tid = request.options_for(self.name).get("inquiry_template_id") or self.settings.inquiry_template_id
+        if not isinstance(tid, str) or not TEMPLATE_ID.fullmatch(tid):
+            raise self.unsupported("inquiry_template_id must be itmpl_…, itmplv_… or tmpl_…",
+                                   "provider_options.persona.inquiry_template_id")
+        return tid
+
+    # -- create ------------------------------------------------------------------------------------
+    def requested(self, request: SessionRequest) -> Requested:
+        """The document types and country to check on the result (Persona's template decides them)."""
+        classes = frozenset(c for d in request.document_types for c in CLASSES_OF.get(d, ()))
+        country = None
+        if request.country:
+            a3 = to_alpha3(request.country)
+            country = ALPHA3_TO_ALPHA2.get(a3) if a3 else None
+        return Requested(classes, country)
+
+    def create_body(self, request: SessionRequest) -> dict[str, Any]:
+        """The JSON:API body of ``POST /api/v1/inquiries``."""
+        opts = request.options_for(self.name)
+        tid = self._template(request)
+        key = {"itmplv": "inquiry-template-version-id", "itmpl": "inquiry-template-id",
+               "tmpl": "template-id"}[tid.split("_", 1)[0]]
+        attributes: dict[str, Any] = {key: tid, "reference-id": request.reference}
+        if request.return_url:
+            attributes["redirect-uri"] = request.return_url
+        if opts.get("note"):
+            attributes["note"] = opts["note"]
+        fields: dict[str, Any] = {}
+        exp = request.expected
+        if exp is not None:
+            if exp.given_name is not None:
+                fields["name-first"] = exp.given_name
+            if exp.family_name is not None:
+                fields["name-last"] = exp.family_name
+            if exp.date_of_birth is not None:
+                fields["birthdate"] = exp.date_of_birth.isoformat()
+            if exp.document_number is not None:
+                fields["identification-number"] = exp.document_number
+        if request.contact_email:
+            fields["email-address"] = request.contact_email
+        if fields:
+            attributes["fields"] = fields
+        meta: dict[str, Any] = {"auto-create-one-time-link": True}
+        seconds = opts.get("link_expires_in") or self.settings.link_expires_in
+        if seconds:
+            meta["one-time-link-expiration-seconds"] = int(seconds)
+        return {"data": {"attributes": attributes}, "meta": meta}
+
+    def build_create(self, request: SessionRequest) -> Prepared:
+        """``POST /api/v1/inquiries`` with ``meta.auto-create-one-time-link``; the ``Idempotency-Key`` is the same
+        for every attempt of one call, so a retry returns the same inquiry (and link)."""
+        req = self.request("POST", "/inquiries", body=self.create_body(request),
+                           idempotency_key=self.idempotency_key(request))
+        seconds = request.options_for(self.name).get("link_expires_in") or self.settings.link_expires_in
+        return Prepared(req, "create", RetryMode.IDEMPOTENT,
+                        {"requested": self.requested(request), "link_seconds": seconds or DEFAULT_LINK_SECONDS})
+
+    def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
+        """The started inquiry and its one-time link (single use; 24 hours unless configured)."""
+        data = self.body(response, (201,), "create")
+        with malformed(self.name, "inquiry", http_status=response.status_code):
+            doc = wire.obj(data, "body")
+            inquiry = wire.obj(doc.get("data"), "data")
+            if wire.code(inquiry.get("type"), "data.type") != "inquiry":
+                raise wire.WireError("data.type", "is not inquiry")
+            iid = wire.code(inquiry.get("id"), "data.id", max_len=80)
+            if iid is None or not INQUIRY_ID.fullmatch(iid):
+                raise wire.WireError("data.id", "is not an inquiry id")
+            meta = wire.obj(doc.get("meta"), "meta")
+            url = wire.code(meta.get("one-time-link"), "meta.one-time-link", max_len=4096)
+            if not url:
+                raise wire.WireError("meta.one-time-link", "missing")
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or not url.isprintable():
+                raise wire.WireError("meta.one-time-link", "expected an http(s) URL")
+            status = wire.code(wire.obj(inquiry.get("attributes"), "data.attributes").get("status"),
+                               "data.attributes.status")
+            requested: Requested = prepared.context.get("requested", Requested())
+            seconds = int(prepared.context.get("link_seconds", DEFAULT_LINK_SECONDS))
+            expires = datetime.fromtimestamp(self.clock(), tz=timezone.utc) + timedelta(seconds=seconds)
+            return Session(ref=SessionRef(provider=self.name, id=iid, extra=requested.to_extra()), url=url,
+                           expires_at=expires, reused=status not in (None, "created"), single_use=True, raw=doc)
+
+    # -- result --------------------------------------------------------------------------------------
+    def build_result(self, ref: SessionRef) -> Prepared:
+        """``GET /api/v1/inquiries/{id}?include=verifications``."""
+        iid = self.inquiry_id(ref)
+        return Prepared(self.request("GET", f"/inquiries/{quote(iid, safe='')}", params={"include": "verifications"}),
+                        "result", RetryMode.READ, {"ref": ref})
+
+    def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
+        """The normalized decision (fail closed; ``Decision.reference`` is the echoed ``reference-id``)."""
+        data = self.body(response, (200,))
+        ref: SessionRef = prepared.context["ref"]
+        with malformed(self.name, "inquiry", http_status=response.status_code):
+            return decide(data, ref, self.settings.decisioning)
+
+    # -- return URL and webhooks -------------------------------------------------------------------
+    def parse_return_url(self, url: str) -> SessionRef:
+        """``redirect-uri?inquiry-id=inq_…&reference-id=…&status=…`` → the inquiry (``status`` never trusted)."""
+        if not isinstance(url, str) or len(url) > MAX_URL:
+            raise WebhookVerificationError("not a URL", provider=self.name, field="url")
+        try:
+            query = parse_qs(urlsplit(url).query, max_num_fields=64)
+        except (ValueError, TypeError):
+            raise WebhookVerificationError("not a URL", provider=self.name, field="url") from None
+        values = set(query.get("inquiry-id", []))
+        if len(values) != 1:
+            raise WebhookVerificationError("no single inquiry-id in the return URL", provider=self.name,
+                                           field="inquiry-id")
+        iid = values.pop()
+        if not INQUIRY_ID.fullmatch(iid):
+            raise WebhookVerificationError("inquiry-id is not an inquiry id", provider=self.name, field="inquiry-id")
+        return SessionRef(provider=self.name, id=iid)
+
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
+        """Verify a ``Persona-Signature`` delivery and read its event (``data.type`` ``event``).
+
+        ``inquiry.*`` events name the inquiry (``payload.data``); other signed events give ``ref=None``. The
+        event's ``decision`` is left unset: an inquiry event carries verifications only when inclusion is
+        enabled on the webhook, and the ref it names lacks what the create asked for, so call
+        ``get_result(stored_ref)``. Raises :class:`WebhookVerificationError` for anything else.
+        """
+        payload, when = signing.verify(body, headers, self.settings.all_webhook_secrets(), self.clock())
+        try:
+            data = wire.obj(payload.get("data"), "data")
+            if wire.code(data.get("type"), "data.type") != "event":
+                raise wire.WireError("data.type", "is not event")
+            event_id = wire.code(data.get("id"), "data.id", max_len=128)
+            attrs = wire.obj(data.get("attributes"), "data.attributes")
+            name = wire.code(attrs.get("name"), "data.attributes.name")
+            if name is None:
+                raise wire.WireError("data.attributes.name", "missing")
+            occurred = wire.iso_datetime(attrs.get("created-at"), "data.attributes.created-at") or when
+            inner = wire.opt_obj(wire.opt_obj(attrs.get("payload"), "data.attributes.payload").get("data"),
+                                 "data.attributes.payload.data")
+            ref = status = None
+            if name in INQUIRY_EVENTS or name.startswith("inquiry."):
+                if wire.code(inner.get("type"), "payload.data.type") != "inquiry":
+                    raise wire.WireError("payload.data.type", "is not inquiry")
+                iid = wire.code(inner.get("id"), "payload.data.id", max_len=80)
+                if iid is None or not INQUIRY_ID.fullmatch(iid):
+                    raise wire.WireError("payload.data.id", "is not an inquiry id")
+                ref = SessionRef(provider=self.name, id=iid)
+                status = wire.code(wire.opt_obj(inner.get("attributes"), "payload.data.attributes").get("status"),
+                                   "payload.data.attributes.status")
+        except wire.WireError as exc:
+            raise WebhookVerificationError(f"webhook {exc.field} has an unexpected value", provider=self.name,
+                                           field=exc.field) from None
+        return WebhookEvent(provider=self.name, ref=ref, event_id=event_id, event_type=name, provider_status=status,
+                            verified_by=signing.SIGNATURE_HEADER, authenticated="payload", decision=None,
+                            occurred_at=occurred, raw=payload)
+
+    # -- provider-specific operations --------------------------------------------------------------
+    def extension(self, call: ExtensionCall) -> Any:
+        """Persona-only operations (one-time links, sandbox simulate actions, redaction): :class:`PersonaOperations`."""
+        from .extension import PersonaOperations
+
+        return PersonaOperations(self, call)
+
+
+__all__ = ["API_VERSION", "PersonaProvider", "PersonaSettings"]
