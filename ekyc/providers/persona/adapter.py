@@ -136,6 +136,9 @@ class PersonaProvider(Provider):
               "Idempotency-Key kept across the attempts of one call, so they are retried safely.",
     )
     code_table = CODE_TABLE
+    #: ``approved`` in either template setup, and ``completed`` only where the template decides on completion
+    documented_success = frozenset({("status", "approved"), ("status.completion", "approved"),
+                                    ("status.completion", "completed")})
     emulator = "ekyc.providers.persona.emulator:PersonaEmulator"
     settings: PersonaSettings
 

@@ -24,9 +24,9 @@ from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from ekyc.sandbox.emulator import Delivery, Emulator, read_form
+from ekyc.sandbox.emulator import Delivery, Emulator, Refusal, read_form, read_json
 from ekyc.sandbox.scenarios import EXPIRED_DOCUMENT_EXPIRY, PERSON
 
 from . import signing
@@ -45,8 +45,7 @@ DEFAULT_WEBHOOK_URL = "https://app.example/webhooks/persona"
 #: inquiry lifetime before it is started / after it started (Persona's default: 24 hours)
 EXPIRY_SECONDS = 24 * 3600
 LINK_SECONDS = 24 * 3600
-_UNAUTHORIZED = {"errors": [{"title": "Must be authenticated to access this endpoint"}]}
-_NOT_FOUND = {"errors": [{"title": "Record not found"}]}
+_BAD_JSON = Refusal("Bad Request", "Request body is not valid JSON", status=400)
 #: the government-ID checks the sandbox template runs (names from the spec's examples)
 GID_CHECKS = ("id_aamva_database_lookup", "id_age_inconsistency_detection", "id_barcode_detection",
               "id_blur_detection", "id_compromised_detection", "id_disallowed_country_detection",
@@ -111,9 +110,9 @@ def iso(ts: float | None) -> str | None:
         f"{int(ts * 1000) % 1000:03d}Z"
 
 
-def _errors(status: int, title: str, details: str | None = None) -> JSONResponse:
-    item = {"title": title} if details is None else {"title": title, "details": details}
-    return JSONResponse({"errors": [item]}, status_code=status)
+def _refuse(status: int, title: str, details: str = "") -> Refusal:
+    """A Persona error: ``title`` and (when not empty) ``details`` of ``{"errors": [{…}]}``."""
+    return Refusal(title, details, status=status)
 
 
 class PersonaEmulator(Emulator):
@@ -122,6 +121,7 @@ class PersonaEmulator(Emulator):
     name = "persona"
     title = "Persona"
     path_prefixes = (f"{API_PREFIX}/", "/persona/")
+    link_missing = "This link is invalid or has expired."
     unsupported = {
         "user_cancelled": "Persona has no inquiry status for a user who quits: the inquiry stays pending until it "
                           "expires, which is the timed_out scenario (only the inquiry session is canceled)",
@@ -134,21 +134,20 @@ class PersonaEmulator(Emulator):
         self.api_key = SANDBOX_API_KEY
         self.webhook_secrets = [SANDBOX_WEBHOOK_SECRET]
         self.webhook_url: str | None = DEFAULT_WEBHOOK_URL
+        #: guards every inquiry record, link state and the idempotency keys
         self._lock = threading.RLock()
-        self._inquiries: dict[str, dict[str, Any]] = {}
-        self._links: dict[str, dict[str, Any]] = {}
         self._idempotent: dict[str, tuple[str, int, bytes]] = {}
 
     # -- wiring ------------------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
         """Persona's API paths and the hosted flow."""
-        p = API_PREFIX
+        p, api = API_PREFIX, self.api_route
         return [
-            Route(f"{p}/inquiries", self.create, methods=["POST"]),
-            Route(f"{p}/inquiries/{{iid}}", self.inquiry, methods=["GET", "DELETE"]),
-            Route(f"{p}/inquiries/{{iid}}/generate-one-time-link", self.one_time_link, methods=["POST"]),
-            Route(f"{p}/inquiries/{{iid}}/perform-simulate-actions", self.simulate, methods=["POST"]),
-            Route("/persona/verify", self.hosted, methods=["GET", "POST"]),
+            api(f"{p}/inquiries", self.create, methods=["POST"]),
+            api(f"{p}/inquiries/{{iid}}", self.inquiry, methods=["GET", "DELETE"]),
+            api(f"{p}/inquiries/{{iid}}/generate-one-time-link", self.one_time_link, methods=["POST"]),
+            api(f"{p}/inquiries/{{iid}}/perform-simulate-actions", self.simulate, methods=["POST"]),
+            self.page_route("/persona/verify", self.hosted, methods=["GET", "POST"]),
         ]
 
     def client_settings(self, base_url: str) -> dict[str, Any]:
@@ -181,23 +180,28 @@ class PersonaEmulator(Emulator):
     def _json(self, body: Any, status: int = 200) -> JSONResponse:
         return JSONResponse(body, status_code=status, headers=self._headers())
 
-    def _auth(self, request: Request) -> Response | None:
-        given = request.headers.get("authorization", "")
-        if given != f"Bearer {self.api_key}":
-            return JSONResponse(_UNAUTHORIZED, status_code=401)
-        return None
+    # -- how Persona answers -----------------------------------------------------------------------
+    async def authenticate(self, request: Request) -> None:
+        """``Authorization: Bearer <key>``: otherwise 401 with Persona's title."""
+        if request.headers.get("authorization", "") != f"Bearer {self.api_key}":
+            raise _refuse(401, "Must be authenticated to access this endpoint")
 
-    async def _body(self, request: Request) -> tuple[Any, Response | None]:
-        raw = await request.body()
-        if not raw:
-            return {}, None
-        try:
-            return json.loads(raw), None
-        except (ValueError, UnicodeDecodeError):
-            return None, _errors(400, "Bad Request", "Request body is not valid JSON")
+    def refuse(self, refusal: Refusal, request: Request | None) -> Response:
+        """``{"errors": [{"title": code, "details": message}]}`` (no ``details`` when the message is empty); an
+        authenticated request's answer carries Persona's response headers too."""
+        item = {"title": refusal.code, "details": refusal.message} if refusal.message else {"title": refusal.code}
+        headers = {**(self._headers() if (refusal.status or 400) != 401 else {}), **refusal.headers}
+        return JSONResponse({"errors": [item]}, status_code=refusal.status or 400, headers=headers)
+
+    def unknown_session(self, session_id: str) -> Refusal:
+        """404 ``Record not found``."""
+        return _refuse(404, "Record not found")
+
+    async def _body(self, request: Request) -> Any:
+        return await read_json(request, _BAD_JSON, empty={})
 
     def _replay(self, request: Request, raw: bytes) -> tuple[str | None, Response | None]:
-        """An ``Idempotency-Key`` seen before: its first response, or 409 when the parameters differ."""
+        """An ``Idempotency-Key`` seen before: its first response (raises a 409 when the parameters differ)."""
         key = request.headers.get("idempotency-key")
         if not key:
             return None, None
@@ -208,7 +212,7 @@ class PersonaEmulator(Emulator):
         if held is None:
             return scoped, None
         if held[0] != fingerprint:
-            return None, _errors(409, "Conflict", "Idempotency-Key was used with different parameters")
+            raise _refuse(409, "Conflict", "Idempotency-Key was used with different parameters")
         return None, Response(held[2], status_code=held[1], media_type="application/json", headers=self._headers())
 
     def _remember(self, scoped: str | None, request: Request, raw: bytes, response: Response) -> Response:
@@ -218,11 +222,11 @@ class PersonaEmulator(Emulator):
                 self._idempotent[scoped] = (fingerprint, response.status_code, bytes(response.body))
         return response
 
-    def _inquiry(self, iid: str) -> dict[str, Any] | None:
+    def find(self, iid: str) -> dict[str, Any]:
+        """The inquiry ``iid``, its expiry applied; raises Persona's 404."""
         with self._lock:
-            q = self._inquiries.get(iid)
-            if q is not None:
-                self._refresh(q)
+            q: dict[str, Any] = self.session(iid)
+            self._refresh(q)
             return q
 
     def _refresh(self, q: dict[str, Any]) -> None:
@@ -436,201 +440,171 @@ class PersonaEmulator(Emulator):
     # -- API ---------------------------------------------------------------------------------------------
     async def create(self, request: Request) -> Response:
         """``POST /api/v1/inquiries`` → 201 ``{data, meta}`` (``meta.one-time-link`` when asked for)."""
-        if (denied := self._auth(request)) is not None:
-            return denied
         raw = await request.body()
         scoped, replay = self._replay(request, raw)
         if replay is not None:
             return replay
-        body, bad = await self._body(request)
-        if bad is not None:
-            return bad
-        problem = self._check_create(body)
-        if problem is not None:
-            return problem
+        body = await self._body(request)
+        self._check_create(body)
         attrs = body["data"]["attributes"]
         meta = body.get("meta") or {}
-        template = attrs.get("inquiry-template-id") or attrs.get("inquiry-template-version-id") \
-            or attrs.get("template-id")
-        if template not in (SANDBOX_TEMPLATE_ID, SANDBOX_TEMPLATE_VERSION_ID):
-            key = next(k for k in ("inquiry-template-id", "inquiry-template-version-id", "template-id") if attrs.get(k))
-            return _errors(404, "Record not found", f"data.attributes.{key} is not found")
+        key = next(k for k in ("inquiry-template-id", "inquiry-template-version-id", "template-id") if attrs.get(k))
+        if attrs[key] not in (SANDBOX_TEMPLATE_ID, SANDBOX_TEMPLATE_VERSION_ID):
+            raise _refuse(404, "Record not found", f"data.attributes.{key} is not found")
         now = self.clock.now()
         q: dict[str, Any] = {
             "id": self._id("inq"), "status": "created", "reference": attrs.get("reference-id"),
             "note": attrs.get("note"), "redirect": attrs.get("redirect-uri"),
             "fields": dict(attrs.get("fields") or {}), "ts": {"created-at": now, "updated-at": now},
             "verifications": [], "sessions": [], "account": self._id("act"), "reviewer": None,
-            "previous_step": None, "next_step": "start",
+            "previous_step": None, "next_step": "start", "links": {},
         }
         with self._lock:
-            self._inquiries[q["id"]] = q
-        self.record_session(q["id"], q["reference"])
-        self._webhook(q, "inquiry.created")
-        out_meta: dict[str, Any] = {"session-token": None, "one-time-link": None, "one-time-link-short": None}
-        if meta.get("auto-create-one-time-link"):
-            seconds = meta.get("one-time-link-expiration-seconds") or LINK_SECONDS
-            out_meta["one-time-link"], out_meta["one-time-link-short"] = self._link(q, seconds)
-        response = self._json({"data": self.inquiry_json(q), "meta": out_meta}, 201)
+            self.open_session(q["id"], q, reference=q["reference"])
+            self._webhook(q, "inquiry.created")
+            out_meta: dict[str, Any] = {"session-token": None, "one-time-link": None, "one-time-link-short": None}
+            if meta.get("auto-create-one-time-link"):
+                seconds = meta.get("one-time-link-expiration-seconds") or LINK_SECONDS
+                out_meta["one-time-link"], out_meta["one-time-link-short"] = self._link(q, seconds)
+            response = self._json({"data": self.inquiry_json(q), "meta": out_meta}, 201)
         return self._remember(scoped, request, raw, response)
 
-    def _check_create(self, body: Any) -> Response | None:
+    def _check_create(self, body: Any) -> None:
         if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-            return _errors(400, "Bad Request", "data must be an object")
+            raise _refuse(400, "Bad Request", "data must be an object")
         attrs = body["data"].get("attributes")
         if not isinstance(attrs, dict):
-            return _errors(400, "Bad Request", "data.attributes is missing")
+            raise _refuse(400, "Bad Request", "data.attributes is missing")
         for key in attrs:
             if key not in _CREATE_ATTRIBUTES:
-                return _errors(400, "Bad Request", f"data.attributes.{key} is not allowed")
+                raise _refuse(400, "Bad Request", f"data.attributes.{key} is not allowed")
         ids = [k for k in ("inquiry-template-id", "inquiry-template-version-id", "template-id") if attrs.get(k)]
         if len(ids) != 1:
-            return _errors(400, "Bad Request", "data.attributes.inquiry-template-id is missing")
+            raise _refuse(400, "Bad Request", "data.attributes.inquiry-template-id is missing")
         for key in ("reference-id", "redirect-uri", "note", *ids):
             if attrs.get(key) is not None and not isinstance(attrs[key], str):
-                return _errors(400, "Bad Request", f"data.attributes.{key} must be a string")
+                raise _refuse(400, "Bad Request", f"data.attributes.{key} must be a string")
         if attrs.get("fields") is not None and not isinstance(attrs["fields"], dict):
-            return _errors(400, "Bad Request", "data.attributes.fields must be an object")
+            raise _refuse(400, "Bad Request", "data.attributes.fields must be an object")
         uri = attrs.get("redirect-uri")
         if uri is not None and not urlsplit(uri).scheme:
-            return _errors(422, "Unprocessable entity", "Redirect uri is invalid")
+            raise _refuse(422, "Unprocessable entity", "Redirect uri is invalid")
         meta = body.get("meta")
         if meta is not None:
             if not isinstance(meta, dict) or any(k not in _CREATE_META for k in meta):
-                return _errors(400, "Bad Request", "meta has an unknown key")
+                raise _refuse(400, "Bad Request", "meta has an unknown key")
             seconds = meta.get("one-time-link-expiration-seconds")
             if seconds is not None and (not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0):
-                return _errors(400, "Bad Request", "meta.one-time-link-expiration-seconds must be a positive integer")
-        return None
+                raise _refuse(400, "Bad Request", "meta.one-time-link-expiration-seconds must be a positive integer")
 
     def _link(self, q: dict[str, Any], seconds: int) -> tuple[str, str]:
+        """A new one-time link to ``q`` (the link store forgets it after ``seconds`` of the sandbox clock)."""
         code = self.token(18)
-        with self._lock:
-            self._links[code] = {"inquiry": q["id"], "expires": self.clock.now() + seconds, "state": "issued"}
+        self.links.put(code, q["id"], ttl=seconds)
+        q["links"][code] = "issued"
         url = f"{self.sandbox.base_url}/persona/verify?{urlencode({'code': code})}"
         return url, url
 
     async def inquiry(self, request: Request) -> Response:
         """``GET /api/v1/inquiries/{id}`` (``?include=verifications``) and ``DELETE`` (redaction)."""
-        if (denied := self._auth(request)) is not None:
-            return denied
-        q = self._inquiry(request.path_params["iid"])
-        if q is None:
-            return JSONResponse(_NOT_FOUND, status_code=404)
+        q = self.find(request.path_params["iid"])
         include = request.query_params.get("include")
         with self._lock:
             if request.method == "DELETE":
                 if q["ts"].get("redacted-at") is not None:
-                    return _errors(409, "Conflict", "Inquiry already redacted")
+                    raise _refuse(409, "Conflict", "Inquiry already redacted")
                 q["ts"]["redacted-at"] = self.clock.now()
                 q["fields"] = {}
-                q["reference"] = q["reference"]  # the reference-id is the app's, not personal data
                 self._webhook(q, "inquiry.redacted")
             return self._json(self.document(q, include))
 
     async def one_time_link(self, request: Request) -> Response:
         """``POST /api/v1/inquiries/{id}/generate-one-time-link`` → ``{data, meta: {one-time-link, …-short}}``."""
-        if (denied := self._auth(request)) is not None:
-            return denied
         raw = await request.body()
         scoped, replay = self._replay(request, raw)
         if replay is not None:
             return replay
-        body, bad = await self._body(request)
-        if bad is not None:
-            return bad
-        q = self._inquiry(request.path_params["iid"])
-        if q is None:
-            return JSONResponse(_NOT_FOUND, status_code=404)
+        body = await self._body(request)
+        q = self.find(request.path_params["iid"])
         meta = body.get("meta") if isinstance(body, dict) else None
-        seconds = (meta or {}).get("expires-in-seconds", LINK_SECONDS) if isinstance(meta, dict) else LINK_SECONDS
+        seconds = meta.get("expires-in-seconds", LINK_SECONDS) if isinstance(meta, dict) else LINK_SECONDS
         if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= 0:
-            return _errors(400, "Bad Request", "meta.expires-in-seconds must be greater than 0")
-        if q["status"] not in OPEN_STATUSES:
-            return _errors(422, "Unprocessable entity", "Inquiry is not in a resumable state")
-        url, short = self._link(q, seconds)
-        response = self._json({"data": self.inquiry_json(q), "meta": {"one-time-link": url,
-                                                                      "one-time-link-short": short}})
+            raise _refuse(400, "Bad Request", "meta.expires-in-seconds must be greater than 0")
+        with self._lock:
+            if q["status"] not in OPEN_STATUSES:
+                raise _refuse(422, "Unprocessable entity", "Inquiry is not in a resumable state")
+            url, short = self._link(q, seconds)
+            response = self._json({"data": self.inquiry_json(q), "meta": {"one-time-link": url,
+                                                                          "one-time-link-short": short}})
         return self._remember(scoped, request, raw, response)
 
     async def simulate(self, request: Request) -> Response:
         """``POST /api/v1/inquiries/{id}/perform-simulate-actions`` (sandbox) → the inquiry."""
-        if (denied := self._auth(request)) is not None:
-            return denied
         raw = await request.body()
         scoped, replay = self._replay(request, raw)
         if replay is not None:
             return replay
-        body, bad = await self._body(request)
-        if bad is not None:
-            return bad
-        q = self._inquiry(request.path_params["iid"])
-        if q is None:
-            return JSONResponse(_NOT_FOUND, status_code=404)
-        actions = ((body.get("meta") or {}) if isinstance(body, dict) else {}).get("simulate-actions") \
-            if isinstance(body, dict) and isinstance(body.get("meta"), dict) else None
+        body = await self._body(request)
+        q = self.find(request.path_params["iid"])
+        meta = body.get("meta") if isinstance(body, dict) else None
+        actions = meta.get("simulate-actions") if isinstance(meta, dict) else None
         if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
-            return _errors(400, "Bad Request", "meta.simulate-actions must be an array")
+            raise _refuse(400, "Bad Request", "meta.simulate-actions must be an array")
         with self._lock:
             for action in actions:
-                kind = action.get("type")
-                if kind in SIMULATE_STATUS:
-                    self._transition(q, SIMULATE_STATUS[kind])
-                elif kind in ("create_passed_verification", "create_failed_verification"):
-                    template = (action.get("data") or {}).get("verification-template-id")
-                    passed = kind == "create_passed_verification"
-                    if template == GOVERNMENT_ID_TEMPLATE:
-                        failed = () if passed else ("id_unprocessable_submission_detection",)
-                        self._add(q, "verification/government-id", "passed" if passed else "failed",
-                                  self._checks(GID_CHECKS, failed), self._person() if passed else None)
-                    elif template == SELFIE_TEMPLATE:
-                        failed = () if passed else ("selfie_id_comparison",)
-                        self._add(q, "verification/selfie", "passed" if passed else "failed",
-                                  self._checks(SELFIE_CHECKS, failed))
-                    else:
-                        return _errors(404, "Record not found",
-                                       "data.verification-template-id is not found")
-                else:
-                    return _errors(400, "Bad Request", "meta.simulate-actions has an unknown type")
+                self._simulate_one(q, action)
             response = self._json(self.document(q, request.query_params.get("include")))
         return self._remember(scoped, request, raw, response)
 
+    def _simulate_one(self, q: dict[str, Any], action: dict[str, Any]) -> None:
+        kind = action.get("type")
+        if kind in SIMULATE_STATUS:
+            self._transition(q, SIMULATE_STATUS[kind])
+            return
+        if kind not in ("create_passed_verification", "create_failed_verification"):
+            raise _refuse(400, "Bad Request", "meta.simulate-actions has an unknown type")
+        data = action.get("data")
+        template = data.get("verification-template-id") if isinstance(data, dict) else None
+        passed = kind == "create_passed_verification"
+        if template == GOVERNMENT_ID_TEMPLATE:
+            failed: tuple[str, ...] = () if passed else ("id_unprocessable_submission_detection",)
+            self._add(q, "verification/government-id", "passed" if passed else "failed",
+                      self._checks(GID_CHECKS, failed), self._person() if passed else None)
+        elif template == SELFIE_TEMPLATE:
+            failed = () if passed else ("selfie_id_comparison",)
+            self._add(q, "verification/selfie", "passed" if passed else "failed", self._checks(SELFIE_CHECKS, failed))
+        else:
+            raise _refuse(404, "Record not found", "data.verification-template-id is not found")
+
     # -- the hosted flow -------------------------------------------------------------------------------
     async def hosted(self, request: Request) -> Response:
-        """The one-time link: opening it shows the flow; posting a ``scenario`` (or ``code``/``status``) finishes
-        the inquiry and redirects to ``redirect-uri`` with ``inquiry-id``, ``reference-id`` and ``status``."""
+        """The one-time link: opening it shows the flow (and uses the link up); posting a ``scenario`` (or
+        ``code``/``status``) finishes the inquiry and redirects to ``redirect-uri`` with ``inquiry-id``,
+        ``reference-id`` and ``status``."""
         code = request.query_params.get("code", "")
+        q: dict[str, Any] = self.linked_session(code)
         with self._lock:
-            link = self._links.get(code)
-            if link is None:
-                return HTMLResponse("<!doctype html><title>Persona</title><p>This link is not valid.</p>",
-                                    status_code=404)
-            if self.clock.now() >= link["expires"]:
-                return HTMLResponse("<!doctype html><title>Persona</title><p>This link has expired.</p>",
-                                    status_code=410)
-            q = self._inquiry(link["inquiry"])
-            assert q is not None
+            self._refresh(q)
+            state = q["links"].get(code)
             if request.method == "GET":
-                if link["state"] == "issued":
-                    link["state"] = "opened"
+                if state == "issued":
+                    state = q["links"][code] = "opened"
                     q["sessions"].append(self._id("iqse"))
-                closed = None if q["status"] in OPEN_STATUSES and link["state"] == "opened" else \
+                closed = None if q["status"] in OPEN_STATUSES and state == "opened" else \
                     f"This verification is finished ({q['status']})."
                 return self.page(title="Verify your identity", session_label="Inquiry", action="",
                                  steps=["Government ID", "Selfie", "Finish"],
                                  note="Sandbox: pick what the verification returns.", closed=closed)
         form = await read_form(request)
         with self._lock:
-            if link["state"] != "opened" or q["status"] not in OPEN_STATUSES:
-                return HTMLResponse("<!doctype html><title>Persona</title><p>This verification is finished.</p>",
-                                    status_code=409)
+            if q["links"].get(code) != "opened" or q["status"] not in OPEN_STATUSES:
+                raise Refusal("Finished", "This verification is finished.", status=409)
             scenario = form.get("scenario")
             if scenario in PLANS:
                 self.play(q, scenario)
             elif not self.play_code(q, form.get("code"), form.get("status")):
-                return HTMLResponse("<!doctype html><title>Persona</title><p>Unknown scenario or code.</p>",
-                                    status_code=400)
-            link["state"] = "used"
+                raise Refusal("Unknown", "Unknown scenario or code.", status=400)
+            q["links"][code] = "used"
             redirect = q["redirect"]
         if not redirect:
             return HTMLResponse("<!doctype html><title>Persona</title><p>Verification finished. You can close this "

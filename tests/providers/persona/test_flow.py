@@ -104,7 +104,7 @@ def test_the_one_time_link_works_once(ps_client: Client, ps_sandbox: Sandbox) ->
 def test_the_link_expires_after_a_day(ps_client: Client, ps_sandbox: Sandbox) -> None:
     session = ps_client.create_session(request("x"))
     ps_sandbox.clock.advance(24 * 3600 + 1)
-    with pytest.raises(SandboxError, match="410"):
+    with pytest.raises(SandboxError, match="404"):
         ps_sandbox.complete(session, "approved")
     decision = ps_client.get_result(session.ref)
     assert decision.outcome is Outcome.EXPIRED and decision.reason_codes == (ReasonCode.SESSION_EXPIRED,)
