@@ -71,7 +71,8 @@ def test_template_kinds(template: str, key: str) -> None:
     ({"document_types": (DocumentType.OTHER,)}, "document_types"),
     ({"provider_options": {"persona": {"nope": 1}}}, "provider_options.persona.nope"),
     ({"provider_options": {"persona": {"link_expires_in": 0}}}, "provider_options.persona.link_expires_in"),
-    ({"provider_options": {"persona": {"inquiry_template_id": "blu_1"}}}, "provider_options.persona.inquiry_template_id"),
+    ({"provider_options": {"persona": {"inquiry_template_id": "blu_1"}}},
+     "provider_options.persona.inquiry_template_id"),
 ])
 def test_refused_before_io(fields: dict[str, Any], field: str) -> None:
     with pytest.raises(UnsupportedFeature) as caught:
