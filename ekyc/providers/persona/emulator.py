@@ -367,15 +367,19 @@ class PersonaEmulator(Emulator):
                               meta={"event": event, "status": q["status"]}))
 
     # -- verifications -------------------------------------------------------------------------------
-    def _checks(self, names: tuple[str, ...], failed: tuple[str, ...], no_face: bool = False) -> list[dict[str, Any]]:
+    def _checks(self, names: tuple[str, ...], failed: tuple[str, ...], no_face: bool = False, *,
+                required: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """The ``checks`` of a verification: ``failed`` ones failed, the others passed (those that need a face
+        not applicable when ``no_face``); ``required`` overrides the template's ``not_required`` ones."""
         out = []
         for name in names:
             status = "failed" if name in failed else "passed"
             reasons: list[str] = []
             if no_face and name in _NEEDS_FACE and name not in failed:
                 status, reasons = "not_applicable", ["no_face"]
-            out.append({"name": name, "status": status, "reasons": reasons,
-                        "requirement": "not_required" if name in NOT_REQUIRED else "required", "metadata": {}})
+            requirement = "not_required" if name in NOT_REQUIRED and name not in required else "required"
+            out.append({"name": name, "status": status, "reasons": reasons, "requirement": requirement,
+                        "metadata": {}})
         return out
 
     def _add(self, q: dict[str, Any], vtype: str, status: str, checks: list[dict[str, Any]],
@@ -421,11 +425,11 @@ class PersonaEmulator(Emulator):
             gid = (code,) if entry.kind == "check.government_id" else ()
             selfie = (code,) if entry.kind == "check.selfie" else ()
             self._add(q, "verification/government-id", "failed" if gid else "passed",
-                      self._checks((*GID_CHECKS, *gid) if gid and code not in GID_CHECKS else GID_CHECKS, gid),
-                      self._person())
+                      self._checks((*GID_CHECKS, *gid) if gid and code not in GID_CHECKS else GID_CHECKS, gid,
+                                   required=gid), self._person())
             self._add(q, "verification/selfie", "failed" if selfie else "passed",
                       self._checks((*SELFIE_CHECKS, *selfie) if selfie and code not in SELFIE_CHECKS
-                                   else SELFIE_CHECKS, selfie))
+                                   else SELFIE_CHECKS, selfie, required=selfie))
             for s in ("pending", "failed", "declined"):
                 self._transition(q, s)
             return True

@@ -1,35 +1,13 @@
-"""Fixtures for the Persona tests: an in-process sandbox, clients and adapters."""
+"""Persona test helpers: adapters with test settings (the sandbox, client and served fixtures are the shared
+ones in tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import pytest
-
-from ekyc import AsyncClient, Client
 from ekyc.providers.persona import PersonaProvider, PersonaSettings
-from ekyc.sandbox import Sandbox
-from tests.support.clients import quick_async_client, quick_client
 
 TEMPLATE = "itmpl_TestTemplate1"
-
-
-@pytest.fixture
-def ps_sandbox() -> Sandbox:
-    return Sandbox(["persona"])
-
-
-@pytest.fixture
-def ps_client(ps_sandbox: Sandbox) -> Iterator[Client]:
-    with quick_client(ps_sandbox) as client:
-        yield client
-
-
-@pytest.fixture
-async def ps_aclient(ps_sandbox: Sandbox) -> AsyncIterator[AsyncClient]:
-    async with quick_async_client(ps_sandbox) as client:
-        yield client
 
 
 def make_provider(clock: float | None = None, **overrides: Any) -> PersonaProvider:

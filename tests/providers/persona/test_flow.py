@@ -43,102 +43,102 @@ def test_unsupported_scenarios_are_declared_with_reasons() -> None:
 
 
 @pytest.mark.parametrize("name", SUPPORTED)
-def test_full_flow_sync(name: str, ps_client: Client, ps_sandbox: Sandbox) -> None:
-    session = ps_client.create_session(request(name))
+def test_full_flow_sync(name: str, client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(request(name))
     assert session.ref.provider == "persona" and session.single_use and not session.reused
     assert session.ref.id.startswith("inq_") and session.expires_at is not None
-    redirect = ps_sandbox.complete(session, name)
+    redirect = sandbox.complete(session, name)
     assert redirect.startswith(f"{RETURN}?inquiry-id={session.ref.id}")
     assert f"reference-id=user-{name}" in redirect
-    ref = ps_client.parse_return_url(redirect, expected=session.ref)
+    ref = client.parse_return_url(redirect, expected=session.ref)
     assert ref == session.ref
-    deliveries = ps_sandbox.deliveries("persona", ref.id)
+    deliveries = sandbox.deliveries("persona", ref.id)
     assert json.loads(deliveries[0].body)["data"]["attributes"]["name"] == "inquiry.created"
     for d in deliveries:
-        event = ps_client.parse_webhook(d.body, d.headers, "persona")
+        event = client.parse_webhook(d.body, d.headers, "persona")
         assert event.ref is not None and event.ref.id == ref.id and event.authenticated == "payload"
         assert event.event_id and event.event_id.startswith("evt_") and event.decision is None
-    decision = ps_client.get_result(ref)
+    decision = client.get_result(ref)
     assert_matches(decision, SCENARIOS[name])
     assert decision.reference == f"user-{name}"
     assert decision.provider_status == event.provider_status
 
 
 @pytest.mark.parametrize("name", ["approved", "face_mismatch", "review", "session_expired"])
-async def test_full_flow_async(name: str, ps_aclient: AsyncClient, ps_sandbox: Sandbox) -> None:
-    session = await ps_aclient.create_session(request(name))
-    redirect = ps_sandbox.complete(session, name)
-    ref = ps_aclient.parse_return_url(redirect, expected=session.ref)
-    assert_matches(await ps_aclient.get_result(ref), SCENARIOS[name])
+async def test_full_flow_async(name: str, aclient: AsyncClient, sandbox: Sandbox) -> None:
+    session = await aclient.create_session(request(name))
+    redirect = sandbox.complete(session, name)
+    ref = aclient.parse_return_url(redirect, expected=session.ref)
+    assert_matches(await aclient.get_result(ref), SCENARIOS[name])
 
 
-def test_completed_is_not_approved_with_workflow_decisioning(ps_client: Client, ps_sandbox: Sandbox) -> None:
-    session = ps_client.create_session(request("x"))
-    ps_sandbox.complete(session, status="completed")
-    decision = ps_client.get_result(session.ref)
+def test_completed_is_not_approved_with_workflow_decisioning(client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(request("x"))
+    sandbox.complete(session, status="completed")
+    decision = client.get_result(session.ref)
     assert decision.outcome is Outcome.PENDING and decision.provider_status == "completed"
 
 
-def test_completed_approves_only_when_the_template_decides_on_completion(ps_sandbox: Sandbox) -> None:
-    config = ps_sandbox.client_config()
+def test_completed_approves_only_when_the_template_decides_on_completion(sandbox: Sandbox) -> None:
+    config = sandbox.client_config()
     config["providers"]["persona"]["decisioning"] = "completion"
-    with Client(config, transport=ps_sandbox.transport()) as kyc:
+    with Client(config, transport=sandbox.transport()) as kyc:
         session = kyc.create_session(request("x"))
-        ps_sandbox.complete(session, status="completed")
+        sandbox.complete(session, status="completed")
         assert kyc.get_result(session.ref).outcome is Outcome.APPROVED
 
 
-def test_pending_before_the_user_finishes(ps_client: Client) -> None:
-    session = ps_client.create_session(request("x"))
-    decision = ps_client.get_result(session.ref)
+def test_pending_before_the_user_finishes(client: Client) -> None:
+    session = client.create_session(request("x"))
+    decision = client.get_result(session.ref)
     assert decision.outcome is Outcome.PENDING and decision.provider_status == "created"
 
 
-def test_the_one_time_link_works_once(ps_client: Client, ps_sandbox: Sandbox) -> None:
-    session = ps_client.create_session(request("x"))
-    ps_sandbox.complete(session, "approved")
+def test_the_one_time_link_works_once(client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(request("x"))
+    sandbox.complete(session, "approved")
     with pytest.raises(SandboxError):
-        ps_sandbox.complete(session, "approved")
+        sandbox.complete(session, "approved")
 
 
-def test_the_link_expires_after_a_day(ps_client: Client, ps_sandbox: Sandbox) -> None:
-    session = ps_client.create_session(request("x"))
-    ps_sandbox.clock.advance(24 * 3600 + 1)
+def test_the_link_expires_after_a_day(client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(request("x"))
+    sandbox.clock.advance(24 * 3600 + 1)
     with pytest.raises(SandboxError, match="404"):
-        ps_sandbox.complete(session, "approved")
-    decision = ps_client.get_result(session.ref)
+        sandbox.complete(session, "approved")
+    decision = client.get_result(session.ref)
     assert decision.outcome is Outcome.EXPIRED and decision.reason_codes == (ReasonCode.SESSION_EXPIRED,)
 
 
-def test_another_document_class_than_requested_never_approves(ps_client: Client, ps_sandbox: Sandbox) -> None:
-    session = ps_client.create_session(request("x", document_types=(DocumentType.DRIVERS_LICENSE,)))
-    ps_sandbox.complete(session, "approved")  # the sandbox user shows a passport
-    decision = ps_client.get_result(session.ref)
+def test_another_document_class_than_requested_never_approves(client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(request("x", document_types=(DocumentType.DRIVERS_LICENSE,)))
+    sandbox.complete(session, "approved")  # the sandbox user shows a passport
+    decision = client.get_result(session.ref)
     assert decision.outcome is Outcome.REVIEW
     assert ReasonCode.DOCUMENT_UNSUPPORTED in decision.reason_codes
 
 
-def test_a_check_rendered_by_name_gives_its_reason(ps_client: Client, ps_sandbox: Sandbox) -> None:
-    session = ps_client.create_session(request("x"))
-    ps_sandbox.complete(session, code="id_electronic_replica_detection")
-    decision = ps_client.get_result(session.ref)
+def test_a_check_rendered_by_name_gives_its_reason(client: Client, sandbox: Sandbox) -> None:
+    session = client.create_session(request("x"))
+    sandbox.complete(session, code="id_electronic_replica_detection")
+    decision = client.get_result(session.ref)
     assert decision.outcome is Outcome.DECLINED
     assert [(r.code, r.provider_code) for r in decision.reasons] == [
         (ReasonCode.DOCUMENT_TAMPERED, "id_electronic_replica_detection")]
 
 
-def test_api_errors_are_typed(ps_client: Client, ps_sandbox: Sandbox) -> None:
+def test_api_errors_are_typed(client: Client, sandbox: Sandbox) -> None:
     with pytest.raises(SessionNotFound):
-        ps_client.get_result("persona:inq_doesnotexist")
-    config = ps_sandbox.client_config()
+        client.get_result("persona:inq_doesnotexist")
+    config = sandbox.client_config()
     config["providers"]["persona"]["inquiry_template_id"] = "itmpl_Missing1"
-    with Client(config, transport=ps_sandbox.transport()) as kyc, pytest.raises(InvalidRequest) as caught:
+    with Client(config, transport=sandbox.transport()) as kyc, pytest.raises(InvalidRequest) as caught:
         kyc.create_session(request("x"))
     assert caught.value.http_status == 404 and caught.value.field == "inquiry_template_id"
 
 
-def test_idempotency_key_replays_and_refuses_other_parameters(ps_sandbox: Sandbox) -> None:
-    http = httpx.Client(transport=ps_sandbox.transport(), base_url=ps_sandbox.base_url)
+def test_idempotency_key_replays_and_refuses_other_parameters(sandbox: Sandbox) -> None:
+    http = httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url)
     headers = {"Authorization": f"Bearer {SANDBOX_API_KEY}", "Idempotency-Key": "k1"}
     body = {"data": {"attributes": {"inquiry-template-id": "itmpl_EkycSandboxKyc1", "reference-id": "u1"}}}
     first = http.post("/api/v1/inquiries", json=body, headers=headers)
@@ -148,6 +148,6 @@ def test_idempotency_key_replays_and_refuses_other_parameters(ps_sandbox: Sandbo
     other = http.post("/api/v1/inquiries", json={**body, "meta": {"auto-create-one-time-link": True}},
                       headers=headers)
     assert other.status_code == 409 and other.json()["errors"][0]["title"] == "Conflict"
-    assert len(ps_sandbox.sessions("persona")) == 1
+    assert len(sandbox.sessions("persona")) == 1
     denied = http.post("/api/v1/inquiries", json=body, headers={"Authorization": "Bearer nope"})
     assert denied.status_code == 401 and "errors" in denied.json()

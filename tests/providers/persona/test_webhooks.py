@@ -129,12 +129,12 @@ def test_headers_match_in_any_case_and_attempt_headers_are_read() -> None:
     assert make_provider(NOW).parse_webhook(body, h).ref is not None
 
 
-def test_the_emulator_signs_with_every_secret_it_holds(ps_sandbox: Any, ps_client: Any) -> None:
+def test_the_emulator_signs_with_every_secret_it_holds(sandbox: Any, client: Any) -> None:
     from ekyc.models import SessionRequest
 
-    emulator = ps_sandbox.emulators["persona"]
+    emulator = sandbox.emulators["persona"]
     emulator.webhook_secrets = ["wbhsec_new", emulator.webhook_secrets[0]]
-    session = ps_client.create_session(SessionRequest(reference="u-1"))
-    delivery = ps_sandbox.deliveries("persona", session.ref.id)[-1]
+    session = client.create_session(SessionRequest(reference="u-1"))
+    delivery = sandbox.deliveries("persona", session.ref.id)[-1]
     assert delivery.headers["Persona-Signature"].count("v1=") == 2
-    assert ps_client.parse_webhook(delivery.body, delivery.headers, "persona").ref.id == session.ref.id
+    assert client.parse_webhook(delivery.body, delivery.headers, "persona").ref.id == session.ref.id
