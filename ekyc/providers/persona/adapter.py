@@ -18,17 +18,18 @@ from pydantic import Field, SecretStr, field_validator
 
 from ekyc import _wire as wire
 from ekyc.countries import ALPHA3_TO_ALPHA2, to_alpha3
-from ekyc.errors import ConfigurationError, EkycError, InvalidRequest, ProviderError, WebhookVerificationError
+from ekyc.errors import ConfigurationError, InvalidRequest, SessionNotFound, WebhookVerificationError
 from ekyc.models import Check, Decision, DocumentType, Session, SessionRef, SessionRequest, WebhookEvent
 from ekyc.provider import (
+    CREATE_SESSION,
+    GET_RESULT,
     Capabilities,
+    Envelope,
     ExtensionCall,
     Prepared,
     Provider,
     ProviderSettings,
     RetryMode,
-    error_for_status,
-    json_body,
     malformed,
     parse_retry_after,
 )
@@ -54,6 +55,8 @@ INQUIRY_EVENTS = frozenset({
     "inquiry.redacted", "inquiry.reusable-persona-created", "inquiry.reusable-persona-used", "inquiry.updated-tags",
 })
 MAX_URL = 8192
+#: a create is documented as HTTP 201 [SPEC create-an-inquiry]
+CREATED = frozenset({201})
 
 
 class PersonaSettings(ProviderSettings):
@@ -194,46 +197,23 @@ class PersonaProvider(Provider):
         value: str | None = response.headers.get("request-id")
         return value[:128] if value else None
 
-    def raise_for_error(self, response: httpx.Response, *, operation: str = "") -> None:
-        """Raise the typed error of a non-2xx response (``{"errors": [{"title", "details"}]}``)."""
-        status = response.status_code
-        if status < 300:
-            return
-        title = details = None
-        try:
-            data = wire.loads(response.content) if response.content else None
-        except wire.WireError:
-            data = None
-        if isinstance(data, dict) and isinstance(data.get("errors"), list) and data["errors"] \
-                and isinstance(data["errors"][0], dict):
-            first = data["errors"][0]
-            title = first.get("title") if isinstance(first.get("title"), str) else None
-            details = first.get("details") if isinstance(first.get("details"), str) else None
-        message = " — ".join(t for t in (title, details) if t) or None
-        error: type[EkycError] | None = None
-        meaning = None
-        if 300 <= status < 400:
-            error, meaning = ProviderError, "unexpected redirect"
-        elif status == 404 and operation == "create":
-            error = InvalidRequest
-            meaning = "the inquiry template was not found (check the inquiry_template_id setting)"
+    def envelope(self, data: Any, response: httpx.Response) -> Envelope:
+        """Persona reports errors by HTTP status with ``{"errors": [{"title", "details"}]}`` (no error code): the
+        first error's title and details (scrubbed before they are shown), ``Request-Id``, and for a 429
+        ``Retry-After`` or else ``RateLimit-Reset`` (seconds until the window resets)."""
+        rid = self.request_id(response)
+        if response.status_code < 300:
+            return Envelope(body=data, request_id=rid)
+        message = None
+        errors = data.get("errors") if isinstance(data, dict) else None
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            parts = [errors[0].get(k) for k in ("title", "details")]
+            message = " — ".join(p[:512] for p in parts if isinstance(p, str) and p) or None
         retry_after = None
-        if status == 429:
+        if response.status_code == 429:
             retry_after = parse_retry_after(response.headers.get("retry-after")) \
-                or parse_retry_after(response.headers.get("ratelimit-reset"))
-        exc = error_for_status(self.name, response, code=str(status), message=message, meaning=meaning,
-                               request_id=self.request_id(response), error=error, retry_after=retry_after)
-        if error is InvalidRequest:
-            exc.field = "inquiry_template_id"
-        raise exc
-
-    def body(self, response: httpx.Response, expected: tuple[int, ...], operation: str = "") -> Any:
-        """The JSON of a successful response, or a typed error (a 2xx other than ``expected`` is refused)."""
-        self.raise_for_error(response, operation=operation)
-        if response.status_code not in expected:
-            raise ProviderError(f"unexpected HTTP {response.status_code} from Persona", provider=self.name,
-                                http_status=response.status_code, request_id=self.request_id(response))
-        return json_body(self.name, response, request_id=self.request_id(response))
+                if response.headers.get("retry-after") else parse_retry_after(response.headers.get("ratelimit-reset"))
+        return Envelope(body=data, message=message, request_id=rid, retry_after=retry_after)
 
     # -- validation --------------------------------------------------------------------------------
     def check_request(self, request: SessionRequest) -> None:
@@ -320,12 +300,18 @@ class PersonaProvider(Provider):
         req = self.request("POST", "/inquiries", body=self.create_body(request),
                            idempotency_key=self.idempotency_key(request))
         seconds = request.options_for(self.name).get("link_expires_in") or self.settings.link_expires_in
-        return Prepared(req, "create", RetryMode.IDEMPOTENT,
+        return Prepared(req, CREATE_SESSION, RetryMode.IDEMPOTENT,
                         {"requested": self.requested(request), "link_seconds": seconds or DEFAULT_LINK_SECONDS})
 
     def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
         """The started inquiry and its one-time link (single use; 24 hours unless configured)."""
-        data = self.body(response, (201,), "create")
+        try:
+            data = self.read(prepared, response, ok=CREATED).body
+        except SessionNotFound as exc:  # at create, 404 names the template: a configuration problem
+            error = InvalidRequest("the inquiry template was not found (check the inquiry_template_id setting)",
+                                   provider=self.name, http_status=exc.http_status, request_id=exc.request_id,
+                                   field="inquiry_template_id")
+            raise error from None
         with malformed(self.name, "inquiry", http_status=response.status_code):
             doc = wire.obj(data, "body")
             inquiry = wire.obj(doc.get("data"), "data")
@@ -354,14 +340,12 @@ class PersonaProvider(Provider):
         """``GET /api/v1/inquiries/{id}?include=verifications``."""
         iid = self.inquiry_id(ref)
         return Prepared(self.request("GET", f"/inquiries/{quote(iid, safe='')}", params={"include": "verifications"}),
-                        "result", RetryMode.READ, {"ref": ref})
+                        GET_RESULT, RetryMode.READ, ref=ref)
 
     def parse_result(self, prepared: Prepared, response: httpx.Response) -> Decision:
         """The normalized decision (fail closed; ``Decision.reference`` is the echoed ``reference-id``)."""
-        data = self.body(response, (200,))
-        ref: SessionRef = prepared.context["ref"]
-        with malformed(self.name, "inquiry", http_status=response.status_code):
-            return decide(data, ref, self.settings.decisioning)
+        ref = prepared.require_ref()
+        return self.read_result(prepared, response, lambda env: decide(env.body, ref, self.settings.decisioning))
 
     # -- return URL and webhooks -------------------------------------------------------------------
     def parse_return_url(self, url: str) -> SessionRef:

@@ -59,7 +59,7 @@ KINDS: dict[str, str] = {
     "check.government_id": "Government ID checks (`verification/government-id` `checks[].name`): the reason of a "
                            "failed check",
     "check.selfie": "Selfie checks (`verification/selfie` `checks[].name`): the reason of a failed check",
-    "error": "API errors (HTTP status; body `{\"errors\": [{\"title\", \"details\"}]}`)",
+    "api_error": "API errors (HTTP status; body `{\"errors\": [{\"title\", \"details\"}]}`, no error code)",
 }
 
 _SPEC_STATUS = "[SPEC inquiry.attributes.status]"
@@ -226,24 +226,24 @@ ENTRIES: tuple[CodeEntry, ...] = (
     _selfie("selfie_suspicious_entity_detection", "The selfie matches a suspicious entity", R.SPOOF_DETECTED,
             False),
     # -- API errors ----------------------------------------------------------------------------------
-    CodeEntry("error", "400", "The request was unacceptable (invalid parameters)", "[SPEC responses.bad-request]",
+    CodeEntry("api_error", "400", "The request was unacceptable (invalid parameters)", "[SPEC responses.bad-request]",
               error=InvalidRequest,
               note="`errors[].details`, scrubbed"),
-    CodeEntry("error", "401", "An invalid API key was provided", "[SPEC responses.unauthorized]",
+    CodeEntry("api_error", "401", "An invalid API key was provided", "[SPEC responses.unauthorized]",
               error=AuthenticationError),
-    CodeEntry("error", "403", "The key lacks permission, the IP is not allowed or a quota is exceeded",
+    CodeEntry("api_error", "403", "The key lacks permission, the IP is not allowed or a quota is exceeded",
               "[SPEC responses.forbidden]", error=PermissionDenied),
-    CodeEntry("error", "404", "The inquiry (or the template named at create) does not exist",
+    CodeEntry("api_error", "404", "The inquiry (or the template named at create) does not exist",
               "[SPEC responses.not-found]", error=SessionNotFound,
               note="at create, a missing template is a configuration problem: InvalidRequest naming the template"),
-    CodeEntry("error", "409", "Conflict: a duplicate, a stale object, an inquiry already redacted, or an "
+    CodeEntry("api_error", "409", "Conflict: a duplicate, a stale object, an inquiry already redacted, or an "
               "Idempotency-Key reused with other parameters", "[SPEC responses.conflict] [DOCS:idempotence]",
               error=InvalidRequest),
-    CodeEntry("error", "422", "The request modifies the resource in an unacceptable way",
+    CodeEntry("api_error", "422", "The request modifies the resource in an unacceptable way",
               "[SPEC responses.unprocessable-entity]", error=InvalidRequest),
-    CodeEntry("error", "429", "Rate limit or quota exceeded; back off (Retry-After, else RateLimit-Reset)",
+    CodeEntry("api_error", "429", "Rate limit or quota exceeded; back off (Retry-After, else RateLimit-Reset)",
               "[SPEC responses.too-many-requests]", retryable=True, error=RateLimited),
-    CodeEntry("error", "5xx", "Persona failed or is unavailable; the body may not be JSON", "unknown",
+    CodeEntry("api_error", "5xx", "Persona failed or is unavailable; the body may not be JSON", "unknown",
               retryable=True, error=ProviderUnavailable,
               note="the spec documents no 5xx body; 502/503/504 retried for reads and creates (creates carry an "
                    "Idempotency-Key), 500 is not retried"),

@@ -71,7 +71,7 @@ class PersonaOperations:
             return Prepared(req, "one_time_link", RetryMode.IDEMPOTENT, {"id": iid})
 
         def parse(prepared: Prepared, response: httpx.Response) -> OneTimeLink:
-            data = self._p.body(response, (200,))
+            data = self._p.read(prepared, response).body
             with malformed(self._p.name, "one-time link", http_status=response.status_code):
                 doc = wire.obj(data, "body")
                 if wire.code(wire.obj(doc.get("data"), "data").get("id"), "data.id") != iid:
@@ -119,7 +119,7 @@ class PersonaOperations:
             return Prepared(req, "simulate", RetryMode.NEVER, {"id": iid})
 
         def parse(prepared: Prepared, response: httpx.Response) -> str:
-            data = self._p.body(response, (200,))
+            data = self._p.read(prepared, response).body
             with malformed(self._p.name, "inquiry", http_status=response.status_code):
                 inquiry = wire.obj(wire.obj(data, "body").get("data"), "data")
                 status = wire.code(wire.obj(inquiry.get("attributes"), "data.attributes").get("status"),
@@ -140,7 +140,7 @@ class PersonaOperations:
                             RetryMode.NOT_SENT, {"id": iid})
 
         def parse(prepared: Prepared, response: httpx.Response) -> Any:
-            data = self._p.body(response, (200,))
+            data = self._p.read(prepared, response).body
             with malformed(self._p.name, "inquiry", http_status=response.status_code):
                 inquiry = wire.obj(wire.obj(data, "body").get("data"), "data")
                 attrs = wire.obj(inquiry.get("attributes"), "data.attributes")
