@@ -73,8 +73,9 @@ class PersonaSettings(ProviderSettings):
     }
 
     api_key: SecretStr
-    inquiry_template_id: str = Field(description="itmpl_… (Dynamic Flow), itmplv_… (one version) or tmpl_… "
-                                                 "(Legacy 2.0)")
+    #: itmpl_… (Dynamic Flow), itmplv_… (one version) or tmpl_… (Legacy 2.0); or per request
+    #: ``provider_options["persona"]["inquiry_template_id"]``
+    inquiry_template_id: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_secrets: tuple[SecretStr, ...] = ()
     #: who decides: ``workflow`` — a post-inquiry workflow or a reviewer sets approved/declined/needs_review
@@ -93,8 +94,8 @@ class PersonaSettings(ProviderSettings):
 
     @field_validator("inquiry_template_id")
     @classmethod
-    def _template(cls, v: str) -> str:
-        if not TEMPLATE_ID.fullmatch(v):
+    def _template(cls, v: str | None) -> str | None:
+        if v is not None and not TEMPLATE_ID.fullmatch(v):
             raise ValueError("must be an inquiry template id (itmpl_…, itmplv_… or tmpl_…)")
         return v
 
@@ -247,6 +248,10 @@ class PersonaProvider(Provider):
 
     def _template(self, request: SessionRequest) -> str:
         tid = request.options_for(self.name).get("inquiry_template_id") or self.settings.inquiry_template_id
+        if tid is None:
+            raise ConfigurationError("persona needs an inquiry template (setting PERSONA_INQUIRY_TEMPLATE_ID or "
+                                     "provider_options['persona']['inquiry_template_id'])",
+                                     field="providers.persona.inquiry_template_id")
         if not isinstance(tid, str) or not TEMPLATE_ID.fullmatch(tid):
             raise self.unsupported("inquiry_template_id must be itmpl_…, itmplv_… or tmpl_…",
                                    "provider_options.persona.inquiry_template_id")

@@ -249,3 +249,14 @@ def test_contradictions_are_malformed(mutate: Any) -> None:
     mutate(body)
     with pytest.raises(ProviderError):
         adapter.parse_result(adapter.build_result(REF), httpx.Response(200, json=body))
+
+
+def test_a_missing_template_is_a_configuration_error_before_io() -> None:
+    from ekyc.errors import ConfigurationError
+
+    adapter = make_provider(inquiry_template_id=None)
+    with pytest.raises(ConfigurationError) as caught:
+        adapter.check_request(SessionRequest(reference="u"))
+    assert caught.value.field == "providers.persona.inquiry_template_id"
+    adapter.check_request(SessionRequest(reference="u", provider_options={"persona": {
+        "inquiry_template_id": "itmpl_PerRequest1"}}))
