@@ -29,11 +29,9 @@ def test_every_check_name_renders_to_its_reason(name: str, client: Client, sandb
 @pytest.mark.parametrize("decisioning", sorted(DECISIONING))
 @pytest.mark.parametrize("status", RENDERABLE_STATUSES)
 def test_every_status_renders_as_the_table_says(status: str, decisioning: str, sandbox: Sandbox) -> None:
-    config = sandbox.client_config()
-    config["providers"]["persona"]["decisioning"] = decisioning
     entry = CODE_TABLE.get(DECISIONING[decisioning], status)
     assert entry is not None and entry.outcome is not None
-    with Client(config, transport=sandbox.transport()) as kyc:
+    with sandbox.client({"providers": {"persona": {"decisioning": decisioning}}}) as kyc:
         session = kyc.create_session(SessionRequest(reference=f"u-{status}", return_url=RETURN))
         sandbox.complete(session, status=status)
         decision = kyc.get_result(session.ref)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ekyc import Client, registry
+from ekyc import registry
 from ekyc.sandbox import SCENARIOS, Sandbox
 from ekyc.sandbox.runner import run_scenario
 
@@ -27,7 +27,7 @@ def capabilities() -> str:
 def scenarios() -> str:
     sandbox = Sandbox(["persona"])
     lines = ["| scenario | expected | Persona renders | decision |", "|---|---|---|---|"]
-    with Client(sandbox=sandbox) as client:
+    with sandbox.client() as client:
         for name, scenario in SCENARIOS.items():
             run = run_scenario(client, sandbox, "persona", name)
             expected = scenario.outcome.value + "".join(f" {r.value}" for r in sorted(scenario.reasons))

@@ -80,9 +80,7 @@ def test_completed_is_not_approved_with_workflow_decisioning(client: Client, san
 
 
 def test_completed_approves_only_when_the_template_decides_on_completion(sandbox: Sandbox) -> None:
-    config = sandbox.client_config()
-    config["providers"]["persona"]["decisioning"] = "completion"
-    with Client(config, transport=sandbox.transport()) as kyc:
+    with sandbox.client({"providers": {"persona": {"decisioning": "completion"}}}) as kyc:
         session = kyc.create_session(request("x"))
         sandbox.complete(session, status="completed")
         assert kyc.get_result(session.ref).outcome is Outcome.APPROVED
@@ -130,9 +128,8 @@ def test_a_check_rendered_by_name_gives_its_reason(client: Client, sandbox: Sand
 def test_api_errors_are_typed(client: Client, sandbox: Sandbox) -> None:
     with pytest.raises(SessionNotFound):
         client.get_result("persona:inq_doesnotexist")
-    config = sandbox.client_config()
-    config["providers"]["persona"]["inquiry_template_id"] = "itmpl_Missing1"
-    with Client(config, transport=sandbox.transport()) as kyc, pytest.raises(InvalidRequest) as caught:
+    missing = {"providers": {"persona": {"inquiry_template_id": "itmpl_Missing1"}}}
+    with sandbox.client(missing) as kyc, pytest.raises(InvalidRequest) as caught:
         kyc.create_session(request("x"))
     assert caught.value.http_status == 404 and caught.value.field == "inquiry_template_id"
 

@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from ekyc import Client
 from ekyc.models import Check, DocumentType, ExpectedIdentity, SessionRequest
 from ekyc.providers.persona.adapter import API_PREFIX
 from ekyc.providers.persona.emulator import GOVERNMENT_ID_TEMPLATE, SANDBOX_API_KEY, SELFIE_TEMPLATE, PersonaEmulator
@@ -166,7 +165,7 @@ def recorded() -> tuple[Sandbox, Recorder]:
     """A sandbox session of everything: every scenario, the extension's calls and the error answers."""
     sandbox = Sandbox(["persona"])
     recorder = Recorder(sandbox.transport())
-    with Client(sandbox.client_config(), transport=recorder) as kyc:
+    with sandbox.client(transport=recorder) as kyc:
         ops = kyc.extension("persona")
         for name in SCENARIOS:
             if name in PersonaEmulator.unsupported:
