@@ -138,6 +138,10 @@ class PersonaProvider(Provider):
         notes="The checks, ID classes and countries are the inquiry template's; requested document types and "
               "country are checked against the ID the user showed (another one never approves). Creates carry an "
               "Idempotency-Key kept across the attempts of one call, so they are retried safely.",
+        defaults="the inquiry template's checks, ID classes and countries; the one-time link lives as the template "
+                 "says (24 hours by default); language is the browser's",
+        unsupported="reference image; expected full name (alone), sex, nationality and free-text address; metadata "
+                    "(a note instead); document type OTHER",
     )
     code_table = CODE_TABLE
     #: ``approved`` in either template setup, and ``completed`` only where the template decides on completion

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -18,10 +18,21 @@ import httpx
 from ekyc import _wire as wire
 from ekyc.errors import InvalidRequest
 from ekyc.models import SessionRef
-from ekyc.provider import ExtensionCall, Prepared, RetryMode, malformed
+from ekyc.provider import Envelope, ExtensionCall, Prepared, RetryMode, malformed
 
-if TYPE_CHECKING:
-    from .adapter import PersonaProvider
+
+class _Adapter(Protocol):
+    """What the operations need of :class:`~ekyc.providers.persona.PersonaProvider` (no import: no cycle)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def inquiry_id(self, ref: SessionRef | str) -> str: ...
+
+    def request(self, method: str, path: str, *, body: Any = None, params: Mapping[str, str] | None = None,
+                idempotency_key: str | None = None) -> httpx.Request: ...
+
+    def read(self, prepared: Prepared, response: httpx.Response) -> Envelope: ...
 
 #: ``meta.simulate-actions[].type`` values [SPEC inquiry-status-action, create-verification-action]
 STATUS_ACTIONS = frozenset({"start_inquiry", "complete_inquiry", "fail_inquiry", "expire_inquiry",
@@ -48,7 +59,7 @@ def _bad(message: str, field: str) -> InvalidRequest:
 class PersonaOperations:
     """One-time links, sandbox simulate actions and redaction for Persona inquiries."""
 
-    def __init__(self, provider: PersonaProvider, call: ExtensionCall) -> None:
+    def __init__(self, provider: _Adapter, call: ExtensionCall) -> None:
         self._p = provider
         self._call = call
 
