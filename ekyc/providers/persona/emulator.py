@@ -90,6 +90,10 @@ EVENTS: dict[str, tuple[str, str | None]] = {
     "approved": ("inquiry.approved", "decisioned-at"),
     "declined": ("inquiry.declined", "decisioned-at"),
 }
+#: the events the sandbox's webhook subscribes to (Persona sends a webhook only its ``enabled-events``): every
+#: inquiry event but ``inquiry.created`` — an app that dies between the create and storing its ref could not
+#: apply a delivery about an inquiry it never heard of, and nothing is decided at creation
+ENABLED_EVENTS = frozenset({*(e for e, _ in EVENTS.values()), "inquiry.redacted"})
 SIMULATE_STATUS = {"start_inquiry": "pending", "complete_inquiry": "completed", "fail_inquiry": "failed",
                    "expire_inquiry": "expired", "mark_for_review_inquiry": "needs_review",
                    "approve_inquiry": "approved", "decline_inquiry": "declined"}
@@ -134,6 +138,8 @@ class PersonaEmulator(Emulator):
         self.api_key = SANDBOX_API_KEY
         self.webhook_secrets = [SANDBOX_WEBHOOK_SECRET]
         self.webhook_url: str | None = DEFAULT_WEBHOOK_URL
+        #: the subscription's ``enabled-events`` (add ``"inquiry.created"`` to receive it too)
+        self.enabled_events: set[str] = set(ENABLED_EVENTS)
         #: guards every inquiry record, link state and the idempotency keys
         self._lock = threading.RLock()
         self._idempotent: dict[str, tuple[str, int, bytes]] = {}
@@ -355,7 +361,7 @@ class PersonaEmulator(Emulator):
         return doc
 
     def _webhook(self, q: dict[str, Any], event: str) -> None:
-        if not self.webhook_url:
+        if not self.webhook_url or event not in self.enabled_events:
             return
         now = int(self.clock.now())
         body = {"data": {"type": "event", "id": self._id("evt"), "attributes": {

@@ -164,6 +164,7 @@ def test_every_other_request_the_adapter_builds_validates(api: OpenAPI) -> None:
 def recorded() -> tuple[Sandbox, Recorder]:
     """A sandbox session of everything: every scenario, the extension's calls and the error answers."""
     sandbox = Sandbox(["persona"])
+    sandbox.emulators["persona"].enabled_events.add("inquiry.created")  # validate that body too
     recorder = Recorder(sandbox.transport())
     with sandbox.client(transport=recorder) as kyc:
         ops = kyc.extension("persona")

@@ -134,7 +134,8 @@ def test_the_emulator_signs_with_every_secret_it_holds(sandbox: Any, client: Any
 
     emulator = sandbox.emulators["persona"]
     emulator.webhook_secrets = ["wbhsec_new", emulator.webhook_secrets[0]]
-    session = client.create_session(SessionRequest(reference="u-1"))
+    session = client.create_session(SessionRequest(reference="u-1", return_url="https://app.example/r"))
+    sandbox.complete(session, "approved")
     delivery = sandbox.deliveries("persona", session.ref.id)[-1]
     assert delivery.headers["Persona-Signature"].count("v1=") == 2
     assert client.parse_webhook(delivery.body, delivery.headers, "persona").ref.id == session.ref.id
