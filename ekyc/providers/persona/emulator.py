@@ -307,7 +307,7 @@ class PersonaEmulator(Emulator):
             "submitted-at": iso(v["ts"]), "submitted-at-ts": int(v["ts"]),
             "completed-at": iso(v["ts"]) if v["status"] in ("passed", "failed") else None,
             "completed-at-ts": int(v["ts"]) if v["status"] in ("passed", "failed") else None,
-            "redacted-at": iso(q["ts"].get("redacted-at")), "country-code": "GB", "tags": [],
+            "redacted-at": iso(q["ts"].get("redacted-at")), "country-code": None if redacted else "GB", "tags": [],
             "checks": copy.deepcopy(v["checks"]),
         }
         is_gid = v["type"] == "verification/government-id"
@@ -318,7 +318,7 @@ class PersonaEmulator(Emulator):
                 "entity-confidence-score": 100 if v["status"] == "passed" else 0,
                 "entity-confidence-reasons": [], "front-photo-url": None, "back-photo-url": None,
                 "photo-urls": [], "selfie-photo": None, "selfie-photo-url": None, "video-url": None,
-                "id-class": "pp", "capture-method": "upload",
+                "id-class": None if redacted else "pp", "capture-method": "upload",
                 "name-first": person.get("name-first"), "name-middle": None, "name-last": person.get("name-last"),
                 "name-suffix": None, "native-name-first": None, "native-name-middle": None,
                 "native-name-last": None, "native-name-title": None, "birthdate": person.get("birthdate"),
