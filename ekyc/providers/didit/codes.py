@@ -108,6 +108,8 @@ _EMAIL = "[SK-x email-verification]"
 _POA = "[SK-x proof-of-address]"
 _DB = "[SK-x database-validation]"
 _STATUS = "[DOCS:integration/verification-statuses] [PKG models/enums.py]"
+_INVALID_CODE = "[DOCS:reference/warnings] (Invalid Code group)"
+_INCONSISTENT = "[DOCS:reference/warnings] (Data Inconsistency group)"
 
 
 def _risk(kind: str, code: str, message: str, source: str, reason: R, retryable: bool, default: str = "error",
@@ -249,6 +251,23 @@ ENTRIES: tuple[CodeEntry, ...] = (
     _risk("risk.id_verification", "LOW_FRONT_CAMERA_FACE_MATCH_SIMILARITY",
           "The selfie taken during document capture does not match the portrait", _ID, R.FACE_MISMATCH, True,
           note=_CONF),
+    # the "Invalid Code" and "Data Inconsistency" groups of [DOCS:reference/warnings] (configurable: Decline,
+    # Review or Approve); the meaning is our reading of the name and group, as for the MRZ codes above
+    _risk("risk.id_verification", "QR_NOT_DETECTED", "The document's QR code could not be found or read",
+          _INVALID_CODE, R.DOCUMENT_UNREADABLE, True, note=_CONF),
+    _risk("risk.id_verification", "BARCODE_NOT_DETECTED", "The document's barcode could not be found or read",
+          _INVALID_CODE, R.DOCUMENT_UNREADABLE, True, note=_CONF),
+    _risk("risk.id_verification", "QR_VALIDATION_FAILED", "The document's QR code did not validate",
+          _INVALID_CODE, R.DOCUMENT_UNREADABLE, True, note=_CONF + "; a misread or an altered code"),
+    _risk("risk.id_verification", "BARCODE_VALIDATION_FAILED", "The document's barcode did not validate",
+          _INVALID_CODE, R.DOCUMENT_UNREADABLE, True, note=_CONF + "; a misread or an altered code"),
+    _risk("risk.id_verification", "DOCUMENT_NAME_DIFFERENT_FROM_OTHER_APPROVED_DOCUMENTS",
+          "The name on the document differs from the user's other approved documents", _INCONSISTENT,
+          R.DATA_MISMATCH, False, note=_CONF),
+    _risk("risk.id_verification", "DOCUMENT_SIDES_MISMATCH",
+          "The document's sides do not belong together", _INCONSISTENT, R.DOCUMENT_TAMPERED, False,
+          note=_CONF + "; the stored copy of the page is cut inside this name ('DOCUMENT_SIDES_MISMAT…'): the "
+          "spelling is completed from the group, not read whole"),
     # -- liveness (also age estimation and face search) ---------------------------------------------
     _risk("risk.liveness", "NO_FACE_DETECTED", "No face was found", _LIVE + " " + _FACE + " [SK-x face-search]",
           R.FACE_NOT_DETECTED, True, note=_AUTO + "; also raised by face match and face search"),

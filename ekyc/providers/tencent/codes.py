@@ -18,6 +18,8 @@ and land in ``Decision.warnings``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ekyc.codes import CodeEntry, CodeTable
 from ekyc.errors import (
     AuthenticationError,
@@ -43,7 +45,7 @@ OCR = "SDK WebVerificationConfigIntl.SelectedWarningCodes / OCRResult.WarnCardIn
 TAG = "SDK VerificationDetail.LivenessInfoTag"
 COMMON = "common error codes (1122/43829)"
 EKYC = "eKYC common error codes (1061/37075)"
-ERR = "SDK faceid errorcodes.py"
+ERR = "tencentcloud-sdk-python-intl-en 3.1.193 faceid/v20180301/errorcodes.py"
 GO = "tencentcloud-sdk-go-intl-en faceid client.go"
 CFG = "SDK WebVerificationConfigIntl.SelectedWarningCodes / DisableCheckOcrWarnings"
 MODE = "SDK WebVerificationConfigIntl.CheckMode"
@@ -132,6 +134,47 @@ _RESULTS = [
     _r(-999, "The verification process wasn't finished", O.PENDING, None, False, None, APP,
        "App SDK sibling API; read as not finished"),
 ]
+
+
+#: where each H5 result code after 1202 comes from, and how sure we are: the stored copies of the current H5 page
+#: (1061/55390) are cut after 1202, so none of these is read from it (reference: tencent.md §4.1 and §10)
+_OLD = "older intl H5 edition"
+_SDK_ACTION = "same message as the SDK's FailedOperation.Action* code"
+_CHINA = "also in the China FaceID lists (same numbering)"
+_COMPARE = "also in the SDK's App-SDK CompareResult list (same numbering)"
+_AFTER_1202: dict[int, tuple[str, str]] = {
+    **{code: ("likely", f"{_OLD}; {_SDK_ACTION}") for code in range(1203, 1211)},
+    1301: ("likely", f"{_OLD}; {_CHINA}"),
+    1302: ("likely", f"{_OLD}; {_CHINA}"),
+    1303: ("likely", f"{_OLD}; {_CHINA}"),
+    1401: ("unconfirmed", f"{_OLD} only"),
+    1409: ("confirmed", "Tencent's announcement 100989 (2026-03-10)"),
+    1410: ("confirmed", "Tencent's announcement 100989 (2026-03-10)"),
+    2001: ("likely", f"{_OLD}; {_CHINA}"),
+    2004: ("likely", f"{_OLD}; {_COMPARE}"),
+    2009: ("unconfirmed", f"{_OLD} only"),
+    2010: ("unconfirmed", f"{_OLD} only"),
+    2011: ("likely", f"{_OLD}; {_CHINA}"),
+    2012: ("confirmed", "Tencent's announcement 100989 (2026-03-10); also in the App-SDK CompareResult list"),
+    2013: ("likely", f"{_OLD}; {_COMPARE}"),
+    2014: ("likely", f"{_OLD}; {_COMPARE}"),
+    2015: ("likely", f"{_OLD}; {_COMPARE}"),
+    2016: ("likely", f"{_OLD}; {_COMPARE}"),
+    2017: ("unconfirmed for H5", "App-SDK CompareResult / GetFaceIdResultIntl lists only"),
+    -999: ("unconfirmed for H5", "App-SDK GetFaceIdResultIntl only"),
+}
+
+
+def _provenance(entry: CodeEntry) -> CodeEntry:
+    found = _AFTER_1202.get(int(entry.code))
+    if found is None:
+        return entry
+    sure, where = found
+    note = f"after the current page's cut at 1202: {where} ({sure})"
+    return replace(entry, note=f"{note}; {entry.note}" if entry.note else note)
+
+
+_RESULTS = [_provenance(e) for e in _RESULTS]
 
 
 def _w(code: int, message: str, outcome: Outcome | None, reason: ReasonCode | None, retryable: bool,
@@ -285,6 +328,206 @@ _API_ERRORS = [
     _e("UnsupportedOperation", "Unsupported operation", InvalidRequest, COMMON),
     _e("UnsupportedProtocol", "Unsupported protocol (only GET/POST)", InvalidRequest, COMMON),
     _e("UnsupportedRegion", "The region is not supported", InvalidRequest, COMMON),
+    # -- the rest of the SDK's faceid errorcodes.py (messages as the SDK gives them). These codes belong to
+    # the pure-API actions (liveness/compare/OCR on uploaded media, China-ID checks, AML, webhooks), not to the
+    # H5 calls this adapter makes; each raises the error its documented meaning calls for, never a decision.
+    # ``reason`` names the neutral meaning where the message gives one; ``note`` the H5 result code with the
+    # same message, where there is one.
+    *[_e(code, message, error, ERR, reason=reason, note=note) for code, message, error, reason, note in [
+        ("FailedOperation.ActionCloseEye", "No motions of eye closing are detected", ProviderError,
+         R.LIVENESS_FAILED, "H5 counterpart: 1207"),
+        ("FailedOperation.ActionFaceClose", "The face is too close to the screen", ProviderError,
+         R.CAPTURE_QUALITY, "H5 counterpart: 1203"),
+        ("FailedOperation.ActionFaceFar", "The face is too far from the screen", ProviderError, R.CAPTURE_QUALITY,
+         "H5 counterpart: 1205"),
+        ("FailedOperation.ActionFaceLeft", "The face is too far left from the screen", ProviderError,
+         R.CAPTURE_QUALITY, "H5 counterpart: 1206"),
+        ("FailedOperation.ActionFaceRight", "The face is too far right from the screen", ProviderError,
+         R.CAPTURE_QUALITY, "H5 counterpart: 1204"),
+        ("FailedOperation.ActionFirstAction", "No movement is detected", ProviderError, R.LIVENESS_FAILED,
+         "H5 counterpart: 1208"),
+        ("FailedOperation.ActionLightDark", "The lighting is too dim", ProviderError, R.CAPTURE_QUALITY,
+         "H5 counterpart: 1201"),
+        ("FailedOperation.ActionLightStrong", "The lighting is too strong", ProviderError, R.CAPTURE_QUALITY,
+         "H5 counterpart: 1202"),
+        ("FailedOperation.ActionNodetectFace", "Failed to detect a full face", ProviderError,
+         R.FACE_NOT_DETECTED, "H5 counterpart: 1210"),
+        ("FailedOperation.ActionOpenMouth", "No motions of mouth opening are detected", ProviderError,
+         R.LIVENESS_FAILED, "H5 counterpart: 1209"),
+        ("FailedOperation.CompareFail", "Comparison failed", ProviderError, R.FACE_MISMATCH,
+         "H5 counterpart: 2015"),
+        ("FailedOperation.CompareLowSimilarity", "The similarity does not reach the pass threshold", ProviderError,
+         R.FACE_MISMATCH, "H5 counterpart: 2016"),
+        ("FailedOperation.CompareSystemError", "Error calling the comparison engine API", ProviderUnavailable,
+         R.PROVIDER_ERROR, "H5 counterpart: 2001"),
+        ("FailedOperation.CompareLibServiceUnavailable",
+         "Comparison library source maintaining, temporarily unavailable", ProviderUnavailable, R.PROVIDER_ERROR,
+         ""),
+        ("FailedOperation.CompressVideoError",
+         "The video compression failed; try again or reduce the size of the input video", InvalidRequest,
+         R.INVALID_REQUEST, ""),
+        ("FailedOperation.CoveredFace", "The face in the picture is blocked", ProviderError, R.CAPTURE_QUALITY,
+         "H5 counterpart: 2017"),
+        ("FailedOperation.DecryptSystemError", "Decryption failed", ProviderError, R.PROVIDER_ERROR, ""),
+        ("FailedOperation.DetectEngineSystemError", "The service engine call failed, please try again",
+         ProviderUnavailable, R.PROVIDER_ERROR, ""),
+        ("FailedOperation.DownLoadError", "File download failed", ProviderError, R.PROVIDER_ERROR,
+         "Tencent fetching a media URL the request gave"),
+        ("FailedOperation.DownLoadTimeoutError", "File download timed out", ProviderError, R.PROVIDER_ERROR,
+         "Tencent fetching a media URL the request gave"),
+        ("FailedOperation.EmptyImageError", "Image content is empty", InvalidRequest, R.INVALID_REQUEST, ""),
+        ("FailedOperation.EncryptSystemError", "Encryption failed", ProviderError, R.PROVIDER_ERROR, ""),
+        ("FailedOperation.FileSaveError", "Failed to store file. Please retry later", ProviderUnavailable,
+         R.PROVIDER_ERROR, "H5 counterpart: 8 (older edition)"),
+        ("FailedOperation.IdFormatError", "Input identity card number error", InvalidRequest, R.INVALID_REQUEST,
+         "China-ID check"),
+        ("FailedOperation.IdNameMisMatch", "Name and ID card number mismatch", ProviderError, R.DATA_MISMATCH,
+         "China-ID check"),
+        ("FailedOperation.IdNoExistSystem", "The number is not found in the database", ProviderError,
+         R.DATA_MISMATCH, "China-ID check"),
+        ("FailedOperation.IdPhotoNoExist", "The photo of this number is not found in the database", ProviderError,
+         R.DATA_MISMATCH, "China-ID check"),
+        ("FailedOperation.IdPhotoPoorQuality", "Document image is of poor quality", ProviderError,
+         R.DOCUMENT_UNREADABLE, "China-ID check"),
+        ("FailedOperation.IdPhotoSystemNoanswer",
+         "The customer database, self-built database, or authentication center failed to return the photo. "
+         "Try again later", ProviderUnavailable, R.PROVIDER_ERROR, "China-ID check"),
+        ("FailedOperation.IdentityAuthLimitExceeded",
+         "Name/ID card number authentication attempts exceed the daily limit. Please retry the next day",
+         PermissionDenied, R.RETRY_LIMIT_REACHED, "a daily quota, like LimitExceeded: not retried"),
+        ("FailedOperation.ImageBlur", "The image is blurry", ProviderError, R.CAPTURE_QUALITY, ""),
+        ("FailedOperation.ImageDecodeFailed", "Image decoding failed", InvalidRequest, R.INVALID_REQUEST, ""),
+        ("FailedOperation.ImageNoIdCard", "No ID card is detected in the image", ProviderError,
+         R.DOCUMENT_UNREADABLE, ""),
+        ("FailedOperation.IncompleteFace", "No complete face was detected", ProviderError, R.FACE_NOT_DETECTED,
+         "H5 counterpart: 2013"),
+        ("FailedOperation.LifePhotoDetectFaces", "Multiple faces detected", ProviderError, R.MULTIPLE_FACES,
+         "H5 counterpart: 2012"),
+        ("FailedOperation.LifePhotoDetectFake", "Real person comparison failed", ProviderError, R.SPOOF_DETECTED,
+         "H5 counterpart: 2011 (read there as a face mismatch); here named a fake"),
+        ("FailedOperation.LifePhotoDetectNoFaces", "Full face not detected", ProviderError, R.FACE_NOT_DETECTED,
+         "H5 counterpart: 2013"),
+        ("FailedOperation.LifePhotoPoorQuality", "The uploaded image resolution is too low", InvalidRequest,
+         R.INVALID_REQUEST, "the image the request gave; H5 counterpart: 2009"),
+        ("FailedOperation.LifePhotoSizeError", "Uploaded image too large or too small", InvalidRequest,
+         R.INVALID_REQUEST, "the image the request gave; H5 counterpart: 2004"),
+        ("FailedOperation.LipFaceIncomplete", "The face is not fully exposed", ProviderError, R.CAPTURE_QUALITY,
+         "H5 counterpart: 1102"),
+        ("FailedOperation.LipMoveSmall", "The lip movement range is too small", ProviderError, R.LIVENESS_FAILED,
+         "H5 counterpart: 1109"),
+        ("FailedOperation.LipNetFailed", "Failed to pull the video. Please try again", ProviderError,
+         R.CAPTURE_QUALITY, "H5 counterpart: 1105"),
+        ("FailedOperation.LipSizeError", "The video is empty or its size is inappropriate", InvalidRequest,
+         R.INVALID_REQUEST, "the video the request gave; H5 counterpart: 1107"),
+        ("FailedOperation.LipVideoInvalid", "The video format is incorrect", InvalidRequest, R.INVALID_REQUEST,
+         "the video the request gave; H5 counterpart: 1104"),
+        ("FailedOperation.LipVideoQuaility", "The video definition is too low", ProviderError, R.CAPTURE_QUALITY,
+         "H5 counterpart: 1108"),
+        ("FailedOperation.LipVoiceDetect", "No sound is detected", ProviderError, R.CAPTURE_QUALITY,
+         "H5 counterpart: 1101"),
+        ("FailedOperation.LipVoiceLow", "The volume of the video is too low", ProviderError, R.CAPTURE_QUALITY,
+         "H5 counterpart: 1106"),
+        ("FailedOperation.LipVoiceRecognize", "Speech recognition failed", ProviderError, R.CAPTURE_QUALITY,
+         "H5 counterpart: 1103"),
+        ("FailedOperation.LivessBestFrameError",
+         "Face detection failed. Unable to extract the photo for comparison", ProviderError, R.FACE_NOT_DETECTED,
+         "H5 counterpart: 2010"),
+        ("FailedOperation.LivessDetectFail", "Liveness detection failed", ProviderError, R.LIVENESS_FAILED,
+         "H5 counterpart: 1005"),
+        ("FailedOperation.LivessDetectFake", "Suspected spoofed recording", ProviderError, R.SPOOF_DETECTED,
+         "H5 counterpart: 1002"),
+        ("FailedOperation.LivessSystemError", "Error calling the liveness engine API", ProviderUnavailable,
+         R.PROVIDER_ERROR, "H5 counterpart: 1001"),
+        ("FailedOperation.LivessUnknownError", "Video-based real person detection failed", ProviderError,
+         R.LIVENESS_FAILED, "H5 counterpart: 1003"),
+        ("FailedOperation.NameFormatError", "Input name error", InvalidRequest, R.INVALID_REQUEST,
+         "China-ID check"),
+        ("FailedOperation.OcrFailed", "Ocr recognition failed", ProviderError, R.DOCUMENT_UNREADABLE, ""),
+        ("FailedOperation.PoorImageQuality", "The image quality is too poor", ProviderError, R.CAPTURE_QUALITY,
+         ""),
+        ("FailedOperation.SilentDetectFail", "Real person detection failed", ProviderError, R.LIVENESS_FAILED,
+         "H5 counterpart: 1301"),
+        ("FailedOperation.SilentEyeLiveFail", "Eye detection failed", ProviderError, R.LIVENESS_FAILED, ""),
+        ("FailedOperation.SilentFaceDetectFail", "No face is detected in the video", ProviderError,
+         R.FACE_NOT_DETECTED, ""),
+        ("FailedOperation.SilentFaceQualityFail", "Low face quality", ProviderError, R.CAPTURE_QUALITY, ""),
+        ("FailedOperation.SilentFaceWithMaskFail", "A face mask is detected", ProviderError, R.CAPTURE_QUALITY,
+         ""),
+        ("FailedOperation.SilentMouthLiveFail", "Mouth detection failed", ProviderError, R.LIVENESS_FAILED, ""),
+        ("FailedOperation.SilentMultiFaceFail", "Multiple faces are detected in the video", ProviderError,
+         R.MULTIPLE_FACES, ""),
+        ("FailedOperation.SilentPictureLiveFail", "The video might be spoofed", ProviderError, R.SPOOF_DETECTED,
+         ""),
+        ("FailedOperation.SilentThreshold", "Real person detection did not reach the passing standard",
+         ProviderError, R.LIVENESS_FAILED, "H5 counterpart: 1302"),
+        ("FailedOperation.SilentTooShort", "The video is too short (capture more than 2 s)", ProviderError,
+         R.CAPTURE_QUALITY, "H5 counterpart: 1303"),
+        ("FailedOperation.StsUnAuthErrError", "STS unauthorized", PermissionDenied, None,
+         "STS = Tencent's temporary-credential service"),
+        ("FailedOperation.VideoDecodeFailed", "Video decoding abnormality", InvalidRequest, R.INVALID_REQUEST,
+         ""),
+        ("FailedOperation.VideoDurationExceeded", "The video duration is too long (at most 20 s)",
+         InvalidRequest, R.INVALID_REQUEST, ""),
+        ("InternalError.ActionLightDark", "The lighting is too dim", ProviderError, R.CAPTURE_QUALITY,
+         "filed under InternalError; the message is a capture result, so not retried as an outage"),
+        ("InternalError.ActionLightStrong", "The lighting is too strong", ProviderError, R.CAPTURE_QUALITY,
+         "filed under InternalError; the message is a capture result, so not retried as an outage"),
+        ("InternalError.ActionNodetectFace", "Failed to detect a full face", ProviderError, R.FACE_NOT_DETECTED,
+         "filed under InternalError; the message is a capture result, so not retried as an outage"),
+        ("InternalError.CompareLowSimilarity", "The similarity did not reach the passing standard",
+         ProviderError, R.FACE_MISMATCH,
+         "filed under InternalError; the message is a comparison result, so not retried as an outage"),
+        ("InternalError.LifePhotoPoorQuality", "The resolution of the image passed in is too low",
+         InvalidRequest, R.INVALID_REQUEST, "the image the request gave"),
+        ("InternalError.LifePhotoSizeError", "The image passed in is too large or too small", InvalidRequest,
+         R.INVALID_REQUEST, "the image the request gave"),
+        # AML screening and webhook configuration (actions this library does not call)
+        ("FailedOperation.AMLDBError", "AML database operation error", ProviderError, R.PROVIDER_ERROR, "AML"),
+        ("FailedOperation.AMLInternalError", "AML service internal error", ProviderError, R.PROVIDER_ERROR,
+         "AML"),
+        ("FailedOperation.AMLOngoingScreeningAlreadyEnabled",
+         "Ongoing screening is already enabled for this customer. No action needed", InvalidRequest, None,
+         "AML"),
+        ("FailedOperation.AMLOngoingScreeningSetupIncomplete",
+         "Ongoing screening setup is incomplete; retry the screening request or contact support", ProviderError,
+         R.PROVIDER_ERROR, "AML"),
+        ("FailedOperation.AMLWebhookDuplicate", "A webhook for this scene already exists", InvalidRequest, None,
+         "AML"),
+        ("FailedOperation.CustomerNotFound",
+         "Customer not found; check the UniqueCustomerID or call RunAMLNameScreening first", InvalidRequest,
+         None, "AML"),
+        ("FailedOperation.EKYCWebhookDuplicate", "A webhook for this scene already exists", InvalidRequest, None,
+         "webhook configuration"),
+        ("InvalidParameterValue.AMLFieldValidation", "Field validation failed", InvalidRequest, None, "AML"),
+        ("InvalidParameterValue.EntityType", "EntityType must be PERSON or COMPANY", InvalidRequest, None, "AML"),
+        ("InvalidParameterValue.EntityTypeMismatch", "EntityType does not match the existing customer record",
+         InvalidRequest, None, "AML"),
+        ("InvalidParameterValue.MissingCompany", "Company data is required when EntityType is COMPANY",
+         InvalidRequest, None, "AML"),
+        ("InvalidParameterValue.MissingCompanyName", "Company CompanyName is required", InvalidRequest, None,
+         "AML"),
+        ("InvalidParameterValue.MissingPerson", "Person data is required when EntityType is PERSON",
+         InvalidRequest, None, "AML"),
+        ("InvalidParameterValue.MissingPersonName", "Person FullName or LastName is required", InvalidRequest,
+         None, "AML"),
+        ("InvalidParameterValue.MissingPersonOrCompany",
+         "Person or Company data is required for first-time screening", InvalidRequest, None, "AML"),
+        ("InvalidParameterValue.MissingScene", "Scene is required", InvalidRequest, None, "AML / webhooks"),
+        ("InvalidParameterValue.MissingUniqueCustomerID", "UniqueCustomerID is required", InvalidRequest, None,
+         "AML"),
+        ("InvalidParameterValue.MissingWebhookName", "WebhookName is required", InvalidRequest, None,
+         "webhook configuration"),
+        ("InvalidParameterValue.OngoingScreeningMismatch", "EnableOngoingScreening does not match the current "
+         "status; use UpdateAMLOngoingScreeningStatus", InvalidRequest, None, "AML"),
+        ("InvalidParameterValue.PersonNameConflict",
+         "When FullName is set, FirstName, MiddleName and LastName must not be set", InvalidRequest, None, "AML"),
+        ("InvalidParameterValue.WebhookURL", "Webhook URL must be a valid HTTPS URL", InvalidRequest, None,
+         "webhook configuration"),
+        ("ResourceNotFound.AMLWebhookConfig", "Webhook configuration not found", InvalidRequest, None,
+         "AML webhook configuration; not a session"),
+        ("ResourceNotFound.EKYCWebhookConfig", "Webhook configuration not found", InvalidRequest, None,
+         "eKYC webhook configuration; not a session"),
+    ]],
 ]
 
 #: prefix → error class for API error codes the table does not list (``AuthFailure.*``,

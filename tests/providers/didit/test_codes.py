@@ -57,6 +57,20 @@ def test_table_has_every_status_and_risk_code() -> None:
         assert DEFAULT_LOG_TYPE[entry.code] in ("error", "warning", "information")
 
 
+#: issue 13 item 4: the "Invalid Code" and "Data Inconsistency" groups of docs.didit.me/reference/warnings
+DOCS_WARNING_GROUPS = ["QR_NOT_DETECTED", "BARCODE_NOT_DETECTED", "QR_VALIDATION_FAILED", "BARCODE_VALIDATION_FAILED",
+                       "DOCUMENT_NAME_DIFFERENT_FROM_OTHER_APPROVED_DOCUMENTS", "DOCUMENT_SIDES_MISMATCH"]
+
+
+@pytest.mark.parametrize("code", DOCS_WARNING_GROUPS)
+def test_docs_warning_groups_are_id_verification_risks(code: str) -> None:
+    entry = CODE_TABLE.get("risk.id_verification", code)
+    assert entry is not None
+    assert "[DOCS:reference/warnings]" in entry.source
+    assert entry.reason is not None and entry.outcome is None  # a reason, never an outcome of its own
+    assert DEFAULT_LOG_TYPE[code] == "error"  # configurable: our emulator's default is Decline
+
+
 def test_only_documented_success_approves() -> None:
     approving = [e for e in CODE_TABLE if e.outcome is Outcome.APPROVED]
     assert [e.code for e in approving] == ["Approved"]

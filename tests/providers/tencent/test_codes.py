@@ -52,6 +52,30 @@ def test_warnings_tags_and_api_errors_are_complete() -> None:
         assert code in api
 
 
+def test_every_code_in_the_installed_sdk_errorcodes_is_typed() -> None:
+    """Every faceid API error code the installed official SDK defines is in the table with a source and an
+    error class (or, for BizTokenExpired, a decision): none falls through to the prefix rules or the HTTP status."""
+    errorcodes = pytest.importorskip("tencentcloud.faceid.v20180301.errorcodes")
+    codes = {v for k, v in vars(errorcodes).items() if k.isupper() and isinstance(v, str)}
+    assert len(codes) > 100  # the SDK module, not an empty stand-in
+    for code in codes:
+        entry = CODE_TABLE.get("api_error", code)
+        assert entry is not None, code
+        assert entry.source, code
+        assert entry.error is not None or entry.outcome is not None, code
+    sdk_only = {e.code for e in CODE_TABLE.of_kind("api_error") if "errorcodes.py" in e.source}
+    assert sdk_only <= codes  # a code credited to the SDK file is in it
+
+
+def test_result_codes_after_1202_say_where_they_come_from() -> None:
+    for entry in CODE_TABLE.of_kind("result"):
+        code = int(entry.code)
+        if code > 1202 or code < 0:
+            assert entry.note.startswith("after the current page's cut at 1202: "), code
+            assert any(f"({sure})" in entry.note for sure in ("confirmed", "likely", "unconfirmed",
+                                                               "unconfirmed for H5")), code
+
+
 def test_billed_flags() -> None:
     assert CODE_TABLE.get("result", 0).billed is True  # type: ignore[union-attr]
     for code in BILLED_N:
