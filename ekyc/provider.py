@@ -21,12 +21,13 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
 import httpx
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -195,6 +196,17 @@ class Capabilities:
             "defaults filled in": self.defaults or "—",
             "not available (UnsupportedFeature)": self.unsupported or "—",
         }
+
+
+def _comma_separated(value: Any) -> Any:
+    """``"a, b,,c"`` → ``("a", "b", "c")`` (the form an environment variable gives); other values unchanged."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+#: several secrets in force at once (rotation): a tuple, or one comma-separated string from the environment
+SecretList = Annotated[tuple[SecretStr, ...], BeforeValidator(_comma_separated)]
 
 
 class ConfigErrors(ModelMetaclass):

@@ -39,6 +39,7 @@ from ekyc.provider import (
     Provider,
     ProviderSettings,
     RetryMode,
+    SecretList,
     malformed,
 )
 
@@ -90,17 +91,10 @@ class DiditSettings(ProviderSettings):
     api_key: SecretStr
     workflow_id: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_secrets: tuple[SecretStr, ...] = ()
+    webhook_secrets: SecretList = ()
     callback_method: Literal["initiator", "completer", "both"] | None = None
     #: the workflow is a biometric-authentication one (``portrait_image`` allowed)
     biometric_workflow: bool = False
-
-    @field_validator("webhook_secrets", mode="before")
-    @classmethod
-    def _split(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            return tuple(p.strip() for p in v.split(",") if p.strip())
-        return v
 
     @field_validator("workflow_id")
     @classmethod

@@ -52,6 +52,7 @@ from ekyc.provider import (
     Provider,
     ProviderSettings,
     RetryMode,
+    SecretList,
     malformed,
 )
 
@@ -106,7 +107,7 @@ class OnfidoSettings(ProviderSettings):
     workflow_id: str | None = None
     region: Literal["eu", "us", "ca"] = "eu"
     webhook_token: SecretStr | None = None
-    webhook_tokens: tuple[SecretStr, ...] = ()
+    webhook_tokens: SecretList = ()
     #: seconds a workflow-run link stays valid (None: Onfido's default)
     link_expires_in: int | None = None
     #: the workflow's custom input that restricts document types (None: the workflow does not take one)
@@ -114,13 +115,6 @@ class OnfidoSettings(ProviderSettings):
     #: seconds after its signed ``completed_at_iso8601`` (or ``started_at_iso8601``) a webhook is still accepted
     #: (None: any age); one dated more than 5 minutes ahead is refused too
     webhook_max_age: int | None = Field(default=12 * 3600, ge=60)
-
-    @field_validator("webhook_tokens", mode="before")
-    @classmethod
-    def _split(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            return tuple(p.strip() for p in v.split(",") if p.strip())
-        return v
 
     @field_validator("workflow_id")
     @classmethod

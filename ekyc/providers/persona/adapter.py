@@ -30,6 +30,7 @@ from ekyc.provider import (
     Provider,
     ProviderSettings,
     RetryMode,
+    SecretList,
     malformed,
     parse_retry_after,
 )
@@ -77,20 +78,13 @@ class PersonaSettings(ProviderSettings):
     #: ``provider_options["persona"]["inquiry_template_id"]``
     inquiry_template_id: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_secrets: tuple[SecretStr, ...] = ()
+    webhook_secrets: SecretList = ()
     #: who decides: ``workflow`` — a post-inquiry workflow or a reviewer sets approved/declined/needs_review
     #: (``completed`` is not a decision); ``completion`` — the template has no post-inquiry decisioning, so
     #: ``completed`` is the success (see the code table)
     decisioning: Literal["workflow", "completion"] = "workflow"
     #: seconds the one-time link stays valid (Persona's default: the template's setting, else 24 hours)
     link_expires_in: int | None = Field(default=None, gt=0, le=30 * 24 * 3600)
-
-    @field_validator("webhook_secrets", mode="before")
-    @classmethod
-    def _split(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            return tuple(p.strip() for p in v.split(",") if p.strip())
-        return v
 
     @field_validator("inquiry_template_id")
     @classmethod

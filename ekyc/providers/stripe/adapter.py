@@ -35,6 +35,7 @@ from ekyc.provider import (
     Provider,
     ProviderSettings,
     RetryMode,
+    SecretList,
     malformed,
 )
 
@@ -89,7 +90,7 @@ class StripeSettings(ProviderSettings):
 
     api_key: SecretStr
     webhook_secret: SecretStr | None = None
-    webhook_secrets: tuple[SecretStr, ...] = ()
+    webhook_secrets: SecretList = ()
     #: ``Stripe-Version`` to pin (the account's default version when unset)
     api_version: str | None = None
     #: expand the sensitive results (date of birth, document number and expiry), which needs a restricted key
@@ -98,13 +99,6 @@ class StripeSettings(ProviderSettings):
     sensitive_results: bool | None = None
     #: ``options.document.require_live_capture`` (Stripe's default is false)
     require_live_capture: bool = True
-
-    @field_validator("webhook_secrets", mode="before")
-    @classmethod
-    def _split(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            return tuple(p.strip() for p in v.split(",") if p.strip())
-        return v
 
     @field_validator("api_version")
     @classmethod
