@@ -12,6 +12,7 @@ aiosqlite, psycopg 3). It sits above the core — it uses only the public :class
         session = ledger.start("user-42", return_url="https://app.example/kyc/done")
         ...                                                  # send the user to session.url
         receipt = ledger.receive("didit", raw_body, headers)  # in the webhook endpoint
+        ledger.refresh("user-42", return_url=str(request.url))  # the user came back: check the URL, fetch now
         ledger.reconcile()                                    # from cron / Celery beat / arq
         ledger.status("user-42").state                        # "APPROVED", "PENDING", ...
 """
@@ -21,6 +22,7 @@ from .model import (
     LedgerBusy,
     LedgerError,
     LedgerSession,
+    NoSession,
     Policy,
     PurgeReport,
     Receipt,
@@ -35,6 +37,7 @@ __all__ = [
     "LedgerBusy",
     "LedgerError",
     "LedgerSession",
+    "NoSession",
     "Policy",
     "PurgeReport",
     "Receipt",

@@ -24,7 +24,16 @@ from ..errors import EkycError, InvalidRequest, SessionMismatch, WebhookVerifica
 from ..models import Decision, Outcome, Session, SessionRef, SessionRequest, WebhookEvent
 from . import _store as store
 from . import states
-from .model import LedgerBusy, LedgerError, LedgerSession, Policy, PurgeReport, Receipt, ReconcileReport
+from .model import (
+    LedgerBusy,
+    LedgerError,
+    LedgerSession,
+    NoSession,
+    Policy,
+    PurgeReport,
+    Receipt,
+    ReconcileReport,
+)
 from .vault import Vault, body_digest, event_digest, session_key
 
 T = TypeVar("T")
@@ -79,6 +88,8 @@ class Context:
 
     providers: Callable[[], tuple[str, ...]]
     parse_webhook: Callable[[bytes, Mapping[str, str], str], WebhookEvent]
+    #: the client's ``parse_return_url(url, provider, expected=stored_ref)`` (no I/O)
+    parse_return_url: Callable[..., SessionRef]
     vault: Vault
     policy: Policy
     clock: Callable[[], float]
@@ -281,6 +292,55 @@ def _names_reference(event: WebhookEvent, reference: str) -> bool:
 
 def _ref(ctx: Context, row: Row[Any]) -> SessionRef:
     return SessionRef.parse(ctx.vault.open(row.ref).decode("utf-8"))
+
+
+# -- refresh --------------------------------------------------------------------------------------------
+#: how many of a reference's newest sessions ``refresh`` looks through for the one to act on
+REFRESH_WINDOW = 20
+
+
+def refresh(ctx: Context, reference: str, return_url: Any) -> Flow[LedgerSession]:
+    """Check a return URL against the reference's stored session, fetch the provider's result now and apply it
+    the way the reconciler does (see :meth:`Ledger.refresh`)."""
+    actor = ctx.actor("refresh")
+    rows = yield Tx(store.sessions_of, (reference, None, REFRESH_WINDOW, 0))
+    row = next((r for r in rows if r.state not in (states.STARTING, states.FAILED)), None)
+    if row is None:
+        raise NoSession("this reference has no provider session in the ledger", field="reference", http_status=404)
+    if row.ref is None:  # purged: no ref to check a URL against, nothing to fetch with
+        if return_url is not None:
+            raise NoSession("this reference's session was purged", field="reference", http_status=404)
+        return to_session(ctx, row)
+    stored = _ref(ctx, row)
+    if return_url is not None:
+        try:
+            ctx.parse_return_url(return_url, stored.provider, expected=stored)
+        except WebhookVerificationError as exc:  # SessionMismatch included: another session's URL, or none
+            yield Tx(store.note, (row.id, None, ctx.clock(), actor, "return-refused", _problem(exc)))
+            raise
+    # a final session other than APPROVED can no longer move: nothing to fetch (an approval may have lapsed)
+    if row.state in states.DEFINITIVE and row.state != Outcome.APPROVED.value:
+        return to_session(ctx, row)
+    try:
+        decision: Decision = yield Fetch(stored)
+    except SessionMismatch as exc:
+        yield Tx(store.note, (row.id, None, ctx.clock(), actor, "mismatch",
+                              "the provider reports another reference"))
+        raise exc
+    except EkycError as exc:
+        yield Tx(store.note, (row.id, None, ctx.clock(), actor, "fetch-failed", _problem(exc)))
+        yield Tx(store.poll_soon, (row.id, ctx.clock()))
+        raise
+    for _ in range(8):
+        now = ctx.clock()
+        nxt = now + ctx.policy.delay(row.checks) if decision.outcome.value in states.POLLED else None
+        done = yield Tx(store.apply, (row.id, row.state, decision), {
+            "fresh": True, "occurred_at": None, "delivery_id": None, "personal": _personal(ctx, decision),
+            "next_check_at": nxt, "now": now, "actor": actor})
+        row = yield Tx(store.session, (row.id,))
+        if done is not None:
+            return to_session(ctx, row)
+    raise LedgerError("the session kept changing while it was refreshed", http_status=503)
 
 
 # -- reconcile ---------------------------------------------------------------------------------------------

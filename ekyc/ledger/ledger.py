@@ -55,6 +55,12 @@ def _whole(value: Any, field: str, *, optional: bool = False) -> Any:
     return value
 
 
+def _reference(reference: Any) -> str:
+    if not isinstance(reference, str) or not reference:
+        raise InvalidRequest("reference must be non-empty text", field="reference")
+    return reference
+
+
 def _seconds(older_than: float | timedelta) -> float:
     seconds = older_than.total_seconds() if isinstance(older_than, timedelta) else older_than
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < math.inf:
@@ -100,7 +106,8 @@ class _Base:
         self.vault = Vault.from_env() if key is None else Vault(key)
         self.policy = policy or Policy()
         self._ctx = flows.Context(providers=lambda: client.providers, parse_webhook=client.parse_webhook,
-                                  vault=self.vault, policy=self.policy, clock=clock or time.time,
+                                  parse_return_url=client.parse_return_url, vault=self.vault, policy=self.policy,
+                                  clock=clock or time.time,
                                   worker=worker or _worker())
 
     def _delete_operation(self, ref: SessionRef) -> Callable[[SessionRef], Any] | None:
@@ -218,6 +225,30 @@ class Ledger(_Base):
         full callback URL (or its query string) as ``body``.
         """
         return self._run(flows.receive(self._ctx, provider, body, headers or {}))
+
+    def refresh(self, reference: str, *, return_url: Any = None) -> LedgerSession:
+        """Bring the reference's session up to date now — when its user comes back from the provider — and return
+        it as the ledger then holds it.
+
+        The session acted on is the reference's newest provider session (a ``STARTING`` or ``FAILED`` claim is
+        skipped). With ``return_url`` (the URL the user's browser came back on: a str, bytes or a URL object),
+        it must name that stored session (``Client.parse_return_url(url, provider, expected=stored_ref)``, in
+        constant time); else :class:`~ekyc.errors.SessionMismatch` (another session, e.g. someone else's link)
+        or :class:`~ekyc.errors.WebhookVerificationError` (a URL the provider's parser does not recognize) is
+        raised, an audit row ``return-refused`` is written and nothing else changes. The URL is only a signal:
+        its status hints are never read.
+
+        Then the provider's result is fetched (``get_result``) and applied exactly as the reconciler applies a
+        poll: idempotent, forward only (a final state is never overturned; an approval becomes ``EXPIRED`` only on
+        the provider's documented lapse), with an audit row for every change or ignored observation. A session
+        already ``DECLINED``, ``EXPIRED`` or ``ABANDONED`` is returned without a fetch; a purged one without a
+        fetch, or :class:`NoSession` when a ``return_url`` cannot be checked against it.
+
+        Raises :class:`NoSession` (``http_status=404``) when the reference has no provider session; what
+        ``get_result`` raises (the failure is noted in the audit trail and the reconciler polls the session
+        soon; the stored state is unchanged), and :class:`LedgerError` when the database fails.
+        """
+        return self._run(flows.refresh(self._ctx, _reference(reference), return_url))
 
     def reconcile(self, limit: int = 100) -> ReconcileReport:
         """One pass of the reconciler: recover stale claims, apply stored deliveries that were never applied,
@@ -360,6 +391,10 @@ class AsyncLedger(_Base):
     async def receive(self, provider: str, body: bytes, headers: Mapping[str, str] | None = None) -> Receipt:
         """See :meth:`Ledger.receive`."""
         return await self._run(flows.receive(self._ctx, provider, body, headers or {}))
+
+    async def refresh(self, reference: str, *, return_url: Any = None) -> LedgerSession:
+        """See :meth:`Ledger.refresh`."""
+        return await self._run(flows.refresh(self._ctx, _reference(reference), return_url))
 
     async def reconcile(self, limit: int = 100) -> ReconcileReport:
         """See :meth:`Ledger.reconcile`."""

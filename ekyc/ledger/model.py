@@ -1,5 +1,6 @@
 """What the ledger is configured with and what it returns: :class:`Policy`, :class:`LedgerSession`,
-:class:`Receipt`, :class:`ReconcileReport`, :class:`PurgeReport`, and its errors."""
+:class:`Receipt`, :class:`ReconcileReport`, :class:`PurgeReport`, and its errors (:class:`LedgerError`,
+:class:`LedgerBusy`, :class:`NoSession`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ class LedgerError(EkycError):
 
 class LedgerBusy(LedgerError):
     """Another process is starting this reference's session right now; try again shortly."""
+
+
+class NoSession(LedgerError):
+    """The reference has no provider session in the ledger to act on (never started, only a failed or
+    in-progress claim, or purged); ``http_status`` is 404."""
 
 
 @dataclass(frozen=True)

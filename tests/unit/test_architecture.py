@@ -10,6 +10,8 @@ Layers (docs/architecture.md), each importing only what its row allows:
 - emulator — ``ekyc/providers/<name>/emulator*``: the core, the sandbox and its own folder;
 - sandbox — ``ekyc/sandbox/``: the core and itself (emulators are loaded from ``"module:Class"`` strings);
 - feature — any other package (``ekyc/ledger/``): the core and itself;
+- integration — ``ekyc/integrations/``: the core, the feature packages (the ledger) and itself — never the
+  sandbox; the only layer besides the sandbox and the top that may import a web framework (Starlette, Django);
 - top — ``ekyc/cli/``, ``ekyc/docs/``, ``ekyc/testing/``: anything.
 
 No module imports a module that (directly or through others) imports it back, and no package does either.
@@ -52,6 +54,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "emulator": frozenset({"core", "sandbox", "own"}),
     "sandbox": frozenset({"core", "own"}),
     "feature": frozenset({"core", "own"}),
+    "integration": frozenset({"core", "feature", "own"}),
 }
 
 
@@ -99,6 +102,8 @@ class Graph:
             return "emulator" if any(p.startswith("emulator") for p in parts[3:]) else "provider"
         if parts[1] == "sandbox":
             return "sandbox"
+        if parts[1] == "integrations":
+            return "integration"
         return "top" if parts[1] in TOP else "feature"
 
     def unit(self, module: str) -> str:
@@ -306,6 +311,7 @@ BROKEN = {
     "sandbox/emulator.py": "from .server import app\n",
     "ledger/__init__.py": "from ..cli import main\n",
     "cli/__init__.py": "from ..ledger import x\n",
+    "integrations/__init__.py": "from ..ledger import Ledger\nfrom ..sandbox import server\nimport starlette\n",
 }
 
 
@@ -320,10 +326,13 @@ def test_the_rules_catch_a_package_that_breaks_them(tmp_path: Path) -> None:
     assert "pkg.providers.one.adapter (provider) imports pkg.providers.one.emulator (emulator)" in layering
     assert "pkg.providers.one.adapter (provider) imports pkg.providers.two.codes (provider)" in layering
     assert "pkg.ledger (feature) imports pkg.cli (top)" in layering
+    assert "pkg.integrations (integration) imports pkg.sandbox.server (sandbox)" in layering
+    assert "pkg.integrations (integration) imports pkg.ledger " not in layering  # the ledger is below it
     assert "pkg.providers.one.emulator (emulator) imports" not in layering  # an emulator may use the sandbox
     external = "\n".join(external_problems(graph))
     assert "pkg.models (core) imports starlette" in external
     assert "pkg.providers.one.adapter (provider) imports starlette.requests" in external
     assert "pkg.providers.one.adapter imports the vendor SDK tencentcloud" in external
+    assert "pkg.integrations (integration) imports starlette" not in external  # it serves HTTP
     assert ["pkg.sandbox.emulator", "pkg.sandbox.server"] in module_cycles(graph)  # one side typing-only
     assert ["pkg.cli", "pkg.ledger"] in package_cycles(graph)

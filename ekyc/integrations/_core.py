@@ -1,0 +1,461 @@
+"""What every web integration shares, whatever the framework: pure functions and dataclasses, no I/O, no
+framework import. :mod:`ekyc.integrations.starlette` and :mod:`ekyc.integrations.django` are thin adapters
+over it; a third framework needs only this module. This docstring is their contract.
+
+The endpoints (under :attr:`Config.prefix`, default ``/kyc``; :data:`PATHS`)
+--------------------------------------------------------------------------------------------------------------
+- ``GET  {prefix}/start``: the signed-in user's "Verify" page. Serves
+  ``ekyc.launch.launch_page(client, action={prefix}/start, provider=config.provider)``, which collects the
+  browser metadata providers need (Alibaba's MetaInfo) and posts the form straight on (it auto-submits; a
+  Continue button without JavaScript). :func:`needs_launch_page` says whether an app's own button may instead
+  ``POST`` to ``start`` directly (no provider in play needs browser metadata).
+- ``POST {prefix}/start``: refuse unless :func:`same_origin_request` (403, :data:`ERRORS`
+  ``cross_site_request``); read :func:`ekyc.launch.client_metadata` of the form; call
+  ``ledger.start(reference, **start_arguments(config, return_url=config.return_url(provider, own_origin),
+  metadata=...))``. Then :func:`after_start`: a session to finish → 303 to its ``url`` (the provider's hosted
+  page); one already decided or under review → 303 to :func:`return_location`. Errors: :func:`failure`.
+- ``GET  {prefix}/return/{provider}``: the provider sends the user here. Call
+  ``ledger.refresh(reference, return_url=<the full URL as received>)`` — the ledger checks the URL names the
+  session it stored for *this* user (another session → ``SessionMismatch``; the URL is never trusted), fetches
+  the result and applies it. Redirect 303 to :func:`return_location` (the outcome in the query; on a refused
+  URL the user's own stored state with ``kyc_error=session_mismatch``: read it with ``ledger.status``). A
+  ``{provider}`` in the path other than the stored session's is refused the same way (:func:`provider_matches`).
+- ``GET|POST {prefix}/webhooks/{provider}``: no user, no CSRF check (the provider signs it). Pass the raw body
+  (:func:`webhook_body`: for a GET callback — Alibaba — the full URL) and the headers *as received* (every
+  item: a header given twice is refused by the client) to ``ledger.receive``; answer
+  :func:`webhook_answer` (``receipt.http_status``: 200 for every stored delivery, duplicates and out-of-order
+  ones included; the provider's no-retry status for a forged one), or :func:`failure` when ``receive`` raises
+  (503 when the database failed, so that the provider retries).
+- ``GET  {prefix}/status``: :func:`status_body` of ``ledger.status(reference)`` as JSON, for the signed-in user.
+
+The app supplies "who is the current user" (a callable returning the user's reference — your user id as text
+— or None: anonymous → :func:`login_location` or 401) and may receive decisions through a callback
+(:data:`OnDecision`, called with the :class:`~ekyc.ledger.LedgerSession` when :func:`decided` says the session
+reached an outcome the app acts on; at-least-once — on the return and again on a webhook — so key your handler
+on ``(session.id, session.state)``).
+
+What leaves the integration
+---------------------------
+:func:`status_body` and the query :func:`return_location` builds carry states and neutral reason codes only —
+never a reference, ref, URL, name or any value the user submitted. Errors are neutral codes (:data:`ERRORS`).
+
+Security rules encoded here
+---------------------------
+- Redirects go only to same-site paths or to origins the app configured (:func:`safe_redirect`); the return
+  target is configuration, never a request parameter.
+- The start ``POST`` changes state, so it must come from the app's own pages: :func:`same_origin_request`
+  accepts it only when ``Origin`` (else ``Referer``) is the app's own origin or a configured one, and never when
+  ``Sec-Fetch-Site`` says ``cross-site``. Keep the session cookie ``SameSite=Lax`` (or ``Strict``) as well.
+  Django apps keep Django's own CSRF middleware on ``start`` in addition; only the webhook view is exempt.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
+
+from ..errors import (
+    ConfigurationError,
+    EkycError,
+    InvalidRequest,
+    ProviderUnavailable,
+    RateLimited,
+    SessionMismatch,
+    UnsupportedFeature,
+    WebhookVerificationError,
+)
+from ..launch import browser_metadata
+from ..ledger import LedgerBusy, LedgerError, LedgerSession, NoSession, Policy, Receipt
+from ..ledger.states import DEFINITIVE, FAILED, PENDING
+from ..models import Outcome
+
+T = TypeVar("T")
+
+#: the endpoints, relative to :attr:`Config.prefix`
+PATHS = {"start": "/start", "return": "/return/{provider}", "webhook": "/webhooks/{provider}",
+         "status": "/status"}
+#: the state :func:`status_body` reports for a user without any session
+NONE = "NONE"
+#: the neutral error codes an endpoint may answer or put in ``kyc_error`` (never anything about the user)
+ERRORS = frozenset({
+    "not_signed_in", "cross_site_request", "invalid_request", "session_mismatch", "unrecognized_return",
+    "no_session", "provider_unavailable", "provider_error", "busy", "unavailable", "configuration",
+    "unknown_provider", "rejected",
+})
+#: states after which :data:`OnDecision` is called (an outcome the app acts on)
+DECIDED = frozenset({*DEFINITIVE, Outcome.REVIEW.value})
+
+#: "who is the current user": the framework's request in, the user's reference (text) or None out; sync or async
+CurrentUser = Callable[[Any], "str | Awaitable[str | None] | None"]
+#: called with the session when it reaches a state in :data:`DECIDED`; sync or async
+OnDecision = Callable[[LedgerSession], "Awaitable[None] | None"]
+
+
+def origin_of(url: str | None) -> str | None:
+    """``scheme://host[:port]`` of an http(s) URL, lower-cased, default port dropped; None for anything else
+    (a path, ``null``, another scheme, a malformed URL)."""
+    if not isinstance(url, str) or not url.isprintable():
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    if scheme not in ("http", "https") or not host or parts.username or parts.password:
+        return None
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    default = 443 if scheme == "https" else 80
+    return f"{scheme}://{host}" + (f":{port}" if port is not None and port != default else "")
+
+
+def _origins(values: Any, name: str) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = (values,)
+    out = []
+    for value in values or ():
+        origin = origin_of(value)
+        if origin is None or origin != value.rstrip("/").lower():
+            raise ConfigurationError(f"{name} must be http(s) origins (scheme://host[:port], nothing after)",
+                                     field=name)
+        out.append(origin)
+    return tuple(out)
+
+
+def _path(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not _is_local_path(value):
+        raise ConfigurationError(f"{name} must be a path on this site starting with /", field=name)
+    return value
+
+
+@dataclass(frozen=True)
+class Config:
+    """How an app wires the integration.
+
+    ``prefix``: where the endpoints live (``/kyc``; ``""`` for the root). ``after_return``: where the user goes
+    once back from the provider (a same-site path, or an absolute URL on an ``allowed_origins`` origin); the
+    outcome is added to its query as ``outcome_param`` (``?kyc=APPROVED``). ``provider``: the provider ``start``
+    uses (None: the client's default or routing). ``public_origin``: the app's external origin
+    (``https://app.example``) used to build return URLs and to check the start ``POST``'s origin; None takes it
+    from the request (set it behind a proxy that rewrites ``Host``). ``allowed_origins``: other origins of your
+    own allowed as redirect targets and as the origin of a start ``POST``. ``login_url``: where an anonymous user
+    is sent (a same-site path; the current path is added as ``next``); None answers 401. ``request_fields``:
+    more :class:`~ekyc.SessionRequest` fields for every start (``checks``, ``country``, ``document_types``…).
+    Raises :class:`~ekyc.errors.ConfigurationError` naming the field.
+    """
+
+    prefix: str = "/kyc"
+    after_return: str = "/"
+    provider: str | None = None
+    public_origin: str | None = None
+    allowed_origins: tuple[str, ...] = ()
+    login_url: str | None = None
+    request_fields: Mapping[str, Any] = field(default_factory=dict)
+    outcome_param: str = "kyc"
+
+    def __post_init__(self) -> None:
+        prefix = self.prefix
+        if not isinstance(prefix, str) or (prefix and not _is_local_path(prefix)) or prefix.endswith("/") \
+                or "{" in prefix:
+            raise ConfigurationError("prefix must be empty or a path like /kyc (no trailing slash)", field="prefix")
+        if self.provider is not None and (not isinstance(self.provider, str) or not self.provider):
+            raise ConfigurationError("provider must be a provider name or None", field="provider")
+        object.__setattr__(self, "allowed_origins", _origins(self.allowed_origins, "allowed_origins"))
+        if self.public_origin is not None:
+            object.__setattr__(self, "public_origin", _origins(self.public_origin, "public_origin")[0])
+        own = (self.public_origin,) if self.public_origin else ()
+        if not isinstance(self.after_return, str) or safe_redirect(
+                self.after_return, own_origin=own[0] if own else None, allowed_origins=self.allowed_origins) is None:
+            raise ConfigurationError("after_return must be a same-site path or a URL on an allowed origin",
+                                     field="after_return")
+        if self.login_url is not None:
+            _path(self.login_url, "login_url")
+        if not isinstance(self.request_fields, Mapping) or {"reference", "return_url", "client_metadata"} & set(
+                self.request_fields):
+            raise ConfigurationError("request_fields is a mapping of SessionRequest fields other than reference, "
+                                     "return_url and client_metadata (the integration sets those)",
+                                     field="request_fields")
+        if not isinstance(self.outcome_param, str) or not self.outcome_param.isidentifier():
+            raise ConfigurationError("outcome_param must be a plain query parameter name", field="outcome_param")
+
+    def path(self, name: str, provider: str | None = None) -> str:
+        """The path of endpoint ``name`` (a key of :data:`PATHS`), with ``{provider}`` filled in."""
+        path = self.prefix + PATHS[name]
+        return path.replace("{provider}", provider) if provider is not None else path
+
+    def own_origin(self, request_url: str) -> str:
+        """The app's origin: :attr:`public_origin`, else the origin of the URL the request arrived on."""
+        origin = self.public_origin or origin_of(request_url)
+        if origin is None:
+            raise ConfigurationError("the request URL has no http(s) origin; set public_origin", field="public_origin")
+        return origin
+
+    def return_url(self, provider: str, own_origin: str) -> str:
+        """The absolute URL the provider sends the user back to: ``{own_origin}{prefix}/return/{provider}``."""
+        return own_origin + self.path("return", provider)
+
+
+# -- redirects and origins ---------------------------------------------------------------------------------
+def _is_local_path(value: str) -> bool:
+    """A path on this site: starts with one ``/`` (not ``//`` nor ``/\\``, which browsers read as another host),
+    printable, no backslash anywhere."""
+    return (value.startswith("/") and not value.startswith("//") and "\\" not in value and value.isprintable()
+            and value == value.strip())
+
+
+def safe_redirect(target: Any, *, own_origin: str | None = None, allowed_origins: tuple[str, ...] = ()) -> str | None:
+    """``target`` when it is safe to redirect a user to: a same-site path, or an absolute http(s) URL whose
+    origin is ``own_origin`` or one of ``allowed_origins``; else None (an open redirect refused)."""
+    if not isinstance(target, str):
+        return None
+    if _is_local_path(target):
+        return target
+    origin = origin_of(target)
+    if origin is None or not target.isprintable() or "\\" in target or target != target.strip():
+        return None
+    return target if origin == own_origin or origin in allowed_origins else None
+
+
+def same_origin_request(*, own_origin: str, origin: str | None, referer: str | None,
+                        sec_fetch_site: str | None = None, allowed_origins: tuple[str, ...] = ()) -> bool:
+    """Whether a state-changing request (the start ``POST``) comes from the app's own pages.
+
+    ``origin``, ``referer`` and ``sec_fetch_site`` are the request's ``Origin``, ``Referer`` and
+    ``Sec-Fetch-Site`` headers (None when absent). Refused when ``Sec-Fetch-Site`` is ``cross-site``; else the
+    ``Origin`` (every current browser sends it on a ``POST``), or without one the ``Referer``, must be
+    ``own_origin`` or in ``allowed_origins``. Neither header present: refused (fail closed)."""
+    if sec_fetch_site is not None and sec_fetch_site.strip().lower() == "cross-site":
+        return False
+    accepted = {own_origin, *allowed_origins}
+    if origin is not None:
+        return origin_of(origin) in accepted
+    if referer is not None:
+        return origin_of(referer) in accepted
+    return False
+
+
+def login_location(config: Config, next_path: str) -> str | None:
+    """Where to send an anonymous user: :attr:`Config.login_url` with ``next`` (only when ``next_path`` is a
+    same-site path); None when no login URL is configured (answer 401 :data:`ERRORS` ``not_signed_in``)."""
+    if config.login_url is None:
+        return None
+    if not _is_local_path(next_path):
+        return config.login_url
+    return _with_query(config.login_url, {"next": next_path})
+
+
+def _with_query(url: str, params: Mapping[str, str]) -> str:
+    joiner = "&" if "?" in url else "?"
+    fragment = ""
+    if "#" in url:
+        url, _, rest = url.partition("#")
+        fragment = "#" + rest
+    return f"{url}{joiner}{urlencode(params)}{fragment}"
+
+
+# -- start -------------------------------------------------------------------------------------------------
+def needs_launch_page(client: Any, provider: str | None) -> bool:
+    """Whether ``start`` must go through the launch page (``GET``) because a provider in play (``provider``, or
+    every provider of ``client`` when None) collects metadata in the browser; when False an app's own button may
+    ``POST`` to ``start`` directly."""
+    return bool(browser_metadata(client, provider))
+
+
+def start_arguments(config: Config, *, return_url: str, metadata: str | None) -> dict[str, Any]:
+    """Keyword arguments for ``ledger.start(reference, **...)``: the configured provider and request fields,
+    the return URL and the browser metadata the launch page posted (:func:`ekyc.launch.client_metadata`)."""
+    args: dict[str, Any] = {**config.request_fields, "return_url": return_url, "provider": config.provider}
+    if metadata is not None:
+        args["client_metadata"] = metadata
+    return args
+
+
+def after_start(config: Config, session: LedgerSession, own_origin: str | None = None) -> str:
+    """Where the start ``POST`` sends the user: the provider's page for a session still to finish (``PENDING``
+    with its link), else the app's :func:`return_location` with the session's state (already approved, under
+    review…). Raises :class:`~ekyc.ledger.LedgerError` when a pending session's link is not kept (a ledger
+    without a key cannot resume a session: configure ``EKYC_LEDGER_KEY``)."""
+    if session.state == PENDING:
+        if session.url is None:
+            raise LedgerError("the pending session's link is not kept (the ledger has no key), so the user cannot "
+                              "resume it; configure EKYC_LEDGER_KEY", field="key", http_status=503)
+        return session.url
+    return return_location(config, session, own_origin=own_origin)
+
+
+# -- outcome -------------------------------------------------------------------------------------------------
+def status_body(session: LedgerSession | None, policy: Policy | None = None) -> dict[str, Any]:
+    """The status JSON for the signed-in user: states and neutral reason codes only.
+
+    ``{"state": "APPROVED" | "DECLINED" | "REVIEW" | "PENDING" | "EXPIRED" | "ABANDONED" | "ERROR" |
+    "STARTING" | "NONE", "approved": bool, "final": bool, "reasons": ["FACE_MISMATCH", …],
+    "provider": "didit" | None, "next": "start" | "continue" | "wait" | "none"}``. ``next`` is what the user can do:
+    ``start`` (no session, or the last one ended in a state of ``policy.restart_after``: a new one opens),
+    ``continue`` (a pending session: ``start`` reuses it), ``wait`` (review, or a session being created),
+    ``none`` (approved)."""
+    restart = {o.value for o in (policy or Policy()).restart_after} | {FAILED}
+    if session is None:
+        return {"state": NONE, "approved": False, "final": False, "reasons": [], "provider": None, "next": "start"}
+    state = session.state
+    if state in restart:
+        nxt = "start"
+    elif state == Outcome.APPROVED.value:
+        nxt = "none"
+    elif state == PENDING:
+        nxt = "continue"
+    else:
+        nxt = "wait"
+    return {"state": state, "approved": state == Outcome.APPROVED.value, "final": state in DEFINITIVE,
+            "reasons": list(session.reasons), "provider": session.provider, "next": nxt}
+
+
+def return_location(config: Config, session: LedgerSession | None, *, error: str | None = None,
+                    own_origin: str | None = None) -> str:
+    """:attr:`Config.after_return` with the outcome in the query: ``{outcome_param}=<state>`` (``NONE`` without a
+    session) and ``{outcome_param}_error=<code>`` (one of :data:`ERRORS`) when something was refused."""
+    target = safe_redirect(config.after_return, own_origin=own_origin or config.public_origin,
+                           allowed_origins=config.allowed_origins)
+    if target is None:  # pragma: no cover - Config checks it at construction
+        raise ConfigurationError("after_return is not a safe redirect", field="after_return")
+    params = {config.outcome_param: NONE if session is None or session.state == FAILED else session.state}
+    if error is not None:
+        params[f"{config.outcome_param}_error"] = error if error in ERRORS else "unavailable"
+    return _with_query(target, params)
+
+
+def provider_matches(session: LedgerSession | None, provider: str) -> bool:
+    """Whether the ``{provider}`` of a return path is the stored session's provider."""
+    return session is not None and session.provider == provider
+
+
+def decided(session: LedgerSession | None) -> bool:
+    """Whether :data:`OnDecision` is called for this session (its state is in :data:`DECIDED`)."""
+    return session is not None and session.state in DECIDED
+
+
+# -- webhooks ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer: ``status``, a small JSON ``body`` (no user data) and its media type."""
+
+    status: int
+    body: bytes
+    media_type: str = "application/json"
+
+
+def webhook_body(method: str, url: str, body: bytes) -> bytes:
+    """What ``ledger.receive`` takes as the delivery: the raw body for a ``POST``; for a ``GET`` callback
+    (Alibaba's) the full URL as received (its query carries the callback)."""
+    return url.encode("utf-8") if method.upper() == "GET" else bytes(body)
+
+
+def webhook_answer(receipt: Receipt) -> Answer:
+    """The answer the provider expects for a delivery ``ledger.receive`` took: ``receipt.http_status`` (200
+    for every stored delivery — duplicate, replayed, out of order or about a session not known yet — so that
+    the provider stops retrying; the provider's documented no-retry status for one that failed verification)."""
+    if receipt.http_status < 300:
+        return Answer(receipt.http_status, b'{"received":true}')
+    return Answer(receipt.http_status, b'{"error":"rejected"}')
+
+
+def error_code(exc: BaseException) -> str:
+    """The neutral :data:`ERRORS` code of an exception an endpoint caught."""
+    if isinstance(exc, SessionMismatch):
+        return "session_mismatch"
+    if isinstance(exc, WebhookVerificationError):
+        return "unrecognized_return"
+    if isinstance(exc, NoSession):
+        return "no_session"
+    if isinstance(exc, LedgerBusy):
+        return "busy"
+    if isinstance(exc, LedgerError):
+        return "unavailable"
+    if isinstance(exc, (ProviderUnavailable, RateLimited)):
+        return "provider_unavailable"
+    if isinstance(exc, (InvalidRequest, UnsupportedFeature)):
+        return "invalid_request"
+    if isinstance(exc, ConfigurationError):
+        return "configuration"
+    if isinstance(exc, EkycError):
+        return "provider_error"
+    return "unavailable"
+
+
+_STATUS = {"session_mismatch": 403, "unrecognized_return": 400, "no_session": 404, "busy": 503,
+           "unavailable": 503, "provider_unavailable": 503, "invalid_request": 400, "configuration": 500,
+           "provider_error": 502}
+
+
+def failure(exc: BaseException, *, webhook: bool = False) -> Answer:
+    """The answer for an exception an endpoint caught: a neutral code and a status — 503 when the ledger's
+    database failed (``LedgerError.http_status``; a provider then retries its webhook), 404 for a webhook path
+    naming an unknown provider, 400 for bad input, 502/503 when the provider failed. Never the exception's text."""
+    code = error_code(exc)
+    if webhook and isinstance(exc, InvalidRequest) and getattr(exc, "field", None) == "provider":
+        code, status = "unknown_provider", 404
+    elif isinstance(exc, LedgerError) and exc.http_status is not None and not isinstance(exc, NoSession):
+        status = exc.http_status
+    else:
+        status = _STATUS.get(code, 503)
+    return Answer(status, b'{"error":"' + code.encode("ascii") + b'"}')
+
+
+def error_answer(code: str, status: int) -> Answer:
+    """An :class:`Answer` for a refusal of the endpoint itself (``not_signed_in`` 401, ``cross_site_request``
+    403…)."""
+    return Answer(status, b'{"error":"' + (code if code in ERRORS else "unavailable").encode("ascii") + b'"}')
+
+
+# -- plumbing ------------------------------------------------------------------------------------------------
+async def resolve(value: T | Awaitable[T]) -> T:
+    """``value``, awaited when the app's callable returned an awaitable (sync and async callables both work)."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+def user_reference(value: Any) -> str | None:
+    """The current-user callable's answer as a ledger reference: text (an int is turned into text), or None for
+    an anonymous user. Raises :class:`~ekyc.errors.ConfigurationError` for anything else."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value or len(value) > 256 or not value.isprintable():
+        raise ConfigurationError("the current-user callable must return the user's reference (1-256 printable "
+                                 "characters) or None", field="current_user")
+    return value
+
+
+__all__ = [
+    "DECIDED",
+    "ERRORS",
+    "NONE",
+    "PATHS",
+    "Answer",
+    "Config",
+    "CurrentUser",
+    "OnDecision",
+    "after_start",
+    "decided",
+    "error_answer",
+    "error_code",
+    "failure",
+    "login_location",
+    "needs_launch_page",
+    "origin_of",
+    "provider_matches",
+    "resolve",
+    "return_location",
+    "safe_redirect",
+    "same_origin_request",
+    "start_arguments",
+    "status_body",
+    "user_reference",
+    "webhook_answer",
+    "webhook_body",
+]

@@ -1,0 +1,184 @@
+"""The framework-neutral core of the web integrations: redirects, origins, the outcome JSON, the answers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ekyc import SessionRef, registry
+from ekyc.errors import (
+    ConfigurationError,
+    InvalidRequest,
+    ProviderError,
+    ProviderUnavailable,
+    SessionMismatch,
+    WebhookVerificationError,
+)
+from ekyc.integrations import (
+    NONE,
+    Config,
+    failure,
+    login_location,
+    needs_launch_page,
+    origin_of,
+    return_location,
+    safe_redirect,
+    same_origin_request,
+    start_arguments,
+    status_body,
+    user_reference,
+    webhook_answer,
+    webhook_body,
+)
+from ekyc.ledger import LedgerBusy, LedgerError, LedgerSession, NoSession, Receipt
+from ekyc.sandbox import Sandbox
+
+APP = "https://app.example"
+
+
+def _session(state: str, **kw: object) -> LedgerSession:
+    values: dict[str, object] = dict(
+        id=7, reference="jane.sample@example.com", state=state, provider="didit", provider_status="Approved",
+        reasons=("FACE_MISMATCH",), created_at=1.0, updated_at=2.0, decided_at=None,
+        ref=SessionRef(provider="didit", id="secret-session-id", reference="jane.sample@example.com"),
+        url="https://verify.example/secret-token")
+    values.update(kw)
+    return LedgerSession(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("url", "origin"), [
+    ("https://App.Example/path?q=1", "https://app.example"), ("https://app.example:443/", "https://app.example"),
+    ("http://127.0.0.1:8000/x", "http://127.0.0.1:8000"), ("http://[::1]:80", "http://[::1]"),
+    ("null", None), ("/path", None), ("javascript:alert(1)", None), ("https://u:p@app.example", None),
+    ("https://app.example:99999", None), ("", None), (None, None), ("https://app.example\n", None),
+])
+def test_origin_of(url: str | None, origin: str | None) -> None:
+    assert origin_of(url) == origin
+
+
+@pytest.mark.parametrize("target", ["/", "/done?x=1", "https://app.example/done", "https://other.example/ok"])
+def test_safe_redirects(target: str) -> None:
+    assert safe_redirect(target, own_origin=APP, allowed_origins=("https://other.example",)) == target
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example/", "/\\evil.example", "https://evil.example/", "javascript:alert(1)", "data:text/html,x",
+    " /done", "/do\nne", "https://app.example.evil.example/", "http://app.example/", "evil.example", "", None, 3,
+    "https://app.example\\@evil.example/",
+])
+def test_open_redirects_are_refused(target: object) -> None:
+    assert safe_redirect(target, own_origin=APP) is None
+
+
+def test_the_start_post_must_come_from_the_app() -> None:
+    ok = dict(own_origin=APP, allowed_origins=("https://www.app.example",))
+    assert same_origin_request(origin=APP, referer=None, **ok)  # type: ignore[arg-type]
+    assert same_origin_request(origin="https://www.app.example", referer=None, **ok)  # type: ignore[arg-type]
+    assert same_origin_request(origin=None, referer=APP + "/kyc/start", **ok)  # type: ignore[arg-type]
+    assert same_origin_request(origin=APP, referer=None, sec_fetch_site="same-origin", **ok)  # type: ignore[arg-type]
+    for origin, referer, site in [("https://evil.example", None, None), ("null", APP + "/", None),
+                                  (None, None, None), (None, "https://evil.example/", None),
+                                  (APP, None, "cross-site"), ("http://app.example", None, None)]:
+        assert not same_origin_request(origin=origin, referer=referer, sec_fetch_site=site, **ok)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("prefix", "kyc"), ("prefix", "/kyc/"), ("prefix", "//kyc"), ("after_return", "https://evil.example/"),
+    ("after_return", "//evil.example"), ("allowed_origins", ("https://app.example/path",)),
+    ("public_origin", "app.example"), ("login_url", "https://evil.example/login"), ("provider", ""),
+    ("request_fields", {"reference": "x"}), ("outcome_param", "a b"),
+])
+def test_config_names_the_bad_field(field: str, value: object) -> None:
+    with pytest.raises(ConfigurationError) as bad:
+        Config(**{field: value})  # type: ignore[arg-type]
+    assert bad.value.field == field
+
+
+def test_config_paths_and_urls() -> None:
+    config = Config(public_origin="https://App.Example", after_return="https://app.example/account")
+    assert config.public_origin == APP
+    assert config.path("return", "didit") == "/kyc/return/didit" and config.path("status") == "/kyc/status"
+    assert config.own_origin("http://internal:8000/kyc/start") == APP
+    assert config.return_url("didit", APP) == APP + "/kyc/return/didit"
+    assert Config(prefix="").path("start") == "/start"
+    assert Config().own_origin("http://127.0.0.1:8000/kyc/start") == "http://127.0.0.1:8000"
+
+
+def test_status_body_carries_states_and_reasons_only() -> None:
+    for state, nxt in [("APPROVED", "none"), ("DECLINED", "start"), ("PENDING", "continue"), ("REVIEW", "wait"),
+                       ("STARTING", "wait"), ("ERROR", "start"), ("ABANDONED", "start"), ("EXPIRED", "start")]:
+        body = status_body(_session(state))
+        text = json.dumps(body)
+        assert body["state"] == state and body["next"] == nxt and body["approved"] == (state == "APPROVED")
+        assert "jane" not in text and "secret" not in text and "verify.example" not in text
+        assert set(body) == {"state", "approved", "final", "reasons", "provider", "next"}
+    assert status_body(None) == {"state": NONE, "approved": False, "final": False, "reasons": [], "provider": None,
+                                 "next": "start"}
+
+
+def test_return_location() -> None:
+    config = Config(after_return="/account?tab=kyc")
+    assert return_location(config, _session("APPROVED")) == "/account?tab=kyc&kyc=APPROVED"
+    assert return_location(config, None, error="session_mismatch") == \
+        "/account?tab=kyc&kyc=NONE&kyc_error=session_mismatch"
+    assert return_location(config, _session("PENDING"), error="<script>") == \
+        "/account?tab=kyc&kyc=PENDING&kyc_error=unavailable"
+    assert return_location(Config(after_return="/a#top"), _session("DECLINED")) == "/a?kyc=DECLINED#top"
+
+
+def test_login_location() -> None:
+    assert login_location(Config(), "/kyc/start") is None
+    assert login_location(Config(login_url="/login"), "/kyc/start") == "/login?next=%2Fkyc%2Fstart"
+    assert login_location(Config(login_url="/login"), "//evil.example") == "/login"
+
+
+def test_start_arguments() -> None:
+    config = Config(provider="alibaba", request_fields={"country": "GBR"})
+    args = start_arguments(config, return_url=APP + "/kyc/return/alibaba", metadata='{"a":1}')
+    assert args == {"country": "GBR", "return_url": APP + "/kyc/return/alibaba", "provider": "alibaba",
+                    "client_metadata": '{"a":1}'}
+    assert "client_metadata" not in start_arguments(config, return_url="x", metadata=None)
+
+
+def test_the_launch_page_is_needed_where_a_provider_collects_browser_metadata() -> None:
+    sandbox = Sandbox()
+    with sandbox.client() as client:
+        for name in registry.names():
+            if name in client.providers:
+                wanted = client.adapter(name).browser_metadata() is not None
+                assert needs_launch_page(client, name) is wanted
+        assert needs_launch_page(client, None) is any(
+            client.adapter(n).browser_metadata() is not None for n in client.providers)
+
+
+def test_webhook_answers() -> None:
+    assert webhook_answer(Receipt(200, "applied", 1, verified=True)).status == 200
+    assert webhook_answer(Receipt(200, "orphan", 1, verified=True, duplicate=True)).body == b'{"received":true}'
+    rejected = webhook_answer(Receipt(401, "rejected", 2, verified=False))
+    assert (rejected.status, rejected.body) == (401, b'{"error":"rejected"}')
+    assert webhook_body("GET", "https://app.example/kyc/webhooks/alibaba?a=1", b"") == \
+        b"https://app.example/kyc/webhooks/alibaba?a=1"
+    assert webhook_body("POST", "https://x", b"{}") == b"{}"
+
+
+@pytest.mark.parametrize(("exc", "status", "code"), [
+    (LedgerError("db", http_status=503), 503, "unavailable"), (LedgerBusy("busy"), 503, "busy"),
+    (NoSession("none", http_status=404), 404, "no_session"), (SessionMismatch("x"), 403, "session_mismatch"),
+    (WebhookVerificationError("x"), 400, "unrecognized_return"),
+    (ProviderUnavailable("x"), 503, "provider_unavailable"),
+    (InvalidRequest("x", field="client_metadata"), 400, "invalid_request"), (ProviderError("x"), 502, "provider_error"),
+    (ConfigurationError("x"), 500, "configuration"), (RuntimeError("jane"), 503, "unavailable"),
+])
+def test_failures_are_neutral(exc: BaseException, status: int, code: str) -> None:
+    answer = failure(exc)
+    assert (answer.status, json.loads(answer.body)) == (status, {"error": code})
+    unknown = failure(InvalidRequest("unknown provider", field="provider"), webhook=True)
+    assert (unknown.status, json.loads(unknown.body)) == (404, {"error": "unknown_provider"})
+
+
+def test_user_reference() -> None:
+    assert user_reference(None) is None and user_reference(42) == "42" and user_reference("u-1") == "u-1"
+    for bad in ("", "a\nb", "x" * 257, True, 4.2, object()):
+        with pytest.raises(ConfigurationError):
+            user_reference(bad)
