@@ -11,15 +11,17 @@ The endpoints (under :attr:`Config.prefix`, default ``/kyc``; :data:`PATHS`)
   ``POST`` to ``start`` directly (no provider in play needs browser metadata).
 - ``POST {prefix}/start``: refuse unless :func:`same_origin_request` (403, :data:`ERRORS`
   ``cross_site_request``); read :func:`ekyc.launch.client_metadata` of the form; call
-  ``ledger.start(reference, **start_arguments(config, return_url=config.return_url(provider, own_origin),
-  metadata=...))``. Then :func:`after_start`: a session to finish → 303 to its ``url`` (the provider's hosted
-  page); one already decided or under review → 303 to :func:`return_location`. Errors: :func:`failure`.
+  ``ledger.start(reference, **start_arguments(config, return_url=config.return_url(start_provider(config,
+  client), own_origin), metadata=...))``. Then :func:`after_start`: a session to finish → 303 to its ``url``
+  (the provider's hosted page); one already decided or under review → 303 to :func:`return_location`. Errors:
+  :func:`failure`.
 - ``GET  {prefix}/return/{provider}``: the provider sends the user here. Call
   ``ledger.refresh(reference, return_url=<the full URL as received>)`` — the ledger checks the URL names the
   session it stored for *this* user (another session → ``SessionMismatch``; the URL is never trusted), fetches
   the result and applies it. Redirect 303 to :func:`return_location` (the outcome in the query; on a refused
-  URL the user's own stored state with ``kyc_error=session_mismatch``: read it with ``ledger.status``). A
-  ``{provider}`` in the path other than the stored session's is refused the same way (:func:`provider_matches`).
+  URL the user's own stored state with ``kyc_error=session_mismatch``: read it with ``ledger.status``). The
+  ``{provider}`` segment is what :func:`start_provider` named at start (readable in logs and vendor
+  dashboards); it is not trusted for anything: the ledger checks the URL with the stored session's provider.
 - ``GET|POST {prefix}/webhooks/{provider}``: no user, no CSRF check (the provider signs it). Pass the raw body
   (:func:`webhook_body`: for a GET callback — Alibaba — the full URL) and the headers *as received* (every
   item: a header given twice is refused by the client) to ``ledger.receive``; answer
@@ -265,6 +267,12 @@ def needs_launch_page(client: Any, provider: str | None) -> bool:
     return bool(browser_metadata(client, provider))
 
 
+def start_provider(config: Config, client: Any) -> str:
+    """The provider named in the return URL of a start: :attr:`Config.provider`, else the client's default
+    (routing may still send the session elsewhere; the return endpoint never relies on the name)."""
+    return config.provider or str(client.default_provider)
+
+
 def start_arguments(config: Config, *, return_url: str, metadata: str | None) -> dict[str, Any]:
     """Keyword arguments for ``ledger.start(reference, **...)``: the configured provider and request fields,
     the return URL and the browser metadata the launch page posted (:func:`ekyc.launch.client_metadata`)."""
@@ -325,11 +333,6 @@ def return_location(config: Config, session: LedgerSession | None, *, error: str
     if error is not None:
         params[f"{config.outcome_param}_error"] = error if error in ERRORS else "unavailable"
     return _with_query(target, params)
-
-
-def provider_matches(session: LedgerSession | None, provider: str) -> bool:
-    """Whether the ``{provider}`` of a return path is the stored session's provider."""
-    return session is not None and session.provider == provider
 
 
 def decided(session: LedgerSession | None) -> bool:
@@ -448,12 +451,12 @@ __all__ = [
     "login_location",
     "needs_launch_page",
     "origin_of",
-    "provider_matches",
     "resolve",
     "return_location",
     "safe_redirect",
     "same_origin_request",
     "start_arguments",
+    "start_provider",
     "status_body",
     "user_reference",
     "webhook_answer",

@@ -26,6 +26,7 @@ from ekyc.integrations import (
     safe_redirect,
     same_origin_request,
     start_arguments,
+    start_provider,
     status_body,
     user_reference,
     webhook_answer,
@@ -139,6 +140,12 @@ def test_start_arguments() -> None:
     assert args == {"country": "GBR", "return_url": APP + "/kyc/return/alibaba", "provider": "alibaba",
                     "client_metadata": '{"a":1}'}
     assert "client_metadata" not in start_arguments(config, return_url="x", metadata=None)
+
+
+def test_the_start_provider_is_the_configured_one_else_the_clients_default() -> None:
+    with Sandbox().client() as client:
+        assert start_provider(Config(provider="tencent"), client) == "tencent"
+        assert start_provider(Config(), client) == client.default_provider
 
 
 def test_the_launch_page_is_needed_where_a_provider_collects_browser_metadata() -> None:
