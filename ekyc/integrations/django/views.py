@@ -1,0 +1,178 @@
+"""The four endpoints as Django views, thin adapters over the framework-neutral core (:mod:`ekyc.integrations`,
+whose module docstring is the contract) and the blocking :class:`~ekyc.ledger.Ledger`.
+
+These are **sync views** over the sync ledger (thread-safe; one per process, :func:`.conf.get_ledger`): run them
+under WSGI, or under ASGI where Django runs sync views in a thread pool. Each request does at most one provider
+call (``start``: create; ``return``: one fetch; ``webhooks``: one fetch when the payload carries no decision).
+
+- ``start`` (GET: the launch page; POST: ``ledger.start`` → the provider's page) — CSRF-protected by Django's
+  middleware *and* the core's same-origin check;
+- ``return/<provider>`` — ``ledger.refresh(reference, return_url=<the URL as received>)``: the URL must name the
+  session stored for ``request.user``; never trusted otherwise;
+- ``webhooks/<provider>`` — the only CSRF-exempt view: the provider signs it; answered ``receipt.http_status``;
+- ``status`` — the signed-in user's state as JSON.
+
+The user is ``request.user`` (its reference: :func:`.conf.reference_of`). Decisions go out through
+:data:`.signals.decision_received`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from ...errors import EkycError
+from ...launch import client_metadata, launch_page
+from .. import (
+    Answer,
+    after_start,
+    error_answer,
+    error_code,
+    failure,
+    login_location,
+    return_location,
+    same_origin_request,
+    start_arguments,
+    start_provider,
+    status_body,
+    webhook_answer,
+    webhook_body,
+)
+from .conf import config, get_ledger, reference_of
+from .dispatch import announce, cursor, log
+
+
+def _failed(exc: EkycError, *, webhook: bool = False) -> HttpResponse:
+    """:func:`ekyc.integrations.failure` as a response; logged with the error's type and field only."""
+    answer = failure(exc, webhook=webhook)
+    log.log(logging.ERROR if answer.status >= 500 else logging.INFO, "ekyc view answered %s: %s (field %s)",
+            answer.status, type(exc).__name__, exc.field)
+    return _answer(answer)
+
+
+def _answer(answer: Answer) -> HttpResponse:
+    response = HttpResponse(answer.body, status=answer.status, content_type=answer.media_type)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _redirect(location: str) -> HttpResponse:
+    response = HttpResponseRedirect(location, status=303)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _anonymous(request: HttpRequest, *, redirect: bool) -> HttpResponse:
+    target = login_location(config(), request.get_full_path()) if redirect else None
+    return _redirect(target) if target is not None else _answer(error_answer("not_signed_in", 401))
+
+
+def _signed_in(view: Callable[[HttpRequest, str], HttpResponse] | Callable[..., HttpResponse], *,
+               redirect: bool = True) -> Callable[..., HttpResponse]:
+    """Run ``view(request, reference, ...)`` for a signed-in user; an anonymous one goes to the login page
+    (``redirect``) or gets 401. A configuration error is answered 500 with a neutral code (and raised in DEBUG)."""
+
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            reference = reference_of(getattr(request, "user", None))
+        except EkycError as exc:
+            return _failed(exc)
+        if reference is None:
+            return _anonymous(request, redirect=redirect)
+        return view(request, reference, *args, **kwargs)
+
+    wrapped.__name__ = getattr(view, "__name__", "view")
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _start(request: HttpRequest, reference: str) -> HttpResponse:
+    """GET: the launch page (collects the browser metadata a provider needs, then posts on by itself). POST:
+    the user's one session — the unfinished one they have, or a new one — then the provider's page (or the
+    app's page with the state when it is already decided)."""
+    cfg = config()
+    try:
+        ledger = get_ledger()
+        own = cfg.own_origin(request.build_absolute_uri())
+        if request.method == "GET":
+            page = launch_page(ledger.client, action=request.path, provider=cfg.provider,
+                               fields={"csrfmiddlewaretoken": get_token(request)})
+            response = HttpResponse(page, content_type="text/html; charset=utf-8")
+            response["Cache-Control"] = "no-store"
+            return response
+        if not same_origin_request(own_origin=own, origin=request.headers.get("Origin"),
+                                   referer=request.headers.get("Referer"),
+                                   sec_fetch_site=request.headers.get("Sec-Fetch-Site"),
+                                   allowed_origins=cfg.allowed_origins):
+            return _answer(error_answer("cross_site_request", 403))
+        return_url = cfg.return_url(start_provider(cfg, ledger.client), own)
+        session = ledger.start(reference, **start_arguments(cfg, return_url=return_url,
+                                                            metadata=client_metadata(request.POST)))
+        return _redirect(after_start(cfg, session, own))
+    except EkycError as exc:
+        return _failed(exc)
+
+
+def _return(request: HttpRequest, reference: str, provider: str) -> HttpResponse:
+    """The provider sent the user back: check that the URL names the session stored for this user, fetch and
+    apply its result now, and send the user to the app's page with the state (``?kyc=APPROVED``). ``provider``
+    (the path's) is trusted for nothing: the ledger checks the URL with the stored session's provider."""
+    cfg = config()
+    try:
+        ledger = get_ledger()
+        own = cfg.own_origin(request.build_absolute_uri())
+        after = cursor()
+        session = ledger.refresh(reference, return_url=request.build_absolute_uri())
+        announce(ledger, "return", after=after, session_id=session.id, actors=("refresh",))
+        return _redirect(return_location(cfg, session, own_origin=own))
+    except EkycError as exc:
+        try:
+            current = get_ledger().status(reference)
+        except EkycError as again:
+            return _failed(again)
+        return _redirect(return_location(cfg, current, error=error_code(exc), own_origin=cfg.public_origin or None))
+
+
+def _status(request: HttpRequest, reference: str) -> HttpResponse:
+    """The signed-in user's verification as JSON: states and neutral reason codes only."""
+    try:
+        ledger = get_ledger()
+        response = JsonResponse(status_body(ledger.status(reference), ledger.policy))
+    except EkycError as exc:
+        return _failed(exc)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    """A provider's webhook or callback (Alibaba's is a GET): the raw body (or the full URL) and the headers as
+    received go to ``ledger.receive``; the answer is ``receipt.http_status`` — 200 for every stored delivery
+    (duplicates, replays and out-of-order ones included: the state machine never goes backwards), the
+    provider's no-retry status for a forged one, 503 when the database failed (the provider retries)."""
+    try:
+        ledger = get_ledger()
+        body = webhook_body(request.method or "POST", request.build_absolute_uri(), request.body)
+        after = cursor()
+        receipt = ledger.receive(provider, body, dict(request.headers.items()))
+    except EkycError as exc:
+        return _failed(exc, webhook=True)
+    if receipt.session_id is not None:
+        try:
+            announce(ledger, "webhook", after=after, session_id=receipt.session_id, delivery_id=receipt.delivery_id)
+        except Exception as exc:  # stored and applied: the ledger is the record; the provider must not retry
+            log.warning("decision_received was not sent for a delivery (%s)", type(exc).__name__)
+    return _answer(webhook_answer(receipt))
+
+
+start = never_cache(require_http_methods(["GET", "POST"])(_signed_in(_start)))
+return_view = never_cache(require_http_methods(["GET"])(_signed_in(_return)))
+status = never_cache(require_http_methods(["GET"])(_signed_in(_status, redirect=False)))
