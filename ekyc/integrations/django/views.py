@@ -113,8 +113,11 @@ def _start(request: HttpRequest, reference: str) -> HttpResponse:
                                    allowed_origins=cfg.allowed_origins):
             return _answer(error_answer("cross_site_request", 403))
         return_url = cfg.return_url(start_provider(cfg, ledger.client), own)
+        after = cursor()
         session = ledger.start(reference, **start_arguments(cfg, return_url=return_url,
                                                             metadata=client_metadata(request.POST)))
+        # a webhook that came before the session was recorded (an orphan) is applied by start, as "repair@…"
+        announce(ledger, "webhook", after=after, session_id=session.id, actors=("repair",))
         return _redirect(after_start(cfg, session, own))
     except EkycError as exc:
         return _failed(exc)
