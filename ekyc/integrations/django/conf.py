@@ -83,7 +83,11 @@ def ledger_url(alias: str | None = None) -> str:
     connection sees it now (its test database during tests). SQLite (a file) and PostgreSQL only: the ledger's
     engines support those two."""
     alias = alias or database_alias()
-    db = connections[alias].settings_dict
+    return database_of(connections[alias].settings_dict, alias)
+
+
+def database_of(db: Mapping[str, Any], alias: str) -> str:
+    """:func:`ledger_url` of one ``DATABASES`` entry."""
     engine = str(db.get("ENGINE", ""))
     name = str(db.get("NAME") or "")
     field = f"DATABASES.{alias}"

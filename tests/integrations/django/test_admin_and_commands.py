@@ -184,3 +184,21 @@ def test_settings_are_checked_without_echoing_secrets(django_app: Any) -> None:
         get_ledger()
     with override_settings(EKYC={k: v for k, v in settings.EKYC.items() if k != "LEDGER_KEY"}):
         assert [m.id for m in run_checks(tags=["ekyc"])] == ["ekyc.W001"]
+
+
+def test_the_ledger_database_follows_djangos_settings(django_app: Any) -> None:
+    from ekyc.errors import ConfigurationError
+    from ekyc.integrations.django.conf import database_of
+    from ekyc.ledger.engine import database_url
+
+    pg = {"ENGINE": "django.db.backends.postgresql", "NAME": "app", "USER": "kyc", "PASSWORD": "p@ss/word",
+          "HOST": "db.internal", "PORT": "5433"}
+    url = database_of(pg, "default")
+    assert database_url(url) == "postgresql+psycopg://kyc:p%40ss%2Fword@db.internal:5433/app"
+    assert database_of({"ENGINE": "django.db.backends.sqlite3", "NAME": "/srv/app.db"}, "default") == "/srv/app.db"
+    for bad in ({"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"},
+                {"ENGINE": "django.db.backends.sqlite3", "NAME": "file:memorydb_default?mode=memory&cache=shared"},
+                {"ENGINE": "django.db.backends.mysql", "NAME": "app", "PASSWORD": "sk-secret"}):
+        with pytest.raises(ConfigurationError) as caught:
+            database_of(bad, "default")
+        assert caught.value.field == "DATABASES.default" and "sk-secret" not in str(caught.value)
