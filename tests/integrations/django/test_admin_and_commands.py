@@ -202,3 +202,17 @@ def test_the_ledger_database_follows_djangos_settings(django_app: Any) -> None:
         with pytest.raises(ConfigurationError) as caught:
             database_of(bad, "default")
         assert caught.value.field == "DATABASES.default" and "sk-secret" not in str(caught.value)
+
+
+def test_the_docs_name_every_setting_and_command(django_app: Any) -> None:
+    from pathlib import Path
+
+    from ekyc.integrations.django.conf import KEYS
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "integrations.md").read_text(encoding="utf-8")
+    section = text.split("\n## Django\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (`[A-Z_]+`(?:, `[A-Z_]+`)*) \|", section, re.MULTILINE)
+    documented = {key for row in rows for key in re.findall(r"`([A-Z_]+)`", row)}
+    assert documented == KEYS
+    for name in ("ekyc_reconcile", "ekyc_purge", "decision_received", "manage.py demo"):
+        assert name in section
