@@ -1,0 +1,273 @@
+"""Identity verification for Starlette and FastAPI apps: the start, return, webhook and status endpoints over an
+:class:`~ekyc.ledger.AsyncLedger`, async all the way. Needs the ``starlette`` extra
+(``pip install 'ekyc-bridge[starlette]'``). See ``docs/integrations.md``::
+
+    from ekyc import AsyncClient
+    from ekyc.ledger import AsyncLedger
+    from ekyc.integrations import Config
+    from ekyc.integrations.starlette import Verification
+
+    ledger = AsyncLedger("postgresql://kyc@db/kyc", AsyncClient())          # key from EKYC_LEDGER_KEY
+    kyc = Verification(ledger, current_user=lambda request: request.session.get("user_id"),
+                       config=Config(after_return="/account"), on_decision=grant_access)
+    app = Starlette(routes=[*kyc.routes, ...])          # FastAPI: kyc.include(app)
+
+Endpoints (``Config.prefix``, default ``/kyc``; the contract is :mod:`ekyc.integrations._core`):
+
+- ``GET /kyc/start`` — the launch page (collects Alibaba's browser MetaInfo where needed, then posts on);
+- ``POST /kyc/start`` — same-origin only; creates or reuses the user's one session, 303 to the provider;
+- ``GET /kyc/return/{provider}`` — ``ledger.refresh(user, return_url=<as received>)``, 303 to
+  ``Config.after_return`` with ``?kyc=<STATE>`` (and ``kyc_error=session_mismatch`` for someone else's link);
+- ``GET|POST /kyc/webhooks/{provider}`` — raw body to ``ledger.receive``, answered ``receipt.http_status``;
+- ``GET /kyc/status`` — the user's state as JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..client import MAX_WEBHOOK_BYTES
+from ..errors import EkycError, InvalidRequest
+from ..launch import client_metadata, launch_page
+from ..ledger import AsyncLedger, LedgerSession
+from ..models import Outcome
+from ._core import (
+    Answer,
+    Config,
+    CurrentUser,
+    OnDecision,
+    after_start,
+    decided,
+    error_answer,
+    error_code,
+    failure,
+    login_location,
+    resolve,
+    return_location,
+    same_origin_request,
+    start_arguments,
+    start_provider,
+    status_body,
+    user_reference,
+    webhook_answer,
+    webhook_body,
+)
+
+_log = logging.getLogger("ekyc.integrations")
+#: the largest start form accepted (bytes): the launch page posts the browser metadata and the app's fields
+MAX_FORM_BYTES = 64 * 1024
+#: headers on every page and redirect the endpoints answer to a user: nothing cached, no referrer leaked
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
+#: the errors of a return the user is sent back to the app with (``kyc_error=<code>`` and their stored state);
+#: any other (the database failed, a misconfiguration) is answered as an error page
+SHOWN_ON_RETURN = frozenset({"session_mismatch", "unrecognized_return", "no_session", "provider_unavailable",
+                             "provider_error"})
+
+
+def _answer(answer: Answer) -> Response:
+    return Response(answer.body, status_code=answer.status, media_type=answer.media_type,
+                    headers={"Cache-Control": "no-store"})
+
+
+def _redirect(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=303, headers=NO_STORE)
+
+
+class Verification:
+    """The endpoints for one app: ``routes`` (full paths under ``config.prefix``) or :meth:`include`.
+
+    ``ledger``: an :class:`~ekyc.ledger.AsyncLedger` (migrated; with a key, so that a pending session's link
+    is kept and a returning user can resume it). ``current_user``: ``request → reference | None`` (sync or async;
+    your user id as text; None = anonymous: redirected to ``config.login_url``, else 401). ``on_decision``:
+    called with the :class:`~ekyc.ledger.LedgerSession` when a return or a webhook leaves it approved,
+    declined, expired, abandoned or in review (at least once: key your handler on ``(session.id,
+    session.state)``); an exception it raises is logged, never shown to the user or the provider.
+    ``nonce``: ``request → str | None``, the CSP nonce for the launch page's scripts.
+    """
+
+    def __init__(self, ledger: AsyncLedger, current_user: CurrentUser, *, config: Config | None = None,
+                 on_decision: OnDecision | None = None,
+                 nonce: Callable[[Request], str | None] | None = None) -> None:
+        if not isinstance(ledger, AsyncLedger):
+            raise InvalidRequest("Verification needs an ekyc.ledger.AsyncLedger", field="ledger")
+        if not callable(current_user):
+            raise InvalidRequest("current_user must be a callable: request -> the user's reference or None",
+                                 field="current_user")
+        self.ledger = ledger
+        self.current_user = current_user
+        self.config = config or Config()
+        self.on_decision = on_decision
+        self.nonce = nonce
+
+    # -- wiring ----------------------------------------------------------------------------------------
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The endpoints as Starlette routes with their full paths (``/kyc/start`` …)."""
+        c = self.config
+        return [
+            Route(c.path("start"), self.start_page, methods=["GET"], name="ekyc:start_page"),
+            Route(c.path("start"), self.start, methods=["POST"], name="ekyc:start"),
+            Route(c.path("return"), self.returned, methods=["GET"], name="ekyc:return"),
+            Route(c.path("webhook"), self.webhook, methods=["GET", "POST"], name="ekyc:webhook"),
+            Route(c.path("status"), self.status, methods=["GET"], name="ekyc:status"),
+        ]
+
+    def include(self, app: Any) -> None:
+        """Add the routes to a Starlette or FastAPI app (``app.router.routes``)."""
+        app.router.routes.extend(self.routes)
+
+    # -- helpers --------------------------------------------------------------------------------------
+    async def _user(self, request: Request) -> str | None:
+        return user_reference(await resolve(self.current_user(request)))
+
+    def _anonymous(self, request: Request) -> Response:
+        location = login_location(self.config, request.url.path)
+        if location is not None:
+            return _redirect(location)
+        return _answer(error_answer("not_signed_in", 401))
+
+    async def _decided(self, session: LedgerSession | None) -> None:
+        if self.on_decision is None or session is None or not decided(session):
+            return
+        try:
+            await resolve(self.on_decision(session))
+        except Exception as exc:  # the app's callback: logged by type only (it may hold personal data)
+            _log.error("ekyc on_decision callback failed for session %s: %s", session.id, type(exc).__name__)
+
+    def _own_origin(self, request: Request) -> str:
+        return self.config.own_origin(str(request.url))
+
+    # -- endpoints ------------------------------------------------------------------------------------
+    async def start_page(self, request: Request) -> Response:
+        """``GET start``: the launch page, which posts the start form on at once (a user with nothing left to
+        do — approved or in review — goes straight to the app's page)."""
+        user = await self._user(request)
+        if user is None:
+            return self._anonymous(request)
+        try:
+            current = await self.ledger.status(user)
+        except EkycError as exc:
+            return _answer(failure(exc))
+        nothing_to_do = status_body(current, self.ledger.policy)["next"] == "none" or (
+            current is not None and current.state == Outcome.REVIEW.value)
+        if nothing_to_do:
+            return _redirect(return_location(self.config, current, own_origin=self._own_origin(request)))
+        try:
+            page = launch_page(self.ledger.client, self.config.path("start"), provider=self.config.provider,
+                               nonce=self.nonce(request) if self.nonce is not None else None)
+        except EkycError as exc:
+            return _answer(failure(exc))
+        return HTMLResponse(page, headers=NO_STORE)
+
+    async def start(self, request: Request) -> Response:
+        """``POST start``: same-origin only; the user's one session (created or reused), 303 to its page."""
+        user = await self._user(request)
+        if user is None:
+            return self._anonymous(request)
+        own = self._own_origin(request)
+        if not same_origin_request(own_origin=own, origin=request.headers.get("origin"),
+                                   referer=request.headers.get("referer"),
+                                   sec_fetch_site=request.headers.get("sec-fetch-site"),
+                                   allowed_origins=self.config.allowed_origins):
+            return _answer(error_answer("cross_site_request", 403))
+        try:
+            form = await _form(request)
+            arguments = start_arguments(self.config, return_url=self.config.return_url(
+                start_provider(self.config, self.ledger.client), own), metadata=client_metadata(form))
+            session = await self.ledger.start(user, **arguments)
+            return _redirect(after_start(self.config, session, own))
+        except EkycError as exc:
+            return _answer(failure(exc))
+
+    async def returned(self, request: Request) -> Response:
+        """``GET return/{provider}``: check the URL names the signed-in user's stored session, fetch and apply
+        the result, 303 to the app's page with the outcome."""
+        user = await self._user(request)
+        if user is None:
+            return self._anonymous(request)
+        own = self._own_origin(request)
+        try:
+            session = await self.ledger.refresh(user, return_url=str(request.url))
+        except EkycError as exc:
+            if error_code(exc) not in SHOWN_ON_RETURN:
+                return _answer(failure(exc))  # the database failed, or a misconfiguration: nothing to show
+            try:
+                current = await self.ledger.status(user)
+            except EkycError as again:
+                return _answer(failure(again))
+            return _redirect(return_location(self.config, current, error=error_code(exc), own_origin=own))
+        await self._decided(session)
+        return _redirect(return_location(self.config, session, own_origin=own))
+
+    async def webhook(self, request: Request) -> Response:
+        """``GET|POST webhooks/{provider}``: the raw delivery to the ledger's inbox, answered as the provider
+        expects."""
+        provider = request.path_params["provider"]
+        try:
+            body = await _body(request, MAX_WEBHOOK_BYTES)
+            receipt = await self.ledger.receive(provider, webhook_body(request.method, str(request.url), body),
+                                                request.headers)
+        except EkycError as exc:
+            return _answer(failure(exc, webhook=True))
+        if receipt.verified and not receipt.duplicate and receipt.state == "applied" \
+                and receipt.session_id is not None and self.on_decision is not None:
+            try:
+                await self._decided(await self.ledger.session(receipt.session_id))
+            except EkycError as exc:  # the delivery is stored and applied: still answer the provider 200
+                _log.error("ekyc: the session of an applied delivery could not be read: %s", type(exc).__name__)
+        return _answer(webhook_answer(receipt))
+
+    async def status(self, request: Request) -> Response:
+        """``GET status``: the signed-in user's state (:func:`~ekyc.integrations.status_body`)."""
+        user = await self._user(request)
+        if user is None:
+            return _answer(error_answer("not_signed_in", 401))
+        try:
+            session = await self.ledger.status(user)
+        except EkycError as exc:
+            return _answer(failure(exc))
+        return JSONResponse(status_body(session, self.ledger.policy), headers={"Cache-Control": "no-store"})
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The request body, refused (:class:`InvalidRequest`, ``field="body"``) past ``limit`` bytes without
+    reading the rest."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise InvalidRequest(f"the body is larger than {limit} bytes", field="body")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise InvalidRequest(f"the body is larger than {limit} bytes", field="body")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _form(request: Request) -> FormData:
+    """The start form (``application/x-www-form-urlencoded``, what the launch page posts), at most
+    :data:`MAX_FORM_BYTES`; no multipart parser needed."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await _body(request, MAX_FORM_BYTES)
+    if not body:
+        return FormData()
+    if kind != "application/x-www-form-urlencoded":
+        raise InvalidRequest("the start form must be application/x-www-form-urlencoded", field="form")
+    try:
+        pairs: list[tuple[str, str | UploadFile]] = list(parse_qsl(
+            body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=100))
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidRequest("the start form cannot be read", field="form") from None
+    return FormData(pairs)
+
+
+__all__ = ["MAX_FORM_BYTES", "Verification"]
