@@ -46,10 +46,15 @@ class WireError(ValueError):
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
-    if len(out) != len(pairs):
+    n = len(out)
+    if n != len(pairs):
         raise WireError("body", "duplicate key in a JSON object")
-    if len({k.casefold() for k in out}) != len(out):
-        raise WireError("body", "keys differing only in case in a JSON object")
+    if n > 1:
+        # keys that are ASCII without capitals are their own case fold: one C-speed check of them all at once;
+        # any other key set is folded key by key
+        joined = "".join(out)
+        if not (joined.isascii() and joined.lower() == joined) and len(set(map(str.casefold, out))) != n:
+            raise WireError("body", "keys differing only in case in a JSON object")
     return out
 
 
@@ -90,20 +95,22 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+_CONTAINERS = (dict, list)
+
+
 def _depth_ok(value: Any, limit: int) -> bool:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children: Any = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        if depth > limit:
-            return False
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return True
+    """Whether ``value`` (as decoded: plain dicts and lists) nests at most ``limit`` containers deep."""
+    if type(value) not in _CONTAINERS:
+        return True
+    level = [value]
+    for _ in range(limit):
+        below = []
+        for node in level:
+            below += [c for c in (node.values() if type(node) is dict else node) if type(c) in _CONTAINERS]
+        if not below:
+            return True
+        level = below
+    return False
 
 
 def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size: int = MAX_BODY) -> Any:
@@ -138,7 +145,8 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size
         raise WireError("body", problem)
     if ("\\ud" in data or "\\uD" in data) and _has_lone_surrogate(value):  # only a \uD8xx escape can make one
         raise WireError("body", "a string holds a lone surrogate (not Unicode text)")
-    if not _depth_ok(value, max_depth):
+    # ``{`` and ``[`` counted anywhere (in strings too) bound the depth: most bodies need no walk
+    if data.count("{") + data.count("[") > max_depth and not _depth_ok(value, max_depth):
         raise WireError("body", "nested too deeply")
     return value
 
