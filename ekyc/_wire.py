@@ -113,6 +113,10 @@ def _depth_ok(value: Any, limit: int) -> bool:
     return False
 
 
+#: built once (``json.loads`` with hooks builds a decoder per call); ``decode`` refuses a BOM as "not JSON" too
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int, parse_float=_float)
+
+
 def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size: int = MAX_BODY) -> Any:
     """Parse JSON strictly (see the module docstring); :class:`WireError` on anything doubtful."""
     if len(data) > max_size:
@@ -120,33 +124,34 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size
     # every refusal is raised outside the ``except`` block that saw it: the parser's exception (whose ``doc``
     # / ``object`` is the whole payload, personal data included) must not ride along as ``__context__``
     problem: str | None = None
+    text = ""
     if isinstance(data, (bytes, bytearray)):
         try:  # JSON exchanged between systems is UTF-8 (RFC 8259 §8.1): never guess UTF-16/32 from the bytes
-            data = bytes(data).decode("utf-8")
+            text = bytes(data).decode("utf-8")
         except UnicodeDecodeError:
             problem = "not UTF-8"
         if problem is not None:
             raise WireError("body", problem)
+    else:
+        text = data
     refused: WireError | None = None
     try:
-        value = json.loads(
-            data, object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int, parse_float=_float
-        )
+        value = _DECODER.decode(text)
     except WireError as exc:
         refused = exc
     except RecursionError:
         problem = "nested too deeply"
     except (ValueError, UnicodeDecodeError):
-        problem = "empty" if not data else "not JSON"
+        problem = "empty" if not text else "not JSON"
     if refused is not None:
         refused.__context__ = None
         raise refused
     if problem is not None:
         raise WireError("body", problem)
-    if ("\\ud" in data or "\\uD" in data) and _has_lone_surrogate(value):  # only a \uD8xx escape can make one
+    if ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(value):  # only a \uD8xx escape can make one
         raise WireError("body", "a string holds a lone surrogate (not Unicode text)")
     # ``{`` and ``[`` counted anywhere (in strings too) bound the depth: most bodies need no walk
-    if data.count("{") + data.count("[") > max_depth and not _depth_ok(value, max_depth):
+    if text.count("{") + text.count("[") > max_depth and not _depth_ok(value, max_depth):
         raise WireError("body", "nested too deeply")
     return value
 
@@ -157,7 +162,7 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size
 
 def obj(value: Any, field: str) -> Mapping[str, Any]:
     """A JSON object."""
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):  # dict first: the ABC check is slow
         raise WireError(field, "expected an object")
     return value
 
@@ -178,7 +183,10 @@ def array(value: Any, field: str) -> list[Any]:
 
 def objects(value: Any, field: str) -> list[Mapping[str, Any]]:
     """An array of objects; ``None`` reads as ``[]``."""
-    return [obj(item, f"{field}[{i}]") for i, item in enumerate(array(value, field))]
+    items = array(value, field)
+    if all(type(item) is dict for item in items):  # the usual case, without a field name built per item
+        return list(items)
+    return [obj(item, f"{field}[{i}]") for i, item in enumerate(items)]
 
 
 def text(value: Any, field: str, *, max_len: int = 4096) -> str | None:

@@ -291,7 +291,14 @@ class _TypedErrors(ModelMetaclass):
     """Constructing a model raises :class:`InvalidRequest` naming the field, never ``ValidationError``."""
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        return _typed(cls.__name__, lambda: super(_TypedErrors, cls).__call__(*args, **kwargs))
+        # _typed inlined (no closure per construction: results build several models per call)
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as exc:
+            error = _invalid(cls.__name__, exc)
+        except RecursionError:
+            error = InvalidRequest(f"invalid {cls.__name__}: nested too deeply")
+        raise error  # outside the except block: no __context__ holding the input
 
 
 class _Model(BaseModel, metaclass=_TypedErrors):

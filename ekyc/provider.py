@@ -18,7 +18,6 @@ import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
@@ -599,26 +598,51 @@ def json_body(provider: str, response: httpx.Response, *, request_id: str | None
         ) from None
 
 
-@contextmanager
-def malformed(provider: str, what: str, *, http_status: int | None = None) -> Iterator[None]:
-    """Turn shape errors while reading a payload into :class:`ProviderError` (fail closed)."""
-    try:
-        yield
-    except InvalidRequest as exc:
-        _defuse(exc)
-        raise ProviderError(f"malformed {what}: {exc.field or 'payload'} has an unexpected value",
-                            provider=provider, http_status=http_status) from None
-    except EkycError:
-        raise
-    except WireError as exc:
-        where = safe_field(exc.field) or "payload"
-        problem = exc.problem
-        _defuse(exc)
-        raise ProviderError(f"malformed {what}: {where} {problem}", provider=provider,
-                            http_status=http_status, field=where) from None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError, OverflowError) as exc:
-        _defuse(exc)
-        raise ProviderError(f"malformed {what}", provider=provider, http_status=http_status) from None
+class malformed:  # used as a function: ``with malformed(provider, what):``
+    """Turn shape errors while reading a payload into :class:`ProviderError` (fail closed).
+
+    A ``with`` block: an :class:`InvalidRequest` or :class:`~ekyc._wire.WireError` (naming the field), or a
+    ``KeyError``/``TypeError``/``ValueError``/``AttributeError``/``IndexError``/``RecursionError``/
+    ``OverflowError`` raised inside becomes a :class:`ProviderError`, the original emptied (:func:`_defuse`);
+    any other :class:`EkycError` passes unchanged. A class rather than a ``@contextmanager`` generator: it is
+    entered on every response read.
+    """
+
+    __slots__ = ("http_status", "provider", "what")
+
+    def __init__(self, provider: str, what: str, *, http_status: int | None = None) -> None:
+        self.provider = provider
+        self.what = what
+        self.http_status = http_status
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        # returns None (never swallows): an exception that is not a shape error propagates unchanged
+        error = None if exc is None else self._error(exc)
+        if error is not None:
+            raise error from None
+
+    def _error(self, exc: BaseException) -> ProviderError | None:
+        what, provider, http_status = self.what, self.provider, self.http_status
+        if isinstance(exc, InvalidRequest):
+            _defuse(exc)
+            return ProviderError(f"malformed {what}: {exc.field or 'payload'} has an unexpected value",
+                                 provider=provider, http_status=http_status)
+        if isinstance(exc, EkycError):
+            return None
+        if isinstance(exc, WireError):
+            where = safe_field(exc.field) or "payload"
+            problem = exc.problem
+            _defuse(exc)
+            return ProviderError(f"malformed {what}: {where} {problem}", provider=provider,
+                                 http_status=http_status, field=where)
+        if isinstance(exc, (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError,
+                            OverflowError)):
+            _defuse(exc)
+            return ProviderError(f"malformed {what}", provider=provider, http_status=http_status)
+        return None
 
 
 def _defuse(exc: BaseException) -> None:
