@@ -32,15 +32,23 @@ _log = logging.getLogger("ekyc")
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 
-@dataclass(frozen=True)
 class Send:
-    request: httpx.Request
-    prepared: Prepared
+    """Send ``request`` and resume the exchange with the response (or throw the transport error in)."""
+
+    __slots__ = ("prepared", "request")
+
+    def __init__(self, request: httpx.Request, prepared: Prepared) -> None:
+        self.request = request
+        self.prepared = prepared
 
 
-@dataclass(frozen=True)
 class Sleep:
-    seconds: float
+    """Wait ``seconds``, then resume the exchange."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
 
 
 Step = Send | Sleep
@@ -117,16 +125,18 @@ def exchange(
     settings: RetrySettings,
     on_retry: Callable[[int, EkycError, float], None] | None = None,
     record: Attempts | None = None,
+    timeout: Any = None,
 ) -> Exchange[T]:
     """Build, send, parse; repeat on retryable failures within the attempt and time budget.
 
     Whatever ``build`` or ``parse`` raise is typed: ``parse`` reads what a provider (or an attacker between
     it and us) sent, so anything but an :class:`EkycError` there is a :class:`ProviderError`; ``build``
     failing on a request that passed validation is an :class:`InvalidRequest`. ``record`` (when given)
-    receives what the attempts did.
+    receives what the attempts did. ``timeout`` (an httpx timeout extension, as ``Timeout.as_dict()``) is
+    set on every request the adapter built without one.
     """
     record = Attempts() if record is None else record
-    result = yield from _attempts(provider, build, parse, settings, on_retry, record)
+    result = yield from _attempts(provider, build, parse, settings, on_retry, record, timeout)
     timeout = record.timeout
     while isinstance(result, FollowUp):  # one more request: its own attempts, added up into the record
         step = Attempts()
@@ -157,11 +167,14 @@ def _attempts(
     settings: RetrySettings,
     on_retry: Callable[[int, EkycError, float], None] | None,
     record: Attempts,
+    timeout: Any = None,
 ) -> Exchange[Any]:
     """The attempts of one request (see :func:`exchange`)."""
     started = time.monotonic()
     while True:
         prepared = _build(provider, build)
+        if timeout is not None:
+            prepared.request.extensions.setdefault("timeout", timeout)
         record.count += 1
         record.retry = prepared.retry
         record.operation = prepared.operation
@@ -262,15 +275,22 @@ def finish(coroutine: Coroutine[Any, Any, T]) -> T:
 def run_sync(gen: Exchange[T], send: Callable[[httpx.Request], httpx.Response],
              sleep: Callable[[float], None]) -> T:
     """Drive an exchange (:func:`exchange`, or calls composed of exchanges with ``yield from``) with blocking
-    I/O: the one driver over awaitables that complete at once."""
-
-    async def sent(request: httpx.Request) -> httpx.Response:
-        return send(request)
-
-    async def slept(seconds: float) -> None:
-        sleep(seconds)
-
-    return finish(_drive(gen, sent, slept))
+    I/O: :func:`_drive` step for step, without a coroutine around each call."""
+    reply: Any = None
+    failure: httpx.TransportError | None = None
+    while True:
+        try:
+            step = gen.send(reply) if failure is None else gen.throw(failure)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        reply, failure = None, None
+        if isinstance(step, Send):
+            try:
+                reply = send(step.request)
+            except httpx.TransportError as exc:
+                failure = exc
+        else:
+            sleep(step.seconds)
 
 
 async def run_async(gen: Exchange[T], send: Callable[[httpx.Request], Awaitable[httpx.Response]],

@@ -19,6 +19,8 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
+from itertools import chain, compress, repeat
+from operator import is_
 from typing import Any
 
 #: deepest nesting accepted in a provider payload (vendor payloads nest < 10 levels)
@@ -96,20 +98,24 @@ def _has_lone_surrogate(value: Any) -> bool:
 
 
 _CONTAINERS = (dict, list)
+_IS_CONTAINER = frozenset(_CONTAINERS).__contains__
 
 
 def _depth_ok(value: Any, limit: int) -> bool:
-    """Whether ``value`` (as decoded: plain dicts and lists) nests at most ``limit`` containers deep."""
+    """Whether ``value`` (as decoded: plain dicts and lists) nests at most ``limit`` containers deep.
+
+    Walked level by level with C-level iteration (``map``/``compress``/``chain``): no Python bytecode per value.
+    """
     if type(value) not in _CONTAINERS:
         return True
     level = [value]
     for _ in range(limit):
-        below = []
-        for node in level:
-            below += [c for c in (node.values() if type(node) is dict else node) if type(c) in _CONTAINERS]
-        if not below:
+        kinds = list(map(type, level))
+        children = list(chain(chain.from_iterable(map(dict.values, compress(level, map(is_, kinds, repeat(dict))))),
+                              chain.from_iterable(compress(level, map(is_, kinds, repeat(list))))))
+        level = list(compress(children, map(_IS_CONTAINER, map(type, children))))
+        if not level:
             return True
-        level = below
     return False
 
 
@@ -148,7 +154,8 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size
         raise refused
     if problem is not None:
         raise WireError("body", problem)
-    if ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(value):  # only a \uD8xx escape can make one
+    # only a \uD8xx escape can make a lone surrogate (most bodies hold no \u escape at all: one scan)
+    if "\\u" in text and ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(value):
         raise WireError("body", "a string holds a lone surrogate (not Unicode text)")
     # ``{`` and ``[`` counted anywhere (in strings too) bound the depth: most bodies need no walk
     if text.count("{") + text.count("[") > max_depth and not _depth_ok(value, max_depth):

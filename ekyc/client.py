@@ -528,17 +528,13 @@ class _Core:
     def _exchange(self, provider: str, build: Callable[[], Prepared],
                   parse: Callable[[Prepared, httpx.Response], T | FollowUp],
                   record: Attempts | None = None) -> Exchange[T]:
+        """One call through the retry loop, with its ``error`` / ``call`` events naming the operation (one place
+        for both clients; the ``call`` event's fields are built only when logging or a hook wants them)."""
         timeout = self._timeouts.get(provider)
         if timeout is None:
             adapter = self.adapter(provider)
             timeout = self._timeouts[provider] = httpx.Timeout(
                 adapter.settings.timeout or self.settings.timeout).as_dict()
-
-        def timed() -> Prepared:
-            prepared = build()
-            prepared.request.extensions.setdefault("timeout", timeout)
-            return prepared
-
         attempts = Attempts() if record is None else record
 
         def on_retry(attempt: int, error: EkycError, wait: float) -> None:
@@ -546,8 +542,18 @@ class _Core:
                              attempt=attempt, error=type(error).__name__, http_status=error.http_status,
                              wait_s=round(wait, 3))
 
-        return self._observed(provider, attempts,
-                              exchange(provider, timed, parse, self.settings.retry, on_retry, attempts))
+        started = time.perf_counter()
+        try:
+            result: T = yield from exchange(provider, build, parse, self.settings.retry, on_retry, attempts, timeout)
+        except EkycError as exc:
+            self.events.emit("error", logging.INFO, provider=provider, operation=attempts.operation,
+                             error=type(exc).__name__, http_status=exc.http_status,
+                             provider_code=exc.provider_code, request_id=exc.request_id)
+            raise
+        if self.events.wants():
+            self.events.emit("call", provider=provider, operation=attempts.operation,
+                             ms=round((time.perf_counter() - started) * 1000, 2))
+        return result
 
     def _run(self, gen: Exchange[T]) -> Any:
         """Drive an exchange with this client's I/O: blocking, or a coroutine (see the subclasses)."""
@@ -572,24 +578,9 @@ class _Core:
 
     def _result(self, ref: SessionRef) -> Exchange[Decision]:
         """A result read from the provider that holds ``ref``, settled against the reference bound into it."""
-        adapter = self.adapter(ref.provider)
-        decision = yield from self._exchange(adapter.name, lambda: adapter.build_result(ref), adapter.parse_result)
+        adapter = self._adapters.get(ref.provider) or self.adapter(ref.provider)
+        decision = yield from self._exchange(adapter.name, partial(adapter.build_result, ref), adapter.parse_result)
         return self._settle(ref, decision)
-
-    def _observed(self, provider: str, attempts: Attempts, inner: Exchange[T]) -> Exchange[T]:
-        """The exchange, with its ``error`` / ``call`` events naming the operation (one place for both clients)."""
-        started = time.perf_counter()
-        try:
-            result = yield from inner
-        except EkycError as exc:
-            self.events.emit("error", logging.INFO, provider=provider, operation=attempts.operation,
-                             error=type(exc).__name__, http_status=exc.http_status,
-                             provider_code=exc.provider_code, request_id=exc.request_id)
-            raise
-        if self.events.wants():
-            self.events.emit("call", provider=provider, operation=attempts.operation,
-                             ms=round((time.perf_counter() - started) * 1000, 2))
-        return result
 
     @_typed(ConfigurationError, "extension")
     def extension(self, provider: str) -> Any:

@@ -44,10 +44,19 @@ class CodeEntry:
 
     def to_reason(self, provider_code: str | None = None) -> Reason:
         """The :class:`Reason` this entry stands for (``UNKNOWN`` when it names none)."""
+        if provider_code is None or provider_code == self.code:  # the entry's own code: one Reason, kept
+            kept: Reason | None = self.__dict__.get("_own_reason")
+            if kept is None:
+                kept = self._reason(self.code)
+                object.__setattr__(self, "_own_reason", kept)  # not a field: equality and repr are unchanged
+            return kept
+        return self._reason(provider_code)
+
+    def _reason(self, provider_code: str) -> Reason:
         return Reason(
             code=self.reason or ReasonCode.UNKNOWN,
             retryable=self.retryable,
-            provider_code=provider_code if provider_code is not None else self.code,
+            provider_code=provider_code,
             message=self.message,
         )
 

@@ -287,13 +287,29 @@ def _typed(model: str, build: Callable[[], T]) -> T:
     raise error  # outside the except block: no __context__ holding the input
 
 
+#: the most instances one interned model class keeps (then it simply builds new ones)
+_MAX_INTERNED = 1024
+
+
 class _TypedErrors(ModelMetaclass):
     """Constructing a model raises :class:`InvalidRequest` naming the field, never ``ValidationError``."""
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        interned: dict[Any, Any] | None = cls.__dict__.get("_interned")
+        if interned is not None and not args:  # a small immutable value model: one instance per distinct value
+            key: Any = (tuple(kwargs.items()), tuple(map(type, kwargs.values())))  # True and 1: different keys
+            try:
+                found = interned.get(key)
+            except TypeError:  # an unhashable argument: validation will name it
+                found = key = None
+            if found is not None:
+                return found
         # _typed inlined (no closure per construction: results build several models per call)
         try:
-            return super().__call__(*args, **kwargs)
+            made = super().__call__(*args, **kwargs)
+            if interned is not None and not args and key is not None and len(interned) < _MAX_INTERNED:
+                interned[key] = made
+            return made
         except ValidationError as exc:
             error = _invalid(cls.__name__, exc)
         except RecursionError:
@@ -414,6 +430,9 @@ class Reason(_Model):
 
 class CheckResult(_Model):
     """The result of one check: ``passed`` is None when the check did not run or gave no verdict."""
+
+    #: frozen and made of a bool and a float: every result builds three, so equal ones share one instance
+    _interned: ClassVar[dict[Any, Any]] = {}
 
     passed: bool | None = None
     score: float | None = Field(default=None, ge=0, le=100, description="0-100 where the provider gives one")

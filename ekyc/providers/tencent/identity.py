@@ -37,7 +37,7 @@ def parse_date(value: Any) -> date | None:
     if not isinstance(value, str):
         return None
     text = " ".join(value.strip().split())
-    if not text or len(text) > 64 or any(c.isdigit() and not c.isascii() for c in text):
+    if not text or len(text) > 64 or (not text.isascii() and any(c.isdigit() and not c.isascii() for c in text)):
         return None
     if len(text) == 10 and text[4] == "-":  # the common ISO form, without strptime's cost
         try:

@@ -1,0 +1,48 @@
+"""What the hot-path shortcuts (issue 15) may and may not do: shared instances are immutable and equal to what
+construction gives, validation still runs for every new value, and the result models keep their invariants."""
+
+from __future__ import annotations
+
+import pytest
+
+from ekyc.codes import CodeEntry
+from ekyc.errors import InvalidRequest
+from ekyc.models import CheckResult, Decision, Outcome, Reason, ReasonCode, SessionRef
+
+
+def test_equal_check_results_share_one_frozen_instance() -> None:
+    a, b = CheckResult(passed=True, score=80.0), CheckResult(passed=True, score=80.0)
+    assert a is b and a == CheckResult.model_validate({"passed": True, "score": 80.0})
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen-instance error
+        a.passed = False  # type: ignore[misc]
+    assert CheckResult(passed=False) is not CheckResult(passed=True)
+
+
+def test_interning_never_skips_validation() -> None:
+    assert CheckResult(passed=1).passed is True  # lax bool, validated (1 is not the key of True)
+    for bad in ({"score": 101.0}, {"score": -1.0}, {"score": float("nan")}, {"passed": "maybe"}, {"passed": [1]}):
+        with pytest.raises(InvalidRequest):
+            CheckResult(**bad)
+        with pytest.raises(InvalidRequest):  # twice: a refused value is never cached
+            CheckResult(**bad)
+
+
+def test_code_entry_reason_is_kept_only_for_its_own_code() -> None:
+    entry = CodeEntry(kind="status", code="Declined", message="declined", source="docs",
+                      outcome=Outcome.DECLINED, reason=ReasonCode.DATA_MISMATCH)
+    own = entry.to_reason()
+    assert own is entry.to_reason("Declined") and own.provider_code == "Declined"
+    other = entry.to_reason("Declined:extra")
+    assert other.provider_code == "Declined:extra" and other is not own
+    assert entry == CodeEntry(kind="status", code="Declined", message="declined", source="docs",
+                              outcome=Outcome.DECLINED, reason=ReasonCode.DATA_MISMATCH)
+    assert "_own_reason" not in repr(entry)
+
+
+def test_decision_still_validates_its_invariants() -> None:
+    ref = SessionRef(provider="didit", id="x")
+    reason = Reason(code=ReasonCode.UNKNOWN, retryable=False)
+    with pytest.raises(InvalidRequest):
+        Decision(ref=ref, outcome=Outcome.APPROVED, reasons=(reason,))
+    d = Decision(ref=ref, outcome=Outcome.DECLINED, reasons=(reason, reason))
+    assert d.reasons == (reason,)  # duplicates folded by the validator
