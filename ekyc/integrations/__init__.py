@@ -9,6 +9,7 @@ the ``starlette`` extra, the Django one Django.
 """
 
 from ._core import (
+    CHANGES,
     DECIDED,
     ERRORS,
     NONE,
@@ -18,6 +19,7 @@ from ._core import (
     CurrentUser,
     OnDecision,
     after_start,
+    changed_sessions,
     decided,
     error_answer,
     error_code,
@@ -38,6 +40,7 @@ from ._core import (
 )
 
 __all__ = [
+    "CHANGES",
     "DECIDED",
     "ERRORS",
     "NONE",
@@ -47,6 +50,7 @@ __all__ = [
     "CurrentUser",
     "OnDecision",
     "after_start",
+    "changed_sessions",
     "decided",
     "error_answer",
     "error_code",

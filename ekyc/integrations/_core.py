@@ -32,9 +32,10 @@ The endpoints (under :attr:`Config.prefix`, default ``/kyc``; :data:`PATHS`)
 
 The app supplies "who is the current user" (a callable returning the user's reference — your user id as text
 — or None: anonymous → :func:`login_location` or 401) and may receive decisions through a callback
-(:data:`OnDecision`, called with the :class:`~ekyc.ledger.LedgerSession` when :func:`decided` says the session
-reached an outcome the app acts on; at-least-once — on the return and again on a webhook — so key your handler
-on ``(session.id, session.state)``).
+(:data:`OnDecision`, called with the :class:`~ekyc.ledger.LedgerSession` once per state change that the call
+made and that leaves the session :func:`decided` — found with :func:`changed_sessions` in the audit rows after a
+``ledger.last_event_id()`` cursor; at least once across processes racing on one session, so set state from
+``session.state``, never toggle).
 
 What leaves the integration
 ---------------------------
@@ -54,7 +55,7 @@ Security rules encoded here
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -89,6 +90,8 @@ ERRORS = frozenset({
 })
 #: states after which :data:`OnDecision` is called (an outcome the app acts on)
 DECIDED = frozenset({*DEFINITIVE, Outcome.REVIEW.value})
+#: the audit actions that change a session's state (ekyc/ledger/_store.py)
+CHANGES = frozenset({"advance", "lapse", "expire"})
 
 #: "who is the current user": the framework's request in, the user's reference (text) or None out; sync or async
 CurrentUser = Callable[[Any], "str | Awaitable[str | None] | None"]
@@ -340,6 +343,26 @@ def decided(session: LedgerSession | None) -> bool:
     return session is not None and session.state in DECIDED
 
 
+def changed_sessions(events: Iterable[Mapping[str, Any]], *, delivery_id: int | None = None,
+                     actors: Iterable[str] = ()) -> list[int]:
+    """The ids of the sessions whose state one of ``events`` changed (audit rows as ``ledger.events`` returns
+    them; actions :data:`CHANGES`), keeping only rows of ``delivery_id`` and/or by an actor named in ``actors``
+    (``"refresh"`` matches ``refresh@host:pid``) when given. Take ``ledger.last_event_id()`` before a call and
+    list ``ledger.events(session_id=…, after=cursor)`` after it: a decision is then announced once, by the call
+    that made the change (a duplicated webhook or a second return announces nothing)."""
+    prefixes = tuple(f"{a}@" for a in actors)
+    out: dict[int, None] = {}
+    for event in events:
+        if event.get("action") not in CHANGES or event.get("session_id") is None:
+            continue
+        if delivery_id is not None and event.get("delivery_id") != delivery_id:
+            continue
+        if prefixes and not str(event.get("actor") or "").startswith(prefixes):
+            continue
+        out[int(event["session_id"])] = None
+    return list(out)
+
+
 # -- webhooks ------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Answer:
@@ -435,6 +458,7 @@ def user_reference(value: Any) -> str | None:
 
 
 __all__ = [
+    "CHANGES",
     "DECIDED",
     "ERRORS",
     "NONE",
@@ -444,6 +468,7 @@ __all__ = [
     "CurrentUser",
     "OnDecision",
     "after_start",
+    "changed_sessions",
     "decided",
     "error_answer",
     "error_code",

@@ -37,7 +37,7 @@ from starlette.routing import BaseRoute, Route
 from ..client import MAX_WEBHOOK_BYTES
 from ..errors import EkycError, InvalidRequest
 from ..launch import client_metadata, launch_page
-from ..ledger import AsyncLedger, LedgerSession
+from ..ledger import AsyncLedger
 from ..models import Outcome
 from ._core import (
     Answer,
@@ -45,6 +45,7 @@ from ._core import (
     CurrentUser,
     OnDecision,
     after_start,
+    changed_sessions,
     decided,
     error_answer,
     error_code,
@@ -87,9 +88,12 @@ class Verification:
     ``ledger``: an :class:`~ekyc.ledger.AsyncLedger` (migrated; with a key, so that a pending session's link
     is kept and a returning user can resume it). ``current_user``: ``request → reference | None`` (sync or async;
     your user id as text; None = anonymous: redirected to ``config.login_url``, else 401). ``on_decision``:
-    called with the :class:`~ekyc.ledger.LedgerSession` when a return or a webhook leaves it approved,
-    declined, expired, abandoned or in review (at least once: key your handler on ``(session.id,
-    session.state)``); an exception it raises is logged, never shown to the user or the provider.
+    called with the :class:`~ekyc.ledger.LedgerSession` once for each state change a return, a webhook or a
+    start (an early webhook applied then) made that leaves it approved, declined, expired, abandoned or in review
+    — read from the ledger's audit trail, so a duplicated webhook or a second return calls nothing (at least
+    once across processes racing on one session: set state from ``session.state``, never toggle). Changes the
+    reconciler makes are not seen here (see docs/integrations.md). An exception it raises is logged by type,
+    never shown to the user or the provider.
     ``nonce``: ``request → str | None``, the CSP nonce for the launch page's scripts.
     """
 
@@ -134,8 +138,25 @@ class Verification:
             return _redirect(location)
         return _answer(error_answer("not_signed_in", 401))
 
-    async def _decided(self, session: LedgerSession | None) -> None:
-        if self.on_decision is None or session is None or not decided(session):
+    async def _cursor(self) -> int | None:
+        """The audit cursor before a call that may change a state (None: no callback to feed)."""
+        return None if self.on_decision is None else await self.ledger.last_event_id()
+
+    async def _announce(self, cursor: int | None, session_id: int | None, *, delivery_id: int | None = None,
+                        actors: tuple[str, ...] = ()) -> None:
+        """Call ``on_decision`` for the session when an audit row after ``cursor`` (of ``delivery_id`` / by
+        ``actors``) changed its state to one the app acts on: once per change, by the call that made it."""
+        if self.on_decision is None or cursor is None or session_id is None:
+            return
+        try:
+            events = await self.ledger.events(session_id=session_id, after=cursor, limit=1000)
+            if not changed_sessions(events, delivery_id=delivery_id, actors=actors):
+                return
+            session = await self.ledger.session(session_id)
+        except EkycError as exc:  # the change is committed: the user and the provider still get their answer
+            _log.error("ekyc: the session of a change could not be read: %s", type(exc).__name__)
+            return
+        if session is None or not decided(session):
             return
         try:
             await resolve(self.on_decision(session))
@@ -182,7 +203,10 @@ class Verification:
             form = await _form(request)
             arguments = start_arguments(self.config, return_url=self.config.return_url(
                 start_provider(self.config, self.ledger.client), own), metadata=client_metadata(form))
+            cursor = await self._cursor()
             session = await self.ledger.start(user, **arguments)
+            # a webhook that arrived before the session was recorded is applied now (audited as repair@…)
+            await self._announce(cursor, session.id, actors=("repair",))
             return _redirect(after_start(self.config, session, own))
         except EkycError as exc:
             return _answer(failure(exc))
@@ -195,6 +219,7 @@ class Verification:
             return self._anonymous(request)
         own = self._own_origin(request)
         try:
+            cursor = await self._cursor()
             session = await self.ledger.refresh(user, return_url=str(request.url))
         except EkycError as exc:
             if error_code(exc) not in SHOWN_ON_RETURN:
@@ -204,7 +229,7 @@ class Verification:
             except EkycError as again:
                 return _answer(failure(again))
             return _redirect(return_location(self.config, current, error=error_code(exc), own_origin=own))
-        await self._decided(session)
+        await self._announce(cursor, session.id, actors=("refresh",))
         return _redirect(return_location(self.config, session, own_origin=own))
 
     async def webhook(self, request: Request) -> Response:
@@ -213,16 +238,13 @@ class Verification:
         provider = request.path_params["provider"]
         try:
             body = await _body(request, MAX_WEBHOOK_BYTES)
+            cursor = await self._cursor()
             receipt = await self.ledger.receive(provider, webhook_body(request.method, str(request.url), body),
                                                 request.headers)
         except EkycError as exc:
             return _answer(failure(exc, webhook=True))
-        if receipt.verified and not receipt.duplicate and receipt.state == "applied" \
-                and receipt.session_id is not None and self.on_decision is not None:
-            try:
-                await self._decided(await self.ledger.session(receipt.session_id))
-            except EkycError as exc:  # the delivery is stored and applied: still answer the provider 200
-                _log.error("ekyc: the session of an applied delivery could not be read: %s", type(exc).__name__)
+        if receipt.verified and receipt.state == "applied":
+            await self._announce(cursor, receipt.session_id, delivery_id=receipt.delivery_id)
         return _answer(webhook_answer(receipt))
 
     async def status(self, request: Request) -> Response:

@@ -307,6 +307,11 @@ def events(conn: Connection, session_id: int | None = None, reference: str | Non
     return conn.execute(query).all()
 
 
+def last_event_id(conn: Connection) -> int:
+    """The newest audit row's id (0 when there is none)."""
+    return int(conn.execute(select(func.max(audit.c.id))).scalar() or 0)
+
+
 def counts(conn: Connection, now: float) -> dict[str, Any]:
     """What ``ekyc ledger status`` shows and what to monitor."""
     by_state = {str(r[0]): int(r[1]) for r in

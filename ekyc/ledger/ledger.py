@@ -289,6 +289,12 @@ class Ledger(_Base):
                           _whole(limit, "limit"), _whole(after, "after"))
         return [dict(r._mapping) for r in rows]
 
+    def last_event_id(self) -> int:
+        """The newest audit row's id (0 when there is none): a cursor taken before a call, so that
+        ``events(session_id=…, after=cursor)`` afterwards lists what happened since (e.g. which state change a
+        ``refresh`` or a webhook delivery made)."""
+        return self._read(store.last_event_id)
+
     def stats(self) -> dict[str, Any]:
         """Counts by state and the ages to monitor (see docs/ledger.md)."""
         return self._read(store.counts, self._ctx.clock())
@@ -425,6 +431,10 @@ class AsyncLedger(_Base):
         rows = await self._read(store.events, _whole(session_id, "session_id", optional=True), reference,
                                 _whole(limit, "limit"), _whole(after, "after"))
         return [dict(r._mapping) for r in rows]
+
+    async def last_event_id(self) -> int:
+        """See :meth:`Ledger.last_event_id`."""
+        return await self._read(store.last_event_id)
 
     async def stats(self) -> dict[str, Any]:
         return await self._read(store.counts, self._ctx.clock())

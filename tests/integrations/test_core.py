@@ -18,6 +18,7 @@ from ekyc.errors import (
 from ekyc.integrations import (
     NONE,
     Config,
+    changed_sessions,
     failure,
     login_location,
     needs_launch_page,
@@ -189,3 +190,19 @@ def test_user_reference() -> None:
     for bad in ("", "a\nb", "x" * 257, True, 4.2, object()):
         with pytest.raises(ConfigurationError):
             user_reference(bad)
+
+
+def test_changed_sessions_reads_the_changes_a_call_made() -> None:
+    events = [
+        {"id": 5, "action": "claim", "session_id": 1, "actor": "start@h:1", "delivery_id": None},
+        {"id": 6, "action": "advance", "session_id": 1, "actor": "webhook@h:1", "delivery_id": 9},
+        {"id": 7, "action": "ignore", "session_id": 1, "actor": "refresh@h:1", "delivery_id": None},
+        {"id": 8, "action": "lapse", "session_id": 2, "actor": "refresh@h:2", "delivery_id": None},
+        {"id": 9, "action": "expire", "session_id": 3, "actor": "reconcile@h:1", "delivery_id": None},
+        {"id": 10, "action": "advance", "session_id": None, "actor": "refresh@h:1", "delivery_id": None},
+    ]
+    assert changed_sessions(events) == [1, 2, 3]
+    assert changed_sessions(events, delivery_id=9) == [1]
+    assert changed_sessions(events, delivery_id=10) == []
+    assert changed_sessions(events, actors=("refresh",)) == [2]
+    assert changed_sessions(events, actors=("refreshed",)) == []

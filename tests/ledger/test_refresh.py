@@ -33,6 +33,8 @@ def test_the_return_applies_the_fetched_result(ledger: Ledger, sandbox: Sandbox,
     fresh = ledger.refresh("user-1", return_url=back)
     assert fresh.id == started.id and fresh.state == expected(scenario)
     assert fresh.ref == started.ref
+    cursor = ledger.last_event_id()
+    assert cursor > 0 and ledger.events(session_id=started.id, after=cursor) == []
     changed = [a for a in _actions(ledger, started.id) if a[0] == "advance"]
     assert changed == [("advance", expected(scenario))]
     events = ledger.events(session_id=started.id, limit=1000)
@@ -43,6 +45,7 @@ def test_the_return_applies_the_fetched_result(ledger: Ledger, sandbox: Sandbox,
         assert receive(ledger, d).http_status == 200
     assert ledger.refresh("user-1").state == expected(scenario)
     assert [a for a in _actions(ledger, started.id) if a[0] == "advance"] == changed
+    assert all(e["action"] != "advance" for e in ledger.events(session_id=started.id, after=cursor))
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -98,6 +101,7 @@ def test_a_declined_session_is_not_fetched_again(ledger: Ledger, sandbox: Sandbo
 
 
 def test_no_session_is_a_typed_error(ledger: Ledger, sandbox: Sandbox) -> None:
+    assert ledger.last_event_id() == 0  # an empty trail
     with pytest.raises(NoSession) as missing:
         ledger.refresh("nobody")
     assert missing.value.http_status == 404
@@ -170,3 +174,4 @@ async def test_the_async_ledger_refreshes_the_same_way(database: str, key: str, 
             assert (await ledger.status(f"b-{provider}")).state == "PENDING"  # type: ignore[union-attr]
         with pytest.raises(NoSession):
             await ledger.refresh("nobody")
+        assert await ledger.last_event_id() == (await ledger.events(limit=1000))[-1]["id"]
