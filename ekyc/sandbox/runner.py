@@ -26,12 +26,19 @@ from .server import Sandbox
 
 T = TypeVar("T")
 RETURN_URL = "https://app.example/kyc/return"
-#: a browser MetaInfo (Alibaba's web SDK output); any provider that does not use it ignores it
+#: a browser MetaInfo (Alibaba's web SDK output) for tests that call a vendor SDK directly; scenario runs never
+#: put one in the request (see :func:`scenario_request`)
 META_INFO = '{"apdidToken":"","bioMetaInfo":"4.1.0:2916352,0","deviceType":"h5","ua":"Mozilla/5.0 (ekyc sandbox)"}'
 
 
 def scenario_request(provider: str, scenario: str, reference: str | None = None) -> SessionRequest:
-    """The request every scenario run uses (expected identity only where the provider cross-checks it)."""
+    """The request every scenario run uses: the README's neutral request — the same fields for every provider —
+    plus the expected identity where the provider cross-checks it (the ``data_mismatch`` scenario needs it).
+
+    It carries no ``client_metadata``: what only the user's browser can produce (Alibaba's MetaInfo) is
+    supplied the way an app gets it, from outside the request — in the sandbox by the emulator's client
+    settings (the stand-in for the launch page, :mod:`ekyc.launch`), in the pytest plugin likewise; against a
+    vendor's own test mode a provider that needs it has no live run (:mod:`ekyc.sandbox.live`)."""
     caps = registry.load(provider).capabilities
     expected = None
     if caps.expected_identity:
@@ -43,7 +50,6 @@ def scenario_request(provider: str, scenario: str, reference: str | None = None)
         checks=ALL_CHECKS,
         document_types=(DocumentType.PASSPORT,),
         country=str(PERSON["issuing_country"]),
-        client_metadata=META_INFO if caps.client_metadata_required else None,
         expected=expected,
     )
 

@@ -33,6 +33,13 @@ from .emulator_render import iso
 from .emulator_state import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET, SANDBOX_WORKFLOW_ID, SESSION_TTL
 
 PDF_STATUSES = frozenset({"Approved", "Declined", "In Review", "Kyc Expired"})
+BLOCKLIST_ITEMS = ("face", "document", "phone", "email")
+#: current statuses update-status accepts [DOCS:sessions-api/update-status]
+UPDATABLE = frozenset({"Approved", "Declined", "In Review", "Kyc Expired", "Abandoned", "Resubmitted"})
+#: features whose resubmission runs with no user step [DOCS:sessions-api/update-status]
+BACKEND_FEATURES = frozenset({"AML", "DATABASE_VALIDATION", "IP_ANALYSIS"})
+#: seconds within which the same backend-only resubmission is refused with 429 [DOCS:sessions-api/update-status]
+BACKEND_RESUBMIT_WINDOW = 30
 WORKFLOW_FEATURE_NAMES = frozenset(
     {"OCR", "NFC", "LIVENESS", "FACE_MATCH", "AML", "IP_ANALYSIS", "AGE_ESTIMATION", "PROOF_OF_ADDRESS",
      "PHONE_VERIFICATION", "EMAIL_VERIFICATION", "DATABASE_VALIDATION", "QUESTIONNAIRE", "FACE_SEARCH"}
@@ -94,6 +101,7 @@ class DiditEmulator(DiditHostedPage):
             api("/v3/session/{sid}/update-status/", self.update_status, methods=["PATCH"]),
             api("/v3/session/{sid}/generate-pdf/", self.generate_pdf, methods=["GET"]),
             api("/v3/session/{sid}/sandbox/arm/", self.arm, methods=["POST"]),
+            api("/v3/session/{sid}/delete/", self.delete_session, methods=["DELETE"]),
             api("/v3/sessions/", self.list_sessions, methods=["GET"]),
             api("/v3/workflows/", self.workflows, methods=["GET", "POST"]),
             api("/v3/blocklist/add/", self.blocklist_add, methods=["POST"]),
@@ -203,46 +211,93 @@ class DiditEmulator(DiditHostedPage):
         return JSONResponse({"session_id": s["session_id"], "scenario": scenario})
 
     async def update_status(self, request: Request) -> Response:
-        """``PATCH /v3/session/{id}/update-status/`` → ``{"session_id"}`` and a ``status.updated`` webhook."""
+        """``PATCH /v3/session/{id}/update-status/`` → ``{"session_id"}`` and a ``status.updated`` webhook.
+
+        As documented [DOCS:sessions-api/update-status]: ``new_status`` is Approved, Declined or Resubmitted
+        (anything else, In Review included, 400); the current status must be one of :data:`UPDATABLE` (else
+        400 ``Wrong Current Status``); Approved/Declined on a session already in that status is a no-op (200,
+        nothing changes, no webhook); Resubmitted on a Resubmitted session is 400; ``nodes_to_resubmit`` is
+        required with Resubmitted; a resubmission of backend-only features (AML, DATABASE_VALIDATION,
+        IP_ANALYSIS) runs at once and the session goes back to a decided status with no user step, and the
+        same one again within 30 s is 429 with ``Retry-After``."""
         data = await _json(request)
         s = self.find(request.path_params["sid"])
         new = data.get("new_status") if isinstance(data, dict) else None
         if new not in ("Approved", "Declined", "Resubmitted"):
             raise Refusal("invalid", "Not a valid choice.", field="new_status")
         with self._lock:
-            allowed = ({"Declined", "In Review", "Abandoned"} if new == "Resubmitted" else
-                       {"Approved", "Declined", "In Review", "Kyc Expired", "Abandoned", "Resubmitted"})
-            if s["status"] not in allowed:
+            if s["status"] not in UPDATABLE:
                 raise Refusal("invalid", "Wrong Current Status")
+            if new == s["status"]:
+                if new == "Resubmitted":
+                    raise Refusal("invalid", "The new status is the same as the current status.")
+                return JSONResponse({"session_id": s["session_id"]})  # documented no-op: no webhook, no e-mail
             features = s["features"]
+            arrays: set[str] = set()
             if new == "Resubmitted":
+                arrays, backend_only = self._resubmit_targets(data.get("nodes_to_resubmit"))
+                if backend_only:
+                    return self._backend_resubmit(s, arrays, data)
                 features = copy.deepcopy(features)
-                for array in self._resubmit_targets(features, data.get("nodes_to_resubmit")):
+                for array in arrays:
                     features[array] = None
-            comment = data.get("comment")
-            s["reviews"].append({"user": "API Client", "new_status": new,
-                                 "comment": comment if isinstance(comment, str) else None,
-                                 "created_at": iso(self.clock.now())})
+            self._review(s, new, data.get("comment"))
             if new == "Resubmitted":
                 s["expires_ts"] = max(s["expires_ts"], self.clock.now() + SESSION_TTL)
             self.set_status(s, new, features)
         return JSONResponse({"session_id": s["session_id"]})
 
+    def _review(self, s: dict[str, Any], new: str, comment: Any) -> None:
+        s["reviews"].append({"user": "API Client", "new_status": new,
+                             "comment": comment if isinstance(comment, str) else None,
+                             "created_at": iso(self.clock.now())})
+
+    def _backend_resubmit(self, s: dict[str, Any], arrays: set[str], data: dict[str, Any]) -> Response:
+        """A resubmission of backend-only features: re-run at once (the sandbox's mocks give the same result), so
+        the session is Resubmitted and then back to its decided status; the same request within 30 s is 429."""
+        key = (s["session_id"], tuple(sorted(arrays)))
+        now = self.clock.now()
+        last = self._backend_runs.get(key)
+        if last is not None and now - last < BACKEND_RESUBMIT_WINDOW:
+            wait = str(int(BACKEND_RESUBMIT_WINDOW - (now - last)) + 1)
+            raise Refusal("throttled", "Request was throttled.", status=429, headers={"Retry-After": wait})
+        self._backend_runs[key] = now
+        decided, features = s["status"], s["features"]
+        self._review(s, "Resubmitted", data.get("comment"))
+        self.set_status(s, "Resubmitted", features)
+        self.set_status(s, decided, features)
+        return JSONResponse({"session_id": s["session_id"]})
+
     @staticmethod
-    def _resubmit_targets(features: dict[str, Any], nodes: Any) -> set[str]:
-        """The feature arrays a resubmission clears: ``nodes_to_resubmit``'s features, or (None) every array
-        with an item that is not Approved."""
-        if nodes is None:
-            return {a for a, v in features.items() if any(i.get("status") != "Approved" for i in v or [])}
+    def _resubmit_targets(nodes: Any) -> tuple[set[str], bool]:
+        """The feature arrays ``nodes_to_resubmit`` clears (required with Resubmitted; the KYB-only nodes are
+        refused), and whether they are backend-only features."""
+        if nodes is None or nodes == []:
+            raise Refusal("invalid", "This field is required when new_status is Resubmitted.",
+                          field="nodes_to_resubmit")
         if not isinstance(nodes, list) or not all(isinstance(n, dict) for n in nodes):
             raise Refusal("invalid", "Expected a list of objects.", field="nodes_to_resubmit")
         targets = set()
         for n in nodes:
             array = _RESUBMIT_ARRAYS.get(str(n.get("feature")))
-            if array is None:
+            if array is None or not isinstance(n.get("node_id"), str):
                 raise Refusal("invalid", "Not a valid feature.", field="nodes_to_resubmit")
             targets.add(array)
-        return targets
+        backend_only = all(str(n.get("feature")) in BACKEND_FEATURES for n in nodes)
+        return targets, backend_only
+
+    async def delete_session(self, request: Request) -> Response:
+        """``DELETE /v3/session/{id}/delete/``: the session, its decision, its link and its blocklist entries
+        are gone (404 after), no webhook fires; 200 with the documented body [DOCS:sessions-api/delete-session]
+        (the emulator keeps no face embeddings: ``face_retention_outcome`` is always ``deleted``)."""
+        s = self.find(request.path_params["sid"])
+        with self._lock:
+            self.store.pop(s["session_id"])
+            self.links.pop(s["session_token"])
+            self._blocked = {(sid, item) for sid, item in self._blocked if sid != s["session_id"]}
+        return JSONResponse({"session_id": s["session_id"], "session_number": s["session_number"],
+                             "face_retention_outcome": "deleted", "biometric_template_uuid": None,
+                             "biometric_template_expires_at": None, "deleted_child_verifications": 0})
 
     async def generate_pdf(self, request: Request) -> Response:
         """``GET /v3/session/{id}/generate-pdf/`` → ``application/pdf`` (only for decided sessions)."""
@@ -310,20 +365,23 @@ class DiditEmulator(DiditHostedPage):
         return JSONResponse(wf, status_code=201)
 
     async def _blocklist_op(self, request: Request, add: bool) -> Response:
+        """Add or remove: ``{"message"}`` (the documented response key [DOCS:management-api/blocklist/add];
+        its wording and any other key are not documented — ours)."""
         data = await _json(request)
         sid = data.get("session_id") if isinstance(data, dict) else None
         if not isinstance(sid, str):
             raise Refusal("invalid", "This field is required.", field="session_id")
         s = self.find(sid)
         prefix = "blocklist_" if add else "unblock_"
-        result = {}
+        changed = []
         with self._lock:
-            for item in ("face", "document", "phone", "email"):
-                flag = bool(data.get(prefix + item, False))
-                if flag:
+            for item in BLOCKLIST_ITEMS:
+                if data.get(prefix + item, False) is True:
                     (self._blocked.add if add else self._blocked.discard)((s["session_id"], item))
-                result[item] = (s["session_id"], item) in self._blocked
-        return JSONResponse({"session_id": s["session_id"], "blocklisted": result})
+                    changed.append(item)
+        verb = "added to" if add else "removed from"
+        what = ", ".join(changed) or "nothing"
+        return JSONResponse({"message": f"Session {s['session_number']}: {what} {verb} the blocklist."})
 
     async def blocklist_add(self, request: Request) -> Response:
         """``POST /v3/blocklist/add/``."""
@@ -334,11 +392,22 @@ class DiditEmulator(DiditHostedPage):
         return await self._blocklist_op(request, add=False)
 
     async def blocklist_list(self, request: Request) -> Response:
-        """``GET /v3/blocklist/?item_type=…``."""
+        """``GET /v3/blocklist/?item_type=…`` → ``{count, next, previous, results}``; each entry
+        ``{type, session_id, session_number}`` plus ``document_type`` / ``document_number`` for a document
+        [DOCS:management-api/blocklist/list]."""
         kind = request.query_params.get("item_type")
         with self._lock:
-            rows = [{"session_id": sid, "item_type": item} for sid, item in sorted(self._blocked)
-                    if kind in (None, item)]
+            rows = []
+            for sid, item in sorted(self._blocked):
+                if kind not in (None, item) or sid not in self.store:
+                    continue
+                s = self.store.get(sid) or {}
+                row: dict[str, Any] = {"type": item, "session_id": sid, "session_number": s.get("session_number")}
+                if item == "document":
+                    doc = ((s.get("features") or {}).get("id_verifications") or [{}])[0]
+                    row["document_type"] = doc.get("document_type")
+                    row["document_number"] = doc.get("document_number")
+                rows.append(row)
         return JSONResponse(self._page(request, rows, 100, 0))
 
     async def webhook_config(self, request: Request) -> Response:

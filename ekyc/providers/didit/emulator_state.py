@@ -50,6 +50,8 @@ class DiditState(Emulator[dict[str, Any]]):
         self._lock = threading.RLock()
         self._number = 0
         self._blocked: set[tuple[str, str]] = set()
+        #: (session id, resubmitted arrays) → when a backend-only resubmission last ran (the 30 s rule)
+        self._backend_runs: dict[tuple[str, tuple[str, ...]], float] = {}
         self._workflows: dict[str, dict[str, Any]] = {}
         self._add_workflow(SANDBOX_WORKFLOW_ID, "Sandbox KYC", list(DEFAULT_FEATURES))
 

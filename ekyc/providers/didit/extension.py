@@ -208,8 +208,16 @@ class DiditOperations:
                       email_language: str | None = None) -> Any:
         """``PATCH /v3/session/{id}/update-status/`` (approve / decline / resubmit). Returns the session id.
 
-        ``nodes_to_resubmit`` (resubmit only): ``{"node_id", "feature"}`` mappings or ``(node_id, feature)``
-        pairs; ``send_email=True`` needs ``email_address`` [DOCS:sessions-api/update-status].
+        ``nodes_to_resubmit`` (required with resubmit, refused otherwise): ``{"node_id", "feature"}`` mappings
+        or ``(node_id, feature)`` pairs; ``send_email=True`` needs ``email_address``
+        [DOCS:sessions-api/update-status].
+
+        Didit's rules [DOCS:sessions-api/update-status]: the session must be Approved, Declined, In Review,
+        Kyc Expired, Abandoned or Resubmitted (else ``InvalidRequest``, 400 ``Wrong Current Status``); approve /
+        decline of a session already in that status changes nothing and sends no webhook (the session id is
+        returned all the same); resubmit of a Resubmitted session is refused; a resubmission of backend-only
+        features (AML, DATABASE_VALIDATION, IP_ANALYSIS) runs at once, and repeating it within 30 s is
+        ``RateLimited``.
         """
         status = NEW_STATUSES.get(new_status.lower()) if isinstance(new_status, str) else None
         if status is None:
@@ -222,6 +230,8 @@ class DiditOperations:
             if status != "Resubmitted":
                 raise _bad("nodes_to_resubmit only goes with resubmit", "nodes_to_resubmit")
             body["nodes_to_resubmit"] = self._nodes(nodes_to_resubmit)
+        if status == "Resubmitted" and not body.get("nodes_to_resubmit"):
+            raise _bad("resubmit needs nodes_to_resubmit: the steps the user must redo", "nodes_to_resubmit")
         if send_email is not None:
             body["send_email"] = _flag(send_email, "send_email")
         if email_address is not None:
@@ -254,10 +264,29 @@ class DiditOperations:
         """Manually decline."""
         return self.update_status(session, "decline", comment=comment)
 
-    def resubmit(self, session: SessionRef | str, nodes: Iterable[Mapping[str, str] | tuple[str, str]] | None = None,
+    def resubmit(self, session: SessionRef | str, nodes: Iterable[Mapping[str, str] | tuple[str, str]],
                  comment: str | None = None) -> Any:
-        """Ask the user to redo some steps (``nodes``: ``(node_id, feature)`` pairs; None lets Didit pick)."""
+        """Ask the user to redo some steps (``nodes``: ``(node_id, feature)`` pairs, at least one — Didit
+        requires ``nodes_to_resubmit`` with Resubmitted)."""
         return self.update_status(session, "resubmit", comment=comment, nodes_to_resubmit=nodes)
+
+    def delete_session(self, session: SessionRef | str) -> Any:
+        """``DELETE /v3/session/{id}/delete/``: Didit deletes the session and everything in it — decision,
+        extracted data, media, feature records — for good; no webhook fires [DOCS:sessions-api/delete-session].
+        Returns Didit's answer ``{session_id, session_number, face_retention_outcome, biometric_template_uuid,
+        biometric_template_expires_at, deleted_child_verifications}``. Retried on 429/502/503/504 (Didit: "503
+        on delete: repeat until 200"); a session already gone is ``SessionNotFound``. This is the provider
+        delete :meth:`ekyc.ledger.Ledger.purge` calls."""
+        sid = self._sid(session)
+
+        def parse(prepared: Prepared, response: httpx.Response) -> dict[str, Any]:
+            data: dict[str, Any] = self._json(prepared, response)
+            with malformed("didit", "delete response", http_status=response.status_code):
+                if wire.code(data.get("session_id"), "session_id", max_len=64) != sid:
+                    raise wire.WireError("session_id", "does not match the request")
+            return data
+
+        return self._run("DELETE", f"/v3/session/{sid}/delete/", "delete_session", RetryMode.READ, parse=parse)
 
     def generate_pdf(self, session: SessionRef | str) -> Any:
         """``GET /v3/session/{id}/generate-pdf/`` (trailing slash kept: without it Didit redirects and drops

@@ -51,7 +51,10 @@ def test_update_status_approve_decline_resubmit(client: Client, sandbox: Sandbox
     assert [w.code for w in approved.warnings] == [ReasonCode.FACE_MISMATCH]
     assert ops.decline(ref) == ref.id
     assert client.get_result(ref).outcome is Outcome.DECLINED
+    assert ops.decline(ref, comment="again") == ref.id  # documented no-op: nothing changes, no webhook
     assert ops.resubmit(ref, nodes=[("feature_face_match", "FACE_MATCH")]) == ref.id
+    with pytest.raises(InvalidRequest):  # 400: the new status is the same as the current status
+        ops.resubmit(ref, nodes=[("feature_face_match", "FACE_MATCH")])
     pending = client.get_result(ref)
     assert pending.outcome is Outcome.PENDING and pending.provider_status == "Resubmitted"
     assert pending.checks.face_match.passed is None and pending.checks.document.passed is True
@@ -72,6 +75,9 @@ def test_update_status_refusals(client: Client, sandbox: Sandbox) -> None:
         ops.update_status(fresh, "approve", nodes_to_resubmit=[("n", "OCR")])
     with pytest.raises(InvalidRequest):
         ops.resubmit(fresh, nodes=[("n", "TELEPATHY")])
+    with pytest.raises(InvalidRequest) as err:  # Didit requires nodes_to_resubmit with Resubmitted
+        ops.resubmit(fresh, nodes=[])
+    assert err.value.field == "nodes_to_resubmit"
     with pytest.raises(SessionNotFound):
         ops.approve(MISSING)
 
@@ -99,9 +105,12 @@ def test_blocklist_and_list_sessions(client: Client, sandbox: Sandbox) -> None:
     a = _done(client, sandbox, "list-a", "approved")
     b = _done(client, sandbox, "list-b", "face_mismatch")
     client.create_session(reference="list-c")
-    added = ops.blocklist_add(b, face=True, document=False)
-    assert added["blocklisted"] == {"face": True, "document": False, "phone": False, "email": False}
-    assert ops.blocklist_remove(b)["blocklisted"]["face"] is False
+    added = ops.blocklist_add(b, face=True, document=True)
+    assert set(added) == {"message"}  # the documented response key
+    listed = sandbox_blocklist(sandbox, "document")
+    assert [(r["type"], r["session_id"], r["document_number"]) for r in listed] == [("document", b.id, "X1234567")]
+    ops.blocklist_remove(b)
+    assert sandbox_blocklist(sandbox, None) == []
     everything = ops.list_sessions(limit=2)
     assert everything["count"] == 3 and len(everything["results"]) == 2 and everything["next"]
     declined = ops.list_sessions(status="Declined")
@@ -110,6 +119,54 @@ def test_blocklist_and_list_sessions(client: Client, sandbox: Sandbox) -> None:
     assert [r["session_id"] for r in by_vendor["results"]] == [a.id]
     with pytest.raises(InvalidRequest):
         ops.list_sessions(colour="red")
+
+
+def sandbox_blocklist(sandbox: Sandbox, item_type: str | None) -> list[dict[str, Any]]:
+    """``GET /v3/blocklist/`` on the emulator (the extension has no list call)."""
+    import httpx
+
+    from ekyc.providers.didit.emulator import SANDBOX_API_KEY
+
+    params = {"item_type": item_type} if item_type else {}
+    with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url) as http:
+        r = http.get("/v3/blocklist/", params=params, headers={"x-api-key": SANDBOX_API_KEY})
+    assert r.status_code == 200
+    rows: list[dict[str, Any]] = r.json()["results"]
+    return rows
+
+
+def test_same_status_update_is_a_no_op_without_webhook(client: Client, sandbox: Sandbox) -> None:
+    ops = client.extension("didit")
+    ref = _done(client, sandbox, "noop", "approved")
+    before = len(sandbox.deliveries("didit", ref.id))
+    assert ops.approve(ref, comment="again") == ref.id
+    assert len(sandbox.deliveries("didit", ref.id)) == before
+    assert client.get_result(ref).outcome is Outcome.APPROVED
+
+
+def test_backend_only_resubmission_runs_at_once_and_is_throttled(client: Client, sandbox: Sandbox) -> None:
+    from ekyc.errors import RateLimited
+
+    ops = client.extension("didit")
+    ref = _done(client, sandbox, "backend", "face_mismatch")
+    assert ops.resubmit(ref, nodes=[("feature_aml", "AML")]) == ref.id
+    statuses = [json.loads(d.body)["status"] for d in sandbox.deliveries("didit", ref.id)]
+    assert statuses[-2:] == ["Resubmitted", "Declined"]  # no user step: back to a decided status
+    with pytest.raises(RateLimited):  # the same backend-only resubmission within 30 s
+        ops.resubmit(ref, nodes=[("feature_aml", "AML")])
+    sandbox.clock.advance(31)
+    assert ops.resubmit(ref, nodes=[("feature_aml", "AML")]) == ref.id
+
+
+def test_delete_session(client: Client, sandbox: Sandbox) -> None:
+    ops = client.extension("didit")
+    ref = _done(client, sandbox, "gone", "approved")
+    answer = ops.delete_session(ref)
+    assert answer["session_id"] == ref.id and answer["face_retention_outcome"] == "deleted"
+    with pytest.raises(SessionNotFound):
+        client.get_result(ref)
+    with pytest.raises(SessionNotFound):
+        ops.delete_session(ref)
 
 
 def test_extension_parse_is_fail_closed() -> None:
@@ -138,7 +195,7 @@ async def test_extension_async(aclient: AsyncClient, sandbox: Sandbox) -> None:
     assert await ops.decline(session.ref) == session.ref.id
     assert (await aclient.get_result(session.ref)).outcome is Outcome.DECLINED
     assert (await ops.generate_pdf(session.ref)).startswith(b"%PDF")
-    assert (await ops.blocklist_add(session.ref))["blocklisted"]["document"] is True
+    assert "message" in await ops.blocklist_add(session.ref)
     listed = await ops.list_sessions(vendor_data="async-ext")
     assert listed["count"] == 1 and listed["results"][0]["status"] == "Declined"
     with pytest.raises(SessionNotFound):
