@@ -86,6 +86,7 @@ class DiditSettings(ProviderSettings):
         "workflow_id": ("DIDIT_WORKFLOW_ID",),
         "webhook_secret": ("DIDIT_WEBHOOK_SECRET",),
         "webhook_secrets": ("DIDIT_WEBHOOK_SECRETS",),
+        "environment": ("DIDIT_ENVIRONMENT",),
     }
 
     api_key: SecretStr
@@ -93,6 +94,9 @@ class DiditSettings(ProviderSettings):
     webhook_secret: SecretStr | None = None
     webhook_secrets: SecretList = ()
     callback_method: Literal["initiator", "completer", "both"] | None = None
+    #: the environment of the application whose key this is: ``live``, or ``sandbox`` for a sandbox application
+    #: (docs.didit.me/integration/sandbox-testing). A decision or webhook stating the other one never approves.
+    environment: Literal["live", "sandbox"] = "live"
     #: the workflow is a biometric-authentication one (``portrait_image`` allowed)
     biometric_workflow: bool = False
 
@@ -361,7 +365,7 @@ class DiditProvider(Provider):
             sid = wire.code(data.get("session_id"), "session_id", max_len=64)
             if sid is not None and sid.lower() != ref.id.lower():
                 raise wire.WireError("session_id", "does not match the request")
-            return decide(data, ref)
+            return decide(data, ref, expected_environment=self.settings.environment)
 
         return self.read_result(prepared, response, decision)
 
@@ -427,7 +431,9 @@ class DiditProvider(Provider):
                     with malformed(self.name, "webhook decision"):
                         if raw_decision.get("vendor_data") is None and payload.get("vendor_data") is not None:
                             raw_decision = {**raw_decision, "vendor_data": payload["vendor_data"]}
-                        decision = decide(raw_decision, ref, status=inner if inner is not None else status)
+                        decision = decide(raw_decision, ref, status=inner if inner is not None else status,
+                                          expected_environment=self.settings.environment,
+                                          environment=wire.code(payload.get("environment"), "environment"))
                 except EkycError:
                     raise WebhookVerificationError("webhook decision has an unexpected shape",
                                                    provider=self.name, field="decision") from None

@@ -26,14 +26,24 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from ekyc.sandbox.emulator import Refusal, read_json
+from ekyc.sandbox.scenarios import SCENARIOS
 
 from .codes import UNFINISHED_STATUSES
 from .emulator_page import PAGE_PATH, DiditHostedPage
-from .emulator_render import iso
-from .emulator_state import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET, SANDBOX_WORKFLOW_ID, SESSION_TTL
+from .emulator_render import PLANS, iso
+from .emulator_state import (
+    LIVE_APP_API_KEY,
+    SANDBOX_API_KEY,
+    SANDBOX_WEBHOOK_SECRET,
+    SANDBOX_WORKFLOW_ID,
+    SESSION_TTL,
+)
 
 PDF_STATUSES = frozenset({"Approved", "Declined", "In Review", "Kyc Expired"})
 BLOCKLIST_ITEMS = ("face", "document", "phone", "email")
+#: the refusal of a sandbox feature on a live-mode application (Didit documents sandbox scenarios for sandbox
+#: applications only; what a live application answers is not documented — source unknown, refused here)
+LIVE_APP_SCENARIO = "Sandbox scenarios are available to sandbox applications only."
 #: current statuses update-status accepts [DOCS:sessions-api/update-status]
 UPDATABLE = frozenset({"Approved", "Declined", "In Review", "Kyc Expired", "Abandoned", "Resubmitted"})
 #: features whose resubmission runs with no user step [DOCS:sessions-api/update-status]
@@ -81,7 +91,7 @@ async def _object(request: Request) -> dict[str, Any]:
 class DiditEmulator(DiditHostedPage):
     """Didit's verification API v3 and hosted flow, in the sandbox."""
 
-    path_prefixes = ("/v3/", "/didit/")
+    path_prefixes = ("/v3/", "/v1/sandbox/", "/didit/")
     unsupported = {
         "retry_limit": "Didit documents no code for exhausting a workflow's max_retry_attempts (the OTP attempt "
                        "codes belong to phone/e-mail verification, not to the document and selfie flow)",
@@ -102,6 +112,7 @@ class DiditEmulator(DiditHostedPage):
             api("/v3/session/{sid}/generate-pdf/", self.generate_pdf, methods=["GET"]),
             api("/v3/session/{sid}/sandbox/arm/", self.arm, methods=["POST"]),
             api("/v3/session/{sid}/delete/", self.delete_session, methods=["DELETE"]),
+            api("/v1/sandbox/scenarios/", self.scenario_catalog, methods=["GET"]),
             api("/v3/sessions/", self.list_sessions, methods=["GET"]),
             api("/v3/workflows/", self.workflows, methods=["GET", "POST"]),
             api("/v3/blocklist/add/", self.blocklist_add, methods=["POST"]),
@@ -114,7 +125,7 @@ class DiditEmulator(DiditHostedPage):
     def client_settings(self, base_url: str) -> dict[str, Any]:
         """Sandbox credentials plus ``endpoint`` for an ekyc client."""
         return {"api_key": self.api_key, "workflow_id": SANDBOX_WORKFLOW_ID, "webhook_secret": self.webhook_secret,
-                "endpoint": base_url}
+                "endpoint": base_url, "environment": "sandbox"}
 
     def sdk_hints(self, base_url: str) -> dict[str, str]:
         """Environment for Didit's SDKs / quick-start scripts."""
@@ -159,9 +170,12 @@ class DiditEmulator(DiditHostedPage):
             if data.get(key) is not None and not isinstance(data[key], dict):
                 errors[key] = ["Expected a dictionary."]
         armed = None
+        environment = self.environment_of(request) or "sandbox"
         if data.get("sandbox_scenario") is not None:
-            armed = self.choice(data["sandbox_scenario"], None) or self.choice(None, data["sandbox_scenario"])
-            if armed is None:
+            armed = self.scenario(data["sandbox_scenario"])
+            if environment != "sandbox":
+                errors["sandbox_scenario"] = [LIVE_APP_SCENARIO]
+            elif armed is None:
                 errors["sandbox_scenario"] = ["Unknown sandbox scenario."]
         if errors:
             return JSONResponse(errors, status_code=400)
@@ -185,7 +199,7 @@ class DiditEmulator(DiditHostedPage):
                 "workflow_version": 1, "status": "Not Started", "created_ts": now, "expires_ts": now + SESSION_TTL,
                 "expected_details": data.get("expected_details"), "contact_details": data.get("contact_details"),
                 "language": data.get("language"), "has_portrait_image": bool(data.get("portrait_image")),
-                "armed": armed, "features": {}, "reviews": [],
+                "armed": armed, "features": {}, "reviews": [], "environment": environment,
             }
             self.open_session(sid, s, reference=vendor, link=token)
         return JSONResponse(self._create_body(s), status_code=201)
@@ -201,7 +215,9 @@ class DiditEmulator(DiditHostedPage):
         data = await _json(request)
         s = self.find(request.path_params["sid"])
         scenario = data.get("scenario") if isinstance(data, dict) else None
-        chosen = self.choice(scenario, None) or self.choice(None, scenario)
+        if s["environment"] != "sandbox":
+            raise Refusal("invalid", LIVE_APP_SCENARIO)
+        chosen = self.scenario(scenario)
         if chosen is None:
             raise Refusal("invalid", "Unknown sandbox scenario.", field="scenario")
         with self._lock:
@@ -209,6 +225,26 @@ class DiditEmulator(DiditHostedPage):
                 raise Refusal("invalid", "A session can only be armed while it is Not Started.")
             s["armed"] = chosen
         return JSONResponse({"session_id": s["session_id"], "scenario": scenario})
+
+    def scenario(self, name: Any) -> Any:
+        """What a ``sandbox_scenario`` / arm ``scenario`` names: an ekyc catalog name (an alias kept for every
+        provider's sandbox) or a Didit status or risk code; None for anything else. Didit's own scenario names
+        are not in our sources (NOTES.md), so none is invented."""
+        return self.choice(name, None) or self.choice(None, name)
+
+    async def scenario_catalog(self, request: Request) -> Response:
+        """``GET /v1/sandbox/scenarios/`` (authenticated like any call) [DOCS:integration/sandbox-testing]: what
+        ``sandbox_scenario`` and the arm endpoint accept here. Didit documents the endpoint, not its body: this
+        shape is ours (NOTES.md)."""
+        if self.environment_of(request) != "sandbox":
+            raise Refusal("invalid", LIVE_APP_SCENARIO)
+        rows = []
+        for name, (status, warns, _) in PLANS.items():
+            if self.supports(name):
+                rows.append({"scenario": name, "status": status, "risks": [r for r, _ in warns],
+                             "description": SCENARIOS[name].description})
+        return JSONResponse({"environment": "sandbox", "scenarios": rows,
+                             "codes": "any Didit session status or risk code is also accepted as a scenario"})
 
     async def update_status(self, request: Request) -> Response:
         """``PATCH /v3/session/{id}/update-status/`` → ``{"session_id"}`` and a ``status.updated`` webhook.
@@ -425,4 +461,4 @@ class DiditEmulator(DiditHostedPage):
                              "data_retention_months": None})
 
 
-__all__ = ["SANDBOX_API_KEY", "SANDBOX_WEBHOOK_SECRET", "SANDBOX_WORKFLOW_ID", "DiditEmulator"]
+__all__ = ["LIVE_APP_API_KEY", "SANDBOX_API_KEY", "SANDBOX_WEBHOOK_SECRET", "SANDBOX_WORKFLOW_ID", "DiditEmulator"]

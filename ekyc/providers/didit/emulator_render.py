@@ -61,7 +61,7 @@ def decision_json(s: dict[str, Any], workflow_features: Collection[str]) -> dict
     """The v3 decision object of session ``s`` (every feature array present; null until produced)."""
     d: dict[str, Any] = {
         "session_id": s["session_id"], "session_number": s["session_number"], "session_url": s["url"],
-        "session_kind": "user", "status": s["status"], "environment": "sandbox",
+        "session_kind": "user", "status": s["status"], "environment": s["environment"],
         "workflow_id": s["workflow_id"],
         "features": [_DECISION_FEATURE.get(f, f) for f in workflow_features],
         "vendor_data": s["vendor_data"], "metadata": s["metadata"],

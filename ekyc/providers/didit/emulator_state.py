@@ -23,6 +23,9 @@ from .codes import DECISION_STATUSES
 from .emulator_render import DEFAULT_FEATURES, Choice, choice, decision_json, plan
 
 SANDBOX_API_KEY = "didit_sandbox_key_7d3f0c2a9b8e4f61"
+#: the key of a second, live-mode application of the same account (its sessions say ``environment: live`` and take
+#: no sandbox scenario): Didit's sandbox is a per-application mode [DOCS:integration/sandbox-testing]
+LIVE_APP_API_KEY = "didit_live_app_key_5c1e8b3f9a2d7e40"
 SANDBOX_WORKFLOW_ID = "5a1d1d17-0e4c-4b6f-9d2a-00000000d1d1"
 SANDBOX_WEBHOOK_SECRET = "didit_sandbox_whsec_4b9e2f7a1c6d"
 SANDBOX_APPLICATION_ID = "0a0a0a0a-1b1b-4c2c-8d3d-4e4e4e4e4e4e"
@@ -44,6 +47,7 @@ class DiditState(Emulator[dict[str, Any]]):
     def __init__(self, sandbox: Any) -> None:
         super().__init__(sandbox)
         self.api_key = SANDBOX_API_KEY
+        self.live_api_key = LIVE_APP_API_KEY
         self.webhook_secret = SANDBOX_WEBHOOK_SECRET
         self.webhook_url: str | None = DEFAULT_WEBHOOK_URL
         #: guards every session record, the counter, the blocklist and the workflows
@@ -57,9 +61,18 @@ class DiditState(Emulator[dict[str, Any]]):
 
     # -- how Didit answers ---------------------------------------------------------------------------
     async def authenticate(self, request: Request) -> None:
-        """``x-api-key`` must be the account's key: otherwise HTTP 403 with Didit's message."""
-        if request.headers.get("x-api-key") != self.api_key:
+        """``x-api-key`` must be one of the account's application keys: otherwise HTTP 403 with Didit's message."""
+        if self.environment_of(request) is None:
             raise Refusal("authentication_failed", BAD_KEY, status=403)
+
+    def environment_of(self, request: Request) -> str | None:
+        """The mode of the application whose key the request carries (``sandbox`` or ``live``), None for none."""
+        key = request.headers.get("x-api-key")
+        if key is not None and key == self.api_key:
+            return "sandbox"
+        if key is not None and key == self.live_api_key:
+            return "live"
+        return None
 
     def refuse(self, refusal: Refusal, request: Request | None) -> Response:
         """Didit (Django REST framework) errors: ``{"detail": message}``, or ``{field: [message]}`` for a field."""
@@ -140,7 +153,7 @@ class DiditState(Emulator[dict[str, Any]]):
         now = int(self.clock.now())
         payload: dict[str, Any] = {
             "event_id": str(uuid.uuid4()), "webhook_type": "status.updated", "timestamp": now, "created_at": now,
-            "application_id": SANDBOX_APPLICATION_ID, "environment": "sandbox", "session_id": s["session_id"],
+            "application_id": SANDBOX_APPLICATION_ID, "environment": s["environment"], "session_id": s["session_id"],
             "status": s["status"], "workflow_id": s["workflow_id"], "workflow_version": s["workflow_version"],
         }
         if s["vendor_data"] is not None:

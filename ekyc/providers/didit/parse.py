@@ -229,8 +229,31 @@ def _completed_at(reviews: list[Item]) -> datetime | None:
     return max(found) if found else None
 
 
-def decide(data: Mapping[str, Any], ref: SessionRef, status: str | None = None) -> Decision:
+#: the ``environment`` values Didit documents (docs.didit.me/integration/sandbox-testing)
+ENVIRONMENTS = frozenset({"live", "sandbox"})
+
+
+def environment_evidence(stated: str | None, expected: str) -> list[Evidence]:
+    """The environment rule: a decision that says it comes from another environment than the one configured
+    (a sandbox application's decision under a live configuration, or the reverse) is doubt that no manual
+    approval lifts — ``UNKNOWN``, so it never approves — and so is an undocumented value. A decision that states
+    none is not doubted: Didit's own signed webhook fixtures carry ``environment`` in the envelope only, not in
+    the nested decision, so its absence is not a signal (the envelope's is passed in as ``stated``)."""
+    if stated is None or stated == expected:
+        return []
+    why = (f"a {stated} decision under a {expected} configuration" if stated in ENVIRONMENTS
+           else "environment not in Didit's documentation")
+    return [Evidence("environment", State.UNKNOWN, Reason(code=ReasonCode.INCONSISTENT_EVIDENCE, retryable=False,
+                                                          provider_code=stated[:32], message=why))]
+
+
+def decide(data: Mapping[str, Any], ref: SessionRef, status: str | None = None, *, expected_environment: str = "live",
+           environment: str | None = None) -> Decision:
     """The neutral :class:`Decision` for a decision object.
+
+    ``expected_environment`` is the configured one (``DiditSettings.environment``); ``environment`` what the
+    payload's envelope states (a webhook), else the decision's own ``environment`` is read
+    (:func:`environment_evidence`).
 
     Raises :class:`~ekyc._wire.WireError` (or ``KeyError`` for a missing ``status``) on bad shapes; callers
     wrap this in :func:`ekyc.provider.malformed`.
@@ -241,6 +264,7 @@ def decide(data: Mapping[str, Any], ref: SessionRef, status: str | None = None) 
         raise wire.WireError("status", "missing")
     feats = features(data)
     found = evidence(data, feats)
+    stated = environment if environment is not None else wire.code(data.get("environment"), "environment")
     reviews = _reviews(data)
     entry = CODE_TABLE.get("status", raw_status)
     if entry is None or entry.outcome is None:
@@ -251,7 +275,8 @@ def decide(data: Mapping[str, Any], ref: SessionRef, status: str | None = None) 
             found = [Evidence(e.name, State.INFO, e.reason) if e.state is State.FAILED else e for e in found]
         specific = [entry.to_reason(raw_status)] if entry.reason is not None and entry.outcome not in (
             Outcome.DECLINED, Outcome.REVIEW) else []
-        settled = settle(entry.outcome, specific, found, fallback=entry.to_reason(raw_status))
+        settled = settle(entry.outcome, specific, [*found, *environment_evidence(stated, expected_environment)],
+                         fallback=entry.to_reason(raw_status))
     outcome = settled.outcome
     return Decision(
         ref=ref,
