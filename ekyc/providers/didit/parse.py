@@ -234,17 +234,23 @@ ENVIRONMENTS = frozenset({"live", "sandbox"})
 
 
 def environment_evidence(stated: str | None, expected: str) -> list[Evidence]:
-    """The environment rule: a decision that says it comes from another environment than the one configured
-    (a sandbox application's decision under a live configuration, or the reverse) is doubt that no manual
-    approval lifts — ``UNKNOWN``, so it never approves — and so is an undocumented value. A decision that states
-    none is not doubted: Didit's own signed webhook fixtures carry ``environment`` in the envelope only, not in
-    the nested decision, so its absence is not a signal (the envelope's is passed in as ``stated``)."""
-    if stated is None or stated == expected:
+    """The environment rule: a decision must say it comes from the environment configured. One that states
+    another (a sandbox application's decision under a live configuration, or the reverse), an undocumented value,
+    or none at all is doubt that no manual approval lifts — ``UNKNOWN``, so it never approves. Didit documents
+    ``environment`` (``live`` | ``sandbox``) on the decision and on every webhook envelope
+    (docs.didit.me/integration/sandbox-testing; Didit's own signed fixtures carry it in the envelope, which the
+    webhook path passes in as ``stated``); nothing documents a decision without it, so its absence never
+    approves."""
+    if stated == expected:
         return []
-    why = (f"a {stated} decision under a {expected} configuration" if stated in ENVIRONMENTS
-           else "environment not in Didit's documentation")
+    if stated is None:
+        why, code = "the payload does not say which environment it comes from", "missing"
+    elif stated in ENVIRONMENTS:
+        why, code = f"a {stated} decision under a {expected} configuration", stated
+    else:
+        why, code = "environment not in Didit's documentation", stated[:32]
     return [Evidence("environment", State.UNKNOWN, Reason(code=ReasonCode.INCONSISTENT_EVIDENCE, retryable=False,
-                                                          provider_code=stated[:32], message=why))]
+                                                          provider_code=code, message=why))]
 
 
 def decide(data: Mapping[str, Any], ref: SessionRef, status: str | None = None, *, expected_environment: str = "live",

@@ -310,7 +310,7 @@ def test_malformed_create_is_typed(content: bytes) -> None:
 
 def _decide(data: dict[str, Any]) -> Any:
     p = make_provider()
-    return p.parse_result(p.build_result(REF), _response(200, {"session_id": SID, **data}))
+    return p.parse_result(p.build_result(REF), _response(200, {"session_id": SID, "environment": "live", **data}))
 
 
 def test_unknown_status_fails_closed() -> None:

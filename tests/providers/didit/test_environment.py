@@ -94,4 +94,4 @@ def test_an_undocumented_environment_is_doubt() -> None:
     data = {"session_id": ref.id, "status": "Approved", "environment": "staging"}
     _environment_doubt(decide(data, ref), "staging")
     assert decide({**data, "environment": "live"}, ref).outcome is Outcome.APPROVED
-    assert decide({k: v for k, v in data.items() if k != "environment"}, ref).outcome is Outcome.APPROVED
+    _environment_doubt(decide({k: v for k, v in data.items() if k != "environment"}, ref), "missing")

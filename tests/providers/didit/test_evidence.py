@@ -24,7 +24,8 @@ ATTACK = {"feature": "LIVENESS", "risk": "LIVENESS_FACE_ATTACK", "log_type": "er
 
 
 def decide(data: dict[str, Any], ref: SessionRef = REF) -> Decision:
-    return decide_bytes(json.dumps({"session_id": SID, **data}).encode(), ref)
+    """A decision of a live application read under the default (live) configuration."""
+    return decide_bytes(json.dumps({"session_id": SID, "environment": "live", **data}).encode(), ref)
 
 
 def decide_bytes(content: bytes, ref: SessionRef = REF) -> Decision:

@@ -26,7 +26,7 @@ def _signed(payload: dict[str, Any], secret: str = "s3cret") -> tuple[bytes, dic
 
 def _session_event(**extra: Any) -> dict[str, Any]:
     return {"event_id": "e1", "webhook_type": "status.updated", "timestamp": NOW, "created_at": NOW,
-            "session_id": SID, "status": "In Progress", **extra}
+            "session_id": SID, "status": "In Progress", "environment": "live", **extra}
 
 
 # -- events about no session ------------------------------------------------------------------------------
