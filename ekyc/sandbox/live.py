@@ -1,6 +1,7 @@
 """The live switch: the same contract runs against a vendor's own test mode when its credentials are present.
 
-Each provider declares, in its own folder (``ekyc/providers/<name>/live.py``, a module-level ``LIVE``), what its
+Each provider declares, in its own folder (``ekyc/providers/<name>/live.py``, a module-level ``LIVE``, a
+:class:`ekyc.live.LiveMode`), what its
 vendor offers for testing without real users — a :class:`LiveMode`: the test mode in one line and where that
 is documented, the environment variables a run needs (``EKYC_LIVE_<PROVIDER>_<SETTING>``), a guard that keeps a
 production credential out, and how the neutral catalog maps onto the vendor's own scenarios. The contract
@@ -23,79 +24,17 @@ import importlib
 import json
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import registry
 from ..client import Client
 from ..errors import EkycError
+from ..live import LiveMode, variable
 from ..models import Decision, Outcome, Session
 from .runner import mismatches, scenario_request
 from .scenarios import SCENARIOS
-
-#: the prefix of every live variable: ``EKYC_LIVE_<PROVIDER>_<SETTING>``
-PREFIX = "EKYC_LIVE_"
-
-Finish = Callable[[Client, Session, str], None]
-
-
-def variable(provider: str, setting: str) -> str:
-    """The environment variable that holds ``setting`` for a live run on ``provider``."""
-    return f"{PREFIX}{provider.upper()}_{setting.upper()}"
-
-
-@dataclass(frozen=True)
-class LiveMode:
-    """What ``provider``'s vendor offers for tests without real users (declared in the provider's folder).
-
-    - ``test_mode``: the vendor's test mode in one sentence; empty when the vendor offers none (then
-      ``unavailable`` says what exists instead, and there is no live run).
-    - ``source``: where that is documented.
-    - ``settings``: the provider settings a run needs, each read from :func:`variable`; ``optional`` likewise
-      when set. ``fixed`` are settings every live run uses (e.g. Didit's ``environment="sandbox"``).
-    - ``guard``: given the settings read, a problem (a production credential) or None; a run with a problem
-      is refused, never sent.
-    - ``scenarios``: neutral catalog name → the vendor's own scenario name, sent as ``provider_options[provider]
-      [scenario_option]`` (an empty name: the scenario needs no trigger, e.g. a session nobody completes).
-      ``EKYC_LIVE_<PROVIDER>_SCENARIOS`` (a JSON object of the same shape) adds to or overrides it — for a vendor
-      whose names live in its own catalog (Didit: ``GET /v1/sandbox/scenarios/``).
-    - ``finish``: an API of the vendor's test mode that completes a session as ``scenario`` (None: only a person
-      in the hosted flow can, and the run checks the session stays ``PENDING``).
-    """
-
-    provider: str
-    test_mode: str
-    source: str
-    settings: tuple[str, ...] = ()
-    optional: tuple[str, ...] = ()
-    fixed: Mapping[str, Any] = field(default_factory=dict)
-    guard: Callable[[Mapping[str, str]], str | None] | None = None
-    scenarios: Mapping[str, str] = field(default_factory=dict)
-    scenario_option: str | None = None
-    finish: Finish | None = None
-    unavailable: str = ""
-
-    @property
-    def available(self) -> bool:
-        """Whether the vendor offers a test mode a live run can use."""
-        return bool(self.test_mode)
-
-    def variables(self) -> list[str]:
-        """Every variable a run reads (required first)."""
-        names = [*self.settings, *self.optional, "endpoint", "scenarios"]
-        return [variable(self.provider, n) for n in names]
-
-    def describe(self) -> dict[str, str]:
-        """One row of the live test-mode table (docs)."""
-        mapped = ", ".join(f"`{k}`→`{v}`" if v else f"`{k}`" for k, v in sorted(self.scenarios.items()))
-        return {
-            "test mode": self.test_mode or f"none — {self.unavailable}",
-            "source": self.source,
-            "variables": ", ".join(f"`{variable(self.provider, n)}`" for n in self.settings) or "—",
-            "scenarios run live": mapped or "—",
-            "completes sessions": "yes (vendor test API)" if self.finish else "no (needs a person in the flow)",
-        }
 
 
 def live_mode(provider: str) -> LiveMode | None:
@@ -239,5 +178,5 @@ def live_markdown(names: list[str] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["LIVE_BEGIN", "LIVE_END", "PREFIX", "LiveMode", "LivePlan", "LiveRun", "live_markdown", "live_mode", "plan",
+__all__ = ["LIVE_BEGIN", "LIVE_END", "LivePlan", "LiveRun", "live_markdown", "live_mode", "plan",
            "run_live", "variable"]

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from ekyc import registry
+from ekyc.live import LiveMode, variable
 from ekyc.sandbox import Sandbox
-from ekyc.sandbox.live import LiveMode, live_markdown, live_mode, plan, run_live, variable
+from ekyc.sandbox.live import live_markdown, live_mode, plan, run_live
 
 
 def _mode(provider: str) -> LiveMode:

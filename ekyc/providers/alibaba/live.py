@@ -3,7 +3,7 @@ it skips."""
 
 from __future__ import annotations
 
-from ekyc.sandbox.live import LiveMode
+from ekyc.live import LiveMode
 
 LIVE = LiveMode(
     provider="alibaba",

@@ -11,7 +11,7 @@ sandbox key from a live one, so there is no guard on the key's form: use a sandb
 
 from __future__ import annotations
 
-from ekyc.sandbox.live import LiveMode
+from ekyc.live import LiveMode
 
 LIVE = LiveMode(
     provider="didit",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ekyc.sandbox.live import LiveMode
+from ekyc.live import LiveMode
 
 
 def _sandbox_token(settings: Mapping[str, str]) -> str | None:

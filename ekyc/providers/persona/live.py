@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ekyc.sandbox.live import LiveMode
+from ekyc.live import LiveMode
 
 
 def _not_production(settings: Mapping[str, str]) -> str | None:

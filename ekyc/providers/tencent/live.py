@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ekyc.sandbox.live import LiveMode
+from ekyc.live import LiveMode
 
 LIVE = LiveMode(
     provider="tencent",
