@@ -138,12 +138,14 @@ def launch_snippet(source: _HasAdapters | Provider | Iterable[Provider], action:
 
 def launch_page(source: _HasAdapters | Provider | Iterable[Provider], action: str, *,
                 fields: Mapping[str, str] | None = None, provider: str | None = None,
-                title: str = "Identity verification", nonce: str | None = None) -> str:
+                title: str = "Identity verification", nonce: str | None = None, auto_submit: bool = True) -> str:
     """A whole HTML document that collects the browser metadata and posts the form at once (a Continue button
-    when JavaScript is off): serve it where your "Verify" button leads. Arguments as :func:`launch_snippet`."""
+    when JavaScript is off): serve it where your "Verify" button leads. Arguments as :func:`launch_snippet`;
+    ``auto_submit=False`` waits for the Continue button (serve that to a navigation from another site, so that
+    no site can start a session for a signed-in user without their click)."""
     title = _text(title, "title")
     body = launch_snippet(source, action, fields=fields, provider=provider, label="Continue", nonce=nonce,
-                          auto_submit=True)
+                          auto_submit=auto_submit)
     return ("<!doctype html>\n<html><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(title)}</title></head>\n<body>\n<p>{html.escape(title)}…</p>\n{body}\n"

@@ -193,10 +193,13 @@ class Config:
         return path.replace("{provider}", provider) if provider is not None else path
 
     def own_origin(self, request_url: str) -> str:
-        """The app's origin: :attr:`public_origin`, else the origin of the URL the request arrived on."""
+        """The app's origin: :attr:`public_origin`, else the origin of the URL the request arrived on. Raises
+        :class:`~ekyc.errors.InvalidRequest` (``field="host"``; answered 400 by :func:`failure`) when that URL has
+        none (a ``Host`` header such as ``app:x`` or ``user@app``)."""
         origin = self.public_origin or origin_of(request_url)
-        if origin is None:
-            raise ConfigurationError("the request URL has no http(s) origin; set public_origin", field="public_origin")
+        if origin is None:  # the request's Host header makes none (``Host: app:x``): the client's input, not ours
+            raise InvalidRequest("the request's Host makes no http(s) origin (set public_origin behind a proxy)",
+                                 field="host")
         return origin
 
     def return_url(self, provider: str, own_origin: str) -> str:
@@ -263,6 +266,21 @@ def _with_query(url: str, params: Mapping[str, str]) -> str:
 
 
 # -- start -------------------------------------------------------------------------------------------------
+#: headers of the launch page: never cached, never framed (framed by another site, a page that posts itself on
+#: would start a session the user never sees)
+PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY",
+                "Content-Security-Policy": "frame-ancestors 'none'"}
+
+
+def auto_launch(sec_fetch_site: str | None) -> bool:
+    """Whether the launch page ``GET start`` serves may post itself on (``auto_submit``): yes when the browser
+    came from the app's own pages (``Sec-Fetch-Site: same-origin``), from the address bar or a bookmark
+    (``none``) or says nothing (an older browser); no for a navigation from another site (``cross-site``,
+    ``same-site``): a link or ``window.open`` elsewhere carries the ``SameSite=Lax`` session cookie, and the
+    page must then wait for the user's click on Continue rather than start a session on their behalf."""
+    return sec_fetch_site is None or sec_fetch_site.strip().lower() in ("same-origin", "none")
+
+
 def needs_launch_page(client: Any, provider: str | None) -> bool:
     """Whether ``start`` must go through the launch page (``GET``) because a provider in play (``provider``, or
     every provider of ``client`` when None) collects metadata in the browser; when False an app's own button may
@@ -462,12 +480,14 @@ __all__ = [
     "DECIDED",
     "ERRORS",
     "NONE",
+    "PAGE_HEADERS",
     "PATHS",
     "Answer",
     "Config",
     "CurrentUser",
     "OnDecision",
     "after_start",
+    "auto_launch",
     "changed_sessions",
     "decided",
     "error_answer",

@@ -40,11 +40,13 @@ from ..launch import client_metadata, launch_page
 from ..ledger import AsyncLedger
 from ..models import Outcome
 from ._core import (
+    PAGE_HEADERS,
     Answer,
     Config,
     CurrentUser,
     OnDecision,
     after_start,
+    auto_launch,
     changed_sessions,
     decided,
     error_answer,
@@ -179,21 +181,25 @@ class Verification:
             return _answer(failure(exc))
         nothing_to_do = status_body(current, self.ledger.policy)["next"] == "none" or (
             current is not None and current.state == Outcome.REVIEW.value)
-        if nothing_to_do:
-            return _redirect(return_location(self.config, current, own_origin=self._own_origin(request)))
         try:
+            if nothing_to_do:
+                return _redirect(return_location(self.config, current, own_origin=self._own_origin(request)))
             page = launch_page(self.ledger.client, self.config.path("start"), provider=self.config.provider,
-                               nonce=self.nonce(request) if self.nonce is not None else None)
+                               nonce=self.nonce(request) if self.nonce is not None else None,
+                               auto_submit=auto_launch(request.headers.get("sec-fetch-site")))
         except EkycError as exc:
             return _answer(failure(exc))
-        return HTMLResponse(page, headers=NO_STORE)
+        return HTMLResponse(page, headers=PAGE_HEADERS)
 
     async def start(self, request: Request) -> Response:
         """``POST start``: same-origin only; the user's one session (created or reused), 303 to its page."""
         user = await self._user(request)
         if user is None:
             return self._anonymous(request)
-        own = self._own_origin(request)
+        try:
+            own = self._own_origin(request)
+        except EkycError as exc:
+            return _answer(failure(exc))
         if not same_origin_request(own_origin=own, origin=request.headers.get("origin"),
                                    referer=request.headers.get("referer"),
                                    sec_fetch_site=request.headers.get("sec-fetch-site"),
@@ -217,7 +223,10 @@ class Verification:
         user = await self._user(request)
         if user is None:
             return self._anonymous(request)
-        own = self._own_origin(request)
+        try:
+            own = self._own_origin(request)
+        except EkycError as exc:
+            return _answer(failure(exc))
         try:
             cursor = await self._cursor()
             session = await self.ledger.refresh(user, return_url=str(request.url))

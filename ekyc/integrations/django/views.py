@@ -31,8 +31,10 @@ from django.views.decorators.http import require_http_methods
 from ...errors import EkycError
 from ...launch import client_metadata, launch_page
 from .. import (
+    PAGE_HEADERS,
     Answer,
     after_start,
+    auto_launch,
     error_answer,
     error_code,
     failure,
@@ -103,9 +105,11 @@ def _start(request: HttpRequest, reference: str) -> HttpResponse:
         own = cfg.own_origin(request.build_absolute_uri())
         if request.method == "GET":
             page = launch_page(ledger.client, action=request.path, provider=cfg.provider,
-                               fields={"csrfmiddlewaretoken": get_token(request)})
+                               fields={"csrfmiddlewaretoken": get_token(request)},
+                               auto_submit=auto_launch(request.headers.get("Sec-Fetch-Site")))
             response = HttpResponse(page, content_type="text/html; charset=utf-8")
-            response["Cache-Control"] = "no-store"
+            for name, value in PAGE_HEADERS.items():
+                response[name] = value
             return response
         if not same_origin_request(own_origin=own, origin=request.headers.get("Origin"),
                                    referer=request.headers.get("Referer"),

@@ -1,0 +1,73 @@
+"""Red-team checks of the Django integration (for every registered provider): the database going away under the
+views, navigations from another site, framing, and the one CSRF-exempt view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .conftest import Kyc
+
+#: the launch page's script when it posts itself on
+AUTO = "if (true) { collect(); form.submit(); }"
+
+
+@contextmanager
+def django_database_down() -> Iterator[None]:
+    """Every query Django's ORM sends fails as a database that went away does (``OperationalError``)."""
+    from django.db import OperationalError, connection
+
+    def refuse(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        raise OperationalError("could not connect to server: Connection refused")
+
+    with connection.execute_wrapper(refuse):
+        yield
+
+
+def test_the_database_going_away_is_503_for_webhooks(kyc: Kyc) -> None:
+    """The database failing under Django's own queries too (the audit cursor the webhook view reads before the
+    ledger's inbox) is answered 503 with a neutral code — the provider retries — never an unhandled 500. (The
+    user-facing views cannot even sign the user in then: Django's session middleware fails first.)"""
+    user = kyc.user()
+    browser = kyc.browser(user)
+    kyc.finish(kyc.start(browser)["Location"], "approved")
+    deliveries = kyc.deliveries()
+    assert deliveries
+    with django_database_down():
+        answer = kyc.post_webhook(deliveries[-1])
+        assert (answer.status_code, answer.json()) == (503, {"error": "unavailable"})
+    assert kyc.decisions == []
+    # the provider's retry once the database is back: applied and announced once
+    assert all(kyc.post_webhook(d).status_code == 200 for d in deliveries)
+    assert kyc.session_of(user).state == "APPROVED"
+    assert [d["state"] for d in kyc.decisions] == ["APPROVED"]
+
+
+def test_a_navigation_from_another_site_does_not_start_by_itself(kyc: Kyc) -> None:
+    """``GET start`` reached from another site (Lax cookies ride along on a top-level navigation) shows the
+    Continue button without posting itself on; from the app's own pages it posts on at once."""
+    browser = kyc.browser(kyc.user())
+    for fetch_site in ("cross-site", "same-site"):
+        page = browser.get("/kyc/start", HTTP_SEC_FETCH_SITE=fetch_site)
+        assert page.status_code == 200
+        assert AUTO.encode() not in page.content and b"Continue" in page.content
+    for own in ({"HTTP_SEC_FETCH_SITE": "same-origin"}, {"HTTP_SEC_FETCH_SITE": "none"}, {}):
+        assert AUTO.encode() in browser.get("/kyc/start", **own).content
+    assert kyc.sandbox.sessions(kyc.provider) == []
+
+
+def test_the_launch_page_cannot_be_framed(kyc: Kyc) -> None:
+    page = kyc.browser(kyc.user()).get("/kyc/start")
+    assert page["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.get("Content-Security-Policy", "")
+
+
+def test_the_webhook_is_the_only_csrf_exempt_view(django_app: Any) -> None:
+    from django.urls import get_resolver
+
+    from ekyc.integrations.django import urls
+
+    exempt = {p.name for p in urls.urlpatterns if getattr(p.callback, "csrf_exempt", False)}
+    assert exempt == {"webhook"}
+    assert get_resolver()  # the app's URLconf loads with them

@@ -1,0 +1,90 @@
+"""Red-team checks of ``ekyc.integrations.starlette`` (for every registered provider): what an attacker, a flaky
+network or a careless integrator sends, each answered with a clean typed response and nothing half-created."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from ekyc.sandbox.runner import META_INFO
+from tests.integrations import test_starlette
+from tests.integrations.test_starlette import APP, Kit
+
+kit = test_starlette.kit  # the fixture: the app on one provider's sandbox
+
+#: the launch page's script when it posts itself on
+AUTO = "if (true) { collect(); form.submit(); }"
+
+
+@pytest.mark.parametrize("host", ["app.test:notaport", "app.test:99999", "user@app.test", "[::1"])
+async def test_a_host_header_that_makes_no_origin_is_a_clean_400(kit: Kit, host: str) -> None:
+    """A Host header no http(s) origin can be made of (no ``public_origin`` configured): every endpoint that
+    reads the app's own origin answers 400 ``invalid_request`` — never an unhandled error — and starts nothing."""
+    headers = {**kit.as_user("alice"), "host": host}
+    for method, path in [("POST", "/kyc/start"),
+                         ("GET", f"/kyc/return/{kit.provider}?x=1")]:
+        answer = await kit.http.request(method, path, headers=headers,
+                                        data={"ekyc_client_metadata": META_INFO} if method == "POST" else None)
+        assert (answer.status_code, answer.json()) == (400, {"error": "invalid_request"}), (method, path)
+    assert kit.sandbox.sessions(kit.provider) == []
+
+
+@pytest.mark.parametrize("fetch_site", ["cross-site", "same-site"])
+async def test_a_navigation_from_another_site_does_not_start_by_itself(kit: Kit, fetch_site: str) -> None:
+    """``GET start`` reached from another site (a link or ``window.open`` on evil.example: the browser sends the
+    Lax session cookie) shows the Verify page with its Continue button, but does not post itself on: no
+    session is created at the vendor without the user's click. From the app's own pages it still does."""
+    page = await kit.http.get("/kyc/start", headers={**kit.as_user("alice"), "sec-fetch-site": fetch_site})
+    assert page.status_code == 200
+    assert AUTO not in page.text and "Continue" in page.text
+    for own in ("same-origin", "none", None):
+        headers = kit.as_user("alice") if own is None else {**kit.as_user("alice"), "sec-fetch-site": own}
+        assert AUTO in (await kit.http.get("/kyc/start", headers=headers)).text
+
+
+async def test_concurrent_starts_make_one_session(kit: Kit) -> None:
+    """A double click (several start POSTs of one user at once) opens one vendor session, never two; each
+    answer is the provider's page or a clean 503 ``busy``."""
+    answers = await asyncio.gather(*(kit.start("alice") for _ in range(4)))
+    pages = {a.headers["location"] for a in answers if a.status_code == 303}
+    assert len(pages) == 1
+    for answer in answers:
+        assert answer.status_code == 303 or (answer.status_code, answer.json()) == (503, {"error": "busy"})
+    assert len(kit.sandbox.sessions(kit.provider)) == 1
+    assert len(await kit.ledger.sessions("alice", secrets=False)) == 1
+
+
+async def test_a_return_url_mutated_or_for_another_provider(kit: Kit) -> None:
+    """The user's own return URL with its parameters duplicated, changed or put on another provider's path:
+    never trusted, never another session's outcome."""
+    page = await kit.started("alice")
+    back = kit.sandbox.complete(page, "face_mismatch")
+    parts = urlsplit(back)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    other = "didit" if kit.provider != "didit" else "stripe"
+    variants = [
+        back.replace(f"/kyc/return/{kit.provider}", f"/kyc/return/{other}"),  # the path's provider: not trusted
+        f"{APP}{parts.path}?{parts.query}&{parts.query}",                    # every parameter twice, same values
+    ]
+    if pairs:
+        k, v = pairs[0]
+        variants.append(f"{APP}{parts.path}?{parts.query}&{k}={v[:-1] + ('0' if v[-1:] != '0' else '1')}")
+    for url in variants:
+        answer = await kit.http.get(url, headers=kit.as_user("alice"))
+        assert answer.status_code == 303, answer.text
+        outcome = dict(parse_qsl(urlsplit(answer.headers["location"]).query))
+        assert outcome["kyc"] in ("PENDING", "DECLINED"), url
+        assert "kyc_error" not in outcome or outcome["kyc_error"] in ("session_mismatch", "unrecognized_return")
+    # bob, who never started, presenting alice's link: no session, nothing of alice's shown
+    bob = await kit.http.get(back, headers=kit.as_user("bob"))
+    assert bob.headers["location"] == "/done?kyc=NONE&kyc_error=no_session"
+    assert await kit.state("bob") == "NONE"
+
+
+async def test_pages_cannot_be_framed(kit: Kit) -> None:
+    """The launch page posts itself on: framed by another site it would start a session unseen."""
+    page = await kit.http.get("/kyc/start", headers=kit.as_user("alice"))
+    assert page.headers.get("x-frame-options") == "DENY"
+    assert "frame-ancestors 'none'" in page.headers.get("content-security-policy", "")
