@@ -4,6 +4,7 @@ network or a careless integrator sends, each answered with a clean typed respons
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -88,3 +89,59 @@ async def test_pages_cannot_be_framed(kit: Kit) -> None:
     page = await kit.http.get("/kyc/start", headers=kit.as_user("alice"))
     assert page.headers.get("x-frame-options") == "DENY"
     assert "frame-ancestors 'none'" in page.headers.get("content-security-policy", "")
+
+
+@pytest.mark.parametrize("fault", ["connect", "503", "429", "processed-502", "processed-504"])
+async def test_every_endpoint_under_a_provider_fault(kit: Kit, fault: str) -> None:
+    """The provider failing (refused, 503, 429, processed then a gateway error) on every call: start, return and
+    webhooks answer clean neutral JSON or the app's page — never a 500 — the user keeps one session, and once the
+    provider is back everything settles."""
+    kit.sandbox.set_fault(kit.provider, fault)
+    answer = await kit.start("alice")
+    assert answer.status_code in (502, 503), answer.text
+    assert answer.json()["error"] in ("provider_unavailable", "provider_error")
+    assert await kit.state("alice") in ("NONE", "ERROR")
+    kit.sandbox.clear_faults()
+    page = await kit.started("alice")
+    assert await kit.state("alice") == "PENDING"
+    back = kit.sandbox.complete(page, "approved")
+    deliveries = kit.sandbox.deliveries(kit.provider)
+    kit.sandbox.set_fault(kit.provider, fault)
+    outcome = await kit.come_back("alice", back)
+    assert outcome["kyc"] == "PENDING" and outcome.get("kyc_error") in ("provider_unavailable", "provider_error")
+    for delivery in deliveries:  # stored whatever the provider answers a fetch; never a 500, never refused
+        assert (await kit.deliver(delivery)).status_code in (200, 503)
+    kit.sandbox.clear_faults()
+    for _ in range(3):
+        await kit.ledger.reconcile()
+        kit.sandbox.clock.advance(3600)
+    if await kit.state("alice") != "APPROVED":
+        assert await kit.come_back("alice", back) == {"kyc": "APPROVED"}
+    assert len([s for s in await kit.ledger.sessions("alice", secrets=False) if s.state != "FAILED"]) == 1
+
+
+async def test_the_database_going_away(kit: Kit, tmp_path: Path) -> None:
+    """The ledger's database lost under a running app (its file moved away: the next connection finds no
+    tables): webhooks answer 503 so that the provider retries, the user's endpoints a neutral 503 — never a 500,
+    never a traceback — and once it is back the retried delivery is applied."""
+    page = await kit.started("alice")
+    kit.sandbox.complete(page, "approved")
+    deliveries = kit.sandbox.deliveries(kit.provider)
+    database = tmp_path / "ledger.db"
+    await kit.ledger.engine.dispose()
+    database.rename(tmp_path / "away.db")
+    try:
+        for delivery in deliveries:
+            answer = await kit.deliver(delivery)
+            assert (answer.status_code, answer.json()) == (503, {"error": "unavailable"})
+        for method, path in [("POST", "/kyc/start"), ("GET", "/kyc/status"), ("GET", "/kyc/start"),
+                             ("GET", f"/kyc/return/{kit.provider}?x=1")]:
+            answer = await kit.http.request(method, path, headers=kit.as_user("alice"))
+            assert (answer.status_code, answer.json()) == (503, {"error": "unavailable"}), (method, path)
+    finally:
+        await kit.ledger.engine.dispose()
+        database.unlink(missing_ok=True)
+        (tmp_path / "away.db").rename(database)
+    for delivery in deliveries:
+        assert (await kit.deliver(delivery)).status_code == 200
+    assert await kit.state("alice") == "APPROVED"
