@@ -14,6 +14,7 @@ strict JSON reader, and the provider's one hook, :meth:`Provider.envelope`, says
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from abc import ABC, abstractmethod
@@ -234,7 +235,8 @@ class ProviderSettings(BaseModel, metaclass=ConfigErrors):
     env_aliases: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     endpoint: str | None = Field(default=None, max_length=2048,
-                                 description="base URL override (sandbox, proxy, region): http(s), a host, no query")
+                                 description="base URL override (sandbox, proxy, region): https, a host, no query; "
+                                             "plain http only for loopback or *.invalid/.test/.localhost/.example")
     timeout: float | None = Field(default=None, gt=0, le=600, description="seconds per HTTP request")
 
     if TYPE_CHECKING:  # at run time ConfigErrors wraps construction
@@ -255,6 +257,9 @@ class ProviderSettings(BaseModel, metaclass=ConfigErrors):
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
                 or not url.isascii() or not url.isprintable() or any(c in url for c in " ;,\\"):
             raise ValueError("must be a URL such as https://host[:port][/path]")
+        if parts.scheme == "http" and not stays_local(parts.hostname):
+            raise ValueError("must be https: plain http (credentials in clear) only for loopback or a reserved "
+                             "name (*.invalid, *.test, *.localhost, *.example)")
         return v
 
     @field_validator("*")
@@ -306,6 +311,32 @@ class ProviderSettings(BaseModel, metaclass=ConfigErrors):
             else:
                 out[name] = str(value)[:200]
         return out
+
+
+#: top-level names that never resolve on the Internet (RFC 2606 section 2, RFC 6761 section 6)
+_RESERVED_TLDS = frozenset({"invalid", "test", "localhost", "example"})
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ``::1`` (also IPv4-mapped) and ``localhost`` (any case, trailing dot allowed)."""
+    host = host.lower().rstrip(".").strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def stays_local(host: str) -> bool:
+    """True when a request to ``host`` cannot leave the machine or reach a real Internet host: loopback, or a
+    name under a reserved top-level domain (``.invalid``, ``.test``, ``.localhost``, ``.example``; RFC 2606,
+    RFC 6761) such as the in-process sandbox's ``sandbox.ekyc.invalid``. Only these may be plain http."""
+    labels = host.lower().rstrip(".").split(".")
+    return is_loopback(host) or (len(labels) > 1 and labels[-1] in _RESERVED_TLDS)
 
 
 _SECRET_NAME = re.compile(r"key|secret|token|password|credential", re.IGNORECASE)

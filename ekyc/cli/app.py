@@ -18,12 +18,13 @@ import typer
 from .. import __version__, registry
 from ..client import Client
 from ..models import Check, Decision, DocumentType, Outcome
+from ..provider import is_loopback
 from .config import check as check_configuration
 from .config import load_settings
 from .exits import CliError, Command, Exit, Group, one_line, typed_as, usage
 from .output import FORMAT_HELP, Format, console, emit_json, emit_line, emit_pairs, emit_prose, note, table
 from .report import CompareFormat, Report, build_report, summarize_decision
-from .serve import banner, base_url, bind, is_loopback
+from .serve import banner, base_url, bind
 
 EXIT_CODES = ("\b\nExit codes: 0 ok (result: APPROVED), 1 error, 2 wrong option or argument,\n"
               "3 result: not approved, 4 result: pending, 5 provider unavailable or rate\n"

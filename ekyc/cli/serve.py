@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import shlex
 import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
+from ..provider import stays_local
 from ..sandbox import Sandbox
 from .output import wrap
-
-
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and 'localhost'."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -57,6 +48,10 @@ def banner(sandbox: Sandbox, provider: str | None = None) -> str:
     lines += [wrap("Point ekyc at it: paste into another shell (sessions go to EKYC_PROVIDER; --provider picks "
                    "another):", subsequent=""),
               f"export EKYC_PROVIDER={provider}"]
+    if not stays_local(urlsplit(base).hostname or ""):
+        lines[-1:-1] = [wrap("(ekyc sends credentials over plain http only to loopback: from another machine, "
+                             "reach this sandbox through an https proxy or an SSH tunnel to 127.0.0.1)",
+                             subsequent="")]
     for name in sandbox.providers:
         for key, value in sandbox.client_settings(name).items():
             lines.append(f"export EKYC_{name.upper()}_{key.upper()}={shlex.quote(str(value))}")

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from ekyc import Client, ConfigurationError, EkycError, Outcome
 from ekyc.cli.app import app
-from ekyc.cli.serve import banner, is_loopback, serve_in_thread
+from ekyc.cli.serve import banner, serve_in_thread
+from ekyc.provider import is_loopback
 from ekyc.sandbox import SCENARIOS, Sandbox
 from ekyc.sandbox.runner import run_scenario, scenario_request
 from ekyc.sandbox.server import SandboxError
@@ -77,6 +78,9 @@ def test_banner_names_urls_credentials_and_settings() -> None:
     assert "http://127.0.0.1:9999" in text
     for provider in sandbox.providers:
         assert f"[providers.{provider}]" in text and f"EKYC_{provider.upper()}_ENDPOINT" in text
+    assert "plain http only to loopback" not in text
+    remote = banner(Sandbox(base_url="http://192.0.2.7:9999"))  # served with --allow-remote
+    assert "plain http only to loopback" in remote  # the exports printed would be refused: say why
 
 
 def test_serve_refuses_a_public_host_unless_asked() -> None:

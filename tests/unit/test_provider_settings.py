@@ -48,6 +48,31 @@ def test_an_endpoint_is_a_plain_http_url(provider: str, endpoint: str) -> None:
     assert info.value.field == "endpoint" and CANARY not in str(info.value)
 
 
+@pytest.mark.parametrize("provider", providers())
+@pytest.mark.parametrize("endpoint", ["http://api.vendor.com", "http://api.vendor.com:80/x",
+                                      "http://10.0.0.5:8080", "http://0.0.0.0:8765", "http://example.com",
+                                      "http://2130706433", "http://localhost.attacker.net", "http://test",
+                                      "http://[::ffff:10.0.0.1]", "http://sandbox.ekyc.invalid.evil.com"])
+def test_a_plain_http_endpoint_is_refused_unless_it_cannot_leave_the_machine(provider: str, endpoint: str) -> None:
+    """A mis-set ``EKYC_<P>_ENDPOINT=http://api.vendor.com`` would send a live key in clear: refused at load,
+    naming the field and never a credential."""
+    fields = {f: CANARY for f in _secret_fields(provider)}
+    with pytest.raises(ConfigurationError) as info:
+        registry.load(provider).settings_model(**fields, endpoint=endpoint)
+    assert info.value.field == "endpoint" and "https" in str(info.value)
+    assert CANARY not in str(info.value) and CANARY not in repr(info.value) and info.value.__cause__ is None
+
+
+@pytest.mark.parametrize("provider", providers())
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:8765", "http://127.9.9.9", "http://[::1]:8765/v3",
+                                      "http://localhost:8765", "http://LOCALHOST.", "http://sandbox.ekyc.invalid",
+                                      "http://api.test", "http://a.b.localhost:1", "http://host.example/x",
+                                      "http://[::ffff:127.0.0.1]:80", "https://api.vendor.com", "api.vendor.com"])
+def test_plain_http_is_kept_for_loopback_and_reserved_names(provider: str, endpoint: str) -> None:
+    fields = {f: "valid-credential" for f in _secret_fields(provider)}
+    assert registry.load(provider).settings_model(**fields, endpoint=endpoint).endpoint == endpoint
+
+
 @pytest.mark.parametrize("timeout", [float("inf"), float("nan"), 0, -1, 601])
 def test_a_timeout_is_finite_and_bounded(timeout: float) -> None:
     for name in providers():

@@ -354,9 +354,9 @@ def test_sandbox_meta_info_is_for_the_sandbox_only() -> None:
     with pytest.raises(ConfigurationError) as exc:
         provider(sandbox_meta_info=True)  # no endpoint: the real service
     assert "sandbox_meta_info" in str(exc.value)
-    query, _, _ = built(provider(sandbox_meta_info=True, endpoint="http://sandbox.example.com"), client_metadata=None)
+    query, _, _ = built(provider(sandbox_meta_info=True, endpoint="https://sandbox.example.com"), client_metadata=None)
     assert query["MetaInfo"] == SANDBOX_META_INFO
     browser = '{"deviceType":"web","ua":"x"}'  # the browser's own MetaInfo always wins
-    sandboxed = provider(sandbox_meta_info=True, endpoint="http://sandbox.example.com")
+    sandboxed = provider(sandbox_meta_info=True, endpoint="https://sandbox.example.com")
     query, _, _ = built(sandboxed, client_metadata=browser)
     assert query["MetaInfo"] == browser

@@ -74,7 +74,7 @@ def test_nonce_reuse(sandbox: Sandbox) -> None:
 
 def hong_kong(sandbox: Sandbox) -> AlibabaProvider:
     """An adapter for the Hong Kong endpoint: its host names the region the emulator answers as."""
-    return adapter(sandbox, region="cn-hongkong", endpoint="http://cloudauth-intl.cn-hongkong.aliyuncs.com")
+    return adapter(sandbox, region="cn-hongkong", endpoint="https://cloudauth-intl.cn-hongkong.aliyuncs.com")
 
 
 def test_body_must_match_its_hash(sandbox: Sandbox) -> None:
@@ -250,7 +250,7 @@ def _initialize(sandbox: Sandbox, p: AlibabaProvider, action: str, **params: str
 ])
 def test_plans_are_refused_outside_their_regions(sandbox: Sandbox, region: str, product: str,
                                                  doc_type: str | None, ok: bool) -> None:
-    p = adapter(sandbox, region=region, endpoint=f"http://cloudauth-intl.{region}.aliyuncs.com")
+    p = adapter(sandbox, region=region, endpoint=f"https://cloudauth-intl.{region}.aliyuncs.com")
     params = {"ProductCode": product, **({"DocType": doc_type} if doc_type else {})}
     for action in ("Initialize", "InitializeV2"):
         r = _initialize(sandbox, p, action, **params)
@@ -277,7 +277,7 @@ def test_the_served_address_answers_as_singapore_unless_set(sandbox: Sandbox) ->
     ("ap-southeast-3", "eKYC_PRO", "IDN01001"),  # Kuala Lumpur reads MYS01001 and GLB03002 only
 ])
 def test_doc_types_outside_the_plan_are_refused(sandbox: Sandbox, region: str, product: str, doc_type: str) -> None:
-    p = adapter(sandbox, region=region, endpoint=f"http://cloudauth-intl.{region}.aliyuncs.com")
+    p = adapter(sandbox, region=region, endpoint=f"https://cloudauth-intl.{region}.aliyuncs.com")
     r = _initialize(sandbox, p, "InitializeV2", ProductCode=product, DocType=doc_type)
     assert (r.status_code, code_of(r)) == (400, "InvalidParameter") and "DocType" in r.json()["Message"]
 
