@@ -55,7 +55,11 @@ def _whole(value: Any, field: str, *, optional: bool = False) -> Any:
     return value
 
 
-def _reference(reference: Any) -> str:
+def _reference(reference: Any, *, optional: bool = False) -> Any:
+    """A reference argument (the app's user reference): non-empty text, or :class:`InvalidRequest` naming it —
+    never a query that matches nothing (``status(5)`` is no "no session")."""
+    if reference is None and optional:
+        return None
     if not isinstance(reference, str) or not reference:
         raise InvalidRequest("reference must be non-empty text", field="reference")
     return reference
@@ -70,6 +74,7 @@ def _seconds(older_than: float | timedelta) -> float:
 
 
 def _request(request: SessionRequest | None, reference: str | None, fields: Mapping[str, Any]) -> SessionRequest:
+    reference = _reference(reference, optional=True)
     if request is None:
         if reference is None:
             raise InvalidRequest("start needs the user's reference", field="reference")
@@ -266,7 +271,7 @@ class Ledger(_Base):
     def status(self, reference: str) -> LedgerSession | None:
         """The reference's verification as the ledger knows it: an approved session if there is one (even an
         older one that was approved late), else the newest session. None when it has none."""
-        rows = self._read(store.sessions_of, reference, None, 1000)
+        rows = self._read(store.sessions_of, _reference(reference), None, 1000)
         return _status(self._ctx, rows)
 
     def session(self, session_id: int) -> LedgerSession | None:
@@ -278,14 +283,15 @@ class Ledger(_Base):
         """Sessions, newest first. ``secrets=False`` leaves each ``ref``/``url`` unopened (None): a listing of
         states that works without the ledger's key. Raises ConfigurationError when ``secrets`` is true and a sealed
         ref cannot be opened (no key, or another key)."""
-        rows = self._read(store.sessions_of, reference, state, _whole(limit, "limit"),
-                          _whole(offset, "offset"))
+        rows = self._read(store.sessions_of, _reference(reference, optional=True), state,
+                          _whole(limit, "limit"), _whole(offset, "offset"))
         return [flows.to_session(self._ctx, r, secrets=secrets) for r in rows]
 
     def events(self, session_id: int | None = None, reference: str | None = None, limit: int = 100,
                after: int = 0) -> list[dict[str, Any]]:
         """Audit rows, oldest first (``after``: the last id seen)."""
-        rows = self._read(store.events, _whole(session_id, "session_id", optional=True), reference,
+        rows = self._read(store.events, _whole(session_id, "session_id", optional=True),
+                          _reference(reference, optional=True),
                           _whole(limit, "limit"), _whole(after, "after"))
         return [dict(r._mapping) for r in rows]
 
@@ -413,7 +419,7 @@ class AsyncLedger(_Base):
 
     async def status(self, reference: str) -> LedgerSession | None:
         """See :meth:`Ledger.status`."""
-        return _status(self._ctx, await self._read(store.sessions_of, reference, None, 1000))
+        return _status(self._ctx, await self._read(store.sessions_of, _reference(reference), None, 1000))
 
     async def session(self, session_id: int) -> LedgerSession | None:
         row = await self._read(store.session, _whole(session_id, "session_id"))
@@ -422,13 +428,14 @@ class AsyncLedger(_Base):
     async def sessions(self, reference: str | None = None, state: str | None = None, limit: int = 100,
                        offset: int = 0, *, secrets: bool = True) -> list[LedgerSession]:
         """As :meth:`Ledger.sessions`."""
-        rows = await self._read(store.sessions_of, reference, state, _whole(limit, "limit"),
-                                _whole(offset, "offset"))
+        rows = await self._read(store.sessions_of, _reference(reference, optional=True), state,
+                                _whole(limit, "limit"), _whole(offset, "offset"))
         return [flows.to_session(self._ctx, r, secrets=secrets) for r in rows]
 
     async def events(self, session_id: int | None = None, reference: str | None = None, limit: int = 100,
                      after: int = 0) -> list[dict[str, Any]]:
-        rows = await self._read(store.events, _whole(session_id, "session_id", optional=True), reference,
+        rows = await self._read(store.events, _whole(session_id, "session_id", optional=True),
+                                _reference(reference, optional=True),
                                 _whole(limit, "limit"), _whole(after, "after"))
         return [dict(r._mapping) for r in rows]
 

@@ -31,6 +31,15 @@ CALLS: list[tuple[str, Callable[[Any], Any]]] = [
     ("limit", lambda lg: lg.purge(0, limit=-1)),
     ("older_than", lambda lg: lg.purge(float("nan"))),
     ("older_than", lambda lg: lg.purge(float("inf"))),
+    ("reference", lambda lg: lg.status(5)),  # returned None as if the reference had no session
+    ("reference", lambda lg: lg.status("")),
+    ("reference", lambda lg: lg.status(None)),
+    ("reference", lambda lg: lg.sessions(reference=5)),
+    ("reference", lambda lg: lg.sessions(reference=b"user-1")),
+    ("reference", lambda lg: lg.events(reference=5)),
+    ("reference", lambda lg: lg.events(reference="")),
+    ("reference", lambda lg: lg.start(5)),
+    ("reference", lambda lg: lg.start(reference=["user-1"])),
 ]
 
 
@@ -56,4 +65,6 @@ def test_the_async_ledger_refuses_them_too(database: str, key: str, sandbox: San
 def test_ordinary_arguments_still_work(ledger: Ledger) -> None:
     assert ledger.session(1) is None and ledger.personal_data(1) is None
     assert ledger.sessions(limit=10, offset=0) == [] and ledger.events(session_id=None, limit=5, after=0) == []
+    assert ledger.status("user-1") is None and ledger.sessions(reference="user-1") == []
+    assert ledger.events(reference="user-1") == [] and ledger.sessions(reference=None) == []
     assert ledger.reconcile(0).polled == 0 and ledger.purge(0, limit=0).sessions == 0
