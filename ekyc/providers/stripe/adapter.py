@@ -41,7 +41,7 @@ from ekyc.provider import (
 
 from . import signing
 from .codes import CODE_TABLE
-from .parse import decide, requested_token
+from .parse import decide, requested_token, types_part
 
 DEFAULT_BASE_URL = "https://api.stripe.com"
 SESSIONS_PATH = "/v1/identity/verification_sessions"
@@ -325,8 +325,9 @@ class StripeProvider(Provider):
         document = self.create_params(request)["options"]["document"]
         token = requested_token(document["require_live_capture"], document["require_matching_selfie"],
                                 bool(document.get("require_id_number")))
+        requested = (token, *((types_part(document["allowed_types"]),) if "allowed_types" in document else ()))
         return Prepared(req, CREATE_SESSION, RetryMode.IDEMPOTENT, {"reference": request.reference,
-                                                                    "requested": token})
+                                                                    "requested": requested})
 
     def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
         """The started session; ``reused`` when Stripe replayed an earlier answer (``Idempotent-Replayed``)."""
@@ -346,8 +347,9 @@ class StripeProvider(Provider):
             if parts.scheme not in ("http", "https") or not parts.netloc or not url.isprintable():
                 raise wire.WireError("url", "expected an http(s) URL")
             replayed = response.headers.get("idempotent-replayed", "").lower() == "true"
-            token = prepared.context.get("requested")
-            extra = (token,) if isinstance(token, str) else ()
+            # what the create asked for (options token, allowed types), checked against every result read
+            requested = prepared.context.get("requested")
+            extra = tuple(requested) if isinstance(requested, tuple) else ()
             return Session(ref=SessionRef(provider=self.name, id=sid, extra=extra), url=url, reused=replayed,
                            single_use=True, raw=data)
 

@@ -10,7 +10,7 @@ taken from a session under redaction.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -116,13 +116,57 @@ def requested(ref: SessionRef) -> dict[str, bool] | None:
     return {name: match.group(group) == "1" for name, group in _OPTION_NAMES}
 
 
+#: the ``options.document.allowed_types`` a create asked for, kept in ``SessionRef.extra`` after the options token
+TYPES = "types="
+
+
+def types_part(allowed_types: Iterable[str]) -> str:
+    """The ``SessionRef.extra`` part naming the document types a create allowed (``types=id_card.passport``)."""
+    return TYPES + ".".join(sorted(allowed_types))
+
+
+def requested_types(ref: SessionRef) -> frozenset[str] | None:
+    """The document types the create allowed (None: it named none, so Stripe's default, any type, applies)."""
+    for part in ref.extra[1:]:
+        if part.startswith(TYPES):
+            return frozenset(part[len(TYPES):].split("."))
+    return None
+
+
+def _document_type(options: Mapping[str, Any], report: Mapping[str, Any], asked: dict[str, bool] | None,
+                   types: frozenset[str] | None) -> list[Evidence]:
+    """The verified document's ``type`` against the types the create allowed (bound in the ref, never read from
+    the payload alone): Stripe lets the user submit only an allowed type, so a session stating other allowed
+    types than the ones asked for is an undocumented state (UNKNOWN), and a document of a type not asked for
+    fails ``requested.document_types`` (``DOCUMENT_UNSUPPORTED``). The session's own ``allowed_types`` must
+    also hold the document (a ref from before the binding, or created elsewhere)."""
+    where = "options.document.allowed_types"
+    raw = options.get("allowed_types")
+    stated = None if raw is None else {wire.code(t, f"{where}[{i}]") for i, t in enumerate(wire.array(raw, where))}
+    document = wire.opt_obj(report.get("document"), "document")
+    document_type = wire.code(document.get("type"), "last_verification_report.document.type")
+    items: list[Evidence] = []
+    if asked is not None and stated != types:  # asked and absent, set and not asked for, or other types
+        items.append(Evidence(where, State.UNKNOWN))
+    if stated is not None and document_type is not None and document_type not in stated:
+        items.append(Evidence("last_verification_report.document.type", State.UNKNOWN))
+    if types is not None and report.get("document") is not None:
+        if document_type is None:
+            items.append(Evidence("last_verification_report.document.type", State.UNKNOWN))
+        elif document_type not in types:
+            items.append(Evidence("requested.document_types", State.FAILED, Reason(
+                code=ReasonCode.DOCUMENT_UNSUPPORTED, retryable=True, provider_code=document_type[:128],
+                message="the document type is not one the request allowed")))
+    return items
+
+
 def _contradictions(session: Mapping[str, Any], report: Mapping[str, Any], livemode: bool | None,
-                    asked: dict[str, bool] | None) -> list[Evidence]:
+                    asked: dict[str, bool] | None, types: frozenset[str] | None) -> list[Evidence]:
     """What the session and its report state about the request must agree with it: ``livemode`` is the key's
     mode, the report's ``type``/``client_reference_id``/``livemode`` are the session's, the session's
     ``options.document`` are what the create asked for (an option asked for and absent, or set and not asked
-    for), the document's ``type`` is one of the session's ``allowed_types``, and a session this adapter created
-    (``asked`` known) is of ``type`` ``document``. A disagreement is an undocumented state (UNKNOWN), never a
+    for), the document's ``type`` is one the create allowed (:func:`_document_type`), and a session this adapter
+    created (``asked`` known) is of ``type`` ``document``. A disagreement is an undocumented state (UNKNOWN), never a
     pass."""
     items: list[Evidence] = []
     if asked is not None and session.get("type") != "document":  # this adapter creates document sessions only
@@ -136,11 +180,7 @@ def _contradictions(session: Mapping[str, Any], report: Mapping[str, Any], livem
         if name not in report or report.get(name) != session.get(name):
             items.append(Evidence(f"last_verification_report.{name}", State.UNKNOWN))
     options = wire.opt_obj(wire.opt_obj(session.get("options"), "options").get("document"), "options.document")
-    where = "options.document.allowed_types"
-    allowed = [wire.code(t, f"{where}[{i}]") for i, t in enumerate(wire.array(options.get("allowed_types"), where))]
-    document_type = wire.opt_obj(report.get("document"), "document").get("type")
-    if options.get("allowed_types") is not None and document_type is not None and document_type not in allowed:
-        items.append(Evidence("last_verification_report.document.type", State.UNKNOWN))
+    items += _document_type(options, report, asked, types)
     if asked is not None:
         for name, want in asked.items():
             got = wire.boolean(options.get(name), f"options.document.{name}")
@@ -150,7 +190,8 @@ def _contradictions(session: Mapping[str, Any], report: Mapping[str, Any], livem
 
 
 def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid: str,
-              livemode: bool | None = None, asked: dict[str, bool] | None = None) -> list[Evidence]:
+              livemode: bool | None = None, asked: dict[str, bool] | None = None,
+              types: frozenset[str] | None = None) -> list[Evidence]:
     """One sub-check per check the report reports, plus doubts about the report itself."""
     items: list[Evidence] = []
     if report is None:
@@ -162,7 +203,7 @@ def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid:
         items.append(Evidence("last_verification_report.verification_session", State.UNKNOWN))
     if report.get("object") != "identity.verification_report":
         items.append(Evidence("last_verification_report.object", State.UNKNOWN))
-    items += _contradictions(session, report, livemode, asked)
+    items += _contradictions(session, report, livemode, asked, types)
     reported = 0
     for name in REPORT_CHECKS:
         check = report.get(name)
@@ -256,7 +297,7 @@ def decide(data: Mapping[str, Any], ref: SessionRef, livemode: bool | None = Non
         reasons.append(_UNKNOWN_STATUS.model_copy(update={"provider_code": (status or "")[:256] or None}))
     elif status == "verified":
         outcome = Outcome.APPROVED
-        evidence = _evidence(session, report, sid, livemode, requested(ref))
+        evidence = _evidence(session, report, sid, livemode, requested(ref), requested_types(ref))
         if error_code is not None:
             evidence.append(Evidence("last_error.code", State.UNKNOWN))
     elif status in ("requires_input", "canceled") and error_code is not None:
@@ -264,7 +305,7 @@ def decide(data: Mapping[str, Any], ref: SessionRef, livemode: bool | None = Non
         outcome = err.outcome if err is not None and err.outcome is not None else Outcome.DECLINED
         reasons.append(_reason(error_code, final=status == "canceled"))
         if report is not None:
-            evidence = _evidence(session, report, sid, livemode, requested(ref))
+            evidence = _evidence(session, report, sid, livemode, requested(ref), requested_types(ref))
     else:
         outcome = entry.outcome
     settled = settle(outcome, reasons, evidence)
@@ -278,4 +319,4 @@ def decide(data: Mapping[str, Any], ref: SessionRef, livemode: bool | None = Non
     )
 
 
-__all__ = ["DOCUMENT_TYPES", "decide", "report_of", "requested", "requested_token"]
+__all__ = ["DOCUMENT_TYPES", "decide", "report_of", "requested", "requested_token", "requested_types", "types_part"]

@@ -30,6 +30,8 @@ def test_approved_decision_reads_the_report(st_client: Client, st_sandbox: Sandb
     session = st_client.create_session(reference="user-42", return_url=RETURN_URL, provider="stripe",
                                        document_types=(DocumentType.PASSPORT,))
     assert session.ref.id.startswith("vs_") and session.single_use and not session.reused
+    assert session.ref.extra[1:] == ("types=passport",)  # what the app allowed, checked on the result
+    assert SessionRef.parse(session.ref.serialize()).extra == session.ref.extra
     redirect = st_sandbox.complete(session, "approved")
     assert st_client.parse_return_url(redirect, "stripe").id == session.ref.id
     decision = st_client.get_result(session.ref)

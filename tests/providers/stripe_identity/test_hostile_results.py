@@ -46,12 +46,20 @@ def test_the_unmodified_payload_still_approves() -> None:
     assert decide(session()).outcome is Outcome.APPROVED
 
 
+def _types_ref(*types: str) -> SessionRef:
+    """A ref whose create allowed these document types (bound after the options token)."""
+    return SessionRef(provider="stripe", id="vs_123", extra=("l1s1i0", "types=" + ".".join(types)))
+
+
 def test_a_document_type_the_session_did_not_allow_is_no_pass() -> None:
+    # the ref now binds what the create allowed: a session restricted to passports approves only with a ref that
+    # asked for that (a ref that asked for no restriction and a session stating one disagree: no pass either)
     data = copy.deepcopy(session())
     data["options"]["document"]["allowed_types"] = ["passport"]
-    assert decide(copy.deepcopy(data)).outcome is Outcome.APPROVED
+    assert decide(copy.deepcopy(data), _types_ref("passport")).outcome is Outcome.APPROVED
+    assert decide(copy.deepcopy(data)).outcome is Outcome.REVIEW
     data["last_verification_report"]["document"]["type"] = "driving_license"
-    d = decide(data)
+    d = decide(data, _types_ref("passport"))
     assert d.outcome is Outcome.REVIEW and ReasonCode.INCONSISTENT_EVIDENCE in d.reason_codes
 
 
@@ -59,3 +67,36 @@ def test_a_verified_check_without_its_error_field_is_no_pass() -> None:
     data = copy.deepcopy(session())
     del data["last_verification_report"]["selfie"]["error"]
     assert decide(data).outcome is Outcome.REVIEW
+
+
+def test_the_document_types_the_app_asked_for_are_bound_in_the_ref() -> None:
+    # red team: the verified document was compared with the payload's own allowed_types, so a session whose
+    # options were widened (or a payload naming another session's options) approved any document type
+    data = copy.deepcopy(session())
+    data["options"]["document"]["allowed_types"] = ["passport"]
+    assert decide(copy.deepcopy(data), _types_ref("passport")).outcome is Outcome.APPROVED
+    data["options"]["document"]["allowed_types"] = ["driving_license", "passport"]
+    data["last_verification_report"]["document"]["type"] = "driving_license"
+    d = decide(data, _types_ref("passport"))
+    assert d.outcome is Outcome.REVIEW and ReasonCode.DOCUMENT_UNSUPPORTED in d.reason_codes
+    assert decide(copy.deepcopy(data), _types_ref("driving_license", "passport")).outcome is Outcome.APPROVED
+
+
+def test_a_session_whose_allowed_types_are_not_the_ones_asked_for_is_no_pass() -> None:
+    data = copy.deepcopy(session())
+    for stated in (None, ["passport", "id_card"], ["id_card"]):
+        if stated is None:
+            data["options"]["document"].pop("allowed_types", None)
+        else:
+            data["options"]["document"]["allowed_types"] = stated
+        data["last_verification_report"]["document"]["type"] = "passport"
+        d = decide(copy.deepcopy(data), _types_ref("passport"))
+        assert d.outcome is Outcome.REVIEW and ReasonCode.INCONSISTENT_EVIDENCE in d.reason_codes, stated
+
+
+def test_a_ref_without_types_asked_no_restriction() -> None:
+    data = copy.deepcopy(session())
+    data["options"]["document"].pop("allowed_types", None)
+    for doc in ("passport", "id_card", "driving_license"):
+        data["last_verification_report"]["document"]["type"] = doc
+        assert decide(copy.deepcopy(data)).outcome is Outcome.APPROVED, doc
