@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import httpx
 import pytest
@@ -81,6 +82,19 @@ def test_banner_names_urls_credentials_and_settings() -> None:
     assert "plain http only to loopback" not in text
     remote = banner(Sandbox(base_url="http://192.0.2.7:9999"))  # served with --allow-remote
     assert "plain http only to loopback" in remote  # the exports printed would be refused: say why
+
+
+def test_the_banner_gives_each_sdk_the_key_it_gives_ekyc() -> None:
+    # newcomer papercut: the Stripe SDK hint showed the secret sk_ key while the exports gave ekyc the restricted
+    # rk_ key; Stripe serves sensitive results to restricted keys only, so both are the rk_ key
+    from ekyc.providers.stripe.emulator import SANDBOX_RESTRICTED_KEY, SANDBOX_SECRET_KEY
+
+    sandbox = Sandbox(base_url="http://127.0.0.1:9999")
+    text = banner(sandbox)
+    assert f"export EKYC_STRIPE_API_KEY={SANDBOX_RESTRICTED_KEY}" in text
+    assert f"stripe.api_key: {SANDBOX_RESTRICTED_KEY}" in text and SANDBOX_SECRET_KEY not in text
+    page = (Path(__file__).resolve().parents[2] / "docs" / "providers" / "stripe.md").read_text(encoding="utf-8")
+    assert f'stripe.api_key = "{SANDBOX_RESTRICTED_KEY}"' in page and SANDBOX_SECRET_KEY not in page
 
 
 def test_serve_refuses_a_public_host_unless_asked() -> None:

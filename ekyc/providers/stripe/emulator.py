@@ -207,8 +207,12 @@ class StripeEmulator(Emulator):
 
     def sdk_hints(self, base_url: str) -> dict[str, str]:
         """Settings for stripe-python: ``stripe.api_key``, ``stripe.api_base`` (or
-        ``StripeClient(api_key, base_addresses={"api": …})``) and the webhook secret for ``construct_event``."""
-        return {"stripe.api_key": SANDBOX_SECRET_KEY, "stripe.api_base": base_url,
+        ``StripeClient(api_key, base_addresses={"api": …})``) and the webhook secret for ``construct_event``.
+
+        The key is the restricted one ekyc itself is given (:meth:`client_settings`): Stripe serves the sensitive
+        results (date of birth, document number, expiry) to restricted keys only (docs.stripe.com/identity/
+        access-verification-results), so the key printed for the SDK is the one that can read them too."""
+        return {"stripe.api_key": SANDBOX_RESTRICTED_KEY, "stripe.api_base": base_url,
                 "construct_event secret": self.webhook_secrets[0]}
 
     def fault_response(self, kind: str) -> Response:
