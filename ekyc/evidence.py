@@ -89,9 +89,20 @@ def settle(status: Outcome, status_reasons: Sequence[Reason], evidence: Iterable
     ``warnings`` are signals the adapter already knows do not decide.
     """
     settled = _settle(status, status_reasons, list(evidence), list(warnings), fallback)
-    said = {(r.code, r.provider_code) for r in settled.reasons}  # a warning never repeats a reason
-    kept = tuple(w for w in settled.warnings if (w.code, w.provider_code) not in said)
+    said = {_said(r) for r in settled.reasons}  # a warning never repeats a reason
+    kept = tuple(w for w in settled.warnings if _said(w) not in said)
     return settled if len(kept) == len(settled.warnings) else Settled(settled.outcome, settled.reasons, kept)
+
+
+#: codes that say only "something is wrong": which thing is in ``provider_code``, so each one is its own signal
+_GENERIC = frozenset({ReasonCode.UNKNOWN, ReasonCode.INCONSISTENT_EVIDENCE})
+
+
+def _said(reason: Reason) -> tuple[ReasonCode, str | None]:
+    """What a reason tells the app: its code, and for a generic code also the sub-check it names. A warning that
+    says what a reason already says (Tencent's final code 2016 FACE_MISMATCH and the last attempt's Similarity
+    below 70, also FACE_MISMATCH) is the same news twice, wherever in the payload each was read."""
+    return (reason.code, reason.provider_code if reason.code in _GENERIC else None)
 
 
 def _settle(status: Outcome, status_reasons: Sequence[Reason], items: list[Evidence], warnings: list[Reason],

@@ -134,12 +134,13 @@ def test_wrap_never_breaks_a_word_or_a_url() -> None:
 
 @pytest.fixture
 def served_result(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Sandbox, str]]:
-    """A Tencent face_mismatch decided in one in-process sandbox that ``ekyc result`` is pointed at."""
+    """A Tencent retry_limit (warnings: the last attempt's codes) decided in one in-process sandbox that
+    ``ekyc result`` is pointed at."""
     sandbox = Sandbox(["tencent"])
     with sandbox.client() as client:
-        session = client.create_session(scenario_request("tencent", "face_mismatch", reference="u1"),
+        session = client.create_session(scenario_request("tencent", "retry_limit", reference="u1"),
                                         provider="tencent")
-        sandbox.complete(session, "face_mismatch")
+        sandbox.complete(session, "retry_limit")
         monkeypatch.setattr(cli_app, "_client", lambda config: sandbox.client())
         yield sandbox, session.ref.serialize()
 
@@ -150,9 +151,10 @@ def test_result_fits_80_columns_and_shows_warnings_like_reasons(served_result: t
     assert code == Exit.NOT_APPROVED and not wide(out), out
     rows = dict(re.findall(r"^(\w[\w ]*?)  +(.*(?:\n {2,}.*)*)", out, re.M))
     reasons, warnings = rows["reasons"], " ".join(rows["warnings"].split())
-    assert reasons.startswith("FACE_MISMATCH (provider code ")
-    assert "(provider code" in warnings and warnings.count("FACE_MISMATCH") == len(warnings.split(";"))
-    assert " ".join(reasons.split()) not in warnings.split("; ")  # the evidence rule never repeats a reason
+    assert reasons.startswith("RETRY_LIMIT_REACHED (provider code ")
+    assert "(provider code" in warnings and "LIVENESS_FAILED" in warnings
+    # the evidence rule never repeats a reason (face_mismatch showed FACE_MISMATCH as both: now a reason only)
+    assert "RETRY_LIMIT_REACHED" not in warnings
     assert len(set(warnings.split("; "))) == len(warnings.split("; "))
     identity = rows["identity fields"].split()
     assert identity and all(len(line) <= 80 for line in out.splitlines())

@@ -58,6 +58,24 @@ def test_a_warning_never_repeats_a_reason() -> None:
     assert s.reasons == (MISMATCH,) and s.warnings == (NOTE,)
 
 
+def test_a_warning_never_repeats_a_reason_read_elsewhere_in_the_payload() -> None:
+    # newcomer papercut: Tencent's face_mismatch listed FACE_MISMATCH as the reason (final code 2016) and again
+    # as a warning (the last attempt's Similarity below 70): the same news, from another field
+    similarity = Reason(code=ReasonCode.FACE_MISMATCH, retryable=True, provider_code="Detail[0].Similarity")
+    s = settle(Outcome.DECLINED, [MISMATCH], [Evidence("Detail[0].Similarity", State.FAILED, similarity)],
+               warnings=[similarity, NOTE])
+    assert s.reasons == (MISMATCH, similarity) and s.warnings == (NOTE,)
+    s = settle(Outcome.ABANDONED, [MISMATCH], [], warnings=[similarity, NOTE])
+    assert s.reasons == (MISMATCH,) and s.warnings == (NOTE,)
+
+
+def test_generic_reasons_are_told_apart_by_the_sub_check_they_name() -> None:
+    # UNKNOWN and INCONSISTENT_EVIDENCE say only "something is wrong": each sub-check they name is its own signal
+    s = settle(Outcome.DECLINED, [], [Evidence("a", State.FAILED), Evidence("b", State.UNKNOWN),
+                                      Evidence("a", State.UNKNOWN)])
+    assert [r.provider_code for r in s.reasons] == ["a"] and [w.provider_code for w in s.warnings] == ["b"]
+
+
 states = st.sampled_from(list(State))
 
 

@@ -333,3 +333,15 @@ def test_extra_is_echoed_and_bound(client: Client, sandbox: Sandbox) -> None:
     assert client.get_result(client.parse_return_url(back)).reference == CONTRACT_REQUEST.reference
     stored = SessionRef.parse(session.ref.serialize())
     assert stored == session.ref and client.get_result(stored).outcome is Outcome.APPROVED
+
+
+def test_a_face_mismatch_is_a_reason_once_not_also_a_warning() -> None:
+    # newcomer papercut (`ekyc result`): FACE_MISMATCH was the reason (2016) and a warning (Similarity below 70)
+    sandbox = Sandbox()
+    with sandbox.client() as client:
+        session = client.create_session(reference="user-1", return_url="https://app.example/done",
+                                        provider="tencent")
+        sandbox.complete(session, "face_mismatch")
+        decision = client.get_result(session.ref)
+    assert set(decision.reason_codes) == {ReasonCode.FACE_MISMATCH}
+    assert ReasonCode.FACE_MISMATCH not in {w.code for w in decision.warnings}
