@@ -128,7 +128,7 @@ def demo(
     emit_line("✓ decision as expected; +webhook: its signed webhook/callback verified too")
     for name in names:
         if not any(r.webhook for (p, _), r in runs.items() if p == name):
-            emit_prose(f"{name}: no webhook in this flow ({registry.load(name).capabilities.webhooks})")
+            emit_prose(f"{name}: no webhook in this flow; its webhooks: {registry.load(name).capabilities.webhooks}")
     unsupported = len(runs) - supported
     if unsupported:
         emit_prose(f"— {unsupported} scenario/provider pairs cannot be rendered truthfully; why: "

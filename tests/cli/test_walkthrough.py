@@ -107,6 +107,17 @@ def test_demo_fits_80_columns_without_cropping_a_provider() -> None:
         for name in registry.names():
             assert sum(line.split()[:1] == [name] for line in lines) == scenarios, (name, out)
     assert "+webh" not in out.split() and "+webhook" in out.split(), out
+    notes = " ".join(" ".join(line.split()) for line in lines if "no webhook in this flow" in line or
+                     (line.startswith("  ") and "(" in line))
+    assert "no webhook in this flow" in notes and _nesting(notes) <= 1, notes  # the Tencent note was "((…))"
+
+
+def _nesting(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def test_compare_fits_80_columns_without_splitting_a_word() -> None:
