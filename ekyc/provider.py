@@ -312,6 +312,12 @@ class ProviderSettings(BaseModel, metaclass=ConfigErrors):
                 out[name] = str(value)[:200]
         return out
 
+    def secrets_in_rotation(self, current: str, extra: str) -> list[str]:
+        """The plain values of the secret in force (``SecretStr | None`` field ``current``) then of the extra ones
+        accepted during rotation (``SecretList`` field ``extra``): every secret a webhook may be signed with."""
+        first = getattr(self, current)
+        return [*([first.get_secret_value()] if first else []), *(s.get_secret_value() for s in getattr(self, extra))]
+
 
 #: top-level names that never resolve on the Internet (RFC 2606 section 2, RFC 6761 section 6)
 _RESERVED_TLDS = frozenset({"invalid", "test", "localhost", "example"})
@@ -337,6 +343,30 @@ def stays_local(host: str) -> bool:
     RFC 6761) such as the in-process sandbox's ``sandbox.ekyc.invalid``. Only these may be plain http."""
     labels = host.lower().rstrip(".").split(".")
     return is_loopback(host) or (len(labels) > 1 and labels[-1] in _RESERVED_TLDS)
+
+
+def vendor_env(vendor: str, *fields: str) -> dict[str, tuple[str, ...]]:
+    """``env_aliases`` naming each field's vendor environment variable ``<VENDOR>_<FIELD>``
+    (``vendor_env("DIDIT", "api_key")`` → ``{"api_key": ("DIDIT_API_KEY",)}``)."""
+    return {name: (f"{vendor}_{name.upper()}",) for name in fields}
+
+
+class KeyAndWebhookSettings(ProviderSettings):
+    """The settings shape most providers share: an API key (required) and the secret their webhooks are signed
+    with, plus extra secrets accepted during rotation (``webhook_secrets``: a tuple, or one comma-separated
+    string from the environment). A subclass names the vendor's variables with :func:`vendor_env`
+    (``<VENDOR>_API_KEY``, ``<VENDOR>_WEBHOOK_SECRET``, ``<VENDOR>_WEBHOOK_SECRETS``) and adds its options."""
+
+    #: the fields every subclass gets, for :func:`vendor_env`
+    SHARED_FIELDS: ClassVar[tuple[str, ...]] = ("api_key", "webhook_secret", "webhook_secrets")
+
+    api_key: SecretStr
+    webhook_secret: SecretStr | None = None
+    webhook_secrets: SecretList = ()
+
+    def all_webhook_secrets(self) -> list[str]:
+        """Every secret a webhook may be signed with (current first)."""
+        return self.secrets_in_rotation("webhook_secret", "webhook_secrets")
 
 
 _SECRET_NAME = re.compile(r"key|secret|token|password|credential", re.IGNORECASE)

@@ -147,3 +147,34 @@ def test_strict_json_refuses_lone_surrogates_but_reads_pairs() -> None:
     for body in (b'{"a": "\\ud800"}', b'{"\\uDC00": 1}', b'["x\\udfff"]'):
         with pytest.raises(_wire.WireError):
             _wire.loads(body)
+
+
+def test_the_shared_settings_shape_is_one_base_with_each_vendors_variables() -> None:
+    # duplicates: the api_key/webhook_secret(s) fields, their env names and all_webhook_secrets were copied into
+    # didit, stripe and persona (and the rotation read into onfido): one base, the vendors' variables unchanged
+    from ekyc.provider import KeyAndWebhookSettings
+
+    expected = {
+        "didit": {"api_key": ("DIDIT_API_KEY",), "workflow_id": ("DIDIT_WORKFLOW_ID",),
+                  "webhook_secret": ("DIDIT_WEBHOOK_SECRET",), "webhook_secrets": ("DIDIT_WEBHOOK_SECRETS",),
+                  "environment": ("DIDIT_ENVIRONMENT",)},
+        "stripe": {"api_key": ("STRIPE_API_KEY",), "webhook_secret": ("STRIPE_WEBHOOK_SECRET",),
+                   "webhook_secrets": ("STRIPE_WEBHOOK_SECRETS",)},
+        "persona": {"api_key": ("PERSONA_API_KEY",), "inquiry_template_id": ("PERSONA_INQUIRY_TEMPLATE_ID",),
+                    "webhook_secret": ("PERSONA_WEBHOOK_SECRET",), "webhook_secrets": ("PERSONA_WEBHOOK_SECRETS",),
+                    "decisioning": ("PERSONA_DECISIONING",)},
+        "onfido": {"api_token": ("ONFIDO_API_TOKEN",), "workflow_id": ("ONFIDO_WORKFLOW_ID",),
+                   "region": ("ONFIDO_REGION",), "webhook_token": ("ONFIDO_WEBHOOK_TOKEN",),
+                   "webhook_tokens": ("ONFIDO_WEBHOOK_TOKENS",)},
+    }
+    for name, aliases in expected.items():
+        model = registry.load(name).settings_model
+        assert model.env_aliases == aliases, name
+        shared = {"api_key", "webhook_secret", "webhook_secrets"} <= set(model.model_fields)
+        assert issubclass(model, KeyAndWebhookSettings) == shared, name
+        for field in KeyAndWebhookSettings.SHARED_FIELDS if shared else ():
+            assert field not in vars(model).get("__annotations__", {}), f"{name} declares {field} again"
+    didit = registry.load("didit").settings_model(api_key="k", webhook_secret="a", webhook_secrets="b, c")
+    assert didit.all_webhook_secrets() == ["a", "b", "c"]
+    onfido = registry.load("onfido").settings_model(api_token="t", webhook_tokens=("x", "y"))
+    assert onfido.all_webhook_tokens() == ["x", "y"]  # type: ignore[attr-defined]

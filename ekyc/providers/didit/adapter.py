@@ -10,7 +10,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
-from pydantic import SecretStr, field_validator
+from pydantic import field_validator
 
 from ekyc import _wire as wire
 from ekyc.errors import (
@@ -35,12 +35,13 @@ from ekyc.provider import (
     Capabilities,
     Envelope,
     ExtensionCall,
+    KeyAndWebhookSettings,
     Prepared,
     Provider,
     ProviderSettings,
     RetryMode,
-    SecretList,
     malformed,
+    vendor_env,
 )
 
 from . import signing
@@ -77,22 +78,13 @@ MAX_RETURN_URL = 8192
 SESSION_EVENTS = frozenset({"status.updated", "data.updated"})
 
 
-class DiditSettings(ProviderSettings):
+class DiditSettings(KeyAndWebhookSettings):
     """Didit settings. Environment: ``DIDIT_API_KEY``, ``DIDIT_WORKFLOW_ID``, ``DIDIT_WEBHOOK_SECRET``
     (``DIDIT_WEBHOOK_SECRETS``: comma-separated extra secrets accepted during rotation)."""
 
-    env_aliases = {
-        "api_key": ("DIDIT_API_KEY",),
-        "workflow_id": ("DIDIT_WORKFLOW_ID",),
-        "webhook_secret": ("DIDIT_WEBHOOK_SECRET",),
-        "webhook_secrets": ("DIDIT_WEBHOOK_SECRETS",),
-        "environment": ("DIDIT_ENVIRONMENT",),
-    }
+    env_aliases = vendor_env("DIDIT", *KeyAndWebhookSettings.SHARED_FIELDS, "workflow_id", "environment")
 
-    api_key: SecretStr
     workflow_id: str | None = None
-    webhook_secret: SecretStr | None = None
-    webhook_secrets: SecretList = ()
     callback_method: Literal["initiator", "completer", "both"] | None = None
     #: the environment of the application whose key this is: ``live``, or ``sandbox`` for a sandbox application
     #: (docs.didit.me/integration/sandbox-testing). A decision or webhook stating the other one never approves.
@@ -106,11 +98,6 @@ class DiditSettings(ProviderSettings):
         if v is not None and not UUID_RE.fullmatch(v):
             raise ValueError("must be a workflow UUID")
         return v
-
-    def all_webhook_secrets(self) -> list[str]:
-        """Every secret a webhook may be signed with (current first)."""
-        out = [self.webhook_secret.get_secret_value()] if self.webhook_secret else []
-        return out + [s.get_secret_value() for s in self.webhook_secrets]
 
 
 def _all_check_sets() -> frozenset[frozenset[Check]]:

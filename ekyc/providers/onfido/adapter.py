@@ -54,6 +54,7 @@ from ekyc.provider import (
     RetryMode,
     SecretList,
     malformed,
+    vendor_env,
 )
 
 from . import signing
@@ -95,13 +96,7 @@ class OnfidoSettings(ProviderSettings):
 
     ``endpoint`` replaces ``https://api.{region}.onfido.com`` (the API version path is added)."""
 
-    env_aliases = {
-        "api_token": ("ONFIDO_API_TOKEN",),
-        "workflow_id": ("ONFIDO_WORKFLOW_ID",),
-        "region": ("ONFIDO_REGION",),
-        "webhook_token": ("ONFIDO_WEBHOOK_TOKEN",),
-        "webhook_tokens": ("ONFIDO_WEBHOOK_TOKENS",),
-    }
+    env_aliases = vendor_env("ONFIDO", "api_token", "workflow_id", "region", "webhook_token", "webhook_tokens")
 
     api_token: SecretStr
     workflow_id: str | None = None
@@ -141,8 +136,7 @@ class OnfidoSettings(ProviderSettings):
 
     def all_webhook_tokens(self) -> list[str]:
         """Every token a webhook may be signed with (current first)."""
-        out = [self.webhook_token.get_secret_value()] if self.webhook_token else []
-        return out + [t.get_secret_value() for t in self.webhook_tokens]
+        return self.secrets_in_rotation("webhook_token", "webhook_tokens")
 
 
 def encode_json(body: Any) -> bytes:

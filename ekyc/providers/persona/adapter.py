@@ -14,7 +14,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 
 from ekyc import _wire as wire
 from ekyc.countries import ALPHA3_TO_ALPHA2, to_alpha3
@@ -26,13 +26,14 @@ from ekyc.provider import (
     Capabilities,
     Envelope,
     ExtensionCall,
+    KeyAndWebhookSettings,
     Prepared,
     Provider,
     ProviderSettings,
     RetryMode,
-    SecretList,
     malformed,
     parse_retry_after,
+    vendor_env,
 )
 
 from . import signing
@@ -60,25 +61,16 @@ MAX_URL = 8192
 CREATED = frozenset({201})
 
 
-class PersonaSettings(ProviderSettings):
+class PersonaSettings(KeyAndWebhookSettings):
     """Persona settings. Environment: ``PERSONA_API_KEY``, ``PERSONA_INQUIRY_TEMPLATE_ID``,
     ``PERSONA_WEBHOOK_SECRET`` (``PERSONA_WEBHOOK_SECRETS``: comma-separated extra secrets during rotation),
     ``PERSONA_DECISIONING``."""
 
-    env_aliases = {
-        "api_key": ("PERSONA_API_KEY",),
-        "inquiry_template_id": ("PERSONA_INQUIRY_TEMPLATE_ID",),
-        "webhook_secret": ("PERSONA_WEBHOOK_SECRET",),
-        "webhook_secrets": ("PERSONA_WEBHOOK_SECRETS",),
-        "decisioning": ("PERSONA_DECISIONING",),
-    }
+    env_aliases = vendor_env("PERSONA", *KeyAndWebhookSettings.SHARED_FIELDS, "inquiry_template_id", "decisioning")
 
-    api_key: SecretStr
     #: itmpl_… (Dynamic Flow), itmplv_… (one version) or tmpl_… (Legacy 2.0); or per request
     #: ``provider_options["persona"]["inquiry_template_id"]``
     inquiry_template_id: str | None = None
-    webhook_secret: SecretStr | None = None
-    webhook_secrets: SecretList = ()
     #: who decides: ``workflow`` — a post-inquiry workflow or a reviewer sets approved/declined/needs_review
     #: (``completed`` is not a decision); ``completion`` — the template has no post-inquiry decisioning, so
     #: ``completed`` is the success (see the code table)
@@ -92,11 +84,6 @@ class PersonaSettings(ProviderSettings):
         if v is not None and not TEMPLATE_ID.fullmatch(v):
             raise ValueError("must be an inquiry template id (itmpl_…, itmplv_… or tmpl_…)")
         return v
-
-    def all_webhook_secrets(self) -> list[str]:
-        """Every secret a webhook may be signed with (current first)."""
-        out = [self.webhook_secret.get_secret_value()] if self.webhook_secret else []
-        return out + [s.get_secret_value() for s in self.webhook_secrets]
 
 
 def _all_check_sets() -> frozenset[frozenset[Check]]:

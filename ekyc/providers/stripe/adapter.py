@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
-from pydantic import SecretStr, field_validator
+from pydantic import field_validator
 
 from ekyc import _wire as wire
 from ekyc.errors import (
@@ -31,12 +31,13 @@ from ekyc.provider import (
     Capabilities,
     Envelope,
     ExtensionCall,
+    KeyAndWebhookSettings,
     Prepared,
     Provider,
     ProviderSettings,
     RetryMode,
-    SecretList,
     malformed,
+    vendor_env,
 )
 
 from . import signing
@@ -77,20 +78,13 @@ _CHECKS_DOCUMENT = frozenset({Check.DOCUMENT})
 _CHECKS_SELFIE = frozenset({Check.DOCUMENT, Check.LIVENESS, Check.FACE_MATCH})
 
 
-class StripeSettings(ProviderSettings):
+class StripeSettings(KeyAndWebhookSettings):
     """Stripe Identity settings. Environment: ``STRIPE_API_KEY`` (a secret ``sk_…`` or restricted ``rk_…``
     key), ``STRIPE_WEBHOOK_SECRET`` (``whsec_…``; ``STRIPE_WEBHOOK_SECRETS``: comma-separated extra secrets
     accepted during rotation)."""
 
-    env_aliases = {
-        "api_key": ("STRIPE_API_KEY",),
-        "webhook_secret": ("STRIPE_WEBHOOK_SECRET",),
-        "webhook_secrets": ("STRIPE_WEBHOOK_SECRETS",),
-    }
+    env_aliases = vendor_env("STRIPE", *KeyAndWebhookSettings.SHARED_FIELDS)
 
-    api_key: SecretStr
-    webhook_secret: SecretStr | None = None
-    webhook_secrets: SecretList = ()
     #: ``Stripe-Version`` to pin (the account's default version when unset)
     api_version: str | None = None
     #: expand the sensitive results (date of birth, document number and expiry), which needs a restricted key
@@ -106,11 +100,6 @@ class StripeSettings(ProviderSettings):
         if v is not None and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:\.[a-z]+)?", v):
             raise ValueError("must be a Stripe API version such as 2024-06-20")
         return v
-
-    def all_webhook_secrets(self) -> list[str]:
-        """Every secret a webhook may be signed with (current first)."""
-        out = [self.webhook_secret.get_secret_value()] if self.webhook_secret else []
-        return out + [s.get_secret_value() for s in self.webhook_secrets]
 
 
 def encode_form(params: Mapping[str, Any]) -> bytes:
