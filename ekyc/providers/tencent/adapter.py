@@ -47,6 +47,7 @@ from ekyc.provider import (
 
 from . import signing
 from .codes import CODE_TABLE
+from .config import config_problem
 from .parse import decide
 from .requested import UNKNOWN, Requested, parse_selected_warning_codes
 
@@ -234,9 +235,11 @@ class TencentProvider(Provider):
             if message:
                 raise InvalidRequest(message, provider=self.name,
                                      field="provider_options.tencent.SelectedWarningCodes")
-        if "ActionList" in config and config.get("SecurityLevel", 3) not in (2, 4):
-            raise InvalidRequest("ActionList needs SecurityLevel 2 or 4", provider=self.name,
-                                 field="provider_options.tencent.ActionList")
+        problem = config_problem(config)
+        if problem is not None:
+            key, wrong = problem
+            raise InvalidRequest(f"provider option {key} {wrong}", provider=self.name,
+                                 field=f"provider_options.tencent.{key}")
         if "IDCardType" in config:
             if config["IDCardType"] not in ID_CARD_TYPES:
                 raise self.unsupported("IDCardType is not a documented H5 card type", "provider_options")

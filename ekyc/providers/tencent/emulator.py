@@ -43,6 +43,7 @@ from ekyc.sandbox.scenarios import PERSON, SCENARIOS
 from . import signing
 from .adapter import CONFIG_OPTIONS, H5_REGIONS, ID_CARD_TYPES, TOKEN_TTL_SECONDS
 from .codes import CODE_TABLE
+from .config import config_problem
 from .requested import parse_selected_warning_codes
 
 if TYPE_CHECKING:
@@ -322,11 +323,9 @@ class TencentEmulator(Emulator[_Session]):
             raise Refusal("InvalidParameterValue", "Config.CheckMode must be 1, 2, 3 or 4.")
         if "IDCardType" in config and config["IDCardType"] not in ID_CARD_TYPES:
             raise Refusal("InvalidParameterValue", "Config.IDCardType is not supported.")
-        level = config.get("SecurityLevel", 3)
-        if level not in (1, 2, 3, 4, 5):
-            raise Refusal("InvalidParameterValue", "Config.SecurityLevel must be 1-4.")
-        if "ActionList" in config and level not in (2, 4, 5):
-            raise Refusal("InvalidParameterValue", "Config.ActionList needs SecurityLevel 2 or 4.")
+        problem = config_problem(config)  # the documented rules; Tencent's error code for them is not documented
+        if problem is not None:
+            raise Refusal("InvalidParameterValue", f"Config.{problem[0]} {problem[1]}.")
         if "Language" in config and config["Language"] not in LANGUAGES:
             raise Refusal("InvalidParameterValue", "Config.Language is not supported.")
         if "SelectedWarningCodes" in config:

@@ -495,3 +495,32 @@ def test_httpx_request_is_sendable() -> None:
     prepared = provider().build_create(req())
     assert isinstance(prepared.request, httpx.Request) and prepared.request.headers["content-type"] == (
         "application/json")
+
+
+# SecurityLevel 5 with an ActionList (issue 13 item 5): the SDK's ActionList text allows levels 2, 4 and 5
+BAD_CONFIGS = [
+    ({"SecurityLevel": 6}, "SecurityLevel"), ({"SecurityLevel": 0}, "SecurityLevel"),
+    ({"SecurityLevel": 3, "ActionList": "blink"}, "ActionList"),
+    ({"SecurityLevel": 1, "ActionList": "nod"}, "ActionList"),
+    ({"SecurityLevel": 5, "ActionList": "wink"}, "ActionList"),
+    ({"SecurityLevel": 5, "ActionList": "blink,mouth,nod"}, "ActionList"),
+    ({"SecurityLevel": 2, "ActionList": "blink,blink"}, "ActionList"),
+    ({"SecurityLevel": 4, "ActionList": "blink, mouth"}, "ActionList"),
+    ({"LivenessRetryLimit": 0}, "LivenessRetryLimit"), ({"LivenessTimeout": 601}, "LivenessTimeout"),
+    ({"AutoDowngrade": 3}, "AutoDowngrade"),
+]
+
+
+@pytest.mark.parametrize("level", [2, 4, 5])
+def test_an_action_list_goes_with_security_level_2_4_or_5(level: int) -> None:
+    options = {"SecurityLevel": level, "ActionList": "nod,shake"}
+    body = body_of(provider(), req(provider_options={"tencent": options}))
+    assert body["Config"]["SecurityLevel"] == level and body["Config"]["ActionList"] == "nod,shake"
+
+
+@pytest.mark.parametrize(("options", "field"), BAD_CONFIGS)
+def test_a_config_tencent_documents_as_an_error_is_refused_before_sending(options: dict[str, object],
+                                                                         field: str) -> None:
+    with pytest.raises(InvalidRequest) as info:
+        provider().check_request(req(provider_options={"tencent": options}))
+    assert info.value.field == f"provider_options.tencent.{field}"

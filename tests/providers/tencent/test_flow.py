@@ -18,6 +18,7 @@ from ekyc.sandbox import SCENARIOS, Sandbox, Scenario
 
 from .conftest import CONTRACT_REQUEST
 from .helpers import complete_with
+from .test_adapter import BAD_CONFIGS
 
 SUPPORTED = [s for s in SCENARIOS.values() if s.name not in TencentEmulator.unsupported]
 
@@ -220,6 +221,23 @@ def test_emulator_envelopes(sandbox: Sandbox) -> None:
         raw = json.dumps(params).encode()
         signed = _signed(sandbox, "ApplyWebVerificationBizTokenIntl", raw)
         assert _error_code(_raw(sandbox, signed, raw)) == code, params
+
+
+@pytest.mark.parametrize(("config", "field"), BAD_CONFIGS)
+def test_the_emulator_refuses_the_configs_the_adapter_refuses(sandbox: Sandbox, config: dict[str, object],
+                                                              field: str) -> None:
+    raw = json.dumps({"RedirectURL": "https://a/", "Config": {"CheckMode": 3, **config}}).encode()
+    response = _raw(sandbox, _signed(sandbox, "ApplyWebVerificationBizTokenIntl", raw), raw)
+    assert _error_code(response) == "InvalidParameterValue" and f"Config.{field}" in response.text
+
+
+def test_security_level_5_with_actions_runs_end_to_end(client: Client, sandbox: Sandbox) -> None:
+    request = CONTRACT_REQUEST.replace(provider_options={"tencent": {"SecurityLevel": 5, "ActionList": "blink,nod"}})
+    session = client.create_session(request, provider="tencent")
+    token = session.ref.id
+    assert sandbox.emulators["tencent"].session(token).config["ActionList"] == "blink,nod"
+    sandbox.complete(session, "approved")
+    assert client.get_result(session.ref).outcome is Outcome.APPROVED
 
 
 def test_success_content_type_is_exact(sandbox: Sandbox) -> None:

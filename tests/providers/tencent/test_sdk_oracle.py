@@ -139,3 +139,24 @@ def test_sdk_sees_throttling_as_request_limit(served: Sandbox) -> None:
     with pytest.raises(TencentCloudSDKException) as info:
         sdk_result(served, "X")
     assert info.value.get_code() == "RequestLimitExceeded"
+
+
+def test_the_sdk_sends_security_level_5_with_actions_and_is_refused_an_action_list_at_level_3(
+        served: Sandbox) -> None:
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+    from tencentcloud.faceid.v20180301 import models
+
+    def apply(level: int) -> Any:
+        req = models.ApplyWebVerificationBizTokenIntlRequest()
+        req.RedirectURL = "https://app.example/kyc/return"
+        config = models.WebVerificationConfigIntl()
+        config.CheckMode = 3
+        config.SecurityLevel = level
+        config.ActionList = "blink,mouth"
+        req.Config = config
+        return sdk(served).ApplyWebVerificationBizTokenIntl(req)
+
+    assert apply(5).BizToken
+    with pytest.raises(TencentCloudSDKException) as info:
+        apply(3)
+    assert info.value.get_code() == "InvalidParameterValue"
