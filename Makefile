@@ -27,7 +27,7 @@ pytest: $(STAMP)
 	$(BIN)/pytest -rs  # -rs: the reason of every skipped test
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --cold-venv /tmp/ekyc-bench-cold  # cold start in a venv with only the runtime dependencies
 
 docs: $(STAMP)
 	$(BIN)/python -m ekyc.docs

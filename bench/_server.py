@@ -1,6 +1,7 @@
 """The sandbox served on loopback in its own process (so server CPU never shares the client's GIL).
 
-Prints one JSON line — ``{"base_url": ..., "config": <Client.from_config mapping>}`` — then serves until killed.
+Prints one JSON line — ``{"base_url": ..., "config": <Client.from_config mapping>, "hints": <each emulator's
+settings for the vendor SDK>}`` — then serves until killed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ def main() -> None:
     sandbox = Sandbox(base_url=base_url(sock))
     config = uvicorn.Config(sandbox.app, log_level="warning", lifespan="off", access_log=False)
     server = uvicorn.Server(config)
-    sys.stdout.write(json.dumps({"base_url": sandbox.base_url, "config": sandbox.client_config()}) + "\n")
+    hints = {name: emulator.sdk_hints(sandbox.base_url) for name, emulator in sandbox.emulators.items()}
+    sys.stdout.write(json.dumps({"base_url": sandbox.base_url, "config": sandbox.client_config(), "hints": hints})
+                     + "\n")
     sys.stdout.flush()
     server.run(sockets=[sock])
 

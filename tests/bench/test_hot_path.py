@@ -46,3 +46,24 @@ def test_decision_still_validates_its_invariants() -> None:
         Decision(ref=ref, outcome=Outcome.APPROVED, reasons=(reason,))
     d = Decision(ref=ref, outcome=Outcome.DECLINED, reasons=(reason, reason))
     assert d.reasons == (reason,)  # duplicates folded by the validator
+
+
+def test_sniffio_is_a_runtime_dependency_and_httpcore_finds_it() -> None:
+    """httpcore asks sniffio which event loop runs on every async request; without it installed the import is
+    retried (a sys.path scan) each time. ekyc declares it, so an async exchange leaves it imported once."""
+    import asyncio
+    import contextlib
+    import sys
+    from importlib.metadata import requires
+
+    import httpx
+
+    assert any(r.split(";")[0].strip().startswith("sniffio") for r in requires("ekyc-bridge") or [])
+
+    async def one() -> None:
+        async with httpx.AsyncClient(transport=httpx.AsyncHTTPTransport()) as http:
+            with contextlib.suppress(httpx.TransportError):  # refused: the pool still asked for the loop
+                await http.get("http://127.0.0.1:9/", timeout=0.5)
+
+    asyncio.run(one())
+    assert "sniffio" in sys.modules
