@@ -59,6 +59,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
+from uuid import UUID
 
 from ..errors import (
     ConfigurationError,
@@ -463,11 +464,11 @@ async def resolve(value: T | Awaitable[T]) -> T:
 
 
 def user_reference(value: Any) -> str | None:
-    """The current-user callable's answer as a ledger reference: text (an int is turned into text), or None for
-    an anonymous user. Raises :class:`~ekyc.errors.ConfigurationError` for anything else."""
+    """The current-user callable's answer as a ledger reference: text (an int or a UUID is turned into text), or
+    None for an anonymous user. Raises :class:`~ekyc.errors.ConfigurationError` for anything else."""
     if value is None:
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
+    if (isinstance(value, int) and not isinstance(value, bool)) or isinstance(value, UUID):
         return str(value)
     if not isinstance(value, str) or not value or len(value) > 256 or not value.isprintable():
         raise ConfigurationError("the current-user callable must return the user's reference (1-256 printable "

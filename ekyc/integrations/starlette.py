@@ -131,8 +131,18 @@ class Verification:
         app.router.routes.extend(self.routes)
 
     # -- helpers --------------------------------------------------------------------------------------
-    async def _user(self, request: Request) -> str | None:
-        return user_reference(await resolve(self.current_user(request)))
+    async def _user(self, request: Request, *, anonymous: Callable[[Request], Response] | None = None,
+                    ) -> str | Response:
+        """The signed-in user's reference, or the response to give instead: the anonymous answer (a login
+        redirect or 401) when the app's callable says None, a clean 500 ``configuration`` answer when it returns
+        something that is not a reference (never a traceback)."""
+        try:
+            user = user_reference(await resolve(self.current_user(request)))
+        except EkycError as exc:
+            return _answer(failure(exc))
+        if user is None:
+            return (anonymous or self._anonymous)(request)
+        return user
 
     def _anonymous(self, request: Request) -> Response:
         location = login_location(self.config, request.url.path)
@@ -173,8 +183,8 @@ class Verification:
         """``GET start``: the launch page, which posts the start form on at once (a user with nothing left to
         do — approved or in review — goes straight to the app's page)."""
         user = await self._user(request)
-        if user is None:
-            return self._anonymous(request)
+        if isinstance(user, Response):
+            return user
         try:
             current = await self.ledger.status(user)
         except EkycError as exc:
@@ -194,8 +204,8 @@ class Verification:
     async def start(self, request: Request) -> Response:
         """``POST start``: same-origin only; the user's one session (created or reused), 303 to its page."""
         user = await self._user(request)
-        if user is None:
-            return self._anonymous(request)
+        if isinstance(user, Response):
+            return user
         try:
             own = self._own_origin(request)
         except EkycError as exc:
@@ -219,10 +229,12 @@ class Verification:
 
     async def returned(self, request: Request) -> Response:
         """``GET return/{provider}``: check the URL names the signed-in user's stored session, fetch and apply
-        the result, 303 to the app's page with the outcome."""
+        the result, 303 to the app's page with the outcome. HEAD is refused (405): it would fetch and write."""
+        if request.method != "GET":
+            return Response(status_code=405, headers={"Allow": "GET"})
         user = await self._user(request)
-        if user is None:
-            return self._anonymous(request)
+        if isinstance(user, Response):
+            return user
         try:
             own = self._own_origin(request)
         except EkycError as exc:
@@ -258,9 +270,9 @@ class Verification:
 
     async def status(self, request: Request) -> Response:
         """``GET status``: the signed-in user's state (:func:`~ekyc.integrations.status_body`)."""
-        user = await self._user(request)
-        if user is None:
-            return _answer(error_answer("not_signed_in", 401))
+        user = await self._user(request, anonymous=lambda _: _answer(error_answer("not_signed_in", 401)))
+        if isinstance(user, Response):
+            return user
         try:
             session = await self.ledger.status(user)
         except EkycError as exc:
