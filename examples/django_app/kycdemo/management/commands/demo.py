@@ -9,10 +9,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.servers.basehttp import run
 from django.core.wsgi import get_wsgi_application
 from django.test.utils import override_settings
+
+from ekyc import registry
 
 from ... import sandbox
 
@@ -38,6 +40,8 @@ class Command(BaseCommand):
                                                              "$KYCDEMO_PROVIDER, else didit)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["provider"] is not None and options["provider"] not in registry.names():
+            raise CommandError(f"--provider must be one of {', '.join(registry.names())}")
         call_command("migrate", verbosity=0)
         create_users()
         app_url = f"http://127.0.0.1:{options['port']}"
