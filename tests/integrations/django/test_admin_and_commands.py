@@ -110,6 +110,26 @@ def test_the_reconcile_action_and_command_poll_what_is_due(kyc: Kyc) -> None:
         assert len(kyc.decisions) == 2  # once per session, whoever applied it
 
 
+def test_reconcile_exits_5_when_a_provider_cannot_be_reached(kyc: Kyc) -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    with override_settings(EKYC={**settings.EKYC, "POLICY": Policy(schedule=(0.001,))}):
+        user = kyc.user()
+        kyc.finish(kyc.start(kyc.browser(user))["Location"], "approved")
+        kyc.sandbox.set_fault(kyc.provider, "connect")
+        out = io.StringIO()
+        with pytest.raises(SystemExit) as exited:
+            call_command("ekyc_reconcile", stdout=out)
+        assert exited.value.code == 5
+        assert re.search(r"failed=[1-9]", out.getvalue())
+        assert kyc.session_of(user).state == "PENDING"
+        kyc.sandbox.clear_faults()
+        call_command("ekyc_reconcile", stdout=io.StringIO())  # the next pass retries
+        assert kyc.session_of(user).state == "APPROVED"
+
+
 def test_purge_removes_personal_data_and_keeps_states(kyc: Kyc) -> None:
     from django.core.management import call_command
 

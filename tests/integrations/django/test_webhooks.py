@@ -84,3 +84,22 @@ def test_webhooks_need_no_csrf_token_but_other_methods_are_refused(kyc: Kyc) -> 
 
     answer = DjangoClient(enforce_csrf_checks=True).put(f"/kyc/webhooks/{kyc.provider}", b"{}")
     assert answer.status_code == 405
+
+
+def test_a_receiver_that_raises_does_not_change_the_answer(kyc: Kyc, caplog: pytest.LogCaptureFixture) -> None:
+    from ekyc.integrations.django.signals import decision_received
+
+    def broken(sender: Any, session: Any, **kwargs: Any) -> None:
+        raise RuntimeError(f"receiver bug mentioning {session.reference}")
+
+    decision_received.connect(broken, dispatch_uid="tests.broken")
+    try:
+        user, _, deliveries = _approved_by_webhooks(kyc)
+        assert all(kyc.post_webhook(d).status_code == 200 for d in deliveries)
+    finally:
+        decision_received.disconnect(dispatch_uid="tests.broken")
+    assert kyc.session_of(user).state == "APPROVED"
+    assert [d["state"] for d in kyc.decisions] == ["APPROVED"]  # the other receivers still ran
+    logged = [r.getMessage() for r in caplog.records if r.name == "ekyc.integrations.django"]
+    assert any("raised RuntimeError" in m for m in logged)
+    assert not any("receiver bug" in m for m in logged)  # the exception's text (it may hold anything) is not logged
