@@ -151,6 +151,14 @@ class FollowUp:
     parse: Callable[[Prepared, httpx.Response], Any]
 
 
+
+def every_check_set() -> frozenset[frozenset[Check]]:
+    """Every non-empty combination of :class:`Check` — for a provider whose own configuration (a workflow, a
+    template) decides the checks, so any requested set can be run."""
+    checks = list(Check)
+    return frozenset(frozenset(c for i, c in enumerate(checks) if mask & (1 << i))
+                     for mask in range(1, 2 ** len(checks)))
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a provider can honour. The client checks requests against this before any I/O."""

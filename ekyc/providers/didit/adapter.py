@@ -40,6 +40,7 @@ from ekyc.provider import (
     Provider,
     ProviderSettings,
     RetryMode,
+    every_check_set,
     malformed,
     vendor_env,
 )
@@ -100,13 +101,6 @@ class DiditSettings(KeyAndWebhookSettings):
         return v
 
 
-def _all_check_sets() -> frozenset[frozenset[Check]]:
-    checks = list(Check)
-    combos = set()
-    for mask in range(1, 2 ** len(checks)):
-        combos.add(frozenset(c for i, c in enumerate(checks) if mask & (1 << i)))
-    return frozenset(combos)
-
 
 class DiditProvider(Provider):
     """Didit identity verification (REST API v3)."""
@@ -115,7 +109,7 @@ class DiditProvider(Provider):
     display_name = "Didit"
     settings_model = DiditSettings
     capabilities = Capabilities(
-        check_sets=_all_check_sets(),
+        check_sets=every_check_set(),
         document_types=frozenset(DOCUMENT_CODES),
         reference_image=True,
         expected_identity=True,

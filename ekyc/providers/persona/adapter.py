@@ -19,7 +19,7 @@ from pydantic import Field, field_validator
 from ekyc import _wire as wire
 from ekyc.countries import ALPHA3_TO_ALPHA2, to_alpha3
 from ekyc.errors import ConfigurationError, InvalidRequest, SessionNotFound, WebhookVerificationError
-from ekyc.models import Check, Decision, DocumentType, Session, SessionRef, SessionRequest, WebhookEvent
+from ekyc.models import Decision, DocumentType, Session, SessionRef, SessionRequest, WebhookEvent
 from ekyc.provider import (
     CREATE_SESSION,
     GET_RESULT,
@@ -31,6 +31,7 @@ from ekyc.provider import (
     Provider,
     ProviderSettings,
     RetryMode,
+    every_check_set,
     malformed,
     parse_retry_after,
     vendor_env,
@@ -86,11 +87,6 @@ class PersonaSettings(KeyAndWebhookSettings):
         return v
 
 
-def _all_check_sets() -> frozenset[frozenset[Check]]:
-    checks = list(Check)
-    return frozenset(frozenset(c for i, c in enumerate(checks) if mask & (1 << i))
-                     for mask in range(1, 2 ** len(checks)))
-
 
 def encode_json(body: Any) -> bytes:
     """A request body as compact JSON (:class:`InvalidRequest` for what JSON cannot carry)."""
@@ -107,7 +103,7 @@ class PersonaProvider(Provider):
     display_name = "Persona"
     settings_model = PersonaSettings
     capabilities = Capabilities(
-        check_sets=_all_check_sets(),
+        check_sets=every_check_set(),
         document_types=frozenset(CLASSES_OF),
         reference_image=False,
         expected_identity=True,
