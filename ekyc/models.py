@@ -451,7 +451,7 @@ class Identity(_Model):
 
     _redacted = frozenset(
         {"given_name", "family_name", "full_name", "date_of_birth", "sex", "nationality",
-         "document_number", "expiry_date", "address"}
+         "document_number", "issue_date", "expiry_date", "address"}
     )
 
     given_name: _ProvidedName | None = None
@@ -463,6 +463,7 @@ class Identity(_Model):
     document_type: DocumentType | None = None
     document_number: _ProvidedCode | None = None
     issuing_country: str | None = Field(default=None, description="ISO 3166 alpha-3")
+    issue_date: date | None = Field(default=None, description="the document's date of issue, as printed")
     expiry_date: date | None = None
     address: _ProvidedText | None = None
 

@@ -56,7 +56,7 @@ def _clean(text: str, where: str) -> None:
 def _objects() -> list[Any]:
     ref = SessionRef(provider="tencent", id=TOKEN, extra=(TOKEN,), reference=USER)
     identity = Identity(given_name=NAME, family_name=FAMILY, full_name=f"{NAME} {FAMILY}", date_of_birth=DOB,
-                        sex="F", nationality="ISL", document_number=ID_NUMBER, expiry_date=DOB,
+                        sex="F", nationality="ISL", document_number=ID_NUMBER, issue_date=DOB, expiry_date=DOB,
                         address=f"1 {FAMILY} street")
     expected = ExpectedIdentity(given_name=NAME, family_name=FAMILY, full_name=NAME, date_of_birth=DOB, sex="F",
                                 nationality="IS", document_number=ID_NUMBER, address=FAMILY)

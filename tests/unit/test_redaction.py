@@ -41,7 +41,8 @@ def _assert_clean(text: str) -> None:
 def _models() -> list[object]:
     ref = SessionRef(provider="didit", id="abc")
     identity = Identity(given_name=NAME, family_name=NAME, full_name=NAME, date_of_birth=DOB, sex="F",
-                        nationality="GBR", document_number=ID_NUMBER, expiry_date=DOB, address=NAME)
+                        nationality="GBR", document_number=ID_NUMBER, issue_date=DOB, expiry_date=DOB,
+                        address=NAME)
     request = SessionRequest(
         reference="user-1", return_url="https://app.example/back", checks={Check.LIVENESS, Check.FACE_MATCH},
         reference_image=IMAGE,

@@ -158,6 +158,7 @@ def identity(ext_id: Mapping[str, Any]) -> Identity:
         document_type=doc_type,
         document_number=number,
         issuing_country=to_alpha3(country) if country else None,
+        issue_date=parse_date(_text(info, "issueDate")),
         expiry_date=parse_date(_text(info, "expiryDate", "dateOfExpiry")),
         address=_text(info, "address"),
     )

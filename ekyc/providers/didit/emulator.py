@@ -184,7 +184,8 @@ class DiditEmulator(DiditHostedPage):
         with self._lock:
             if vendor is not None:
                 for s in self.sessions_now():
-                    if s["vendor_data"] == vendor and s["workflow_id"] == wid and s["status"] in UNFINISHED_STATUSES:
+                    if (s["vendor_data"] == vendor and s["workflow_id"] == wid and s["environment"] == environment
+                            and s["status"] in UNFINISHED_STATUSES):
                         s["callback"] = data.get("callback", s["callback"])
                         if "metadata" in data:
                             s["metadata"] = data["metadata"]
@@ -206,14 +207,14 @@ class DiditEmulator(DiditHostedPage):
 
     async def decision(self, request: Request) -> Response:
         """``GET /v3/session/{id}/decision/``."""
-        s = self.find(request.path_params["sid"])
+        s = self.find_for(request, request.path_params["sid"])
         with self._lock:
             return JSONResponse(self.decision_json(s))
 
     async def arm(self, request: Request) -> Response:
         """``POST /v3/session/{id}/sandbox/arm/`` ``{scenario}`` (only while Not Started)."""
         data = await _json(request)
-        s = self.find(request.path_params["sid"])
+        s = self.find_for(request, request.path_params["sid"])
         scenario = data.get("scenario") if isinstance(data, dict) else None
         if s["environment"] != "sandbox":
             raise Refusal("invalid", LIVE_APP_SCENARIO)
@@ -257,7 +258,7 @@ class DiditEmulator(DiditHostedPage):
         IP_ANALYSIS) runs at once and the session goes back to a decided status with no user step, and the
         same one again within 30 s is 429 with ``Retry-After``."""
         data = await _json(request)
-        s = self.find(request.path_params["sid"])
+        s = self.find_for(request, request.path_params["sid"])
         new = data.get("new_status") if isinstance(data, dict) else None
         if new not in ("Approved", "Declined", "Resubmitted"):
             raise Refusal("invalid", "Not a valid choice.", field="new_status")
@@ -326,7 +327,7 @@ class DiditEmulator(DiditHostedPage):
         """``DELETE /v3/session/{id}/delete/``: the session, its decision, its link and its blocklist entries
         are gone (404 after), no webhook fires; 200 with the documented body [DOCS:sessions-api/delete-session]
         (the emulator keeps no face embeddings: ``face_retention_outcome`` is always ``deleted``)."""
-        s = self.find(request.path_params["sid"])
+        s = self.find_for(request, request.path_params["sid"])
         with self._lock:
             self.store.pop(s["session_id"])
             self.links.pop(s["session_token"])
@@ -337,7 +338,7 @@ class DiditEmulator(DiditHostedPage):
 
     async def generate_pdf(self, request: Request) -> Response:
         """``GET /v3/session/{id}/generate-pdf/`` → ``application/pdf`` (only for decided sessions)."""
-        s = self.find(request.path_params["sid"])
+        s = self.find_for(request, request.path_params["sid"])
         if s["status"] not in PDF_STATUSES:
             raise Refusal("permission_denied", "You do not have permission to perform this action.", status=403)
         text = (f"%PDF-1.4\n% Didit sandbox verification report\n1 0 obj << /Type /Catalog >> endobj\n"
@@ -352,9 +353,12 @@ class DiditEmulator(DiditHostedPage):
             offset = max(int(q.get("offset", "0")), 0)
         except ValueError:
             raise Refusal("invalid", "limit and offset are integers.") from None
+        environment = self.environment_of(request) or "sandbox"
         with self._lock:
             rows = []
             for s in sorted(self.sessions_now(), key=lambda x: -x["session_number"]):
+                if s["environment"] != environment:
+                    continue  # the other application's sessions
                 if q.get("vendor_data") and s["vendor_data"] != q["vendor_data"]:
                     continue
                 if q.get("status") and s["status"] != q["status"]:
@@ -407,7 +411,7 @@ class DiditEmulator(DiditHostedPage):
         sid = data.get("session_id") if isinstance(data, dict) else None
         if not isinstance(sid, str):
             raise Refusal("invalid", "This field is required.", field="session_id")
-        s = self.find(sid)
+        s = self.find_for(request, sid)
         prefix = "blocklist_" if add else "unblock_"
         changed = []
         with self._lock:
@@ -432,12 +436,13 @@ class DiditEmulator(DiditHostedPage):
         ``{type, session_id, session_number}`` plus ``document_type`` / ``document_number`` for a document
         [DOCS:management-api/blocklist/list]."""
         kind = request.query_params.get("item_type")
+        environment = self.environment_of(request) or "sandbox"
         with self._lock:
             rows = []
             for sid, item in sorted(self._blocked):
-                if kind not in (None, item) or sid not in self.store:
+                s = self.store.get(sid)
+                if kind not in (None, item) or s is None or s["environment"] != environment:
                     continue
-                s = self.store.get(sid) or {}
                 row: dict[str, Any] = {"type": item, "session_id": sid, "session_number": s.get("session_number")}
                 if item == "document":
                     doc = ((s.get("features") or {}).get("id_verifications") or [{}])[0]

@@ -29,6 +29,10 @@ LIVE_APP_API_KEY = "didit_live_app_key_5c1e8b3f9a2d7e40"
 SANDBOX_WORKFLOW_ID = "5a1d1d17-0e4c-4b6f-9d2a-00000000d1d1"
 SANDBOX_WEBHOOK_SECRET = "didit_sandbox_whsec_4b9e2f7a1c6d"
 SANDBOX_APPLICATION_ID = "0a0a0a0a-1b1b-4c2c-8d3d-4e4e4e4e4e4e"
+LIVE_APPLICATION_ID = "0b0b0b0b-2c2c-4d3d-8e4e-5f5f5f5f5f5f"
+#: each application's id by its mode: live and sandbox are separate applications, so their sessions never mix
+#: (one application's key cannot read, change or list the other's sessions) [DOCS:integration/sandbox-testing]
+APPLICATION_IDS = {"sandbox": SANDBOX_APPLICATION_ID, "live": LIVE_APPLICATION_ID}
 DEFAULT_WEBHOOK_URL = "https://app.example/webhooks/didit"
 SESSION_TTL = 7 * 24 * 3600
 #: Didit's answer to a missing or wrong ``x-api-key`` (HTTP 403)
@@ -85,12 +89,20 @@ class DiditState(Emulator[dict[str, Any]]):
         return Refusal("not_found", "Not found.", status=404)
 
     # -- sessions --------------------------------------------------------------------------------------
-    def find(self, session_id: str) -> dict[str, Any]:
-        """The session ``session_id`` (any case), its expiry applied; raises Didit's 404."""
+    def find(self, session_id: str, environment: str | None = None) -> dict[str, Any]:
+        """The session ``session_id`` (any case), its expiry applied; raises Didit's 404 — also when
+        ``environment`` (the mode of the calling application, :meth:`environment_of`) is not the session's:
+        another application's session is not found, as for any session id the caller does not own."""
         with self._lock:
             s = self.session(session_id.lower())
+            if environment is not None and s["environment"] != environment:
+                raise self.unknown_session(session_id)
             self.refresh(s)
             return s
+
+    def find_for(self, request: Request, session_id: str) -> dict[str, Any]:
+        """:meth:`find` scoped to the application whose key ``request`` carries."""
+        return self.find(session_id, self.environment_of(request) or "sandbox")
 
     def sessions_now(self) -> list[dict[str, Any]]:
         """Every session (oldest first), expiry applied. Call with the lock held."""
@@ -153,7 +165,8 @@ class DiditState(Emulator[dict[str, Any]]):
         now = int(self.clock.now())
         payload: dict[str, Any] = {
             "event_id": str(uuid.uuid4()), "webhook_type": "status.updated", "timestamp": now, "created_at": now,
-            "application_id": SANDBOX_APPLICATION_ID, "environment": s["environment"], "session_id": s["session_id"],
+            "application_id": APPLICATION_IDS[s["environment"]], "environment": s["environment"],
+            "session_id": s["session_id"],
             "status": s["status"], "workflow_id": s["workflow_id"], "workflow_version": s["workflow_version"],
         }
         if s["vendor_data"] is not None:

@@ -197,6 +197,7 @@ def identity(feats: Features) -> Identity:
             document_type=doc_type,
             document_number=txt("document_number"),
             issuing_country=txt("issuing_state"),
+            issue_date=wire.iso_date(item.get("date_of_issue"), f"{at}.date_of_issue"),
             expiry_date=wire.iso_date(item.get("expiration_date"), f"{at}.expiration_date"),
             address=txt("formatted_address") or txt("address"),
         )

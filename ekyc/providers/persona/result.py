@@ -290,6 +290,7 @@ def identity(vers: list[Verification]) -> Identity:
             document_type=None if id_class is None else ID_CLASSES.get(id_class.lower(), DocumentType.OTHER),
             document_number=txt("identification-number") or txt("document-number"),
             issuing_country=to_alpha3(country) if country else None,
+            issue_date=wire.iso_date(a.get("issue-date"), f"{at}.issue-date"),
             expiry_date=wire.iso_date(a.get("expiration-date"), f"{at}.expiration-date"),
             address=", ".join(p for p in (txt("address-street-1"), txt("address-city"),
                                           txt("address-postal-code")) if p) or None,

@@ -270,6 +270,7 @@ def _identity(session: Mapping[str, Any], report: Mapping[str, Any] | None) -> I
         document_type=DOCUMENT_TYPES[dtype] if dtype else None,
         document_number=None if number == REDACTED else number,
         issuing_country=country,
+        issue_date=_date(doc.get("issued_date"), "document.issued_date"),
         expiry_date=_date(doc.get("expiration_date"), "document.expiration_date"),
         address=", ".join(kept) or None,
     )

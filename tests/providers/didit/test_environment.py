@@ -95,3 +95,37 @@ def test_an_undocumented_environment_is_doubt() -> None:
     _environment_doubt(decide(data, ref), "staging")
     assert decide({**data, "environment": "live"}, ref).outcome is Outcome.APPROVED
     _environment_doubt(decide({k: v for k, v in data.items() if k != "environment"}, ref), "missing")
+
+
+def test_live_and_sandbox_applications_never_see_each_others_sessions(sandbox: Sandbox) -> None:
+    """Live and sandbox are separate applications [docs.didit.me/integration/sandbox-testing]: one application's key
+    gets Didit's 404 for the other's session on every session call, its listing and blocklist leave them out,
+    the same vendor_data opens a separate session per application, and each webhook names its own application."""
+    from ekyc.providers.didit.emulator_state import LIVE_APPLICATION_ID, SANDBOX_APPLICATION_ID
+
+    with sandbox.client() as sb, sandbox.client(LIVE_APP) as live:
+        mine = sb.create_session(reference="same-user", return_url="https://app.example/r")
+        theirs = live.create_session(reference="same-user", return_url="https://app.example/r")
+        assert mine.ref.id != theirs.ref.id
+        sandbox.complete(mine, "approved")
+        sid = mine.ref.id
+        headers = {"x-api-key": LIVE_APP_API_KEY}
+        with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url, headers=headers) as http:
+            assert http.get(f"/v3/session/{sid}/decision/").status_code == 404
+            assert http.patch(f"/v3/session/{sid}/update-status/", json={"new_status": "Declined"}).status_code == 404
+            assert http.get(f"/v3/session/{sid}/generate-pdf/").status_code == 404
+            assert http.post("/v3/blocklist/add/", json={"session_id": sid, "blocklist_face": True}).status_code == 404
+            assert http.delete(f"/v3/session/{sid}/delete/").status_code == 404
+            listed = {row["session_id"] for row in http.get("/v3/sessions/").json()["results"]}
+            assert sid not in listed and theirs.ref.id in listed
+        with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url,
+                          headers={"x-api-key": SANDBOX_API_KEY}) as http:
+            assert http.post("/v3/blocklist/add/", json={"session_id": sid, "blocklist_face": True}).status_code == 200
+        with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url, headers=headers) as http:
+            assert http.get("/v3/blocklist/").json()["count"] == 0
+        assert sb.get_result(mine.ref).outcome is Outcome.APPROVED  # untouched by the live key's calls
+        sandbox.complete(theirs, "approved")
+        apps = {json.loads(d.body)["application_id"] for d in sandbox.deliveries("didit", theirs.ref.id)}
+        assert apps == {LIVE_APPLICATION_ID}
+        apps = {json.loads(d.body)["application_id"] for d in sandbox.deliveries("didit", sid)}
+        assert apps == {SANDBOX_APPLICATION_ID}
