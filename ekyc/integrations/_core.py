@@ -1,6 +1,7 @@
-"""What every web integration shares, whatever the framework: pure functions and dataclasses, no I/O, no
-framework import. :mod:`ekyc.integrations.starlette` and :mod:`ekyc.integrations.django` are thin adapters
-over it; a third framework needs only this module. This docstring is their contract.
+"""What every web integration shares, whatever the framework: pure functions and dataclasses, no framework
+import, no I/O of its own (:func:`decisions` reads through the ledger it is handed).
+:mod:`ekyc.integrations.starlette` and :mod:`ekyc.integrations.django` are thin adapters over it; a third
+framework needs only this module. This docstring is their contract.
 
 The endpoints (under :attr:`Config.prefix`, default ``/kyc``; :data:`PATHS`)
 --------------------------------------------------------------------------------------------------------------
@@ -33,9 +34,9 @@ The endpoints (under :attr:`Config.prefix`, default ``/kyc``; :data:`PATHS`)
 The app supplies "who is the current user" (a callable returning the user's reference — your user id as text
 — or None: anonymous → :func:`login_location` or 401) and may receive decisions through a callback
 (:data:`OnDecision`, called with the :class:`~ekyc.ledger.LedgerSession` once per state change that the call
-made and that leaves the session :func:`decided` — found with :func:`changed_sessions` in the audit rows after a
-``ledger.last_event_id()`` cursor; at least once across processes racing on one session, so set state from
-``session.state``, never toggle).
+made and that leaves the session :func:`decided` — found by :func:`decisions` (:func:`adecisions`) in the
+audit rows after a ``ledger.last_event_id()`` cursor, the one rule both adapters use; at least once across
+processes racing on one session, so set state from ``session.state``, never toggle).
 
 What leaves the integration
 ---------------------------
@@ -55,7 +56,7 @@ Security rules encoded here
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -72,7 +73,7 @@ from ..errors import (
     WebhookVerificationError,
 )
 from ..launch import browser_metadata
-from ..ledger import LedgerBusy, LedgerError, LedgerSession, NoSession, Policy, Receipt
+from ..ledger import AsyncLedger, Ledger, LedgerBusy, LedgerError, LedgerSession, NoSession, Policy, Receipt
 from ..ledger.states import DEFINITIVE, FAILED, PENDING
 from ..models import Outcome
 
@@ -368,7 +369,8 @@ def changed_sessions(events: Iterable[Mapping[str, Any]], *, delivery_id: int | 
     them; actions :data:`CHANGES`), keeping only rows of ``delivery_id`` and/or by an actor named in ``actors``
     (``"refresh"`` matches ``refresh@host:pid``) when given. Take ``ledger.last_event_id()`` before a call and
     list ``ledger.events(session_id=…, after=cursor)`` after it: a decision is then announced once, by the call
-    that made the change (a duplicated webhook or a second return announces nothing)."""
+    that made the change (a duplicated webhook or a second return announces nothing). :func:`decisions` does
+    both reads."""
     prefixes = tuple(f"{a}@" for a in actors)
     out: dict[int, None] = {}
     for event in events:
@@ -380,6 +382,65 @@ def changed_sessions(events: Iterable[Mapping[str, Any]], *, delivery_id: int | 
             continue
         out[int(event["session_id"])] = None
     return list(out)
+
+
+#: audit rows :func:`decisions` reads per query
+EVENTS_PAGE = 500
+#: a read :func:`decisions` asks of the ledger: a method name and its keyword arguments
+_Read = tuple[str, dict[str, Any]]
+
+
+def _decisions(after: int, session_id: int | None, delivery_id: int | None,
+               actors: tuple[str, ...]) -> Generator[_Read, Any, list[LedgerSession]]:
+    """The rule of :func:`decisions`, sans I/O: yields the ledger reads, returns the sessions to announce."""
+    changed: dict[int, None] = {}
+    cursor = after
+    while True:
+        rows = yield "events", {"session_id": session_id, "after": cursor, "limit": EVENTS_PAGE}
+        changed.update(dict.fromkeys(changed_sessions(rows, delivery_id=delivery_id, actors=actors)))
+        if len(rows) < EVENTS_PAGE:
+            break
+        cursor = int(rows[-1]["id"])
+    out: list[LedgerSession] = []
+    for sid in changed:
+        session = yield "session", {"session_id": sid}
+        if decided(session):
+            out.append(session)
+    return out
+
+
+def decisions(ledger: Ledger, after: int, *, session_id: int | None = None, delivery_id: int | None = None,
+              actors: Iterable[str] = ()) -> list[LedgerSession]:
+    """THE "once per state change" rule both frameworks announce decisions with: the sessions (as the ledger now
+    holds them) whose state an audit row after ``after`` changed — rows of ``session_id`` / of ``delivery_id`` /
+    by an actor in ``actors`` when given (:func:`changed_sessions`) — and that now hold an outcome the app acts
+    on (:func:`decided`), each once, in the order of their first change. ``after`` is ``ledger.last_event_id()``
+    taken before the call that may change a state. Reads go through the ledger's own connection (never the web
+    framework's, whose open transaction may not see what the ledger committed). Raises what the ledger's reads
+    raise (:class:`~ekyc.ledger.LedgerError`, 503, when the database fails)."""
+    flow = _decisions(after, session_id, delivery_id, tuple(actors))
+    value: Any = None
+    while True:
+        try:
+            name, kwargs = flow.send(value)
+        except StopIteration as stop:
+            result: list[LedgerSession] = stop.value
+            return result
+        value = getattr(ledger, name)(**kwargs)
+
+
+async def adecisions(ledger: AsyncLedger, after: int, *, session_id: int | None = None,
+                     delivery_id: int | None = None, actors: Iterable[str] = ()) -> list[LedgerSession]:
+    """:func:`decisions` over an :class:`~ekyc.ledger.AsyncLedger`."""
+    flow = _decisions(after, session_id, delivery_id, tuple(actors))
+    value: Any = None
+    while True:
+        try:
+            name, kwargs = flow.send(value)
+        except StopIteration as stop:
+            result: list[LedgerSession] = stop.value
+            return result
+        value = await getattr(ledger, name)(**kwargs)
 
 
 # -- webhooks ------------------------------------------------------------------------------------------------
@@ -480,6 +541,7 @@ __all__ = [
     "CHANGES",
     "DECIDED",
     "ERRORS",
+    "EVENTS_PAGE",
     "NONE",
     "PAGE_HEADERS",
     "PATHS",
@@ -487,10 +549,12 @@ __all__ = [
     "Config",
     "CurrentUser",
     "OnDecision",
+    "adecisions",
     "after_start",
     "auto_launch",
     "changed_sessions",
     "decided",
+    "decisions",
     "error_answer",
     "error_code",
     "failure",

@@ -45,10 +45,9 @@ from ._core import (
     Config,
     CurrentUser,
     OnDecision,
+    adecisions,
     after_start,
     auto_launch,
-    changed_sessions,
-    decided,
     error_answer,
     error_code,
     failure,
@@ -161,19 +160,16 @@ class Verification:
         if self.on_decision is None or cursor is None or session_id is None:
             return
         try:
-            events = await self.ledger.events(session_id=session_id, after=cursor, limit=1000)
-            if not changed_sessions(events, delivery_id=delivery_id, actors=actors):
-                return
-            session = await self.ledger.session(session_id)
+            changed = await adecisions(self.ledger, cursor, session_id=session_id, delivery_id=delivery_id,
+                                       actors=actors)
         except EkycError as exc:  # the change is committed: the user and the provider still get their answer
             _log.error("ekyc: the session of a change could not be read: %s", type(exc).__name__)
             return
-        if session is None or not decided(session):
-            return
-        try:
-            await resolve(self.on_decision(session))
-        except Exception as exc:  # the app's callback: logged by type only (it may hold personal data)
-            _log.error("ekyc on_decision callback failed for session %s: %s", session.id, type(exc).__name__)
+        for session in changed:
+            try:
+                await resolve(self.on_decision(session))
+            except Exception as exc:  # the app's callback: logged by type only (it may hold personal data)
+                _log.error("ekyc on_decision callback failed for session %s: %s", session.id, type(exc).__name__)
 
     def _own_origin(self, request: Request) -> str:
         return self.config.own_origin(str(request.url))

@@ -16,9 +16,12 @@ from ekyc.errors import (
     WebhookVerificationError,
 )
 from ekyc.integrations import (
+    EVENTS_PAGE,
     NONE,
     Config,
+    adecisions,
     changed_sessions,
+    decisions,
     failure,
     login_location,
     needs_launch_page,
@@ -206,3 +209,64 @@ def test_changed_sessions_reads_the_changes_a_call_made() -> None:
     assert changed_sessions(events, delivery_id=10) == []
     assert changed_sessions(events, actors=("refresh",)) == [2]
     assert changed_sessions(events, actors=("refreshed",)) == []
+
+
+class _FakeLedger:
+    """The two reads :func:`decisions` makes, over an audit trail in memory (``events`` pages like the ledger's)."""
+
+    def __init__(self, events: list[dict[str, object]], states: dict[int, str]) -> None:
+        self.rows, self.states, self.reads = events, states, 0
+
+    def events(self, session_id: int | None = None, after: int = 0, limit: int = 100) -> list[dict[str, object]]:
+        self.reads += 1
+        rows = [r for r in self.rows if int(r["id"]) > after  # type: ignore[call-overload]
+                and (session_id is None or r["session_id"] == session_id)]
+        return rows[:limit]
+
+    def session(self, session_id: int) -> LedgerSession | None:
+        state = self.states.get(session_id)
+        return None if state is None else _session(state, id=session_id)
+
+
+class _AsyncFake(_FakeLedger):
+    async def events(self, *args: object, **kwargs: object) -> list[dict[str, object]]:  # type: ignore[override]
+        return super().events(*args, **kwargs)  # type: ignore[arg-type]
+
+    async def session(self, session_id: int) -> LedgerSession | None:  # type: ignore[override]
+        return super().session(session_id)
+
+
+def _trail(n: int) -> list[dict[str, object]]:
+    """``n`` audit rows: a claim per session, and every third session advanced (by a webhook) to a state."""
+    rows: list[dict[str, object]] = []
+    for i in range(1, n + 1):
+        action = "advance" if i % 3 == 0 else "claim"
+        rows.append({"id": i, "action": action, "session_id": i, "actor": "webhook@h:1", "delivery_id": i})
+    return rows
+
+
+def test_decisions_is_the_one_rule_read_through_the_ledger() -> None:
+    """The sessions whose state a row after the cursor changed, once each, in the order of their first change,
+    only those now decided; pages of :data:`EVENTS_PAGE` rows are followed to the end."""
+    rows = _trail(2 * EVENTS_PAGE + 7)
+    states = {i: ("APPROVED" if i % 2 else "PENDING") for i in range(1, len(rows) + 1)}
+    ledger = _FakeLedger(rows, states)
+    found = decisions(ledger, 0)  # type: ignore[arg-type]
+    assert [s.id for s in found] == [i for i in range(3, len(rows) + 1, 3) if i % 2]
+    assert all(s.state == "APPROVED" for s in found)
+    assert ledger.reads == 3
+    tail = [i for i in range(2 * EVENTS_PAGE + 1, len(rows) + 1) if i % 3 == 0 and i % 2]
+    assert tail and [s.id for s in decisions(ledger, 2 * EVENTS_PAGE)] == tail  # type: ignore[arg-type]
+    assert decisions(ledger, 0, delivery_id=3, session_id=3) == [  # type: ignore[arg-type]
+        _session("APPROVED", id=3)]
+    assert decisions(ledger, 0, delivery_id=4) == []  # type: ignore[arg-type]
+    assert decisions(ledger, 0, actors=("refresh",)) == []  # type: ignore[arg-type]
+    assert decisions(ledger, len(rows)) == []  # type: ignore[arg-type]
+
+
+async def test_adecisions_is_the_same_rule_over_an_async_ledger() -> None:
+    rows = _trail(EVENTS_PAGE + 1)
+    states = {i: "DECLINED" for i in range(1, len(rows) + 1)}
+    expected = [s.id for s in decisions(_FakeLedger(rows, states), 0)]  # type: ignore[arg-type]
+    assert [s.id for s in await adecisions(_AsyncFake(rows, states), 0)] == expected  # type: ignore[arg-type]
+    assert expected == list(range(3, EVENTS_PAGE + 2, 3))

@@ -69,7 +69,7 @@ class SessionAdmin(_ReadOnly):
     @admin.action(description="Re-fetch the selected references' sessions from the provider")
     def refetch(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
         ledger = get_ledger()
-        after = cursor()
+        after = cursor(ledger)
         done, failed = 0, 0
         for reference in dict.fromkeys(queryset.values_list("reference", flat=True)):
             try:
@@ -85,7 +85,7 @@ class SessionAdmin(_ReadOnly):
     @admin.action(description="Run the reconciler once (everything due, not only the selection)")
     def reconcile(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
         ledger = get_ledger()
-        after = cursor()
+        after = cursor(ledger)
         try:
             report = ledger.reconcile()
         except EkycError as exc:

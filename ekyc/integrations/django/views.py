@@ -117,7 +117,7 @@ def _start(request: HttpRequest, reference: str) -> HttpResponse:
                                    allowed_origins=cfg.allowed_origins):
             return _answer(error_answer("cross_site_request", 403))
         return_url = cfg.return_url(start_provider(cfg, ledger.client), own)
-        after = cursor()
+        after = cursor(ledger)
         session = ledger.start(reference, **start_arguments(cfg, return_url=return_url,
                                                             metadata=client_metadata(request.POST)))
         # a webhook that came before the session was recorded (an orphan) is applied by start, as "repair@…"
@@ -135,7 +135,7 @@ def _return(request: HttpRequest, reference: str, provider: str) -> HttpResponse
     try:
         ledger = get_ledger()
         own = cfg.own_origin(request.build_absolute_uri())
-        after = cursor()
+        after = cursor(ledger)
         session = ledger.refresh(reference, return_url=request.build_absolute_uri())
         announce(ledger, "return", after=after, session_id=session.id, actors=("refresh",))
         return _redirect(return_location(cfg, session, own_origin=own))
@@ -168,7 +168,7 @@ def webhook(request: HttpRequest, provider: str) -> HttpResponse:
     try:
         ledger = get_ledger()
         body = webhook_body(request.method or "POST", request.build_absolute_uri(), request.body)
-        after = cursor()
+        after = cursor(ledger)
         receipt = ledger.receive(provider, body, dict(request.headers.items()))
     except EkycError as exc:
         return _failed(exc, webhook=True)

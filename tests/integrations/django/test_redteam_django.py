@@ -7,6 +7,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
+from ekyc.ledger import LedgerError
+
 from .conftest import Kyc
 
 #: the launch page's script when it posts itself on
@@ -25,23 +29,41 @@ def django_database_down() -> Iterator[None]:
         yield
 
 
-def test_the_database_going_away_is_503_for_webhooks(kyc: Kyc) -> None:
-    """The database failing under Django's own queries too (the audit cursor the webhook view reads before the
-    ledger's inbox) is answered 503 with a neutral code — the provider retries — never an unhandled 500. (The
-    user-facing views cannot even sign the user in then: Django's session middleware fails first.)"""
+def test_the_database_going_away_is_503_for_webhooks(kyc: Kyc, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ledger's database failing under the audit cursor the webhook view reads before the inbox is answered
+    503 with a neutral code — the provider retries — never an unhandled 500. (The user-facing views cannot even
+    sign the user in then: Django's session middleware fails first.)"""
     user = kyc.user()
     browser = kyc.browser(user)
     kyc.finish(kyc.start(browser)["Location"], "approved")
     deliveries = kyc.deliveries()
     assert deliveries
-    with django_database_down():
-        answer = kyc.post_webhook(deliveries[-1])
-        assert (answer.status_code, answer.json()) == (503, {"error": "unavailable"})
+
+    def down() -> int:
+        raise LedgerError("the ledger database failed (OperationalError)", http_status=503)
+
+    monkeypatch.setattr(kyc.ledger, "last_event_id", down)
+    answer = kyc.post_webhook(deliveries[-1])
+    assert (answer.status_code, answer.json()) == (503, {"error": "unavailable"})
     assert kyc.decisions == []
+    monkeypatch.undo()
     # the provider's retry once the database is back: applied and announced once
     assert all(kyc.post_webhook(d).status_code == 200 for d in deliveries)
     assert kyc.session_of(user).state == "APPROVED"
     assert [d["state"] for d in kyc.decisions] == ["APPROVED"]
+
+
+def test_webhooks_need_only_the_ledgers_connection(kyc: Kyc) -> None:
+    """Django's own connection refusing every query changes nothing for a provider: the webhook view reads and
+    writes through the ledger only (the "once per state change" rule included), so it stores, applies and
+    announces the decision once."""
+    user = kyc.user()
+    kyc.finish(kyc.start(kyc.browser(user))["Location"], "approved")
+    deliveries = kyc.deliveries()
+    with django_database_down():
+        assert all(kyc.post_webhook(d).status_code == 200 for d in [*deliveries, *deliveries])
+    assert kyc.session_of(user).state == "APPROVED"
+    assert [(d["state"], d["source"]) for d in kyc.decisions] == [("APPROVED", "webhook")]
 
 
 def test_a_navigation_from_another_site_does_not_start_by_itself(kyc: Kyc) -> None:

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         try:
             ledger = get_ledger()
             while True:
-                after = cursor()
+                after = cursor(ledger)
                 report = ledger.reconcile(limit=options["limit"]).summary()
                 announce(ledger, "reconcile", after=after, actors=("reconcile", "repair"))
                 if options["format"] == "json":
