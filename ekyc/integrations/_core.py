@@ -88,7 +88,7 @@ NONE = "NONE"
 ERRORS = frozenset({
     "not_signed_in", "cross_site_request", "invalid_request", "session_mismatch", "unrecognized_return",
     "no_session", "provider_unavailable", "provider_error", "busy", "unavailable", "configuration",
-    "unknown_provider", "rejected",
+    "unknown_provider", "rejected", "too_large",
 })
 #: states after which :data:`OnDecision` is called (an outcome the app acts on)
 DECIDED = frozenset({*DEFINITIVE, Outcome.REVIEW.value})
@@ -459,6 +459,25 @@ def webhook_body(method: str, url: str, body: bytes) -> bytes:
     return url.encode("utf-8") if method.upper() == "GET" else bytes(body)
 
 
+class BodyTooLarge(InvalidRequest):
+    """A request body over an endpoint's limit (``field="body"``): answered 413 ``too_large``."""
+
+
+def body_too_large(limit: int) -> BodyTooLarge:
+    """The error for a request body over ``limit`` bytes: :func:`failure` answers it 413 ``too_large``. Raise it
+    before reading past the limit: from a ``Content-Length`` that says more (:func:`check_length`), else as
+    soon as ``limit + 1`` bytes were read."""
+    return BodyTooLarge(f"the body is larger than {limit} bytes", field="body")
+
+
+def check_length(content_length: str | None, limit: int) -> None:
+    """Raise :func:`body_too_large` when a request's ``Content-Length`` header declares more than ``limit``
+    bytes (nothing read yet). A missing or malformed header passes: the reader's own cap then decides."""
+    value = (content_length or "").strip()
+    if value.isascii() and value.isdigit() and int(value) > limit:
+        raise body_too_large(limit)
+
+
 def webhook_answer(receipt: Receipt) -> Answer:
     """The answer the provider expects for a delivery ``ledger.receive`` took: ``receipt.http_status`` (200
     for every stored delivery — duplicate, replayed, out of order or about a session not known yet — so that
@@ -499,10 +518,13 @@ _STATUS = {"session_mismatch": 403, "unrecognized_return": 400, "no_session": 40
 def failure(exc: BaseException, *, webhook: bool = False) -> Answer:
     """The answer for an exception an endpoint caught: a neutral code and a status — 503 when the ledger's
     database failed (``LedgerError.http_status``; a provider then retries its webhook), 404 for a webhook path
-    naming an unknown provider, 400 for bad input, 502/503 when the provider failed. Never the exception's text."""
+    naming an unknown provider, 413 for a body over the endpoint's limit (:func:`body_too_large`), 400 for bad
+    input, 502/503 when the provider failed. Never the exception's text."""
     code = error_code(exc)
     if webhook and isinstance(exc, InvalidRequest) and getattr(exc, "field", None) == "provider":
         code, status = "unknown_provider", 404
+    elif isinstance(exc, BodyTooLarge):
+        code, status = "too_large", 413
     elif isinstance(exc, LedgerError) and exc.http_status is not None and not isinstance(exc, NoSession):
         status = exc.http_status
     else:
@@ -546,13 +568,16 @@ __all__ = [
     "PAGE_HEADERS",
     "PATHS",
     "Answer",
+    "BodyTooLarge",
     "Config",
     "CurrentUser",
     "OnDecision",
     "adecisions",
     "after_start",
     "auto_launch",
+    "body_too_large",
     "changed_sessions",
+    "check_length",
     "decided",
     "decisions",
     "error_answer",

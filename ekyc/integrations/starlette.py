@@ -48,6 +48,8 @@ from ._core import (
     adecisions,
     after_start,
     auto_launch,
+    body_too_large,
+    check_length,
     error_answer,
     error_code,
     failure,
@@ -277,17 +279,15 @@ class Verification:
 
 
 async def _body(request: Request, limit: int) -> bytes:
-    """The request body, refused (:class:`InvalidRequest`, ``field="body"``) past ``limit`` bytes without
+    """The request body, refused (:func:`~ekyc.integrations.body_too_large`: 413) past ``limit`` bytes without
     reading the rest."""
-    declared = request.headers.get("content-length", "")
-    if declared.isascii() and declared.isdigit() and int(declared) > limit:
-        raise InvalidRequest(f"the body is larger than {limit} bytes", field="body")
+    check_length(request.headers.get("content-length"), limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise InvalidRequest(f"the body is larger than {limit} bytes", field="body")
+            raise body_too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -18,9 +18,12 @@ from ekyc.errors import (
 from ekyc.integrations import (
     EVENTS_PAGE,
     NONE,
+    BodyTooLarge,
     Config,
     adecisions,
+    body_too_large,
     changed_sessions,
+    check_length,
     decisions,
     failure,
     login_location,
@@ -173,6 +176,17 @@ def test_webhook_answers() -> None:
     assert webhook_body("POST", "https://x", b"{}") == b"{}"
 
 
+@pytest.mark.parametrize("declared", ["11", " 11 ", "99999999999999999999999"])
+def test_a_declared_length_over_the_limit_is_refused_before_reading(declared: str) -> None:
+    with pytest.raises(BodyTooLarge):
+        check_length(declared, 10)
+
+
+@pytest.mark.parametrize("declared", [None, "", "10", "0", "-5", "1e9", "١١"])
+def test_a_length_within_the_limit_or_unreadable_is_left_to_the_reader(declared: str | None) -> None:
+    check_length(declared, 10)
+
+
 @pytest.mark.parametrize(("exc", "status", "code"), [
     (LedgerError("db", http_status=503), 503, "unavailable"), (LedgerBusy("busy"), 503, "busy"),
     (NoSession("none", http_status=404), 404, "no_session"), (SessionMismatch("x"), 403, "session_mismatch"),
@@ -180,6 +194,7 @@ def test_webhook_answers() -> None:
     (ProviderUnavailable("x"), 503, "provider_unavailable"),
     (InvalidRequest("x", field="client_metadata"), 400, "invalid_request"), (ProviderError("x"), 502, "provider_error"),
     (ConfigurationError("x"), 500, "configuration"), (RuntimeError("jane"), 503, "unavailable"),
+    (body_too_large(10), 413, "too_large"), (InvalidRequest("x", field="body"), 400, "invalid_request"),
 ])
 def test_failures_are_neutral(exc: BaseException, status: int, code: str) -> None:
     answer = failure(exc)

@@ -22,19 +22,22 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, UnreadablePostError
 from django.middleware.csrf import get_token
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from ...errors import EkycError
+from ...client import MAX_WEBHOOK_BYTES
+from ...errors import EkycError, InvalidRequest
 from ...launch import client_metadata, launch_page
 from .. import (
     PAGE_HEADERS,
     Answer,
     after_start,
     auto_launch,
+    body_too_large,
+    check_length,
     error_answer,
     error_code,
     failure,
@@ -158,6 +161,22 @@ def _status(request: HttpRequest, reference: str) -> HttpResponse:
     return response
 
 
+def _capped_body(request: HttpRequest, limit: int) -> bytes:
+    """The request body, at most ``limit`` bytes, read by us: ``Content-Length`` over the limit is refused before
+    reading anything, and no more than ``limit + 1`` bytes are ever read (413 past the limit) — whatever the
+    app's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (None turns Django's own check off; a smaller one would refuse a
+    genuine delivery, since ``request.body`` applies it). Under ASGI Django's handler has already spooled the
+    body (to disk past ``FILE_UPLOAD_MAX_MEMORY_SIZE``) before any view runs: cap it at the server as well."""
+    check_length(request.META.get("CONTENT_LENGTH"), limit)
+    try:
+        body = request.read(limit + 1)
+    except (OSError, UnreadablePostError):
+        raise InvalidRequest("the body could not be read", field="body_read") from None
+    if len(body) > limit:
+        raise body_too_large(limit)
+    return body
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def webhook(request: HttpRequest, provider: str) -> HttpResponse:
@@ -167,7 +186,8 @@ def webhook(request: HttpRequest, provider: str) -> HttpResponse:
     provider's no-retry status for a forged one, 503 when the database failed (the provider retries)."""
     try:
         ledger = get_ledger()
-        body = webhook_body(request.method or "POST", request.build_absolute_uri(), request.body)
+        body = webhook_body(request.method or "POST", request.build_absolute_uri(),
+                            _capped_body(request, MAX_WEBHOOK_BYTES))
         after = cursor(ledger)
         receipt = ledger.receive(provider, body, dict(request.headers.items()))
     except EkycError as exc:

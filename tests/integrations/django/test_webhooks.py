@@ -3,10 +3,12 @@ it answers what the provider expects (``receipt.http_status``) and the state nev
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 
+from ekyc.client import MAX_WEBHOOK_BYTES
 from ekyc.ledger import LedgerError
 
 from .conftest import Kyc
@@ -103,3 +105,59 @@ def test_a_receiver_that_raises_does_not_change_the_answer(kyc: Kyc, caplog: pyt
     logged = [r.getMessage() for r in caplog.records if r.name == "ekyc.integrations.django"]
     assert any("raised RuntimeError" in m for m in logged)
     assert not any("receiver bug" in m for m in logged)  # the exception's text (it may hold anything) is not logged
+
+
+class _Counting(io.BytesIO):
+    """A WSGI input that counts the bytes the app read from it."""
+
+    taken = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.taken += len(data)
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        data = super().readline(size)
+        self.taken += len(data)
+        return data
+
+
+@pytest.mark.parametrize("declared", ["exact", "none"])
+def test_a_webhook_body_over_the_cap_is_413_without_reading_past_it(kyc: Kyc, declared: str) -> None:
+    """The webhook view caps the body itself at the Starlette side's limit (``MAX_WEBHOOK_BYTES``), whatever the
+    app's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (None: Django's own check is off): 413 ``too_large``, nothing stored,
+    and never more than the cap (+1 byte) read from the wire — nothing at all when ``Content-Length`` says so."""
+    from django.core.handlers.wsgi import WSGIRequest
+    from django.test import RequestFactory
+    from django.test.utils import override_settings
+
+    from ekyc.integrations.django.views import webhook
+
+    stored = kyc.ledger.stats()["deliveries"]  # the app's one database is shared by the tests
+    size = 3 * MAX_WEBHOOK_BYTES
+    wire = _Counting(b"{" + b" " * (size - 2) + b"}")
+    environ = RequestFactory()._base_environ(  # type: ignore[attr-defined]
+        PATH_INFO=f"/kyc/webhooks/{kyc.provider}", REQUEST_METHOD="POST", CONTENT_TYPE="application/json",
+        CONTENT_LENGTH=str(size), **{"wsgi.input": wire})
+    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=None):
+        request = WSGIRequest(environ)
+        if declared == "none":  # a Content-Length the view cannot trust: the cap still holds while reading
+            request.META.pop("CONTENT_LENGTH")
+        answer = webhook(request, kyc.provider)
+    assert (answer.status_code, answer.content) == (413, b'{"error":"too_large"}')
+    assert wire.taken <= (0 if declared == "exact" else MAX_WEBHOOK_BYTES + 1)
+    assert kyc.ledger.stats()["deliveries"] == stored
+
+
+def test_a_webhook_body_at_the_cap_is_read_whatever_django_allows(kyc: Kyc) -> None:
+    """A body up to the cap reaches the ledger even when Django's own limit is smaller (a genuine delivery is
+    never refused by a setting the app made for its forms): it is verified and answered as usual."""
+    from django.test.utils import override_settings
+
+    _, _, deliveries = _approved_by_webhooks(kyc)
+    posted = next((d for d in deliveries if d.method != "GET"), None)
+    if posted is None:
+        pytest.skip(f"{kyc.provider}'s callbacks carry no body")
+    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=len(posted.body) - 1):
+        assert kyc.post_webhook(posted).status_code == 200
