@@ -18,7 +18,9 @@ demo: $(STAMP)
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check ekyc tests bench
+	$(BIN)/ruff check ekyc tests bench examples
+	MYPYPATH=examples/django_app $(BIN)/mypy --strict -p kycdemo  # the examples are code people copy
+	$(BIN)/mypy --strict examples/django_app/manage.py examples/starlette_app/app.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict ekyc

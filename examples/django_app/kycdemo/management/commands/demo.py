@@ -3,10 +3,11 @@ the test users, serve the sandbox (its webhooks come back here) and this app on 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import UserManager
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -24,10 +25,10 @@ PASSWORD = "kyc-demo"
 
 def create_users() -> None:
     """The test users (password :data:`PASSWORD`), created once."""
-    users = get_user_model()
+    users = cast("UserManager[Any]", get_user_model()._default_manager)  # the example's model is Django's User
     for name in USERS:
-        if not users.objects.filter(username=name).exists():
-            users.objects.create_user(name, password=PASSWORD, is_staff=name == "alice",
+        if not users.filter(username=name).exists():
+            users.create_user(name, password=PASSWORD, is_staff=name == "alice",
                                       is_superuser=name == "alice")
 
 
