@@ -80,6 +80,11 @@ QUICK = Sizes(cpu_rounds=2, cpu_block=3, rounds=2, block=3, async_rounds=2, asyn
               norm_rounds=2, norm_block=2)
 
 
+#: the widest A/A noise (ratio) under which a ratio that clears its target counts as met
+AA_CEILING = 0.05
+UNRESOLVED = "clears, but A/A > ±5 %"
+
+
 @dataclass
 class Row:
     """One line of the results table.
@@ -119,7 +124,9 @@ class Row:
         else:
             clears, misses = r - n >= goal, r + n < goal
         if clears:
-            return "yes"
+            # issue 15's acceptance counts a run only with its A/A inside ±5 %: a ratio that clears a wider noise
+            # is shown, but not counted as met (the spread counts plain "yes" only)
+            return "yes" if self.kind != "ratio" or n <= AA_CEILING else UNRESOLVED
         return "**no**" if misses else "no (within noise)"
 
 
@@ -385,16 +392,17 @@ def bench_sync(info: dict[str, Any], config: dict[str, Any], refs: dict[str, Ses
 # 3. async throughput
 
 
-async def _batch(fn: Callable[[], Any], calls: int) -> float:
-    """Seconds for ``calls`` calls with ``CONCURRENCY`` workers."""
+async def _batch(fn: Callable[[], Any], calls: int) -> tuple[float, float]:
+    """Wall seconds and this process's CPU seconds for ``calls`` calls with ``CONCURRENCY`` workers (the server
+    runs in another process, so the CPU is the client's: event loop, pool, ekyc or raw code)."""
     per = max(1, calls // CONCURRENCY)
 
     async def worker() -> None:
         for _ in range(per):
             await fn()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 async def _bench_async(config: dict[str, Any], refs: dict[str, SessionRef], sizes: Sizes,
@@ -429,17 +437,24 @@ async def _bench_async(config: dict[str, Any], refs: dict[str, SessionRef], size
             for fn in variants.values():  # warm-up: opens the pools' connections
                 await _batch(fn, CONCURRENCY * 2)
             samples: dict[str, list[float]] = {k: [] for k in variants}
+            cpu: dict[str, list[float]] = {k: [] for k in variants}
             keys = list(variants)
+            done = max(1, calls // CONCURRENCY) * CONCURRENCY
             for r in range(sizes.async_rounds):
                 for key in keys[r % 3:] + keys[:r % 3]:
                     gc.collect()
-                    elapsed = await _batch(variants[key], calls)
-                    samples[key].append(max(1, calls // CONCURRENCY) * CONCURRENCY / elapsed)
+                    elapsed, spent = await _batch(variants[key], calls)
+                    samples[key].append(done / elapsed)
+                    cpu[key].append(spent / done * 1e6)
             ours_tp, raw_tp = statistics.median(samples["ekyc"]), statistics.median(samples["raw"])
             rows.append(Row("async throughput (loopback)", f"{name}: `AsyncClient` vs raw `httpx.AsyncClient`, "
                             f"{CONCURRENCY} in flight, {CONCURRENCY}-connection pools", ours_tp, raw_tp, "calls/s",
                             ">= 0.95", _noise(per_round(samples, "raw2", "raw")),
                             value=statistics.median(per_round(samples, "ekyc", "raw"))))
+            rows.append(Row("async throughput (loopback)", f"{name}: same, client CPU per call (this process; the "
+                            "server runs in another)", statistics.median(cpu["ekyc"]), statistics.median(cpu["raw"]),
+                            "µs", "", _noise(per_round(cpu, "raw2", "raw")),
+                            value=statistics.median(per_round(cpu, "ekyc", "raw"))))
 
 
 # --------------------------------------------------------------------------------------------------
