@@ -79,6 +79,19 @@ class RetryMode(str, Enum):
     NEVER = "never"
 
 
+class LinkReuse(str, Enum):
+    """Whether a session's hosted-page link works again after the user opened it (what the ledger does for a
+    returning user whose session is still pending)."""
+
+    #: the stored link opens the same session again while it is open: hand it back
+    REUSABLE = "reusable"
+    #: the link works once, and the provider hands out a fresh link to the same session: the extension
+    #: operation ``fresh_link(ref)`` (→ the new URL) fetches it
+    RENEWABLE = "renewable"
+    #: the link works once and no fresh link can be had: a returning user needs a new session
+    SINGLE_USE = "single-use"
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A request an adapter built, with how it may be retried and what the parser needs to know.
@@ -181,6 +194,9 @@ class Capabilities:
     #: requests one create takes (Onfido: an applicant, then the workflow run that is the session): a create
     #: that fails on an earlier one has started no session
     create_calls: int = 1
+    #: whether the hosted link can be opened again, renewed, or neither (:class:`LinkReuse`), with its source
+    link: LinkReuse = LinkReuse.REUSABLE
+    link_source: str = "unknown"
 
     def describe(self) -> dict[str, str]:
         """One row of the capability matrix, as text."""
@@ -200,6 +216,11 @@ class Capabilities:
                 RetryMode.READ: "like a read",
             }[self.create_retry],
             "webhooks": self.webhooks,
+            "hosted link": {
+                LinkReuse.REUSABLE: "reusable while the session is open",
+                LinkReuse.RENEWABLE: "works once; a fresh link to the same session is fetched",
+                LinkReuse.SINGLE_USE: "works once; a returning user gets a new session",
+            }[self.link] + f" ({self.link_source})",
             "countries": "any" if self.countries is None else ", ".join(sorted(self.countries)),
             "defaults filled in": self.defaults or "—",
             "not available (UnsupportedFeature)": self.unsupported or "—",

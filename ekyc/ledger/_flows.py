@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import EkycError, InvalidRequest, SessionMismatch, WebhookVerificationError
 from ..models import Decision, Outcome, Session, SessionRef, SessionRequest, WebhookEvent
+from ..provider import LinkReuse
 from . import _store as store
 from . import states
 from .model import (
@@ -74,11 +75,20 @@ class Delete:
 
 
 @dataclass(frozen=True)
+class Relink:
+    """A fresh hosted-page link to the same provider session (the provider's ``fresh_link`` operation); the
+    driver sends back the URL, or None when the provider has no such operation."""
+
+    ref: SessionRef
+    link: LinkReuse
+
+
+@dataclass(frozen=True)
 class Sleep:
     seconds: float
 
 
-Effect = Tx | Create | Fetch | Delete | Sleep
+Effect = Tx | Create | Fetch | Delete | Relink | Sleep
 Flow = Generator[Effect, Any, T]
 
 
@@ -87,6 +97,8 @@ class Context:
     """What every flow needs besides the database and the provider calls."""
 
     providers: Callable[[], tuple[str, ...]]
+    #: whether a provider's hosted link can be opened again (its ``Capabilities.link``)
+    link_reuse: Callable[[str], LinkReuse]
     parse_webhook: Callable[[bytes, Mapping[str, str], str], WebhookEvent]
     #: the client's ``parse_return_url(url, provider, expected=stored_ref)`` (no I/O)
     parse_return_url: Callable[..., SessionRef]
@@ -152,7 +164,21 @@ def start(ctx: Context, request: SessionRequest, provider: str | None) -> Flow[L
             if row.state in restartable:
                 yield Tx(store.release, (row.id, now, ctx.actor("start")))
                 continue
-            return to_session(ctx, row, reused=True)
+            if row.state != states.PENDING or row.ref is None:
+                return to_session(ctx, row, reused=True)
+            reuse = ctx.link_reuse(row.provider)
+            if reuse is LinkReuse.REUSABLE:
+                return to_session(ctx, row, reused=True)
+            if reuse is LinkReuse.RENEWABLE:
+                return (yield from _relink(ctx, row))
+            # the link works once and cannot be renewed: the holder may have been opened already, so a new
+            # session takes the slot. A call supersedes only a session last written before it began (whose link
+            # was handed out before), never one recorded while it ran (a concurrent click's, or the one a call
+            # that superseded the same holder first created): so one returning user gets one new session.
+            if row.updated_at >= began:
+                return to_session(ctx, row, reused=True)
+            yield Tx(store.supersede, (row.id, now, ctx.actor("start")))
+            continue
         claim = secrets.token_hex(8)
         try:
             sid = yield Tx(store.insert_claim, (reference, claim, now, ctx.actor("start")))
@@ -180,6 +206,23 @@ def start(ctx: Context, request: SessionRequest, provider: str | None) -> Flow[L
         yield from apply_delivery(ctx, did, None)
     row = yield Tx(store.session, (sid,))
     return dataclasses.replace(to_session(ctx, row), url=session.url)  # the link, even when not kept
+
+
+def _relink(ctx: Context, row: Row[Any]) -> Flow[LedgerSession]:
+    """The holder with a fresh link to the same session (its link works once, the provider renews it), stored
+    sealed in place of the old one. When the provider cannot renew it now (the session moved on, or the call
+    failed) the stored link is handed back, as before: the state the fetch brings decides what comes next."""
+    ref = _ref(ctx, row)
+    try:
+        url = yield Relink(ref, ctx.link_reuse(row.provider))
+    except EkycError as exc:
+        yield Tx(store.note, (row.id, None, ctx.clock(), ctx.actor("start"), "relink-failed", _problem(exc)))
+        return to_session(ctx, row, reused=True)
+    if not isinstance(url, str) or not url:
+        return to_session(ctx, row, reused=True)
+    yield Tx(store.relink, (row.id, ctx.vault.seal(url.encode("utf-8")), ctx.clock(), ctx.actor("start")))
+    fresh = yield Tx(store.session, (row.id,))
+    return dataclasses.replace(to_session(ctx, fresh, reused=True), url=url)  # the link, even when not kept
 
 
 # -- the inbox -------------------------------------------------------------------------------------------------

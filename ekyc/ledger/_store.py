@@ -63,6 +63,27 @@ def release(conn: Connection, session_id: int, now: float, actor: str) -> bool:
     return True
 
 
+def supersede(conn: Connection, session_id: int, now: float, actor: str) -> bool:
+    """Free the slot a pending session holds because its single-use link cannot be handed out again: a new
+    session takes the slot; this one keeps its state (a late result still lands on it, never on the new one).
+    False when it no longer held the slot or is no longer pending."""
+    result = conn.execute(update(sessions).where(
+        sessions.c.id == session_id, sessions.c.holds, sessions.c.state == states.PENDING)
+        .values(holds=False, updated_at=now))
+    if result.rowcount != 1:
+        return False
+    provider = conn.execute(select(sessions.c.provider).where(sessions.c.id == session_id)).scalar()
+    _audit(conn, at=now, actor=actor, action="superseded", session_id=session_id, from_state=states.PENDING,
+           to_state=states.PENDING, provider=provider, note="its link works once: a new session holds the slot")
+    return True
+
+
+def relink(conn: Connection, session_id: int, url: str | None, now: float, actor: str) -> None:
+    """Store a fresh hosted-page link (sealed; None without a key) for a session whose link works once."""
+    conn.execute(update(sessions).where(sessions.c.id == session_id).values(url=url, updated_at=now))
+    _audit(conn, at=now, actor=actor, action="relink", session_id=session_id, note="a fresh link to the session")
+
+
 def insert_claim(conn: Connection, reference: str, claim: str, now: float, actor: str) -> int:
     """Claim ``reference``'s slot with a ``STARTING`` row (IntegrityError when another session holds it)."""
     sid = _new_id(conn.execute(insert(sessions).values(

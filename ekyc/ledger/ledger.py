@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ..client import AsyncClient, Client
 from ..errors import ConfigurationError, EkycError, InvalidRequest
 from ..models import SessionRef, SessionRequest
+from ..provider import LinkReuse
 from . import _flows as flows
 from . import _store as store
 from .engine import current_revision, head_revision, make_async_engine, make_engine, upgrade
@@ -35,6 +36,9 @@ REJECT_STATUS = flows.REJECT_STATUS
 #: ``delete_session(ref)`` (the name a Didit ``DELETE /v3/session/{id}/delete/`` operation would take) and
 #: ``redact(ref)`` (Stripe Identity's ``POST /v1/identity/verification_sessions/{id}/redact``)
 DELETE_OPERATIONS = ("delete_session", "redact")
+#: the extension operation ``start`` calls for a fresh link to the same session when the provider's link works
+#: once and it can renew it (:attr:`~ekyc.provider.LinkReuse.RENEWABLE`): ``fresh_link(ref)`` → the URL
+RELINK_OPERATION = "fresh_link"
 
 
 def _worker() -> str:
@@ -110,10 +114,27 @@ class _Base:
         self.client = client
         self.vault = Vault.from_env() if key is None else Vault(key)
         self.policy = policy or Policy()
-        self._ctx = flows.Context(providers=lambda: client.providers, parse_webhook=client.parse_webhook,
+        self._ctx = flows.Context(providers=lambda: client.providers, link_reuse=self._link_reuse,
+                                  parse_webhook=client.parse_webhook,
                                   parse_return_url=client.parse_return_url, vault=self.vault, policy=self.policy,
                                   clock=clock or time.time,
                                   worker=worker or _worker())
+
+    def _link_reuse(self, provider: str) -> LinkReuse:
+        """The provider's :class:`LinkReuse` (its capabilities); REUSABLE when it is no longer configured."""
+        try:
+            return self.client.adapter(provider).capabilities.link
+        except ConfigurationError:
+            return LinkReuse.REUSABLE
+
+    def _relink_operation(self, ref: SessionRef) -> Callable[[SessionRef], Any] | None:
+        """The provider's ``fresh_link`` operation (:data:`RELINK_OPERATION`); None when it has none."""
+        try:
+            ext = self.client.extension(ref.provider)
+        except ConfigurationError:
+            return None
+        operation = getattr(ext, RELINK_OPERATION, None)
+        return operation if callable(operation) else None
 
     def _delete_operation(self, ref: SessionRef) -> Callable[[SessionRef], Any] | None:
         """The provider's own delete or redact operation for a session, where its extension has one
@@ -180,6 +201,9 @@ class Ledger(_Base):
                 return False
             operation(effect.ref)
             return True
+        if isinstance(effect, flows.Relink):
+            relink = self._relink_operation(effect.ref)
+            return None if relink is None else relink(effect.ref)
         if isinstance(effect, flows.Sleep):
             time.sleep(effect.seconds)
             return None
@@ -371,6 +395,12 @@ class AsyncLedger(_Base):
             if inspect.isawaitable(result):
                 await result
             return True
+        if isinstance(effect, flows.Relink):
+            relink = self._relink_operation(effect.ref)
+            if relink is None:
+                return None
+            url = relink(effect.ref)
+            return (await url) if inspect.isawaitable(url) else url
         if isinstance(effect, flows.Sleep):
             import asyncio
 

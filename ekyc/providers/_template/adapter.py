@@ -46,6 +46,7 @@ from ekyc.provider import (
     GET_RESULT,
     Capabilities,
     Envelope,
+    LinkReuse,
     Prepared,
     Provider,
     ProviderSettings,
@@ -80,6 +81,8 @@ class TemplateProvider(Provider):
     settings_model = TemplateSettings
     settings: TemplateSettings
     capabilities = Capabilities(
+        link=LinkReuse.REUSABLE,
+        link_source="unknown",
         check_sets=frozenset({ALL_CHECKS}), document_types=frozenset(DOCUMENT_TYPES.values()),
         reference_image=False, expected_identity=False, contact_email=False, return_url_required=False,
         client_metadata_required=False, create_retry=RetryMode.NOT_SENT,

@@ -71,6 +71,7 @@ from ekyc.provider import (
     BrowserMetadata,
     Capabilities,
     Envelope,
+    LinkReuse,
     Prepared,
     Provider,
     ProviderSettings,
@@ -194,6 +195,10 @@ class AlibabaProvider(Provider):
     documented_success = frozenset({("passed", "Y"), ("subcode", "200")})
     emulator = "ekyc.providers.alibaba.emulator:AlibabaEmulator"
     capabilities = Capabilities(
+        link=LinkReuse.SINGLE_USE,
+        link_source=(
+            "reference/alibaba.md: TransactionUrl works once, a TransactionId is single-use; no call "
+            "re-issues it"),
         check_sets=frozenset({ALL_CHECKS, _LF, frozenset({Check.LIVENESS}), frozenset({Check.DOCUMENT})}),
         document_types=frozenset({DocumentType.PASSPORT, DocumentType.ID_CARD, DocumentType.DRIVERS_LICENSE,
                                   DocumentType.RESIDENCE_PERMIT}),

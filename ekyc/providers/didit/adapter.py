@@ -36,6 +36,7 @@ from ekyc.provider import (
     Envelope,
     ExtensionCall,
     KeyAndWebhookSettings,
+    LinkReuse,
     Prepared,
     Provider,
     ProviderSettings,
@@ -109,6 +110,8 @@ class DiditProvider(Provider):
     display_name = "Didit"
     settings_model = DiditSettings
     capabilities = Capabilities(
+        link=LinkReuse.REUSABLE,
+        link_source="reference/didit.md: session url; the docs state no single use",
         check_sets=every_check_set(),
         document_types=frozenset(DOCUMENT_CODES),
         reference_image=True,

@@ -48,6 +48,7 @@ from ekyc.provider import (
     Capabilities,
     Envelope,
     FollowUp,
+    LinkReuse,
     Prepared,
     Provider,
     ProviderSettings,
@@ -158,6 +159,8 @@ class OnfidoProvider(Provider):
     display_name = "Onfido"
     settings_model = OnfidoSettings
     capabilities = Capabilities(
+        link=LinkReuse.REUSABLE,
+        link_source="Onfido API v3.6 workflow_run link.url valid until link.expires_at; the docs state no single use",
         check_sets=frozenset({frozenset(ALL_CHECKS), frozenset({Check.DOCUMENT}),
                               frozenset({Check.DOCUMENT, Check.FACE_MATCH}),
                               frozenset({Check.DOCUMENT, Check.LIVENESS, Check.FACE_MATCH})}),

@@ -27,6 +27,7 @@ from ekyc.provider import (
     Envelope,
     ExtensionCall,
     KeyAndWebhookSettings,
+    LinkReuse,
     Prepared,
     Provider,
     ProviderSettings,
@@ -103,6 +104,8 @@ class PersonaProvider(Provider):
     display_name = "Persona"
     settings_model = PersonaSettings
     capabilities = Capabilities(
+        link=LinkReuse.RENEWABLE,
+        link_source="Persona API: one-time links; POST /inquiries/{id}/generate-one-time-link",
         check_sets=every_check_set(),
         document_types=frozenset(CLASSES_OF),
         reference_image=False,

@@ -8,7 +8,7 @@ Each method builds a :class:`~ekyc.provider.Prepared` request and returns ``call
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
@@ -66,13 +66,21 @@ class PersonaOperations:
     def _post(self, path: str, body: Mapping[str, Any]) -> httpx.Request:
         return self._p.request("POST", path, body=body, idempotency_key="ekyc-" + secrets.token_hex(16))
 
+    def fresh_link(self, ref: SessionRef | str) -> Any:
+        """A new one-time link to the same inquiry, as its URL (what the ledger hands a returning user)."""
+        return self._one_time_link(ref, None, lambda link: link.url)
+
     def one_time_link(self, ref: SessionRef | str, expires_in: int | None = None) -> Any:
         """``POST /inquiries/{id}/generate-one-time-link``: a new single-use link to the same inquiry (e.g. when
         the first one expired; ``expires_in`` seconds, else the template's setting, else 24 hours)."""
-        iid = self._p.inquiry_id(ref)
         if expires_in is not None and (not isinstance(expires_in, int) or isinstance(expires_in, bool)
                                        or not 0 < expires_in <= MAX_LINK_SECONDS):
             raise _bad("expires_in is a positive number of seconds", "expires_in")
+        return self._one_time_link(ref, expires_in, lambda link: link)
+
+    def _one_time_link(self, ref: SessionRef | str, expires_in: int | None,
+                       pick: Callable[[OneTimeLink], Any]) -> Any:
+        iid = self._p.inquiry_id(ref)
         body: dict[str, Any] = {"meta": {"expires-in-seconds": expires_in}} if expires_in else {}
         key = "ekyc-" + secrets.token_hex(16)  # one key for every attempt of this call
 
@@ -81,7 +89,7 @@ class PersonaOperations:
                                   idempotency_key=key)
             return Prepared(req, "one_time_link", RetryMode.IDEMPOTENT, {"id": iid})
 
-        def parse(prepared: Prepared, response: httpx.Response) -> OneTimeLink:
+        def parse(prepared: Prepared, response: httpx.Response) -> Any:
             data = self._p.read(prepared, response).body
             with malformed(self._p.name, "one-time link", http_status=response.status_code):
                 doc = wire.obj(data, "body")
@@ -92,7 +100,7 @@ class PersonaOperations:
                 if not url or urlsplit(url).scheme not in ("http", "https"):
                     raise wire.WireError("meta.one-time-link", "expected an http(s) URL")
                 short = wire.code(meta.get("one-time-link-short"), "meta.one-time-link-short", max_len=4096)
-                return OneTimeLink(url, short)
+                return pick(OneTimeLink(url, short))
 
         return self._call(build, parse)
 

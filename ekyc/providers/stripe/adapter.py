@@ -32,6 +32,7 @@ from ekyc.provider import (
     Envelope,
     ExtensionCall,
     KeyAndWebhookSettings,
+    LinkReuse,
     Prepared,
     Provider,
     ProviderSettings,
@@ -141,6 +142,10 @@ class StripeProvider(Provider):
     display_name = "Stripe Identity"
     settings_model = StripeSettings
     capabilities = Capabilities(
+        link=LinkReuse.RENEWABLE,
+        link_source=(
+            "docs.stripe.com/api/identity/verification_sessions: url can only be used once; retrieve returns "
+            "a valid url while requires_input"),
         check_sets=frozenset({_CHECKS_DOCUMENT, _CHECKS_SELFIE}),
         document_types=frozenset(DOCUMENT_CODES),
         reference_image=False,
@@ -329,18 +334,30 @@ class StripeProvider(Provider):
             sid = wire.code(data.get("id"), "id", max_len=256)
             if sid is None or not SESSION_ID.fullmatch(sid):
                 raise wire.WireError("id", "expected a VerificationSession id")
-            url = wire.code(data.get("url"), "url", max_len=4096)
-            if not url:
-                raise wire.WireError("url", "missing (the session is not waiting for input)")
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.netloc or not url.isprintable():
-                raise wire.WireError("url", "expected an http(s) URL")
+            url = _hosted_url(data)
             replayed = response.headers.get("idempotent-replayed", "").lower() == "true"
             # what the create asked for (options token, allowed types), checked against every result read
             requested = prepared.context.get("requested")
             extra = tuple(requested) if isinstance(requested, tuple) else ()
             return Session(ref=SessionRef(provider=self.name, id=sid, extra=extra), url=url, reused=replayed,
                            single_use=True, raw=data)
+
+    def build_link(self, ref: SessionRef) -> Prepared:
+        """``GET /v1/identity/verification_sessions/{id}`` without expansions: while the session is in
+        ``requires_input`` Stripe returns a valid ``url`` again ("When the session status is requires_input, you
+        can use this method to retrieve a valid client_secret or url to allow re-submission", API reference)."""
+        sid = self.session_id(ref)
+        return Prepared(self.request("GET", f"{SESSIONS_PATH}/{sid}"), "fresh_link", RetryMode.READ, ref=ref)
+
+    def parse_link(self, prepared: Prepared, response: httpx.Response) -> str:
+        """The session's valid ``url`` (a bearer URL: never log it); :class:`ProviderError` naming ``url`` when
+        the session no longer waits for input."""
+        data = self.read(prepared, response).body
+        with malformed(self.name, "session", http_status=response.status_code):
+            data = wire.obj(data, "body")
+            if wire.code(data.get("id"), "id", max_len=256) != prepared.require_ref().id:
+                raise wire.WireError("id", "does not match the request")
+            return _hosted_url(data)
 
     # -- result --------------------------------------------------------------------------------------
     def livemode(self) -> bool | None:
@@ -450,6 +467,18 @@ class StripeProvider(Provider):
         from .extension import StripeOperations
 
         return StripeOperations(self, call)
+
+
+
+def _hosted_url(data: Any) -> str:
+    """A VerificationSession's ``url`` (an http(s) URL), or WireError: missing when it is not waiting for input."""
+    url = wire.code(data.get("url"), "url", max_len=4096)
+    if not url:
+        raise wire.WireError("url", "missing (the session is not waiting for input)")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not url.isprintable():
+        raise wire.WireError("url", "expected an http(s) URL")
+    return url
 
 
 __all__ = ["StripeProvider", "StripeSettings", "encode_form", "with_return_param"]

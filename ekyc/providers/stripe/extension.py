@@ -26,6 +26,10 @@ class _Adapter(Protocol):
 
     def parse_action(self, prepared: Prepared, response: httpx.Response) -> Decision: ...
 
+    def build_link(self, ref: SessionRef) -> Prepared: ...
+
+    def parse_link(self, prepared: Prepared, response: httpx.Response) -> str: ...
+
 
 class StripeOperations:
     """Cancel and redact VerificationSessions [docs.stripe.com/api/identity/verification_sessions]."""
@@ -49,6 +53,13 @@ class StripeOperations:
         """``POST …/{id}/redact`` (``requires_input`` — which cancels it — or ``verified``) → the session's
         :class:`~ekyc.Decision`; its identity is empty from then on (``redaction`` is set)."""
         return self._post(ref, "redact")
+
+    def fresh_link(self, ref: SessionRef) -> Any:
+        """``GET …/{id}`` → a valid hosted-page ``url`` for the same session while it is in ``requires_input``
+        (the url works once; Stripe hands out a valid one on retrieve). A bearer URL: never log it."""
+        adapter = self._adapter
+        adapter.session_id(ref)
+        return self._call(lambda: adapter.build_link(ref), adapter.parse_link)
 
 
 __all__ = ["StripeOperations"]

@@ -39,6 +39,7 @@ from ekyc.provider import (
     Capabilities,
     Clock,
     Envelope,
+    LinkReuse,
     Prepared,
     Provider,
     ProviderSettings,
@@ -148,6 +149,8 @@ class TencentProvider(Provider):
     display_name = "Tencent Cloud eKYC"
     settings_model = TencentSettings
     capabilities = Capabilities(
+        link=LinkReuse.REUSABLE,
+        link_source="reference/tencent.md: VerificationURL valid for its window; the docs state no single use",
         check_sets=frozenset(_CHECK_MODES),
         document_types=frozenset({DocumentType.PASSPORT, DocumentType.ID_CARD, DocumentType.DRIVERS_LICENSE}),
         reference_image=True,
