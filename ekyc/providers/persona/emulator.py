@@ -597,11 +597,18 @@ class PersonaEmulator(Emulator):
             self._refresh(q)
             state = q["links"].get(code)
             if request.method == "GET":
-                if state == "issued":
-                    state = q["links"][code] = "opened"
+                # a one-time link works once: a second visit finds it used (docs.withpersona.com/
+                # inquiry-one-time-links: links with a session token "will not be one-time use", unlike these;
+                # resuming-inquiries: reopened elsewhere the user sees "Session expired" and needs a new one-time
+                # link); the page the first visit opened still submits
+                closed = None
+                if q["status"] not in OPEN_STATUSES:
+                    closed = f"This verification is finished ({q['status']})."
+                elif state != "issued":
+                    closed = "This link has already been used. Ask for a new one-time link."
+                else:
+                    q["links"][code] = "opened"
                     q["sessions"].append(self._id("iqse"))
-                closed = None if q["status"] in OPEN_STATUSES and state == "opened" else \
-                    f"This verification is finished ({q['status']})."
                 return self.page(title="Verify your identity", session_label="Inquiry", action="",
                                  steps=["Government ID", "Selfie", "Finish"],
                                  note="Sandbox: pick what the verification returns.", closed=closed)

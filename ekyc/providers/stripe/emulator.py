@@ -461,7 +461,7 @@ class StripeEmulator(Emulator):
                 "options": {"document": flags} if (kind or "document") == "document" else {"id_number": {}},
                 "provided_details": provided, "redaction": None, "status": "requires_input",
                 "type": kind or "document", "return_url": ret, "token": self.token(18), "outputs": None,
-                "redact_pending": False,
+                "redact_pending": False, "opened": [],
             }
             self.open_session(sid, s, reference=ref, link=s["token"])
         return s
@@ -486,6 +486,11 @@ class StripeEmulator(Emulator):
         expand = self._expand(params, SESSION_EXPANDABLE)
         with self._lock:
             s = self._session(request.path_params["sid"])
+            if s["status"] == "requires_input" and s["token"] in s["opened"]:
+                # "When the session status is requires_input, you can use this method to retrieve a valid
+                # client_secret or url to allow re-submission" (stripe-python VerificationSession.retrieve, from
+                # Stripe's API reference): the url handed out was used, so a new one
+                self._new_link(s)
             return self._json(self.render_session(s, expand))
 
     async def _update(self, request: Request, key: str, params: dict[str, Any]) -> Response:
@@ -571,7 +576,22 @@ class StripeEmulator(Emulator):
 
     def _close(self, s: dict[str, Any], status: str) -> None:
         s["status"] = status
-        self.links.pop(s["token"])
+        self._drop_links(s)
+
+    # -- the session's links -------------------------------------------------------------------------------
+    # The url "can only be used once" and "expires after 48 hours" (the VerificationSession object's ``url``,
+    # stripe-python @6c6e3736 identity/_verification_session.py, generated from Stripe's API reference): opening
+    # it uses it up (a second visit shows "expired or already used"); the page it opened still submits.
+    def _new_link(self, s: dict[str, Any]) -> None:
+        """A fresh url for a session in ``requires_input`` (the pages opened before may still submit)."""
+        s["token"] = self.token(18)
+        self.links.put(s["token"], s["id"])
+
+    def _drop_links(self, s: dict[str, Any]) -> None:
+        """Every url of the session stops working (it left ``requires_input``)."""
+        for token in {s["token"], *s["opened"]}:
+            self.links.pop(token)
+        s["opened"] = []
 
     # -- finishing a flow ----------------------------------------------------------------------------------
     def _report(self, s: dict[str, Any], error_code: str | None) -> dict[str, Any]:
@@ -617,7 +637,7 @@ class StripeEmulator(Emulator):
     def finish(self, s: dict[str, Any], status: str, error_code: str | None) -> None:
         """Move a submitted session to its result: ``processing`` then ``verified`` / ``requires_input`` (with
         ``last_error`` and a fresh url) — one webhook per status change, as Stripe sends them."""
-        self.links.pop(s["token"])
+        self._drop_links(s)
         s["status"] = "processing"
         s["last_error"] = None
         self._event(s, "processing")
@@ -640,8 +660,7 @@ class StripeEmulator(Emulator):
         entry = CODE_TABLE.get("last_error", error_code or "")
         s["status"] = "requires_input"
         s["last_error"] = {"code": error_code, "reason": entry.message if entry else None}
-        s["token"] = self.token(18)
-        self.links.put(s["token"], s["id"])
+        self._new_link(s)
         self._event(s, "requires_input")
 
     def _plan(self, form: dict[str, str]) -> tuple[str, str | None] | None:
@@ -657,22 +676,28 @@ class StripeEmulator(Emulator):
 
     # -- the hosted page -------------------------------------------------------------------------------------
     async def hosted(self, request: Request) -> Response:
-        """The verification page at the session ``url`` (single use): posting a ``scenario`` (or a Stripe
-        ``code``: a ``last_error`` code, ``verified`` or ``processing``) submits the attempt and redirects to
-        the ``return_url`` with ``{VERIFICATION_SESSION_ID}`` filled in."""
+        """The verification page at the session ``url`` (single use: the first visit uses it up, a second one
+        shows "expired or already used"): posting a ``scenario`` (or a Stripe ``code``: a ``last_error`` code,
+        ``verified`` or ``processing``) from the opened page submits the attempt and redirects to the
+        ``return_url`` with ``{VERIFICATION_SESSION_ID}`` filled in."""
         token = request.path_params["token"]
         with self._lock:
             s: dict[str, Any] = self.linked_session(token)
             if s["status"] != "requires_input":
                 raise Refusal("LinkUsed", self.link_missing, status=404)
             if request.method == "GET":
+                if token in s["opened"]:
+                    return self.page(title="Verify your identity", session_label=s["id"], action="",
+                                     steps=["Done"], closed=self.link_missing)
+                s["opened"].append(token)
                 steps = ["ID document", *(["Selfie"] if s["options"].get("document", {}).get(
                     "require_matching_selfie") else []), "Finish"]
                 return self.page(title="Verify your identity", session_label=s["id"], action="", steps=steps,
                                  note="Sandbox: pick what the verification returns (test mode).")
         form = await read_form(request)
         with self._lock:
-            if s["status"] != "requires_input" or self.links.get(token) != s["id"]:
+            if (s["status"] != "requires_input" or self.links.get(token) != s["id"]
+                    or token not in s["opened"]):
                 raise Refusal("LinkUsed", "This verification link was already used.", status=409)
             plan = self._plan(form)
             if plan is None:
