@@ -167,7 +167,10 @@ def start(ctx: Context, request: SessionRequest, provider: str | None) -> Flow[L
             if row.state != states.PENDING or row.ref is None:
                 return to_session(ctx, row, reused=True)
             reuse = ctx.link_reuse(row.provider)
-            if reuse is LinkReuse.REUSABLE:
+            # a pending row's updated_at is when its link was handed out (its fill, or its last relink; else when
+            # it moved back to PENDING). Within the grace a start is a repeat of that one (a double click, a
+            # re-posted form): the same session and link, no supersede, no vendor call (Policy.relink_grace)
+            if reuse is LinkReuse.REUSABLE or now - row.updated_at < policy.relink_grace:
                 return to_session(ctx, row, reused=True)
             if reuse is LinkReuse.RENEWABLE:
                 return (yield from _relink(ctx, row))
@@ -220,8 +223,10 @@ def _relink(ctx: Context, row: Row[Any]) -> Flow[LedgerSession]:
         return to_session(ctx, row, reused=True)
     if not isinstance(url, str) or not url:
         return to_session(ctx, row, reused=True)
-    yield Tx(store.relink, (row.id, ctx.vault.seal(url.encode("utf-8")), ctx.clock(), ctx.actor("start")))
+    stored = yield Tx(store.relink, (row.id, ctx.vault.seal(url.encode("utf-8")), ctx.clock(), ctx.actor("start")))
     fresh = yield Tx(store.session, (row.id,))
+    if not stored:  # decided while the link was fetched: the session as it is now, its outcome decides
+        return to_session(ctx, fresh, reused=True)
     return dataclasses.replace(to_session(ctx, fresh, reused=True), url=url)  # the link, even when not kept
 
 

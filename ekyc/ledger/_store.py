@@ -78,10 +78,15 @@ def supersede(conn: Connection, session_id: int, now: float, actor: str) -> bool
     return True
 
 
-def relink(conn: Connection, session_id: int, url: str | None, now: float, actor: str) -> None:
-    """Store a fresh hosted-page link (sealed; None without a key) for a session whose link works once."""
-    conn.execute(update(sessions).where(sessions.c.id == session_id).values(url=url, updated_at=now))
+def relink(conn: Connection, session_id: int, url: str | None, now: float, actor: str) -> bool:
+    """Store a fresh hosted-page link (sealed; None without a key) for a session whose link works once. False
+    when the session is no longer pending (it moved on while the link was fetched: nothing written)."""
+    result = conn.execute(update(sessions).where(sessions.c.id == session_id, sessions.c.state == states.PENDING)
+                          .values(url=url, updated_at=now))
+    if result.rowcount != 1:
+        return False
     _audit(conn, at=now, actor=actor, action="relink", session_id=session_id, note="a fresh link to the session")
+    return True
 
 
 def insert_claim(conn: Connection, reference: str, claim: str, now: float, actor: str) -> int:

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,11 @@ from ..models import Outcome, SessionRef
 RESTART_AFTER = frozenset({Outcome.DECLINED, Outcome.EXPIRED, Outcome.ABANDONED, Outcome.ERROR})
 #: seconds between polls of a pending session: the n-th poll waits ``SCHEDULE[n]`` (the last one repeats)
 SCHEDULE = (60.0, 300.0, 900.0, 3600.0, 4 * 3600.0, 12 * 3600.0, 24 * 3600.0)
+
+#: seconds after a pending session's link was handed out during which ``start`` hands it back as it is
+#: (:attr:`Policy.relink_grace`): longer than a double click, a re-posted form or a client's retry take, shorter
+#: than opening a provider's page, looking at it and coming back
+RELINK_GRACE = 15.0
 
 
 class LedgerError(EkycError):
@@ -42,6 +48,15 @@ class Policy:
     polls. ``repair_after``: a delivery stored but not applied for this long is applied by ``reconcile``.
     ``store_personal_data`` / ``store_payloads``: keep the decision's identity and raw payload, and the
     webhook bodies, sealed with the key (never without one).
+
+    ``relink_grace``: for this long after a pending session's link was handed out (its create, or its last
+    renewal), ``start`` for the same reference hands that session back as it is, even when the provider's link
+    works once (:class:`~ekyc.provider.LinkReuse`). Why: a double click, a reload that re-posts the form, or a
+    retried request reach ``start`` again a moment after the first one recorded its session; past the grace a
+    start cannot tell such a repeat from a user who opened the link and came back, and would supersede the
+    session (a single-use link nothing renews: a second vendor session) or fetch a fresh link (one more vendor
+    call) for every repeat. The cost: a user who opened a single-use link and comes back within the grace gets
+    the used link again (a later start renews or replaces it). ``0`` turns the grace off.
     """
 
     restart_after: frozenset[Outcome] = RESTART_AFTER
@@ -51,15 +66,17 @@ class Policy:
     claim_timeout: float = 120.0
     lease: float = 300.0
     repair_after: float = 60.0
+    relink_grace: float = RELINK_GRACE
     store_personal_data: bool = True
     store_payloads: bool = True
 
     def __post_init__(self) -> None:
         if not self.schedule or any(s <= 0 for s in self.schedule):
             raise LedgerError("the poll schedule needs at least one positive delay", field="schedule")
-        for name in ("max_pending", "expiry_grace", "claim_timeout", "lease", "repair_after"):
-            if getattr(self, name) < 0:
-                raise LedgerError(f"{name} must not be negative", field=name)
+        for name in ("max_pending", "expiry_grace", "claim_timeout", "lease", "repair_after", "relink_grace"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value) or value < 0:
+                raise LedgerError(f"{name} must be a number of seconds, not negative", field=name)
 
     def delay(self, polls: int) -> float:
         """Seconds until the next poll of a session polled ``polls`` times."""

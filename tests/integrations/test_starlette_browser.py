@@ -1,8 +1,9 @@
 """Real browser: headless Chromium drives the Starlette example app (examples/starlette_app) end to end for every
 registered provider (``provider`` is parametrized over ``registry.names()`` by tests/conftest.py): sign in,
 "Verify my identity", the launch page, the provider's hosted page (its emulator served on loopback), back to the
-app showing the outcome — approved, declined, abandoned; a returning user whose pending session is reused; a
-user who opens someone else's return URL (refused). The sandbox sends its webhooks to the running app over HTTP;
+app showing the outcome — approved, declined, abandoned; a returning user whose pending session is reused; one
+who already opened the provider's page (a page that works: docs/ledger.md); a user who opens someone else's return
+URL (refused). The sandbox sends its webhooks to the running app over HTTP;
 every one must be answered 200.
 
 One browser for the module, one context (cookie jar) per test user. Skipped only when Chromium is absent, and
@@ -10,6 +11,7 @@ never under CI (``CI`` set): .ci/run installs Debian's chromium."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
@@ -22,7 +24,11 @@ from typing import Any
 
 import pytest
 
+from ekyc import registry
+from ekyc.ledger import AsyncLedger
+from ekyc.provider import LinkReuse
 from ekyc.sandbox import SCENARIOS, Delivery
+from ekyc.sandbox.clock import SandboxClock
 
 CHROMIUM = os.environ.get("EKYC_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "starlette_app" / "app.py"
@@ -137,9 +143,14 @@ class User:
         self.context.close()
 
 
-def test_the_example_app_end_to_end(browser: Any, provider: str, tmp_path: Path) -> None:
+def test_the_example_app_end_to_end(browser: Any, provider: str, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
     example = _example()
     sent = Sent()
+    # the example's ledger on a clock the test moves (real time plus an offset): "past Policy.relink_grace"
+    # without sleeping
+    ledger_clock = SandboxClock()
+    monkeypatch.setattr(example, "AsyncLedger", functools.partial(AsyncLedger, clock=ledger_clock.now))
     with example.running(provider, database=str(tmp_path / "ledger.db"), on_sent=sent) as app:
         sandbox = app.sandbox
         users: list[User] = []
@@ -163,7 +174,7 @@ def test_the_example_app_end_to_end(browser: Any, provider: str, tmp_path: Path)
 
             # a returning user with a pending session: the provider's page did not open (the tab was closed, the
             # network dropped); back in the app, "Continue" reuses the session and its link, never a second one.
-            # (A link the provider made single-use and the user already opened cannot be resumed: docs/integrations.md)
+            # (A page the user already opened: gina, below.)
             dave = user("dave")
             first = dave.leave_before_the_provider_page()
             dave.open(app.url)
@@ -173,6 +184,23 @@ def test_the_example_app_end_to_end(browser: Any, provider: str, tmp_path: Path)
             dave.finish("approved")
             assert dave.state() == "APPROVED"
             assert sandbox.duplicate_sessions(provider) == {}
+
+            # a returning user who already opened the provider's page and comes back past the grace: "Continue"
+            # opens a page that works — the same session (its link renewed where it works once: Stripe, Persona)
+            # or, for a link nothing renews (Alibaba's TransactionUrl), one new session (docs/integrations.md)
+            gina = user("gina")
+            first_page = gina.verify()
+            assert gina.page.locator("#closed").count() == 0
+            gina.open(app.url)
+            assert gina.state() == "PENDING"
+            assert gina.page.inner_text("#verify") == "Continue my verification"
+            ledger_clock.advance(app.app.state.ledger.policy.relink_grace + 1)
+            again = gina.verify()
+            assert gina.page.locator("#closed").count() == 0  # not "this link has already been used"
+            link = registry.load(provider).capabilities.link
+            assert (again == first_page) == (link is LinkReuse.REUSABLE)
+            gina.finish("approved")
+            assert gina.state() == "APPROVED" and gina.error() is None
 
             # someone else's return URL: refused, the user's own session untouched
             erin, frank = user("erin"), user("frank")
