@@ -676,7 +676,17 @@ def machine(cold: str) -> list[str]:
         load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     except OSError:  # pragma: no cover
         load = "unknown"
+    try:  # the last commit that changed the library (bench-only commits move HEAD, not what is measured)
+        git = ["git", "-C", str(ROOT)]
+        head = subprocess.run([*git, "log", "-1", "--format=%h", "--", "ekyc", "pyproject.toml"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        if subprocess.run([*git, "status", "--porcelain", "--", "ekyc", "pyproject.toml"], capture_output=True,
+                          text=True, check=True).stdout.strip():
+            head += " with uncommitted changes"
+    except (OSError, subprocess.CalledProcessError):
+        head = "unknown"
     return [
+        f"- Code: ekyc as of commit `{head}`",
         f"- CPU: {cpu}, {os.cpu_count()} logical cores; load average at the end (1/5/15 min): {load}",
         f"- Python: {platform.python_implementation()} {platform.python_version()}; cold start run with `{cold}`",
         f"- OS: {platform.system()} {platform.release()} ({platform.machine()})",
@@ -711,12 +721,27 @@ def table(rows: list[Row]) -> str:
 RUNS = ROOT / "bench" / "runs"
 
 
-def save(rows: list[Row], stamp: str) -> None:
-    """Keep this full run's rows (``bench/runs/<stamp>.json``) for the spread across runs."""
+def save(rows: list[Row], stamp: str, page: dict[str, str]) -> None:
+    """Keep this full run's rows (``bench/runs/<stamp>.json``) for the spread across runs, with what the page
+    needs to be rendered again from it (``--render``: the text changed, the measurements did not)."""
     RUNS.mkdir(exist_ok=True)
     data = [{"section": r.section, "name": r.name, "result": r.result, "noise": r.noise, "unit": r.unit,
-             "kind": r.kind, "target": r.target, "met": r.met} for r in rows]
-    (RUNS / f"{stamp}.json").write_text(json.dumps({"run": stamp, "rows": data}, indent=1) + "\n", encoding="utf-8")
+             "kind": r.kind, "target": r.target, "met": r.met, "ours": r.ours, "theirs": r.theirs, "note": r.note}
+            for r in rows]
+    (RUNS / f"{stamp}.json").write_text(json.dumps({"run": stamp, "page": page, "rows": data}, indent=1) + "\n",
+                                        encoding="utf-8")
+
+
+def kept(stamp: str | None = None) -> tuple[list[Row], dict[str, str]]:
+    """The rows and page facts of a kept full run (the latest one that can be rendered, or ``stamp``)."""
+    paths = [RUNS / f"{stamp}.json"] if stamp else sorted(RUNS.glob("*.json"), reverse=True)
+    for path in paths:
+        run = json.loads(path.read_text(encoding="utf-8"))
+        if "page" in run:
+            rows = [Row(r["section"], r["name"], r["ours"], r["theirs"], r["unit"], r["target"], r["noise"],
+                        r["kind"], r["result"], r["note"]) for r in run["rows"]]
+            return rows, run["page"]
+    raise SystemExit("no kept run has what the page needs; make a full run (make bench)")
 
 
 def spread(current: list[Row]) -> str:
@@ -746,22 +771,28 @@ def spread(current: list[Row]) -> str:
         else:
             cells = f"{lo:.3f}× | {hi:.3f}× | ±{noise:.3f}"
         target = found[0]["target"].replace("<=", "≤").replace(">=", "≥") or "—"
-        met = f"{sum(r['met'] == 'yes' for r in found)} of {len(found)}" if found[0]["target"] else "—"
+        # the verdict is judged again by today's rule (a run kept before the ±5 % A/A rule saved a plain "yes")
+        verdicts = [Row(section, name, 0.0, 0.0, unit, r["target"], r["noise"], r["kind"], r["result"]).met
+                    for r in found]
+        met = f"{verdicts.count('yes')} of {len(found)}" if found[0]["target"] else "—"
         out.append(f"| {section} | {name} | {cells} | {target} | {met} |")
     return "\n".join(out)
 
 
-def render(rows: list[Row], quick: bool, seconds: float, cold: str) -> str:
+def page_facts(quick: bool, seconds: float, cold: str) -> dict[str, str]:
+    """What the page says about the run besides its rows."""
+    return {"machine": "\n".join(machine(cold)), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "mode": "quick (smoke-test counts, not meaningful)" if quick else "full", "seconds": f"{seconds:.0f}"}
+
+
+def render(rows: list[Row], facts: dict[str, str]) -> str:
     template = (ROOT / "bench" / "TEMPLATE.md").read_text(encoding="utf-8")
     return template.format(
         table=table(rows),
         spread=spread(rows),
-        machine="\n".join(machine(cold)),
-        date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        mode="quick (smoke-test counts, not meaningful)" if quick else "full",
-        seconds=f"{seconds:.0f}",
         concurrency=CONCURRENCY,
         cpu_target=f"{CPU_TARGET:.0f}",
+        **facts,
     )
 
 
@@ -773,8 +804,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold-venv", default=None,
                         help="run the cold start in this venv (created with only the runtime dependencies and the "
                              "Tencent SDK if it does not exist)")
+    parser.add_argument("--render", nargs="?", const="", default=None, metavar="RUN",
+                        help="measure nothing: write the page again from a kept full run (the latest, or RUN, a "
+                             "bench/runs/ stamp) and the current bench/TEMPLATE.md")
     parser.add_argument("--skip", default="", help="comma-separated sections to leave out: cpu,sync,async,norm,cold")
     args = parser.parse_args(argv)
+    if args.render is not None:
+        rows, facts = kept(args.render or None)
+        write(render(rows, facts), args.output)
+        return 0
     sizes = QUICK if args.quick else FULL
     skip = set(filter(None, args.skip.split(",")))
     started = time.perf_counter()
@@ -804,16 +842,21 @@ def main(argv: list[str] | None = None) -> int:
             step(f"cold start ({python})")
             cold_start(info, config, refs["tencent"], python, sizes, rows)
     step("done")
+    facts = page_facts(args.quick, time.perf_counter() - started, python)
     if not args.quick and args.output != "-" and not skip:
-        save(rows, time.strftime("%Y%m%d-%H%M", time.gmtime()))
-    report = render(rows, args.quick, time.perf_counter() - started, python)
-    if args.output == "-":
+        save(rows, time.strftime("%Y%m%d-%H%M", time.gmtime()), facts)
+    write(render(rows, facts), args.output)
+    if args.output != "-":
+        print(table(rows))
+    return 0
+
+
+def write(report: str, output: str) -> None:
+    if output == "-":
         sys.stdout.write(report)
     else:
-        Path(args.output).write_text(report, encoding="utf-8")
-        print(table(rows))
-        print(f"wrote {args.output}", file=sys.stderr)
-    return 0
+        Path(output).write_text(report, encoding="utf-8")
+        print(f"wrote {output}", file=sys.stderr)
 
 
 if __name__ == "__main__":
