@@ -1,7 +1,8 @@
 """The cold path imports what it uses and nothing else (issue 15, cold start): ``import ekyc`` loads no
 dependency at all, and a fresh process that builds a client for one provider from configuration and makes one
 ``get_result`` loads that provider's package only — no other provider, no emulator, no optional layer (sandbox,
-ledger, integrations, CLI, docs) and none of their dependencies or of any vendor SDK. Set membership over
+ledger, integrations, CLI, docs) and none of their dependencies or of any vendor SDK — for `Client` and
+`AsyncClient` alike. Set membership over
 ``sys.modules`` in a subprocess, never timings.
 
 The first call is real: the parent records the exchange a ``get_result`` makes against the in-process sandbox
@@ -90,16 +91,24 @@ def answer(request):
 import httpx
 import ekyc
 config = {"env": "production", "providers": {PROVIDER: settings}}
-with ekyc.Client.from_config(config, transport=httpx.MockTransport(answer)) as client:
-    decision = client.get_result(ref)
+if MODE == "sync":
+    with ekyc.Client.from_config(config, transport=httpx.MockTransport(answer)) as client:
+        decision = client.get_result(ref)
+else:
+    import asyncio
+    async def first():
+        async with ekyc.AsyncClient.from_config(config, transport=httpx.MockTransport(answer)) as client:
+            return await client.get_result(ref)
+    decision = asyncio.run(first())
 assert decision.approved, decision.outcome
 """
 
 
+@pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize("provider", [n for n in BUILTIN if registry.load(n).emulator is not None])
-def test_the_first_call_loads_only_the_configured_provider(provider: str) -> None:
+def test_the_first_call_loads_only_the_configured_provider(provider: str, mode: str) -> None:
     settings, ref, seen = _first_call(provider)
-    code = REPLAY.replace("PROVIDER", repr(provider))
+    code = REPLAY.replace("PROVIDER", repr(provider)).replace("MODE", repr(mode))
     done = subprocess.run([sys.executable, "-c", code + "print(json.dumps(sorted(sys.modules)))",
                            json.dumps([settings, ref, seen])], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
