@@ -239,8 +239,7 @@ def receive(ctx: Context, provider: str, body: bytes, headers: Mapping[str, str]
     try:
         event = ctx.parse_webhook(body, headers, provider)
     except WebhookVerificationError as exc:
-        did = yield Tx(store.insert_delivery, ({"provider": provider, "dedupe": None, "received_at": now,
-                                                "state": "rejected", "problem": _problem(exc)[:200]},))
+        did = yield from _count_rejected(provider, now, _problem(exc))
         return Receipt(REJECT_STATUS.get(provider, DEFAULT_REJECT_STATUS), "rejected", did, verified=False)
     raw = bytes(body)
     # an event id may embed a session id (Alibaba's is ``<transactionId>:…``): only its digest is stored
@@ -266,6 +265,19 @@ def receive(ctx: Context, provider: str, body: bytes, headers: Mapping[str, str]
         return (yield from _receipt(int(seen.id), state, key, duplicate=True))
     state = yield from apply_delivery(ctx, did, event)
     return (yield from _receipt(did, state, key, duplicate=False))
+
+
+def _count_rejected(provider: str, now: float, problem: str) -> Flow[int]:
+    """Count a delivery that failed verification in its provider's row of the UTC day (:func:`store.rejected_key`):
+    ``attempts`` is how many came, ``problem`` the latest reason, nothing of a body kept — so unauthenticated
+    traffic grows the inbox by at most one row per provider and day, and ``purge`` removes the old rows. Returns
+    the row's id."""
+    for _ in range(3):
+        try:
+            return int((yield Tx(store.count_rejected, (provider, store.rejected_key(now), now, problem[:200]))))
+        except IntegrityError:  # the day's first rejection raced another worker's: count in its row
+            continue
+    raise LedgerError("a rejected delivery could not be counted", http_status=503)  # pragma: no cover
 
 
 def _receipt(did: int, state: str, key: str | None, *, duplicate: bool) -> Flow[Receipt]:
@@ -472,4 +484,5 @@ def purge(ctx: Context, older_than: float, limit: int, provider_delete: bool) ->
                 note += "; the provider has no delete operation"
         report.sessions += bool((yield Tx(store.purge_session, (row.id, ctx.clock(), actor, note))))
     report.bodies = yield Tx(store.purge_bodies, (before,))
+    report.rejected = yield Tx(store.purge_rejected, (before,))
     return report

@@ -10,10 +10,11 @@ transaction is ``BEGIN IMMEDIATE``, so one writer at a time and the conditional 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, case, delete, func, insert, or_, select, update
 
 from ..models import Decision
 from . import states
@@ -216,6 +217,25 @@ def insert_delivery(conn: Connection, values: Values) -> int:
     return _new_id(conn.execute(insert(deliveries).values(**values)).inserted_primary_key)
 
 
+def rejected_key(now: float) -> str:
+    """The ``dedupe`` of the row counting a provider's rejected deliveries of one UTC day (``rejected:YYYY-MM-DD``;
+    a verified delivery's is ``event:…`` or ``body:…``)."""
+    return "rejected:" + time.strftime("%Y-%m-%d", time.gmtime(now))
+
+
+def count_rejected(conn: Connection, provider: str, key: str, now: float, problem: str) -> int:
+    """Count one rejected delivery in the row ``(provider, key)``, created at the first (IntegrityError when
+    another worker created it meanwhile: run again). Returns the row's id."""
+    row = conn.execute(select(deliveries.c.id).where(deliveries.c.provider == provider,
+                                                     deliveries.c.dedupe == key)).first()
+    if row is None:
+        return insert_delivery(conn, {"provider": provider, "dedupe": key, "received_at": now, "state": "rejected",
+                                      "problem": problem, "attempts": 1})
+    conn.execute(update(deliveries).where(deliveries.c.id == row.id)
+                 .values(attempts=deliveries.c.attempts + 1, received_at=now, problem=problem))
+    return int(row.id)
+
+
 def find_delivery(conn: Connection, provider: str, dedupe: str) -> Row[Any] | None:
     return conn.execute(select(deliveries).where(deliveries.c.provider == provider,
                                                  deliveries.c.dedupe == dedupe)).first()
@@ -316,6 +336,12 @@ def purge_session(conn: Connection, session_id: int, now: float, actor: str, not
     return True
 
 
+def purge_rejected(conn: Connection, before: float) -> int:
+    """Remove the rows counting rejected deliveries whose last rejection came before ``before``."""
+    return int(conn.execute(delete(deliveries).where(deliveries.c.state == "rejected",
+                                                     deliveries.c.received_at <= before)).rowcount)
+
+
 def purge_bodies(conn: Connection, before: float) -> int:
     return int(conn.execute(update(deliveries).where(deliveries.c.received_at <= before,
                                                      deliveries.c.body.is_not(None))
@@ -342,8 +368,10 @@ def counts(conn: Connection, now: float) -> dict[str, Any]:
     """What ``ekyc ledger status`` shows and what to monitor."""
     by_state = {str(r[0]): int(r[1]) for r in
                 conn.execute(select(sessions.c.state, func.count()).group_by(sessions.c.state))}
+    # rejected deliveries are counted in a row per provider and day (attempts): report how many came
+    many = case((and_(deliveries.c.state == "rejected", deliveries.c.attempts > 0), deliveries.c.attempts), else_=1)
     by_delivery = {str(r[0]): int(r[1]) for r in
-                   conn.execute(select(deliveries.c.state, func.count()).group_by(deliveries.c.state))}
+                   conn.execute(select(deliveries.c.state, func.sum(many)).group_by(deliveries.c.state))}
     oldest_pending = conn.execute(select(func.min(sessions.c.created_at)).where(
         sessions.c.state.in_(states.POLLED))).scalar()
     oldest_unapplied = conn.execute(select(func.min(deliveries.c.received_at)).where(

@@ -248,8 +248,9 @@ class Ledger(_Base):
         """Take one webhook/callback delivery as received: verify it, store it first, de-duplicate it (the
         provider's event id, else the body's SHA-256), then apply it to its session idempotently.
 
-        Answer the provider with ``receipt.http_status``. A delivery that fails verification is recorded
-        without its body and answered so the vendor does not retry it. When the database fails,
+        Answer the provider with ``receipt.http_status``. A delivery that fails verification is counted without
+        its body — one row per provider and UTC day (``attempts``), so forged traffic cannot grow the inbox, and
+        :meth:`purge` removes the old rows — and answered so the vendor does not retry it. When the database fails,
         :class:`LedgerError` with ``http_status=503`` (the vendor retries). For Alibaba's GET callback pass the
         full callback URL (or its query string) as ``body``.
         """
@@ -287,8 +288,9 @@ class Ledger(_Base):
 
     def purge(self, older_than: float | timedelta, *, limit: int = 1000,
               provider_delete: bool = True) -> PurgeReport:
-        """Remove the personal data, links and refs of sessions decided more than ``older_than`` ago, and the
-        stored bodies of deliveries received before then; the audit trail stays. With ``provider_delete``, the
+        """Remove the personal data, links and refs of sessions decided more than ``older_than`` ago, the
+        stored bodies of deliveries received before then and the rows counting rejected deliveries whose last
+        one came before then; the audit trail stays. With ``provider_delete``, the
         provider's own delete operation is called first where it has one."""
         return self._run(flows.purge(self._ctx, _seconds(older_than), _whole(limit, "limit"), provider_delete))
 

@@ -129,7 +129,8 @@ class Receipt:
     ``state``: ``applied`` (the session is up to date), ``stored`` (kept; its fetch failed and the reconciler
     will apply it), ``orphan`` (about a session the ledger does not know yet; applied once it does),
     ``mismatch`` (the provider names another reference than the session's: not applied), ``rejected``
-    (verification failed; nothing of the body kept). ``http_status``: 200 for every stored delivery (the vendor
+    (verification failed; nothing of the body kept: counted in its provider's row of the UTC day, whose id is
+    ``delivery_id``). ``http_status``: 200 for every stored delivery (the vendor
     must not retry what is kept), the provider's documented no-retry answer for a rejected one
     (:data:`ekyc.ledger.ledger.REJECT_STATUS`).
     """
@@ -168,6 +169,8 @@ class PurgeReport:
     provider_delete_unavailable: int = 0
     provider_delete_refused: int = 0
     provider_delete_failed: int = 0
+    #: rows counting rejected deliveries (one per provider and UTC day) removed
+    rejected: int = 0
 
     def summary(self) -> dict[str, int]:
         return dict(self.__dict__)

@@ -66,7 +66,8 @@ deliveries = Table(
     PREFIX + "deliveries", metadata,
     Column("id", _ID, primary_key=True, autoincrement=True),
     Column("provider", String(32), nullable=False),
-    # "event:<SHA-256 of the provider event id>" or "body:<SHA-256 of the body>"; NULL when verification failed
+    # "event:<SHA-256 of the provider event id>" or "body:<SHA-256 of the body>"; for the row counting a provider's
+    # rejected deliveries of one UTC day (attempts: how many), "rejected:YYYY-MM-DD"
     Column("dedupe", String(300), nullable=True),
     Column("received_at", Float, nullable=False),
     Column("state", String(16), nullable=False),

@@ -63,7 +63,7 @@ def test_a_forged_delivery_is_recorded_without_its_body_and_refused(ledger: Ledg
     assert receipt.state == "rejected" and not receipt.verified and receipt.http_status == 401
     with ledger.engine.begin() as conn:
         row = conn.execute(select(deliveries).where(deliveries.c.id == receipt.delivery_id)).one()
-    assert row.body is None and row.dedupe is None and row.session_key is None and row.problem
+    assert row.body is None and row.dedupe.startswith("rejected:") and row.session_key is None and row.problem
     assert ledger.session(session.id).state == "PENDING"  # type: ignore[union-attr]
 
 
