@@ -6,10 +6,10 @@ framework needs only this module. This docstring is their contract.
 The endpoints (under :attr:`Config.prefix`, default ``/kyc``; :data:`PATHS`)
 --------------------------------------------------------------------------------------------------------------
 - ``GET  {prefix}/start``: the signed-in user's "Verify" page. Serves
-  ``ekyc.launch.launch_page(client, action={prefix}/start, provider=config.provider)``, which collects the
-  browser metadata providers need (Alibaba's MetaInfo) and posts the form straight on (it auto-submits; a
-  Continue button without JavaScript). :func:`needs_launch_page` says whether an app's own button may instead
-  ``POST`` to ``start`` directly (no provider in play needs browser metadata).
+  ``ekyc.launch.launch_page(launch_sources(client, config.provider), action={prefix}/start)``, which collects
+  the browser metadata the providers a start may route to need (Alibaba's MetaInfo) and posts the form
+  straight on (it auto-submits; a Continue button without JavaScript). :func:`needs_launch_page` says whether
+  an app's own button may instead ``POST`` to ``start`` directly (no provider in play needs browser metadata).
 - ``POST {prefix}/start``: refuse unless :func:`same_origin_request` (403, :data:`ERRORS`
   ``cross_site_request``); read :func:`ekyc.launch.client_metadata` of the form; call
   ``ledger.start(reference, **start_arguments(config, return_url=config.return_url(start_provider(config,
@@ -76,6 +76,7 @@ from ..launch import browser_metadata
 from ..ledger import AsyncLedger, Ledger, LedgerBusy, LedgerError, LedgerSession, NoSession, Policy, Receipt
 from ..ledger.states import DEFINITIVE, FAILED, PENDING
 from ..models import Outcome
+from ..provider import Provider
 
 T = TypeVar("T")
 
@@ -283,11 +284,28 @@ def auto_launch(sec_fetch_site: str | None) -> bool:
     return sec_fetch_site is None or sec_fetch_site.strip().lower() in ("same-origin", "none")
 
 
+def launch_providers(client: Any, provider: str | None) -> tuple[str, ...]:
+    """The providers a start may create its session with, in the client's provider order: ``provider`` when given
+    (:attr:`Config.provider`: ``ledger.start`` passes it as an override, routing bypassed); else the client's
+    default provider and every provider its routing may pick instead — rule targets, splits and fallbacks
+    (``client.router.config.providers()``, see docs/routing.md)."""
+    if provider is not None:
+        return (provider,)
+    names = {str(client.default_provider), *client.router.config.providers()}
+    return tuple(name for name in client.providers if name in names)
+
+
+def launch_sources(client: Any, provider: str | None) -> list[Provider]:
+    """The adapters of :func:`launch_providers`: pass them to :func:`ekyc.launch.launch_page`, so that the launch
+    page loads a provider's browser-metadata script (Alibaba's ``jsvm_all.js``) only when a start may go there."""
+    return [client.adapter(name) for name in launch_providers(client, provider)]
+
+
 def needs_launch_page(client: Any, provider: str | None) -> bool:
-    """Whether ``start`` must go through the launch page (``GET``) because a provider in play (``provider``, or
-    every provider of ``client`` when None) collects metadata in the browser; when False an app's own button may
-    ``POST`` to ``start`` directly."""
-    return bool(browser_metadata(client, provider))
+    """Whether ``start`` must go through the launch page (``GET``) because a provider a start may route to
+    (:func:`launch_providers`) collects metadata in the browser; when False an app's own button may ``POST`` to
+    ``start`` directly."""
+    return bool(browser_metadata(launch_sources(client, provider)))
 
 
 def start_provider(config: Config, client: Any) -> str:
@@ -583,6 +601,8 @@ __all__ = [
     "error_answer",
     "error_code",
     "failure",
+    "launch_providers",
+    "launch_sources",
     "login_location",
     "needs_launch_page",
     "origin_of",

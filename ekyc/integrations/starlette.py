@@ -53,6 +53,7 @@ from ._core import (
     error_answer,
     error_code,
     failure,
+    launch_sources,
     login_location,
     resolve,
     return_location,
@@ -192,7 +193,7 @@ class Verification:
         try:
             if nothing_to_do:
                 return _redirect(return_location(self.config, current, own_origin=self._own_origin(request)))
-            page = launch_page(self.ledger.client, self.config.path("start"), provider=self.config.provider,
+            page = launch_page(launch_sources(self.ledger.client, self.config.provider), self.config.path("start"),
                                nonce=self.nonce(request) if self.nonce is not None else None,
                                auto_submit=auto_launch(request.headers.get("sec-fetch-site")))
         except EkycError as exc:

@@ -26,6 +26,8 @@ from ekyc.integrations import (
     check_length,
     decisions,
     failure,
+    launch_providers,
+    launch_sources,
     login_location,
     needs_launch_page,
     origin_of,
@@ -39,6 +41,7 @@ from ekyc.integrations import (
     webhook_answer,
     webhook_body,
 )
+from ekyc.launch import launch_page
 from ekyc.ledger import LedgerBusy, LedgerError, LedgerSession, NoSession, Receipt
 from ekyc.sandbox import Sandbox
 
@@ -162,8 +165,28 @@ def test_the_launch_page_is_needed_where_a_provider_collects_browser_metadata() 
             if name in client.providers:
                 wanted = client.adapter(name).browser_metadata() is not None
                 assert needs_launch_page(client, name) is wanted
-        assert needs_launch_page(client, None) is any(
-            client.adapter(n).browser_metadata() is not None for n in client.providers)
+        assert client.default_provider == "didit" and client.router.config.providers() == set()
+        assert not needs_launch_page(client, None)  # routing can only pick the default: Didit needs nothing
+
+
+@pytest.mark.parametrize(("routing", "provider", "expected"), [
+    ({}, None, ("didit",)),
+    ({}, "alibaba", ("alibaba",)),
+    ({"rules": [{"country": ["CHN"], "provider": "alibaba"}]}, None, ("didit", "alibaba")),
+    ({"rules": [{"country": ["CHN"], "provider": "alibaba"}]}, "tencent", ("tencent",)),  # pinned: no routing
+    ({"rules": [{"split": {"stripe": 1, "alibaba": 1}}]}, None, ("didit", "alibaba", "stripe")),
+    ({"fallback": ["alibaba"]}, None, ("didit", "alibaba")),
+])
+def test_the_launch_page_collects_only_for_providers_a_start_may_route_to(
+        routing: dict[str, object], provider: str | None, expected: tuple[str, ...]) -> None:
+    """Alibaba's browser-metadata script is loaded only when a start may create the session there: the provider
+    the app's Config pins (an override: routing bypassed), else the client's default and every provider its
+    routing names (rules, splits, fallbacks)."""
+    with Sandbox().client({"provider": "didit", "routing": routing}) as client:
+        assert launch_providers(client, provider) == expected
+        assert needs_launch_page(client, provider) is ("alibaba" in expected)
+        page = launch_page(launch_sources(client, provider), "/kyc/start")
+        assert ("jsvm_all.js" in page) is ("alibaba" in expected)
 
 
 def test_webhook_answers() -> None:

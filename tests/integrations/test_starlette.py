@@ -325,6 +325,23 @@ async def test_the_launch_page(kit: Kit) -> None:
     assert "form.submit()" in page.text  # it posts on at once
 
 
+@pytest.mark.parametrize(("routing", "alibaba"), [
+    ({}, False), ({"rules": [{"country": ["CHN"], "provider": "alibaba"}]}, True)])
+async def test_the_launch_page_loads_alibabas_script_only_when_routing_may_pick_it(
+        tmp_path: Path, routing: dict[str, Any], alibaba: bool) -> None:
+    """An app that names no provider in its Config (the client's default and routing decide): Alibaba's
+    browser-metadata script is on the launch page only when its routing may send a start there."""
+    sandbox = Sandbox(webhook_url=DEAD_URL)  # every provider configured; the default is Didit
+    async with sandbox.async_client({"provider": "didit", "routing": routing}) as client, AsyncLedger(
+            str(tmp_path / "ledger.db"), client, key=generate_key()) as ledger:
+        await ledger.migrate()
+        app = Starlette(routes=Verification(ledger, lambda request: "alice", config=Config()).routes)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=APP) as http:
+            page = await http.get("/kyc/start")
+    assert page.status_code == 200
+    assert ("jsvm_all.js" in page.text) is alibaba
+
+
 async def test_in_fastapi(provider: str, tmp_path: Path) -> None:
     fastapi = pytest.importorskip("fastapi")
     sandbox = Sandbox([provider], webhook_url=DEAD_URL)

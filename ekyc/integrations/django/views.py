@@ -41,6 +41,7 @@ from .. import (
     error_answer,
     error_code,
     failure,
+    launch_sources,
     login_location,
     return_location,
     same_origin_request,
@@ -107,7 +108,7 @@ def _start(request: HttpRequest, reference: str) -> HttpResponse:
         ledger = get_ledger()
         own = cfg.own_origin(request.build_absolute_uri())
         if request.method == "GET":
-            page = launch_page(ledger.client, action=request.path, provider=cfg.provider,
+            page = launch_page(launch_sources(ledger.client, cfg.provider), action=request.path,
                                fields={"csrfmiddlewaretoken": get_token(request)},
                                auto_submit=auto_launch(request.headers.get("Sec-Fetch-Site")))
             response = HttpResponse(page, content_type="text/html; charset=utf-8")

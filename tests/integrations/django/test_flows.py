@@ -4,6 +4,8 @@ page, then the form), the provider's hosted page (the sandbox plays the user), t
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -153,3 +155,27 @@ def test_start_is_refused_from_another_site(kyc: Kyc) -> None:
     no_token = browser.post("/kyc/start", {}, HTTP_ORIGIN="http://testserver")
     assert no_token.status_code == 403  # Django's CSRF middleware: only webhooks are exempt
     assert kyc.ledger.status(str(user.pk)) is None
+
+
+@pytest.mark.parametrize(("routing", "alibaba"), [
+    ({}, False), ({"rules": [{"country": ["CHN"], "provider": "alibaba"}]}, True)])
+def test_the_launch_page_loads_alibabas_script_only_when_routing_may_pick_it(
+        django_app: Any, routing: dict[str, Any], alibaba: bool) -> None:
+    """An app that sets no ``EKYC["PROVIDER"]`` (the client's default and routing decide): Alibaba's
+    browser-metadata script is on the launch page only when its routing may send a start there."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client as DjangoClient
+    from django.test.utils import override_settings
+
+    from ekyc.sandbox import Sandbox
+
+    sandbox = Sandbox()  # every provider configured; the default is Didit
+    user = get_user_model().objects.create_user(f"routing-{len(routing)}-{alibaba}")
+    browser = DjangoClient()
+    browser.force_login(user)
+    with override_settings(EKYC={**settings.EKYC, "PROVIDER": None,
+                                 "CLIENT": lambda: sandbox.client({"provider": "didit", "routing": routing})}):
+        page = browser.get("/kyc/start")
+    assert page.status_code == 200
+    assert (b"jsvm_all.js" in page.content) is alibaba
