@@ -2,7 +2,7 @@
 the browser), sending its webhooks and callbacks to this app's ``/kyc/webhooks/<provider>``.
 
 ``EKYC["CLIENT"] = "kycdemo.sandbox.client"`` makes the ekyc app use it. A real app has no such module: it
-configures its provider (``EKYC_PROVIDER=didit``, ``DIDIT_API_KEY=…``) and leaves ``EKYC["CLIENT"]`` out.
+configures its provider (``EKYC_PROVIDER=didit``, ``EKYC_DIDIT_API_KEY=…``) and leaves ``EKYC["CLIENT"]`` out.
 """
 
 from __future__ import annotations
