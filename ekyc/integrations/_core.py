@@ -14,8 +14,10 @@ The endpoints (under :attr:`Config.prefix`, default ``/kyc``; :data:`PATHS`)
   ``cross_site_request``); read :func:`ekyc.launch.client_metadata` of the form; call
   ``ledger.start(reference, **start_arguments(config, return_url=config.return_url(start_provider(config,
   client), own_origin), metadata=...))``. Then :func:`after_start`: a session to finish → 303 to its ``url``
-  (the provider's hosted page); one already decided or under review → 303 to :func:`return_location`. Errors:
-  :func:`failure`.
+  (the provider's hosted page); one already decided or under review → 303 to :func:`return_location`.
+  :class:`~ekyc.ledger.LedgerBusy` (another click is still creating the user's session): :func:`busy`, which sends
+  a browser round again (``start?waited=N``: :func:`rounds_waited`, :func:`start_target`) until that session is
+  there, at most :data:`MAX_WAITS` times. Other errors: :func:`failure`.
 - ``GET  {prefix}/return/{provider}``: the provider sends the user here. Call
   ``ledger.refresh(reference, return_url=<the full URL as received>)`` — the ledger checks the URL names the
   session it stored for *this* user (another session → ``SessionMismatch``; the URL is never trusted), fetches
@@ -58,6 +60,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 from uuid import UUID
@@ -336,6 +339,67 @@ def after_start(config: Config, session: LedgerSession, own_origin: str | None =
     return return_location(config, session, own_origin=own_origin)
 
 
+#: rounds a browser goes back to ``start`` while another click's session is still being created (``ledger.start``
+#: raised :class:`~ekyc.ledger.LedgerBusy` after its own wait), :data:`RETRY_AFTER` seconds apart; after the last
+#: the user is sent to the app's page with ``kyc_error=busy``
+MAX_WAITS = 3
+#: seconds the wait page shows before it goes back to ``start`` (also its ``Retry-After``)
+RETRY_AFTER = 2
+#: the query parameter of ``start`` counting the rounds waited
+WAIT_PARAM = "waited"
+
+
+def rounds_waited(value: str | None) -> int:
+    """The rounds already waited, read from ``start``'s :data:`WAIT_PARAM`: 1 to :data:`MAX_WAITS`; anything else
+    (absent, not a number, out of range: it comes from the URL) counts as 0."""
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 2:
+        return 0
+    rounds = int(value)
+    return rounds if 1 <= rounds <= MAX_WAITS else 0
+
+
+def start_target(config: Config, rounds: int = 0) -> str:
+    """The ``start`` path the launch page posts to, with the rounds waited so far (none: the plain path)."""
+    path = config.path("start")
+    return f"{path}?{WAIT_PARAM}={rounds}" if rounds else path
+
+
+def wants_html(accept: str | None) -> bool:
+    """Whether the request is a browser's page navigation (its ``Accept`` names ``text/html``), which gets pages;
+    any other client gets the JSON answers."""
+    return "text/html" in (accept or "").lower()
+
+
+def busy(config: Config, current: LedgerSession | None, rounds: int, *, html: bool,
+         own_origin: str | None = None) -> Answer | str:
+    """What ``POST start`` answers when ``ledger.start`` raised :class:`~ekyc.ledger.LedgerBusy` — another click
+    of the same user is still creating the session after the ledger waited for it — so that the extra click ends
+    on that session instead of an error, in a bounded time, without holding a worker:
+
+    - a browser with rounds left (``rounds`` < :data:`MAX_WAITS`, from :func:`rounds_waited`): 503 with
+      ``Retry-After`` and a page that goes back, after :data:`RETRY_AFTER` seconds, to ``GET``
+      :func:`start_target` ``(rounds + 1)`` by itself (a meta refresh: no script, no nonce needed) — whose launch
+      page posts on, and lands on the first click's session once it is recorded (``ledger.start`` reuses it);
+    - a browser after the last round: the location (a ``str``) of the app's page, :func:`return_location` with
+      ``current`` (the user's stored state, ``STARTING``) and ``kyc_error=busy``;
+    - any other client: 503 ``{"error": "busy"}`` with ``Retry-After``."""
+    retry = (("Retry-After", str(RETRY_AFTER)),)
+    if not html:
+        return Answer(503, b'{"error":"busy"}', headers=retry)
+    if rounds >= MAX_WAITS:
+        return return_location(config, current, error="busy", own_origin=own_origin)
+    target = html_escape(start_target(config, rounds + 1))
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta http-equiv="refresh" content="{RETRY_AFTER}; url={target}">'
+        "<title>Setting up your verification</title></head><body>"
+        "<p>Your verification is being set up. This page continues by itself in a moment.</p>"
+        f'<p><a href="{target}">Continue</a></p></body></html>'
+    )
+    return Answer(503, page.encode("utf-8"), "text/html; charset=utf-8", retry + tuple(PAGE_HEADERS.items()))
+
+
 # -- outcome -------------------------------------------------------------------------------------------------
 def status_body(session: LedgerSession | None, policy: Policy | None = None) -> dict[str, Any]:
     """The status JSON for the signed-in user: states and neutral reason codes only.
@@ -464,11 +528,12 @@ async def adecisions(ledger: AsyncLedger, after: int, *, session_id: int | None 
 # -- webhooks ------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Answer:
-    """An HTTP answer: ``status``, a small JSON ``body`` (no user data) and its media type."""
+    """An HTTP answer: ``status``, a small ``body`` (no user data), its media type and any more ``headers``."""
 
     status: int
     body: bytes
     media_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def webhook_body(method: str, url: str, body: bytes) -> bytes:
@@ -582,9 +647,12 @@ __all__ = [
     "DECIDED",
     "ERRORS",
     "EVENTS_PAGE",
+    "MAX_WAITS",
     "NONE",
     "PAGE_HEADERS",
     "PATHS",
+    "RETRY_AFTER",
+    "WAIT_PARAM",
     "Answer",
     "BodyTooLarge",
     "Config",
@@ -594,6 +662,7 @@ __all__ = [
     "after_start",
     "auto_launch",
     "body_too_large",
+    "busy",
     "changed_sessions",
     "check_length",
     "decided",
@@ -608,12 +677,15 @@ __all__ = [
     "origin_of",
     "resolve",
     "return_location",
+    "rounds_waited",
     "safe_redirect",
     "same_origin_request",
     "start_arguments",
     "start_provider",
+    "start_target",
     "status_body",
     "user_reference",
+    "wants_html",
     "webhook_answer",
     "webhook_body",
 ]

@@ -37,10 +37,11 @@ from starlette.routing import BaseRoute, Route
 from ..client import MAX_WEBHOOK_BYTES
 from ..errors import EkycError, InvalidRequest
 from ..launch import client_metadata, launch_page
-from ..ledger import AsyncLedger
+from ..ledger import AsyncLedger, LedgerBusy
 from ..models import Outcome
 from ._core import (
     PAGE_HEADERS,
+    WAIT_PARAM,
     Answer,
     Config,
     CurrentUser,
@@ -49,6 +50,7 @@ from ._core import (
     after_start,
     auto_launch,
     body_too_large,
+    busy,
     check_length,
     error_answer,
     error_code,
@@ -57,11 +59,14 @@ from ._core import (
     login_location,
     resolve,
     return_location,
+    rounds_waited,
     same_origin_request,
     start_arguments,
     start_provider,
+    start_target,
     status_body,
     user_reference,
+    wants_html,
     webhook_answer,
     webhook_body,
 )
@@ -79,7 +84,7 @@ SHOWN_ON_RETURN = frozenset({"session_mismatch", "unrecognized_return", "no_sess
 
 def _answer(answer: Answer) -> Response:
     return Response(answer.body, status_code=answer.status, media_type=answer.media_type,
-                    headers={"Cache-Control": "no-store"})
+                    headers={"Cache-Control": "no-store", **dict(answer.headers)})
 
 
 def _redirect(location: str) -> RedirectResponse:
@@ -193,7 +198,8 @@ class Verification:
         try:
             if nothing_to_do:
                 return _redirect(return_location(self.config, current, own_origin=self._own_origin(request)))
-            page = launch_page(launch_sources(self.ledger.client, self.config.provider), self.config.path("start"),
+            action = start_target(self.config, rounds_waited(request.query_params.get(WAIT_PARAM)))
+            page = launch_page(launch_sources(self.ledger.client, self.config.provider), action,
                                nonce=self.nonce(request) if self.nonce is not None else None,
                                auto_submit=auto_launch(request.headers.get("sec-fetch-site")))
         except EkycError as exc:
@@ -223,8 +229,20 @@ class Verification:
             # a webhook that arrived before the session was recorded is applied now (audited as repair@…)
             await self._announce(cursor, session.id, actors=("repair",))
             return _redirect(after_start(self.config, session, own))
+        except LedgerBusy:  # another click is still creating this user's session: wait for it (bounded)
+            return await self._busy(request, user, own)
         except EkycError as exc:
             return _answer(failure(exc))
+
+    async def _busy(self, request: Request, user: str, own: str) -> Response:
+        """:func:`~ekyc.integrations.busy`: a browser goes round again until the other click's session is there."""
+        try:
+            current = await self.ledger.status(user)
+        except EkycError as exc:
+            return _answer(failure(exc))
+        answer = busy(self.config, current, rounds_waited(request.query_params.get(WAIT_PARAM)),
+                      html=wants_html(request.headers.get("accept")), own_origin=own)
+        return _redirect(answer) if isinstance(answer, str) else _answer(answer)
 
     async def returned(self, request: Request) -> Response:
         """``GET return/{provider}``: check the URL names the signed-in user's stored session, fetch and apply

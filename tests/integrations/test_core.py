@@ -17,11 +17,15 @@ from ekyc.errors import (
 )
 from ekyc.integrations import (
     EVENTS_PAGE,
+    MAX_WAITS,
     NONE,
+    RETRY_AFTER,
+    Answer,
     BodyTooLarge,
     Config,
     adecisions,
     body_too_large,
+    busy,
     changed_sessions,
     check_length,
     decisions,
@@ -32,12 +36,15 @@ from ekyc.integrations import (
     needs_launch_page,
     origin_of,
     return_location,
+    rounds_waited,
     safe_redirect,
     same_origin_request,
     start_arguments,
     start_provider,
+    start_target,
     status_body,
     user_reference,
+    wants_html,
     webhook_answer,
     webhook_body,
 )
@@ -308,3 +315,25 @@ async def test_adecisions_is_the_same_rule_over_an_async_ledger() -> None:
     expected = [s.id for s in decisions(_FakeLedger(rows, states), 0)]  # type: ignore[arg-type]
     assert [s.id for s in await adecisions(_AsyncFake(rows, states), 0)] == expected  # type: ignore[arg-type]
     assert expected == list(range(3, EVENTS_PAGE + 2, 3))
+
+
+@pytest.mark.parametrize(("value", "rounds"), [
+    (None, 0), ("", 0), ("1", 1), (str(MAX_WAITS), MAX_WAITS), (str(MAX_WAITS + 1), 0), ("0", 0), ("-1", 0),
+    ("01", 1), ("1.0", 0), ("١", 0), ("9" * 30, 0)])
+def test_rounds_waited_come_from_the_url_so_only_a_small_count_counts(value: str | None, rounds: int) -> None:
+    assert rounds_waited(value) == rounds
+
+
+def test_busy_sends_a_browser_round_again_then_to_the_apps_page() -> None:
+    config = Config(prefix="/id", after_return="/account")
+    first = busy(config, None, 0, html=True)
+    assert isinstance(first, Answer) and first.status == 503 and first.media_type.startswith("text/html")
+    assert ("Retry-After", str(RETRY_AFTER)) in first.headers and ("X-Frame-Options", "DENY") in first.headers
+    assert f'content="{RETRY_AFTER}; url=/id/start?waited=1"' in first.body.decode()
+    assert start_target(config) == "/id/start" and start_target(config, 2) == "/id/start?waited=2"
+    assert 'url=/id/start?waited=3"' in busy(config, None, 2, html=True).body.decode()  # type: ignore[union-attr]
+    assert busy(config, _session("STARTING"), MAX_WAITS, html=True) == "/account?kyc=STARTING&kyc_error=busy"
+    api = busy(config, None, 0, html=False)
+    assert api == Answer(503, b'{"error":"busy"}', headers=(("Retry-After", str(RETRY_AFTER)),))
+    assert wants_html("text/html,application/xhtml+xml") and not wants_html("application/json")
+    assert not wants_html(None)

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from ekyc.integrations import MAX_WAITS
+from ekyc.ledger import _flows
 from ekyc.sandbox.runner import META_INFO
 from tests.integrations import test_starlette
 from tests.integrations.test_starlette import APP, Kit
@@ -145,3 +148,70 @@ async def test_the_database_going_away(kit: Kit, tmp_path: Path) -> None:
     for delivery in deliveries:
         assert (await kit.deliver(delivery)).status_code == 200
     assert await kit.state("alice") == "APPROVED"
+
+
+class _Slow:
+    """The provider's create held until released: the first click's session is still being created."""
+
+    def __init__(self, kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.release = asyncio.Event()
+        real: Any = kit.ledger.client.create_session
+
+        async def held(*args: Any, **kwargs: Any) -> Any:
+            await self.release.wait()
+            return await real(*args, **kwargs)
+
+        monkeypatch.setattr(kit.ledger.client, "create_session", held)
+        # the ledger's own wait for another click's claim runs out at once (instead of after 10 s)
+        monkeypatch.setattr(_flows, "START_WAIT", 0.0)
+
+
+async def _first_click_creating(kit: Kit) -> asyncio.Task[Any]:
+    first = asyncio.create_task(kit.start("alice"))
+    for _ in range(3000):  # the first click has claimed the slot and is creating the session
+        if await kit.state("alice") == "STARTING":
+            return first
+        assert not first.done(), first.result().text
+        await asyncio.sleep(0.01)
+    raise AssertionError("the first click never claimed the slot")
+
+
+async def test_an_extra_click_waits_for_the_first_clicks_session(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A click on start while the first click's session is still being created, past the ledger's own wait: a
+    browser is not shown an error but a page that comes back to start by itself (503 + Retry-After, a meta refresh,
+    no script), and lands on the first click's session once it is recorded — one vendor session."""
+    slow = _Slow(kit, monkeypatch)
+    first = await _first_click_creating(kit)
+    html = {**kit.as_user("alice"), "accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    form = {"ekyc_client_metadata": META_INFO} if kit.needs_metadata else {}
+    extra = await kit.http.post("/kyc/start", data=form, headers=html)
+    assert extra.status_code == 503 and extra.headers["retry-after"] == "2"
+    assert extra.headers["content-type"].startswith("text/html")
+    assert '<meta http-equiv="refresh" content="2; url=/kyc/start?waited=1">' in extra.text
+    assert "<script" not in extra.text
+    slow.release.set()
+    page = (await first).headers["location"]
+    # the browser follows the refresh: the launch page posts on to start?waited=1, and lands on the same page
+    launch = await kit.http.get("/kyc/start?waited=1", headers=html)
+    assert 'action="/kyc/start?waited=1"' in launch.text
+    again = await kit.http.post("/kyc/start?waited=1", data=form, headers=html)
+    assert (again.status_code, again.headers["location"]) == (303, page)
+    assert len(kit.sandbox.sessions(kit.provider)) == 1
+
+
+async def test_the_wait_for_another_click_is_bounded(kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Still being created after the last round: the app's page with the state and ``kyc_error=busy``. A client
+    that does not ask for HTML keeps the JSON answer (503 ``busy``, with Retry-After)."""
+    slow = _Slow(kit, monkeypatch)
+    first = await _first_click_creating(kit)
+    html = {**kit.as_user("alice"), "accept": "text/html"}
+    form = {"ekyc_client_metadata": META_INFO} if kit.needs_metadata else {}
+    last = await kit.http.post(f"/kyc/start?waited={MAX_WAITS}", data=form, headers=html)
+    assert (last.status_code, last.headers["location"]) == (303, "/done?kyc=STARTING&kyc_error=busy")
+    for waited in ("x", "-1", "99", ""):  # a made-up count is no count: the user goes round from the start
+        assert "waited=1" in (await kit.http.post(f"/kyc/start?waited={waited}", data=form, headers=html)).text
+    api = await kit.http.post("/kyc/start", data=form, headers=kit.as_user("alice"))
+    assert (api.status_code, api.json(), api.headers["retry-after"]) == (503, {"error": "busy"}, "2")
+    slow.release.set()
+    assert (await first).status_code == 303
+    assert len(kit.sandbox.sessions(kit.provider)) == 1

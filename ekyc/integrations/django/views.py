@@ -31,12 +31,15 @@ from django.views.decorators.http import require_http_methods
 from ...client import MAX_WEBHOOK_BYTES
 from ...errors import EkycError, InvalidRequest
 from ...launch import client_metadata, launch_page
+from ...ledger import LedgerBusy
 from .. import (
     PAGE_HEADERS,
+    WAIT_PARAM,
     Answer,
     after_start,
     auto_launch,
     body_too_large,
+    busy,
     check_length,
     error_answer,
     error_code,
@@ -44,10 +47,13 @@ from .. import (
     launch_sources,
     login_location,
     return_location,
+    rounds_waited,
     same_origin_request,
     start_arguments,
     start_provider,
+    start_target,
     status_body,
+    wants_html,
     webhook_answer,
     webhook_body,
 )
@@ -66,6 +72,8 @@ def _failed(exc: EkycError, *, webhook: bool = False) -> HttpResponse:
 def _answer(answer: Answer) -> HttpResponse:
     response = HttpResponse(answer.body, status=answer.status, content_type=answer.media_type)
     response["Cache-Control"] = "no-store"
+    for name, value in answer.headers:
+        response[name] = value
     return response
 
 
@@ -108,7 +116,8 @@ def _start(request: HttpRequest, reference: str) -> HttpResponse:
         ledger = get_ledger()
         own = cfg.own_origin(request.build_absolute_uri())
         if request.method == "GET":
-            page = launch_page(launch_sources(ledger.client, cfg.provider), action=request.path,
+            page = launch_page(launch_sources(ledger.client, cfg.provider),
+                               action=start_target(cfg, rounds_waited(request.GET.get(WAIT_PARAM))),
                                fields={"csrfmiddlewaretoken": get_token(request)},
                                auto_submit=auto_launch(request.headers.get("Sec-Fetch-Site")))
             response = HttpResponse(page, content_type="text/html; charset=utf-8")
@@ -122,8 +131,13 @@ def _start(request: HttpRequest, reference: str) -> HttpResponse:
             return _answer(error_answer("cross_site_request", 403))
         return_url = cfg.return_url(start_provider(cfg, ledger.client), own)
         after = cursor(ledger)
-        session = ledger.start(reference, **start_arguments(cfg, return_url=return_url,
-                                                            metadata=client_metadata(request.POST)))
+        try:
+            session = ledger.start(reference, **start_arguments(cfg, return_url=return_url,
+                                                                metadata=client_metadata(request.POST)))
+        except LedgerBusy:  # another click is still creating this user's session: wait for it (bounded)
+            answer = busy(cfg, ledger.status(reference), rounds_waited(request.GET.get(WAIT_PARAM)),
+                          html=wants_html(request.headers.get("Accept")), own_origin=own)
+            return _redirect(answer) if isinstance(answer, str) else _answer(answer)
         # a webhook that came before the session was recorded (an orphan) is applied by start, as "repair@…"
         announce(ledger, "webhook", after=after, session_id=session.id, actors=("repair",))
         return _redirect(after_start(cfg, session, own))

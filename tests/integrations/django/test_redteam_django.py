@@ -3,13 +3,17 @@ views, navigations from another site, framing, and the one CSRF-exempt view."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from ekyc.ledger import LedgerError
+from ekyc.sandbox.runner import scenario_request
 
 from .conftest import Kyc
 
@@ -93,3 +97,59 @@ def test_the_webhook_is_the_only_csrf_exempt_view(django_app: Any) -> None:
     exempt = {p.name for p in urls.urlpatterns if getattr(p.callback, "csrf_exempt", False)}
     assert exempt == {"webhook"}
     assert get_resolver()  # the app's URLconf loads with them
+
+
+def test_an_extra_click_waits_for_the_first_clicks_session(kyc: Kyc, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A click on start while the first click's session is still being created, past the ledger's own wait:
+    a page that comes back to start by itself (503 + Retry-After, a meta refresh), then the first click's
+    session — one vendor session; after the last round the app's page with ``kyc_error=busy``; a client that asks
+    for no HTML keeps the JSON 503 ``busy``."""
+    from ekyc.integrations import MAX_WAITS
+    from ekyc.ledger import _flows
+
+    ledger = kyc.ledger
+    release = threading.Event()
+    real = ledger.client.create_session
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        assert release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ledger.client, "create_session", held)
+    monkeypatch.setattr(_flows, "START_WAIT", 0.0)  # the ledger's own wait runs out at once
+    user = kyc.user()
+    first_browser, browser = kyc.browser(user), kyc.browser(user)
+
+    def click() -> Any:
+        from django.db import connections
+        try:
+            return kyc.start(first_browser)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(click)
+        for _ in range(3000):  # the first click has claimed the slot and is creating the session
+            current = ledger.status(str(user.pk))
+            if current is not None and current.state == "STARTING":
+                break
+            assert not first.done(), first.result()
+            time.sleep(0.01)
+        browser.get("/kyc/start")
+        form = {"csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
+                "ekyc_client_metadata": scenario_request(kyc.provider, "approved").client_metadata or ""}
+        html = {"HTTP_ORIGIN": "http://testserver", "HTTP_ACCEPT": "text/html,*/*;q=0.8"}
+        extra = browser.post("/kyc/start", form, **html)
+        assert extra.status_code == 503 and extra["Retry-After"] == "2"
+        assert b'<meta http-equiv="refresh" content="2; url=/kyc/start?waited=1">' in extra.content
+        last = browser.post(f"/kyc/start?waited={MAX_WAITS}", form, **html)
+        assert (last.status_code, last["Location"]) == (303, "/?kyc=STARTING&kyc_error=busy")
+        api = browser.post("/kyc/start", form, HTTP_ORIGIN="http://testserver", HTTP_ACCEPT="application/json")
+        assert (api.status_code, api.json(), api["Retry-After"]) == (503, {"error": "busy"}, "2")
+        release.set()
+        page = first.result(timeout=60)["Location"]
+    launch = browser.get("/kyc/start?waited=1")
+    assert b'action="/kyc/start?waited=1"' in launch.content
+    again = browser.post("/kyc/start?waited=1", form, **html)
+    assert (again.status_code, again["Location"]) == (303, page)
+    assert len(kyc.sandbox.sessions(kyc.provider)) == 1
