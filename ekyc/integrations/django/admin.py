@@ -98,7 +98,7 @@ class SessionAdmin(_ReadOnly):
 @admin.register(Delivery)
 class DeliveryAdmin(_ReadOnly):
     list_display = ("id", "provider", "state", "event_type", "provider_status", "authenticated", "received_time",
-                    "applied_time", "problem")
+                    "applied_time", "attempts", "problem")  # attempts: a rejected row counts a day's deliveries
     list_filter = ("state", "provider", "authenticated")
     fields = ("id", "provider", "state", "event_type", "provider_status", "authenticated", "problem",
               "received_time", "applied_time", "attempts")

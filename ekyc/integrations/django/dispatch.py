@@ -21,22 +21,19 @@ from .signals import decision_received
 log = logging.getLogger("ekyc.integrations.django")
 
 
-def cursor(ledger: Ledger) -> int | None:
-    """The newest audit row's id now (:meth:`Ledger.last_event_id`), to pass as ``after`` to :func:`announce`;
-    None when no receiver listens (nothing to announce: no read). Raises
-    :class:`~ekyc.ledger.LedgerError` (503) when the database fails."""
-    return ledger.last_event_id() if decision_received.has_listeners(Session) else None
+def cursor(ledger: Ledger) -> int:
+    """The newest audit row's id now (:meth:`Ledger.last_event_id`), to pass as ``after`` to :func:`announce`.
+    Raises :class:`~ekyc.ledger.LedgerError` (503) when the database fails."""
+    return ledger.last_event_id()
 
 
-def announce(ledger: Ledger, source: str, *, after: int | None, session_id: int | None = None,
+def announce(ledger: Ledger, source: str, *, after: int, session_id: int | None = None,
              delivery_id: int | None = None, actors: Iterable[str] = ()) -> list[LedgerSession]:
     """Send ``decision_received`` for each session :func:`ekyc.integrations.decisions` finds after ``after``
-    (of ``session_id`` / ``delivery_id`` / by an actor in ``actors`` when given) — nothing when ``after`` is
-    None (:func:`cursor` found no receiver); returns the sessions announced. A receiver that raises is logged
-    by its name and the exception's type (never its text, which may hold personal data) and changes nothing
-    else. Raises :class:`~ekyc.ledger.LedgerError` (503) when the database fails."""
-    if after is None:
-        return []
+    (of ``session_id`` / ``delivery_id`` / by an actor in ``actors`` when given); returns the sessions announced.
+    A receiver that raises is logged by its name and the exception's type (never its text, which may hold
+    personal data) and changes nothing else. Raises :class:`~ekyc.ledger.LedgerError` (503) when the database
+    fails."""
     announced = decisions(ledger, after, session_id=session_id, delivery_id=delivery_id, actors=actors)
     for session in announced:
         for receiver, result in decision_received.send_robust(Session, reference=session.reference,

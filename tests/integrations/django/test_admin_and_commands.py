@@ -85,6 +85,22 @@ def test_the_refetch_action_fetches_the_result_now(kyc: Kyc) -> None:
     assert [(d["state"], d["source"]) for d in kyc.decisions] == [("DECLINED", "admin")]
 
 
+def test_the_refetch_action_counts_decisions_without_any_receiver(kyc: Kyc, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The admin's count of what a re-fetch decided does not depend on an app having connected a receiver."""
+    from ekyc.integrations.django.signals import decision_received
+
+    user = kyc.user()
+    kyc.finish(kyc.start(kyc.browser(user))["Location"], "approved")
+    session = kyc.session_of(user)
+    admin = _admin(kyc)
+    monkeypatch.setattr(decision_received, "receivers", [])  # neither the test's nor the example app's
+    assert not decision_received.has_listeners()
+    answer = admin.post("/admin/ekyc/session/", {"action": "refetch", "_selected_action": [str(session.id)]},
+                        follow=True)
+    assert "Re-fetched 1 reference(s), 0 failed, 1 decided now" in answer.content.decode()
+    assert kyc.session_of(user).state == "APPROVED" and kyc.decisions == []
+
+
 def test_the_reconcile_action_and_command_poll_what_is_due(kyc: Kyc) -> None:
     from django.conf import settings
     from django.core.management import call_command
