@@ -19,8 +19,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
-from itertools import chain, compress, repeat
-from operator import is_
+from itertools import chain, repeat
 from typing import Any
 
 #: deepest nesting accepted in a provider payload (vendor payloads nest < 10 levels)
@@ -97,34 +96,97 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-_CONTAINERS = (dict, list)
-_IS_CONTAINER = frozenset(_CONTAINERS).__contains__
-
-
 def _depth_ok(value: Any, limit: int) -> bool:
     """Whether ``value`` (as decoded: plain dicts and lists) nests at most ``limit`` containers deep.
 
-    Walked level by level with C-level iteration (``map``/``compress``/``chain``): no Python bytecode per value.
+    Recursion over the containers only (at most ``limit`` frames deep: never a ``RecursionError``); scalars are
+    skipped by one type test each. Cheaper than a level-by-level walk that builds lists per level.
     """
-    if type(value) not in _CONTAINERS:
+    kind = type(value)
+    if kind is not dict and kind is not list:
         return True
-    level = [value]
-    for _ in range(limit):
-        kinds = list(map(type, level))
-        children = list(chain(chain.from_iterable(map(dict.values, compress(level, map(is_, kinds, repeat(dict))))),
-                              chain.from_iterable(compress(level, map(is_, kinds, repeat(list))))))
-        level = list(compress(children, map(_IS_CONTAINER, map(type, children))))
-        if not level:
-            return True
-    return False
+    if limit <= 0:
+        return False
+    for child in (value.values() if kind is dict else value):
+        inner = type(child)
+        if (inner is dict or inner is list) and not _depth_ok(child, limit - 1):
+            return False
+    return True
 
 
 #: built once (``json.loads`` with hooks builds a decoder per call); ``decode`` refuses a BOM as "not JSON" too
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int, parse_float=_float)
+#: the same without the per-object hook (C-built dicts): its result is kept only when :func:`_plain_ok` proves it
+#: is what :data:`_DECODER` gives
+_PLAIN = json.JSONDecoder(parse_constant=_constant, parse_int=_int, parse_float=_float)
+#: a key's closing quote separated from its colon by JSON whitespace (RFC 8259 §2)
+_SPACED_COLON = re.compile(r'"[ \t\n\r]+:')
+_NOT_PLAIN = object()
+
+
+def _containers(value: Any, limit: int, dicts: list[dict[str, Any]]) -> bool:
+    """:func:`_depth_ok`, noting every object on the way in ``dicts``."""
+    kind = type(value)
+    if kind is dict:
+        dicts.append(value)
+        children = value.values()
+    elif kind is list:
+        children = value
+    else:
+        return True
+    if limit <= 0:
+        return False
+    for child in children:
+        inner = type(child)
+        if (inner is dict or inner is list) and not _containers(child, limit - 1, dicts):
+            return False
+    return True
+
+
+def _plain_ok(value: Any, text: str, limit: int) -> bool:
+    """Whether ``value`` — ``text`` decoded without the per-object hook — is exactly what the hooked decoder
+    returns: no object has a duplicate key or keys differing only in case, and nothing nests deeper than
+    ``limit``. False means "not proven" (the caller decodes again with the hook, which names the problem).
+
+    Duplicates without a hook: a dict keeps one entry per key, so the parsed objects hold ``sum(len(d))`` keys
+    while the text holds one pair per key *written*. Each pair is a key's closing quote, optional whitespace and
+    a colon. With no quote-whitespace-colon anywhere, every pair shows as ``":`` in the text, and ``":`` can
+    also occur otherwise (a string starting with ``:``, an escaped ``\\"`` before a colon) — never less. So
+    ``text.count('":') == sum(len(d))`` means pairs written == keys kept: no key was written twice. Any other
+    count (or a spaced colon) is "not proven", never "no duplicate".
+    """
+    dicts: list[dict[str, Any]] = []
+    if not _containers(value, limit, dicts):
+        return False
+    if text.count('":') != sum(map(len, dicts)):
+        return False
+    if ('" ' in text or '"\n' in text or '"\t' in text or '"\r' in text) and _SPACED_COLON.search(text) is not None:
+        return False
+    # keys that are ASCII without capitals are their own case fold: one C-speed check of every key at once
+    joined = "".join(chain.from_iterable(dicts))
+    if joined.isascii() and joined.lower() == joined:
+        return True
+    return list(map(len, dicts)) == list(map(len, map(set, map(map, repeat(str.casefold), dicts))))
+
+
+def _decode_plain(text: str, limit: int) -> Any:
+    """``text`` decoded by the C scanner without a per-object hook, or :data:`_NOT_PLAIN` when that result is not
+    proven equal to the strict decoder's (:func:`_plain_ok`) or decoding failed at all (the strict decoder then
+    names the problem)."""
+    try:
+        value = _PLAIN.decode(text)
+    except (ValueError, RecursionError):  # WireError is a ValueError
+        return _NOT_PLAIN
+    return value if _plain_ok(value, text, limit) else _NOT_PLAIN
 
 
 def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size: int = MAX_BODY) -> Any:
-    """Parse JSON strictly (see the module docstring); :class:`WireError` on anything doubtful."""
+    """Parse JSON strictly (see the module docstring); :class:`WireError` on anything doubtful.
+
+    Most bodies are decoded once by the C scanner without a per-object hook and then proven free of duplicate
+    keys, case-variant keys and excess depth (:func:`_plain_ok`); anything not proven so is decoded again with
+    the per-object hook, which refuses it exactly as before.
+    """
     if len(data) > max_size:
         raise WireError("body", "too large")
     # every refusal is raised outside the ``except`` block that saw it: the parser's exception (whose ``doc``
@@ -140,6 +202,24 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size
             raise WireError("body", problem)
     else:
         text = data
+    # a body that may nest deeper than the limit is walked anyway (every ``{`` and ``[``, in strings too, bounds
+    # the depth): that walk also proves a hook-free decode (:func:`_plain_ok`), cheaper than a hook per object
+    walk = text.count("{") + text.count("[") > max_depth
+    value = _decode_plain(text, max_depth) if walk else _NOT_PLAIN
+    proven = value is not _NOT_PLAIN
+    if not proven:
+        value = _strict(text)
+    # only a \uD8xx escape can make a lone surrogate (most bodies hold no \u escape at all: one scan)
+    if "\\u" in text and ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(value):
+        raise WireError("body", "a string holds a lone surrogate (not Unicode text)")
+    if walk and not proven and not _depth_ok(value, max_depth):
+        raise WireError("body", "nested too deeply")
+    return value
+
+
+def _strict(text: str) -> Any:
+    """The per-object-hook decode: every duplicate or case-variant key refused as it is met."""
+    problem: str | None = None
     refused: WireError | None = None
     try:
         value = _DECODER.decode(text)
@@ -154,12 +234,6 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size
         raise refused
     if problem is not None:
         raise WireError("body", problem)
-    # only a \uD8xx escape can make a lone surrogate (most bodies hold no \u escape at all: one scan)
-    if "\\u" in text and ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(value):
-        raise WireError("body", "a string holds a lone surrogate (not Unicode text)")
-    # ``{`` and ``[`` counted anywhere (in strings too) bound the depth: most bodies need no walk
-    if text.count("{") + text.count("[") > max_depth and not _depth_ok(value, max_depth):
-        raise WireError("body", "nested too deeply")
     return value
 
 

@@ -123,3 +123,73 @@ def test_case_variant_keys_refused(keys: tuple[str, str]) -> None:
 def test_distinct_lowercase_and_mixed_keys_read() -> None:
     assert _wire.loads('{"a":1,"b":2,"c_d":3}') == {"a": 1, "b": 2, "c_d": 3}
     assert _wire.loads('{"BizToken":"x","ErrorCode":0,"é":1}') == {"BizToken": "x", "ErrorCode": 0, "é": 1}
+
+
+# -- the hook-free fast path (issue 15): its duplicate proof counts ``":`` in the text, so the documents below
+# -- are written with whitespace around every token and with keys and strings that hold or start with colons
+# -- and quotes, escaped in every way JSON allows; both paths must decide exactly as the reference.
+
+TRICKY = st.sampled_from(["a", "A", ":", ":a", "a:", '"', '":', '":"', "\\", "x\\", "é", "É", "ß", "SS", "k", "K"])
+SPACE = st.sampled_from(["", "", " ", "\n", "\t ", "\r\n"])
+
+
+def _escaped(text: str, mode: int) -> str:
+    if mode == 0:
+        return json.dumps(text)
+    if mode == 1:  # every character as a \u escape (a colon as \u003a, a quote as \u0022)
+        return '"' + "".join(f"\\u{ord(c):04x}" for c in text) + '"'
+    return json.dumps(text, ensure_ascii=False)
+
+
+@st.composite
+def _spaced(draw: st.DrawFn, depth: int = 0) -> str:
+    ws = lambda: draw(SPACE)  # noqa: E731
+    kind = draw(st.integers(0, 3 if depth < 4 else 1))
+    if kind == 0:
+        return _escaped(draw(TRICKY), draw(st.integers(0, 2)))
+    if kind == 1:
+        return json.dumps(draw(st.one_of(st.none(), st.booleans(), st.integers(-5, 5))))
+    if kind == 2:
+        items = [draw(_spaced(depth + 1)) for _ in range(draw(st.integers(0, 3)))]
+        return "[" + ws() + ("," + ws()).join(items) + ws() + "]"
+    pairs = [f"{_escaped(draw(TRICKY), draw(st.integers(0, 2)))}{ws()}:{ws()}{draw(_spaced(depth + 1))}"
+             for _ in range(draw(st.integers(0, 4)))]
+    return "{" + ws() + ("," + ws()).join(pairs) + ws() + "}"
+
+
+@settings(max_examples=600, deadline=None)
+@given(_spaced(), st.integers(1, 6))
+def test_fast_path_decides_like_the_reference_with_spaces_colons_and_escapes(text: str, max_depth: int) -> None:
+    want = reference(text, max_depth)
+    got = actual(text, max_depth)
+    if want[0] == "error":
+        assert got[0] == "error", text
+        if want[1] != "other":
+            assert got[1] == want[1], text
+    else:
+        assert got == want, text
+
+
+@pytest.mark.parametrize("text", [
+    '{"a":1,"a" :2}',  # the second pair's colon is spaced: not counted as '":', so never proven
+    '{"a" :1,"a":2}',
+    '{"a":"\\u0022:","a":"\\u0022:"}',  # quotes written as \u0022 make no '":' in the text
+    '{"a":"\\":","a":1}',
+    '{"a":":","a":":"}',
+    '{"x":{"a":1},"x":{"a":1}}',
+    '{"k\\u003a":1,"k:":2}',
+    '{"a":1,"A":2}',
+    '{"\\u00e9":1,"\\u00c9":2}',
+])
+def test_fast_path_never_hides_a_duplicate_or_case_variant(text: str) -> None:
+    with pytest.raises(WireError, match=r"duplicate key|differing only in case"):
+        _wire.loads(text)
+
+
+def test_plain_result_is_kept_only_when_proven() -> None:
+    """The fast path's own answer: a clean body is proven; a duplicate, a spaced colon or a colon-led string is
+    not (the strict decoder then decides)."""
+    for clean in ('{"a":1,"b":[{"c":"x"}]}', '{"BizToken":"x","Err":{"Code":"y"}}', "[]", "5"):
+        assert _wire._decode_plain(clean, 32) is not _wire._NOT_PLAIN, clean
+    for unproven in ('{"a":1,"a":2}', '{"a" : 1}', '{"a":":x"}', '{"a":1,"A":2}', "[" * 40 + "]" * 40):
+        assert _wire._decode_plain(unproven, 32) is _wire._NOT_PLAIN, unproven

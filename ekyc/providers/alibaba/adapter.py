@@ -313,19 +313,28 @@ class AlibabaProvider(Provider):
     def _base(self) -> str:
         return self.base_url(f"https://cloudauth-intl.{self.settings.region}.aliyuncs.com")
 
+    def _endpoint(self) -> tuple[httpx.URL, str, str]:
+        """``(url, path, host)`` of ``POST /``, built and parsed once per settings object (the settings are frozen;
+        a new settings object is a new endpoint)."""
+        cached = self.__dict__.get("_endpoint_cache")
+        if cached is not None and cached[0] is self.settings:
+            return cached[1]  # type: ignore[no-any-return]
+        base = httpx.URL(self._base() + "/")
+        url = base.copy_with(query=None, fragment=None)
+        endpoint = (url, base.path or "/", base.netloc.decode("ascii"))
+        self.__dict__["_endpoint_cache"] = (self.settings, endpoint)
+        return endpoint
+
     def _prepare(self, action: str, params: Mapping[str, str], retry: RetryMode, context: Mapping[str, Any], *,
                  operation: str | None = None, ref: SessionRef | None = None) -> Prepared:
         """A signed ``POST /`` with every parameter in the form body (none in the URL; module docstring);
         ``operation`` defaults to the action's name."""
-        base = httpx.URL(self._base() + "/")
-        path = base.path or "/"
-        url = str(base.copy_with(query=None, fragment=None))
+        url, path, host = self._endpoint()
         body = form_body(params)
         token = self.settings.security_token
         headers = sign_headers(
             method="POST", path=path, query={},
-            headers={"host": base.netloc.decode("ascii"), "accept": "application/json",
-                     "user-agent": USER_AGENT},
+            headers={"host": host, "accept": "application/json", "user-agent": USER_AGENT},
             body=body, access_key_id=self.settings.secret("access_key_id"),
             access_key_secret=self.settings.secret("access_key_secret"), action=action, version=API_VERSION,
             now=self.clock(), security_token=token.get_secret_value() if token is not None else None,
@@ -334,9 +343,16 @@ class AlibabaProvider(Provider):
                         context, ref)
 
     def _callback_key(self) -> bytes:
+        """The callback/reference-binding key, derived once per settings object (an HMAC when it comes from the
+        AccessKey secret)."""
+        cached = self.__dict__.get("_callback_key_cache")
+        if cached is not None and cached[0] is self.settings:
+            return cached[1]  # type: ignore[no-any-return]
         secret = self.settings.callback_secret
-        return callback_key(secret.get_secret_value() if secret is not None else None,
-                            self.settings.secret("access_key_secret"))
+        key = callback_key(secret.get_secret_value() if secret is not None else None,
+                           self.settings.secret("access_key_secret"))
+        self.__dict__["_callback_key_cache"] = (self.settings, key)
+        return key
 
     def build_create(self, request: SessionRequest) -> Prepared:
         """``Initialize``: a fresh ``MerchantBizId`` bound to ``request.reference`` (and a signature nonce) on
@@ -446,9 +462,8 @@ class AlibabaProvider(Provider):
         """
         ref = prepared.require_ref()
         self._verify_reference(ref)
-        decision = self.read_result(prepared, response, lambda env: decide(ref, env.body))
         # the bound reference is verified above: it is the reference this session was created for
-        return decision.model_copy(update={"reference": ref.reference}) if ref.reference is not None else decision
+        return self.read_result(prepared, response, lambda env: decide(ref, env.body, reference=ref.reference))
 
     # -- return URL and callback -----------------------------------------------------------------
     def parse_return_url(self, url: str) -> SessionRef:

@@ -174,15 +174,16 @@ def _unrecognized(name: str, code: str = UNRECOGNIZED) -> Evidence:
     return Evidence(name, State.UNKNOWN, entry.to_reason(f"{name}=?"[:128]))
 
 
-def _required(flag: Flag, exts: Mapping[str, Mapping[str, Any]]) -> bool:
-    """Does the payload's own shape say this flag's check ran (:attr:`Flag.required_when`)?"""
+def _required(flag: Flag, folded: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Does the payload's own shape say this flag's check ran (:attr:`Flag.required_when`)? ``folded``: the
+    ``Ext*`` objects keyed by case-folded keys (:func:`_fold`, once per payload)."""
     if flag.required_when is None:
         return False
     where, _, key = flag.required_when.partition(".")
-    obj = exts.get(where, {})
+    obj = folded.get(where, {})
     if not key:
         return bool(obj)
-    return _get(obj, key) not in (_ABSENT, None)
+    return obj.get(key.casefold(), _ABSENT) not in (_ABSENT, None)
 
 
 def _failing(flag_code: str, provider_code: str, extra: str = "") -> Reason:
@@ -308,16 +309,17 @@ def evidence(exts: Mapping[str, Mapping[str, Any]], *extra: Mapping[str, Any]) -
     items: list[Evidence] = []
     by_check: dict[Check, list[Evidence]] = {c: [] for c in Check}
     found = _collect([*exts.values(), *extra])
+    folded = {name: _fold(ext) for name, ext in exts.items()}
     for flag in FLAGS:
         item = _flag_evidence(flag, found)
-        if item is None and _required(flag, exts):
+        if item is None and _required(flag, folded):
             item = _unrecognized(flag.name, NOT_REPORTED)
         if item is not None:
             items.append(item)
             if flag.check is not None:
                 by_check[flag.check].append(item)
     items += _source_evidence(exts.get("ExtSourceInfo", {}))
-    face = _fold(exts.get("ExtFaceInfo", {}))
+    face = folded.get("ExtFaceInfo") or _fold(exts.get("ExtFaceInfo", {}))
     scores: dict[str, float | None] = {}
     for key in _FACE_SCORES:
         raw = face.get(key.casefold(), _ABSENT)
@@ -388,8 +390,9 @@ def _one_per_code(reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
     return tuple(out)
 
 
-def decide(ref: SessionRef, body: Mapping[str, Any]) -> Decision:
-    """The :class:`Decision` of a successful ``CheckResult`` body (``Code == "Success"``).
+def decide(ref: SessionRef, body: Mapping[str, Any], *, reference: str | None = None) -> Decision:
+    """The :class:`Decision` of a successful ``CheckResult`` body (``Code == "Success"``); ``reference`` is the
+    app's reference the adapter verified against the ref's ``MerchantBizId`` (Alibaba echoes none).
 
     Raises :class:`~ekyc.wire.WireError` (a ``ValueError`` naming the field) for a malformed payload.
     """
@@ -405,7 +408,7 @@ def decide(ref: SessionRef, body: Mapping[str, Any]) -> Decision:
     status, status_reasons, warnings, fallback = _status(passed, sub, any(e.state is State.FAILED for e in items))
     settled = settle(status, status_reasons, items, warnings, fallback)
     text = f"Passed={passed}" + (f",SubCode={sub}" if sub is not None else "")
-    return Decision(ref=ref, outcome=settled.outcome, reasons=_one_per_code(settled.reasons),
+    return Decision(ref=ref, outcome=settled.outcome, reference=reference, reasons=_one_per_code(settled.reasons),
                     warnings=settled.warnings, identity=ident, checks=checks,
                     provider_status=text if _STATUS.fullmatch(text) else "Passed=?", raw=body)
 

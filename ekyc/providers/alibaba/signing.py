@@ -91,7 +91,11 @@ def canonical_headers(headers: HeaderItems) -> tuple[str, str]:
 def canonical_request(method: str, path: str, query: Mapping[str, str | None], headers: HeaderItems,
                       payload_hash: str) -> str:
     """``CanonicalRequest`` (step 3)."""
-    canon_headers, signed = canonical_headers(headers)
+    return _canonical(method, path, query, *canonical_headers(headers), payload_hash)
+
+
+def _canonical(method: str, path: str, query: Mapping[str, str | None], canon_headers: str, signed: str,
+               payload_hash: str) -> str:
     return "\n".join([method.upper(), path or "/", canonical_query(query), canon_headers, signed, payload_hash])
 
 
@@ -104,8 +108,8 @@ def signature(secret: str, canonical: str) -> str:
 def authorization(method: str, path: str, query: Mapping[str, str | None], headers: HeaderItems,
                   payload_hash: str, access_key_id: str, access_key_secret: str) -> str:
     """The ``Authorization`` header value for a request whose every header in ``headers`` is signed."""
-    _, signed = canonical_headers(headers)
-    sig = signature(access_key_secret, canonical_request(method, path, query, headers, payload_hash))
+    canon_headers, signed = canonical_headers(headers)  # once: the canonical request and SignedHeaders share it
+    sig = signature(access_key_secret, _canonical(method, path, query, canon_headers, signed, payload_hash))
     return f"{ALGORITHM} Credential={access_key_id},SignedHeaders={signed},Signature={sig}"
 
 
