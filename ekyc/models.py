@@ -304,9 +304,12 @@ class _TypedErrors(ModelMetaclass):
                 found = key = None
             if found is not None:
                 return found
-        # _typed inlined (no closure per construction: results build several models per call)
+        # _typed inlined (no closure per construction: results build several models per call). Keyword
+        # construction goes straight to the model's own validator — exactly what ``BaseModel.__init__`` runs (no
+        # _Model defines ``__init__``), without its Python frames: every field and model validator still runs
         try:
-            made = super().__call__(*args, **kwargs)
+            made = (super().__call__(*args, **kwargs) if args
+                    else cls.__pydantic_validator__.validate_python(kwargs))  # type: ignore[attr-defined]
             if interned is not None and not args and key is not None and len(interned) < _MAX_INTERNED:
                 interned[key] = made
             return made

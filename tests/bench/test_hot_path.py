@@ -67,3 +67,34 @@ def test_sniffio_is_a_runtime_dependency_and_httpcore_finds_it() -> None:
 
     asyncio.run(one())
     assert "sniffio" in sys.modules
+
+
+def test_keyword_construction_runs_the_models_own_validator() -> None:
+    """The metaclass builds a model from keywords with ``__pydantic_validator__.validate_python`` — what
+    ``BaseModel.__init__`` runs — so no model may define its own ``__init__`` or ``model_post_init`` (they would
+    be skipped), and the result must equal pydantic's own construction, refusals included."""
+    from pydantic import BaseModel
+
+    from ekyc import models
+
+    classes = [c for c in vars(models).values() if isinstance(c, type) and issubclass(c, models._Model)]
+    assert len(classes) >= 10
+    for cls in classes:
+        assert cls.__init__ is BaseModel.__init__, cls
+        assert cls.model_post_init is BaseModel.model_post_init, cls
+    ref = SessionRef(provider="didit", id="x", reference="user-1")
+    assert ref == SessionRef.model_validate({"provider": "didit", "id": "x", "reference": "user-1"})
+    reason = Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code="x")
+    for bad_code in ("x" * 257, "\ud800x", 5):  # bounded text, encodable text, no coercion
+        with pytest.raises(InvalidRequest, match="provider_code"):
+            Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=bad_code)
+    d = Decision(ref=ref, outcome=Outcome.DECLINED, reasons=(reason, reason), reference="user-1")
+    assert d == Decision.model_validate({"ref": ref, "outcome": "DECLINED", "reasons": [reason, reason],
+                                         "reference": "user-1"})
+    assert d.reasons == (reason,)  # the field validator still runs
+    for bad in ({"ref": ref, "outcome": "MAYBE"}, {"ref": ref, "outcome": Outcome.APPROVED, "reasons": (reason,)},
+                {"ref": ref, "outcome": Outcome.DECLINED, "reference": "x" * 257},
+                {"ref": "didit:x", "outcome": "ERROR"},
+                {"ref": ref, "outcome": Outcome.ERROR, "surprise": 1}):
+        with pytest.raises(InvalidRequest):
+            Decision(**bad)
