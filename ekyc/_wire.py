@@ -264,9 +264,15 @@ def array(value: Any, field: str) -> list[Any]:
 
 def objects(value: Any, field: str) -> list[Mapping[str, Any]]:
     """An array of objects; ``None`` reads as ``[]``."""
+    if value is None:
+        return []
+    if type(value) is list:  # the usual case: plain dicts, checked without a generator or a name per item
+        for item in value:
+            if type(item) is not dict:
+                break
+        else:
+            return list(value)
     items = array(value, field)
-    if all(type(item) is dict for item in items):  # the usual case, without a field name built per item
-        return list(items)
     return [obj(item, f"{field}[{i}]") for i, item in enumerate(items)]
 
 

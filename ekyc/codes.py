@@ -104,8 +104,9 @@ class CodeTable:
         Raises :class:`LookupError` for a kind the table does not have: a misspelt kind is a bug, never an
         unknown code.
         """
-        self._kind(kind)
-        return self._index.get((kind, str(code)))
+        if kind not in self.kinds:
+            self._kind(kind)
+        return self._index.get((kind, code if type(code) is str else str(code)))
 
     def of_kind(self, kind: str) -> tuple[CodeEntry, ...]:
         """Every entry of one kind, in table order (:class:`LookupError` for a kind the table does not have)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from .models import Outcome, Reason, ReasonCode
 
@@ -43,13 +44,15 @@ class State(str, Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """One sub-check a payload reports.
 
     ``name`` says where it is (``"liveness_checks[0].status"``, ``"ExtFaceInfo.faceAttack"``) and becomes the
     reason's ``provider_code`` when the library has to explain a doubt; ``reason`` is the documented reason of
     a failing (or informational) sub-check, when the code table gives one.
+
+    Immutable, a named tuple rather than a frozen dataclass: a result builds one per sub-check (ten to thirty),
+    and a frozen dataclass sets each field through ``object.__setattr__`` (issue 15).
     """
 
     name: str

@@ -477,7 +477,7 @@ class Identity(_Model):
 
     def is_empty(self) -> bool:
         """True when the provider gave no identity data at all."""
-        return all(getattr(self, name) is None for name in type(self).model_fields)
+        return all(value is None for value in self.__dict__.values())  # a model's __dict__ is its fields
 
 
 class Attempt(_Model):

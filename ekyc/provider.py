@@ -18,7 +18,7 @@ import ipaddress
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
@@ -742,6 +742,21 @@ def _defuse(exc: BaseException) -> None:
     if isinstance(exc, WireError):
         exc.field = safe_field(exc.field) or "payload"
     exc.__context__ = exc.__cause__ = None
+
+
+def first_header(headers: httpx.Headers, names: Iterable[str]) -> str | None:
+    """The first of ``names`` (lower case) with a non-empty value, as ``headers.get(name)`` gives it (repeated
+    headers joined with ``", "``), reading the headers once: each ``get`` decodes and scans all of them."""
+    found: dict[str, list[str]] = {}
+    for key, value in headers.multi_items():
+        found.setdefault(key.lower(), []).append(value)
+    for name in names:
+        values = found.get(name)
+        if values:
+            joined = ", ".join(values)
+            if joined:
+                return joined
+    return None
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:

@@ -222,6 +222,10 @@ class _Found:
         self.parents: dict[str, list[Mapping[str, Any]]] = {f.name: [] for f in FLAGS}
 
 
+#: what decoded JSON holds besides objects and arrays (no ABC check needed for them)
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 def _collect(roots: list[Any]) -> _Found:
     """Walk every object and array under ``roots`` (bounded by the strict reader's size and depth limits) and
     note each flag key, in any letter case and at any depth: a flag reported in an unexpected place still counts."""
@@ -229,7 +233,7 @@ def _collect(roots: list[Any]) -> _Found:
     stack = list(roots)
     while stack:
         node = stack.pop()
-        if isinstance(node, Mapping):
+        if type(node) is dict or isinstance(node, Mapping):  # decoded JSON: plain dicts (the ABC check is slow)
             for key, value in node.items():
                 folded = key.casefold()
                 flag = _FLAG_KEYS.get(folded)
@@ -241,7 +245,8 @@ def _collect(roots: list[Any]) -> _Found:
                         found.parents[parent.name].append(value)
                     else:  # e.g. "spoofInfo": "Y": the flag's state is unknown
                         found.values[parent.name].append(_ABSENT)
-                if isinstance(value, (Mapping, list)):
+                kind = type(value)
+                if kind is dict or kind is list or (kind not in _LEAVES and isinstance(value, (Mapping, list))):
                     stack.append(value)
         elif isinstance(node, list):
             stack.extend(item for item in node if isinstance(item, (Mapping, list)))

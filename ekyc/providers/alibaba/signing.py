@@ -102,7 +102,7 @@ def _canonical(method: str, path: str, query: Mapping[str, str | None], canon_he
 def signature(secret: str, canonical: str) -> str:
     """Hex HMAC-SHA256 of the string to sign built from ``canonical`` (steps 4-5)."""
     to_sign = f"{ALGORITHM}\n{hashlib.sha256(canonical.encode('utf-8')).hexdigest()}"
-    return hmac.new(secret.encode("utf-8"), to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(secret.encode("utf-8"), to_sign.encode("utf-8"), "sha256").hex()  # one-shot (OpenSSL)
 
 
 def authorization(method: str, path: str, query: Mapping[str, str | None], headers: HeaderItems,
@@ -192,19 +192,19 @@ def callback_key(callback_secret: str | None, access_key_secret: str) -> bytes:
     derived from the AccessKey secret (HMAC-SHA256 under a fixed label)."""
     if callback_secret is not None:
         return callback_secret.encode("utf-8")
-    return hmac.new(access_key_secret.encode("utf-8"), _CALLBACK_KEY_LABEL, hashlib.sha256).digest()
+    return hmac.digest(access_key_secret.encode("utf-8"), _CALLBACK_KEY_LABEL, "sha256")
 
 
 def callback_token(key: bytes, merchant_biz_id: str) -> str:
     """The ``CallbackToken`` for a session: 32 hex digits of HMAC-SHA256(key, ``callback:<MerchantBizId>``)."""
-    return hmac.new(key, b"callback:" + merchant_biz_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(key, b"callback:" + merchant_biz_id.encode("utf-8"), "sha256").hex()[:32]
 
 
 def reference_tag(key: bytes, nonce: str, reference: str) -> str:
     """The reference tag of a ``MerchantBizId``: :data:`TAG_HEX` hex digits of HMAC-SHA256(key,
     ``"merchant-biz-id:" + nonce + ":" + reference``) (domain-separated from :func:`callback_token`)."""
     message = b"merchant-biz-id:" + nonce.encode("ascii") + b":" + reference.encode("utf-8", "surrogatepass")
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:TAG_HEX]
+    return hmac.digest(key, message, "sha256").hex()[:TAG_HEX]
 
 
 def merchant_biz_id(key: bytes, reference: str, nonce: str | None = None) -> str:

@@ -42,6 +42,7 @@ from ekyc.provider import (
     ProviderSettings,
     RetryMode,
     every_check_set,
+    first_header,
     malformed,
     vendor_env,
 )
@@ -172,11 +173,8 @@ class DiditProvider(Provider):
 
     def request_id(self, response: httpx.Response) -> str | None:
         """The request id from the response headers, when Didit or a proxy sent one."""
-        for name in _REQUEST_ID_HEADERS:
-            value: str | None = response.headers.get(name)
-            if value:
-                return value[:128]
-        return None
+        value = first_header(response.headers, _REQUEST_ID_HEADERS)
+        return value[:128] if value else None
 
     def envelope(self, data: Any, response: httpx.Response) -> Envelope:
         """Didit reports errors through the HTTP status only, with a ``{"detail", "code"}`` or DRF field-error

@@ -54,6 +54,7 @@ from ekyc.provider import (
     ProviderSettings,
     RetryMode,
     SecretList,
+    first_header,
     malformed,
     vendor_env,
 )
@@ -203,11 +204,8 @@ class OnfidoProvider(Provider):
 
     def request_id(self, response: httpx.Response) -> str | None:
         """The request id a response carries, when there is one."""
-        for name in _REQUEST_ID_HEADERS:
-            value: str | None = response.headers.get(name)
-            if value:
-                return value[:128]
-        return None
+        value = first_header(response.headers, _REQUEST_ID_HEADERS)
+        return value[:128] if value else None
 
     def envelope(self, data: Any, response: httpx.Response) -> Envelope:
         """Onfido reports errors by HTTP status with ``{"error": {"type", "message", "fields"}}``: the type (when

@@ -168,11 +168,20 @@ def verifications(doc: Item, inquiry_id: str) -> list[Verification]:
 
 
 def _checks(v: Verification) -> list[tuple[str, str | None, str | None, str]]:
-    """``(name, status, requirement, where)`` of each check of an included verification."""
+    """``(name, status, requirement, where)`` of each check of an included verification (read once per
+    verification: the evidence and both verdicts ask for them)."""
     if v.item is None:
         return []
+    kept: list[tuple[str, str | None, str | None, str]] | None = v.__dict__.get("_checks")
+    if kept is None:
+        kept = _read_checks(v, v.item)
+        object.__setattr__(v, "_checks", kept)  # not a field: equality and repr are unchanged
+    return kept
+
+
+def _read_checks(v: Verification, item: Item) -> list[tuple[str, str | None, str | None, str]]:
     out = []
-    for j, c in enumerate(wire.objects(_attrs(v.item, v.where).get("checks"), f"{v.where}.attributes.checks")):
+    for j, c in enumerate(wire.objects(_attrs(item, v.where).get("checks"), f"{v.where}.attributes.checks")):
         at = f"{v.where}.attributes.checks[{j}]"
         name = wire.code(c.get("name"), f"{at}.name")
         if name is None:

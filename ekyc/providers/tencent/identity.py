@@ -74,8 +74,10 @@ NAME_MAX, CODE_MAX, TEXT_MAX = 1024, 256, 4096
 def _text(card: Mapping[str, Any], *keys: str, max_len: int = NAME_MAX) -> str | None:
     for key in keys:
         value = card.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip() if len(value.strip()) <= max_len else None
+        if isinstance(value, str):
+            value = value.strip()
+            if value:
+                return value if len(value) <= max_len else None
     return None
 
 

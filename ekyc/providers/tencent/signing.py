@@ -47,9 +47,9 @@ def _day(day: int) -> str:
 @lru_cache(maxsize=64)
 def signing_key(secret_key: str, date: str, service: str = SERVICE) -> bytes:
     """``kSigning`` for one secret, UTC date and service (cached: it changes once a day)."""
-    k_date = hmac.new(("TC3" + secret_key).encode("utf-8"), date.encode("utf-8"), hashlib.sha256).digest()
-    k_service = hmac.new(k_date, service.encode("utf-8"), hashlib.sha256).digest()
-    return hmac.new(k_service, b"tc3_request", hashlib.sha256).digest()
+    k_date = hmac.digest(("TC3" + secret_key).encode("utf-8"), date.encode("utf-8"), "sha256")  # one-shot (OpenSSL)
+    k_service = hmac.digest(k_date, service.encode("utf-8"), "sha256")
+    return hmac.digest(k_service, b"tc3_request", "sha256")
 
 
 def canonical_request(body: bytes, *, host: str, content_type: str = JSON_CONTENT_TYPE,
@@ -72,7 +72,7 @@ def signature(secret_key: str, body: bytes, *, host: str, timestamp: int, servic
     """The hex signature of a ``POST /`` request."""
     to_sign = string_to_sign(canonical_request(body, host=host, content_type=content_type), timestamp, service)
     key = signing_key(secret_key, utc_date(timestamp), service)
-    return hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, to_sign.encode("utf-8"), "sha256").hex()
 
 
 def authorization(secret_id: str, secret_key: str, body: bytes, *, host: str, timestamp: int,
