@@ -57,6 +57,10 @@ class Policy:
     session (a single-use link nothing renews: a second vendor session) or fetch a fresh link (one more vendor
     call) for every repeat. The cost: a user who opened a single-use link and comes back within the grace gets
     the used link again (a later start renews or replaces it). ``0`` turns the grace off.
+
+    Every duration is a finite number ``>= 0`` (the schedule's steps ``> 0``; a list is kept as a tuple),
+    ``restart_after`` a set of Outcomes or their values (never ``PENDING``), the two flags booleans; anything
+    else raises :class:`LedgerError` naming the field when the policy is built.
     """
 
     restart_after: frozenset[Outcome] = RESTART_AFTER
@@ -71,16 +75,51 @@ class Policy:
     store_payloads: bool = True
 
     def __post_init__(self) -> None:
-        if not self.schedule or any(s <= 0 for s in self.schedule):
-            raise LedgerError("the poll schedule needs at least one positive delay", field="schedule")
+        object.__setattr__(self, "restart_after", _outcomes(self.restart_after))
+        object.__setattr__(self, "schedule", _schedule(self.schedule))
         for name in ("max_pending", "expiry_grace", "claim_timeout", "lease", "repair_after", "relink_grace"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value) or value < 0:
-                raise LedgerError(f"{name} must be a number of seconds, not negative", field=name)
+            if not _number(value) or not 0 <= value < math.inf:
+                raise LedgerError(f"{name} must be a finite number of seconds, not negative", field=name)
+        for name in ("store_personal_data", "store_payloads"):
+            if not isinstance(getattr(self, name), bool):
+                raise LedgerError(f"{name} must be True or False", field=name)
 
     def delay(self, polls: int) -> float:
         """Seconds until the next poll of a session polled ``polls`` times."""
         return self.schedule[min(polls, len(self.schedule) - 1)]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not (
+        isinstance(value, float) and math.isnan(value))
+
+
+def _schedule(value: Any) -> tuple[float, ...]:
+    """:attr:`Policy.schedule` as a tuple of finite positive seconds, or :class:`LedgerError` naming it."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) or not value or not all(
+            _number(s) and 0 < s < math.inf for s in value):
+        raise LedgerError("the poll schedule needs at least one delay, each a finite positive number of seconds",
+                          field="schedule")
+    return tuple(float(s) for s in value)
+
+
+def _outcomes(value: Any) -> frozenset[Outcome]:
+    """:attr:`Policy.restart_after` as Outcomes (their values are read too), or :class:`LedgerError` naming it.
+    ``PENDING`` is refused: every start would then open another session beside the unfinished one."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (set, frozenset, tuple, list)):
+        raise LedgerError("restart_after must be a set of Outcomes", field="restart_after")
+    out = set()
+    for item in value:
+        try:
+            outcome = Outcome(item)
+        except ValueError:
+            raise LedgerError("restart_after must be a set of Outcomes", field="restart_after") from None
+        if outcome is Outcome.PENDING:
+            raise LedgerError("restart_after cannot hold PENDING (a start would open a second session beside the "
+                              "unfinished one)", field="restart_after")
+        out.add(outcome)
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
