@@ -376,8 +376,18 @@ def refresh(ctx: Context, reference: str, return_url: Any) -> Flow[LedgerSession
         try:
             ctx.parse_return_url(return_url, stored.provider, expected=stored)
         except WebhookVerificationError as exc:  # SessionMismatch included: another session's URL, or none
-            yield Tx(store.note, (row.id, None, ctx.clock(), actor, "return-refused", _problem(exc)))
-            raise
+            # the user may come back from a session of theirs that a start superseded (its single-use link was
+            # handed out, and its page still open in another tab when they started again): that one is theirs
+            found = None
+            if isinstance(exc, SessionMismatch):
+                for old in (yield Tx(store.superseded, (reference, REFRESH_WINDOW))):
+                    if old.ref is not None and _names(ctx, return_url, _ref(ctx, old)):
+                        found = old
+                        break
+            if found is None:
+                yield Tx(store.note, (row.id, None, ctx.clock(), actor, "return-refused", _problem(exc)))
+                raise
+            row, stored = found, _ref(ctx, found)
     # a final session other than APPROVED can no longer move: nothing to fetch (an approval may have lapsed)
     if row.state in states.DEFINITIVE and row.state != Outcome.APPROVED.value:
         return to_session(ctx, row)
@@ -401,6 +411,15 @@ def refresh(ctx: Context, reference: str, return_url: Any) -> Flow[LedgerSession
         if done is not None:
             return to_session(ctx, row)
     raise LedgerError("the session kept changing while it was refreshed", http_status=503)
+
+
+def _names(ctx: Context, return_url: Any, ref: SessionRef) -> bool:
+    """Whether ``return_url`` names the session ``ref`` (the client's check, in constant time)."""
+    try:
+        ctx.parse_return_url(return_url, ref.provider, expected=ref)
+    except WebhookVerificationError:
+        return False
+    return True
 
 
 # -- reconcile ---------------------------------------------------------------------------------------------

@@ -79,6 +79,13 @@ def supersede(conn: Connection, session_id: int, now: float, actor: str) -> bool
     return True
 
 
+def superseded(conn: Connection, reference: str, limit: int) -> Sequence[Row[Any]]:
+    """``reference``'s sessions that were superseded (:func:`supersede`), newest first, at most ``limit``."""
+    was = select(audit.c.session_id).where(audit.c.action == "superseded")
+    return conn.execute(select(sessions).where(sessions.c.reference == reference, sessions.c.id.in_(was))
+                        .order_by(sessions.c.id.desc()).limit(limit)).all()
+
+
 def relink(conn: Connection, session_id: int, url: str | None, now: float, actor: str) -> bool:
     """Store a fresh hosted-page link (sealed; None without a key) for a session whose link works once. False
     when the session is no longer pending (it moved on while the link was fetched: nothing written)."""

@@ -263,7 +263,8 @@ class Ledger(_Base):
         The session acted on is the reference's newest provider session (a ``STARTING`` or ``FAILED`` claim is
         skipped). With ``return_url`` (the URL the user's browser came back on: a str, bytes or a URL object),
         it must name that stored session (``Client.parse_return_url(url, provider, expected=stored_ref)``, in
-        constant time); else :class:`~ekyc.errors.SessionMismatch` (another session, e.g. someone else's link)
+        constant time) — or one of the reference's sessions a ``start`` superseded (its single-use page finished in
+        another tab), which is then the one acted on; else :class:`~ekyc.errors.SessionMismatch` (another session, e.g. someone else's link)
         or :class:`~ekyc.errors.WebhookVerificationError` (a URL the provider's parser does not recognize) is
         raised, an audit row ``return-refused`` is written and nothing else changes. The URL is only a signal:
         its status hints are never read.
