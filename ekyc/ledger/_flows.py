@@ -166,6 +166,12 @@ def start(ctx: Context, request: SessionRequest, provider: str | None) -> Flow[L
                 continue
             if row.state != states.PENDING or row.ref is None:
                 return to_session(ctx, row, reused=True)
+            # a session this holder superseded may have been approved meanwhile (its page, still open in another
+            # tab, was finished): the reference is verified, so that one is handed back, never the pending page
+            if Outcome.APPROVED not in policy.restart_after:
+                done = yield Tx(store.approved_elsewhere, (reference,))
+                if done is not None:
+                    return to_session(ctx, done, reused=True)
             reuse = ctx.link_reuse(row.provider)
             # a pending row's updated_at is when its link was handed out (its fill, or its last relink; else when
             # it moved back to PENDING). Within the grace a start is a repeat of that one (a double click, a

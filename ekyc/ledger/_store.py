@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, case, delete, func, insert, or_, select, update
 
-from ..models import Decision
+from ..models import Decision, Outcome
 from . import states
 from .schema import audit, deliveries, sessions
 
@@ -84,6 +84,14 @@ def superseded(conn: Connection, reference: str, limit: int) -> Sequence[Row[Any
     was = select(audit.c.session_id).where(audit.c.action == "superseded")
     return conn.execute(select(sessions).where(sessions.c.reference == reference, sessions.c.id.in_(was))
                         .order_by(sessions.c.id.desc()).limit(limit)).all()
+
+
+def approved_elsewhere(conn: Connection, reference: str) -> Row[Any] | None:
+    """``reference``'s newest APPROVED session that does not hold its slot (one a start superseded, approved
+    late), if any."""
+    return conn.execute(select(sessions).where(sessions.c.reference == reference, sessions.c.holds.is_(False),
+                                               sessions.c.state == Outcome.APPROVED.value)
+                        .order_by(sessions.c.id.desc()).limit(1)).first()
 
 
 def relink(conn: Connection, session_id: int, url: str | None, now: float, actor: str) -> bool:

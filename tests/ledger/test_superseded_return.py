@@ -59,3 +59,18 @@ def test_someone_elses_superseded_session_stays_refused(ledger: Ledger, sandbox:
     _, _, _ = _superseded(ledger, sandbox, "carol")
     with pytest.raises(SessionMismatch):  # carol has superseded sessions of her own: still only hers match
         ledger.refresh("carol", return_url=their_back)
+
+
+def test_a_user_approved_on_a_superseded_session_is_not_sent_to_verify_again(ledger: Ledger,
+                                                                             sandbox: Sandbox) -> None:
+    """The old tab's page approved the user: ``status`` says APPROVED, and ``start`` — the app's "Verify" button —
+    must say so too, not hand out the new pending session's page (a second verification, billed twice)."""
+    old, old_url, new = _superseded(ledger, sandbox, "user-1")
+    ledger.refresh("user-1", return_url=sandbox.complete(old_url, "approved"))
+    status = ledger.status("user-1")
+    assert status is not None and status.id == old and status.approved
+    sandbox.clock.advance(ledger.policy.relink_grace + 1)
+    again = ledger.start(request=request(PROVIDER, "user-1"), provider=PROVIDER)
+    assert (again.id, again.state, again.reused) == (old, "APPROVED", True)
+    assert len(ledger.sessions(reference="user-1")) == 2  # no third session
+    assert ledger.session(new).state == "PENDING"  # type: ignore[union-attr]
