@@ -264,9 +264,10 @@ class Ledger(_Base):
         skipped). With ``return_url`` (the URL the user's browser came back on: a str, bytes or a URL object),
         it must name that stored session (``Client.parse_return_url(url, provider, expected=stored_ref)``, in
         constant time) — or one of the reference's sessions a ``start`` superseded (its single-use page finished in
-        another tab), which is then the one acted on; else :class:`~ekyc.errors.SessionMismatch` (another session, e.g. someone else's link)
-        or :class:`~ekyc.errors.WebhookVerificationError` (a URL the provider's parser does not recognize) is
-        raised, an audit row ``return-refused`` is written and nothing else changes. The URL is only a signal:
+        another tab), which is then the one acted on; else :class:`~ekyc.errors.SessionMismatch` (another
+        session, e.g. someone else's link) or :class:`~ekyc.errors.WebhookVerificationError` (a URL the
+        provider's parser does not recognize) is raised, an audit row ``return-refused`` is written and nothing
+        else changes. The URL is only a signal:
         its status hints are never read.
 
         Then the provider's result is fetched (``get_result``) and applied exactly as the reconciler applies a
