@@ -225,9 +225,12 @@ def _relink(ctx: Context, row: Row[Any]) -> Flow[LedgerSession]:
     try:
         url = yield Relink(ref, ctx.link_reuse(row.provider))
     except EkycError as exc:
-        yield Tx(store.note, (row.id, None, ctx.clock(), ctx.actor("start"), "relink-failed", _problem(exc)))
+        # the stored link is handed out again: that starts the grace too, so a user clicking on while the provider
+        # fails makes one provider call per grace, not one per click
+        yield Tx(store.handed_out, (row.id, ctx.clock(), ctx.actor("start"), "relink-failed", _problem(exc)))
         return to_session(ctx, row, reused=True)
     if not isinstance(url, str) or not url:
+        yield Tx(store.handed_out, (row.id, ctx.clock(), ctx.actor("start"), None, None))
         return to_session(ctx, row, reused=True)
     stored = yield Tx(store.relink, (row.id, ctx.vault.seal(url.encode("utf-8")), ctx.clock(), ctx.actor("start")))
     fresh = yield Tx(store.session, (row.id,))

@@ -105,6 +105,20 @@ def relink(conn: Connection, session_id: int, url: str | None, now: float, actor
     return True
 
 
+def handed_out(conn: Connection, session_id: int, now: float, actor: str, action: str | None,
+               note_text: str | None) -> bool:
+    """The stored link of a pending session handed out again (its renewal failed): ``updated_at`` is now, so
+    ``Policy.relink_grace`` counts from here; an audit row ``action`` when given. False when it is no longer
+    pending (nothing written)."""
+    result = conn.execute(update(sessions).where(sessions.c.id == session_id, sessions.c.state == states.PENDING)
+                          .values(updated_at=now))
+    if result.rowcount != 1:
+        return False
+    if action is not None:
+        _audit(conn, at=now, actor=actor, action=action, session_id=session_id, note=note_text)
+    return True
+
+
 def insert_claim(conn: Connection, reference: str, claim: str, now: float, actor: str) -> int:
     """Claim ``reference``'s slot with a ``STARTING`` row (IntegrityError when another session holds it)."""
     sid = _new_id(conn.execute(insert(sessions).values(
