@@ -81,9 +81,15 @@ def supersede(conn: Connection, session_id: int, now: float, actor: str) -> bool
 
 def superseded(conn: Connection, reference: str, limit: int) -> Sequence[Row[Any]]:
     """``reference``'s sessions that were superseded (:func:`supersede`), newest first, at most ``limit``."""
-    was = select(audit.c.session_id).where(audit.c.action == "superseded")
-    return conn.execute(select(sessions).where(sessions.c.reference == reference, sessions.c.id.in_(was))
+    # the reference's sessions that no longer hold its slot (index on reference), then their audit rows (index on
+    # session_id): never a scan of the whole audit trail
+    rows = conn.execute(select(sessions).where(sessions.c.reference == reference, sessions.c.holds.is_(False))
                         .order_by(sessions.c.id.desc()).limit(limit)).all()
+    if not rows:
+        return []
+    was = set(conn.execute(select(audit.c.session_id).where(
+        audit.c.session_id.in_([r.id for r in rows]), audit.c.action == "superseded")).scalars())
+    return [r for r in rows if r.id in was]
 
 
 def approved_elsewhere(conn: Connection, reference: str) -> Row[Any] | None:
