@@ -124,9 +124,12 @@ def origin_of(url: str | None) -> str | None:
     return f"{scheme}://{host}" + (f":{port}" if port is not None and port != default else "")
 
 
-def _origins(values: Any, name: str) -> tuple[str, ...]:
+def _origins(values: Any, name: str, *, one: bool = False) -> tuple[str, ...]:
     if isinstance(values, str):
         values = (values,)
+    elif one or isinstance(values, (bytes, Mapping)) or not isinstance(values, Iterable):
+        raise ConfigurationError(f"{name} must be " + ("an http(s) origin" if one else "a list of http(s) origins"),
+                                 field=name)
     out = []
     for value in values or ():
         origin = origin_of(value)
@@ -177,7 +180,7 @@ class Config:
             raise ConfigurationError("provider must be a provider name or None", field="provider")
         object.__setattr__(self, "allowed_origins", _origins(self.allowed_origins, "allowed_origins"))
         if self.public_origin is not None:
-            object.__setattr__(self, "public_origin", _origins(self.public_origin, "public_origin")[0])
+            object.__setattr__(self, "public_origin", _origins(self.public_origin, "public_origin", one=True)[0])
         own = (self.public_origin,) if self.public_origin else ()
         if not isinstance(self.after_return, str) or safe_redirect(
                 self.after_return, own_origin=own[0] if own else None, allowed_origins=self.allowed_origins) is None:

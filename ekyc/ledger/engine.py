@@ -24,6 +24,9 @@ BUSY_TIMEOUT_MS = 30_000
 
 def database_url(database: str | Path, *, asyncio: bool = False) -> str:
     """The SQLAlchemy URL of ``database`` (a path or a URL) with the driver this package uses."""
+    if not isinstance(database, (str, Path)) or not str(database):
+        raise ConfigurationError("the ledger database is a file path, a database URL or an SQLAlchemy engine",
+                                 field="database")
     text = str(database)
     if "://" not in text:
         text = "sqlite:///" + str(Path(text).expanduser().resolve())
@@ -38,6 +41,12 @@ def database_url(database: str | Path, *, asyncio: bool = False) -> str:
     elif backend == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)
+
+
+def _no_engine(exc: Exception) -> ConfigurationError:
+    return ConfigurationError(f"no engine for the ledger database ({type(exc).__name__}: an unknown database or a "
+                              "driver that is not installed; SQLite and PostgreSQL come with the ledger extra)",
+                              field="database")
 
 
 def _sqlite_setup(sync_engine: Engine) -> None:
@@ -58,7 +67,10 @@ def _sqlite_setup(sync_engine: Engine) -> None:
 def make_engine(database: str | Path, **kwargs: Any) -> Engine:
     """A blocking engine for ``database`` (a path or a URL)."""
     url = database_url(database)
-    engine = create_engine(url, **kwargs)
+    try:
+        engine = create_engine(url, **kwargs)
+    except Exception as exc:  # an unknown dialect, a driver not installed: never the URL (it may hold a password)
+        raise _no_engine(exc) from None
     if engine.dialect.name == "sqlite":
         _sqlite_setup(engine)
     return engine
@@ -67,7 +79,10 @@ def make_engine(database: str | Path, **kwargs: Any) -> Engine:
 def make_async_engine(database: str | Path, **kwargs: Any) -> AsyncEngine:
     """An asyncio engine for ``database`` (a path or a URL)."""
     url = database_url(database, asyncio=True)
-    engine = create_async_engine(url, **kwargs)
+    try:
+        engine = create_async_engine(url, **kwargs)
+    except Exception as exc:
+        raise _no_engine(exc) from None
     if engine.dialect.name == "sqlite":
         _sqlite_setup(engine.sync_engine)
     return engine

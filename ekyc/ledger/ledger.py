@@ -111,6 +111,14 @@ def _boundary(exc: Exception) -> EkycError:
 class _Base:
     def __init__(self, client: Client | AsyncClient, key: str | bytes | Sequence[str | bytes] | None,
                  policy: Policy | None, clock: Callable[[], float] | None, worker: str | None) -> None:
+        if policy is not None and not isinstance(policy, Policy):
+            raise ConfigurationError("policy must be an ekyc.ledger.Policy (or None: the default rules)",
+                                     field="policy")
+        if clock is not None and not callable(clock):
+            raise ConfigurationError("clock must be a callable returning the time in seconds (or None)",
+                                     field="clock")
+        if worker is not None and (not isinstance(worker, str) or not worker):
+            raise ConfigurationError("worker must be a non-empty name (or None: host:pid)", field="worker")
         self.client = client
         self.vault = Vault.from_env() if key is None else Vault(key)
         self.policy = policy or Policy()
