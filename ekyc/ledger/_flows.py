@@ -196,7 +196,7 @@ def start(ctx: Context, request: SessionRequest, provider: str | None) -> Flow[L
         break
     try:
         session: Session = yield Create(request, provider)
-    except Exception as exc:
+    except BaseException as exc:  # a cancelled request (asyncio) or an interrupt too: never a claim left STARTING
         note = _problem(exc) if isinstance(exc, EkycError) else type(exc).__name__
         yield Tx(store.fail_claim, (sid, claim, ctx.clock(), ctx.actor("start"), f"create failed: {note}"))
         raise

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import math
 import os
@@ -194,6 +195,21 @@ class Ledger(_Base):
                 value = self._perform(effect)
             except Exception as exc:
                 error = exc
+            except BaseException as exc:  # KeyboardInterrupt, SystemExit: the flow undoes its claim, then out
+                self._unwind(flow, exc)
+                raise
+
+    def _unwind(self, flow: flows.Flow[Any], exc: BaseException) -> None:
+        """Throw ``exc`` into ``flow`` and perform only the database steps it takes to clean up (a start's claim
+        marked FAILED), then drop it."""
+        try:
+            effect = flow.throw(exc)
+            while isinstance(effect, flows.Tx):
+                effect = flow.send(self._perform(effect))
+        except BaseException:  # the original exception is what the caller sees
+            pass
+        finally:
+            flow.close()
 
     def _perform(self, effect: flows.Effect) -> Any:
         if isinstance(effect, flows.Tx):
@@ -390,6 +406,21 @@ class AsyncLedger(_Base):
                 value = await self._perform(effect)
             except Exception as exc:
                 error = exc
+            except BaseException as exc:  # the request was cancelled (a timeout, a disconnect): the flow undoes
+                # its claim — shielded from the cancellation — and the cancellation goes on
+                await asyncio.shield(self._unwind(flow, exc))
+                raise
+
+    async def _unwind(self, flow: flows.Flow[Any], exc: BaseException) -> None:
+        """See :meth:`Ledger._unwind`."""
+        try:
+            effect = flow.throw(exc)
+            while isinstance(effect, flows.Tx):
+                effect = flow.send(await self._perform(effect))
+        except BaseException:  # the original exception is what the caller sees
+            pass
+        finally:
+            flow.close()
 
     async def _perform(self, effect: flows.Effect) -> Any:
         if isinstance(effect, flows.Tx):
@@ -414,8 +445,6 @@ class AsyncLedger(_Base):
             url = relink(effect.ref)
             return (await url) if inspect.isawaitable(url) else url
         if isinstance(effect, flows.Sleep):
-            import asyncio
-
             await asyncio.sleep(effect.seconds)
             return None
         raise AssertionError(f"unknown effect {effect!r}")  # pragma: no cover
