@@ -42,7 +42,8 @@ def banner(sandbox: Sandbox, provider: str | None = None) -> str:
     lines = [f"ekyc sandbox listening on {base} (Ctrl-C to stop)", ""]
     hooks = {name: sandbox.webhook_url(name) for name in sandbox.providers}
     if any(hooks.values()):
-        lines.append("Webhooks and callbacks go to your app (each delivery is logged on stderr):")
+        lines.append(wrap("Webhooks and callbacks go to your app, whatever callback URL a session names (each "
+                          "delivery is logged on stderr):", subsequent=""))
         lines += [f"  {name:8} {url}" for name, url in hooks.items() if url]
         lines.append("")
     lines += [wrap("Point ekyc at it: paste into another shell (sessions go to EKYC_PROVIDER; --provider picks "

@@ -58,6 +58,7 @@ Security rules encoded here
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape as html_escape
@@ -80,6 +81,8 @@ from ..ledger import AsyncLedger, Ledger, LedgerBusy, LedgerError, LedgerSession
 from ..ledger.states import DEFINITIVE, FAILED, PENDING
 from ..models import Outcome
 from ..provider import Provider
+
+_log = logging.getLogger("ekyc.integrations")
 
 T = TypeVar("T")
 
@@ -615,7 +618,20 @@ def failure(exc: BaseException, *, webhook: bool = False) -> Answer:
         status = exc.http_status
     else:
         status = _STATUS.get(code, 503)
+    if status >= 500 and code != "busy":
+        _log_fault(exc, code, status)
     return Answer(status, b'{"error":"' + code.encode("ascii") + b'"}')
+
+
+def _log_fault(exc: BaseException, code: str, status: int) -> None:
+    """A server-side failure behind an answer, logged once at WARNING for the operator: the neutral code, the
+    exception's type and field, and — for the ledger's and the configuration's own errors, whose text is the
+    library's and says what to do (run the ledger's migrations, configure ``EKYC_LEDGER_KEY``…) — its message.
+    Nothing else's text is logged (a provider's error may quote what the vendor sent), only its type."""
+    detail = str(exc) if isinstance(exc, (LedgerError, ConfigurationError)) else ""
+    _log.warning("ekyc integration answered %d %s: %s%s%s", status, code, type(exc).__name__,
+                 f" (field {exc.field})" if isinstance(exc, EkycError) and exc.field else "",
+                 f": {detail}" if detail else "")
 
 
 def error_answer(code: str, status: int) -> Answer:

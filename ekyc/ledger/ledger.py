@@ -92,8 +92,23 @@ def _request(request: SessionRequest | None, reference: str | None, fields: Mapp
     return request.replace(**changes) if changes else request
 
 
+#: what the drivers say when a table does not exist (SQLite's message; PostgreSQL's SQLSTATE 42P01 as psycopg names
+#: it, and the same through asyncpg): the ledger's tables were never created
+_NO_TABLE = ("no such table", "UndefinedTable", "UndefinedTableError")
+
+
+def _missing_schema(exc: SQLAlchemyError) -> bool:
+    orig = getattr(exc, "orig", None)
+    text = f"{type(orig).__name__} {orig}" if orig is not None else ""
+    return any(marker in text for marker in _NO_TABLE) or getattr(orig, "sqlstate", None) == "42P01"
+
+
 def _unavailable(exc: SQLAlchemyError) -> LedgerError:
-    """A database failure as a typed error naming only its kind (never its SQL or parameters)."""
+    """A database failure as a typed error naming only its kind (never its SQL or parameters); when the ledger's
+    tables do not exist, one that says how to create them (``field="schema"``)."""
+    if _missing_schema(exc):
+        return LedgerError("the ledger's tables do not exist: run ledger.migrate() (await it on an AsyncLedger) or "
+                           "'ekyc ledger init' once before serving", field="schema", http_status=503)
     return LedgerError(f"the ledger database failed ({type(exc).__name__}); answer webhooks with 503 so the "
                        "provider retries", http_status=503)
 

@@ -298,3 +298,19 @@ def test_an_emulator_that_fails_answers_500_in_process_and_the_client_raises_typ
             client.create_session(scenario_request(provider, "approved"), provider=provider)
         assert info.value.http_status == 500, provider
         assert "failed in the emulator" in caplog.text
+
+
+
+def test_the_banner_says_the_sandbox_delivers_to_the_webhook_url_whatever_callback_a_session_names() -> None:
+    """Alibaba's client sends ``callback_url`` with each session and ekyc requires it to be https (as Alibaba
+    does), so the banner keeps the sandbox's https default for it; the sandbox delivers to the ``--webhook-url``
+    anyway, and the banner says so (a new user read the default callback as where deliveries go)."""
+    from ekyc.cli.serve import banner
+    from ekyc.sandbox import Sandbox
+
+    sandbox = Sandbox()
+    assert "whatever callback URL" not in banner(sandbox)
+    sandbox.set_webhook_url("http://127.0.0.1:9/kyc/webhooks/alibaba", "alibaba")
+    text = " ".join(banner(sandbox).split())
+    assert "alibaba http://127.0.0.1:9/kyc/webhooks/alibaba" in text
+    assert "whatever callback URL a session names" in text

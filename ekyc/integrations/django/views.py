@@ -18,7 +18,6 @@ The user is ``request.user`` (its reference: :func:`.conf.reference_of`). Decisi
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -62,10 +61,11 @@ from .dispatch import announce, cursor, log
 
 
 def _failed(exc: EkycError, *, webhook: bool = False) -> HttpResponse:
-    """:func:`ekyc.integrations.failure` as a response; logged with the error's type and field only."""
+    """:func:`ekyc.integrations.failure` as a response (which logs a server-side failure for the operator); a
+    refusal of the request is logged at INFO with the error's type and field only."""
     answer = failure(exc, webhook=webhook)
-    log.log(logging.ERROR if answer.status >= 500 else logging.INFO, "ekyc view answered %s: %s (field %s)",
-            answer.status, type(exc).__name__, exc.field)
+    if answer.status < 500:
+        log.info("ekyc view answered %s: %s (field %s)", answer.status, type(exc).__name__, exc.field)
     return _answer(answer)
 
 
