@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from itertools import chain, repeat
 from typing import Any
+from urllib.parse import urlsplit
 
 #: deepest nesting accepted in a provider payload (vendor payloads nest < 10 levels)
 MAX_DEPTH = 32
@@ -296,6 +297,18 @@ def code(value: Any, field: str, *, max_len: int = 128) -> str | None:
     if len(value) > max_len:
         raise WireError(field, "string too long")
     return value
+
+
+def link(value: Any, field: str, *, missing: str = "missing") -> str:
+    """A hosted-page link a vendor hands out: an absolute http(s) URL of printable characters, at most 4096
+    long; :class:`WireError` naming ``field`` otherwise, with ``missing`` as the problem when it is absent."""
+    url = code(value, field, max_len=4096)
+    if not url:
+        raise WireError(field, missing)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not url.isprintable():
+        raise WireError(field, "expected an http(s) URL")
+    return url
 
 
 def integer(value: Any, field: str, *, strings: bool = False, lo: int = -MAX_INT - 1, hi: int = MAX_INT) -> int | None:

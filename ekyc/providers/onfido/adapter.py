@@ -364,9 +364,7 @@ class OnfidoProvider(Provider):
             if aid is None or aid.lower() != prepared.context["applicant_id"]:
                 raise wire.WireError("applicant_id", "is not the applicant just created")
             link = wire.obj(run.get("link"), "link")
-            url = wire.code(link.get("url"), "link.url", max_len=2048)
-            if not url or urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-                raise wire.WireError("link.url", "expected an http(s) URL")
+            url = wire.link(link.get("url"), "link.url")
             expires = wire.iso_datetime(link.get("expires_at"), "link.expires_at")
             extra = (rid.lower(), "n") if prepared.context["placeholders"] else (rid.lower(),)
             return Session(ref=SessionRef(provider=self.name, id=aid.lower(), extra=extra), url=url,

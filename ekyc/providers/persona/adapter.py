@@ -310,12 +310,7 @@ class PersonaProvider(Provider):
             if iid is None or not INQUIRY_ID.fullmatch(iid):
                 raise wire.WireError("data.id", "is not an inquiry id")
             meta = wire.obj(doc.get("meta"), "meta")
-            url = wire.code(meta.get("one-time-link"), "meta.one-time-link", max_len=4096)
-            if not url:
-                raise wire.WireError("meta.one-time-link", "missing")
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.netloc or not url.isprintable():
-                raise wire.WireError("meta.one-time-link", "expected an http(s) URL")
+            url = wire.link(meta.get("one-time-link"), "meta.one-time-link")
             status = wire.code(wire.obj(inquiry.get("attributes"), "data.attributes").get("status"),
                                "data.attributes.status")
             requested: Requested = prepared.context.get("requested", Requested())

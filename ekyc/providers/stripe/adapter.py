@@ -472,13 +472,7 @@ class StripeProvider(Provider):
 
 def _hosted_url(data: Any) -> str:
     """A VerificationSession's ``url`` (an http(s) URL), or WireError: missing when it is not waiting for input."""
-    url = wire.code(data.get("url"), "url", max_len=4096)
-    if not url:
-        raise wire.WireError("url", "missing (the session is not waiting for input)")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or not url.isprintable():
-        raise wire.WireError("url", "expected an http(s) URL")
-    return url
+    return wire.link(data.get("url"), "url", missing="missing (the session is not waiting for input)")
 
 
 __all__ = ["StripeProvider", "StripeSettings", "encode_form", "with_return_param"]
