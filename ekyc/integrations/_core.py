@@ -310,6 +310,14 @@ def launch_sources(client: Any, provider: str | None) -> list[Provider]:
     return [client.adapter(name) for name in launch_providers(client, provider)]
 
 
+def nothing_to_do(session: LedgerSession | None, policy: Policy) -> bool:
+    """Whether a user whose session is ``session`` has nothing left to do at the provider — approved, or under the
+    provider's review (:func:`status_body`'s ``next`` is ``none``): ``GET start`` then sends them to the app's page
+    with the state instead of the launch page (both frameworks)."""
+    return status_body(session, policy)["next"] == "none" or (
+        session is not None and session.state == Outcome.REVIEW.value)
+
+
 def needs_launch_page(client: Any, provider: str | None) -> bool:
     """Whether ``start`` must go through the launch page (``GET``) because a provider a start may route to
     (:func:`launch_providers`) collects metadata in the browser; when False an app's own button may ``POST`` to
@@ -332,12 +340,16 @@ def start_arguments(config: Config, *, return_url: str, metadata: str | None) ->
     return args
 
 
-def after_start(config: Config, session: LedgerSession, own_origin: str | None = None) -> str:
+def after_start(config: Config, session: LedgerSession, own_origin: str | None = None, *,
+                keeps_links: bool = True) -> str:
     """Where the start ``POST`` sends the user: the provider's page for a session still to finish (``PENDING``
     with its link), else the app's :func:`return_location` with the session's state (already approved, under
-    review…). Raises :class:`~ekyc.ledger.LedgerError` when a pending session's link is not kept (a ledger
-    without a key cannot resume a session: configure ``EKYC_LEDGER_KEY``)."""
+    review…, or pending with no page to open: the provider is processing what the user submitted).
+    ``keeps_links`` is whether the ledger has a key (``ledger.vault.enabled``); without one a pending session's
+    link is not kept and :class:`~ekyc.ledger.LedgerError` says to configure ``EKYC_LEDGER_KEY``."""
     if session.state == PENDING:
+        if session.url is None and keeps_links:
+            return return_location(config, session, own_origin=own_origin)
         if session.url is None:
             raise LedgerError("the pending session's link is not kept (the ledger has no key), so the user cannot "
                               "resume it; configure EKYC_LEDGER_KEY", field="key", http_status=503)

@@ -38,7 +38,6 @@ from ..client import MAX_WEBHOOK_BYTES
 from ..errors import EkycError, InvalidRequest
 from ..launch import client_metadata, launch_page
 from ..ledger import AsyncLedger, LedgerBusy
-from ..models import Outcome
 from ._core import (
     PAGE_HEADERS,
     WAIT_PARAM,
@@ -57,6 +56,7 @@ from ._core import (
     failure,
     launch_sources,
     login_location,
+    nothing_to_do,
     resolve,
     return_location,
     rounds_waited,
@@ -193,10 +193,8 @@ class Verification:
             current = await self.ledger.status(user)
         except EkycError as exc:
             return _answer(failure(exc))
-        nothing_to_do = status_body(current, self.ledger.policy)["next"] == "none" or (
-            current is not None and current.state == Outcome.REVIEW.value)
         try:
-            if nothing_to_do:
+            if nothing_to_do(current, self.ledger.policy):
                 return _redirect(return_location(self.config, current, own_origin=self._own_origin(request)))
             action = start_target(self.config, rounds_waited(request.query_params.get(WAIT_PARAM)))
             page = launch_page(launch_sources(self.ledger.client, self.config.provider), action,
@@ -228,7 +226,7 @@ class Verification:
             session = await self.ledger.start(user, **arguments)
             # a webhook that arrived before the session was recorded is applied now (audited as repair@…)
             await self._announce(cursor, session.id, actors=("repair",))
-            return _redirect(after_start(self.config, session, own))
+            return _redirect(after_start(self.config, session, own, keeps_links=self.ledger.vault.enabled))
         except LedgerBusy:  # another click is still creating this user's session: wait for it (bounded)
             return await self._busy(request, user, own)
         except EkycError as exc:

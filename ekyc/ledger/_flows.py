@@ -219,8 +219,9 @@ def start(ctx: Context, request: SessionRequest, provider: str | None) -> Flow[L
 
 def _relink(ctx: Context, row: Row[Any]) -> Flow[LedgerSession]:
     """The holder with a fresh link to the same session (its link works once, the provider renews it), stored
-    sealed in place of the old one. When the provider cannot renew it now (the session moved on, or the call
-    failed) the stored link is handed back, as before: the state the fetch brings decides what comes next."""
+    sealed in place of the old one. When the call fails the stored link is handed back, as before; when the
+    provider has no page for the session now (it moved on: submitted, decided) the session comes back with
+    ``url=None`` — its state is what to show the user."""
     ref = _ref(ctx, row)
     try:
         url = yield Relink(ref, ctx.link_reuse(row.provider))
@@ -230,8 +231,11 @@ def _relink(ctx: Context, row: Row[Any]) -> Flow[LedgerSession]:
         yield Tx(store.handed_out, (row.id, ctx.clock(), ctx.actor("start"), "relink-failed", _problem(exc)))
         return to_session(ctx, row, reused=True)
     if not isinstance(url, str) or not url:
-        yield Tx(store.handed_out, (row.id, ctx.clock(), ctx.actor("start"), None, None))
-        return to_session(ctx, row, reused=True)
+        # the provider has no page for it now (Stripe: the user submitted and the checks are processing): the
+        # stored link is spent and forgotten, so none is handed back — the caller shows the state, not a dead page
+        yield Tx(store.link_spent, (row.id, ctx.clock(), ctx.actor("start")))
+        fresh = yield Tx(store.session, (row.id,))
+        return to_session(ctx, fresh, reused=True)
     stored = yield Tx(store.relink, (row.id, ctx.vault.seal(url.encode("utf-8")), ctx.clock(), ctx.actor("start")))
     fresh = yield Tx(store.session, (row.id,))
     if not stored:  # decided while the link was fetched: the session as it is now, its outcome decides

@@ -111,6 +111,19 @@ def relink(conn: Connection, session_id: int, url: str | None, now: float, actor
     return True
 
 
+def link_spent(conn: Connection, session_id: int, now: float, actor: str) -> bool:
+    """The provider has no page for a pending session now (it waits for no input: submitted, processing): its
+    stored link is spent and forgotten (``url`` NULL), ``updated_at`` is now (the grace counts from here). False
+    when it is no longer pending (nothing written)."""
+    result = conn.execute(update(sessions).where(sessions.c.id == session_id, sessions.c.state == states.PENDING)
+                          .values(url=None, updated_at=now))
+    if result.rowcount != 1:
+        return False
+    _audit(conn, at=now, actor=actor, action="link-spent", session_id=session_id,
+           note="the provider has no page for the session now")
+    return True
+
+
 def handed_out(conn: Connection, session_id: int, now: float, actor: str, action: str | None,
                note_text: str | None) -> bool:
     """The stored link of a pending session handed out again (its renewal failed): ``updated_at`` is now, so

@@ -180,6 +180,19 @@ async def test_a_returning_user_reuses_the_pending_session(kit: Kit) -> None:
     assert len(kit.sandbox.sessions(kit.provider)) == len(mine)
 
 
+@pytest.mark.parametrize("provider", ["stripe"], indirect=True)
+async def test_a_user_whose_submission_is_processing_is_sent_to_the_apps_page(kit: Kit) -> None:
+    """Stripe has no page for a session that is ``processing`` (its url is null): a user who submitted and clicks
+    Verify again past the grace goes to the app's page with PENDING, not to the spent link (red team)."""
+    first = await kit.started("alice")
+    kit.sandbox.complete(first, code="processing")
+    kit.sandbox.clock.advance(kit.ledger.policy.relink_grace + 1)
+    for _ in range(2):  # past the grace, then within the grace of that answer
+        answer = await kit.start("alice")
+        assert answer.status_code == 303 and answer.headers["location"] == "/done?kyc=PENDING"
+    assert len(kit.sandbox.sessions("stripe")) == 1
+
+
 async def test_a_declined_user_may_start_again(kit: Kit) -> None:
     first = await kit.started("alice")
     await kit.come_back("alice", kit.sandbox.complete(first, "face_mismatch"))

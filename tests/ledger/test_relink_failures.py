@@ -31,3 +31,17 @@ def test_a_failed_renewal_starts_the_grace_like_any_hand_out(ledger: Ledger, san
     sandbox.clock.advance(ledger.policy.relink_grace + 1)
     ledger.start(request=request("stripe", "user-1"), provider="stripe")
     assert _actions(ledger, first.id).count("relink") == 1
+
+
+def test_a_session_that_waits_for_no_input_hands_out_no_link(ledger: Ledger, sandbox: Sandbox) -> None:
+    """A Stripe user who submitted (``processing``: Stripe's ``url`` is null then) and clicks Verify again past
+    the grace gets their session back with ``url=None`` — not the spent link, a dead page (red team) — and no
+    failure is audited; the hand-out starts the grace (one provider call per grace)."""
+    first = ledger.start(request=request("stripe", "user-1"), provider="stripe")
+    assert first.url is not None
+    sandbox.complete(first.url, code="processing")
+    sandbox.clock.advance(ledger.policy.relink_grace + 1)
+    again = ledger.start(request=request("stripe", "user-1"), provider="stripe")
+    assert (again.id, again.reused, again.url, again.state) == (first.id, True, None, "PENDING")
+    assert "relink-failed" not in _actions(ledger, first.id)
+    assert ledger.start(request=request("stripe", "user-1"), provider="stripe").url is None  # within the grace

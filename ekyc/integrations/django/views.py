@@ -45,6 +45,7 @@ from .. import (
     failure,
     launch_sources,
     login_location,
+    nothing_to_do,
     return_location,
     rounds_waited,
     same_origin_request,
@@ -116,6 +117,9 @@ def _start(request: HttpRequest, reference: str) -> HttpResponse:
         ledger = get_ledger()
         own = cfg.own_origin(request.build_absolute_uri())
         if request.method == "GET":
+            current = ledger.status(reference)
+            if nothing_to_do(current, ledger.policy):  # approved or under review: the app's page, not another start
+                return _redirect(return_location(cfg, current, own_origin=own))
             page = launch_page(launch_sources(ledger.client, cfg.provider),
                                action=start_target(cfg, rounds_waited(request.GET.get(WAIT_PARAM))),
                                fields={"csrfmiddlewaretoken": get_token(request)},
@@ -140,7 +144,7 @@ def _start(request: HttpRequest, reference: str) -> HttpResponse:
             return _redirect(answer) if isinstance(answer, str) else _answer(answer)
         # a webhook that came before the session was recorded (an orphan) is applied by start, as "repair@…"
         announce(ledger, "webhook", after=after, session_id=session.id, actors=("repair",))
-        return _redirect(after_start(cfg, session, own))
+        return _redirect(after_start(cfg, session, own, keeps_links=ledger.vault.enabled))
     except EkycError as exc:
         return _failed(exc)
 

@@ -349,14 +349,18 @@ class StripeProvider(Provider):
         sid = self.session_id(ref)
         return Prepared(self.request("GET", f"{SESSIONS_PATH}/{sid}"), "fresh_link", RetryMode.READ, ref=ref)
 
-    def parse_link(self, prepared: Prepared, response: httpx.Response) -> str:
-        """The session's valid ``url`` (a bearer URL: never log it); :class:`ProviderError` naming ``url`` when
-        the session no longer waits for input."""
+    def parse_link(self, prepared: Prepared, response: httpx.Response) -> str | None:
+        """The session's valid ``url`` (a bearer URL: never log it) while it is ``requires_input``; None when it no
+        longer waits for input (``processing``, ``verified``, ``canceled``: Stripe returns ``url: null`` then —
+        there is no page to send the user to); :class:`ProviderError` for anything else."""
         data = self.read(prepared, response).body
         with malformed(self.name, "session", http_status=response.status_code):
             data = wire.obj(data, "body")
             if wire.code(data.get("id"), "id", max_len=256) != prepared.require_ref().id:
                 raise wire.WireError("id", "does not match the request")
+            status = wire.code(data.get("status"), "status")
+            if status in _NO_INPUT and data.get("url") is None:
+                return None
             return _hosted_url(data)
 
     # -- result --------------------------------------------------------------------------------------
@@ -468,6 +472,11 @@ class StripeProvider(Provider):
 
         return StripeOperations(self, call)
 
+
+
+#: the VerificationSession statuses that wait for no user input, so its ``url`` is null
+#: (docs.stripe.com/api/identity/verification_sessions/object: url "only set while requires_input")
+_NO_INPUT = frozenset({"processing", "verified", "canceled"})
 
 
 def _hosted_url(data: Any) -> str:

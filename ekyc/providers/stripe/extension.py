@@ -28,7 +28,7 @@ class _Adapter(Protocol):
 
     def build_link(self, ref: SessionRef) -> Prepared: ...
 
-    def parse_link(self, prepared: Prepared, response: httpx.Response) -> str: ...
+    def parse_link(self, prepared: Prepared, response: httpx.Response) -> str | None: ...
 
 
 class StripeOperations:
@@ -56,7 +56,8 @@ class StripeOperations:
 
     def fresh_link(self, ref: SessionRef) -> Any:
         """``GET …/{id}`` → a valid hosted-page ``url`` for the same session while it is in ``requires_input``
-        (the url works once; Stripe hands out a valid one on retrieve). A bearer URL: never log it."""
+        (the url works once; Stripe hands out a valid one on retrieve), None once it waits for no input
+        (processing, verified, canceled). A bearer URL: never log it."""
         adapter = self._adapter
         adapter.session_id(ref)
         return self._call(lambda: adapter.build_link(ref), adapter.parse_link)

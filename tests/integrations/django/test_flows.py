@@ -93,8 +93,11 @@ def test_a_returning_user_with_a_pending_session_gets_it_again(kyc: Kyc) -> None
         assert sessions == len(kyc.sandbox.sessions(kyc.provider)) == (2 if link is LinkReuse.SINGLE_USE else 1)
         back = browser.get(kyc.finish(later, "approved"))
         assert back["Location"] == "/?kyc=APPROVED"
-        # approved: start sends the user back to the app instead of opening a new session
-        assert kyc.start(browser)["Location"] == "/?kyc=APPROVED"
+        # approved: start (its page, and a form posted anyway) sends the user back to the app instead of opening
+        # a new session
+        assert browser.get("/kyc/start")["Location"] == "/?kyc=APPROVED"
+        form = {"csrfmiddlewaretoken": browser.cookies["csrftoken"].value}
+        assert browser.post("/kyc/start", form, HTTP_ORIGIN="http://testserver")["Location"] == "/?kyc=APPROVED"
         assert len(kyc.ledger.sessions(str(user.pk))) == sessions
 
 
@@ -179,3 +182,14 @@ def test_the_launch_page_loads_alibabas_script_only_when_routing_may_pick_it(
         page = browser.get("/kyc/start")
     assert page.status_code == 200
     assert (b"jsvm_all.js" in page.content) is alibaba
+
+
+def test_an_approved_user_opening_start_goes_to_the_apps_page(kyc: Kyc) -> None:
+    """GET start for a user with nothing left to do (approved) sends them to the app's page with the state, as the
+    Starlette router does — never a launch page that would start a second, billed verification (red team)."""
+    user = kyc.user()
+    browser = kyc.browser(user)
+    hosted = kyc.start(browser)["Location"]
+    assert browser.get(kyc.finish(hosted, "approved")).status_code == 303
+    again = browser.get("/kyc/start")
+    assert again.status_code == 303 and again["Location"] == "/?kyc=APPROVED"
