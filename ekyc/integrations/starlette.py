@@ -182,6 +182,17 @@ class Verification:
     def _own_origin(self, request: Request) -> str:
         return self.config.own_origin(str(request.url))
 
+    async def _user_at(self, request: Request) -> tuple[str, str] | Response:
+        """The signed-in user's reference and the app's own origin for ``request``, or the response to give
+        instead (:meth:`_user`'s answers; a clean error answer when the Host makes no origin)."""
+        user = await self._user(request)
+        if isinstance(user, Response):
+            return user
+        try:
+            return user, self._own_origin(request)
+        except EkycError as exc:
+            return _answer(failure(exc))
+
     # -- endpoints ------------------------------------------------------------------------------------
     async def start_page(self, request: Request) -> Response:
         """``GET start``: the launch page, which posts the start form on at once (a user with nothing left to
@@ -206,13 +217,10 @@ class Verification:
 
     async def start(self, request: Request) -> Response:
         """``POST start``: same-origin only; the user's one session (created or reused), 303 to its page."""
-        user = await self._user(request)
-        if isinstance(user, Response):
-            return user
-        try:
-            own = self._own_origin(request)
-        except EkycError as exc:
-            return _answer(failure(exc))
+        signed_in = await self._user_at(request)
+        if isinstance(signed_in, Response):
+            return signed_in
+        user, own = signed_in
         if not same_origin_request(own_origin=own, origin=request.headers.get("origin"),
                                    referer=request.headers.get("referer"),
                                    sec_fetch_site=request.headers.get("sec-fetch-site"),
@@ -247,13 +255,10 @@ class Verification:
         the result, 303 to the app's page with the outcome. HEAD is refused (405): it would fetch and write."""
         if request.method != "GET":
             return Response(status_code=405, headers={"Allow": "GET"})
-        user = await self._user(request)
-        if isinstance(user, Response):
-            return user
-        try:
-            own = self._own_origin(request)
-        except EkycError as exc:
-            return _answer(failure(exc))
+        signed_in = await self._user_at(request)
+        if isinstance(signed_in, Response):
+            return signed_in
+        user, own = signed_in
         try:
             cursor = await self._cursor()
             session = await self.ledger.refresh(user, return_url=str(request.url))
