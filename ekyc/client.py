@@ -25,6 +25,9 @@ import httpx
 
 from . import registry
 from ._events import Events, Hook
+from ._http import asend as asend_direct
+from ._http import env_proxies
+from ._http import send as send_direct
 from ._redact import safe_field
 from ._retry import Attempts, Exchange, describe_failure, exchange, run_async, run_sync
 from ._wire import MAX_BODY
@@ -715,6 +718,8 @@ class Client(_Core):
         # client stays cheap, and one that never calls out never pays for it
         self._http_client = http_client
         self._transport = transport or (self._backend.transport if self._backend is not None else None)
+        #: the own pool's transport, sent through directly (see ekyc._http); None: through ``httpx.Client.send``
+        self._direct: httpx.BaseTransport | None = None
         self._closed = False
         self._lock = threading.Lock()
         self._sleep: Callable[[float], None] = sleep or time.sleep
@@ -729,14 +734,19 @@ class Client(_Core):
                 http = self._http_client
                 if http is None:
                     _install_query_redaction()
-                    http = self._http_client = httpx.Client(transport=self._transport,
-                                                            timeout=self.settings.timeout)
+                    transport = self._transport
+                    if transport is None and not env_proxies():
+                        transport = httpx.HTTPTransport()  # what httpx.Client builds itself: kept, to send through
+                    http = httpx.Client(transport=transport, timeout=self.settings.timeout)
+                    self._direct = transport
+                    self._http_client = http
         return http
 
     def _send(self, http: httpx.Client, request: httpx.Request) -> httpx.Response:
         if http.is_closed:  # an http_client given to us and closed by its owner: nothing is sent
             raise _closed()
-        return http.send(request)
+        direct = self._direct
+        return http.send(request) if direct is None else send_direct(direct, request)
 
     def _run(self, gen: Exchange[T]) -> T:
         return run_sync(gen, partial(self._send, self._http), self._sleep)
@@ -798,6 +808,8 @@ class AsyncClient(_Core):
         self._transport = transport or (self._backend.async_transport if self._backend is not None else None)
         # event loop → its pool (built on first use there) and the generator that closes it at the loop's end
         self._pools: dict[Any, tuple[httpx.AsyncClient, AsyncGenerator[None, None] | None]] = {}
+        #: each own pool's transport, sent through directly (see ekyc._http); absent: ``httpx.AsyncClient.send``
+        self._direct: dict[httpx.AsyncClient, httpx.AsyncBaseTransport] = {}
         self._closed = False
         self._lock = threading.Lock()
         import asyncio  # imported here: blocking users never pay for it
@@ -828,12 +840,17 @@ class AsyncClient(_Core):
             if pool is not None:
                 return pool[0]
             for old in [lp for lp in self._pools if lp.is_closed()]:
-                del self._pools[old]  # closed at its loop's shutdown (or its sockets died with the loop)
+                self._direct.pop(self._pools.pop(old)[0], None)  # closed at its loop's shutdown (or died with it)
             if self._given is not None:
                 http = self._given
             else:
                 _install_query_redaction()
-                http = httpx.AsyncClient(transport=self._transport, timeout=self.settings.timeout)
+                transport = self._transport
+                if transport is None and not env_proxies():
+                    transport = httpx.AsyncHTTPTransport()  # what httpx.AsyncClient builds itself: kept
+                http = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
+                if transport is not None:
+                    self._direct[http] = transport
             closer = _close_at_shutdown(http) if self._given is None else None
             self._pools[loop] = (http, closer)
         if closer is not None:
@@ -843,7 +860,8 @@ class AsyncClient(_Core):
     async def _send(self, http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
         if http.is_closed:  # an http_client given to us and closed by its owner: nothing is sent
             raise _closed()
-        return await http.send(request)
+        direct = self._direct.get(http)
+        return await (http.send(request) if direct is None else asend_direct(direct, request))
 
     async def _run(self, gen: Exchange[T]) -> T:
         return await run_async(gen, partial(self._send, await self._pool()), self._sleep)
@@ -867,7 +885,7 @@ class AsyncClient(_Core):
         """
         with self._lock:
             self._closed = True
-            pools, self._pools = self._pools, {}
+            pools, self._pools, self._direct = self._pools, {}, {}
         loop = self._asyncio.get_running_loop()
         for pool_loop, (http, closer) in pools.items():
             if pool_loop is loop:
