@@ -332,7 +332,9 @@ class _Core:
         self._clock = clock or (backend.clock if backend is not None else time.time)
         self._adapters: dict[str, Provider] = {}
         self._timeouts: dict[str, dict[str, float | None]] = {}
-        self.router = Router(settings.routing_config, default=lambda: self.default_provider,
+        # no routing settings: None (the router builds the empty config only if asked for it)
+        self.router = Router(settings.routing_config if settings.routing else None,
+                             default=lambda: self.default_provider,
                              available=self.providers, check=self._check, clock=self._clock,
                              predicates=predicates)
 

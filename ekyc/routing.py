@@ -17,141 +17,30 @@ import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-from .countries import to_alpha3
 from .errors import ConfigurationError, EkycError, ProviderUnavailable, RateLimited, UnsupportedFeature
-from .models import Check, DocumentType, SessionRequest
-from .provider import Capabilities, RetryMode
+from .models import SessionRequest
+from .provider import RetryMode
+
+if TYPE_CHECKING:  # at run time through __getattr__ below
+    from ._routing_config import Cooldown as Cooldown
+    from ._routing_config import RoutingConfig as RoutingConfig
+    from ._routing_config import Rule as Rule
+    from ._routing_config import load_routing as load_routing
 
 Predicate = Callable[[SessionRequest], bool]
 FALLBACK_STATUSES = frozenset({502, 503, 504})
+#: the settings models, imported on first use (PEP 562): a client without routing settings never builds them
+_CONFIG_NAMES = frozenset({"Cooldown", "Rule", "RoutingConfig", "load_routing"})
 
 
-class Rule(BaseModel):
-    """One routing rule: conditions (all that are given must hold) → a provider or a weighted split."""
+def __getattr__(name: str) -> Any:
+    if name in _CONFIG_NAMES:
+        from . import _routing_config
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
-
-    name: str | None = None
-    provider: str | None = None
-    split: dict[str, float] | None = Field(default=None, description="provider → weight (> 0)")
-    country: tuple[str, ...] = ()
-    document_types: tuple[DocumentType, ...] = ()
-    checks: tuple[Check, ...] = ()
-    language: tuple[str, ...] = ()
-    predicate: str | None = Field(default=None, description="a name given to the client, or 'module:function'")
-
-    @field_validator("country", "language", "document_types", "checks", mode="before")
-    @classmethod
-    def _listify(cls, v: Any) -> Any:
-        return [v] if isinstance(v, str) else v
-
-    @field_validator("country")
-    @classmethod
-    def _countries(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        out = []
-        for c in v:
-            a3 = to_alpha3(c)
-            if a3 is None:
-                raise ValueError(f"{c!r} is not an ISO 3166 country code")
-            out.append(a3)
-        return tuple(out)
-
-    @field_validator("split")
-    @classmethod
-    def _weights(cls, v: dict[str, float] | None) -> dict[str, float] | None:
-        if v is not None:
-            if not v:
-                raise ValueError("a split needs at least one provider")
-            for name, weight in v.items():
-                if not weight > 0:
-                    raise ValueError(f"the weight of {name!r} must be positive")
-        return v
-
-    @model_validator(mode="after")
-    def _target(self) -> Rule:
-        if (self.provider is None) == (self.split is None):
-            raise ValueError("a rule names exactly one of 'provider' or 'split'")
-        return self
-
-    @property
-    def label(self) -> str:
-        """How events and explanations name the rule."""
-        return self.name or (self.provider or "split")
-
-    def targets(self) -> tuple[str, ...]:
-        """Every provider the rule can send to."""
-        return (self.provider,) if self.provider else tuple(self.split or {})
-
-
-class Cooldown(BaseModel):
-    """Skip a provider for ``seconds`` after ``failures`` consecutive provider-side failures."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    failures: int = Field(default=3, ge=1)
-    seconds: float = Field(default=60.0, gt=0)
-
-
-class RoutingConfig(BaseModel):
-    """The ``routing`` settings."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
-
-    rules: tuple[Rule, ...] = ()
-    fallback: tuple[str, ...] = Field(default=(), description="providers tried, in order, when a create fails")
-    cooldown: Cooldown = Cooldown()
-    salt: str = Field(default="ekyc", description="changes every split assignment when changed")
-
-    @field_validator("fallback", mode="before")
-    @classmethod
-    def _listify(cls, v: Any) -> Any:
-        return [p.strip() for p in v.split(",") if p.strip()] if isinstance(v, str) else v
-
-    def providers(self) -> set[str]:
-        """Every provider the routing names."""
-        names = set(self.fallback)
-        for rule in self.rules:
-            names.update(rule.targets())
-        return names
-
-
-def load_routing(data: Mapping[str, Any], known: Sequence[str],
-                 capabilities: Callable[[str], Capabilities]) -> RoutingConfig:
-    """Validate routing settings: unknown providers, non-positive weights and rules that can never be
-    honoured by their provider are :class:`ConfigurationError` naming the setting."""
-    try:
-        config = RoutingConfig(**dict(data))
-    except ValidationError as exc:
-        first = exc.errors(include_input=False, include_url=False)[0]
-        path = ".".join(str(p) for p in ("routing", *first["loc"]))
-        msg = first["msg"].removeprefix("Value error, ")
-        raise ConfigurationError(f"setting {path}: {msg}", field=path) from None
-    for i, name in enumerate(config.fallback):
-        if name not in known:
-            raise ConfigurationError(f"routing.fallback names unknown provider {name!r}", field=f"routing.fallback.{i}")
-    for i, rule in enumerate(config.rules):
-        where = f"routing.rules.{i}"
-        for target in rule.targets():
-            if target not in known:
-                raise ConfigurationError(f"{where} ({rule.label}) names unknown provider {target!r}", field=where)
-            problem = _never_honoured(rule, capabilities(target))
-            if problem:
-                raise ConfigurationError(f"{where} ({rule.label}) can never match {target}: {problem}", field=where)
-    return config
-
-
-def _never_honoured(rule: Rule, caps: Capabilities) -> str | None:
-    if rule.document_types and not set(rule.document_types) & caps.document_types:
-        return "it supports none of " + ", ".join(d.value for d in rule.document_types)
-    if rule.checks and frozenset(rule.checks) not in caps.check_sets:
-        return "it does not offer the checks " + "+".join(sorted(c.value for c in rule.checks))
-    if rule.country and caps.countries is not None and not set(rule.country) & caps.countries:
-        return "it serves none of " + ", ".join(rule.country)
-    return None
+        return getattr(_routing_config, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def routing_from_env(env: Mapping[str, str]) -> dict[str, Any]:
@@ -213,7 +102,7 @@ class Router:
 
     def __init__(
         self,
-        config: RoutingConfig,
+        config: RoutingConfig | None,
         *,
         default: Callable[[], str],
         available: Sequence[str],
@@ -221,7 +110,9 @@ class Router:
         clock: Callable[[], float],
         predicates: Mapping[str, Predicate] | None = None,
     ) -> None:
-        self.config = config
+        self._config = config
+        self._rules: tuple[Rule, ...] = config.rules if config is not None else ()
+        self._fallback: tuple[str, ...] = config.fallback if config is not None else ()
         self._default = default
         self._available = tuple(available)
         self._check = check
@@ -230,14 +121,24 @@ class Router:
         self._lock = threading.Lock()
         self._failures: dict[str, int] = {}
         self._cooling_until: dict[str, float] = {}
-        for name in config.providers():
+        for name in config.providers() if config is not None else ():
             if name not in self._available:
                 raise ConfigurationError(f"routing names {name!r}, which is not configured; add a "
                                          f"[providers.{name}] section or its EKYC_{name.upper()}_* variables",
                                          field="routing")
-        for rule in config.rules:
+        for rule in self._rules:
             if rule.predicate:
                 self._predicate(rule.predicate)
+
+    @property
+    def config(self) -> RoutingConfig:
+        """The routing settings; without any, an empty :class:`RoutingConfig` (the defaults), built on first
+        use — routing to the default provider needs none of it."""
+        if self._config is None:
+            from ._routing_config import RoutingConfig
+
+            self._config = RoutingConfig()
+        return self._config
 
     # -- health ------------------------------------------------------------------------------------
     def cooling(self, provider: str) -> float | None:
@@ -273,7 +174,7 @@ class Router:
             return Route(override, None, "override")
         skipped: dict[str, str] = {}
         fields: set[str | None] = set()  # the request fields the skipped candidates objected to
-        for rule in self.config.rules:
+        for rule in self._rules:
             if not self._matches(rule, request):
                 continue
             target = rule.provider or self._split(rule, request.reference)
@@ -289,7 +190,7 @@ class Router:
             return Route(default, None, "default", self._fallbacks(default, request, skipped), skipped)
         skipped[f"{default} (default)"] = problem.message
         fields.add(problem.field)
-        for name in self.config.fallback:
+        for name in self._fallback:
             if name != default and self._unusable(name, request) is None:
                 return Route(name, None, "fallback (default unusable)",
                              self._fallbacks(name, request, skipped), skipped)
@@ -300,7 +201,7 @@ class Router:
 
     def _fallbacks(self, chosen: str, request: SessionRequest, skipped: dict[str, str]) -> tuple[str, ...]:
         out = []
-        for name in self.config.fallback:
+        for name in self._fallback:
             if name == chosen or name in out:
                 continue
             why = self._unusable(name, request)

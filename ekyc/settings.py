@@ -24,7 +24,10 @@ from . import registry
 from ._redact import REDACTED, safe_field
 from .errors import ConfigurationError, EkycError
 from .provider import ConfigErrors, ProviderSettings, config_error
-from .routing import RoutingConfig, load_routing, routing_from_env
+from .routing import routing_from_env
+
+if TYPE_CHECKING:
+    from .routing import RoutingConfig
 
 #: where each setting came from while :meth:`Settings.load` validates (for error messages)
 _SOURCES: ContextVar[Mapping[str, str] | None] = ContextVar("ekyc_settings_sources", default=None)
@@ -62,7 +65,7 @@ class Settings(BaseModel):
     routing: dict[str, Any] = Field(default_factory=dict)
 
     _provider_settings: dict[str, ProviderSettings] = PrivateAttr(default_factory=dict)
-    _routing: RoutingConfig = PrivateAttr(default_factory=RoutingConfig)
+    _routing: RoutingConfig | None = PrivateAttr(default=None)  # None: no routing settings (see routing_config)
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def __init__(self, **data: Any) -> None:
@@ -103,7 +106,7 @@ class Settings(BaseModel):
             default: str | None = self.default_provider() if self._provider_settings else self.provider
         except ConfigurationError:
             default = None
-        routing = self._routing
+        routing = self.routing_config
         return {
             "env": self.env or "unset",
             "sandbox": self.uses_sandbox,
@@ -133,7 +136,12 @@ class Settings(BaseModel):
 
     @property
     def routing_config(self) -> RoutingConfig:
-        """The validated routing settings."""
+        """The validated routing settings (without any, the defaults: no rules, no fallback, the default
+        cooldown — built on first use, so a client without routing never builds the routing models)."""
+        if self._routing is None:
+            from .routing import RoutingConfig
+
+            self._routing = RoutingConfig()
         return self._routing
 
     @property
@@ -186,8 +194,11 @@ class Settings(BaseModel):
                                            field=path)
             if error is not None:
                 raise error  # outside the except block: no __context__
-        settings._routing = load_routing(settings.routing, registry.names(),
-                                         lambda name: registry.load(name).capabilities)
+        if settings.routing:  # none given: the defaults, built only if asked for (routing_config)
+            from .routing import load_routing
+
+            settings._routing = load_routing(settings.routing, registry.names(),
+                                             lambda name: registry.load(name).capabilities)
         if settings.provider is not None:
             if settings.provider not in registry.names():
                 raise ConfigurationError(

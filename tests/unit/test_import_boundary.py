@@ -32,6 +32,8 @@ OPTIONAL = ("ekyc.sandbox", "ekyc.ledger", "ekyc.integrations", "ekyc.cli", "eky
             "ekyc.live", "sqlalchemy", "alembic", "aiosqlite", "psycopg", "cryptography", "starlette", "uvicorn",
             "typer", "django", "matplotlib", "tencentcloud", "alibabacloud_cloudauth_intl20220809",
             "alibabacloud_tea_openapi", "stripe", "onfido", "requests", "pytest", "hypothesis")
+#: core modules a first call without the matching settings never needs: the routing models (no routing configured)
+UNCONFIGURED = ("ekyc._routing_config",)
 
 
 def _loaded(code: str) -> set[str]:
@@ -117,3 +119,4 @@ def test_the_first_call_loads_only_the_configured_provider(provider: str, mode: 
     assert f"ekyc.providers.{provider}" in loaded
     assert _under(loaded, [*others, f"ekyc.providers.{provider}.emulator", "ekyc.providers._template"]) == []
     assert _under(loaded, OPTIONAL) == []
+    assert _under(loaded, UNCONFIGURED) == []
