@@ -63,13 +63,28 @@ class Recording:
         return httpx.MockTransport(replay)
 
 
-def record(providers: Iterable[str] | None = None, scenario: str = "approved") -> Recording:
-    """Finished sessions on an in-process sandbox, and what one ``get_result`` of each exchanged."""
+def _complete(sandbox: Any, url: str, scenario: str) -> None:
+    """Act as the user on the hosted page, in process (``Sandbox.complete`` goes over the network when the
+    sandbox has a served address, which nothing serves while recording)."""
+    with httpx.Client(transport=sandbox.transport(), follow_redirects=False) as http:
+        http.get(url).raise_for_status()
+        done = http.post(url, data={"scenario": scenario})
+    if done.status_code not in (302, 303):
+        raise RuntimeError(f"the hosted page refused the completion (HTTP {done.status_code})")
+
+
+def record(providers: Iterable[str] | None = None, scenario: str = "approved",
+           base_url: str | None = None) -> Recording:
+    """Finished sessions on an in-process sandbox, and what one ``get_result`` of each exchanged.
+
+    ``base_url``: the address the sandbox believes it is served at (its answers and the recorded client
+    configuration carry it) — where ``bench/_replay.py`` will replay the answers; by default the in-process one.
+    """
     from ekyc import registry
     from ekyc.sandbox import Sandbox
     from ekyc.sandbox.runner import scenario_request
 
-    sandbox = Sandbox()
+    sandbox = Sandbox() if base_url is None else Sandbox(base_url=base_url)
     names = [n for n in (providers or registry.names()) if registry.load(n).emulator is not None]
     responses: dict[Key, tuple[int, list[tuple[str, str]], bytes]] = {}
     requests: dict[str, list[tuple[str, str, list[tuple[str, str]], bytes]]] = {}
@@ -90,7 +105,7 @@ def record(providers: Iterable[str] | None = None, scenario: str = "approved") -
     with sandbox.client(transport=Recorder()) as client:
         for name in names:
             session = client.create_session(scenario_request(name, scenario), provider=name)
-            sandbox.complete(session, scenario)
+            _complete(sandbox, session.url, scenario)
             refs[name] = session.ref
         for name in names:
             current.clear()

@@ -10,13 +10,14 @@ more than that noise. Sections:
 
 1. per-call CPU, in process (``bench/_cpu.py``): ``get_result`` against a raw httpx exchange of the identical
    requests through ``httpx.MockTransport``, CPU time, sync and async: the overhead in µs per call;
-2. per call over loopback, sync: wall time and client CPU against raw httpx and each official SDK installed;
-3. async throughput over loopback, ``CONCURRENCY`` calls in flight, both pools limited to that many connections;
+2. async throughput over loopback, ``CONCURRENCY`` calls in flight, every pool limited to that many
+   connections, against a replay server (``bench/_replay.py``: recorded answers, so the client is the limit);
+3. per call over loopback, sync: wall time and client CPU against raw httpx and each official SDK installed;
 4. normalization of large payloads (informational);
 5. cold start: a fresh interpreter importing, building a client from configuration and making one call.
 
-The sandbox is served by uvicorn in a separate process (``bench/_server.py``) so its CPU never competes for
-the client's GIL.
+Sections 3-5 use the sandbox served by uvicorn in a separate process (``bench/_server.py``), so its CPU never
+competes for the client's GIL.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ import gc
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,11 +53,14 @@ from ekyc.sandbox.runner import scenario_request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _cpu  # the in-process section, next to this file
+import _replay  # the async section's server
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE_BYTES = 100 * 1024
 #: async calls in flight, and the connection limit of both pools (ekyc's and raw httpx's)
 CONCURRENCY = 8
+#: seconds an idle pooled connection is kept alive in the async section (every pool)
+KEEPALIVE = 60.0
 #: the per-call CPU overhead target, µs over raw httpx
 CPU_TARGET = 40.0
 
@@ -68,16 +74,17 @@ class Sizes:
     rounds: int  # interleaved rounds per loopback comparison
     block: int  # calls per variant per round
     async_rounds: int
-    async_calls: int
+    async_calls: int  # per variant per round
+    async_part: int  # calls per turn (variants alternate turn by turn)
     cold_runs: int
     norm_rounds: int
     norm_block: int
 
 
-FULL = Sizes(cpu_rounds=15, cpu_block=150, rounds=15, block=30, async_rounds=9, async_calls=256, cold_runs=12,
-             norm_rounds=11, norm_block=20)
-QUICK = Sizes(cpu_rounds=2, cpu_block=3, rounds=2, block=3, async_rounds=2, async_calls=16, cold_runs=2,
-              norm_rounds=2, norm_block=2)
+FULL = Sizes(cpu_rounds=15, cpu_block=150, rounds=15, block=30, async_rounds=7, async_calls=512, async_part=32,
+             cold_runs=12, norm_rounds=11, norm_block=20)
+QUICK = Sizes(cpu_rounds=2, cpu_block=3, rounds=2, block=3, async_rounds=2, async_calls=16, async_part=8,
+              cold_runs=2, norm_rounds=2, norm_block=2)
 
 
 #: the widest A/A noise (ratio) under which a ratio that clears its target counts as met
@@ -251,7 +258,7 @@ def bench_cpu(sizes: Sizes, rows: list[Row]) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# 2. per call over loopback, sync, and the official SDKs
+# 3. per call over loopback, sync, and the official SDKs
 
 
 def raw_result(http: httpx.Client, adapter: Provider, ref: SessionRef,
@@ -389,7 +396,49 @@ def bench_sync(info: dict[str, Any], config: dict[str, Any], refs: dict[str, Ses
 
 
 # --------------------------------------------------------------------------------------------------
-# 3. async throughput
+# 2. async throughput, against the replay server
+
+
+@contextmanager
+def replayed() -> Iterator[tuple[_cpu.Recording, str]]:
+    """One ``get_result`` per provider recorded from the in-process sandbox, its answers then served by
+    ``bench/_replay.py`` in another process over loopback; yields the recording (its ``config`` and ``refs``
+    point at the replay server) and the server's address. The listening socket is bound here first, so the
+    sandbox records its answers already carrying the address they are replayed at, and the server inherits it
+    (no start-up race)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    with listener, tempfile.TemporaryDirectory() as tmp:
+        host, port = listener.getsockname()[:2]
+        address = f"http://{host}:{port}"
+        rec = _cpu.record(base_url=address)
+        answers = Path(tmp) / "answers.json"
+        _replay.dump(rec.responses, answers)
+        proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "_replay.py"), str(answers),
+                                 "--fd", str(listener.fileno())], pass_fds=[listener.fileno()], cwd=str(ROOT))
+        try:
+            _answering(proc, address)
+            yield rec, address
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                proc.kill()
+                proc.wait()
+
+
+def _answering(proc: subprocess.Popen[bytes], address: str) -> None:
+    """Wait until the replay server answers (a connection waits in the listening socket's queue meanwhile)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(address + _replay.STATS_PATH, timeout=1).raise_for_status()
+            return
+        except httpx.TimeoutException:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the replay server exited ({proc.returncode})") from None
+            if time.monotonic() > deadline:
+                raise
 
 
 async def _batch(fn: Callable[[], Any], calls: int) -> tuple[float, float]:
@@ -405,55 +454,85 @@ async def _batch(fn: Callable[[], Any], calls: int) -> tuple[float, float]:
     return time.perf_counter() - t0, time.process_time() - c0
 
 
-async def _bench_async(config: dict[str, Any], refs: dict[str, SessionRef], sizes: Sizes,
-                       rows: list[Row]) -> None:
-    rest = follow_ups(config, refs)
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    timeout = ekyc.Settings.load(config).timeout
+def _raw_async(http: httpx.AsyncClient, build: Callable[[], list[httpx.Request]]) -> Callable[[], Any]:
+    """Raw httpx: the identical signed request and follow-ups as ``bench/_cpu.py``'s raw side, ``json.loads``."""
+    async def call() -> object:
+        data = []
+        for request in build():
+            response = await http.send(request)
+            response.raise_for_status()
+            data.append(json.loads(response.content))
+        return data
+    return call
+
+
+async def _server(stats: httpx.AsyncClient) -> dict[str, float]:
+    """The replay server's counters: connections accepted, requests answered, its CPU seconds so far."""
+    response = await stats.get(_replay.STATS_PATH)
+    response.raise_for_status()
+    counters: dict[str, float] = response.json()
+    return counters
+
+
+async def _round(variants: dict[str, Callable[[], Any]], calls: int, part: int
+                 ) -> tuple[dict[str, float], dict[str, float]]:
+    """One round: the variants take turns, ``part`` calls at a time in a rotating order, until each made
+    ``calls``; wall and CPU seconds summed per variant. Turns this short put every variant under the same
+    moment-to-moment load of a shared machine, which a batch per variant per round does not."""
+    wall, cpu = dict.fromkeys(variants, 0.0), dict.fromkeys(variants, 0.0)
+    keys = list(variants)
+    for turn in range(max(1, calls // part)):
+        for key in keys[turn % len(keys):] + keys[:turn % len(keys)]:
+            elapsed, spent = await _batch(variants[key], part)
+            wall[key] += elapsed
+            cpu[key] += spent
+    return wall, cpu
+
+
+async def _bench_async(rec: _cpu.Recording, address: str, sizes: Sizes, rows: list[Row]) -> None:
+    # one Limits for every pool; connections kept alive through the run (with httpx's default 5 s expiry a
+    # pool's least-used connection expired now and then between turns, and its reconnect landed on one side)
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY,
+                          keepalive_expiry=KEEPALIVE)
+    timeout = ekyc.Settings.load(rec.config).timeout
     async with httpx.AsyncClient(limits=limits, timeout=timeout) as pool, \
-            ekyc.AsyncClient.from_config(config, http_client=pool) as client, \
+            ekyc.AsyncClient.from_config(rec.config, http_client=pool) as client, \
             httpx.AsyncClient(limits=limits, timeout=timeout) as http, \
-            httpx.AsyncClient(limits=limits, timeout=timeout) as http2:
-        for name, ref in refs.items():
-            adapter = client.adapter(name)
+            httpx.AsyncClient(limits=limits, timeout=timeout) as http2, \
+            httpx.AsyncClient(base_url=address, timeout=timeout,
+                              limits=httpx.Limits(max_connections=1, keepalive_expiry=None)) as stats:
+        for name, ref in rec.refs.items():
+            build = _cpu._raw_requests(rec, name, client.adapter(name), ref)
 
             async def ours(ref: SessionRef = ref) -> object:
                 return await client.get_result(ref)
 
-            def raw_async(h: httpx.AsyncClient, adapter: Provider = adapter, ref: SessionRef = ref,
-                          rest: list[tuple[str, str, Any, bytes]] = rest[name]) -> Callable[[], Any]:
-                async def call() -> object:
-                    data = []
-                    for request in [adapter.build_result(ref).request,
-                                    *(httpx.Request(m, u, headers=hd, content=c or None) for m, u, hd, c in rest)]:
-                        response = await h.send(request)
-                        response.raise_for_status()
-                        data.append(json.loads(response.content))
-                    return data
-                return call
-
-            variants = {"ekyc": ours, "raw": raw_async(http), "raw2": raw_async(http2)}
-            calls = max(sizes.async_calls, CONCURRENCY)
-            for fn in variants.values():  # warm-up: opens the pools' connections
+            variants = {"ekyc": ours, "raw": _raw_async(http, build), "raw2": _raw_async(http2, build)}
+            part = max(sizes.async_part, CONCURRENCY)
+            for fn in variants.values():  # warm-up: opens each pool's connections
                 await _batch(fn, CONCURRENCY * 2)
+            before = await _server(stats)
+            done = max(1, sizes.async_calls // part) * (part // CONCURRENCY) * CONCURRENCY
             samples: dict[str, list[float]] = {k: [] for k in variants}
             cpu: dict[str, list[float]] = {k: [] for k in variants}
-            keys = list(variants)
-            done = max(1, calls // CONCURRENCY) * CONCURRENCY
-            for r in range(sizes.async_rounds):
-                for key in keys[r % 3:] + keys[:r % 3]:
-                    gc.collect()
-                    elapsed, spent = await _batch(variants[key], calls)
-                    samples[key].append(done / elapsed)
-                    cpu[key].append(spent / done * 1e6)
-            ours_tp, raw_tp = statistics.median(samples["ekyc"]), statistics.median(samples["raw"])
-            rows.append(Row("async throughput (loopback)", f"{name}: `AsyncClient` vs raw `httpx.AsyncClient`, "
-                            f"{CONCURRENCY} in flight, {CONCURRENCY}-connection pools", ours_tp, raw_tp, "calls/s",
-                            ">= 0.95", _noise(per_round(samples, "raw2", "raw")),
-                            value=statistics.median(per_round(samples, "ekyc", "raw"))))
-            rows.append(Row("async throughput (loopback)", f"{name}: same, client CPU per call (this process; the "
-                            "server runs in another)", statistics.median(cpu["ekyc"]), statistics.median(cpu["raw"]),
-                            "µs", "", _noise(per_round(cpu, "raw2", "raw")),
+            for _ in range(sizes.async_rounds):
+                gc.collect()
+                wall, spent = await _round(variants, sizes.async_calls, part)
+                for key in variants:
+                    samples[key].append(done / wall[key])
+                    cpu[key].append(spent[key] / done * 1e6)
+            after = await _server(stats)
+            reconnects = int(after["connections"] - before["connections"])
+            served_us = (after["cpu"] - before["cpu"]) / max(1.0, after["requests"] - before["requests"]) * 1e6
+            rows.append(Row("async throughput (loopback, replay)", f"{name}: `AsyncClient` vs raw "
+                            f"`httpx.AsyncClient`, {CONCURRENCY} in flight, {CONCURRENCY}-connection pools, replay "
+                            "server", statistics.median(samples["ekyc"]), statistics.median(samples["raw"]),
+                            "calls/s", ">= 0.95", _noise(per_round(samples, "raw2", "raw")),
+                            value=statistics.median(per_round(samples, "ekyc", "raw")),
+                            note=f"server {served_us:.0f} µs CPU per request, {reconnects} reconnects"))
+            rows.append(Row("async throughput (loopback, replay)", f"{name}: same, client CPU per call (this process; "
+                            "the replay server runs in another)", statistics.median(cpu["ekyc"]),
+                            statistics.median(cpu["raw"]), "µs", "", _noise(per_round(cpu, "raw2", "raw")),
                             value=statistics.median(per_round(cpu, "ekyc", "raw"))))
 
 
@@ -791,9 +870,31 @@ def render(rows: list[Row], facts: dict[str, str]) -> str:
         table=table(rows),
         spread=spread(rows),
         concurrency=CONCURRENCY,
+        keepalive=f"{KEEPALIVE:.0f}",
+        async_part=FULL.async_part,
+        async_calls=FULL.async_calls,
+        async_rounds=FULL.async_rounds,
         cpu_target=f"{CPU_TARGET:.0f}",
         **facts,
     )
+
+
+def served_sections(sizes: Sizes, skip: set[str], python: str, step: Callable[[str], None],
+                    rows: list[Row]) -> None:
+    """The sections that need the served sandbox: sync loopback and SDKs, normalization, cold start."""
+    with served() as info:
+        config = {"env": "production", **info["config"]}
+        with ekyc.Client.from_config(config) as client:
+            refs = completed_sessions(client)
+            if "sync" not in skip:
+                step("per call over loopback (sync) and official SDKs")
+                bench_sync(info, config, refs, sizes, rows)
+            if "norm" not in skip:
+                step("normalization")
+                normalization(client, refs, sizes, rows)
+        if "cold" not in skip and "tencent" in refs:
+            step(f"cold start ({python})")
+            cold_start(info, config, refs["tencent"], python, sizes, rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -825,22 +926,12 @@ def main(argv: list[str] | None = None) -> int:
     if "cpu" not in skip:
         step("per-call CPU, in process")
         bench_cpu(sizes, rows)
-    with served() as info:
-        config = {"env": "production", **info["config"]}
-        with ekyc.Client.from_config(config) as client:
-            refs = completed_sessions(client)
-            if "sync" not in skip:
-                step("per call over loopback (sync) and official SDKs")
-                bench_sync(info, config, refs, sizes, rows)
-            if "async" not in skip:
-                step("async throughput")
-                asyncio.run(_bench_async(config, refs, sizes, rows))
-            if "norm" not in skip:
-                step("normalization")
-                normalization(client, refs, sizes, rows)
-        if "cold" not in skip and "tencent" in refs:
-            step(f"cold start ({python})")
-            cold_start(info, config, refs["tencent"], python, sizes, rows)
+    if "async" not in skip:
+        step("async throughput (replay server)")
+        with replayed() as (rec, address):
+            asyncio.run(_bench_async(rec, address, sizes, rows))
+    if not {"sync", "norm", "cold"} <= skip:
+        served_sections(sizes, skip, python, step, rows)
     step("done")
     facts = page_facts(args.quick, time.perf_counter() - started, python)
     if not args.quick and args.output != "-" and not skip:
