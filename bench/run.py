@@ -495,8 +495,8 @@ async def _bench_async(rec: _cpu.Recording, address: str, sizes: Sizes, rows: li
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY,
                           keepalive_expiry=KEEPALIVE)
     timeout = ekyc.Settings.load(rec.config).timeout
-    async with httpx.AsyncClient(limits=limits, timeout=timeout) as pool, \
-            ekyc.AsyncClient.from_config(rec.config, http_client=pool) as client, \
+    # ekyc builds its own pool, as by default, on a transport with the same limits as the raw clients' pools
+    async with ekyc.AsyncClient.from_config(rec.config, transport=httpx.AsyncHTTPTransport(limits=limits)) as client, \
             httpx.AsyncClient(limits=limits, timeout=timeout) as http, \
             httpx.AsyncClient(limits=limits, timeout=timeout) as http2, \
             httpx.AsyncClient(base_url=address, timeout=timeout,
