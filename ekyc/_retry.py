@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from ._events import Events
 from .errors import EkycError, InvalidRequest, ProviderError, ProviderUnavailable, RateLimited
 from .provider import FollowUp, Prepared, RetryMode
 from .settings import RetrySettings
@@ -55,7 +56,7 @@ Step = Send | Sleep
 Exchange = Generator[Step, Any, T]
 
 
-@dataclass
+@dataclass(slots=True)
 class Attempts:
     """What the attempts of one call did, kept across attempts (the client's fallback reads it).
 
@@ -123,7 +124,7 @@ def exchange(
     build: Callable[[], Prepared],
     parse: Callable[[Prepared, httpx.Response], T | FollowUp],
     settings: RetrySettings,
-    on_retry: Callable[[int, EkycError, float], None] | None = None,
+    events: Events | None = None,
     record: Attempts | None = None,
     timeout: Any = None,
 ) -> Exchange[T]:
@@ -133,20 +134,33 @@ def exchange(
     it and us) sent, so anything but an :class:`EkycError` there is a :class:`ProviderError`; ``build``
     failing on a request that passed validation is an :class:`InvalidRequest`. ``record`` (when given)
     receives what the attempts did. ``timeout`` (an httpx timeout extension, as ``Timeout.as_dict()``) is
-    set on every request the adapter built without one.
+    set on every request the adapter built without one. ``events`` (when given) receives the call's
+    ``retry``, ``error`` and ``call`` events, each naming the operation; the ``call`` event (and the clock
+    read it needs) only when logging or a hook wants it.
     """
     record = Attempts() if record is None else record
-    result = yield from _attempts(provider, build, parse, settings, on_retry, record, timeout)
-    timeout = record.timeout
-    while isinstance(result, FollowUp):  # one more request: its own attempts, added up into the record
-        step = Attempts()
-        try:
-            result = yield from _attempts(provider, _with_timeout(result.build, timeout), result.parse, settings,
-                                          on_retry, step)
-        finally:
-            record.count += step.count
-            record.sent = record.sent or step.sent
-            record.processed = record.processed or step.processed
+    started = time.perf_counter() if events is not None and events.wants() else None
+    try:
+        result = yield from _attempts(provider, build, parse, settings, events, record, timeout)
+        timeout = record.timeout
+        while isinstance(result, FollowUp):  # one more request: its own attempts, added up into the record
+            step = Attempts()
+            try:
+                result = yield from _attempts(provider, _with_timeout(result.build, timeout), result.parse,
+                                              settings, events, step)
+            finally:
+                record.count += step.count
+                record.sent = record.sent or step.sent
+                record.processed = record.processed or step.processed
+    except EkycError as exc:
+        if events is not None:
+            events.emit("error", logging.INFO, provider=provider, operation=record.operation,
+                        error=type(exc).__name__, http_status=exc.http_status,
+                        provider_code=exc.provider_code, request_id=exc.request_id)
+        raise
+    if started is not None and events is not None:
+        events.emit("call", provider=provider, operation=record.operation,
+                    ms=round((time.perf_counter() - started) * 1000, 2))
     return result  # type: ignore[no-any-return]
 
 
@@ -165,7 +179,7 @@ def _attempts(
     build: Callable[[], Prepared],
     parse: Callable[[Prepared, httpx.Response], Any],
     settings: RetrySettings,
-    on_retry: Callable[[int, EkycError, float], None] | None,
+    events: Events | None,
     record: Attempts,
     timeout: Any = None,
 ) -> Exchange[Any]:
@@ -173,15 +187,16 @@ def _attempts(
     started = time.monotonic()
     while True:
         prepared = _build(provider, build)
+        request = prepared.request
         if timeout is not None:
-            prepared.request.extensions.setdefault("timeout", timeout)
+            request.extensions.setdefault("timeout", timeout)
         record.count += 1
         record.retry = prepared.retry
         record.operation = prepared.operation
-        record.timeout = prepared.request.extensions.get("timeout")
+        record.timeout = request.extensions.get("timeout")
         try:
             try:
-                response = yield Send(prepared.request, prepared)
+                response = yield Send(request, prepared)
             except httpx.TransportError as exc:
                 error = transport_error(provider, exc)
                 record.sent = record.sent or error.sent
@@ -212,8 +227,10 @@ def _attempts(
             wait = backoff(settings, record.count - 1, getattr(error, "retry_after", None))
             if time.monotonic() - started + wait > settings.total_timeout:
                 raise
-            if on_retry is not None:
-                on_retry(record.count, error, wait)
+            if events is not None:
+                events.emit("retry", logging.INFO, provider=provider, operation=prepared.operation,
+                            attempt=record.count, error=type(error).__name__, http_status=error.http_status,
+                            wait_s=round(wait, 3))
             yield Sleep(wait)
 
 

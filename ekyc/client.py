@@ -533,32 +533,14 @@ class _Core:
     def _exchange(self, provider: str, build: Callable[[], Prepared],
                   parse: Callable[[Prepared, httpx.Response], T | FollowUp],
                   record: Attempts | None = None) -> Exchange[T]:
-        """One call through the retry loop, with its ``error`` / ``call`` events naming the operation (one place
-        for both clients; the ``call`` event's fields are built only when logging or a hook wants them)."""
+        """One call through the retry loop, with this client's retry settings, the provider's timeout and the
+        client's events (``retry`` / ``error`` / ``call``, naming the operation) — one place for both clients."""
         timeout = self._timeouts.get(provider)
         if timeout is None:
             adapter = self.adapter(provider)
             timeout = self._timeouts[provider] = httpx.Timeout(
                 adapter.settings.timeout or self.settings.timeout).as_dict()
-        attempts = Attempts() if record is None else record
-
-        def on_retry(attempt: int, error: EkycError, wait: float) -> None:
-            self.events.emit("retry", logging.INFO, provider=provider, operation=attempts.operation,
-                             attempt=attempt, error=type(error).__name__, http_status=error.http_status,
-                             wait_s=round(wait, 3))
-
-        started = time.perf_counter()
-        try:
-            result: T = yield from exchange(provider, build, parse, self.settings.retry, on_retry, attempts, timeout)
-        except EkycError as exc:
-            self.events.emit("error", logging.INFO, provider=provider, operation=attempts.operation,
-                             error=type(exc).__name__, http_status=exc.http_status,
-                             provider_code=exc.provider_code, request_id=exc.request_id)
-            raise
-        if self.events.wants():
-            self.events.emit("call", provider=provider, operation=attempts.operation,
-                             ms=round((time.perf_counter() - started) * 1000, 2))
-        return result
+        return exchange(provider, build, parse, self.settings.retry, self.events, record, timeout)
 
     def _run(self, gen: Exchange[T]) -> Any:
         """Drive an exchange with this client's I/O: blocking, or a coroutine (see the subclasses)."""
@@ -581,11 +563,10 @@ class _Core:
             return self._bind(session, request)
         raise AssertionError("unreachable: a plan has at least one provider")  # pragma: no cover
 
-    def _result(self, ref: SessionRef) -> Exchange[Decision]:
-        """A result read from the provider that holds ``ref``, settled against the reference bound into it."""
+    def _read(self, ref: SessionRef) -> Exchange[Decision]:
+        """A result read from the provider that holds ``ref`` (the caller settles it: :meth:`_settle`)."""
         adapter = self._adapters.get(ref.provider) or self.adapter(ref.provider)
-        decision = yield from self._exchange(adapter.name, partial(adapter.build_result, ref), adapter.parse_result)
-        return self._settle(ref, decision)
+        return self._exchange(adapter.name, partial(adapter.build_result, ref), adapter.parse_result)
 
     @_typed(ConfigurationError, "extension")
     def extension(self, provider: str) -> Any:
@@ -774,7 +755,8 @@ class Client(_Core):
         into the ref at create: compare it with the signed-in user. When the provider's echo and the bound
         reference differ, :class:`SessionMismatch` is raised instead of a decision.
         """
-        return self._run(self._result(self._ref(ref)))
+        ref = self._ref(ref)
+        return self._settle(ref, self._run(self._read(ref)))
 
     def close(self) -> None:
         """Release pooled connections; later calls raise :class:`ConfigurationError`."""
@@ -877,7 +859,8 @@ class AsyncClient(_Core):
     @_typed_async(ProviderError, "get_result")
     async def get_result(self, ref: SessionRef | str) -> Decision:
         """The normalized decision of a session; see :meth:`Client.get_result`."""
-        return await self._run(self._result(self._ref(ref)))
+        ref = self._ref(ref)
+        return self._settle(ref, await self._run(self._read(ref)))
 
     async def aclose(self) -> None:
         """Release pooled connections; later calls raise :class:`ConfigurationError`.

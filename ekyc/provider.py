@@ -21,7 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple
 from urllib.parse import urlsplit
 
 import httpx
@@ -115,8 +115,7 @@ class Prepared:
         return self.ref
 
 
-@dataclass(frozen=True)
-class Envelope:
+class Envelope(NamedTuple):
     """What a decoded response body says, as a provider's :meth:`Provider.envelope` hook reads it.
 
     ``body`` is the payload the parser reads (unwrapped: Tencent's ``Response`` object). ``code`` set (or
@@ -124,6 +123,9 @@ class Envelope:
     table's ``api_error`` kind), ``message`` its free text (scrubbed before it is shown, and only when the
     table has no meaning for the code), ``field`` a field name it blames, ``request_id`` its request id,
     ``retry_after`` seconds it asks to wait, ``error`` a class that overrides the table and the status.
+
+    Immutable, a named tuple rather than a frozen dataclass: every response read builds one, and a frozen
+    dataclass sets each of its seven fields through ``object.__setattr__`` (issue 15).
     """
 
     body: Any = None
@@ -526,8 +528,13 @@ class Provider(ABC):
                                 reasons=(entry.to_reason(),) if entry.reason is not None else (),
                                 provider_status=entry.code, raw=env.body)
             raise self.api_error(response, env)
-        with malformed(self.name, f"{prepared.operation} response", http_status=response.status_code):
+        try:
             return decide(env)
+        except Exception as exc:  # what malformed() does, without a context manager entered on every read
+            error = shape_error(exc, self.name, f"{prepared.operation} response", response.status_code)
+            if error is None:
+                raise
+            raise error from None
 
     def api_error(self, response: httpx.Response, env: Envelope) -> EkycError:
         """The typed error for a failed response: ``env.error`` when the hook set one, else the code table's
@@ -552,8 +559,13 @@ class Provider(ABC):
             if not decode:
                 return Envelope(body=response.content), False
             data = json_body(self.name, response)
-            with malformed(self.name, f"{prepared.operation} response", http_status=status):
+            try:
                 env = self.envelope(data, response)
+            except Exception as exc:  # as in read_result
+                error = shape_error(exc, self.name, f"{prepared.operation} response", status)
+                if error is None:
+                    raise
+                raise error from None
             return env, env.failed
         try:
             data = loads(response.content) if response.content else None
@@ -715,24 +727,29 @@ class malformed:  # used as a function: ``with malformed(provider, what):``
             raise error from None
 
     def _error(self, exc: BaseException) -> ProviderError | None:
-        what, provider, http_status = self.what, self.provider, self.http_status
-        if isinstance(exc, InvalidRequest):
-            _defuse(exc)
-            return ProviderError(f"malformed {what}: {exc.field or 'payload'} has an unexpected value",
-                                 provider=provider, http_status=http_status)
-        if isinstance(exc, EkycError):
-            return None
-        if isinstance(exc, WireError):
-            where = safe_field(exc.field) or "payload"
-            problem = exc.problem
-            _defuse(exc)
-            return ProviderError(f"malformed {what}: {where} {problem}", provider=provider,
-                                 http_status=http_status, field=where)
-        if isinstance(exc, (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError,
-                            OverflowError)):
-            _defuse(exc)
-            return ProviderError(f"malformed {what}", provider=provider, http_status=http_status)
+        return shape_error(exc, self.provider, self.what, self.http_status)
+
+
+def shape_error(exc: BaseException, provider: str, what: str, http_status: int | None) -> ProviderError | None:
+    """The :class:`ProviderError` a shape error while reading a payload becomes (see :class:`malformed`), the
+    original emptied; None for an exception that is not a shape error (it propagates unchanged)."""
+    if isinstance(exc, InvalidRequest):
+        _defuse(exc)
+        return ProviderError(f"malformed {what}: {exc.field or 'payload'} has an unexpected value",
+                             provider=provider, http_status=http_status)
+    if isinstance(exc, EkycError):
         return None
+    if isinstance(exc, WireError):
+        where = safe_field(exc.field) or "payload"
+        problem = exc.problem
+        _defuse(exc)
+        return ProviderError(f"malformed {what}: {where} {problem}", provider=provider,
+                             http_status=http_status, field=where)
+    if isinstance(exc, (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError,
+                        OverflowError)):
+        _defuse(exc)
+        return ProviderError(f"malformed {what}", provider=provider, http_status=http_status)
+    return None
 
 
 def _defuse(exc: BaseException) -> None:

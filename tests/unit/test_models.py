@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from ekyc import (
     Check,
     Decision,
+    Identity,
     InvalidRequest,
     Outcome,
     Reason,
@@ -205,3 +206,22 @@ def test_session_url_must_be_an_http_link() -> None:
         with pytest.raises(InvalidRequest) as info:
             Session(ref=ref, url=bad)
         assert info.value.field == "url"
+
+
+@pytest.mark.parametrize(("model", "field", "others"), [
+    (Reason, "provider_code", {"code": ReasonCode.UNKNOWN, "retryable": False}),
+    (Reason, "message", {"code": ReasonCode.UNKNOWN, "retryable": False}),
+    (Identity, "given_name", {}),
+    (Identity, "document_number", {}),
+    (Identity, "address", {}),
+    (Decision, "reference", {"ref": SessionRef(provider="x", id="1"), "outcome": Outcome.ERROR}),
+    (Decision, "provider_status", {"ref": SessionRef(provider="x", id="1"), "outcome": Outcome.ERROR}),
+])
+def test_provider_text_that_is_not_valid_unicode_is_refused(model: type, field: str, others: dict[str, object]) -> None:
+    """A lone surrogate (a JSON ``\\ud800`` escape) can never be encoded: every provider-text field refuses it —
+    pydantic-core's length-constrained ``str`` does, so no Python validator per field is needed."""
+    for bad in ("\ud800", "ok\udfff", "x" * 10 + "\udc00"):
+        with pytest.raises(InvalidRequest) as info:
+            model(**others, **{field: bad})
+        assert info.value.field == field
+    assert getattr(model(**others, **{field: "Zoë 張"}), field) == "Zoë 張"
