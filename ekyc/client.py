@@ -810,6 +810,9 @@ class AsyncClient(_Core):
         per loop: using it after the loop it was first used in has closed is refused before sending.
         """
         loop = self._asyncio.get_running_loop()
+        pool = self._pools.get(loop)  # the common case, without the lock: this loop's pool, still usable
+        if pool is not None and not self._closed and (self._fixed_loop is None or self._fixed_loop is loop):
+            return pool[0]
         with self._lock:
             if self._closed:
                 raise _closed()

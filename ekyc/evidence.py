@@ -22,7 +22,6 @@ every provider:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
@@ -74,9 +73,8 @@ class Evidence(NamedTuple):
                       message=f"sub-check {what}")
 
 
-@dataclass(frozen=True)
-class Settled:
-    """The outcome, reasons and warnings :func:`settle` arrived at."""
+class Settled(NamedTuple):
+    """The outcome, reasons and warnings :func:`settle` arrived at (immutable; a named tuple, as :class:`Evidence`)."""
 
     outcome: Outcome
     reasons: tuple[Reason, ...]

@@ -288,14 +288,14 @@ class _TypedErrors(ModelMetaclass):
     """Constructing a model raises :class:`InvalidRequest` naming the field, never ``ValidationError``."""
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        interned: dict[Any, Any] | None = cls.__dict__.get("_interned")
+        interned: dict[Any, Any] | None = cls._interned  # type: ignore[attr-defined]
         if interned is not None and not args:  # a small immutable value model: one instance per distinct value
             key: Any = (tuple(kwargs.items()), tuple(map(type, kwargs.values())))  # True and 1: different keys
             try:
                 found = interned.get(key)
             except TypeError:  # an unhashable argument: validation will name it
                 found = key = None
-            if found is not None:
+            if found is not None and found.__class__ is cls:  # (a subclass inherits the table: never its parent's)
                 return found
         # _typed inlined (no closure per construction: results build several models per call). Keyword
         # construction goes straight to the model's own validator — exactly what ``BaseModel.__init__`` runs (no
@@ -322,6 +322,8 @@ class _Model(BaseModel, metaclass=_TypedErrors):
 
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True, defer_build=True)
     _redacted: ClassVar[frozenset[str]] = frozenset()
+    #: a class that sets this to a dict keeps one instance per distinct keyword construction (see ``CheckResult``)
+    _interned: ClassVar[dict[Any, Any] | None] = None
 
     if TYPE_CHECKING:  # at run time the metaclass wraps construction (a custom __init__ would be used for
         # nested models too, where ``Model(**{1: 2})`` is a TypeError before any validation)
@@ -417,6 +419,10 @@ def _loc(parts: tuple[int | str, ...]) -> str:
 
 class Reason(_Model):
     """One reason a verification did not pass (or a signal worth knowing)."""
+
+    #: frozen and made of a code, a flag and two bounded texts: the reasons of a code table or an evidence rule
+    #: are the same few values on every call, so equal ones share one instance (built and validated once)
+    _interned: ClassVar[dict[Any, Any]] = {}
 
     code: ReasonCode
     retryable: bool = Field(description="may the user try again in a new session")
