@@ -14,14 +14,17 @@ Every refusal is a :class:`WireError` (a ``ValueError``) naming the field, never
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
-from itertools import chain, repeat
+from itertools import repeat
 from typing import Any
 from urllib.parse import urlsplit
+
+from pydantic_core import from_json as _from_json
 
 #: deepest nesting accepted in a provider payload (vendor payloads nest < 10 levels)
 MAX_DEPTH = 32
@@ -117,76 +120,124 @@ def _depth_ok(value: Any, limit: int) -> bool:
 
 #: built once (``json.loads`` with hooks builds a decoder per call); ``decode`` refuses a BOM as "not JSON" too
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int, parse_float=_float)
-#: the same without the per-object hook (C-built dicts): its result is kept only when :func:`_plain_ok` proves it
-#: is what :data:`_DECODER` gives
-_PLAIN = json.JSONDecoder(parse_constant=_constant, parse_int=_int, parse_float=_float)
 #: a key's closing quote separated from its colon by JSON whitespace (RFC 8259 §2)
 _SPACED_COLON = re.compile(r'"[ \t\n\r]+:')
-_NOT_PLAIN = object()
+_NOT_PROVEN = object()
+#: every ASCII digit to ``0``, every other byte to a space: a run of digits stays a run of ``0``
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+#: a number written longer than :func:`_float` accepts (64 characters) has at most four characters that are not
+#: digits (``-``, ``.``, ``e``, a sign) and at most three runs of digits, so one run of at least 21 digits
+_LONG_DIGIT_RUN = b"0" * 21
 
 
-def _containers(value: Any, limit: int, dicts: list[dict[str, Any]]) -> bool:
-    """:func:`_depth_ok`, noting every object on the way in ``dicts``."""
-    kind = type(value)
-    if kind is dict:
-        dicts.append(value)
-        children = value.values()
-    elif kind is list:
-        children = value
-    else:
-        return True
-    if limit <= 0:
-        return False
-    for child in children:
-        inner = type(child)
-        if (inner is dict or inner is list) and not _containers(child, limit - 1, dicts):
-            return False
-    return True
+def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], list[float]] | None:
+    """Every non-empty object, every key and every float in ``value`` (as decoded: plain dicts, lists, scalars),
+    walked level by level without a Python call per container; None when something nests deeper than ``limit`` or
+    an integer is outside 64 bits (not proven: the strict decoder then names the problem).
 
-
-def _plain_ok(value: Any, text: str, limit: int) -> bool:
-    """Whether ``value`` — ``text`` decoded without the per-object hook — is exactly what the hooked decoder
-    returns: no object has a duplicate key or keys differing only in case, and nothing nests deeper than
-    ``limit``. False means "not proven" (the caller decodes again with the hook, which names the problem).
-
-    Duplicates without a hook: a dict keeps one entry per key, so the parsed objects hold ``sum(len(d))`` keys
-    while the text holds one pair per key *written*. Each pair is a key's closing quote, optional whitespace and
-    a colon. With no quote-whitespace-colon anywhere, every pair shows as ``":`` in the text, and ``":`` can
-    also occur otherwise (a string starting with ``:``, an escaped ``\\"`` before a colon) — never less. So
-    ``text.count('":') == sum(len(d))`` means pairs written == keys kept: no key was written twice. Any other
-    count (or a spaced colon) is "not proven", never "no duplicate".
+    The next level is ``gc.get_referents`` of this level's containers: for a dict or a list CPython reports exactly
+    its values or items (their ``tp_traverse``), in one C call instead of a ``values()``/``extend`` per container.
     """
+    level = [value]
     dicts: list[dict[str, Any]] = []
-    if not _containers(value, limit, dicts):
+    keys: list[str] = []
+    floats: list[float] = []
+    for depth in range(limit + 1):
+        containers: list[Any] = []  # the non-empty ones: the others have no next level
+        for node in level:
+            kind = type(node)  # ``type(True) is bool``: booleans are not integers here
+            if kind is str:
+                continue
+            if kind is dict or kind is list:
+                if depth == limit:  # a container at this level nests ``limit + 1`` deep
+                    return None
+                if node:
+                    containers.append(node)
+                    if kind is dict:
+                        dicts.append(node)
+                        keys += node
+            elif kind is int:
+                if not -MAX_INT - 1 <= node <= MAX_INT:
+                    return None
+            elif kind is float:
+                floats.append(node)
+        if not containers:
+            return dicts, keys, floats
+        level = gc.get_referents(*containers)
+    return None
+
+
+def _keys_written_once(kept: int, text: str) -> bool:
+    """Whether no object of ``text`` was written with a duplicate key, proven from the number of keys its decoded
+    objects ``kept``; False means "not proven", never "duplicate".
+
+    A dict keeps one entry per key, so the decoded objects hold ``sum(len(d))`` keys while the text holds one pair
+    per key *written*: a key's closing quote, optional whitespace and a colon. With no quote-whitespace-colon
+    anywhere, every pair shows as ``":`` in the text. ``":`` also occurs inside a string, only as an escaped quote
+    before a colon: ``\\":`` after an odd run of backslashes (an even run is escaped backslashes before a key's
+    closing quote). The count of ``":`` less the ones after exactly one backslash (``\\":`` but not ``\\\\":``)
+    therefore never undercounts the pairs written; when it equals the keys kept, no key was written twice.
+    """
+    written = text.count('":')
+    if "\\" in text:  # escaped quotes before colons: JSON-in-JSON strings (Alibaba's Ext*Info)
+        written -= text.count('\\":') - text.count('\\\\":')
+    if written != kept:
         return False
-    if text.count('":') != sum(map(len, dicts)):
-        return False
-    if ('" ' in text or '"\n' in text or '"\t' in text or '"\r' in text) and _SPACED_COLON.search(text) is not None:
-        return False
-    # keys that are ASCII without capitals are their own case fold: one C-speed check of every key at once
-    joined = "".join(chain.from_iterable(dicts))
-    if joined.isascii() and joined.lower() == joined:
+    spaced = "\n" in text or "\t" in text or "\r" in text or '" ' in text
+    return not spaced or _SPACED_COLON.search(text) is None
+
+
+def _no_case_variants(dicts: list[dict[str, Any]], keys: list[str]) -> bool:
+    """Whether no object of ``dicts`` holds two keys that differ only in case (``keys``: all their keys)."""
+    # all keys joined by NUL and case-folded at once (folding works per character and keeps NUL, so a NUL inside
+    # a key splits it alike on both sides): when the fold changes nothing, every key is its own fold
+    joined = "\0".join(keys)
+    folded = joined.lower() if joined.isascii() else joined.casefold()  # ASCII: lower is the fold, fast path
+    if folded == joined:
+        return True
+    # no two distinct pieces anywhere fold alike, so no two keys of one object do; else each object on its own
+    if len(set(folded.split("\0"))) == len(set(joined.split("\0"))):
         return True
     return list(map(len, dicts)) == list(map(len, map(set, map(map, repeat(str.casefold), dicts))))
 
 
-def _decode_plain(text: str, limit: int) -> Any:
-    """``text`` decoded by the C scanner without a per-object hook, or :data:`_NOT_PLAIN` when that result is not
-    proven equal to the strict decoder's (:func:`_plain_ok`) or decoding failed at all (the strict decoder then
-    names the problem)."""
+def _floats_ok(floats: list[float], raw: bytes | str) -> bool:
+    """Whether every float is finite and no number in ``raw`` may be written longer than :func:`_float`
+    accepts (a run of 21 digits anywhere, in strings too, means "not proven")."""
+    if not all(map(math.isfinite, floats)):
+        return False
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    return _LONG_DIGIT_RUN not in data.translate(_DIGITS_AS_ZEROS)
+
+
+def _decode_fast(text: str, raw: bytes | str, limit: int) -> Any:
+    """``text`` decoded by pydantic-core's JSON parser (jiter, written in Rust: no Python call per object or
+    number), or :data:`_NOT_PROVEN` when that result is not proven equal to the strict decoder's (duplicate or
+    case-variant keys, excess depth, integers outside 64 bits, non-finite or over-long numbers) or jiter refuses
+    the text (it refuses ``NaN``/``Infinity`` here, lone surrogates, and whatever the strict decoder refuses as not
+    JSON): the strict decoder then decides and names the problem. ``raw`` is the same text, as bytes if given so.
+    """
     try:
-        value = _PLAIN.decode(text)
-    except (ValueError, RecursionError):  # WireError is a ValueError
-        return _NOT_PLAIN
-    return value if _plain_ok(value, text, limit) else _NOT_PLAIN
+        value = _from_json(raw, allow_inf_nan=False)
+    except (ValueError, TypeError):  # TypeError: a str holding a lone surrogate has no UTF-8 form to read
+        return _NOT_PROVEN
+    found = _levels(value, limit)
+    if found is None:
+        return _NOT_PROVEN
+    dicts, keys, floats = found
+    if not _keys_written_once(len(keys), text) or not _no_case_variants(dicts, keys):
+        return _NOT_PROVEN
+    if floats and not _floats_ok(floats, raw):
+        return _NOT_PROVEN
+    return value
 
 
 def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size: int = MAX_BODY) -> Any:
     """Parse JSON strictly (see the module docstring); :class:`WireError` on anything doubtful.
 
-    Most bodies are decoded once by the C scanner without a per-object hook and then proven free of duplicate
-    keys, case-variant keys and excess depth (:func:`_plain_ok`); anything not proven so is decoded again with
-    the per-object hook, which refuses it exactly as before.
+    Bodies are decoded once by jiter (:func:`_decode_fast`) and the result is proven to be what the strict
+    decoder gives; anything not proven so is decoded again by the strict decoder (:func:`_strict`: a hook per
+    object and per number), which refuses it exactly as before.
     """
     if len(data) > max_size:
         raise WireError("body", "too large")
@@ -194,26 +245,24 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size
     # / ``object`` is the whole payload, personal data included) must not ride along as ``__context__``
     problem: str | None = None
     text = ""
-    if isinstance(data, (bytes, bytearray)):
+    raw: bytes | str = data if isinstance(data, bytes) else bytes(data) if isinstance(data, bytearray) else data
+    if isinstance(raw, bytes):
         try:  # JSON exchanged between systems is UTF-8 (RFC 8259 §8.1): never guess UTF-16/32 from the bytes
-            text = bytes(data).decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
             problem = "not UTF-8"
         if problem is not None:
             raise WireError("body", problem)
     else:
-        text = data
-    # a body that may nest deeper than the limit is walked anyway (every ``{`` and ``[``, in strings too, bounds
-    # the depth): that walk also proves a hook-free decode (:func:`_plain_ok`), cheaper than a hook per object
-    walk = text.count("{") + text.count("[") > max_depth
-    value = _decode_plain(text, max_depth) if walk else _NOT_PLAIN
-    proven = value is not _NOT_PLAIN
+        text = raw
+    value = _decode_fast(text, raw, max_depth)
+    proven = value is not _NOT_PROVEN
     if not proven:
         value = _strict(text)
-    # only a \uD8xx escape can make a lone surrogate (most bodies hold no \u escape at all: one scan)
-    if "\\u" in text and ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(value):
+    # only a \uD8xx escape can make a lone surrogate (most bodies hold no backslash at all: one memchr)
+    if "\\" in text and ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(value):
         raise WireError("body", "a string holds a lone surrogate (not Unicode text)")
-    if walk and not proven and not _depth_ok(value, max_depth):
+    if not proven and not _depth_ok(value, max_depth):
         raise WireError("body", "nested too deeply")
     return value
 

@@ -186,10 +186,12 @@ def test_fast_path_never_hides_a_duplicate_or_case_variant(text: str) -> None:
         _wire.loads(text)
 
 
-def test_plain_result_is_kept_only_when_proven() -> None:
-    """The fast path's own answer: a clean body is proven; a duplicate, a spaced colon or a colon-led string is
-    not (the strict decoder then decides)."""
-    for clean in ('{"a":1,"b":[{"c":"x"}]}', '{"BizToken":"x","Err":{"Code":"y"}}', "[]", "5"):
-        assert _wire._decode_plain(clean, 32) is not _wire._NOT_PLAIN, clean
-    for unproven in ('{"a":1,"a":2}', '{"a" : 1}', '{"a":":x"}', '{"a":1,"A":2}', "[" * 40 + "]" * 40):
-        assert _wire._decode_plain(unproven, 32) is _wire._NOT_PLAIN, unproven
+def test_fast_result_is_kept_only_when_proven() -> None:
+    """The fast path's own answer: a clean body is proven; a duplicate, a spaced colon, a colon-led string, a
+    case variant, excess depth, a huge integer or a long number literal is not (the strict decoder then decides)."""
+    for clean in ('{"a":1,"b":[{"c":"x"}]}', '{"BizToken":"x","Err":{"Code":"y"}}', "[]", "5", '{"a":0.5}',
+                  '{"Ext":"{\\"k\\":1}"}'):
+        assert _wire._decode_fast(clean, clean, 32) is not _wire._NOT_PROVEN, clean
+    for unproven in ('{"a":1,"a":2}', '{"a" : 1}', '{"a":":x"}', '{"a":1,"A":2}', "[" * 40 + "]" * 40,
+                     "[9223372036854775808]", "[1e400]", '{"a":0.' + "1" * 70 + "}", "[NaN]", '"\\ud800"'):
+        assert _wire._decode_fast(unproven, unproven, 32) is _wire._NOT_PROVEN, unproven

@@ -1,0 +1,176 @@
+"""The strict JSON reader's fast path (issue 15) is proven to decide exactly as the strict decoder alone.
+
+``ekyc._wire.loads`` decodes a body once with pydantic-core's parser and keeps that value only when it is proven to
+be what the per-object, per-number hooked decoder (``_wire._strict``) returns; anything else is decoded again by the
+strict decoder. The reference below is the reader as it was before the fast path: the strict decoder, then the
+lone-surrogate and depth checks. Hypothesis writes hostile and ordinary documents — duplicate keys at any depth,
+case variants (ASCII and not), escaped quotes before colons, spaced colons, strings holding ``":``, huge integers
+at every depth, ``1e400``, ``-0``, over-long number literals, ``NaN``/``Infinity``, nesting around the depth limit,
+lone and paired surrogate escapes, a BOM, bytes that are not UTF-8 — and both readers must return the same value
+(same types, same order, same sign of zero) or refuse with the same problem.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+from typing import Any
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from ekyc import _wire
+from ekyc._wire import MAX_BODY, WireError
+
+
+def reference(data: bytes | str, max_depth: int) -> tuple[str, Any]:
+    """The reader without its fast path: the value's ``repr`` or the refusal's problem."""
+    if len(data) > MAX_BODY:
+        return ("error", "too large")
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return ("error", "not UTF-8")
+    else:
+        text = data
+    try:
+        value = _wire._strict(text)
+    except WireError as exc:
+        return ("error", exc.problem)
+    if ("\\ud" in text or "\\uD" in text) and _wire._has_lone_surrogate(value):
+        return ("error", "a string holds a lone surrogate (not Unicode text)")
+    if not _wire._depth_ok(value, max_depth):
+        return ("error", "nested too deeply")
+    return ("value", repr(value))
+
+
+def actual(data: bytes | str, max_depth: int) -> tuple[str, Any]:
+    try:
+        return ("value", repr(_wire.loads(data, max_depth=max_depth)))
+    except WireError as exc:
+        return ("error", exc.problem)
+
+
+KEYS = st.sampled_from([
+    "a", "A", "b", "id", "ID", "Id", "ß", "SS", "ss", "Straße", "STRASSE", "é", "É", "İ", "i̇", "K", "k", "\u212a",
+    "ǅ", "ǆ", '"', ":", '":', '\\":', "\\", "a\\", "\x00", "a\x00b", "A\x00B", " ", "x y", "\ud83d\ude00",
+])
+#: number literals as written: ordinary, at the 64-bit edges, huge, non-finite, over-long, negative zero
+NUMBERS = st.one_of(
+    st.integers(-10**6, 10**6).map(str),
+    st.sampled_from([
+        "0", "-0", "-0.0", "0.0", "1.5", "-2.25e-3", "1E2", "1e+2", "9223372036854775807", "-9223372036854775808",
+        "9223372036854775808", "-9223372036854775809", "99999999999999999999", "12345678901234567890123",
+        "9" * 400, "9" * 5000, "1e400", "-1e400", "1e308", "2e308", "1e-400", "0." + "0" * 70, "0." + "1" * 63,
+        "0." + "1" * 62, "1." + "2" * 62 + "e1", "1e" + "0" * 70 + "1", "1" * 20 + ".5", "NaN", "Infinity",
+        "-Infinity", "1.0e-7", "123456789012345678.5",
+    ]),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+)
+STRING_BODIES = st.one_of(
+    st.text(max_size=6),
+    st.sampled_from(['":', 'x":y', '\\":', ":", "a:b", "https://x/y", "12:34:56", "{\"k\":1}", "\\", '"', "[[{{"]),
+)
+SPACE = st.sampled_from(["", "", "", " ", "\n", "\t", "\r\n", "  "])
+
+
+def _escaped(text: str, mode: int) -> str:
+    if mode == 0:
+        return json.dumps(text)
+    if mode == 1:  # every character as a \u escape (a colon as \u003a, a quote as \u0022)
+        return '"' + "".join(f"\\u{ord(c):04x}" if ord(c) < 0x10000 else json.dumps(c)[1:-1] for c in text) + '"'
+    return json.dumps(text, ensure_ascii=False)
+
+
+SURROGATES = st.sampled_from(['"\\ud800"', '"\\udc00"', '"x\\uDBFFy"', '"\\ud83d\\ude00"', '"\\ud83d"', '"\\u0041"'])
+
+
+@st.composite
+def documents(draw: st.DrawFn, depth: int = 0) -> str:
+    ws = lambda: draw(SPACE)  # noqa: E731
+    kind = draw(st.integers(0, 5 if depth < 7 else 2))
+    if kind == 0:
+        return _escaped(draw(STRING_BODIES), draw(st.integers(0, 2)))
+    if kind == 1:
+        return draw(NUMBERS)
+    if kind == 2:
+        return draw(st.one_of(st.sampled_from(["null", "true", "false"]), SURROGATES))
+    if kind == 3:
+        items = [draw(documents(depth + 1)) for _ in range(draw(st.integers(0, 3)))]
+        return "[" + ws() + ("," + ws()).join(items) + ws() + "]"
+    keys = draw(st.lists(KEYS, max_size=4))
+    if keys and draw(st.booleans()):  # a key written twice, anywhere
+        keys.append(draw(st.sampled_from(keys)))
+    pairs = [f"{_escaped(k, draw(st.integers(0, 2)))}{ws()}:{ws()}{draw(documents(depth + 1))}" for k in keys]
+    return "{" + ws() + ("," + ws()).join(pairs) + ws() + "}"
+
+
+def _as_sent(text: str, how: int) -> bytes | str:
+    if how == 0:
+        return text
+    raw = text.encode("utf-8", "surrogatepass")
+    if how == 2:
+        return b"\xef\xbb\xbf" + raw  # a BOM
+    if how == 3:
+        return raw[: len(raw) // 2] + b"\xff" + raw[len(raw) // 2:]  # bytes that are not UTF-8
+    return raw
+
+
+@settings(max_examples=1500, deadline=None)
+@given(documents(), st.sampled_from([1, 2, 3, 5, 32]), st.sampled_from([0, 1, 1, 1, 2, 3]))
+@example('{"a":1,"a" :2}', 32, 1)
+@example('{"a":"\\":","a":1}', 32, 1)
+@example('{"k\\u003a":1,"k:":2}', 32, 1)
+@example('{"a\\\\":1,"a\\\\":2}', 32, 1)
+@example('{"x":"\\\\":1}', 32, 1)
+@example('{"\\u00df":1,"SS":2}', 32, 1)
+@example('{"a":{"b":{"c":1}}}', 2, 1)
+@example('{"a":{"b":{"c":{}}}}', 3, 1)
+@example('{"a":[1.5, 0.' + "0" * 70 + "]}", 32, 1)
+def test_loads_decides_like_the_strict_decoder(text: str, max_depth: int, how: int) -> None:
+    data = _as_sent(text, how)
+    assert actual(data, max_depth) == reference(data, max_depth), text
+
+
+@pytest.mark.parametrize("depth", [1, 2, 31, 32, 33])
+@pytest.mark.parametrize("shape", ["[{}]", '{"k":[]}', '[{"k":1}]', '{"k":{"j":[1]}}'])
+def test_depth_limit_at_the_edge_with_empty_and_full_containers(depth: int, shape: str) -> None:
+    text = "[" * depth + shape + "]" * depth
+    assert actual(text, 32) == reference(text, 32)
+
+
+def test_huge_integers_never_reach_a_quadratic_conversion() -> None:
+    """The CPU guard: the fast parser refuses an integer literal longer than 4,300 digits itself (whatever the
+    interpreter's own limit is set to), and the strict decoder refuses any literal over 20 characters before
+    ``int()`` sees it; so a body of huge integers is refused as out of range without converting them all."""
+    with pytest.raises(ValueError):
+        _wire._from_json("9" * 4301)
+    body = "[" + ",".join(["9" * 4000] * 50) + "]"
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else None
+    try:
+        if limit is not None:
+            sys.set_int_max_str_digits(0)  # no interpreter limit: the guards above still hold
+        for data in (body, "9" * 100_000, '{"a":[' + "1" * 30 + "]}"):
+            with pytest.raises(WireError, match="integer out of range"):
+                _wire.loads(data)
+    finally:
+        if limit is not None:
+            sys.set_int_max_str_digits(limit)
+
+
+def test_next_level_is_every_value_and_item() -> None:
+    """The walk takes a level's children with ``gc.get_referents``: for plain dicts and lists that is exactly
+    their values and items, scalars included (keys are not needed from it)."""
+    d = {"a": 1, "b": "x", "c": None, "d": [2.5, True], "e": {}}
+    items = [d, "y", 3, [], None, False]
+    assert sorted(map(repr, gc.get_referents(d, items))) == sorted(map(repr, [*d.values(), *items]))
+
+
+@pytest.mark.parametrize("body", [b"", b" ", b"nul", b"[1,]", b'{"a":1,}', b"01", b"1.", b"+1", b'"\x01"', b"\x00",
+                                  b"[1] x", b"'a'", b'"\\x41"', b"\xef\xbb\xbf{}", b"\x0b[1]", b"[" * 300 + b"]" * 300])
+def test_what_json_refuses_is_refused_alike(body: bytes) -> None:
+    assert actual(body, 32) == reference(body, 32)
+    assert actual(body, 32)[0] == "error"
