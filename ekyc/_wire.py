@@ -18,9 +18,9 @@ import gc
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timezone
-from itertools import repeat
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -188,17 +188,35 @@ def _keys_written_once(kept: int, text: str) -> bool:
 
 
 def _no_case_variants(dicts: list[dict[str, Any]], keys: list[str]) -> bool:
-    """Whether no object of ``dicts`` holds two keys that differ only in case (``keys``: all their keys)."""
-    # all keys joined by NUL and case-folded at once (folding works per character and keeps NUL, so a NUL inside
-    # a key splits it alike on both sides): when the fold changes nothing, every key is its own fold
-    joined = "\0".join(keys)
-    folded = joined.lower() if joined.isascii() else joined.casefold()  # ASCII: lower is the fold, fast path
-    if folded == joined:
+    """Whether no object of ``dicts`` holds two keys that differ only in case (``keys``: all their keys, in order)."""
+    joined = "".join(keys)
+    # keys that are ASCII without capitals are their own case fold: one C-speed check of every key at once
+    if joined.isascii() and joined.lower() == joined:
         return True
-    # no two distinct pieces anywhere fold alike, so no two keys of one object do; else each object on its own
-    if len(set(folded.split("\0"))) == len(set(joined.split("\0"))):
-        return True
-    return list(map(len, dicts)) == list(map(len, map(set, map(map, repeat(str.casefold), dicts))))
+    if len(keys) > _MAX_REMEMBERED_KEYS:
+        return _folded_apart(keys, list(map(len, dicts)))
+    # a vendor's objects carry the same keys call after call: the verdict for this exact key list is remembered
+    return _remembered_folded_apart(tuple(keys), tuple(map(len, dicts)))
+
+
+#: key lists longer than this are folded every time (the memory a remembered verdict holds stays small)
+_MAX_REMEMBERED_KEYS = 256
+
+
+def _folded_apart(keys: Sequence[str], sizes: Sequence[int]) -> bool:
+    """Whether no object — ``keys`` split into consecutive objects of ``sizes`` keys — holds two keys with the
+    same case fold."""
+    start = 0
+    for size in sizes:
+        if size > 1 and len(set(map(str.casefold, keys[start:start + size]))) != size:
+            return False
+        start += size
+    return True
+
+
+@lru_cache(maxsize=64)
+def _remembered_folded_apart(keys: tuple[str, ...], sizes: tuple[int, ...]) -> bool:
+    return _folded_apart(keys, sizes)
 
 
 def _floats_ok(floats: list[float], raw: bytes | str) -> bool:
@@ -305,6 +323,8 @@ def opt_obj(value: Any, field: str) -> Mapping[str, Any]:
 
 def array(value: Any, field: str) -> list[Any]:
     """A JSON array; ``None`` reads as ``[]``."""
+    if type(value) is list:  # exact type first: the isinstance call is the slower test
+        return value
     if value is None:
         return []
     if not isinstance(value, list):
@@ -330,7 +350,7 @@ def text(value: Any, field: str, *, max_len: int = 4096) -> str | None:
     """A string, stripped; ``None`` and blank read as None."""
     if value is None:
         return None
-    if not isinstance(value, str):
+    if type(value) is not str and not isinstance(value, str):  # exact type first: isinstance is the slower test
         raise WireError(field, "expected a string")
     if len(value) > max_len:
         raise WireError(field, "string too long")
@@ -341,7 +361,7 @@ def code(value: Any, field: str, *, max_len: int = 128) -> str | None:
     """A status or code string exactly as sent (not stripped: ``"Approved "`` is not ``"Approved"``)."""
     if value is None:
         return None
-    if not isinstance(value, str):
+    if type(value) is not str and not isinstance(value, str):  # exact type first: isinstance is the slower test
         raise WireError(field, "expected a string")
     if len(value) > max_len:
         raise WireError(field, "string too long")
@@ -365,9 +385,11 @@ def integer(value: Any, field: str, *, strings: bool = False, lo: int = -MAX_INT
     plain ASCII digits is accepted too — no sign but ``-``, no spaces, no other digit systems."""
     if value is None:
         return None
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is bool:  # bool cannot be subclassed: this is ``isinstance(value, bool)``
         raise WireError(field, "expected an integer")
-    if isinstance(value, int):
+    result: int
+    if kind is int or isinstance(value, int):
         result = value
     elif strings and isinstance(value, str) and _ASCII_INT.fullmatch(value):
         result = int(value)
@@ -383,10 +405,11 @@ def number(value: Any, field: str, *, strings: bool = False, lo: float = -math.i
     """A finite number (int or float; with ``strings=True`` a plain ASCII decimal string too)."""
     if value is None:
         return None
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is bool:  # bool cannot be subclassed: this is ``isinstance(value, bool)``
         raise WireError(field, "expected a number")
-    is_text = strings and isinstance(value, str) and _ASCII_DECIMAL.fullmatch(value) is not None
-    if not (isinstance(value, (int, float)) or is_text):
+    if kind is not float and kind is not int and not isinstance(value, (int, float)) and not (
+            strings and isinstance(value, str) and _ASCII_DECIMAL.fullmatch(value) is not None):
         raise WireError(field, "expected a number")
     result = float(value)
     if not math.isfinite(result) or not lo <= result <= hi:
@@ -398,7 +421,7 @@ def boolean(value: Any, field: str) -> bool | None:
     """A JSON boolean (``"true"``, ``1`` are refused)."""
     if value is None:
         return None
-    if not isinstance(value, bool):
+    if type(value) is not bool:  # bool cannot be subclassed: this is ``isinstance(value, bool)``
         raise WireError(field, "expected a boolean")
     return value
 

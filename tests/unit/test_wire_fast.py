@@ -174,3 +174,42 @@ def test_next_level_is_every_value_and_item() -> None:
 def test_what_json_refuses_is_refused_alike(body: bytes) -> None:
     assert actual(body, 32) == reference(body, 32)
     assert actual(body, 32)[0] == "error"
+
+
+def test_a_remembered_case_verdict_is_for_that_exact_key_list_and_split() -> None:
+    """The case-variant verdict is remembered per key list and per split into objects: the same keys in one object
+    or in two, and a list too long to remember, are each decided on their own, in any order, again and again."""
+    apart = '{"a":{"Id":1},"b":{"ID":2}}'
+    together = '{"a":{"Id":1,"ID":2},"b":{}}'
+    long_apart = json.dumps({f"K{i}": {"Id": 1, "X": i} for i in range(300)})
+    long_together = json.dumps({**{f"K{i}": i for i in range(300)}, "k0": 1})
+    for _ in range(3):
+        for text, problem in ((apart, None), (together, "keys differing only in case in a JSON object"),
+                              (long_apart, None), (long_together, "keys differing only in case in a JSON object")):
+            assert actual(text, 32) == reference(text, 32)
+            assert (actual(text, 32)[1] == problem) if problem else actual(text, 32)[0] == "value"
+
+
+class _Text(str):
+    pass
+
+
+class _Items(list):  # type: ignore[type-arg]
+    pass
+
+
+def test_value_readers_take_and_refuse_what_they_did() -> None:
+    """The readers test the exact type first; subclasses still read, booleans are still not numbers."""
+    assert _wire.text(_Text(" a "), "f") == "a" and _wire.code(_Text("A "), "f") == "A "
+    assert _wire.array(_Items([1]), "f") == [1] and _wire.array(None, "f") == []
+    assert _wire.integer(7, "f") == 7 and _wire.number(7, "f") == 7.0 and _wire.number(0.5, "f") == 0.5
+    assert _wire.number("1.5", "f", strings=True) == 1.5 and _wire.boolean(False, "f") is False
+    refusals: list[tuple[Any, Any]] = [
+        (_wire.integer, True), (_wire.integer, "1"), (_wire.integer, 1.5), (_wire.integer, [1]),
+        (_wire.number, True), (_wire.number, "1"), (_wire.number, [1]),
+        (_wire.boolean, 1), (_wire.boolean, "true"), (_wire.boolean, 0),
+        (_wire.text, 1), (_wire.code, 1), (_wire.array, {}),
+    ]
+    for reader, bad in refusals:
+        with pytest.raises(WireError):
+            reader(bad, "f")
