@@ -136,7 +136,10 @@ def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], li
     an integer is outside 64 bits (not proven: the strict decoder then names the problem).
 
     The next level is ``gc.get_referents`` of this level's containers: for a dict or a list CPython reports exactly
-    its values or items (their ``tp_traverse``), in one C call instead of a ``values()``/``extend`` per container.
+    its values or items (their ``tp_traverse``; a dict of ``str`` keys does not report the keys), in one C call
+    instead of a ``values()``/``extend`` per container. That is an implementation's detail, so it is checked: a level
+    that does not hold exactly as many objects as the containers hold values and items proves nothing (a walk that
+    missed a container would miss its depth, its integers and its keys' case).
     """
     level = [value]
     dicts: list[dict[str, Any]] = []
@@ -164,6 +167,8 @@ def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], li
         if not containers:
             return dicts, keys, floats
         level = gc.get_referents(*containers)
+        if len(level) != sum(map(len, containers)):  # not exactly their values and items: prove nothing
+            return None
     return None
 
 

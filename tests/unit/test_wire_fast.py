@@ -169,6 +169,18 @@ def test_next_level_is_every_value_and_item() -> None:
     assert sorted(map(repr, gc.get_referents(d, items))) == sorted(map(repr, [*d.values(), *items]))
 
 
+def test_a_walk_that_misses_values_proves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should ``gc.get_referents`` ever report other than a container's values and items (another interpreter),
+    the walk proves nothing and the strict decoder decides: a case variant below a missed level is still refused."""
+    from ekyc import _wire
+
+    monkeypatch.setattr(_wire.gc, "get_referents", lambda *objs: [])
+    assert _wire._levels({"a": {"b": 1}}, 32) is None
+    with pytest.raises(_wire.WireError, match="case"):
+        _wire.loads(b'{"a": {"Key": 1, "key": 2}}')
+    assert _wire.loads(b'{"a": {"b": [1, 2.5]}}') == {"a": {"b": [1, 2.5]}}
+
+
 @pytest.mark.parametrize("body", [b"", b" ", b"nul", b"[1,]", b'{"a":1,}', b"01", b"1.", b"+1", b'"\x01"', b"\x00",
                                   b"[1] x", b"'a'", b'"\\x41"', b"\xef\xbb\xbf{}", b"\x0b[1]", b"[" * 300 + b"]" * 300])
 def test_what_json_refuses_is_refused_alike(body: bytes) -> None:
