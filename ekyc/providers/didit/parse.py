@@ -36,8 +36,8 @@ The outcome goes through the one evidence rule, :func:`ekyc.evidence.settle`:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 from ekyc import _wire as wire
@@ -78,24 +78,62 @@ Item = Mapping[str, Any]
 Features = dict[str, list[Item]]
 
 
-def items(data: Mapping[str, Any], array: str) -> list[Item]:
-    """The items of one feature array (``[]`` when absent or null)."""
-    return wire.objects(data.get(array), array)
+def _code(item: Item, key: str, where: str) -> str | None:
+    """``item[key]`` read with :func:`ekyc._wire.code`; the field name (``where.key``) is built only to name a
+    refusal (a plain string, the usual case, is exactly what ``wire.code`` returns)."""
+    value = item.get(key)
+    if value is None or (type(value) is str and len(value) <= 128):
+        return value
+    return wire.code(value, f"{where}.{key}")
+
+
+def _text(item: Item, key: str, where: str) -> str | None:
+    """``item[key]`` read with :func:`ekyc._wire.text` (stripped, blank → None), named only to refuse it."""
+    value = item.get(key)
+    if value is None:
+        return None
+    if type(value) is str and len(value) <= 4096:
+        return value.strip() or None
+    return wire.text(value, f"{where}.{key}")
+
+
+def _date(item: Item, key: str, where: str) -> date | None:
+    """``item[key]`` read with :func:`ekyc._wire.iso_date`; a plain ``YYYY-MM-DD`` (the usual case) is parsed
+    directly — only when it reads back identically, i.e. exactly what ``wire.iso_date`` accepts for it."""
+    value = item.get(key)
+    if value is None:
+        return None
+    if type(value) is str and len(value) == 10:
+        try:
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.isoformat() == value:
+            return parsed
+    return wire.iso_date(value, f"{where}.{key}")
+
+
+def _objects(owner: Item, key: str, where: str = "") -> list[Item]:
+    """``owner[key]`` read with :func:`ekyc._wire.objects` (``[]`` when absent or null), named ``where.key``
+    (``key`` at the top level) only to refuse it."""
+    value = owner.get(key)
+    if value is None or (type(value) is list and not value):
+        return []
+    return wire.objects(value, f"{where}.{key}" if where else key)
 
 
 def features(data: Mapping[str, Any]) -> Features:
-    """Every feature array's items, read once per payload."""
-    return {array: items(data, array) for array in FEATURE_ARRAYS}
-
-
-def item_status(item: Item, where: str) -> str | None:
-    """An item's ``status`` exactly as sent (None when null or missing)."""
-    return wire.code(item.get("status"), f"{where}.status")
+    """Every feature array's items, read once per payload (:func:`ekyc._wire.objects`; ``[]`` when absent)."""
+    out: Features = {}
+    for array in FEATURE_ARRAYS:
+        value = data.get(array)
+        out[array] = [] if value is None else wire.objects(value, array)
+    return out
 
 
 def warning_reason(w: Item, where: str = "warnings") -> Reason:
     """The neutral reason of one warning object (``UNKNOWN`` keeping the raw risk code)."""
-    risk = wire.code(w.get("risk"), f"{where}.risk")
+    risk = _code(w, "risk", where)
     entry = RISKS.get(risk) if risk else None
     if entry is not None and risk is not None:
         return entry.to_reason(risk)
@@ -103,71 +141,84 @@ def warning_reason(w: Item, where: str = "warnings") -> Reason:
                   message="risk code not in Didit's documentation")
 
 
-def _warnings(owner: Item, where: str) -> Iterator[tuple[str, Item]]:
-    for j, w in enumerate(wire.objects(owner.get("warnings"), f"{where}.warnings")):
-        yield f"{where}.warnings[{j}]", w
-
-
 def _log_state(w: Item, where: str) -> State:
-    log_type = wire.code(w.get("log_type"), f"{where}.log_type")
+    log_type = _code(w, "log_type", where)
     return LOG_TYPE_STATE.get("null" if log_type is None else log_type, State.UNKNOWN)
+
+
+def _warning_evidence(name: str, state: State, reason: Reason) -> Evidence:
+    return Evidence(name, state, reason if state is State.FAILED or state is State.INFO else None)
+
+
+def _item_evidence(out: list[Evidence], item: Item, where: str) -> None:
+    """One feature item's sub-checks: each of its warnings, then its ``status``."""
+    status = _code(item, "status", where)
+    state = FEATURE_STATE.get("null" if status is None else status, State.UNKNOWN)
+    explained: list[Reason] = []
+    for j, w in enumerate(_objects(item, "warnings", where)):
+        w_where = f"{where}.warnings[{j}]"
+        reason = warning_reason(w, w_where)
+        w_state = _log_state(w, w_where)
+        if w_state is not State.INFO:
+            explained.append(reason)
+        out.append(_warning_evidence(f"{w_where}.log_type", w_state, reason))
+    name = f"{where}.status"
+    entry = CODE_TABLE.get("feature_status", status) if state is State.FAILED else None
+    if entry is not None:
+        out.extend(Evidence(name, state, r) for r in explained or [entry.to_reason(status)])
+    else:
+        out.append(Evidence(name, state))
+
+
+def _listed(data: Mapping[str, Any]) -> list[str | None]:
+    """The decision's ``features[]`` names (strings, each read with :func:`ekyc._wire.code`)."""
+    listed = wire.array(data.get("features"), "features")
+    if all(type(name) is str and len(name) <= 128 for name in listed):
+        return listed
+    return [wire.code(name, f"features[{i}]") for i, name in enumerate(listed)]
 
 
 def evidence(data: Mapping[str, Any], feats: Features) -> list[Evidence]:
     """Every sub-check the decision reports: one per feature item and one per warning object."""
     out: list[Evidence] = []
-    for array in FEATURE_ARRAYS:
-        for i, item in enumerate(feats[array]):
-            where = f"{array}[{i}]"
-            status = item_status(item, where)
-            state = FEATURE_STATE.get("null" if status is None else status, State.UNKNOWN)
-            explained: list[Reason] = []
-            for w_where, w in _warnings(item, where):
-                reason = warning_reason(w, w_where)
-                w_state = _log_state(w, w_where)
-                if w_state is not State.INFO:
-                    explained.append(reason)
-                out.append(Evidence(f"{w_where}.log_type", w_state,
-                                    reason if w_state in (State.FAILED, State.INFO) else None))
-            name = f"{where}.status"
-            entry = CODE_TABLE.get("feature_status", status) if state is State.FAILED else None
-            if entry is not None:
-                out.extend(Evidence(name, state, r) for r in explained or [entry.to_reason(status)])
-            else:
-                out.append(Evidence(name, state))
-    for i, listed in enumerate(wire.array(data.get("features"), "features")):
-        target = DECISION_FEATURES.get(wire.code(listed, f"features[{i}]") or "")
+    for array, entries in feats.items():
+        if entries:
+            for i, item in enumerate(entries):
+                _item_evidence(out, item, f"{array}[{i}]")
+    for name in _listed(data):
+        target = DECISION_FEATURES.get(name or "")
         if target is not None and not feats[target]:  # listed, but it never produced a result
             out.append(Evidence(target, State.UNFINISHED))
-    for w_where, w in _warnings(data, "decision"):  # older/flat payloads carry warnings at the top level
+    for j, w in enumerate(_objects(data, "warnings", "decision")):  # older/flat payloads: top-level warnings
+        w_where = f"decision.warnings[{j}]"
         w_state = _log_state(w, w_where)
-        reason = warning_reason(w, w_where)
-        out.append(Evidence(f"{w_where}.log_type", w_state,
-                            reason if w_state in (State.FAILED, State.INFO) else None))
+        out.append(_warning_evidence(f"{w_where}.log_type", w_state, warning_reason(w, w_where)))
     return out
 
 
+def _score(item: Item, array: str, i: int) -> float | None:
+    """An item's ``score``: a finite number within 0–100 (:func:`ekyc._wire.number`)."""
+    value = item.get("score")
+    if type(value) is float and 0 <= value <= 100:  # the usual case, exactly what wire.number returns
+        return value
+    return wire.number(value, f"{array}[{i}].score", lo=0, hi=100)
+
+
 def _check(entries: list[Item], array: str, scored: bool) -> CheckResult:
-    verdicts = []
-    scores = []
-    for i, item in enumerate(entries):
-        status = item_status(item, f"{array}[{i}]")
-        verdicts.append(True if status == "Approved" else False if status == "Declined" else None)
-        if scored:
-            s = wire.number(item.get("score"), f"{array}[{i}].score", lo=0, hi=100)
-            if s is not None:
-                scores.append(s)
+    """One check from its feature array; the items' statuses were read (type-checked) by :func:`evidence`."""
+    statuses = [item.get("status") for item in entries]
     passed: bool | None = None
-    if verdicts:
-        if any(v is False for v in verdicts):
-            passed = False
-        elif all(v is True for v in verdicts):
-            passed = True
+    if "Declined" in statuses:
+        passed = False
+    elif statuses and statuses.count("Approved") == len(statuses):
+        passed = True
+    scores = [] if not scored else [s for i, item in enumerate(entries) if (s := _score(item, array, i)) is not None]
     return CheckResult(passed=passed, score=min(scores) if scores else None)
 
 
 def checks(feats: Features) -> Checks:
-    """Document, liveness and face-match results from the feature arrays (scores 0–100 [DIGEST])."""
+    """Document, liveness and face-match results from the feature arrays (scores 0–100 [DIGEST]), once
+    :func:`evidence` has read them."""
     return Checks(
         document=_check(feats["id_verifications"], "id_verifications", scored=False),
         liveness=_check(feats["liveness_checks"], "liveness_checks", scored=True),
@@ -175,47 +226,47 @@ def checks(feats: Features) -> Checks:
     )
 
 
+def _identity_of(item: Item, at: str) -> Identity:
+    first, last, full = _text(item, "first_name", at), _text(item, "last_name", at), _text(item, "full_name", at)
+    if full is None and (first or last):
+        full = " ".join(p for p in (first, last) if p)
+    raw_type = _text(item, "document_type", at)
+    doc_type = None if raw_type is None else DOCUMENT_TYPES.get(raw_type.lower(), DocumentType.OTHER)
+    gender = _text(item, "gender", at)
+    sex = gender.upper() if gender is not None else None
+    return Identity(
+        given_name=first, family_name=last, full_name=full,
+        date_of_birth=_date(item, "date_of_birth", at),
+        sex=sex if sex == "M" or sex == "F" else None,
+        nationality=_text(item, "nationality", at),
+        document_type=doc_type,
+        document_number=_text(item, "document_number", at),
+        issuing_country=_text(item, "issuing_state", at),
+        issue_date=_date(item, "date_of_issue", at),
+        expiry_date=_date(item, "expiration_date", at),
+        address=_text(item, "formatted_address", at) or _text(item, "address", at),
+    )
+
+
 def identity(feats: Features) -> Identity:
     """What the first ID verification with data says about the person."""
     for i, item in enumerate(feats["id_verifications"]):
-        at = f"id_verifications[{i}]"
-
-        def txt(key: str, item: Item = item, at: str = at) -> str | None:
-            return wire.text(item.get(key), f"{at}.{key}")
-
-        first, last, full = txt("first_name"), txt("last_name"), txt("full_name")
-        if full is None and (first or last):
-            full = " ".join(p for p in (first, last) if p)
-        raw_type = txt("document_type")
-        doc_type = None if raw_type is None else DOCUMENT_TYPES.get(raw_type.lower(), DocumentType.OTHER)
-        gender = txt("gender")
-        ident = Identity(
-            given_name=first, family_name=last, full_name=full,
-            date_of_birth=wire.iso_date(item.get("date_of_birth"), f"{at}.date_of_birth"),
-            sex=gender.upper() if gender and gender.upper() in ("M", "F") else None,
-            nationality=txt("nationality"),
-            document_type=doc_type,
-            document_number=txt("document_number"),
-            issuing_country=txt("issuing_state"),
-            issue_date=wire.iso_date(item.get("date_of_issue"), f"{at}.date_of_issue"),
-            expiry_date=wire.iso_date(item.get("expiration_date"), f"{at}.expiration_date"),
-            address=txt("formatted_address") or txt("address"),
-        )
+        ident = _identity_of(item, f"id_verifications[{i}]")
         if not ident.is_empty():
             return ident
     return Identity()
 
 
 def _reviews(data: Mapping[str, Any]) -> list[Item]:
-    return wire.objects(data.get("reviews"), "reviews")
+    return _objects(data, "reviews")
 
 
 def manually_approved(reviews: list[Item]) -> bool:
     """Whether the last review that set a status set ``Approved`` on the whole session."""
-    decided = [(i, r) for i, r in enumerate(reviews) if wire.code(r.get("new_status"), f"reviews[{i}].new_status")]
+    decided = [r for i, r in enumerate(reviews) if _code(r, "new_status", f"reviews[{i}]")]
     if not decided:
         return False
-    _, last = decided[-1]
+    last = decided[-1]
     return last.get("new_status") == "Approved" and "node_id" not in last and "feature" not in last
 
 
