@@ -106,6 +106,8 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9*-]{1,80}")
 MAX_OPTION = 64 * 1024
 #: the most a return URL or a callback request (URL or query string) may carry
 MAX_CALLBACK = 8 * 1024
+#: the most (MerchantBizId, reference) pairs an adapter remembers as verified (then it starts afresh)
+MAX_VERIFIED = 4096
 #: Initialize parameters this library sets itself (not overridable through provider_options)
 RESERVED = frozenset({"MerchantBizId", "MerchantUserId", "MetaInfo", "ReturnUrl", "CallbackToken",
                       "FacePictureBase64"})
@@ -399,8 +401,23 @@ class AlibabaProvider(Provider):
         return self._prepare("CheckResult", params, RetryMode.READ, {}, operation=GET_RESULT, ref=ref)
 
     def _verify_reference(self, ref: SessionRef) -> None:
-        """The ref's bound reference must be the one its ``MerchantBizId`` was derived from (module docstring)."""
-        if ref.reference is not None and not binds(self._callback_key(), ref.extra[0], ref.reference):
+        """The ref's bound reference must be the one its ``MerchantBizId`` was derived from (module docstring).
+
+        A pair that verified is remembered under its key (the HMAC is deterministic), so a result's build and
+        parse verify it once; a changed key starts afresh, and at most :data:`MAX_VERIFIED` pairs are kept."""
+        if ref.reference is None:
+            return
+        key = self._callback_key()
+        cached: tuple[bytes, set[tuple[str, str]]] | None = self.__dict__.get("_verified_cache")
+        if cached is None or cached[0] is not key or len(cached[1]) >= MAX_VERIFIED:
+            cached = (key, set())
+            self.__dict__["_verified_cache"] = cached
+        pair = (ref.extra[0], ref.reference)
+        if pair in cached[1]:
+            return
+        if binds(key, *pair):
+            cached[1].add(pair)
+        else:
             raise SessionMismatch("the reference bound into this Alibaba ref is not the one the session was "
                                   "created for (the stored ref was edited, or the callback key changed)",
                                   provider=NAME, field="reference")

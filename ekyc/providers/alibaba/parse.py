@@ -100,21 +100,29 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
-def _fold(container: Mapping[str, Any]) -> dict[str, Any]:
-    """``container`` keyed by case-folded keys (``loads`` already refused keys that differ only in case)."""
-    return {k.casefold(): v for k, v in container.items()}
-
-
 def _get(container: Mapping[str, Any], key: str) -> Any:
-    """``container[key]`` matched case-insensitively, else absent."""
-    return _fold(container).get(key.casefold(), _ABSENT)
+    """``container[key]`` matched case-insensitively, else absent (``loads`` refused keys that differ only in
+    case: at most one key matches, and when the exact spelling is present it is that one)."""
+    value = container.get(key, _ABSENT)
+    if value is _ABSENT:
+        folded = key.casefold()
+        for name, candidate in container.items():
+            if name.casefold() == folded:
+                return candidate
+    return value
 
 
 def _text(info: Mapping[str, Any], *keys: str) -> str | None:
+    """The first of ``keys`` holding text (:func:`ekyc._wire.text`, at most 512 long), whitespace collapsed."""
     for key in keys:
-        value = wire.text(info.get(key), f"ExtIdInfo.ocrIdInfo.{key}", max_len=512)
-        if value is not None:
-            return " ".join(value.split())
+        value = info.get(key)
+        if value is None:
+            continue
+        if type(value) is not str or len(value) > 512:  # refused (named), or a str subclass wire.text returns
+            value = wire.text(value, f"ExtIdInfo.ocrIdInfo.{key}", max_len=512)
+        words = value.split() if value is not None else None
+        if words:
+            return " ".join(words)
     return None
 
 
@@ -174,16 +182,15 @@ def _unrecognized(name: str, code: str = UNRECOGNIZED) -> Evidence:
     return Evidence(name, State.UNKNOWN, entry.to_reason(f"{name}=?"[:128]))
 
 
-def _required(flag: Flag, folded: Mapping[str, Mapping[str, Any]]) -> bool:
-    """Does the payload's own shape say this flag's check ran (:attr:`Flag.required_when`)? ``folded``: the
-    ``Ext*`` objects keyed by case-folded keys (:func:`_fold`, once per payload)."""
+def _required(flag: Flag, exts: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Does the payload's own shape say this flag's check ran (:attr:`Flag.required_when`)?"""
     if flag.required_when is None:
         return False
     where, _, key = flag.required_when.partition(".")
-    obj = folded.get(where, {})
+    obj = exts.get(where, {})
     if not key:
         return bool(obj)
-    return obj.get(key.casefold(), _ABSENT) not in (_ABSENT, None)
+    return _get(obj, key) not in (_ABSENT, None)
 
 
 def _failing(flag_code: str, provider_code: str, extra: str = "") -> Reason:
@@ -210,8 +217,11 @@ def _details(flag: Flag, holders: list[Mapping[str, Any]]) -> list[str] | None:
     return out
 
 
+_CHECKS = tuple(Check)
 _FLAG_KEYS: dict[str, Flag] = {k.casefold(): f for f in FLAGS for k in f.keys}
 _PARENT_KEYS: dict[str, Flag] = {f.parent.casefold(): f for f in FLAGS if f.parent is not None}
+#: every case-folded key :func:`_collect` notes (a flag's or a parent's)
+_NOTED = frozenset({*_FLAG_KEYS, *_PARENT_KEYS})
 
 
 class _Found:
@@ -226,6 +236,19 @@ class _Found:
 _LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
+def _note(found: _Found, folded: str, value: Any) -> None:
+    """Note a flag's (or a flag parent's) non-null value."""
+    flag = _FLAG_KEYS.get(folded)
+    if flag is not None:
+        found.values[flag.name].append(value)
+    parent = _PARENT_KEYS.get(folded)
+    if parent is not None:
+        if isinstance(value, Mapping):
+            found.parents[parent.name].append(value)
+        else:  # e.g. "spoofInfo": "Y": the flag's state is unknown
+            found.values[parent.name].append(_ABSENT)
+
+
 def _collect(roots: list[Any]) -> _Found:
     """Walk every object and array under ``roots`` (bounded by the strict reader's size and depth limits) and
     note each flag key, in any letter case and at any depth: a flag reported in an unexpected place still counts."""
@@ -236,15 +259,8 @@ def _collect(roots: list[Any]) -> _Found:
         if type(node) is dict or isinstance(node, Mapping):  # decoded JSON: plain dicts (the ABC check is slow)
             for key, value in node.items():
                 folded = key.casefold()
-                flag = _FLAG_KEYS.get(folded)
-                if flag is not None and value is not None:
-                    found.values[flag.name].append(value)
-                parent = _PARENT_KEYS.get(folded)
-                if parent is not None and value is not None:
-                    if isinstance(value, Mapping):
-                        found.parents[parent.name].append(value)
-                    else:  # e.g. "spoofInfo": "Y": the flag's state is unknown
-                        found.values[parent.name].append(_ABSENT)
+                if folded in _NOTED and value is not None:
+                    _note(found, folded, value)
                 kind = type(value)
                 if kind is dict or kind is list or (kind not in _LEAVES and isinstance(value, (Mapping, list))):
                     stack.append(value)
@@ -259,12 +275,13 @@ def _flag_evidence(flag: Flag, found: _Found) -> Evidence | None:
     seen = found.values[flag.name]
     if not seen:
         return None
-    if any(not isinstance(v, str) for v in seen) or len(set(seen)) != 1:
-        return _unrecognized(flag.name)
     value = seen[0]
+    if not isinstance(value, str) or (len(seen) > 1 and (any(not isinstance(v, str) for v in seen)
+                                                          or len(set(seen)) != 1)):
+        return _unrecognized(flag.name)
     if value != flag.passing and value != flag.failing.rpartition("=")[2]:
         return _unrecognized(flag.name)
-    details = _details(flag, found.parents[flag.name])
+    details = _details(flag, found.parents[flag.name]) if flag.details else []
     if details is None or (details and value == flag.passing):  # mistyped, or "found X" next to "passed"
         return _unrecognized(flag.name, CONTRADICTORY)
     if value == flag.passing:
@@ -278,14 +295,18 @@ def _flag_evidence(flag: Flag, found: _Found) -> Evidence | None:
     return Evidence(flag.name, State.FAILED, _failing(flag.failing, code[:128], extra))
 
 
+_SOURCES = {s.key: s for s in SOURCE_SCORES}
+
+
 def _source_evidence(source: Mapping[str, Any]) -> list[Evidence]:
-    known = {s.key: s for s in SOURCE_SCORES}
     out: list[Evidence] = []
+    if not source:
+        return out
     if len(source) > 64:
         raise wire.WireError("Result.ExtSourceInfo", "too many entries")
     for key, raw in source.items():
         name = f"ExtSourceInfo.{key if _SAFE_KEY.fullmatch(key) else '?'}"  # a vendor key is shown only if plain
-        spec = known.get(key)
+        spec = _SOURCES.get(key)
         if spec is None:
             out.append(_unrecognized(name))  # a sub-check whose meaning no source gives
             continue
@@ -312,23 +333,25 @@ def evidence(exts: Mapping[str, Mapping[str, Any]], *extra: Mapping[str, Any]) -
     """Every sub-check the ``Ext*`` objects (and ``extra`` objects, e.g. ``Result`` itself) report, and the
     per-check results."""
     items: list[Evidence] = []
-    by_check: dict[Check, list[Evidence]] = {c: [] for c in Check}
+    by_check: dict[Check, list[Evidence]] = {c: [] for c in _CHECKS}
     found = _collect([*exts.values(), *extra])
-    folded = {name: _fold(ext) for name, ext in exts.items()}
     for flag in FLAGS:
         item = _flag_evidence(flag, found)
-        if item is None and _required(flag, folded):
+        if item is None and _required(flag, exts):
             item = _unrecognized(flag.name, NOT_REPORTED)
         if item is not None:
             items.append(item)
             if flag.check is not None:
                 by_check[flag.check].append(item)
     items += _source_evidence(exts.get("ExtSourceInfo", {}))
-    face = folded.get("ExtFaceInfo") or _fold(exts.get("ExtFaceInfo", {}))
+    face = exts.get("ExtFaceInfo", {})
     scores: dict[str, float | None] = {}
     for key in _FACE_SCORES:
-        raw = face.get(key.casefold(), _ABSENT)
-        scores[key] = None if raw is _ABSENT else wire.number(raw, f"ExtFaceInfo.{key}", lo=0.0, hi=100.0)
+        raw = _get(face, key)
+        if type(raw) is float and 0.0 <= raw <= 100.0:  # the usual case, exactly what wire.number returns
+            scores[key] = raw
+        else:
+            scores[key] = None if raw is _ABSENT else wire.number(raw, f"ExtFaceInfo.{key}", lo=0.0, hi=100.0)
     checks = Checks(
         document=_check(by_check[Check.DOCUMENT]),
         liveness=_check(by_check[Check.LIVENESS]),
