@@ -24,8 +24,9 @@ Rules (the code table says where each comes from):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from ekyc import _wire as wire
@@ -61,6 +62,8 @@ CLASSES_OF: dict[DocumentType, frozenset[str]] = {
     t: frozenset(c for c, d in ID_CLASSES.items() if d is t) for t in set(ID_CLASSES.values())
 }
 MAX_REFERENCE = 1024
+#: the longest status, code or name string read (``wire.code``'s bound)
+CODE_LEN = 128
 
 Item = Mapping[str, Any]
 
@@ -95,6 +98,12 @@ class Requested:
         return tuple(out)
 
 
+@lru_cache(maxsize=256)
+def _asked(extra: tuple[str, ...]) -> Requested:
+    """:meth:`Requested.from_extra`, parsed once per distinct ref ``extra`` (a :class:`Requested` is immutable)."""
+    return Requested.from_extra(extra)
+
+
 def _attrs(item: Item, where: str) -> Mapping[str, Any]:
     return wire.obj(item.get("attributes"), f"{where}.attributes")
 
@@ -118,8 +127,10 @@ def _included(doc: Item) -> dict[str, tuple[str, Item]]:
     """Included verifications by id (other included objects are not read)."""
     out: dict[str, tuple[str, Item]] = {}
     for i, item in enumerate(wire.objects(doc.get("included"), "included")):
-        itype = wire.code(item.get("type"), f"included[{i}].type")
-        iid = wire.code(item.get("id"), f"included[{i}].id")
+        itype, iid = item.get("type"), item.get("id")
+        if not (type(itype) is str and type(iid) is str and len(itype) <= CODE_LEN and len(iid) <= CODE_LEN):
+            itype = wire.code(itype, f"included[{i}].type", max_len=CODE_LEN)  # the strict readers name the field
+            iid = wire.code(iid, f"included[{i}].id", max_len=CODE_LEN)
         if not itype or not iid:  # every JSON:API resource object has both
             raise wire.WireError(f"included[{i}]", "has no type or id")
         if itype.startswith("verification/"):
@@ -129,9 +140,14 @@ def _included(doc: Item) -> dict[str, tuple[str, Item]]:
     return out
 
 
-@dataclass(frozen=True)
+#: one check of a verification as read: ``(name, status)`` (the verdicts look checks up by name)
+CheckRow = tuple[str, str | None]
+
+
+@dataclass
 class Verification:
-    """One listed verification as read (``item`` None when it was not included)."""
+    """One listed verification as read (``item`` None when it was not included); ``checks`` is filled when
+    :func:`evidence` reads them (the evidence and both verdicts use them)."""
 
     vtype: str
     vid: str
@@ -139,6 +155,8 @@ class Verification:
     item: Item | None
     status: str | None
     created: int
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    checks: list[CheckRow] = field(default_factory=list)
 
 
 def verifications(doc: Item, inquiry_id: str) -> list[Verification]:
@@ -148,48 +166,31 @@ def verifications(doc: Item, inquiry_id: str) -> list[Verification]:
     out = []
     for n, (vtype, vid) in enumerate(_linked(data)):
         where, item = included.get(vid, (f"data.relationships.verifications.data[{n}]", None))
-        status = None
-        created = n
-        if item is not None:
-            attrs = _attrs(item, where)
-            status = wire.code(attrs.get("status"), f"{where}.attributes.status")
-            ts = wire.integer(attrs.get("created-at-ts"), f"{where}.attributes.created-at-ts", lo=0)
-            created = ts if ts is not None else n
-            if wire.code(item.get("type"), f"{where}.type") != vtype:
-                raise wire.WireError(f"{where}.type", "differs from the inquiry's relationship")
-            rel = wire.opt_obj(item.get("relationships"), f"{where}.relationships")
-            owner = wire.opt_obj(wire.opt_obj(rel.get("inquiry"), f"{where}.relationships.inquiry").get("data"),
-                                 f"{where}.relationships.inquiry.data")
-            owner_id = wire.code(owner.get("id"), f"{where}.relationships.inquiry.data.id")
-            if owner_id is not None and owner_id != inquiry_id:
-                raise wire.WireError(f"{where}.relationships.inquiry", "names another inquiry")
-        out.append(Verification(vtype, vid, where, item, status, created))
+        if item is None:
+            out.append(Verification(vtype, vid, where, None, None, n))
+            continue
+        attrs = _attrs(item, where)
+        status = wire.code(attrs.get("status"), f"{where}.attributes.status")
+        ts = wire.integer(attrs.get("created-at-ts"), f"{where}.attributes.created-at-ts", lo=0)
+        if wire.code(item.get("type"), f"{where}.type") != vtype:
+            raise wire.WireError(f"{where}.type", "differs from the inquiry's relationship")
+        rel = wire.opt_obj(item.get("relationships"), f"{where}.relationships")
+        owner = wire.opt_obj(wire.opt_obj(rel.get("inquiry"), f"{where}.relationships.inquiry").get("data"),
+                             f"{where}.relationships.inquiry.data")
+        owner_id = wire.code(owner.get("id"), f"{where}.relationships.inquiry.data.id")
+        if owner_id is not None and owner_id != inquiry_id:
+            raise wire.WireError(f"{where}.relationships.inquiry", "names another inquiry")
+        out.append(Verification(vtype, vid, where, item, status, ts if ts is not None else n, attrs))
     return sorted(out, key=lambda v: v.created)
 
 
-def _checks(v: Verification) -> list[tuple[str, str | None, str | None, str]]:
-    """``(name, status, requirement, where)`` of each check of an included verification (read once per
-    verification: the evidence and both verdicts ask for them)."""
-    if v.item is None:
-        return []
-    kept: list[tuple[str, str | None, str | None, str]] | None = v.__dict__.get("_checks")
-    if kept is None:
-        kept = _read_checks(v, v.item)
-        object.__setattr__(v, "_checks", kept)  # not a field: equality and repr are unchanged
-    return kept
-
-
-def _read_checks(v: Verification, item: Item) -> list[tuple[str, str | None, str | None, str]]:
-    out = []
-    for j, c in enumerate(wire.objects(_attrs(item, v.where).get("checks"), f"{v.where}.attributes.checks")):
-        at = f"{v.where}.attributes.checks[{j}]"
-        name = wire.code(c.get("name"), f"{at}.name")
-        if name is None:
-            raise wire.WireError(f"{at}.name", "missing")
-        wire.array(c.get("reasons"), f"{at}.reasons")
-        out.append((name, wire.code(c.get("status"), f"{at}.status"),
-                    wire.code(c.get("requirement"), f"{at}.requirement"), at))
-    return out
+def _strict_check(c: Item, at: str) -> tuple[str, str | None, str | None]:
+    name = wire.code(c.get("name"), f"{at}.name", max_len=CODE_LEN)
+    if name is None:
+        raise wire.WireError(f"{at}.name", "missing")
+    wire.array(c.get("reasons"), f"{at}.reasons")
+    return (name, wire.code(c.get("status"), f"{at}.status", max_len=CODE_LEN),
+            wire.code(c.get("requirement"), f"{at}.requirement", max_len=CODE_LEN))
 
 
 def check_reason(name: str) -> Reason:
@@ -201,39 +202,56 @@ def check_reason(name: str) -> Reason:
                   message="check not in Persona's documentation")
 
 
+@lru_cache(maxsize=64)
 def _check_state(status: str | None, requirement: str | None) -> State:
+    """A check's sub-check state: the row for its requirement, else the row for any requirement (``"*"``)."""
     if status is None:
         return State.UNFINISHED
     state = CHECK_STATE.get((status, requirement or "*"))
-    if state is None and requirement is not None and requirement not in ("required", "not_required",
-                                                                         "requires_retry"):
-        state = CHECK_STATE.get((status, "*"))
-    if state is None:
-        state = CHECK_STATE.get((status, "*"), State.UNKNOWN)
-    return state
+    return state if state is not None else CHECK_STATE.get((status, "*"), State.UNKNOWN)
+
+
+def _check_evidence(v: Verification, out: list[Evidence]) -> bool:
+    """One sub-check per check of an included verification, appended to ``out`` (the checks are kept in
+    :attr:`Verification.checks`); whether one of them failed a requirement.
+
+    A check of plain strings and a ``reasons`` list is taken as it is; any other (a field absent, null, of another
+    type or too long) goes through the strict readers, which accept it or raise naming the field."""
+    at = f"{v.where}.attributes.checks"
+    failing = False
+    kept: list[CheckRow] = []
+    for j, c in enumerate(wire.objects(v.attrs.get("checks"), at)):
+        name, status, requirement = c.get("name"), c.get("status"), c.get("requirement")
+        if not (type(name) is str and type(status) is str and type(requirement) is str
+                and type(c.get("reasons")) is list
+                and len(name) <= CODE_LEN and len(status) <= CODE_LEN and len(requirement) <= CODE_LEN):
+            name, status, requirement = _strict_check(c, f"{at}[{j}]")
+        kept.append((name, status))
+        state = _check_state(status, requirement)
+        reason = None
+        if status == "failed" and (state is State.FAILED or state is State.INFO):
+            reason = check_reason(name)
+            failing = failing or state is State.FAILED
+        out.append(Evidence(f"{at}[{j}]:{name}", state, reason))
+    v.checks = kept
+    return failing
 
 
 def evidence(vers: list[Verification]) -> list[Evidence]:
-    """One sub-check per listed verification and per check of each included one."""
+    """One sub-check per listed verification and per check of each included one (reading each one's checks into
+    :attr:`Verification.checks`)."""
     out: list[Evidence] = []
     for v in vers:
         if v.item is None:
             out.append(Evidence(f"{v.where}:{v.vtype}", State.UNKNOWN))
             continue
         state = VERIFICATION_STATE.get(v.status or "", State.UNKNOWN)
-        reused = wire.boolean(_attrs(v.item, v.where).get("from-reusable-persona"),
-                              f"{v.where}.attributes.from-reusable-persona")
+        reused = wire.boolean(v.attrs.get("from-reusable-persona"), f"{v.where}.attributes.from-reusable-persona")
         # true: carried over from an earlier inquiry's Reusable Persona, not performed in this one; government-ID
         # and selfie verifications always state it [SPEC], so a null or missing value is a doubt as well
         if reused or (reused is None and (v.vtype == GOVERNMENT_ID or v.vtype.startswith(SELFIE_PREFIX))):
             out.append(Evidence(f"{v.where}.attributes.from-reusable-persona", State.UNKNOWN))
-        failing: list[Reason] = []
-        for name, status, requirement, at in _checks(v):
-            c_state = _check_state(status, requirement)
-            reason = check_reason(name) if c_state in (State.FAILED, State.INFO) and status == "failed" else None
-            if c_state is State.FAILED and reason is not None:
-                failing.append(reason)
-            out.append(Evidence(f"{at}:{name}", c_state, reason))
+        failing = _check_evidence(v, out)
         name = f"{v.where}.attributes.status"
         if state is State.FAILED and not failing:
             out.append(Evidence(name, state, Reason(code=ReasonCode.UNKNOWN, retryable=False,
@@ -256,7 +274,7 @@ def _verdict(status: str | None) -> bool | None:
 def _check_verdict(v: Verification | None, name: str) -> bool | None:
     if v is None:
         return None
-    for c_name, status, _, _ in _checks(v):
+    for c_name, status in v.checks:
         if c_name == name:
             return _verdict(status)
     return None
@@ -279,12 +297,12 @@ def checks(vers: list[Verification]) -> Checks:
 def identity(vers: list[Verification]) -> Identity:
     """What the latest government ID with data says about the person."""
     for v in reversed([v for v in vers if v.item is not None and v.vtype == GOVERNMENT_ID]):
-        assert v.item is not None
-        a = _attrs(v.item, v.where)
+        a = v.attrs
         at = f"{v.where}.attributes"
 
         def txt(key: str, a: Mapping[str, Any] = a, at: str = at) -> str | None:
-            return wire.text(a.get(key), f"{at}.{key}")
+            value = a.get(key)
+            return None if value is None else wire.text(value, f"{at}.{key}")
 
         first, middle, last = txt("name-first"), txt("name-middle"), txt("name-last")
         full = " ".join(p for p in (first, middle, last) if p) or None
@@ -316,7 +334,7 @@ def _requested(vers: list[Verification], want: Requested) -> list[Evidence]:
     gid = _latest(vers, GOVERNMENT_ID)
     if gid is None or gid.item is None:
         return []
-    a = _attrs(gid.item, gid.where)
+    a = gid.attrs
     out = []
     # exact comparisons: Persona sends id-class in lower case and country-code as upper-case alpha-2
     id_class = wire.code(a.get("id-class"), f"{gid.where}.attributes.id-class")
@@ -359,7 +377,7 @@ def decide(doc: Mapping[str, Any], ref: SessionRef, decisioning: str = "workflow
     if raw_status is None:
         raise wire.WireError("data.attributes.status", "missing")
     vers = verifications(doc, ref.id)
-    found = evidence(vers) + _requested(vers, Requested.from_extra(ref.extra))
+    found = evidence(vers) + _requested(vers, _asked(ref.extra))
     started = wire.iso_datetime(attrs.get("started-at"), "data.attributes.started-at")
     entry = CODE_TABLE.get(DECISIONING[decisioning], raw_status)
     if entry is None or entry.outcome is None:
