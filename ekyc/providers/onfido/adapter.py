@@ -202,6 +202,13 @@ class OnfidoProvider(Provider):
         content = None if body is None else encode_json(body)
         return httpx.Request(method, self.url(path), headers=headers, content=content, params=params)
 
+    def listing(self, path: str, key: str, uuid: str) -> httpx.Request:
+        """``GET {path}?{key}={uuid}``: a read of what belongs to one object (an applicant's checks, a check's
+        reports). ``uuid`` is a validated lower-case UUID, which needs no escaping in a query: the URL is built
+        as text once (``params=`` would build and parse it twice)."""
+        return httpx.Request("GET", f"{self.url(path)}?{key}={uuid}", headers={
+            "Authorization": f"Token token={self.settings.secret('api_token')}", "Accept": "application/json"})
+
     def request_id(self, response: httpx.Response) -> str | None:
         """The request id a response carries, when there is one."""
         value = first_header(response.headers, _REQUEST_ID_HEADERS)
@@ -411,7 +418,7 @@ class OnfidoProvider(Provider):
             status = wire.code(run.get("status"), "status")
             if status not in FINAL_RUN_STATUSES or status in ("abandoned", "error"):
                 return self._decide(ref, run, [], [], prepared)
-        return FollowUp(lambda: Prepared(self.request("GET", "/checks", params={"applicant_id": ref.id}),
+        return FollowUp(lambda: Prepared(self.listing("/checks", "applicant_id", ref.id),
                                          GET_RESULT, RetryMode.READ, prepared.context, ref=ref),
                         self._on_checks(ref, run, prepared))
 
@@ -455,7 +462,7 @@ class OnfidoProvider(Provider):
                         raise wire.WireError(f"reports[{i}].check_id", "is another check")
             return self._reports_step(ref, run, checks, index + 1, [*reports, *found], first)
 
-        return FollowUp(lambda: Prepared(self.request("GET", "/reports", params={"check_id": cid}),
+        return FollowUp(lambda: Prepared(self.listing("/reports", "check_id", cid),
                                          GET_RESULT, RetryMode.READ, first.context, ref=ref), parse)
 
     # -- return URL and webhooks -------------------------------------------------------------------

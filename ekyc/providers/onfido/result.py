@@ -46,6 +46,8 @@ DOCUMENT_TYPES = {
 #: breakdowns compared against the applicant's names (informational when those were placeholders)
 NAME_COMPARISONS = frozenset({"document.data_comparison.first_name", "document.data_comparison.last_name"})
 _RESULTS = ("clear", "consider")
+#: breakdown results that report nothing (read as ``wire.code`` would: a plain string, or null)
+_NO_FINDING = (None, "clear")
 
 
 def run_status(run: Mapping[str, Any], now: float) -> tuple[str, CodeEntry | None]:
@@ -77,7 +79,8 @@ def _considered(family: str, where: str, tree: Mapping[str, Any], prefix: str, p
     failed: list[Evidence] = []
     doubts: list[Evidence] = []
     for key, node in tree.items():
-        if node is None:
+        # most breakdowns are objects whose result is clear (or null): nothing to read further, no path to name
+        if node is None or (type(node) is dict and node.get("result") in _NO_FINDING):
             continue
         path = f"{where}.{key}"
         item = wire.obj(node, path)
@@ -158,16 +161,20 @@ def _check_evidence(checks: Sequence[Mapping[str, Any]], reports_failed: bool) -
 def _leaf(report: Mapping[str, Any], *path: str) -> Mapping[str, Any]:
     node: Any = report.get("breakdown")
     for key in path:
-        if not isinstance(node, Mapping):
+        if not isinstance(node, dict):  # decoded JSON: an object is a dict (no ABC check)
             return {}
         node = node.get(key)
-        if key != path[-1] and isinstance(node, Mapping):
+        if key != path[-1] and isinstance(node, dict):
             node = node.get("breakdown")
-    return node if isinstance(node, Mapping) else {}
+    return node if isinstance(node, dict) else {}
+
+
+#: a breakdown's ``result`` → whether it passed (any other value: no verdict)
+_VERDICT = {"clear": True, "consider": False}
 
 
 def _passed(result: Any) -> bool | None:
-    return {"clear": True, "consider": False}.get(result) if isinstance(result, str) else None
+    return _VERDICT.get(result) if isinstance(result, str) else None
 
 
 def _score(value: Any, field: str) -> float | None:
@@ -256,9 +263,11 @@ def decide(ref: SessionRef, run: Mapping[str, Any], checks: Sequence[Mapping[str
                 document_ok = False if failing else (True if clean else None)
     failed = any(e.state is State.FAILED for e in evidence)
     evidence += _check_evidence(checks, failed)
-    settled = settle(outcome, status_reasons, evidence,
-                     fallback=Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=status[:128],
-                                     message="Onfido gave no report that explains the outcome"))
+    # the fallback explains only a decline or review that nothing else explains: built only for those
+    fallback = Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=status[:128],
+                      message="Onfido gave no report that explains the outcome") \
+        if outcome in (Outcome.DECLINED, Outcome.REVIEW) else None
+    settled = settle(outcome, status_reasons, evidence, fallback=fallback)
     completed: datetime | None = None
     if settled.outcome.is_final:
         completed = wire.iso_datetime(run.get("updated_at"), "updated_at")
