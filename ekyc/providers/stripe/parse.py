@@ -31,6 +31,8 @@ _SEX = {"female": "F", "male": "M"}
 _SEXES = frozenset({"female", "male", "unknown", "[redacted]"})
 _ALPHA2 = re.compile(r"[A-Z]{2}")
 REDACTED = "[redacted]"
+#: a report check's ``status`` → whether it passed (any other value: no verdict)
+_VERDICT = {"verified": True, "unverified": False}
 _UNKNOWN_STATUS = Reason(code=ReasonCode.UNKNOWN, retryable=False, message="undocumented session status")
 
 
@@ -49,11 +51,20 @@ def _date(value: Any, field: str) -> date | None:
     if value is None:
         return None
     d = wire.obj(value, field)
+    day, month, year = d.get("day"), d.get("month"), d.get("year")
+    if type(day) is int and type(month) is int and type(year) is int \
+            and 1 <= day <= 31 and 1 <= month <= 12 and 1 <= year <= 9999:
+        return _calendar(year, month, day, field)  # the usual case: three plain integers in range
+    # anything else (absent, null, another type, out of range): the strict readers accept it or name the field
     day = wire.integer(d.get("day"), f"{field}.day", lo=1, hi=31)
     month = wire.integer(d.get("month"), f"{field}.month", lo=1, hi=12)
     year = wire.integer(d.get("year"), f"{field}.year", lo=1, hi=9999)
     if day is None or month is None or year is None:
         return None
+    return _calendar(year, month, day, field)
+
+
+def _calendar(year: int, month: int, day: int, field: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
@@ -80,7 +91,7 @@ def _checks(report: Mapping[str, Any] | None) -> Checks:
         return Checks()
     doc = wire.opt_obj(report.get("document"), "document")
     selfie = wire.opt_obj(report.get("selfie"), "selfie")
-    document = {"verified": True, "unverified": False}.get(str(doc.get("status")))
+    document = _VERDICT.get(str(doc.get("status")))
     face: bool | None = None
     live: bool | None = None
     status = selfie.get("status")
@@ -101,6 +112,7 @@ def _checks(report: Mapping[str, Any] | None) -> Checks:
 #: what the adapter asked for, kept in ``SessionRef.extra[0]``: ``l`` live capture, ``s`` selfie, ``i`` ID number
 REQUESTED = re.compile(r"l([01])s([01])i([01])")
 _OPTION_NAMES = (("require_live_capture", 1), ("require_matching_selfie", 2), ("require_id_number", 3))
+_OPTION_FIELDS = {name: f"options.document.{name}" for name, _ in _OPTION_NAMES}
 
 
 def requested_token(live: bool, selfie: bool, id_number: bool) -> str:
@@ -183,9 +195,10 @@ def _contradictions(session: Mapping[str, Any], report: Mapping[str, Any], livem
     items += _document_type(options, report, asked, types)
     if asked is not None:
         for name, want in asked.items():
-            got = wire.boolean(options.get(name), f"options.document.{name}")
+            where = _OPTION_FIELDS[name]
+            got = wire.boolean(options.get(name), where)
             if (got is None and want) or (got is not None and got is not want):
-                items.append(Evidence(f"options.document.{name}", State.UNKNOWN))
+                items.append(Evidence(where, State.UNKNOWN))
     return items
 
 
@@ -211,7 +224,7 @@ def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid:
             continue
         check = wire.obj(check, name)
         reported += 1
-        where = f"last_verification_report.{name}.status"
+        where = _CHECK_STATUS[name]
         status = wire.code(check.get("status"), where)
         state = CHECK_STATE.get(str(status), State.UNKNOWN)
         if state is State.PASSED and ("error" not in check or check["error"] is not None):
@@ -238,6 +251,13 @@ def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid:
     return items
 
 
+#: the field name of each report check's ``status``
+_CHECK_STATUS = {name: f"last_verification_report.{name}.status" for name in REPORT_CHECKS}
+#: the ``verified_outputs.address`` parts joined into :attr:`Identity.address`, with their field names
+_ADDRESS_PARTS = tuple((key, f"verified_outputs.address.{key}")
+                       for key in ("line1", "line2", "postal_code", "city", "state", "country"))
+
+
 def _identity(session: Mapping[str, Any], report: Mapping[str, Any] | None) -> Identity:
     if session.get("redaction") is not None:
         return Identity()
@@ -251,8 +271,7 @@ def _identity(session: Mapping[str, Any], report: Mapping[str, Any] | None) -> I
     dtype = wire.code(doc.get("type"), "document.type")
     sex = wire.code(out.get("sex"), "verified_outputs.sex") or wire.code(doc.get("sex"), "document.sex")
     address = wire.opt_obj(out.get("address"), "verified_outputs.address")
-    lines = [wire.text(address.get(k), f"verified_outputs.address.{k}", max_len=512)
-             for k in ("line1", "line2", "postal_code", "city", "state", "country")]
+    lines = [wire.text(address.get(key), where, max_len=512) for key, where in _ADDRESS_PARTS] if address else []
     kept = [line for line in lines if line and line != REDACTED]
     number = wire.code(doc.get("number"), "document.number", max_len=256)
     country = wire.code(doc.get("issuing_country"), "document.issuing_country", max_len=8)
