@@ -163,12 +163,17 @@ def served() -> Iterator[dict[str, Any]]:
                 time.sleep(0.05)
         yield info
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            proc.kill()
-            proc.wait()
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[Any]) -> None:
+    """End a server process: terminate, then kill if it has not exited within 5 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # pragma: no cover
+        proc.kill()
+        proc.wait()
 
 
 def completed_sessions(client: ekyc.Client, scenario: str = "approved") -> dict[str, SessionRef]:
@@ -419,12 +424,7 @@ def replayed() -> Iterator[tuple[_cpu.Recording, str]]:
             _answering(proc, address)
             yield rec, address
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                proc.kill()
-                proc.wait()
+            _stop(proc)
 
 
 def _answering(proc: subprocess.Popen[bytes], address: str) -> None:
