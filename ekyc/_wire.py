@@ -198,14 +198,17 @@ def _no_case_variants(dicts: list[dict[str, Any]], keys: list[str]) -> bool:
     # keys that are ASCII without capitals are their own case fold: one C-speed check of every key at once
     if joined.isascii() and joined.lower() == joined:
         return True
-    if len(keys) > _MAX_REMEMBERED_KEYS:
+    if len(keys) > _MAX_REMEMBERED_KEYS or len(joined) > _MAX_REMEMBERED_TEXT:
         return _folded_apart(keys, list(map(len, dicts)))
     # a vendor's objects carry the same keys call after call: the verdict for this exact key list is remembered
     return _remembered_folded_apart(tuple(keys), tuple(map(len, dicts)))
 
 
-#: key lists longer than this are folded every time (the memory a remembered verdict holds stays small)
+#: key lists longer than this, or whose keys hold more characters in all, are folded every time: a remembered
+#: verdict keeps its keys alive, and the keys are a sender's input (a webhook's before its signature is checked) —
+#: at most 64 lists of at most 4,096 characters are kept, not 64 bodies' worth
 _MAX_REMEMBERED_KEYS = 256
+_MAX_REMEMBERED_TEXT = 4096
 
 
 def _folded_apart(keys: Sequence[str], sizes: Sequence[int]) -> bool:

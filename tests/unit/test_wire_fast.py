@@ -225,3 +225,19 @@ def test_value_readers_take_and_refuse_what_they_did() -> None:
     for reader, bad in refusals:
         with pytest.raises(WireError):
             reader(bad, "f")
+
+
+def test_remembered_case_verdicts_keep_no_large_input_alive() -> None:
+    """A key set of more than 4,096 characters is folded every time, never remembered: the remembered verdicts hold
+    their keys, and a webhook's keys are read before its signature is checked (red team: 64 bodies of 4 MB keys
+    stayed alive in the cache)."""
+    from ekyc import _wire
+
+    _wire._remembered_folded_apart.cache_clear()
+    big = "K" + "a" * 5000
+    assert _wire.loads(json.dumps({big: 1, "b": 2}).encode()) == {big: 1, "b": 2}
+    with pytest.raises(_wire.WireError, match="case"):
+        _wire.loads(json.dumps({big: 1, big.lower(): 2}).encode())
+    assert _wire._remembered_folded_apart.cache_info().currsize == 0
+    assert _wire.loads(b'{"Key": 1, "b": 2}') == {"Key": 1, "b": 2}  # small key sets are still remembered
+    assert _wire._remembered_folded_apart.cache_info().currsize == 1
