@@ -17,8 +17,12 @@ requests go through a proxy from the environment (:func:`env_proxies`).
 from __future__ import annotations
 
 import urllib.request
+from collections.abc import Callable
+from typing import TypeVar
 
 import httpx
+
+T = TypeVar("T")
 
 
 def env_proxies() -> bool:
@@ -27,6 +31,15 @@ def env_proxies() -> bool:
     exactly what ``httpx`` reads (``urllib.request.getproxies``). ``NO_PROXY`` alone mounts nothing."""
     found = urllib.request.getproxies()
     return any(found.get(scheme) for scheme in ("http", "https", "all"))
+
+
+def pool_transport(given: T | None, build: Callable[[], T]) -> T | None:
+    """The transport a client's own pool is built on, and sent through directly: the one the application gave,
+    else a fresh one (``build``: what ``httpx.Client``/``AsyncClient`` would build itself) — or None when the
+    environment names a proxy (:func:`env_proxies`): httpx then builds its own and routes through the proxy."""
+    if given is not None:
+        return given
+    return None if env_proxies() else build()
 
 
 def send(transport: httpx.BaseTransport, request: httpx.Request) -> httpx.Response:

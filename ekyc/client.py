@@ -26,7 +26,7 @@ import httpx
 from . import registry
 from ._events import Events, Hook
 from ._http import asend as asend_direct
-from ._http import env_proxies
+from ._http import pool_transport
 from ._http import send as send_direct
 from ._redact import safe_field
 from ._retry import Attempts, Exchange, describe_failure, exchange, run_async, run_sync
@@ -717,9 +717,7 @@ class Client(_Core):
                 http = self._http_client
                 if http is None:
                     _install_query_redaction()
-                    transport = self._transport
-                    if transport is None and not env_proxies():
-                        transport = httpx.HTTPTransport()  # what httpx.Client builds itself: kept, to send through
+                    transport = pool_transport(self._transport, httpx.HTTPTransport)
                     http = httpx.Client(transport=transport, timeout=self.settings.timeout)
                     self._direct = transport
                     self._http_client = http
@@ -832,9 +830,7 @@ class AsyncClient(_Core):
                 http = self._given
             else:
                 _install_query_redaction()
-                transport = self._transport
-                if transport is None and not env_proxies():
-                    transport = httpx.AsyncHTTPTransport()  # what httpx.AsyncClient builds itself: kept
+                transport = pool_transport(self._transport, httpx.AsyncHTTPTransport)
                 http = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
                 if transport is not None:
                     self._direct[http] = transport
