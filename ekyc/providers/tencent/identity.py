@@ -148,7 +148,9 @@ def ocr_identity(ocr: Mapping[str, Any], where: str = "OCRResult") -> Identity:
     Raises :class:`~ekyc._wire.WireError` when ``NormalCardInfo`` is not an object or ``OriginalCardInfo``
     is a JSON object that the strict reader refuses (duplicate keys, depth, NaN…).
     """
-    normal = wire.opt_obj(ocr.get("NormalCardInfo"), f"{where}.NormalCardInfo")
+    normal = ocr.get("NormalCardInfo")
+    if type(normal) is not dict:  # named only when refused
+        normal = wire.opt_obj(normal, f"{where}.NormalCardInfo")
     for card_type, card in normal.items():
         if isinstance(card, Mapping) and card:
             return card_identity(card_type, card)

@@ -44,6 +44,7 @@ from .codes import CODE_TABLE
 from .identity import ocr_identity
 from .requested import LIVENESS_MODES, OCR_MODES, Requested
 
+_MIN_INT = -wire.MAX_INT - 1
 #: the documented default pass threshold of ``Similarity``
 SIMILARITY_THRESHOLD = 70.0
 #: ``Extra`` is at most 1,000 characters (ApplyWebVerificationBizTokenIntl)
@@ -111,14 +112,29 @@ class _Detail:
     attempt: Attempt
 
 
+def _integer(detail: Mapping[str, Any], key: str, where: str) -> int | None:
+    """``detail[key]`` read with :func:`ekyc._wire.integer`; the field name is built only to name a refusal (a
+    plain int in range, the usual case, is exactly what ``wire.integer`` returns)."""
+    value = detail.get(key)
+    if value is None or (type(value) is int and _MIN_INT <= value <= wire.MAX_INT):
+        return value
+    return wire.integer(value, f"{where}.{key}")
+
+
 def _detail(detail: Mapping[str, Any], where: str, compares: bool | None) -> _Detail:
-    code = wire.integer(detail.get("ErrorCode"), f"{where}.ErrorCode")
-    live = wire.integer(detail.get("LivenessErrorCode"), f"{where}.LivenessErrorCode")
-    comp = wire.integer(detail.get("CompareErrorCode"), f"{where}.CompareErrorCode")
-    sim = wire.number(detail.get("Similarity"), f"{where}.Similarity", lo=0.0, hi=100.0)
-    tags = tuple(wire.array(detail.get("LivenessInfoTag"), f"{where}.LivenessInfoTag"))
-    at = wire.epoch(detail.get("ReqTimestamp"), f"{where}.ReqTimestamp", millis=True)
-    wire.text(detail.get("Seq"), f"{where}.Seq", max_len=256)
+    code = _integer(detail, "ErrorCode", where)
+    live = _integer(detail, "LivenessErrorCode", where)
+    comp = _integer(detail, "CompareErrorCode", where)
+    sim = detail.get("Similarity")
+    if type(sim) is not float or not 0.0 <= sim <= 100.0:  # else exactly what wire.number returns
+        sim = wire.number(sim, f"{where}.Similarity", lo=0.0, hi=100.0)
+    raw_tags = detail.get("LivenessInfoTag")
+    tags = () if raw_tags is None else tuple(wire.array(raw_tags, f"{where}.LivenessInfoTag"))
+    stamp = detail.get("ReqTimestamp")
+    at = None if stamp is None else wire.epoch(stamp, f"{where}.ReqTimestamp", millis=True)
+    seq = detail.get("Seq")
+    if seq is not None and (type(seq) is not str or len(seq) > 256):
+        wire.text(seq, f"{where}.Seq", max_len=256)
     tag_reasons = []
     for i, raw in enumerate(tags):
         ev = _tag(f"{where}.LivenessInfoTag[{i}]", raw)
