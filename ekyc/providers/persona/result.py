@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeGuard
 
 from ekyc import _wire as wire
 from ekyc.countries import to_alpha3
@@ -64,6 +64,10 @@ CLASSES_OF: dict[DocumentType, frozenset[str]] = {
 MAX_REFERENCE = 1024
 #: the longest status, code or name string read (``wire.code``'s bound)
 CODE_LEN = 128
+#: the longest text field read (``wire.text``'s bound)
+TEXT_LEN = 4096
+#: the sub-check states, looked up once (reading a member through the ``State`` class costs a descriptor call)
+PASSED, FAILED, UNFINISHED, UNKNOWN, INFO = State.PASSED, State.FAILED, State.UNFINISHED, State.UNKNOWN, State.INFO
 
 Item = Mapping[str, Any]
 
@@ -108,17 +112,30 @@ def _attrs(item: Item, where: str) -> Mapping[str, Any]:
     return wire.obj(item.get("attributes"), f"{where}.attributes")
 
 
+def _is_code(value: Any) -> TypeGuard[str]:
+    """A plain string ``wire.code`` would return as it is: read without building the field's name (the strict
+    reader, given the name, handles everything else — None, another type, a string too long)."""
+    return type(value) is str and len(value) <= CODE_LEN
+
+
+def _strict_link(ref: Item, where: str) -> tuple[str, str]:
+    """A listed verification's ``(type, id)`` read by the strict readers (a missing one is refused)."""
+    vtype = wire.code(ref.get("type"), f"{where}.type")
+    vid = wire.code(ref.get("id"), f"{where}.id")
+    if vtype is None or vid is None:
+        raise wire.WireError(where, "needs a type and an id")
+    return vtype, vid
+
+
 def _linked(data: Item) -> list[tuple[str, str]]:
     """``(type, id)`` of every verification the inquiry lists."""
     rel = wire.opt_obj(data.get("relationships"), "data.relationships")
     ver = wire.opt_obj(rel.get("verifications"), "data.relationships.verifications")
     out = []
     for i, ref in enumerate(wire.objects(ver.get("data"), "data.relationships.verifications.data")):
-        where = f"data.relationships.verifications.data[{i}]"
-        vtype = wire.code(ref.get("type"), f"{where}.type")
-        vid = wire.code(ref.get("id"), f"{where}.id")
-        if vtype is None or vid is None:
-            raise wire.WireError(where, "needs a type and an id")
+        vtype, vid = ref.get("type"), ref.get("id")
+        if not (_is_code(vtype) and _is_code(vid)):
+            vtype, vid = _strict_link(ref, f"data.relationships.verifications.data[{i}]")
         out.append((vtype, vid))
     return out
 
@@ -128,7 +145,7 @@ def _included(doc: Item) -> dict[str, tuple[str, Item]]:
     out: dict[str, tuple[str, Item]] = {}
     for i, item in enumerate(wire.objects(doc.get("included"), "included")):
         itype, iid = item.get("type"), item.get("id")
-        if not (type(itype) is str and type(iid) is str and len(itype) <= CODE_LEN and len(iid) <= CODE_LEN):
+        if not (_is_code(itype) and _is_code(iid)):
             itype = wire.code(itype, f"included[{i}].type", max_len=CODE_LEN)  # the strict readers name the field
             iid = wire.code(iid, f"included[{i}].id", max_len=CODE_LEN)
         if not itype or not iid:  # every JSON:API resource object has both
@@ -159,29 +176,60 @@ class Verification:
     checks: list[CheckRow] = field(default_factory=list)
 
 
+def _strict_owner_id(item: Item, where: str) -> str | None:
+    """``relationships.inquiry.data.id`` of an included verification by the strict readers (None when absent)."""
+    rel = wire.opt_obj(item.get("relationships"), f"{where}.relationships")
+    owner = wire.opt_obj(wire.opt_obj(rel.get("inquiry"), f"{where}.relationships.inquiry").get("data"),
+                         f"{where}.relationships.inquiry.data")
+    return wire.code(owner.get("id"), f"{where}.relationships.inquiry.data.id")
+
+
+def _owner_id(item: Item, where: str) -> str | None:
+    """``relationships.inquiry.data.id`` of an included verification: plain objects down to a plain id are read
+    directly, anything else (absent, null, another type) by :func:`_strict_owner_id`."""
+    rel = item.get("relationships")
+    inquiry = rel.get("inquiry") if type(rel) is dict else None
+    data = inquiry.get("data") if type(inquiry) is dict else None
+    owner_id = data.get("id") if type(data) is dict else None
+    return owner_id if _is_code(owner_id) else _strict_owner_id(item, where)
+
+
+def _read_verification(vtype: str, vid: str, where: str, item: Item, inquiry_id: str, n: int) -> Verification:
+    """A listed verification that ``included`` carries (at ``where``, listed ``n``-th): its status and creation
+    time, its type checked against the inquiry's listing and its inquiry against ``inquiry_id``."""
+    attrs = item.get("attributes")
+    if type(attrs) is not dict:
+        attrs = wire.obj(attrs, f"{where}.attributes")
+    status = attrs.get("status")
+    if status is not None and not _is_code(status):
+        status = wire.code(status, f"{where}.attributes.status")
+    ts = attrs.get("created-at-ts")
+    if ts is not None and not (type(ts) is int and 0 <= ts <= wire.MAX_INT):
+        ts = wire.integer(ts, f"{where}.attributes.created-at-ts", lo=0)
+    if item.get("type") != vtype:  # the type was read as a code by _included
+        raise wire.WireError(f"{where}.type", "differs from the inquiry's relationship")
+    owner_id = _owner_id(item, where)
+    if owner_id is not None and owner_id != inquiry_id:
+        raise wire.WireError(f"{where}.relationships.inquiry", "names another inquiry")
+    return Verification(vtype, vid, where, item, status, ts if ts is not None else n, attrs)
+
+
+def _created(v: Verification) -> int:
+    return v.created
+
+
 def verifications(doc: Item, inquiry_id: str) -> list[Verification]:
     """Every verification the inquiry lists, in creation order."""
     data = wire.obj(doc.get("data"), "data")
     included = _included(doc)
     out = []
     for n, (vtype, vid) in enumerate(_linked(data)):
-        where, item = included.get(vid, (f"data.relationships.verifications.data[{n}]", None))
-        if item is None:
-            out.append(Verification(vtype, vid, where, None, None, n))
-            continue
-        attrs = _attrs(item, where)
-        status = wire.code(attrs.get("status"), f"{where}.attributes.status")
-        ts = wire.integer(attrs.get("created-at-ts"), f"{where}.attributes.created-at-ts", lo=0)
-        if wire.code(item.get("type"), f"{where}.type") != vtype:
-            raise wire.WireError(f"{where}.type", "differs from the inquiry's relationship")
-        rel = wire.opt_obj(item.get("relationships"), f"{where}.relationships")
-        owner = wire.opt_obj(wire.opt_obj(rel.get("inquiry"), f"{where}.relationships.inquiry").get("data"),
-                             f"{where}.relationships.inquiry.data")
-        owner_id = wire.code(owner.get("id"), f"{where}.relationships.inquiry.data.id")
-        if owner_id is not None and owner_id != inquiry_id:
-            raise wire.WireError(f"{where}.relationships.inquiry", "names another inquiry")
-        out.append(Verification(vtype, vid, where, item, status, ts if ts is not None else n, attrs))
-    return sorted(out, key=lambda v: v.created)
+        found = included.get(vid)
+        if found is None:
+            out.append(Verification(vtype, vid, f"data.relationships.verifications.data[{n}]", None, None, n))
+        else:
+            out.append(_read_verification(vtype, vid, *found, inquiry_id, n))
+    return sorted(out, key=_created)
 
 
 def _strict_check(c: Item, at: str) -> tuple[str, str | None, str | None]:
@@ -206,33 +254,57 @@ def check_reason(name: str) -> Reason:
 def _check_state(status: str | None, requirement: str | None) -> State:
     """A check's sub-check state: the row for its requirement, else the row for any requirement (``"*"``)."""
     if status is None:
-        return State.UNFINISHED
+        return UNFINISHED
     state = CHECK_STATE.get((status, requirement or "*"))
-    return state if state is not None else CHECK_STATE.get((status, "*"), State.UNKNOWN)
+    return state if state is not None else CHECK_STATE.get((status, "*"), UNKNOWN)
+
+
+#: one check as read: its sub-check, its row for the verdicts, and whether it fails a requirement
+CheckRead = tuple[Evidence, CheckRow, bool]
+
+
+def _read_check(at: str, j: int, name: str, status: str | None, requirement: str | None) -> CheckRead:
+    """Check ``j`` of the checks at ``at``: a sub-check by its status and requirement, a failed one with its
+    name's reason."""
+    state = _check_state(status, requirement)
+    reason = check_reason(name) if status == "failed" and (state is FAILED or state is INFO) else None
+    return Evidence(f"{at}[{j}]:{name}", state, reason), (name, status), status == "failed" and state is FAILED
+
+
+#: checks already read, by ``(at, j, name, status, requirement)``: a template's checks are the same few names,
+#: statuses and requirements in the same places on every inquiry, and what they read as is immutable, so each
+#: is built once. Bounded (plain strings of at most ``CODE_LEN``): once full, further ones are built every time.
+_CHECKS_READ: dict[tuple[str, int, str, str, str], CheckRead] = {}
+MAX_CHECKS_READ = 4096
 
 
 def _check_evidence(v: Verification, out: list[Evidence]) -> bool:
     """One sub-check per check of an included verification, appended to ``out`` (the checks are kept in
     :attr:`Verification.checks`); whether one of them failed a requirement.
 
-    A check of plain strings and a ``reasons`` list is taken as it is; any other (a field absent, null, of another
-    type or too long) goes through the strict readers, which accept it or raise naming the field."""
+    A check of plain strings and a ``reasons`` list is taken as it is (read once, then remembered); any other (a
+    field absent, null, of another type or too long) goes through the strict readers, which accept it or raise
+    naming the field."""
     at = f"{v.where}.attributes.checks"
     failing = False
     kept: list[CheckRow] = []
     for j, c in enumerate(wire.objects(v.attrs.get("checks"), at)):
         name, status, requirement = c.get("name"), c.get("status"), c.get("requirement")
-        if not (type(name) is str and type(status) is str and type(requirement) is str
+        if (type(name) is str and type(status) is str and type(requirement) is str
                 and type(c.get("reasons")) is list
                 and len(name) <= CODE_LEN and len(status) <= CODE_LEN and len(requirement) <= CODE_LEN):
-            name, status, requirement = _strict_check(c, f"{at}[{j}]")
-        kept.append((name, status))
-        state = _check_state(status, requirement)
-        reason = None
-        if status == "failed" and (state is State.FAILED or state is State.INFO):
-            reason = check_reason(name)
-            failing = failing or state is State.FAILED
-        out.append(Evidence(f"{at}[{j}]:{name}", state, reason))
+            key = (at, j, name, status, requirement)
+            read = _CHECKS_READ.get(key)
+            if read is None:
+                read = _read_check(at, j, name, status, requirement)
+                if len(_CHECKS_READ) < MAX_CHECKS_READ:
+                    _CHECKS_READ[key] = read
+        else:
+            read = _read_check(at, j, *_strict_check(c, f"{at}[{j}]"))
+        sub_check, row, fails = read
+        out.append(sub_check)
+        kept.append(row)
+        failing = failing or fails
     v.checks = kept
     return failing
 
@@ -243,21 +315,23 @@ def evidence(vers: list[Verification]) -> list[Evidence]:
     out: list[Evidence] = []
     for v in vers:
         if v.item is None:
-            out.append(Evidence(f"{v.where}:{v.vtype}", State.UNKNOWN))
+            out.append(Evidence(f"{v.where}:{v.vtype}", UNKNOWN))
             continue
-        state = VERIFICATION_STATE.get(v.status or "", State.UNKNOWN)
-        reused = wire.boolean(v.attrs.get("from-reusable-persona"), f"{v.where}.attributes.from-reusable-persona")
+        state = VERIFICATION_STATE.get(v.status or "", UNKNOWN)
+        reused = v.attrs.get("from-reusable-persona")
+        if type(reused) is not bool:
+            reused = wire.boolean(reused, f"{v.where}.attributes.from-reusable-persona")
         # true: carried over from an earlier inquiry's Reusable Persona, not performed in this one; government-ID
         # and selfie verifications always state it [SPEC], so a null or missing value is a doubt as well
         if reused or (reused is None and (v.vtype == GOVERNMENT_ID or v.vtype.startswith(SELFIE_PREFIX))):
-            out.append(Evidence(f"{v.where}.attributes.from-reusable-persona", State.UNKNOWN))
+            out.append(Evidence(f"{v.where}.attributes.from-reusable-persona", UNKNOWN))
         failing = _check_evidence(v, out)
         name = f"{v.where}.attributes.status"
-        if state is State.FAILED and not failing:
+        if state is FAILED and not failing:
             out.append(Evidence(name, state, Reason(code=ReasonCode.UNKNOWN, retryable=False,
                                                     provider_code=v.vtype[:128],
                                                     message="verification failed without a failed check")))
-        elif not (state is State.FAILED and failing):  # a failed verification is explained by its checks
+        elif not (state is FAILED and failing):  # a failed verification is explained by its checks
             out.append(Evidence(name, state))
     return out
 
@@ -280,6 +354,13 @@ def _check_verdict(v: Verification | None, name: str) -> bool | None:
     return None
 
 
+@lru_cache(maxsize=32)
+def _checks(document: bool | None, liveness: bool | None, face_match: bool | None) -> Checks:
+    """The :class:`Checks` of three verdicts, built once per combination (there are 27; a Checks is immutable)."""
+    return Checks(document=CheckResult(passed=document), liveness=CheckResult(passed=liveness),
+                  face_match=CheckResult(passed=face_match))
+
+
 def checks(vers: list[Verification]) -> Checks:
     """Document, liveness and face-match verdicts from the latest government ID and selfie."""
     gid = _latest(vers, GOVERNMENT_ID)
@@ -287,44 +368,60 @@ def checks(vers: list[Verification]) -> Checks:
     liveness = _check_verdict(selfie, "selfie_liveness_detection")
     if liveness is None and selfie is not None:
         liveness = _verdict(selfie.status)
-    return Checks(
-        document=CheckResult(passed=_verdict(gid.status) if gid else None),
-        liveness=CheckResult(passed=liveness),
-        face_match=CheckResult(passed=_check_verdict(selfie, "selfie_id_comparison")),
+    return _checks(_verdict(gid.status) if gid else None, liveness, _check_verdict(selfie, "selfie_id_comparison"))
+
+
+def _text(a: Mapping[str, Any], key: str, at: str) -> str | None:
+    """Text field ``key`` of the attributes at ``at`` (``wire.text``; a plain string is read without building
+    the field's name)."""
+    value = a.get(key)
+    if type(value) is str and len(value) <= TEXT_LEN:
+        return value.strip() or None
+    return None if value is None else wire.text(value, f"{at}.{key}")
+
+
+def _date(a: Mapping[str, Any], key: str, at: str) -> date | None:
+    """Date field ``key`` of the attributes at ``at`` (``wire.iso_date``)."""
+    value = a.get(key)
+    return None if value is None else wire.iso_date(value, f"{at}.{key}")
+
+
+def _identity(a: Mapping[str, Any], at: str) -> Identity:
+    """What one government-ID verification's attributes (at ``at``) say about the person."""
+    first, middle, last = _text(a, "name-first", at), _text(a, "name-middle", at), _text(a, "name-last", at)
+    full = " ".join(p for p in (first, middle, last) if p) or None
+    id_class = _text(a, "id-class", at)
+    sex = _text(a, "sex", at)
+    country = _text(a, "country-code", at)
+    return Identity(
+        given_name=first, family_name=last, full_name=full,
+        date_of_birth=_date(a, "birthdate", at),
+        sex=sex if sex in ("M", "F", "X") else None,
+        nationality=_text(a, "nationality", at),
+        document_type=None if id_class is None else ID_CLASSES.get(id_class.lower(), DocumentType.OTHER),
+        document_number=_text(a, "identification-number", at) or _text(a, "document-number", at),
+        issuing_country=to_alpha3(country) if country else None,
+        issue_date=_date(a, "issue-date", at),
+        expiry_date=_date(a, "expiration-date", at),
+        address=", ".join(p for p in (_text(a, "address-street-1", at), _text(a, "address-city", at),
+                                      _text(a, "address-postal-code", at)) if p) or None,
     )
 
 
 def identity(vers: list[Verification]) -> Identity:
     """What the latest government ID with data says about the person."""
     for v in reversed([v for v in vers if v.item is not None and v.vtype == GOVERNMENT_ID]):
-        a = v.attrs
-        at = f"{v.where}.attributes"
-
-        def txt(key: str, a: Mapping[str, Any] = a, at: str = at) -> str | None:
-            value = a.get(key)
-            return None if value is None else wire.text(value, f"{at}.{key}")
-
-        first, middle, last = txt("name-first"), txt("name-middle"), txt("name-last")
-        full = " ".join(p for p in (first, middle, last) if p) or None
-        id_class = txt("id-class")
-        sex = txt("sex")
-        country = txt("country-code")
-        ident = Identity(
-            given_name=first, family_name=last, full_name=full,
-            date_of_birth=wire.iso_date(a.get("birthdate"), f"{at}.birthdate"),
-            sex=sex if sex in ("M", "F", "X") else None,
-            nationality=txt("nationality"),
-            document_type=None if id_class is None else ID_CLASSES.get(id_class.lower(), DocumentType.OTHER),
-            document_number=txt("identification-number") or txt("document-number"),
-            issuing_country=to_alpha3(country) if country else None,
-            issue_date=wire.iso_date(a.get("issue-date"), f"{at}.issue-date"),
-            expiry_date=wire.iso_date(a.get("expiration-date"), f"{at}.expiration-date"),
-            address=", ".join(p for p in (txt("address-street-1"), txt("address-city"),
-                                          txt("address-postal-code")) if p) or None,
-        )
+        ident = _identity(v.attrs, f"{v.where}.attributes")
         if not ident.is_empty():
             return ident
     return Identity()
+
+
+def _code_of(a: Mapping[str, Any], key: str, at: str) -> str | None:
+    """Code field ``key`` of the attributes at ``at`` (``wire.code``; a plain string is read without building
+    the field's name)."""
+    value = a.get(key)
+    return value if value is None or _is_code(value) else wire.code(value, f"{at}.{key}")
 
 
 def _requested(vers: list[Verification], want: Requested) -> list[Evidence]:
@@ -335,20 +432,21 @@ def _requested(vers: list[Verification], want: Requested) -> list[Evidence]:
     if gid is None or gid.item is None:
         return []
     a = gid.attrs
+    at = f"{gid.where}.attributes"
     out = []
     # exact comparisons: Persona sends id-class in lower case and country-code as upper-case alpha-2
-    id_class = wire.code(a.get("id-class"), f"{gid.where}.attributes.id-class")
+    id_class = _code_of(a, "id-class", at)
     if want.id_classes and id_class is None:
-        out.append(Evidence(f"{gid.where}.attributes.id-class", State.UNKNOWN))
+        out.append(Evidence(f"{at}.id-class", UNKNOWN))
     elif want.id_classes and id_class not in want.id_classes:
-        out.append(Evidence("requested.document_types", State.FAILED, Reason(
+        out.append(Evidence("requested.document_types", FAILED, Reason(
             code=ReasonCode.DOCUMENT_UNSUPPORTED, retryable=True, provider_code=(id_class or "")[:128] or None,
             message="the ID class is not one the request allowed")))
-    country = wire.code(a.get("country-code"), f"{gid.where}.attributes.country-code")
+    country = _code_of(a, "country-code", at)
     if want.country and country is None:
-        out.append(Evidence(f"{gid.where}.attributes.country-code", State.UNKNOWN))
+        out.append(Evidence(f"{at}.country-code", UNKNOWN))
     elif want.country and country != want.country:
-        out.append(Evidence("requested.country", State.FAILED, Reason(
+        out.append(Evidence("requested.country", FAILED, Reason(
             code=ReasonCode.DOCUMENT_UNSUPPORTED, retryable=True, provider_code=(country or "")[:128] or None,
             message="the ID's country is not the one the request named")))
     return out

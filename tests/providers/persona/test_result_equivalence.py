@@ -1,0 +1,189 @@
+"""Persona's inquiry reading with its fast paths (issue 15) decides exactly as the straightforward reading it
+replaced (``reference_result.py``, every field through the strict readers): over thousands of mutated inquiry
+documents — statuses, check names and requirements, missing, null, extra and wrongly typed fields, duplicated,
+reordered and foreign included objects, requested classes and countries, both template setups — both give the
+same :class:`Decision` and the same sub-checks (names, states, reasons, order), or refuse the same field with the
+same problem."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ekyc import _wire
+from ekyc.errors import EkycError
+from ekyc.models import SessionRef
+from ekyc.providers.persona import result
+
+from . import reference_result as reference
+
+INQUIRY = "inq_Equiv1"
+
+
+class Text(str):
+    """A ``str`` subclass (a caller's Mapping may hold one): the strict readers accept it, the fast paths pass it
+    to them."""
+
+
+def _check(name: str, status: str = "passed", requirement: str = "required") -> dict[str, Any]:
+    return {"name": name, "status": status, "reasons": [], "requirement": requirement, "metadata": {}}
+
+
+GID_CHECKS = ["id_aamva_database_lookup", "id_barcode_detection", "id_blur_detection", "id_expired_detection",
+              "id_glare_detection", "id_inquiry_comparison", "id_mrz_detection", "id_tamper_detection"]
+SELFIE_CHECKS = ["selfie_id_comparison", "selfie_liveness_detection", "selfie_glasses_detection"]
+
+
+def _inquiry() -> dict[str, Any]:
+    """An approved inquiry with a government ID and a selfie, shaped like the sandbox's (and Persona's) answer."""
+    stamps = {"created-at": "2026-01-02T03:04:05.000Z", "started-at": "2026-01-02T03:04:06.000Z",
+              "completed-at": "2026-01-02T03:05:00.000Z", "decisioned-at": "2026-01-02T03:06:00.123Z",
+              "failed-at": None, "expired-at": None}
+    gid = {"status": "passed", "created-at-ts": 1767323046, "from-reusable-persona": False, "country-code": "GB",
+           "id-class": "pp", "name-first": "JANE", "name-middle": None, "name-last": "SAMPLE", "sex": "F",
+           "birthdate": "1990-01-02", "nationality": "GB", "identification-number": "X1", "document-number": "D2",
+           "issue-date": "2020-01-01", "expiration-date": "2030-01-01", "address-street-1": "1 Road",
+           "address-city": "London", "address-postal-code": "N1",
+           "checks": [_check(n, requirement="not_required" if n == "id_glare_detection" else "required")
+                      for n in GID_CHECKS]}
+    selfie = {"status": "passed", "created-at-ts": 1767323047, "from-reusable-persona": False,
+              "checks": [_check(n) for n in SELFIE_CHECKS]}
+    included = [{"type": t, "id": i, "attributes": a,
+                 "relationships": {"inquiry": {"data": {"type": "inquiry", "id": INQUIRY}}}}
+                for t, i, a in (("verification/government-id", "ver_G", gid), ("verification/selfie", "ver_S", selfie))]
+    included.append({"type": "inquiry-session", "id": "iqse_1", "attributes": {"status": "active"}})
+    return {"data": {"type": "inquiry", "id": INQUIRY,
+                     "attributes": {"status": "approved", "reference-id": "user-1", **stamps},
+                     "relationships": {"verifications": {"data": [
+                         {"type": "verification/government-id", "id": "ver_G"},
+                         {"type": "verification/selfie", "id": "ver_S"}]}}},
+            "included": included}
+
+
+VALUES: list[Any] = [
+    None, 0, -1, 7, 2**63, 1767323040, True, False, 1.5, "", " ", "x" * 129, "x" * 4097, [], {}, [{}], [None],
+    Text("passed"), Text("ver_G"),
+    # statuses, requirements and names Persona documents (and some it does not)
+    "passed", "failed", "not_applicable", "initiated", "submitted", "requires_retry", "tentatively_passed",
+    "confirmed", "skipped", "canceled", "Passed", "required", "not_required", "requires_retry", "optional",
+    "approved", "completed", "declined", "needs_review", "expired", "created", "pending", "Approved",
+    "id_glare_detection", "id_tamper_detection", "selfie_liveness_detection", "selfie_id_comparison",
+    "id_brand_new_detection", "verification/government-id", "verification/selfie", "verification/database",
+    "inquiry", "ver_G", "ver_S", "ver_X", INQUIRY, "inq_Other",
+    # dates, classes, countries, names
+    "2025-01-01T00:00:00.000Z", "2025-01-01T00:00:00.1234567+01:00", "2025-13-01", "1990-01-02", "1990-02-30",
+    "GB", "US", "XX", "dl", "pp", "id", "  JANE  ", "M",
+]
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a document (keys of objects, positions in arrays)."""
+    out = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += _paths(value, (*path, i))
+    return out
+
+
+def _mutate(doc: dict[str, Any], data: st.DataObject) -> None:
+    """One change at one place: a value replaced, a key removed or added, an array item copied or the array
+    reversed."""
+    path = data.draw(st.sampled_from(_paths(doc)))
+    if not path:
+        return
+    parent: Any = doc
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    how = data.draw(st.sampled_from(["replace", "replace", "replace", "remove", "add", "copy", "reverse"]))
+    node = parent[last]
+    if how == "replace":
+        parent[last] = copy.deepcopy(data.draw(st.sampled_from(VALUES)))
+    elif how == "remove" and isinstance(parent, dict):
+        del parent[last]
+    elif how == "add" and isinstance(node, dict):
+        node[data.draw(st.sampled_from(["status", "checks", "extra", "reasons", "id", "type"]))] = copy.deepcopy(
+            data.draw(st.sampled_from(VALUES)))
+    elif how == "copy" and isinstance(node, list) and node:
+        node.append(copy.deepcopy(node[data.draw(st.integers(0, len(node) - 1))]))
+    elif how == "reverse" and isinstance(node, list):
+        node.reverse()
+
+
+def _outcome(module: Any, doc: dict[str, Any], ref: SessionRef, decisioning: str) -> Any:
+    """The decision and sub-checks a module reads from ``doc``, or what it refused (type, field, problem)."""
+    try:
+        decision = module.decide(doc, ref, decisioning)
+        vers = module.verifications(doc, ref.id)
+        found = module.evidence(vers) + module._requested(vers, module._asked(ref.extra))
+        return decision, found
+    except _wire.WireError as exc:
+        return type(exc), exc.field, exc.problem
+    except EkycError as exc:  # an identity field the model refuses (InvalidRequest naming it)
+        return type(exc), exc.field, str(exc)
+
+
+def assert_reads_alike(doc: dict[str, Any], ref: SessionRef, decisioning: str) -> None:
+    before = copy.deepcopy(doc)
+    assert _outcome(result, doc, ref, decisioning) == _outcome(reference, doc, ref, decisioning)
+    assert doc == before  # neither reading changes the document
+
+
+EXTRAS = [(), ("classes=pp.ppc",), ("country=GB",), ("classes=dl", "country=US"), ("classes=pp.ppc", "country=GB")]
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), changes=st.integers(0, 4), extra=st.sampled_from(EXTRAS),
+       decisioning=st.sampled_from(["workflow", "completion"]))
+def test_mutated_inquiries_read_alike(data: st.DataObject, changes: int, extra: tuple[str, ...],
+                                      decisioning: str) -> None:
+    doc = _inquiry()
+    for _ in range(changes):
+        _mutate(doc, data)
+    assert_reads_alike(doc, SessionRef(provider="persona", id=INQUIRY, extra=extra), decisioning)
+
+
+@pytest.mark.parametrize("status", ["passed", "failed", "not_applicable", "Passed", None])
+@pytest.mark.parametrize("requirement", ["required", "not_required", "requires_retry", "optional", None])
+@pytest.mark.parametrize("name", ["selfie_liveness_detection", "id_glare_detection", "id_brand_new_detection"])
+def test_every_check_status_and_requirement_reads_alike(status: str | None, requirement: str | None,
+                                                        name: str) -> None:
+    for verification_status in ("passed", "failed"):
+        doc = _inquiry()
+        doc["included"][1]["attributes"]["status"] = verification_status
+        doc["included"][1]["attributes"]["checks"][1].update(name=name, status=status, requirement=requirement)
+        for inquiry_status in ("approved", "declined", "needs_review", "completed", "failed"):
+            doc["data"]["attributes"]["status"] = inquiry_status
+            for decisioning in ("workflow", "completion"):
+                assert_reads_alike(doc, SessionRef(provider="persona", id=INQUIRY), decisioning)
+
+
+def test_checks_read_alike_once_the_memory_of_read_checks_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(result, "_CHECKS_READ", {})
+    monkeypatch.setattr(result, "MAX_CHECKS_READ", 0)
+    doc = _inquiry()
+    doc["included"][0]["attributes"]["checks"][2]["status"] = "failed"
+    assert_reads_alike(doc, SessionRef(provider="persona", id=INQUIRY), "workflow")
+    assert not result._CHECKS_READ
+
+
+IDENTITY_KEYS = ["name-first", "name-middle", "name-last", "id-class", "sex", "country-code", "birthdate",
+                 "nationality", "identification-number", "document-number", "issue-date", "expiration-date",
+                 "address-street-1", "address-city", "address-postal-code"]
+
+
+@pytest.mark.parametrize("key", IDENTITY_KEYS)
+@pytest.mark.parametrize("value", [None, "", " ", "  JANE  ", "x" * 4097, "x" * 1025, 5, ["a"], Text(" pp "),
+                                   "1990-01-02", "DL", "XX"])
+def test_every_identity_field_reads_alike(key: str, value: Any) -> None:
+    doc = _inquiry()
+    doc["included"][0]["attributes"][key] = value
+    assert_reads_alike(doc, SessionRef(provider="persona", id=INQUIRY, extra=("classes=pp.ppc", "country=GB")),
+                       "workflow")
