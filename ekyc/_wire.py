@@ -188,7 +188,8 @@ def _keys_written_once(kept: int, text: str) -> bool:
         written -= text.count('\\":') - text.count('\\\\":')
     if written != kept:
         return False
-    spaced = "\n" in text or "\t" in text or "\r" in text or '" ' in text
+    # a quote-space needs a space: one memchr first, not a two-character search of the whole text
+    spaced = "\n" in text or "\t" in text or "\r" in text or (" " in text and '" ' in text)
     return not spaced or _SPACED_COLON.search(text) is None
 
 
@@ -242,9 +243,11 @@ def _decode_fast(text: str, raw: bytes | str, limit: int) -> Any:
     case-variant keys, excess depth, integers outside 64 bits, non-finite or over-long numbers) or jiter refuses
     the text (it refuses ``NaN``/``Infinity`` here, lone surrogates, and whatever the strict decoder refuses as not
     JSON): the strict decoder then decides and names the problem. ``raw`` is the same text, as bytes if given so.
+    Only keys go through jiter's string cache (they repeat call after call; values seldom do, and caching them costs
+    more than it saves); the values decoded are the same either way.
     """
     try:
-        value = _from_json(raw, allow_inf_nan=False)
+        value = _from_json(raw, allow_inf_nan=False, cache_strings="keys")
     except (ValueError, TypeError):  # TypeError: a str holding a lone surrogate has no UTF-8 form to read
         return _NOT_PROVEN
     found = _levels(value, limit)

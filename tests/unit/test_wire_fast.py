@@ -130,6 +130,12 @@ def _as_sent(text: str, how: int) -> bytes | str:
 @example('{"a":{"b":{"c":1}}}', 2, 1)
 @example('{"a":{"b":{"c":{}}}}', 3, 1)
 @example('{"a":[1.5, 0.' + "0" * 70 + "]}", 32, 1)
+@example('[[9223372036854775807],{"a":[-9223372036854775808,true]}]', 32, 1)
+@example('[1,[true,{"a":[9223372036854775808]}]]', 32, 1)
+@example('[false,[{"a":-9223372036854775809}],0]', 32, 0)
+@example('{"a" :1,"a" :2}', 32, 1)
+@example('{"a" :1,"b":"2:3","a":4}', 32, 1)
+@example('{"a":"x","b":{"a":"1:2"},"b" :3}', 32, 1)
 def test_loads_decides_like_the_strict_decoder(text: str, max_depth: int, how: int) -> None:
     data = _as_sent(text, how)
     assert actual(data, max_depth) == reference(data, max_depth), text
