@@ -134,7 +134,7 @@ def _linked(data: Item) -> list[tuple[str, str]]:
     out = []
     for i, ref in enumerate(wire.objects(ver.get("data"), "data.relationships.verifications.data")):
         vtype, vid = ref.get("type"), ref.get("id")
-        if not (_is_code(vtype) and _is_code(vid)):
+        if not (type(vtype) is str and type(vid) is str and len(vtype) <= CODE_LEN and len(vid) <= CODE_LEN):
             vtype, vid = _strict_link(ref, f"data.relationships.verifications.data[{i}]")
         out.append((vtype, vid))
     return out
@@ -145,7 +145,7 @@ def _included(doc: Item) -> dict[str, tuple[str, Item]]:
     out: dict[str, tuple[str, Item]] = {}
     for i, item in enumerate(wire.objects(doc.get("included"), "included")):
         itype, iid = item.get("type"), item.get("id")
-        if not (_is_code(itype) and _is_code(iid)):
+        if not (type(itype) is str and type(iid) is str and len(itype) <= CODE_LEN and len(iid) <= CODE_LEN):
             itype = wire.code(itype, f"included[{i}].type", max_len=CODE_LEN)  # the strict readers name the field
             iid = wire.code(iid, f"included[{i}].id", max_len=CODE_LEN)
         if not itype or not iid:  # every JSON:API resource object has both
@@ -161,7 +161,7 @@ def _included(doc: Item) -> dict[str, tuple[str, Item]]:
 CheckRow = tuple[str, str | None]
 
 
-@dataclass
+@dataclass(slots=True)
 class Verification:
     """One listed verification as read (``item`` None when it was not included); ``checks`` is filled when
     :func:`evidence` reads them (the evidence and both verdicts use them)."""
@@ -273,8 +273,9 @@ def _read_check(at: str, j: int, name: str, status: str | None, requirement: str
 
 #: checks already read, by ``(at, j, name, status, requirement)``: a template's checks are the same few names,
 #: statuses and requirements in the same places on every inquiry, and what they read as is immutable, so each
-#: is built once. Bounded (plain strings of at most ``CODE_LEN``): once full, further ones are built every time.
-_CHECKS_READ: dict[tuple[str, int, str, str, str], CheckRead] = {}
+#: is built once. Only plain strings of at most ``CODE_LEN`` are kept, so a key equal to a kept one is a check
+#: of those plain values. Bounded: once full, further ones are read every time.
+_CHECKS_READ: dict[tuple[str, int, Any, Any, Any], CheckRead] = {}
 MAX_CHECKS_READ = 4096
 
 
@@ -282,31 +283,41 @@ def _check_evidence(v: Verification, out: list[Evidence]) -> bool:
     """One sub-check per check of an included verification, appended to ``out`` (the checks are kept in
     :attr:`Verification.checks`); whether one of them failed a requirement.
 
-    A check of plain strings and a ``reasons`` list is taken as it is (read once, then remembered); any other (a
-    field absent, null, of another type or too long) goes through the strict readers, which accept it or raise
-    naming the field."""
+    A check equal to one already read (the key holds only plain strings of at most ``CODE_LEN``) with a ``reasons``
+    list is taken as it was read; a new one of plain strings is read and remembered; any other (a field absent,
+    null, of another type or too long) goes through the strict readers, which accept it or raise naming the
+    field."""
     at = f"{v.where}.attributes.checks"
     failing = False
     kept: list[CheckRow] = []
     for j, c in enumerate(wire.objects(v.attrs.get("checks"), at)):
-        name, status, requirement = c.get("name"), c.get("status"), c.get("requirement")
-        if (type(name) is str and type(status) is str and type(requirement) is str
-                and type(c.get("reasons")) is list
-                and len(name) <= CODE_LEN and len(status) <= CODE_LEN and len(requirement) <= CODE_LEN):
-            key = (at, j, name, status, requirement)
+        key = (at, j, c.get("name"), c.get("status"), c.get("requirement"))
+        try:
             read = _CHECKS_READ.get(key)
-            if read is None:
-                read = _read_check(at, j, name, status, requirement)
-                if len(_CHECKS_READ) < MAX_CHECKS_READ:
-                    _CHECKS_READ[key] = read
-        else:
-            read = _read_check(at, j, *_strict_check(c, f"{at}[{j}]"))
+        except TypeError:  # an array or object where a string belongs: not a plain check
+            read = None
+        if read is None or type(c.get("reasons")) is not list:
+            read = _new_check(c, key)
         sub_check, row, fails = read
         out.append(sub_check)
         kept.append(row)
         failing = failing or fails
     v.checks = kept
     return failing
+
+
+def _new_check(c: Item, key: tuple[str, int, Any, Any, Any]) -> CheckRead:
+    """A check not read before (``key`` is ``(at, j, name, status, requirement)``): read and remembered when it
+    is made of plain strings and a ``reasons`` list, else read by the strict readers."""
+    at, j, name, status, requirement = key
+    if (type(name) is str and type(status) is str and type(requirement) is str
+            and type(c.get("reasons")) is list
+            and len(name) <= CODE_LEN and len(status) <= CODE_LEN and len(requirement) <= CODE_LEN):
+        read = _read_check(at, j, name, status, requirement)
+        if len(_CHECKS_READ) < MAX_CHECKS_READ:
+            _CHECKS_READ[key] = read
+        return read
+    return _read_check(at, j, *_strict_check(c, f"{at}[{j}]"))
 
 
 def evidence(vers: list[Verification]) -> list[Evidence]:
@@ -326,19 +337,31 @@ def evidence(vers: list[Verification]) -> list[Evidence]:
         if reused or (reused is None and (v.vtype == GOVERNMENT_ID or v.vtype.startswith(SELFIE_PREFIX))):
             out.append(Evidence(f"{v.where}.attributes.from-reusable-persona", UNKNOWN))
         failing = _check_evidence(v, out)
-        name = f"{v.where}.attributes.status"
         if state is FAILED and not failing:
-            out.append(Evidence(name, state, Reason(code=ReasonCode.UNKNOWN, retryable=False,
-                                                    provider_code=v.vtype[:128],
-                                                    message="verification failed without a failed check")))
+            out.append(Evidence(f"{v.where}.attributes.status", state, Reason(
+                code=ReasonCode.UNKNOWN, retryable=False, provider_code=v.vtype[:128],
+                message="verification failed without a failed check")))
         elif not (state is FAILED and failing):  # a failed verification is explained by its checks
-            out.append(Evidence(name, state))
+            out.append(_status_evidence(v.where, state))
     return out
 
 
-def _latest(vers: list[Verification], prefix: str) -> Verification | None:
-    found = [v for v in vers if v.item is not None and v.vtype.startswith(prefix)]
-    return found[-1] if found else None
+@lru_cache(maxsize=256)
+def _status_evidence(where: str, state: State) -> Evidence:
+    """The sub-check of the verification at ``where`` by its own status (built once per place and state)."""
+    return Evidence(f"{where}.attributes.status", state)
+
+
+def _latest(vers: list[Verification]) -> tuple[Verification | None, Verification | None]:
+    """The latest included government ID and the latest included selfie (``vers`` is in creation order)."""
+    gid = selfie = None
+    for v in vers:
+        if v.item is not None:
+            if v.vtype.startswith(GOVERNMENT_ID):
+                gid = v
+            elif v.vtype.startswith(SELFIE_PREFIX):
+                selfie = v
+    return gid, selfie
 
 
 def _verdict(status: str | None) -> bool | None:
@@ -361,10 +384,8 @@ def _checks(document: bool | None, liveness: bool | None, face_match: bool | Non
                   face_match=CheckResult(passed=face_match))
 
 
-def checks(vers: list[Verification]) -> Checks:
+def checks(gid: Verification | None, selfie: Verification | None) -> Checks:
     """Document, liveness and face-match verdicts from the latest government ID and selfie."""
-    gid = _latest(vers, GOVERNMENT_ID)
-    selfie = _latest(vers, SELFIE_PREFIX)
     liveness = _check_verdict(selfie, "selfie_liveness_detection")
     if liveness is None and selfie is not None:
         liveness = _verdict(selfie.status)
@@ -424,11 +445,10 @@ def _code_of(a: Mapping[str, Any], key: str, at: str) -> str | None:
     return value if value is None or _is_code(value) else wire.code(value, f"{at}.{key}")
 
 
-def _requested(vers: list[Verification], want: Requested) -> list[Evidence]:
-    """The latest government ID against the requested ID classes and country."""
+def _requested(gid: Verification | None, want: Requested) -> list[Evidence]:
+    """The latest government ID (``gid``) against the requested ID classes and country."""
     if not want.id_classes and not want.country:
         return []
-    gid = _latest(vers, GOVERNMENT_ID)
     if gid is None or gid.item is None:
         return []
     a = gid.attrs
@@ -475,7 +495,8 @@ def decide(doc: Mapping[str, Any], ref: SessionRef, decisioning: str = "workflow
     if raw_status is None:
         raise wire.WireError("data.attributes.status", "missing")
     vers = verifications(doc, ref.id)
-    found = evidence(vers) + _requested(vers, _asked(ref.extra))
+    gid, selfie = _latest(vers)
+    found = evidence(vers) + _requested(gid, _asked(ref.extra))
     started = wire.iso_datetime(attrs.get("started-at"), "data.attributes.started-at")
     entry = CODE_TABLE.get(DECISIONING[decisioning], raw_status)
     if entry is None or entry.outcome is None:
@@ -494,7 +515,7 @@ def decide(doc: Mapping[str, Any], ref: SessionRef, decisioning: str = "workflow
     completed = _completed_at(attrs) if settled.outcome.is_final else None
     return Decision(
         ref=ref, outcome=settled.outcome, reference=reference(attrs), reasons=settled.reasons,
-        warnings=settled.warnings, identity=identity(vers), checks=checks(vers), provider_status=raw_status,
+        warnings=settled.warnings, identity=identity(vers), checks=checks(gid, selfie), provider_status=raw_status,
         completed_at=completed, raw=doc,
     )
 

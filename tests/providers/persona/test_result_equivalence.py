@@ -121,9 +121,7 @@ def _outcome(module: Any, doc: dict[str, Any], ref: SessionRef, decisioning: str
     """The decision and sub-checks a module reads from ``doc``, or what it refused (type, field, problem)."""
     try:
         decision = module.decide(doc, ref, decisioning)
-        vers = module.verifications(doc, ref.id)
-        found = module.evidence(vers) + module._requested(vers, module._asked(ref.extra))
-        return decision, found
+        return decision, module.evidence(module.verifications(doc, ref.id))
     except _wire.WireError as exc:
         return type(exc), exc.field, exc.problem
     except EkycError as exc:  # an identity field the model refuses (InvalidRequest naming it)
