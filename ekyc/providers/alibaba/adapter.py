@@ -341,8 +341,7 @@ class AlibabaProvider(Provider):
             access_key_secret=self.settings.secret("access_key_secret"), action=action, version=API_VERSION,
             now=self.clock(), security_token=token.get_secret_value() if token is not None else None,
         )
-        return Prepared(httpx.Request("POST", url, headers=headers, content=body), operation or action, retry,
-                        context, ref)
+        return Prepared(post_request(url, headers, body), operation or action, retry, context, ref)
 
     def _callback_key(self) -> bytes:
         """The callback/reference-binding key, derived once per settings object (an HMAC when it comes from the
@@ -548,6 +547,18 @@ class AlibabaProvider(Provider):
         return WebhookEvent(provider=NAME, ref=ref, event_id=f"{tid}:{hint}", event_type="verification.finished",
                             provider_status=hint, verified_by="callbackToken", authenticated="token",
                             decision=None, raw={"transactionId": tid, "hint": hint})
+
+
+def post_request(url: httpx.URL, headers: Mapping[str, str], body: bytes) -> httpx.Request:
+    """The request ``httpx.Request("POST", url, headers=headers, content=body)`` builds — the same headers in the
+    same order, ``Content-Length`` added as httpx adds it, the body read — with the header list normalized once
+    (given ``content``, httpx normalizes it, then rebuilds it to add its automatic headers). ``headers`` must
+    carry ``host``, as every signed request here does (httpx would otherwise add its own first)."""
+    length = ("Content-Length", str(len(body)))
+    items = [*headers.items(), length] if body else [length, *headers.items()]  # httpx: an empty POST's first
+    request = httpx.Request("POST", url, headers=items, stream=httpx.ByteStream(body))
+    request.read()
+    return request
 
 
 def _absolute_http(url: str) -> bool:

@@ -46,8 +46,9 @@ def sha256_hex(data: bytes) -> str:
 
 
 def acs_date(epoch_seconds: float) -> str:
-    """The ``x-acs-date`` value (UTC, ``%Y-%m-%dT%H:%M:%SZ``) for a Unix time."""
-    return time.strftime(DATE_FORMAT, time.gmtime(epoch_seconds))
+    """The ``x-acs-date`` value (UTC, ``%Y-%m-%dT%H:%M:%SZ``: :data:`DATE_FORMAT`) for a Unix time."""
+    t = time.gmtime(epoch_seconds)  # formatted directly: strftime's locale set-up skipped
+    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}Z"
 
 
 def new_nonce() -> str:
@@ -109,8 +110,20 @@ def authorization(method: str, path: str, query: Mapping[str, str | None], heade
                   payload_hash: str, access_key_id: str, access_key_secret: str) -> str:
     """The ``Authorization`` header value for a request whose every header in ``headers`` is signed."""
     canon_headers, signed = canonical_headers(headers)  # once: the canonical request and SignedHeaders share it
-    sig = signature(access_key_secret, _canonical(method, path, query, canon_headers, signed, payload_hash))
+    return _authorization(_canonical(method, path, query, canon_headers, signed, payload_hash), signed,
+                          access_key_id, access_key_secret)
+
+
+def _authorization(canonical: str, signed: str, access_key_id: str, access_key_secret: str) -> str:
+    sig = signature(access_key_secret, canonical)
     return f"{ALGORITHM} Credential={access_key_id},SignedHeaders={signed},Signature={sig}"
+
+
+def _canonical_unique(headers: Mapping[str, str]) -> tuple[str, str]:
+    """:func:`canonical_headers` of headers whose names are already lower-case and unique and whose values are
+    strings (what :func:`sign_headers` builds): one value per name, nothing to group."""
+    names = sorted(headers)
+    return "".join([f"{name}:{headers[name].strip()}\n" for name in names]), ";".join(names)
 
 
 @dataclass(frozen=True)
@@ -172,8 +185,9 @@ def sign_headers(
     if security_token:
         out["x-acs-accesskey-id"] = access_key_id
         out["x-acs-security-token"] = security_token
-    out["authorization"] = authorization(method, path, query, out, out["x-acs-content-sha256"],
-                                         access_key_id, access_key_secret)
+    canon_headers, signed = _canonical_unique(out)  # names lower-cased above: unique, nothing to group
+    canonical = _canonical(method, path, query, canon_headers, signed, out["x-acs-content-sha256"])
+    out["authorization"] = _authorization(canonical, signed, access_key_id, access_key_secret)
     return out
 
 
