@@ -94,8 +94,9 @@ def parse_date(value: Any) -> date | None:
     m = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
     if not m:
         return None
+    year, month, day = m.groups()
     try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return date(int(year), int(month), int(day))
     except ValueError:
         return None
 
@@ -126,10 +127,11 @@ def _text(info: Mapping[str, Any], *keys: str) -> str | None:
     return None
 
 
+_SEXES = {"M": "M", "MALE": "M", "男": "M", "F": "F", "FEMALE": "F", "女": "F", "X": "X"}
+
+
 def _sex(value: str | None) -> str | None:
-    if value is None:
-        return None
-    return {"M": "M", "MALE": "M", "男": "M", "F": "F", "FEMALE": "F", "女": "F", "X": "X"}.get(value.upper())
+    return None if value is None else _SEXES.get(value.upper())
 
 
 def identity(ext_id: Mapping[str, Any]) -> Identity:
@@ -225,11 +227,12 @@ _NOTED = frozenset({*_FLAG_KEYS, *_PARENT_KEYS})
 
 
 class _Found:
-    """Every value each flag has anywhere in the payload, and the objects holding ``spoofInfo``."""
+    """Every value each flag has anywhere in the payload, and the objects holding ``spoofInfo`` (by flag name; a
+    flag found nowhere has no entry)."""
 
     def __init__(self) -> None:
-        self.values: dict[str, list[Any]] = {f.name: [] for f in FLAGS}
-        self.parents: dict[str, list[Mapping[str, Any]]] = {f.name: [] for f in FLAGS}
+        self.values: dict[str, list[Any]] = {}
+        self.parents: dict[str, list[Mapping[str, Any]]] = {}
 
 
 #: what decoded JSON holds besides objects and arrays (no ABC check needed for them)
@@ -240,13 +243,13 @@ def _note(found: _Found, folded: str, value: Any) -> None:
     """Note a flag's (or a flag parent's) non-null value."""
     flag = _FLAG_KEYS.get(folded)
     if flag is not None:
-        found.values[flag.name].append(value)
+        found.values.setdefault(flag.name, []).append(value)
     parent = _PARENT_KEYS.get(folded)
     if parent is not None:
-        if isinstance(value, Mapping):
-            found.parents[parent.name].append(value)
+        if type(value) is dict or isinstance(value, Mapping):  # dict first: the ABC check is slow
+            found.parents.setdefault(parent.name, []).append(value)
         else:  # e.g. "spoofInfo": "Y": the flag's state is unknown
-            found.values[parent.name].append(_ABSENT)
+            found.values.setdefault(parent.name, []).append(_ABSENT)
 
 
 def _collect(roots: list[Any]) -> _Found:
@@ -256,7 +259,8 @@ def _collect(roots: list[Any]) -> _Found:
     stack = list(roots)
     while stack:
         node = stack.pop()
-        if type(node) is dict or isinstance(node, Mapping):  # decoded JSON: plain dicts (the ABC check is slow)
+        node_kind = type(node)  # decoded JSON: plain dicts and lists (the ABC check is slow)
+        if node_kind is dict or (node_kind is not list and isinstance(node, Mapping)):
             for key, value in node.items():
                 folded = key.casefold()
                 if folded in _NOTED and value is not None:
@@ -272,7 +276,7 @@ def _collect(roots: list[Any]) -> _Found:
 def _flag_evidence(flag: Flag, found: _Found) -> Evidence | None:
     """The evidence one flag gives: absent → None; one documented value everywhere → PASSED/FAILED; anything
     else (an undocumented value, two different values, a parent that is not an object) → UNKNOWN."""
-    seen = found.values[flag.name]
+    seen = found.values.get(flag.name)
     if not seen:
         return None
     value = seen[0]
@@ -281,7 +285,7 @@ def _flag_evidence(flag: Flag, found: _Found) -> Evidence | None:
         return _unrecognized(flag.name)
     if value != flag.passing and value != flag.failing.rpartition("=")[2]:
         return _unrecognized(flag.name)
-    details = _details(flag, found.parents[flag.name]) if flag.details else []
+    details = _details(flag, found.parents.get(flag.name, [])) if flag.details else []
     if details is None or (details and value == flag.passing):  # mistyped, or "found X" next to "passed"
         return _unrecognized(flag.name, CONTRADICTORY)
     if value == flag.passing:
@@ -321,12 +325,15 @@ def _source_evidence(source: Mapping[str, Any]) -> list[Evidence]:
 
 
 def _check(items: list[Evidence], score: float | None = None) -> CheckResult:
-    states = {e.state for e in items}
-    if not states:
-        return CheckResult(passed=None, score=score)
-    if State.FAILED in states:
-        return CheckResult(passed=False, score=score)
-    return CheckResult(passed=True if states == {State.PASSED} else None, score=score)
+    """Failed if any sub-check failed; passed if every one passed (and there is one); else not known."""
+    passed: bool | None = True if items else None
+    for e in items:
+        if e.state is State.FAILED:
+            passed = False
+            break
+        if e.state is not State.PASSED:
+            passed = None
+    return CheckResult(passed=passed, score=score)
 
 
 def evidence(exts: Mapping[str, Mapping[str, Any]], *extra: Mapping[str, Any]) -> tuple[list[Evidence], Checks]:

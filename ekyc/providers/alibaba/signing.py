@@ -46,9 +46,8 @@ def sha256_hex(data: bytes) -> str:
 
 
 def acs_date(epoch_seconds: float) -> str:
-    """The ``x-acs-date`` value (UTC, ``%Y-%m-%dT%H:%M:%SZ``: :data:`DATE_FORMAT`) for a Unix time."""
-    t = time.gmtime(epoch_seconds)  # formatted directly: strftime's locale set-up skipped
-    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}Z"
+    """The ``x-acs-date`` value (UTC, ``%Y-%m-%dT%H:%M:%SZ``) for a Unix time."""
+    return time.strftime(DATE_FORMAT, time.gmtime(epoch_seconds))
 
 
 def new_nonce() -> str:
@@ -69,6 +68,8 @@ def form_body(params: Mapping[str, str | None]) -> bytes:
 
 def canonical_query(query: Mapping[str, str | None]) -> str:
     """``CanonicalQuery`` (step 1)."""
+    if not query:  # every request this library signs: its parameters travel in the form body
+        return ""
     keys = sorted(k for k, v in query.items() if v is not None)
     return "&".join(f"{k}={quote(str(query[k]), safe='~', encoding='utf-8')}" for k in keys)
 

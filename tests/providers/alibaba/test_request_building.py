@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ekyc.providers.alibaba.adapter import post_request
-from ekyc.providers.alibaba.signing import DATE_FORMAT, _canonical_unique, acs_date, canonical_headers
+from ekyc.providers.alibaba.signing import _canonical_unique, canonical_headers
 
 _names = st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)
 _values = st.from_regex(r"[ -~]{0,24}", fullmatch=True)
@@ -35,10 +33,3 @@ def test_post_request_is_the_request_httpx_builds_from_content(headers: dict[str
 @given(st.dictionaries(_names, st.one_of(_values, st.text(max_size=8)), max_size=10))
 def test_unique_lower_case_headers_canonicalize_as_the_general_form(headers: dict[str, str]) -> None:
     assert _canonical_unique(headers) == canonical_headers(headers)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.one_of(st.integers(min_value=0, max_value=253_402_300_799),
-                 st.floats(min_value=0, max_value=253_402_300_799, allow_nan=False)))
-def test_acs_date_is_strftime_of_the_date_format(epoch: float) -> None:
-    assert acs_date(epoch) == time.strftime(DATE_FORMAT, time.gmtime(epoch))
