@@ -62,15 +62,18 @@ class Evidence(NamedTuple):
         """The reason this sub-check gives (a documented one, else ``INCONSISTENT_EVIDENCE`` naming it)."""
         if self.reason is not None:
             return self.reason
-        what = {
-            State.FAILED: "did not pass",
-            State.UNFINISHED: "was not finished",
-            State.UNKNOWN: "is in an undocumented or contradictory state",
-            State.PASSED: "passed",
-            State.INFO: "is informational",
-        }[self.state]
         return Reason(code=ReasonCode.INCONSISTENT_EVIDENCE, retryable=False, provider_code=self.name[:128],
-                      message=f"sub-check {what}")
+                      message=f"sub-check {_WHAT[self.state]}")
+
+
+#: how :meth:`Evidence.as_reason` words a sub-check's state when no documented reason explains it
+_WHAT = {
+    State.FAILED: "did not pass",
+    State.UNFINISHED: "was not finished",
+    State.UNKNOWN: "is in an undocumented or contradictory state",
+    State.PASSED: "passed",
+    State.INFO: "is informational",
+}
 
 
 class Settled(NamedTuple):
@@ -88,8 +91,23 @@ def settle(status: Outcome, status_reasons: Sequence[Reason], evidence: Iterable
     ``status_reasons`` are the specific reasons the status itself gives (a result code's meaning);
     ``fallback`` explains a decline or review only when nothing else does (a generic "Declined");
     ``warnings`` are signals the adapter already knows do not decide.
+
+    One pass over the evidence (a result reports ten to thirty sub-checks, most of them passed: issue 15).
     """
-    settled = _settle(status, status_reasons, list(evidence), list(warnings), fallback)
+    doubts: list[Evidence] = []  # every sub-check that is neither passed nor informational, in order
+    notes: list[Reason] = []  # the documented reasons of informational sub-checks, then the adapter's warnings
+    for item in evidence:
+        state = item.state
+        if state is State.PASSED:
+            continue
+        if state is not State.INFO:
+            doubts.append(item)
+        elif item.reason is not None:
+            notes.append(item.reason)
+    notes.extend(warnings)
+    settled = _settle(status, status_reasons, doubts, notes, fallback)
+    if not settled.reasons or not settled.warnings:
+        return settled
     said = {_said(r) for r in settled.reasons}  # a warning never repeats a reason
     kept = tuple(w for w in settled.warnings if _said(w) not in said)
     return settled if len(kept) == len(settled.warnings) else Settled(settled.outcome, settled.reasons, kept)
@@ -106,24 +124,22 @@ def _said(reason: Reason) -> tuple[ReasonCode, str | None]:
     return (reason.code, reason.provider_code if reason.code in _GENERIC else None)
 
 
-def _settle(status: Outcome, status_reasons: Sequence[Reason], items: list[Evidence], warnings: list[Reason],
+def _settle(status: Outcome, status_reasons: Sequence[Reason], doubts: list[Evidence], notes: list[Reason],
             fallback: Reason | None) -> Settled:
-    info = [e.as_reason() for e in items if e.state is State.INFO and e.reason is not None]
-    doubts = [e for e in items if e.state not in (State.PASSED, State.INFO)]
-    extra = [*info, *warnings]
+    """The rule itself, given the doubtful sub-checks (in order) and the notes (informational reasons, warnings)."""
     if status is Outcome.APPROVED:
         if not doubts and not status_reasons:
-            return Settled(Outcome.APPROVED, (), tuple(extra))
-        return Settled(Outcome.REVIEW, tuple([*status_reasons, *(e.as_reason() for e in doubts)]), tuple(extra))
+            return Settled(Outcome.APPROVED, (), tuple(notes))
+        return Settled(Outcome.REVIEW, (*status_reasons, *(e.as_reason() for e in doubts)), tuple(notes))
     failed = [e.as_reason() for e in doubts if e.state is State.FAILED]
     other = [e.as_reason() for e in doubts if e.state is not State.FAILED]
     if status in (Outcome.DECLINED, Outcome.REVIEW):
         reasons = [*status_reasons, *failed]
         if not reasons:
             reasons = [fallback or Reason(code=ReasonCode.UNKNOWN, retryable=False, message="no reason given")]
-        return Settled(status, tuple(reasons), tuple([*other, *extra]))
+        return Settled(status, tuple(reasons), (*other, *notes))
     # PENDING, EXPIRED, ABANDONED, ERROR: the status decides; sub-checks are only context
-    return Settled(status, tuple(status_reasons), tuple([*failed, *other, *extra]))
+    return Settled(status, tuple(status_reasons), (*failed, *other, *notes))
 
 
 __all__ = ["Evidence", "Settled", "State", "settle"]

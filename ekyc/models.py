@@ -50,7 +50,7 @@ from pydantic._internal._model_construction import ModelMetaclass
 from typing_extensions import Self
 
 from ._redact import REDACTED, safe_field
-from .countries import to_alpha3
+from .countries import ALPHA3_TO_ALPHA2, to_alpha3
 from .errors import InvalidRequest
 
 
@@ -345,9 +345,7 @@ class _Model(BaseModel, metaclass=_TypedErrors):
         ``request.replace(return_url=url)`` is the way to derive a changed request; unknown field names are
         refused too.
         """
-        data = {name: getattr(self, name) for name in type(self).model_fields}
-        data.update(changes)
-        return type(self)(**data)
+        return self._changed(changes)
 
     __replace__ = replace  # copy.replace() (Python 3.13)
 
@@ -356,8 +354,12 @@ class _Model(BaseModel, metaclass=_TypedErrors):
         if update:
             if not isinstance(update, Mapping) or not all(isinstance(k, str) for k in update):
                 raise InvalidRequest(f"invalid {type(self).__name__}: update must map field names to values")
-            return self.replace(**update)
+            return self._changed(update)
         return super().model_copy(deep=deep)
+
+    def _changed(self, changes: Mapping[str, Any]) -> Self:
+        """This model's fields (a pydantic model's ``__dict__`` holds exactly them) with ``changes``, validated."""
+        return type(self)(**{**self.__dict__, **changes})
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
@@ -472,6 +474,8 @@ class Identity(_Model):
     @field_validator("nationality", "issuing_country", mode="before")
     @classmethod
     def _alpha3(cls, v: Any) -> Any:
+        if type(v) is str and v in ALPHA3_TO_ALPHA2:  # already a known alpha-3 code (what to_alpha3 keeps as is)
+            return v
         return to_alpha3(v) if isinstance(v, str) else v  # an unknown code is dropped, not guessed
 
     def is_empty(self) -> bool:
@@ -595,6 +599,8 @@ class Decision(_Model):
     @classmethod
     def _unique(cls, reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
         """One entry per (code, provider code), first occurrence kept: adapters may collect a reason twice."""
+        if len(reasons) < 2:
+            return reasons
         seen: set[tuple[ReasonCode, str | None]] = set()
         out = []
         for r in reasons:
