@@ -1,6 +1,6 @@
 """The one retry loop, written once as a generator and driven by a sync and an async driver.
 
-The generator yields :class:`Send` (the driver sends the request and sends back the response, or throws
+The generator yields the ``httpx.Request`` to send (the driver sends it and sends back the response, or throws
 the transport exception in) and :class:`Sleep` (the driver waits). It returns the parsed result or raises
 a typed error. Which failures are retried depends on the call's :class:`~ekyc.provider.RetryMode`.
 
@@ -33,16 +33,6 @@ _log = logging.getLogger("ekyc")
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 
-class Send:
-    """Send ``request`` and resume the exchange with the response (or throw the transport error in)."""
-
-    __slots__ = ("prepared", "request")
-
-    def __init__(self, request: httpx.Request, prepared: Prepared) -> None:
-        self.request = request
-        self.prepared = prepared
-
-
 class Sleep:
     """Wait ``seconds``, then resume the exchange."""
 
@@ -52,7 +42,8 @@ class Sleep:
         self.seconds = seconds
 
 
-Step = Send | Sleep
+#: what an exchange yields: a request to send (resumed with its response, or the transport error thrown in), or a wait
+Step = httpx.Request | Sleep
 Exchange = Generator[Step, Any, T]
 
 
@@ -196,7 +187,7 @@ def _attempts(
         record.timeout = request.extensions.get("timeout")
         try:
             try:
-                response = yield Send(request, prepared)
+                response = yield request
             except httpx.TransportError as exc:
                 error = transport_error(provider, exc)
                 record.sent = record.sent or error.sent
@@ -257,10 +248,10 @@ def describe_failure(exc: BaseException) -> str:
     return type(exc).__name__ + place
 
 
-async def _drive(gen: Exchange[T], send: Callable[[httpx.Request], Awaitable[httpx.Response]],
-                 sleep: Callable[[float], Awaitable[Any]]) -> T:
-    """The one driver: send each :class:`Send` (a transport failure is thrown into the exchange), wait each
-    :class:`Sleep`, until the exchange returns."""
+async def run_async(gen: Exchange[T], send: Callable[[httpx.Request], Awaitable[httpx.Response]],
+                    sleep: Callable[[float], Awaitable[Any]]) -> T:
+    """Drive an exchange with non-blocking I/O: send each request (a transport failure is thrown into the
+    exchange), wait each :class:`Sleep`, until the exchange returns."""
     reply: Any = None
     failure: httpx.TransportError | None = None
     while True:
@@ -269,13 +260,13 @@ async def _drive(gen: Exchange[T], send: Callable[[httpx.Request], Awaitable[htt
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         reply, failure = None, None
-        if isinstance(step, Send):
-            try:
-                reply = await send(step.request)
-            except httpx.TransportError as exc:
-                failure = exc
-        else:
+        if isinstance(step, Sleep):
             await sleep(step.seconds)
+            continue
+        try:
+            reply = await send(step)
+        except httpx.TransportError as exc:
+            failure = exc
 
 
 def finish(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -292,7 +283,7 @@ def finish(coroutine: Coroutine[Any, Any, T]) -> T:
 def run_sync(gen: Exchange[T], send: Callable[[httpx.Request], httpx.Response],
              sleep: Callable[[float], None]) -> T:
     """Drive an exchange (:func:`exchange`, or calls composed of exchanges with ``yield from``) with blocking
-    I/O: :func:`_drive` step for step, without a coroutine around each call."""
+    I/O: :func:`run_async` step for step, without a coroutine around each call."""
     reply: Any = None
     failure: httpx.TransportError | None = None
     while True:
@@ -301,16 +292,10 @@ def run_sync(gen: Exchange[T], send: Callable[[httpx.Request], httpx.Response],
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
         reply, failure = None, None
-        if isinstance(step, Send):
-            try:
-                reply = send(step.request)
-            except httpx.TransportError as exc:
-                failure = exc
-        else:
+        if isinstance(step, Sleep):
             sleep(step.seconds)
-
-
-async def run_async(gen: Exchange[T], send: Callable[[httpx.Request], Awaitable[httpx.Response]],
-                    sleep: Callable[[float], Awaitable[Any]]) -> T:
-    """Drive an exchange with non-blocking I/O."""
-    return await _drive(gen, send, sleep)
+            continue
+        try:
+            reply = send(step)
+        except httpx.TransportError as exc:
+            failure = exc

@@ -840,11 +840,12 @@ class AsyncClient(_Core):
             await closer.__anext__()  # registered with the loop: finalized (and the pool closed) at its shutdown
         return http
 
-    async def _send(self, http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    def _send(self, http: httpx.AsyncClient, request: httpx.Request) -> Awaitable[httpx.Response]:
+        """The send to await (not a coroutine itself: one frame less per request)."""
         if http.is_closed:  # an http_client given to us and closed by its owner: nothing is sent
             raise _closed()
         direct = self._direct.get(http)
-        return await (http.send(request) if direct is None else asend_direct(direct, request))
+        return http.send(request) if direct is None else asend_direct(direct, request)
 
     async def _run(self, gen: Exchange[T]) -> T:
         return await run_async(gen, partial(self._send, await self._pool()), self._sleep)
