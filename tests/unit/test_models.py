@@ -18,6 +18,8 @@ from ekyc import (
     SessionRef,
     SessionRequest,
 )
+from ekyc.countries import ALPHA3_TO_ALPHA2, to_alpha3
+from ekyc.models import Attempt, CheckResult, Checks, ExpectedIdentity, WebhookEvent, _Model
 
 provider_names = st.from_regex(r"[a-z][a-z0-9_]{0,31}", fullmatch=True)
 parts = st.text(min_size=1, max_size=64).filter(lambda t: t.isprintable() and t == t.strip())
@@ -173,6 +175,32 @@ def test_replace_normalizes_and_keeps_the_rest() -> None:
     assert copy.checks == frozenset({Check.DOCUMENT}) and copy.country == "JPN"
     assert copy.reference == "u1" and copy.return_url == BASE.return_url
     assert BASE.replace() == BASE and BASE.model_copy() == BASE
+
+
+def test_a_copy_rebuilds_from_exactly_the_models_fields() -> None:
+    # replace()/model_copy(update=) start from the model's __dict__ (issue 15): for every public model it holds
+    # exactly the fields, so a copy changes only what it names and validates the rest as a new model would
+    ref = SessionRef(provider="didit", id="s1", reference="u1")
+    samples: list[_Model] = [
+        BASE, ref, Reason(code=ReasonCode.UNKNOWN, retryable=False), CheckResult(passed=True), Checks(),
+        Identity(given_name="A", nationality="jp"), Attempt(passed=True),
+        Decision(ref=ref, outcome=Outcome.REVIEW, reasons=(Reason(code=ReasonCode.UNKNOWN, retryable=False),)),
+        Session(ref=ref, url="https://verify.example/s1"), ExpectedIdentity(given_name="A"),
+        WebhookEvent(provider="didit", verified_by="hmac", authenticated="payload"),
+    ]
+    for model in samples:
+        assert list(model.__dict__) == list(type(model).model_fields), type(model).__name__
+        assert model.replace() == model and model.model_copy(update={}) == model
+    assert ref.model_copy(update={"id": "s2"}) == SessionRef(provider="didit", id="s2", reference="u1")
+
+
+def test_identity_keeps_a_known_alpha3_code_as_to_alpha3_does() -> None:
+    # Identity._alpha3 returns a known alpha-3 code as given before normalizing anything else (issue 15)
+    for code in ALPHA3_TO_ALPHA2:
+        assert to_alpha3(code) == code
+        assert Identity(nationality=code, issuing_country=code).nationality == code
+    for code_, kept in (("jp", "JPN"), ("jpn", "JPN"), (" JPN ", "JPN"), ("GBD", "GBR"), ("ZZZ", None)):
+        assert Identity(nationality=code_).nationality == kept == to_alpha3(code_)
 
 
 def test_metadata_is_copied_as_plain_json() -> None:
