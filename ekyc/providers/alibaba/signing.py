@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Iterable, Mapping
@@ -60,10 +61,17 @@ def url_query(query: Mapping[str, str | None]) -> str:
     return urlencode({k: v for k, v in query.items() if v is not None})
 
 
+#: the characters ``urlencode`` (``quote_plus``) leaves as they are
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def form_body(params: Mapping[str, str | None]) -> bytes:
     """An ``application/x-www-form-urlencoded`` body as the SDK builds one (``Utils.to_form``: keys sorted,
     ``urlencode``, UTF-8)."""
-    return urlencode(sorted((k, v) for k, v in params.items() if v is not None)).encode("utf-8")
+    pairs = sorted((k, v) for k, v in params.items() if v is not None)
+    if all(_UNRESERVED.fullmatch(k) and _UNRESERVED.fullmatch(v) for k, v in pairs):  # ids: nothing to quote
+        return "&".join([f"{k}={v}" for k, v in pairs]).encode("ascii")
+    return urlencode(pairs).encode("utf-8")
 
 
 def canonical_query(query: Mapping[str, str | None]) -> str:
