@@ -63,6 +63,15 @@ def run_status(run: Mapping[str, Any], now: float) -> tuple[str, CodeEntry | Non
     return status, CODE_TABLE.get("workflow_run_status", status)
 
 
+def _code(item: Mapping[str, Any], key: str, where: str) -> str | None:
+    """``item[key]`` read with :func:`ekyc._wire.code`; the field name (``where.key``) is built only to name a
+    refusal (a plain string, the usual case, is exactly what ``wire.code`` returns)."""
+    value = item.get(key)
+    if value is None or (type(value) is str and len(value) <= 128):
+        return value
+    return wire.code(value, f"{where}.{key}")
+
+
 def _family(name: str) -> str:
     return "document" if name in DOCUMENT_REPORTS else name
 
@@ -109,11 +118,13 @@ def _considered(family: str, where: str, tree: Mapping[str, Any], prefix: str, p
 
 def report_evidence(report: Mapping[str, Any], where: str, placeholders: bool) -> list[Evidence]:
     """The sub-checks one report gives (see the module docstring)."""
-    name = wire.code(report.get("name"), f"{where}.name") or "unknown"
-    status = wire.code(report.get("status"), f"{where}.status")
-    result = wire.code(report.get("result"), f"{where}.result")
-    sub_result = wire.code(report.get("sub_result"), f"{where}.sub_result")
-    breakdown = wire.opt_obj(report.get("breakdown"), f"{where}.breakdown")
+    name = _code(report, "name", where) or "unknown"
+    status = _code(report, "status", where)
+    result = _code(report, "result", where)
+    sub_result = _code(report, "sub_result", where)
+    breakdown = report.get("breakdown")
+    if type(breakdown) is not dict:  # named only when refused
+        breakdown = wire.opt_obj(breakdown, f"{where}.breakdown")
     family = _family(name)
     label = f"{where}({name})"
     if status != "complete":
@@ -148,8 +159,8 @@ def _check_evidence(checks: Sequence[Mapping[str, Any]], reports_failed: bool) -
     out: list[Evidence] = []
     for i, check in enumerate(checks):
         where = f"checks[{i}]"
-        status = wire.code(check.get("status"), f"{where}.status")
-        result = wire.code(check.get("result"), f"{where}.result")
+        status = _code(check, "status", where)
+        result = _code(check, "result", where)
         if status != "complete":
             known = CODE_TABLE.get("check_status", status) is not None
             out.append(Evidence(f"{where}.status", State.UNFINISHED if known else State.UNKNOWN))
@@ -203,6 +214,9 @@ def _checks(reports: Sequence[Mapping[str, Any]], document_ok: bool | None) -> C
     )
 
 
+_SEXES = {"Male": "M", "Female": "F", "M": "M", "F": "F"}
+
+
 def identity(report: Mapping[str, Any] | None) -> Identity:
     """The person as the Document report's ``properties`` read them (empty without a document report)."""
     if report is None:
@@ -219,7 +233,7 @@ def identity(report: Mapping[str, Any] | None) -> Identity:
         given_name=given, family_name=family,
         full_name=" ".join(p for p in (given, family) if p) or None,
         date_of_birth=wire.iso_date(props.get("date_of_birth"), "properties.date_of_birth"),
-        sex={"Male": "M", "Female": "F", "M": "M", "F": "F"}.get(sex or ""),
+        sex=_SEXES.get(sex or ""),
         nationality=wire.code(props.get("nationality"), "properties.nationality", max_len=8),
         document_type=DOCUMENT_TYPES.get(doc_type or "", DocumentType.OTHER if doc_type else None),
         document_number=number,
