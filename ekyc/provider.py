@@ -495,6 +495,12 @@ class Provider(ABC):
         """
         return Envelope(body=data)
 
+    def request_id(self, response: httpx.Response) -> str | None:
+        """The provider's id of the request ``response`` answers, from its headers (None: the provider sends none
+        there). It names a failed request in its typed error: an adapter's :meth:`envelope` reads it for an
+        error answer only, and :meth:`read` for an answer with an unexpected status."""
+        return None
+
     def read(self, prepared: Prepared, response: httpx.Response, *, ok: Collection[int] | None = None,
              decode: bool = True) -> Envelope:
         """The one way to read a response: the :class:`Envelope` of a result, or the typed error.
@@ -578,7 +584,8 @@ class Provider(ABC):
         if not env.failed and status < 400:
             what = "redirect" if 300 <= status < 400 else f"HTTP {status}"
             raise ProviderError(f"unexpected {what} answering {prepared.operation} (HTTP {status})",
-                                provider=self.name, http_status=status, request_id=_code_like(env.request_id))
+                                provider=self.name, http_status=status,
+                                request_id=_code_like(env.request_id or self.request_id(response)))
         return env, True
 
     # -- optional --------------------------------------------------------------------------------

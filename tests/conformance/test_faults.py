@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from ekyc import Client, EkycError, Outcome
+from ekyc import Client, EkycError, Outcome, ProviderError
 from ekyc.sandbox import Sandbox
 from ekyc.sandbox.runner import scenario_request
 
@@ -73,3 +73,22 @@ def test_an_ambiguous_create_failure_is_not_repeated(sandbox: Sandbox, provider:
         client.create_session(scenario_request(provider, "approved"), provider=provider)
     idempotent = client.adapter(provider).capabilities.create_retry.value == "idempotent"
     assert faulty.sends == 1 or (idempotent and fault == "read-timeout")
+
+
+def test_an_unexpected_status_names_its_request(client: Client, sandbox: Sandbox, provider: str) -> None:
+    """A result answered with a status the call does not expect (``202``) is a ProviderError that keeps the
+    provider's request id from the headers: adapters read it only for error answers, the reader for this one."""
+    session = client.create_session(scenario_request(provider, "approved"), provider=provider)
+    sandbox.complete(session, "approved")
+    ids = {"x-request-id": "req-unexpected-1", "request-id": "req-unexpected-1"}
+
+    def accepted(r: httpx.Response) -> httpx.Response:
+        return httpx.Response(202, headers={**ids, "content-type": "application/json"}, content=r.content)
+
+    faulty = Faulty(sandbox.transport(), accepted)
+    with sandbox.client(transport=faulty, sleep=lambda s: None) as faulty_client, \
+            pytest.raises(ProviderError) as caught:
+        faulty_client.get_result(session.ref)
+    assert caught.value.http_status == 202
+    if faulty_client.adapter(provider).request_id(httpx.Response(202, headers=ids)) is not None:
+        assert caught.value.request_id == "req-unexpected-1"  # a provider that sends it in a header

@@ -180,8 +180,10 @@ class DiditProvider(Provider):
         """Didit reports errors through the HTTP status only, with a ``{"detail", "code"}`` or DRF field-error
         body: the code (when identifier-like), the ``detail`` text, or the names of the fields it blames
         (never their values)."""
+        if response.status_code < 300:  # a result: the request id only ever names a failed request
+            return Envelope(body=data)
         rid = self.request_id(response)
-        if response.status_code < 300 or not isinstance(data, dict):
+        if not isinstance(data, dict):
             return Envelope(body=data, request_id=rid)
         raw_code = data.get("code") or data.get("error")
         code = raw_code if isinstance(raw_code, str) and _NAME.fullmatch(raw_code) else None

@@ -217,8 +217,10 @@ class OnfidoProvider(Provider):
     def envelope(self, data: Any, response: httpx.Response) -> Envelope:
         """Onfido reports errors by HTTP status with ``{"error": {"type", "message", "fields"}}``: the type (when
         code-like), the message (scrubbed before it is shown) and the first field it blames (never a value)."""
+        if response.status_code < 300:  # a result: the request id only ever names a failed request
+            return Envelope(body=data)
         rid = self.request_id(response)
-        error = data.get("error") if response.status_code >= 300 and isinstance(data, dict) else None
+        error = data.get("error") if isinstance(data, dict) else None
         if not isinstance(error, dict):
             return Envelope(body=data, request_id=rid)
         kind = error.get("type")

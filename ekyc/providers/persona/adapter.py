@@ -186,9 +186,9 @@ class PersonaProvider(Provider):
         """Persona reports errors by HTTP status with ``{"errors": [{"title", "details"}]}`` (no error code): the
         first error's title and details (scrubbed before they are shown), ``Request-Id``, and for a 429
         ``Retry-After`` or else ``RateLimit-Reset`` (seconds until the window resets)."""
+        if response.status_code < 300:  # a result: the request id only ever names a failed request
+            return Envelope(body=data)
         rid = self.request_id(response)
-        if response.status_code < 300:
-            return Envelope(body=data, request_id=rid)
         message = None
         errors = data.get("errors") if isinstance(data, dict) else None
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):

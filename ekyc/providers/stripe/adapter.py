@@ -215,8 +215,10 @@ class StripeProvider(Provider):
         an error body is Stripe's ``{"error": {type, code, message, param}}`` — its ``code`` (looked up in the
         table's ``api_error`` kind, else the HTTP status types it: 401 AuthenticationError, 404
         SessionNotFound…), ``message`` (scrubbed), ``param`` and the ``Request-Id`` header."""
+        if response.status_code == 200:  # the object: the request id only ever names a failed request
+            return Envelope(body=data)
         rid = self.request_id(response)
-        if response.status_code == 200 or not isinstance(data, dict) or not isinstance(data.get("error"), dict):
+        if not isinstance(data, dict) or not isinstance(data.get("error"), dict):
             return Envelope(body=data, request_id=rid)
         err = data["error"]
         code, text, param = err.get("code"), err.get("message"), err.get("param")
