@@ -91,6 +91,14 @@ def parse_date(value: Any) -> date | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
+    if len(text) == 10:  # the usual yyyy-MM-dd (or / or . between): read directly when it reads back identically
+        dashed = text.replace("/", "-").replace(".", "-")
+        try:
+            parsed: date | None = date.fromisoformat(dashed)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.isoformat() == dashed:
+            return parsed
     m = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
     if not m:
         return None

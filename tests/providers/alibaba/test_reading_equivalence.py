@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from typing import Any
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ekyc.evidence import Evidence, State
 from ekyc.models import CheckResult
-from ekyc.providers.alibaba.parse import _check
+from ekyc.providers.alibaba.parse import _check, parse_date
 
 
 def reference_check(items: list[Evidence], score: float | None = None) -> CheckResult:
@@ -24,3 +29,37 @@ def reference_check(items: list[Evidence], score: float | None = None) -> CheckR
 def test_a_check_is_read_from_its_sub_checks_as_before(states: list[State], score: float | None) -> None:
     items = [Evidence(f"flag{i}", state) for i, state in enumerate(states)]
     assert _check(items, score) == reference_check(items, score)
+
+
+_DATE = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
+_COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+
+
+def reference_date(value: Any) -> date | None:
+    """A date by the two patterns alone (the form before issue 15)."""
+    if not isinstance(value, str):
+        return None
+    m = _DATE.fullmatch(value.strip()) or _COMPACT_DATE.fullmatch(value.strip())
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+_SEPARATED = st.builds(lambda y, a, m, b, d: f"{y:04d}{a}{m:02d}{b}{d:02d}", st.integers(0, 9999),
+                       st.sampled_from("-/. W"), st.integers(0, 13), st.sampled_from("-/. W"), st.integers(0, 32))
+
+
+@given(st.one_of(_SEPARATED, st.text(max_size=12), st.from_regex(r"\s?[0-9\-/.W١]{8,11}\s?", fullmatch=True),
+                 st.none(), st.integers()))
+def test_a_date_is_read_as_the_patterns_read_it(value: Any) -> None:
+    assert parse_date(value) == reference_date(value)
+
+
+@pytest.mark.parametrize("value", ["1990-01-02", "2031/05/06", "2021.05.07", "2021-05/07", "2021-W01-1",
+                                   "20210507", "2021-5-7", " 1990-01-02 ", "1990-02-30", "１９９０-01-02",
+                                   "1990-01-0٢", "+990-01-02"])
+def test_each_date_form_is_read_as_the_patterns_read_it(value: str) -> None:
+    assert parse_date(value) == reference_date(value)
