@@ -41,9 +41,11 @@ def parse_date(value: Any) -> date | None:
         return None
     if len(text) == 10 and text[4] == "-":  # the common ISO form, without strptime's cost
         try:
-            return date.fromisoformat(text)
+            parsed = date.fromisoformat(text)
         except ValueError:
-            pass
+            parsed = None
+        if parsed is not None and parsed.isoformat() == text:  # what "%Y-%m-%d" reads (not "2021-W01-1")
+            return parsed
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
