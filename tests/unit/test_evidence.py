@@ -88,3 +88,20 @@ def test_only_a_success_with_nothing_doubtful_approves(status: Outcome, found: l
         assert s.outcome is status  # never overturned either way
     elif not clean:
         assert s.outcome is Outcome.REVIEW and s.reasons
+
+
+def test_a_state_given_as_its_plain_value_reads_as_that_state() -> None:
+    """An ``Evidence`` is a NamedTuple: nothing stops an adapter from passing ``"passed"`` for ``State.PASSED``.
+    The rule reads a state's value as the state (red team: the one-pass rule compared by identity and sent a
+    plain "passed" to REVIEW; the rule before it dropped a plain "info" sub-check's reason)."""
+    note = Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code="n", message="m")
+    plain_passed = Evidence("x", "passed")  # type: ignore[arg-type]
+    plain_info = Evidence("x", "info", note)  # type: ignore[arg-type]
+    assert settle(Outcome.APPROVED, [], [plain_passed]) == settle(Outcome.APPROVED, [], [Evidence("x", State.PASSED)])
+    assert settle(Outcome.APPROVED, [], [plain_info]) == settle(Outcome.APPROVED, [], [Evidence("x", State.INFO, note)])
+    for value in ("failed", "unfinished", "unknown"):
+        plain = settle(Outcome.APPROVED, [], [Evidence("x", value)])  # type: ignore[arg-type]
+        assert plain == settle(Outcome.APPROVED, [], [Evidence("x", State(value))])
+        assert plain.outcome is Outcome.REVIEW
+    with pytest.raises(ValueError):
+        settle(Outcome.APPROVED, [], [Evidence("x", "approved")])  # type: ignore[arg-type]

@@ -274,7 +274,7 @@ def _read_check(at: str, j: int, name: str, status: str | None, requirement: str
 #: checks already read, by ``(at, j, name, status, requirement)``: a template's checks are the same few names,
 #: statuses and requirements in the same places on every inquiry, and what they read as is immutable, so each
 #: is built once. Only plain strings of at most ``CODE_LEN`` are kept, so a key equal to a kept one is a check
-#: of those plain values. Bounded: once full, further ones are read every time.
+#: of those plain values. Bounded: once full it is emptied and starts again (never stuck full: red team).
 _CHECKS_READ: dict[tuple[str, int, Any, Any, Any], CheckRead] = {}
 MAX_CHECKS_READ = 4096
 
@@ -314,8 +314,9 @@ def _new_check(c: Item, key: tuple[str, int, Any, Any, Any]) -> CheckRead:
             and type(c.get("reasons")) is list
             and len(name) <= CODE_LEN and len(status) <= CODE_LEN and len(requirement) <= CODE_LEN):
         read = _read_check(at, j, name, status, requirement)
-        if len(_CHECKS_READ) < MAX_CHECKS_READ:
-            _CHECKS_READ[key] = read
+        if len(_CHECKS_READ) >= MAX_CHECKS_READ:  # full (thousands of distinct checks): start again, never stay full
+            _CHECKS_READ.clear()
+        _CHECKS_READ[key] = read
         return read
     return _read_check(at, j, *_strict_check(c, f"{at}[{j}]"))
 

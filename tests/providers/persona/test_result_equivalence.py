@@ -164,12 +164,20 @@ def test_every_check_status_and_requirement_reads_alike(status: str | None, requ
 
 
 def test_checks_read_alike_once_the_memory_of_read_checks_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Filled by one inquiry of many distinct checks, the memory is emptied and starts again (red team: a full
+    memory stayed full for the process's life, and every later inquiry read its checks the slow way)."""
     monkeypatch.setattr(result, "_CHECKS_READ", {})
-    monkeypatch.setattr(result, "MAX_CHECKS_READ", 0)
+    monkeypatch.setattr(result, "MAX_CHECKS_READ", 3)
     doc = _inquiry()
     doc["included"][0]["attributes"]["checks"][2]["status"] = "failed"
+    many = copy.deepcopy(doc)
+    checks = many["included"][0]["attributes"]["checks"]
+    checks[:] = [{**checks[0], "name": f"check_{i}"} for i in range(10)]  # ten checks no other inquiry has
+    assert_reads_alike(many, SessionRef(provider="persona", id=INQUIRY), "workflow")
+    assert 0 < len(result._CHECKS_READ) <= 3
     assert_reads_alike(doc, SessionRef(provider="persona", id=INQUIRY), "workflow")
-    assert not result._CHECKS_READ
+    names = {c["name"] for item in doc["included"] for c in item["attributes"].get("checks") or ()}
+    assert 0 < len(result._CHECKS_READ) <= 3 and all(key[2] in names for key in result._CHECKS_READ)
 
 
 IDENTITY_KEYS = ["name-first", "name-middle", "name-last", "id-class", "sex", "country-code", "birthdate",
