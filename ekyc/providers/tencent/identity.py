@@ -25,6 +25,9 @@ _DATE_FORMATS = (
 )
 _DATE_IN_TEXT = re.compile(r"([0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4})")
 
+#: the identity of a result that names no one (a frozen model: one instance serves every call)
+NO_IDENTITY = Identity()
+
 _SEX = {
     "M": "M", "MALE": "M", "男": "M", "LAKI-LAKI": "M", "LAKI LAKI": "M", "ชาย": "M",
     "F": "F", "FEMALE": "F", "女": "F", "PEREMPUAN": "F", "หญิง": "F",
@@ -167,4 +170,4 @@ def ocr_identity(ocr: Mapping[str, Any], where: str = "OCRResult") -> Identity:
                 if isinstance(data.get(card_type), Mapping):
                     return card_identity(card_type, data[card_type])
             return card_identity(None, data)
-    return Identity()
+    return NO_IDENTITY

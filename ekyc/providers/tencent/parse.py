@@ -33,7 +33,6 @@ from ekyc.models import (
     CheckResult,
     Checks,
     Decision,
-    Identity,
     Outcome,
     Reason,
     ReasonCode,
@@ -41,7 +40,7 @@ from ekyc.models import (
 )
 
 from .codes import CODE_TABLE
-from .identity import ocr_identity
+from .identity import NO_IDENTITY, ocr_identity
 from .requested import LIVENESS_MODES, OCR_MODES, Requested
 
 _MIN_INT = -wire.MAX_INT - 1
@@ -143,8 +142,8 @@ def _detail(detail: Mapping[str, Any], where: str, compares: bool | None) -> _De
     attempt = Attempt(
         provider_code=None if code is None else str(code),
         passed=None if code is None else code == 0,
-        liveness=CheckResult(passed=None if live is None else live == 0),
-        face_match=CheckResult() if compares is False else CheckResult(
+        liveness=CHECK_OF[None if live is None else live == 0],
+        face_match=NOT_RUN if compares is False else CheckResult(
             passed=None if comp is None else comp == 0, score=sim),
         reasons=tuple([*([code_reason(code)] if code not in (None, 0) else []), *tag_reasons]),
         at=at,
@@ -226,6 +225,11 @@ def _document_evidence(ocrs: list[Mapping[str, Any]], requested: Requested) -> l
     return out
 
 
+#: the check results without a score, built once (frozen models: one instance serves every call)
+NOT_RUN = CheckResult()
+CHECK_OF = {verdict: CheckResult(passed=verdict) for verdict in (True, False, None)}
+
+
 def _passed(evidence: list[Evidence]) -> bool | None:
     if not evidence:
         return None
@@ -255,7 +259,7 @@ def decide(ref: SessionRef, resp: Mapping[str, Any], requested: Requested) -> De
     attempt_ev = _attempt_evidence(last, f"VerificationDetailList[{len(details) - 1}]", requested)
     document_ev = _document_evidence(ocrs, requested)
 
-    identity = Identity()
+    identity = NO_IDENTITY  # the first OCR result that names the person, else the last one read
     for i, ocr in enumerate(ocrs):
         identity = ocr_identity(ocr, f"OCRResult[{i}]")
         if not identity.is_empty():
@@ -279,9 +283,9 @@ def decide(ref: SessionRef, resp: Mapping[str, Any], requested: Requested) -> De
                    if e.state is not State.PASSED and (e.state is not State.INFO or e.reason is not None)]
         settled = settle(status, status_reasons, document_ev, context)
 
-    liveness = last.attempt.liveness if last else CheckResult()
-    face_match = last.attempt.face_match if last else CheckResult()
-    checks = Checks(document=CheckResult(passed=_passed(document_ev)) if ocrs else CheckResult(),
+    liveness = last.attempt.liveness if last else NOT_RUN
+    face_match = last.attempt.face_match if last else NOT_RUN
+    checks = Checks(document=CHECK_OF[_passed(document_ev)] if ocrs else NOT_RUN,
                     liveness=liveness, face_match=face_match)
     completed_at = last.attempt.at if settled.outcome.is_final and last is not None else None
     return Decision(
