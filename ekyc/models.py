@@ -442,12 +442,22 @@ class CheckResult(_Model):
     score: float | None = Field(default=None, ge=0, le=100, description="0-100 where the provider gives one")
 
 
+def verdict(passed: bool | None) -> CheckResult:
+    """``CheckResult(passed=passed)`` — a check's verdict without a score — as one shared instance per value
+    (``True``/``False``/``None``): the same frozen value a construction gives, without its cost on every result
+    (building the interning key and looking it up costs about as much as validating the two fields)."""
+    return _VERDICTS[passed]
+
+
 class Checks(_Model):
     """Per-check results."""
 
     document: CheckResult = CheckResult()
     liveness: CheckResult = CheckResult()
     face_match: CheckResult = CheckResult()
+
+
+_VERDICTS: dict[bool | None, CheckResult] = {passed: CheckResult(passed=passed) for passed in (True, False, None)}
 
 
 class Identity(_Model):
@@ -841,4 +851,5 @@ __all__ = [
     "SessionRequest",
     "Sex",
     "WebhookEvent",
+    "verdict",
 ]

@@ -48,6 +48,7 @@ from ekyc.models import (
     Reason,
     ReasonCode,
     SessionRef,
+    verdict,
 )
 
 from .codes import CODE_TABLE, CONTRADICTORY, FLAGS, NOT_REPORTED, PASS_SUBCODE, SOURCE_SCORES, UNRECOGNIZED, Flag
@@ -341,7 +342,7 @@ def _check(items: list[Evidence], score: float | None = None) -> CheckResult:
             break
         if e.state is not State.PASSED:
             passed = None
-    return CheckResult(passed=passed, score=score)
+    return verdict(passed) if score is None else CheckResult(passed=passed, score=score)
 
 
 def evidence(exts: Mapping[str, Mapping[str, Any]], *extra: Mapping[str, Any]) -> tuple[list[Evidence], Checks]:

@@ -52,6 +52,7 @@ from ekyc.models import (
     Reason,
     ReasonCode,
     SessionRef,
+    verdict,
 )
 
 from .codes import CODE_TABLE, DECISION_FEATURES, FEATURE_STATE, LOG_TYPE_STATE, RISKS
@@ -213,7 +214,7 @@ def _check(entries: list[Item], array: str, scored: bool) -> CheckResult:
     elif statuses and statuses.count("Approved") == len(statuses):
         passed = True
     scores = [] if not scored else [s for i, item in enumerate(entries) if (s := _score(item, array, i)) is not None]
-    return CheckResult(passed=passed, score=min(scores) if scores else None)
+    return CheckResult(passed=passed, score=min(scores)) if scores else verdict(passed)
 
 
 def checks(feats: Features) -> Checks:

@@ -32,6 +32,7 @@ from ekyc.models import (
     Reason,
     ReasonCode,
     SessionRef,
+    verdict,
 )
 
 from .codes import CODE_TABLE, DOCUMENT_REPORTS, FACE_REPORTS
@@ -196,7 +197,7 @@ def _score(value: Any, field: str) -> float | None:
 def _checks(reports: Sequence[Mapping[str, Any]], document_ok: bool | None) -> Checks:
     face = next((r for r in reports if r.get("name") in FACE_REPORTS and r.get("status") == "complete"), None)
     if face is None:
-        return Checks(document=CheckResult(passed=document_ok))
+        return Checks(document=verdict(document_ok))
     comparison = _leaf(face, "face_comparison")
     match = _leaf(face, "face_comparison", "face_match")
     authenticity = _leaf(face, "visual_authenticity")
@@ -208,7 +209,7 @@ def _checks(reports: Sequence[Mapping[str, Any]], document_ok: bool | None) -> C
         live = False  # no usable capture: liveness was not established
     spoof = wire.opt_obj(face.get("properties"), "properties")
     return Checks(
-        document=CheckResult(passed=document_ok),
+        document=verdict(document_ok),
         liveness=CheckResult(passed=live, score=_score(spoof.get("score"), "properties.score")),
         face_match=CheckResult(passed=_passed(comparison.get("result")), score=face_score),
     )

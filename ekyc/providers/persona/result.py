@@ -33,7 +33,6 @@ from ekyc import _wire as wire
 from ekyc.countries import to_alpha3
 from ekyc.evidence import Evidence, State, settle
 from ekyc.models import (
-    CheckResult,
     Checks,
     Decision,
     DocumentType,
@@ -42,6 +41,7 @@ from ekyc.models import (
     Reason,
     ReasonCode,
     SessionRef,
+    verdict,
 )
 
 from .codes import CHECK_STATE, CHECKS, CODE_TABLE, DECISIONING, VERIFICATION_STATE
@@ -381,8 +381,7 @@ def _check_verdict(v: Verification | None, name: str) -> bool | None:
 @lru_cache(maxsize=32)
 def _checks(document: bool | None, liveness: bool | None, face_match: bool | None) -> Checks:
     """The :class:`Checks` of three verdicts, built once per combination (there are 27; a Checks is immutable)."""
-    return Checks(document=CheckResult(passed=document), liveness=CheckResult(passed=liveness),
-                  face_match=CheckResult(passed=face_match))
+    return Checks(document=verdict(document), liveness=verdict(liveness), face_match=verdict(face_match))
 
 
 def checks(gid: Verification | None, selfie: Verification | None) -> Checks:

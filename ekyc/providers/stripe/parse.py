@@ -16,7 +16,17 @@ from typing import Any
 
 from ekyc import _wire as wire
 from ekyc.evidence import Evidence, State, settle
-from ekyc.models import CheckResult, Checks, Decision, DocumentType, Identity, Outcome, Reason, ReasonCode, SessionRef
+from ekyc.models import (
+    Checks,
+    Decision,
+    DocumentType,
+    Identity,
+    Outcome,
+    Reason,
+    ReasonCode,
+    SessionRef,
+    verdict,
+)
 
 from .codes import CHECK_STATE, CODE_TABLE, REPORT_CHECKS
 
@@ -105,8 +115,7 @@ def _checks(report: Mapping[str, Any] | None) -> Checks:
             live = False
         elif err == "selfie_unverified_other":
             face = False
-    return Checks(document=CheckResult(passed=document), face_match=CheckResult(passed=face),
-                  liveness=CheckResult(passed=live))
+    return Checks(document=verdict(document), face_match=verdict(face), liveness=verdict(live))
 
 
 #: what the adapter asked for, kept in ``SessionRef.extra[0]``: ``l`` live capture, ``s`` selfie, ``i`` ID number

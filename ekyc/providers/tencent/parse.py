@@ -37,6 +37,7 @@ from ekyc.models import (
     Reason,
     ReasonCode,
     SessionRef,
+    verdict,
 )
 
 from .codes import CODE_TABLE
@@ -142,8 +143,8 @@ def _detail(detail: Mapping[str, Any], where: str, compares: bool | None) -> _De
     attempt = Attempt(
         provider_code=None if code is None else str(code),
         passed=None if code is None else code == 0,
-        liveness=CHECK_OF[None if live is None else live == 0],
-        face_match=NOT_RUN if compares is False else CheckResult(
+        liveness=verdict(None if live is None else live == 0),
+        face_match=verdict(None) if compares is False else CheckResult(
             passed=None if comp is None else comp == 0, score=sim),
         reasons=tuple([*([code_reason(code)] if code not in (None, 0) else []), *tag_reasons]),
         at=at,
@@ -225,11 +226,6 @@ def _document_evidence(ocrs: list[Mapping[str, Any]], requested: Requested) -> l
     return out
 
 
-#: the check results without a score, built once (frozen models: one instance serves every call)
-NOT_RUN = CheckResult()
-CHECK_OF = {verdict: CheckResult(passed=verdict) for verdict in (True, False, None)}
-
-
 def _passed(evidence: list[Evidence]) -> bool | None:
     if not evidence:
         return None
@@ -283,9 +279,9 @@ def decide(ref: SessionRef, resp: Mapping[str, Any], requested: Requested) -> De
                    if e.state is not State.PASSED and (e.state is not State.INFO or e.reason is not None)]
         settled = settle(status, status_reasons, document_ev, context)
 
-    liveness = last.attempt.liveness if last else NOT_RUN
-    face_match = last.attempt.face_match if last else NOT_RUN
-    checks = Checks(document=CHECK_OF[_passed(document_ev)] if ocrs else NOT_RUN,
+    liveness = last.attempt.liveness if last else verdict(None)
+    face_match = last.attempt.face_match if last else verdict(None)
+    checks = Checks(document=verdict(_passed(document_ev)) if ocrs else verdict(None),
                     liveness=liveness, face_match=face_match)
     completed_at = last.attempt.at if settled.outcome.is_final and last is not None else None
     return Decision(
