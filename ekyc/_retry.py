@@ -254,19 +254,22 @@ async def run_async(gen: Exchange[T], send: Callable[[httpx.Request], Awaitable[
     exchange), wait each :class:`Sleep`, until the exchange returns."""
     reply: Any = None
     failure: httpx.TransportError | None = None
-    while True:
-        try:
-            step = gen.send(reply) if failure is None else gen.throw(failure)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        reply, failure = None, None
-        if isinstance(step, Sleep):
-            await sleep(step.seconds)
-            continue
-        try:
-            reply = await send(step)
-        except httpx.TransportError as exc:
-            failure = exc
+    try:
+        while True:
+            try:
+                step = gen.send(reply) if failure is None else gen.throw(failure)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            reply, failure = None, None
+            if isinstance(step, Sleep):
+                await sleep(step.seconds)
+                continue
+            try:
+                reply = await send(step)
+            except httpx.TransportError as exc:
+                failure = exc
+    finally:  # an exchange left mid-way (cancelled, or anything but a transport error) ends here, not in the GC
+        gen.close()
 
 
 def finish(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -286,16 +289,19 @@ def run_sync(gen: Exchange[T], send: Callable[[httpx.Request], httpx.Response],
     I/O: :func:`run_async` step for step, without a coroutine around each call."""
     reply: Any = None
     failure: httpx.TransportError | None = None
-    while True:
-        try:
-            step = gen.send(reply) if failure is None else gen.throw(failure)
-        except StopIteration as stop:
-            return stop.value  # type: ignore[no-any-return]
-        reply, failure = None, None
-        if isinstance(step, Sleep):
-            sleep(step.seconds)
-            continue
-        try:
-            reply = send(step)
-        except httpx.TransportError as exc:
-            failure = exc
+    try:
+        while True:
+            try:
+                step = gen.send(reply) if failure is None else gen.throw(failure)
+            except StopIteration as stop:
+                return stop.value  # type: ignore[no-any-return]
+            reply, failure = None, None
+            if isinstance(step, Sleep):
+                sleep(step.seconds)
+                continue
+            try:
+                reply = send(step)
+            except httpx.TransportError as exc:
+                failure = exc
+    finally:  # as in run_async
+        gen.close()

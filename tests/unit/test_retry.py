@@ -3,7 +3,9 @@ when no second session can result."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +24,7 @@ from ekyc import (
     SessionRequest,
     registry,
 )
-from ekyc._retry import may_retry
+from ekyc._retry import Exchange, may_retry, run_async, run_sync
 from ekyc.provider import Prepared, RetryMode
 from tests.support.echo import APPROVED, EchoProvider, make_echo
 
@@ -319,3 +321,38 @@ async def test_async_fallback_follows_the_same_rule(echo: str) -> None:
 
 async def _no_sleep(seconds: float) -> None:
     return None
+
+
+def _exchange_with_cleanup(done: list[str]) -> Exchange[str]:
+    """An exchange that records when it is closed (its ``finally``) and returns what it was sent."""
+    try:
+        response = yield httpx.Request("GET", "https://example.test/")
+        return str(response)
+    finally:
+        done.append("closed")
+
+
+def test_a_driver_closes_an_exchange_it_abandons() -> None:
+    """A send that fails with anything but a transport error (an app's transport raising, a bug) leaves the
+    exchange suspended: the driver closes it there and then, not the garbage collector at some later point."""
+    done: list[str] = []
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("an app transport's own failure")
+
+    gc.disable()
+    try:
+        held = _exchange_with_cleanup(done)  # still referenced here: only the driver can close it now
+        with pytest.raises(RuntimeError):
+            run_sync(held, broken, lambda s: None)
+        assert done == ["closed"]
+
+        async def abroken(request: httpx.Request) -> httpx.Response:
+            raise asyncio.CancelledError
+
+        held = _exchange_with_cleanup(done)
+        with pytest.raises(asyncio.CancelledError):
+            asyncio.run(run_async(held, abroken, asyncio.sleep))
+        assert done == ["closed", "closed"]
+    finally:
+        gc.enable()
