@@ -18,9 +18,10 @@ import gc
 import json
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -246,9 +247,15 @@ def _decode_fast(text: str, raw: bytes | str, limit: int) -> Any:
     Only keys go through jiter's string cache (they repeat call after call; values seldom do, and caching them costs
     more than it saves); the values decoded are the same either way.
     """
+    refusal: str | None = None
     try:
         value = _from_json(raw, allow_inf_nan=False, cache_strings="keys")
-    except (ValueError, TypeError):  # TypeError: a str holding a lone surrogate has no UTF-8 form to read
+    except ValueError as exc:
+        refusal = str(exc)
+    except TypeError:  # a str holding a lone surrogate has no UTF-8 form to read
+        return _NOT_PROVEN
+    if refusal is not None:
+        _refuse_past_jiter_nesting(refusal, raw, limit)
         return _NOT_PROVEN
     found = _levels(value, limit)
     if found is None:
@@ -259,6 +266,60 @@ def _decode_fast(text: str, raw: bytes | str, limit: int) -> Any:
     if floats and not _floats_ok(floats, raw):
         return _NOT_PROVEN
     return value
+
+
+#: jiter refuses a body as "recursion limit exceeded" only once it nests at least this many containers deep (it
+#: reads 200 levels and refuses a value inside the 201st): deeper than any ``max_depth`` below it
+_JITER_NESTING = 201
+#: where jiter stopped (a line and a column, both counted from 1; the column in UTF-8 bytes)
+_JITER_TOO_DEEP = re.compile(r"recursion limit exceeded at line ([0-9]+) column ([0-9]+)")
+
+
+def _refuse_past_jiter_nesting(refusal: str, raw: bytes | str, limit: int) -> None:
+    """Raise the strict decoder's verdict on a body jiter refused as nested past its own limit, without handing
+    the whole body to the strict decoder (it recurses once per level, up to the interpreter's recursion limit:
+    ``"[" * 100000`` ran ~1,000 frames deep, and finalizers run by the garbage collector meanwhile failed with
+    RecursionErrors of their own). Returns (nothing proven) for any other refusal, or when ``limit`` is not
+    below jiter's nesting limit.
+
+    jiter reads the body in order and stopped at ``_JITER_NESTING`` levels; the text before that point is
+    decoded by the strict decoder, which refuses it exactly as it would the whole body whenever the problem lies
+    there (a duplicate or case-variant key in an object closed before it, an integer out of range, an over-long
+    number): the same problem. Otherwise the body is refused as nested too deeply — it is, whatever lies deeper
+    (the strict decoder's own verdict there depended on how much stack its caller had left).
+    """
+    where = _JITER_TOO_DEEP.fullmatch(refusal)
+    if where is None or limit >= _JITER_NESTING:
+        return
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+    line, column = int(where.group(1)), int(where.group(2))
+    # where the line starts: just past its ``line - 1``-th newline, found by bisection over C-speed counts (a
+    # split would build an object per line of a hostile body)
+    start = bisect_left(range(len(data) + 1), line - 1, key=partial(data.count, b"\n", 0))
+    stop = start + column - 1
+    if stop > len(data) or (line > 1 and data[start - 1] != 0x0A) or b"\n" in data[start:stop]:
+        return  # not a place in this body: the strict decoder decides
+    try:
+        prefix = data[:stop].decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    problem = "nested too deeply"
+    refused: WireError | None = None
+    try:
+        _DECODER.decode(prefix)
+    except WireError as exc:
+        refused = exc
+    except json.JSONDecodeError as exc:
+        if exc.pos < len(prefix):  # refused before jiter's stopping point (jiter let it pass: not expected)
+            problem = "not JSON"
+    except RecursionError:  # 201 levels deeper than its caller's stack allows: nested too deeply all the same
+        pass
+    else:
+        return  # a prefix with a value of its own: not where jiter stopped
+    if refused is not None:
+        refused.__context__ = None
+        raise refused
+    raise WireError("body", problem)
 
 
 def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size: int = MAX_BODY) -> Any:

@@ -253,3 +253,71 @@ def test_remembered_case_verdicts_keep_no_large_input_alive() -> None:
     assert _wire._remembered_folded_apart.cache_info().currsize == 0
     assert _wire.loads(b'{"Key": 1, "b": 2}') == {"Key": 1, "b": 2}  # small key sets are still remembered
     assert _wire._remembered_folded_apart.cache_info().currsize == 1
+
+
+# -- bodies nested past jiter's own limit ------------------------------------------------------------------------
+
+
+class _RecordingDecoder:
+    """The strict decoder, remembering every text it is handed."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def decode(self, text: str) -> Any:
+        self.texts.append(text)
+        return _STRICT_DECODER.decode(text)
+
+
+_STRICT_DECODER = _wire._DECODER
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 100000, b'{"a":' * 50000, b"[\n" * 100000, "[\"é\",\n {\"k\": \n".encode() + b"[ \r\n" * 5000,
+    b"[" * 300 + b"]" * 300, b"[" * 201 + b"1" + b"]" * 201,
+])
+def test_a_body_nested_past_jiter_never_reaches_the_recursive_decoder(
+        body: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """jiter stops at 200 levels; the strict decoder (one C recursion per level) is then handed only the text jiter
+    read, never the whole body: ``"[" * 100000`` once recursed to the interpreter's limit, and objects finalized by
+    the garbage collector meanwhile raised RecursionErrors of their own (a flaky test). This also pins the refusal
+    text of pydantic-core the reader relies on: if it changes, the body reaches the decoder whole and this fails."""
+    recorder = _RecordingDecoder()
+    monkeypatch.setattr(_wire, "_DECODER", recorder)
+    for data in (body, body.decode("utf-8")):
+        with pytest.raises(WireError, match="nested too deeply"):
+            _wire.loads(data)
+    assert recorder.texts and all(text.count("[") + text.count("{") <= 202 for text in recorder.texts)
+
+
+def _deep(tail: int, gap: str) -> tuple[str, str]:
+    return (gap.join(["["] * tail), gap.join(["]"] * tail))
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents(), st.sampled_from([1, 32, 200, 300]), st.sampled_from([201, 250]), SPACE, st.booleans())
+@example('{"a":1,"a":2}', 32, 250, "", False)
+@example('{"é":"\\n","É":2}', 32, 250, "\n", True)
+@example('[12345678901234567890123]', 32, 201, " ", False)
+@example('{"a":[1e400]}', 200, 250, "\r\n", True)
+@example('{"ok":"ü\\u00fc"}', 300, 250, "\n", True)
+def test_a_problem_before_jiter_stops_is_named_as_before(
+        text: str, max_depth: int, tail: int, gap: str, as_bytes: bool) -> None:
+    """A document followed by nesting past jiter's limit: the strict decoder names the document's own problem, as
+    it did when it read the whole body, and a sound document makes the body "nested too deeply" (with a
+    ``max_depth`` at or above jiter's limit the whole body is still decoded as before)."""
+    opened, closed = _deep(tail, gap)
+    body = "[" + gap + text + "," + gap + opened + closed + gap + "]"
+    data = body.encode("utf-8", "surrogatepass") if as_bytes else body
+    assert actual(data, max_depth) == reference(data, max_depth), body
+
+
+@pytest.mark.parametrize("after", ['{"a":1,"a":2}', '"\\ud800"', "1e400", "x", '{"A":1,"a":2}'])
+def test_a_problem_past_jiters_stopping_point_reads_nested_too_deeply(after: str) -> None:
+    """What lies past the 200 levels jiter read is not read: the body is refused as nested too deeply, the first
+    problem met in reading order by a reader that stops there (the strict decoder reading the whole body named a
+    later problem instead, or "nested too deeply" when its caller had less stack left)."""
+    opened, closed = _deep(250, "")
+    body = "[" + opened + closed + "," + after + "]"
+    assert actual(body, 32) == ("error", "nested too deeply")
+    assert reference(body, 32)[0] == "error"
