@@ -23,6 +23,7 @@ Rules (the code table says where each comes from):
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -173,7 +174,7 @@ class Verification:
     status: str | None
     created: int
     attrs: Mapping[str, Any] = field(default_factory=dict)
-    checks: list[CheckRow] = field(default_factory=list)
+    checks: tuple[CheckRow, ...] = ()
 
 
 def _strict_owner_id(item: Item, where: str) -> str | None:
@@ -283,14 +284,71 @@ def _check_evidence(v: Verification, out: list[Evidence]) -> bool:
     """One sub-check per check of an included verification, appended to ``out`` (the checks are kept in
     :attr:`Verification.checks`); whether one of them failed a requirement.
 
-    A check equal to one already read (the key holds only plain strings of at most ``CODE_LEN``) with a ``reasons``
-    list is taken as it was read; a new one of plain strings is read and remembered; any other (a field absent,
-    null, of another type or too long) goes through the strict readers, which accept it or raise naming the
-    field."""
-    at = f"{v.where}.attributes.checks"
+    A list of checks equal to one already read at the same place is taken as it was read (:data:`_LISTS_READ`);
+    any other is read check by check (:func:`_read_checks`) and remembered when :func:`_keepable`."""
+    checks = v.attrs.get("checks")
+    read = None
+    seen = _LISTS_READ.get(v.where)
+    if seen is not None and type(checks) is list:
+        for kept, kept_read in seen:
+            if checks == kept:
+                read = kept_read
+                break
+    if read is None:
+        read = _read_checks(v.where, checks)
+        if _keepable(checks):
+            _remember(v.where, checks, read)
+    sub_checks, v.checks, failing = read
+    out.extend(sub_checks)
+    return failing
+
+
+#: a list of checks as read: its sub-checks in order, its rows for the verdicts, whether one failed a requirement
+ChecksRead = tuple[tuple[Evidence, ...], tuple[CheckRow, ...], bool]
+#: lists of checks already read, by place (``included[i]``): a copy of each list and what it read as, the most
+#: recent first. A template's verification lists the same checks with the same statuses on most inquiries, in the
+#: same place of the document, and reading a list is a function of its place and content (no error: a list that
+#: raises is never kept), so a list equal to a kept one reads as it did: ``==`` compares plain dicts, strings and
+#: lists in C, ~2× faster than reading the checks' fields one by one. Equal here means the same reading: a kept
+#: list's names, statuses and requirements are strings or None, its reasons None or lists of strings (only a
+#: string, None or a list equals them: ``True == 1`` cannot arise), its metadata falsy (never read). Bounded: a
+#: few lists per place, and emptied when it has too many places.
+_LISTS_READ: dict[str, list[tuple[list[Any], ChecksRead]]] = {}
+LISTS_PER_PLACE = 4
+MAX_PLACES = 64
+#: the fields a check has [SPEC: verification checks]; a check with any other is not kept
+CHECK_FIELDS = frozenset({"name", "status", "reasons", "requirement", "metadata"})
+
+
+def _keepable(checks: Any) -> TypeGuard[list[Any]]:
+    """A list of checks that :data:`_LISTS_READ` may keep a copy of: plain dicts of the documented fields only,
+    with string or null codes, reason codes that are strings and no metadata (free-form, so never kept)."""
+    return type(checks) is list and all(
+        type(c) is dict and c.keys() <= CHECK_FIELDS and not c.get("metadata")
+        and all(type(c.get(k)) in (str, type(None)) for k in ("name", "status", "requirement"))
+        and (c.get("reasons") is None or (type(c["reasons"]) is list and all(type(r) is str for r in c["reasons"])))
+        for c in checks)
+
+
+def _remember(where: str, checks: list[Any], read: ChecksRead) -> None:
+    """Keep a copy of ``checks`` (a :func:`_keepable` list that read as ``read`` at ``where``)."""
+    if where not in _LISTS_READ and len(_LISTS_READ) >= MAX_PLACES:  # full: start again, never stay full
+        _LISTS_READ.clear()
+    seen = _LISTS_READ.setdefault(where, [])
+    seen.insert(0, (copy.deepcopy(checks), read))
+    del seen[LISTS_PER_PLACE:]
+
+
+def _read_checks(where: str, checks: Any) -> ChecksRead:
+    """A verification's ``checks`` (at ``where``) read check by check: a check equal to one already read (the
+    key holds only plain strings of at most ``CODE_LEN``) with a ``reasons`` list is taken as it was read; a new
+    one of plain strings is read and remembered; any other (a field absent, null, of another type or too long)
+    goes through the strict readers, which accept it or raise naming the field."""
+    at = f"{where}.attributes.checks"
     failing = False
-    kept: list[CheckRow] = []
-    for j, c in enumerate(wire.objects(v.attrs.get("checks"), at)):
+    sub_checks: list[Evidence] = []
+    rows: list[CheckRow] = []
+    for j, c in enumerate(wire.objects(checks, at)):
         key = (at, j, c.get("name"), c.get("status"), c.get("requirement"))
         try:
             read = _CHECKS_READ.get(key)
@@ -299,11 +357,10 @@ def _check_evidence(v: Verification, out: list[Evidence]) -> bool:
         if read is None or type(c.get("reasons")) is not list:
             read = _new_check(c, key)
         sub_check, row, fails = read
-        out.append(sub_check)
-        kept.append(row)
+        sub_checks.append(sub_check)
+        rows.append(row)
         failing = failing or fails
-    v.checks = kept
-    return failing
+    return tuple(sub_checks), tuple(rows), failing
 
 
 def _new_check(c: Item, key: tuple[str, int, Any, Any, Any]) -> CheckRead:

@@ -77,6 +77,8 @@ VALUES: list[Any] = [
     # dates, classes, countries, names
     "2025-01-01T00:00:00.000Z", "2025-01-01T00:00:00.1234567+01:00", "2025-13-01", "1990-01-02", "1990-02-30",
     "GB", "US", "XX", "dl", "pp", "id", "  JANE  ", "M",
+    # check reasons and metadata
+    ["expired"], ["no_government_id", "x" * 129], [1], {"k": "v"}, {"name": "passed"}, Text("required"),
 ]
 
 
@@ -109,7 +111,8 @@ def _mutate(doc: dict[str, Any], data: st.DataObject) -> None:
     elif how == "remove" and isinstance(parent, dict):
         del parent[last]
     elif how == "add" and isinstance(node, dict):
-        node[data.draw(st.sampled_from(["status", "checks", "extra", "reasons", "id", "type"]))] = copy.deepcopy(
+        node[data.draw(st.sampled_from(["status", "checks", "extra", "reasons", "id", "type", "metadata",
+                                         "requirement", "name"]))] = copy.deepcopy(
             data.draw(st.sampled_from(VALUES)))
     elif how == "copy" and isinstance(node, list) and node:
         node.append(copy.deepcopy(node[data.draw(st.integers(0, len(node) - 1))]))
@@ -167,6 +170,7 @@ def test_checks_read_alike_once_the_memory_of_read_checks_is_full(monkeypatch: p
     """Filled by one inquiry of many distinct checks, the memory is emptied and starts again (red team: a full
     memory stayed full for the process's life, and every later inquiry read its checks the slow way)."""
     monkeypatch.setattr(result, "_CHECKS_READ", {})
+    monkeypatch.setattr(result, "_LISTS_READ", {})  # lists already read never reach the memory of checks
     monkeypatch.setattr(result, "MAX_CHECKS_READ", 3)
     doc = _inquiry()
     doc["included"][0]["attributes"]["checks"][2]["status"] = "failed"
@@ -193,3 +197,55 @@ def test_every_identity_field_reads_alike(key: str, value: Any) -> None:
     doc["included"][0]["attributes"][key] = value
     assert_reads_alike(doc, SessionRef(provider="persona", id=INQUIRY, extra=("classes=pp.ppc", "country=GB")),
                        "workflow")
+
+
+def _lists_kept() -> list[Any]:
+    return [kept for seen in result._LISTS_READ.values() for kept, _ in seen]
+
+
+def test_a_list_of_checks_read_again_reads_as_the_first_time_and_changes_after_it_are_read(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memory of lists of checks keeps a copy: a document changed in place after it was read (a check failed,
+    one removed, a value of another type or a subclass equal to the kept string) reads as the strict reading."""
+    monkeypatch.setattr(result, "_LISTS_READ", {})
+    ref = SessionRef(provider="persona", id=INQUIRY)
+    doc = _inquiry()
+    assert_reads_alike(doc, ref, "workflow")
+    assert len(_lists_kept()) == 2
+    checks = doc["included"][0]["attributes"]["checks"]
+    for change in (lambda c: c[2].update(status="failed"), lambda c: c[2].update(status=Text("failed")),
+                   lambda c: c[2].update(status=None), lambda c: c[2].update(reasons=None),
+                   lambda c: c[2].update(reasons=("x",)), lambda c: c[2].update(requirement=True),
+                   lambda c: c[2].update(status=1), lambda c: c.pop(), lambda c: c.append(dict(c[0])),
+                   lambda c: c[0].pop("requirement"), lambda c: c[0].update(name=Text(c[0]["name"]))):
+        before = copy.deepcopy(checks)
+        change(checks)
+        for decisioning in ("workflow", "completion"):
+            assert_reads_alike(doc, ref, decisioning)
+            assert_reads_alike(doc, ref, decisioning)  # read again: now from the memory when it was kept
+        checks[:] = before
+        assert_reads_alike(doc, ref, "workflow")
+    assert all(len(seen) <= result.LISTS_PER_PLACE for seen in result._LISTS_READ.values())
+
+
+def test_the_memory_of_lists_of_checks_keeps_no_free_form_data_and_stays_bounded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Metadata (free-form), undocumented fields and reasons that are not strings are never kept; the memory
+    keeps a few lists per place and starts again when it has too many places."""
+    monkeypatch.setattr(result, "_LISTS_READ", {})
+    ref = SessionRef(provider="persona", id=INQUIRY)
+    for change in ({"metadata": {"name-first": "JANE"}}, {"note": "JANE"}, {"reasons": [{"name": "JANE"}]}):
+        doc = _inquiry()
+        doc["included"][0]["attributes"]["checks"][1].update(change)
+        assert_reads_alike(doc, ref, "workflow")
+        assert_reads_alike(doc, ref, "workflow")
+        assert "JANE" not in repr(_lists_kept())
+    monkeypatch.setattr(result, "MAX_PLACES", 3)
+    for extra in range(6):  # the verifications at ever later places
+        doc = _inquiry()
+        doc["included"][:0] = [{"type": "inquiry-session", "id": f"iqse_{i}"} for i in range(extra)]
+        for status in ("passed", "failed", "not_applicable", "skipped", "canceled", "x", "y"):
+            doc["included"][extra]["attributes"]["checks"][0]["status"] = status
+            assert_reads_alike(doc, ref, "workflow")
+        assert 0 < len(result._LISTS_READ) <= 3
+        assert all(len(seen) <= result.LISTS_PER_PLACE for seen in result._LISTS_READ.values())
