@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ekyc import _wire as wire
 from ekyc.countries import to_alpha3
@@ -63,6 +63,8 @@ _DATE = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
 _COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 #: the Ext* fields of CheckResult.Result (JSON documents serialized into strings; SDK 3.23.1)
 EXT_FIELDS = ("ExtIdInfo", "ExtFaceInfo", "ExtBasicInfo", "ExtRiskInfo", "ExtInfo", "ExtSourceInfo")
+_EXT_SET = frozenset(EXT_FIELDS)
+_EXT_FIELD_NAMES = tuple((name, f"Result.{name}") for name in EXT_FIELDS)
 #: ExtFaceInfo scores documented as 0-100 (alibaba.md §2.2)
 _FACE_SCORES = ("faceComparisonScore", "faceQualityScore", "faceAttackScore", "authorityComparisonScore")
 #: largest Ext* string accepted (IsReturnImage=Y puts Base64 images in them)
@@ -114,15 +116,58 @@ def _get(container: Mapping[str, Any], key: str) -> Any:
     """``container[key]`` matched case-insensitively, else absent (``loads`` refused keys that differ only in
     case: at most one key matches, and when the exact spelling is present it is that one)."""
     value = container.get(key, _ABSENT)
-    if value is _ABSENT:
-        folded = key.casefold()
-        for name, candidate in container.items():
-            if name.casefold() == folded:
-                return candidate
+    if value is _ABSENT and container:
+        spelled = _shape(container).spelled.get(key.casefold())
+        if spelled is not None:
+            return container[spelled]
     return value
 
 
-def _text(info: Mapping[str, Any], *keys: str) -> str | None:
+class _Shape(NamedTuple):
+    """What this module reads from an object's keys (its *shape*), the same for every object with these keys."""
+
+    #: ``(key, flag, parent)`` for each key that is an evidence flag's (:data:`_FLAG_KEYS`; ``flag`` is its name)
+    #: or a flag parent's (:data:`_PARENT_KEYS`; ``parent`` is the flag's name), in the object's order
+    noted: tuple[tuple[str, str | None, str | None], ...]
+    #: each case-folded key → the key as written (the first one, should two differ only in case)
+    spelled: Mapping[str, str]
+
+
+def _shape_of(keys: tuple[str, ...]) -> _Shape:
+    spelled: dict[str, str] = {}
+    noted = []
+    for key in keys:
+        folded = key.casefold()
+        spelled.setdefault(folded, key)
+        flag, parent = _FLAG_KEYS.get(folded), _PARENT_KEYS.get(folded)
+        if flag is not None or parent is not None:
+            noted.append((key, flag.name if flag else None, parent.name if parent else None))
+    return _Shape(tuple(noted), spelled)
+
+
+#: shapes remembered by key list: a vendor's objects carry the same keys call after call, so each key list is
+#: folded once. Only short key lists are kept (keys are a sender's input), at most :data:`_MAX_SHAPES` of them (then
+#: the memory starts afresh)
+_SHAPES: dict[tuple[str, ...], _Shape] = {}
+_MAX_SHAPES = 256
+_MAX_SHAPE_KEYS = 64
+_MAX_SHAPE_TEXT = 1024
+
+
+def _shape(node: Mapping[str, Any]) -> _Shape:
+    """The shape of an object's keys (remembered for short key lists)."""
+    keys = tuple(node)
+    shape = _SHAPES.get(keys)
+    if shape is None:
+        shape = _shape_of(keys)
+        if len(keys) <= _MAX_SHAPE_KEYS and sum(map(len, keys)) <= _MAX_SHAPE_TEXT:
+            if len(_SHAPES) >= _MAX_SHAPES:
+                _SHAPES.clear()
+            _SHAPES[keys] = shape
+    return shape
+
+
+def _text(info: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
     """The first of ``keys`` holding text (:func:`ekyc._wire.text`, at most 512 long), whitespace collapsed."""
     for key in keys:
         value = info.get(key)
@@ -130,10 +175,31 @@ def _text(info: Mapping[str, Any], *keys: str) -> str | None:
             continue
         if type(value) is not str or len(value) > 512:  # refused (named), or a str subclass wire.text returns
             value = wire.text(value, f"ExtIdInfo.ocrIdInfo.{key}", max_len=512)
-        words = value.split() if value is not None else None
+            if value is None:
+                continue
+        elif value.isalnum():  # no whitespace anywhere (no whitespace character is alphanumeric): as collapsed
+            return value
+        words = value.split()
         if words:
             return " ".join(words)
     return None
+
+
+#: the keys of each identity field in ``ocrIdInfo`` (ID-card, passport and KYC_GLOBAL styles), first one wins
+_GIVEN = ("givenname", "givenName", "firstName")
+_FAMILY = ("surname", "lastName")
+_FULL = ("name", "englishName", "fullName")
+_NUMBER = ("passportNo", "idNumber", "docNo", "documentNumber")
+_PASSPORT_NUMBER = _NUMBER[:1]
+_ID_NUMBER = _NUMBER[1:2]
+_DOC_TYPE = ("docType",)
+_COUNTRY = ("countryCode", "issuingCountry")
+_NATIONALITY = ("nationality",)
+_BIRTH = ("birthDate", "dateOfBirth")
+_SEX = ("sex", "gender")
+_ISSUE = ("issueDate",)
+_EXPIRY = ("expiryDate", "dateOfExpiry")
+_ADDRESS = ("address",)
 
 
 _SEXES = {"M": "M", "MALE": "M", "男": "M", "F": "F", "FEMALE": "F", "女": "F", "X": "X"}
@@ -152,34 +218,34 @@ def identity(ext_id: Mapping[str, Any]) -> Identity:
     info = wire.opt_obj(ext_id.get("ocrIdInfo"), "ExtIdInfo.ocrIdInfo")
     if not info:
         return Identity()
-    given = _text(info, "givenname", "givenName", "firstName")
-    family = _text(info, "surname", "lastName")
-    full = _text(info, "name", "englishName", "fullName")
+    given = _text(info, _GIVEN)
+    family = _text(info, _FAMILY)
+    full = _text(info, _FULL)
     if full is None and (given or family):
         full = " ".join(p for p in (given, family) if p)
-    number = _text(info, "passportNo", "idNumber", "docNo", "documentNumber")
-    doc_code = _text(info, "docType") or wire.text(ext_id.get("docType"), "ExtIdInfo.docType", max_len=64)
+    number = _text(info, _NUMBER)
+    doc_code = _text(info, _DOC_TYPE) or wire.text(ext_id.get("docType"), "ExtIdInfo.docType", max_len=64)
     doc_type = document_type_of(doc_code) if doc_code else None
-    if doc_type is None:
-        if _text(info, "passportNo"):
+    if doc_type is None and number is not None:  # the number's key says which document it is
+        if _text(info, _PASSPORT_NUMBER):
             doc_type = DocumentType.PASSPORT
-        elif _text(info, "idNumber"):
+        elif _text(info, _ID_NUMBER):
             doc_type = DocumentType.ID_CARD
-    country = _text(info, "countryCode", "issuingCountry")
-    nationality = _text(info, "nationality") or (country if doc_type is DocumentType.PASSPORT else None)
+    country = _text(info, _COUNTRY)
+    nationality = _text(info, _NATIONALITY) or (country if doc_type is DocumentType.PASSPORT else None)
     return Identity(
         given_name=given,
         family_name=family,
         full_name=full,
-        date_of_birth=parse_date(_text(info, "birthDate", "dateOfBirth")),
-        sex=_sex(_text(info, "sex", "gender")),
+        date_of_birth=parse_date(_text(info, _BIRTH)),
+        sex=_sex(_text(info, _SEX)),
         nationality=to_alpha3(nationality) if nationality else None,
         document_type=doc_type,
         document_number=number,
         issuing_country=to_alpha3(country) if country else None,
-        issue_date=parse_date(_text(info, "issueDate")),
-        expiry_date=parse_date(_text(info, "expiryDate", "dateOfExpiry")),
-        address=_text(info, "address"),
+        issue_date=parse_date(_text(info, _ISSUE)),
+        expiry_date=parse_date(_text(info, _EXPIRY)),
+        address=_text(info, _ADDRESS),
     )
 
 
@@ -231,8 +297,6 @@ def _details(flag: Flag, holders: list[Mapping[str, Any]]) -> list[str] | None:
 _CHECKS = tuple(Check)
 _FLAG_KEYS: dict[str, Flag] = {k.casefold(): f for f in FLAGS for k in f.keys}
 _PARENT_KEYS: dict[str, Flag] = {f.parent.casefold(): f for f in FLAGS if f.parent is not None}
-#: every case-folded key :func:`_collect` notes (a flag's or a parent's)
-_NOTED = frozenset({*_FLAG_KEYS, *_PARENT_KEYS})
 
 
 class _Found:
@@ -248,38 +312,44 @@ class _Found:
 _LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
-def _note(found: _Found, folded: str, value: Any) -> None:
-    """Note a flag's (or a flag parent's) non-null value."""
-    flag = _FLAG_KEYS.get(folded)
-    if flag is not None:
-        found.values.setdefault(flag.name, []).append(value)
-    parent = _PARENT_KEYS.get(folded)
-    if parent is not None:
-        if type(value) is dict or isinstance(value, Mapping):  # dict first: the ABC check is slow
-            found.parents.setdefault(parent.name, []).append(value)
-        else:  # e.g. "spoofInfo": "Y": the flag's state is unknown
-            found.values.setdefault(parent.name, []).append(_ABSENT)
-
-
 def _collect(roots: list[Any]) -> _Found:
     """Walk every object and array under ``roots`` (bounded by the strict reader's size and depth limits) and
-    note each flag key, in any letter case and at any depth: a flag reported in an unexpected place still counts."""
+    note each flag key, in any letter case and at any depth: a flag reported in an unexpected place still counts.
+
+    A flag's or a flag parent's non-null value is noted; a parent that is not an object (``"spoofInfo": "Y"``)
+    leaves its flag's state unknown."""
     found = _Found()
+    values, parents = found.values, found.parents
     stack = list(roots)
     while stack:
         node = stack.pop()
         node_kind = type(node)  # decoded JSON: plain dicts and lists (the ABC check is slow)
         if node_kind is dict or (node_kind is not list and isinstance(node, Mapping)):
-            for key, value in node.items():
-                folded = key.casefold()
-                if folded in _NOTED and value is not None:
-                    _note(found, folded, value)
-                kind = type(value)
-                if kind is dict or kind is list or (kind not in _LEAVES and isinstance(value, (Mapping, list))):
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(item for item in node if isinstance(item, (Mapping, list)))
+            if not node:
+                continue
+            for key, flag, parent in _shape(node).noted:
+                value = node[key]
+                if value is None:
+                    continue
+                if flag is not None:
+                    values.setdefault(flag, []).append(value)
+                if parent is not None:
+                    if type(value) is dict or isinstance(value, Mapping):  # dict first: the ABC check is slow
+                        parents.setdefault(parent, []).append(value)
+                    else:
+                        values.setdefault(parent, []).append(_ABSENT)
+            values_of = node.values()
+            if not _LEAVES.issuperset(map(type, values_of)):  # containers (or other objects, then skipped)
+                stack += [value for value in values_of if type(value) not in _LEAVES]
+        elif isinstance(node, list) and not _LEAVES.issuperset(map(type, node)):
+            stack += [item for item in node if type(item) not in _LEAVES]
     return found
+
+
+#: each flag's documented failing value (the value in its failing entry's code, ``…=Y``)
+_FAILING_VALUE = {f.name: f.failing.rpartition("=")[2] for f in FLAGS}
+#: each flag's passing sub-check (an :class:`Evidence` is immutable: one per flag serves every result)
+_PASSED = {f.name: Evidence(f.name, State.PASSED) for f in FLAGS}
 
 
 def _flag_evidence(flag: Flag, found: _Found) -> Evidence | None:
@@ -292,13 +362,13 @@ def _flag_evidence(flag: Flag, found: _Found) -> Evidence | None:
     if not isinstance(value, str) or (len(seen) > 1 and (any(not isinstance(v, str) for v in seen)
                                                           or len(set(seen)) != 1)):
         return _unrecognized(flag.name)
-    if value != flag.passing and value != flag.failing.rpartition("=")[2]:
+    if value != flag.passing and value != _FAILING_VALUE[flag.name]:
         return _unrecognized(flag.name)
     details = _details(flag, found.parents.get(flag.name, [])) if flag.details else []
     if details is None or (details and value == flag.passing):  # mistyped, or "found X" next to "passed"
         return _unrecognized(flag.name, CONTRADICTORY)
     if value == flag.passing:
-        return Evidence(flag.name, State.PASSED)
+        return _PASSED[flag.name]
     code = f"{flag.name.rpartition('.')[2]}={value}"
     extra = ""
     types = list(dict.fromkeys(t for t in details if _SPOOF_TYPE.fullmatch(t)))[:8]
@@ -446,9 +516,9 @@ def decide(ref: SessionRef, body: Mapping[str, Any], *, reference: str | None = 
         raise wire.WireError("Result.Passed", "missing")
     sub = wire.code(result.get("SubCode"), "Result.SubCode", max_len=64) or None
     wire.code(result.get("EkycResult"), "Result.EkycResult", max_len=256)
-    exts = {name: load_ext(result.get(name), f"Result.{name}") for name in EXT_FIELDS}
+    exts = {name: load_ext(result.get(name), field) for name, field in _EXT_FIELD_NAMES}
     ident = identity(exts["ExtIdInfo"])
-    items, checks = evidence(exts, {k: v for k, v in result.items() if k not in EXT_FIELDS})
+    items, checks = evidence(exts, {k: v for k, v in result.items() if k not in _EXT_SET})
     status, status_reasons, warnings, fallback = _status(passed, sub, any(e.state is State.FAILED for e in items))
     settled = settle(status, status_reasons, items, warnings, fallback)
     text = f"Passed={passed}" + (f",SubCode={sub}" if sub is not None else "")
