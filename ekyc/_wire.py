@@ -33,6 +33,7 @@ MAX_DEPTH = 32
 MAX_BODY = 4 * 1024 * 1024
 #: integers outside this range are refused (64-bit signed)
 MAX_INT = 2**63 - 1
+_MIN_INT = -MAX_INT - 1
 _ASCII_INT = re.compile(r"-?[0-9]{1,19}")
 _ASCII_DECIMAL = re.compile(r"-?[0-9]{1,19}(?:\.[0-9]{1,19})?")
 
@@ -121,8 +122,6 @@ def _depth_ok(value: Any, limit: int) -> bool:
 
 #: built once (``json.loads`` with hooks builds a decoder per call); ``decode`` refuses a BOM as "not JSON" too
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int, parse_float=_float)
-#: a key's closing quote separated from its colon by JSON whitespace (RFC 8259 §2)
-_SPACED_COLON = re.compile(r'"[ \t\n\r]+:')
 _NOT_PROVEN = object()
 #: every ASCII digit to ``0``, every other byte to a space: a run of digits stays a run of ``0``
 _DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
@@ -131,10 +130,11 @@ _DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256)
 _LONG_DIGIT_RUN = b"0" * 21
 
 
-def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], list[float]] | None:
-    """Every non-empty object, every key and every float in ``value`` (as decoded: plain dicts, lists, scalars),
-    walked level by level without a Python call per container; None when something nests deeper than ``limit`` or
-    an integer is outside 64 bits (not proven: the strict decoder then names the problem).
+def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], list[float], int] | None:
+    """Every non-empty object, every key and every float in ``value`` (as decoded: plain dicts, lists, scalars), and
+    how many of its values are strings, walked level by level without a Python call per container; None when
+    something nests deeper than ``limit`` or an integer is outside 64 bits (not proven: the strict decoder then
+    names the problem).
 
     The next level is ``gc.get_referents`` of this level's containers: for a dict or a list CPython reports exactly
     its values or items (their ``tp_traverse``; a dict of ``str`` keys does not report the keys), in one C call
@@ -146,11 +146,13 @@ def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], li
     dicts: list[dict[str, Any]] = []
     keys: list[str] = []
     floats: list[float] = []
+    strings = 0
     for depth in range(limit + 1):
         containers: list[Any] = []  # the non-empty ones: the others have no next level
         for node in level:
             kind = type(node)  # ``type(True) is bool``: booleans are not integers here
             if kind is str:
+                strings += 1
                 continue
             if kind is dict or kind is list:
                 if depth == limit:  # a container at this level nests ``limit + 1`` deep
@@ -161,12 +163,12 @@ def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], li
                         dicts.append(node)
                         keys += node
             elif kind is int:
-                if not -MAX_INT - 1 <= node <= MAX_INT:
+                if not _MIN_INT <= node <= MAX_INT:
                     return None
             elif kind is float:
                 floats.append(node)
         if not containers:
-            return dicts, keys, floats
+            return dicts, keys, floats, strings
         level = gc.get_referents(*containers)
         if len(level) != sum(map(len, containers)):  # not exactly their values and items: prove nothing
             return None
@@ -174,24 +176,22 @@ def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], li
 
 
 def _keys_written_once(kept: int, text: str) -> bool:
-    """Whether no object of ``text`` was written with a duplicate key, proven from the number of keys its decoded
-    objects ``kept``; False means "not proven", never "duplicate".
+    """Whether no object of ``text`` was written with a duplicate key, proven from the number of strings its decoded
+    value ``kept`` (every key, and every string that is a value or an item); False means "not proven", never
+    "duplicate".
 
-    A dict keeps one entry per key, so the decoded objects hold ``sum(len(d))`` keys while the text holds one pair
-    per key *written*: a key's closing quote, optional whitespace and a colon. With no quote-whitespace-colon
-    anywhere, every pair shows as ``":`` in the text. ``":`` also occurs inside a string, only as an escaped quote
-    before a colon: ``\\":`` after an odd run of backslashes (an even run is escaped backslashes before a key's
-    closing quote). The count of ``":`` less the ones after exactly one backslash (``\\":`` but not ``\\\\":``)
-    therefore never undercounts the pairs written; when it equals the keys kept, no key was written twice.
+    Every string, key or value, is written between two quotes that are not escaped (a quote inside a string always
+    is). A decoded object keeps one entry per key: of a key written twice, one pair — a key, and any string in its
+    value — is dropped. So the text holds at least ``2 × kept`` unescaped quotes, and exactly that many only when
+    nothing was dropped. A quote is escaped when an odd run of backslashes precedes it: all the quotes less those
+    after exactly one backslash (``\\"`` but not ``\\\\"``) are at least the unescaped ones, so when they number
+    ``2 × kept``, no key was written twice. Whitespace does not enter (``"a" :1`` counts as ``"a":1``), and one
+    character is counted at C speed (about twice as fast as a two-character pattern such as ``":``).
     """
-    written = text.count('":')
-    if "\\" in text:  # escaped quotes before colons: JSON-in-JSON strings (Alibaba's Ext*Info)
-        written -= text.count('\\":') - text.count('\\\\":')
-    if written != kept:
-        return False
-    # a quote-space needs a space: one memchr first, not a two-character search of the whole text
-    spaced = "\n" in text or "\t" in text or "\r" in text or (" " in text and '" ' in text)
-    return not spaced or _SPACED_COLON.search(text) is None
+    quotes = text.count('"')
+    if "\\" in text:  # escaped quotes: JSON-in-JSON strings (Alibaba's Ext*Info)
+        quotes -= text.count('\\"') - text.count('\\\\"')
+    return quotes == 2 * kept
 
 
 def _no_case_variants(dicts: list[dict[str, Any]], keys: list[str]) -> bool:
@@ -260,8 +260,8 @@ def _decode_fast(text: str, raw: bytes | str, limit: int) -> Any:
     found = _levels(value, limit)
     if found is None:
         return _NOT_PROVEN
-    dicts, keys, floats = found
-    if not _keys_written_once(len(keys), text) or not _no_case_variants(dicts, keys):
+    dicts, keys, floats, strings = found
+    if not _keys_written_once(len(keys) + strings, text) or not _no_case_variants(dicts, keys):
         return _NOT_PROVEN
     if floats and not _floats_ok(floats, raw):
         return _NOT_PROVEN

@@ -131,9 +131,10 @@ def test_distinct_lowercase_and_mixed_keys_read() -> None:
     assert _wire.loads('{"BizToken":"x","ErrorCode":0,"é":1}') == {"BizToken": "x", "ErrorCode": 0, "é": 1}
 
 
-# -- the hook-free fast path (issue 15): its duplicate proof counts ``":`` in the text, so the documents below
-# -- are written with whitespace around every token and with keys and strings that hold or start with colons
-# -- and quotes, escaped in every way JSON allows; both paths must decide exactly as the reference.
+# -- the hook-free fast path (issue 15): its duplicate proof counts the quotes in the text (it counted ``":``
+# -- before), so the documents below are written with whitespace around every token and with keys and strings
+# -- that hold or start with colons, quotes and backslashes, escaped in every way JSON allows; both paths must
+# -- decide exactly as the reference.
 
 TRICKY = st.sampled_from(["a", "A", ":", ":a", "a:", '"', '":', '":"', "\\", "x\\", "é", "É", "ß", "SS", "k", "K"])
 SPACE = st.sampled_from(["", "", " ", "\n", "\t ", "\r\n"])
@@ -170,7 +171,7 @@ def test_fast_path_decides_like_the_reference_with_spaces_colons_and_escapes(tex
 
 
 @pytest.mark.parametrize("text", [
-    '{"a":1,"a" :2}',  # the second pair's colon is spaced: not counted as '":', so never proven
+    '{"a":1,"a" :2}',  # a spaced colon (the proof counted '":' before it counted quotes)
     '{"a" :1,"a":2}',
     '{"a":"\\u0022:","a":"\\u0022:"}',  # quotes written as \u0022 make no '":' in the text
     '{"a":"\\":","a":1}',
@@ -179,6 +180,14 @@ def test_fast_path_decides_like_the_reference_with_spaces_colons_and_escapes(tex
     '{"k\\u003a":1,"k:":2}',
     '{"a":1,"A":2}',
     '{"\\u00e9":1,"\\u00c9":2}',
+    # the pair dropped holds strings, or none; quotes escaped after runs of one, two and three backslashes
+    '{"a":"x","a":1}',
+    '{"a":1,"a":"x"}',
+    '{"a":["x",{"b":"y"}],"a":[]}',
+    '{"a":"\\\\\\"","a":1}',
+    '{"a\\\\":1,"a\\\\":"\\""}',
+    '{"x":"\\"\\"\\"","x":"\\\\"}',
+    '[{"a":1},{"b":"\\"","b":"\\\\\\\\"}]',
 ])
 def test_fast_path_never_hides_a_duplicate_or_case_variant(text: str) -> None:
     with pytest.raises(WireError, match=r"duplicate key|differing only in case"):
@@ -186,12 +195,13 @@ def test_fast_path_never_hides_a_duplicate_or_case_variant(text: str) -> None:
 
 
 def test_fast_result_is_kept_only_when_proven() -> None:
-    """The fast path's own answer: a clean body is proven; a duplicate, a spaced colon, a colon-led string, a
-    case variant, excess depth, a huge integer or a long number literal is not (the strict decoder then decides)."""
+    """The fast path's own answer: a clean body is proven — spaced colons and strings holding colons too, since
+    the proof counts quotes; a duplicate, a case variant, excess depth, a huge integer or a long number literal is
+    not (the strict decoder then decides)."""
     for clean in ('{"a":1,"b":[{"c":"x"}]}', '{"BizToken":"x","Err":{"Code":"y"}}', "[]", "5", '{"a":0.5}',
-                  '{"Ext":"{\\"k\\":1}"}'):
+                  '{"Ext":"{\\"k\\":1}"}', '{"a" : 1}', '{"a":":x"}', '"x"', '["\\\\", "\\"", {"b\\"" : ""}]'):
         assert _wire._decode_fast(clean, clean, 32) is not _wire._NOT_PROVEN, clean
-    for unproven in ('{"a":1,"a":2}', '{"a" : 1}', '{"a" :1,"a" :2}', '{"a":":x"}', '{"a":1,"A":2}',
+    for unproven in ('{"a":1,"a":2}', '{"a" :1,"a" :2}', '{"a":1,"A":2}', '{"a":"x","a":"y"}',
                      "[" * 40 + "]" * 40, "[9223372036854775808]", "[[true],[-9223372036854775809]]",
                      "[1e400]", '{"a":0.' + "1" * 70 + "}", "[NaN]", '"\\ud800"'):
         assert _wire._decode_fast(unproven, unproven, 32) is _wire._NOT_PROVEN, unproven
