@@ -1,0 +1,320 @@
+"""Didit's decision reading as it was before this round of issue 15 (commit 3957c77), kept only as the reference
+the differential test (``test_reading_equivalence.py``) compares :func:`ekyc.providers.didit.parse.decide` with.
+Not used by the library.
+"""
+
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from ekyc import _wire as wire
+from ekyc.evidence import Evidence, State, settle
+from ekyc.models import (
+    CheckResult,
+    Checks,
+    Decision,
+    DocumentType,
+    Identity,
+    Outcome,
+    Reason,
+    ReasonCode,
+    SessionRef,
+    verdict,
+)
+from ekyc.providers.didit.codes import CODE_TABLE, DECISION_FEATURES, FEATURE_STATE, LOG_TYPE_STATE, RISKS
+
+#: every feature array of a v3 decision (KYC and KYB) that may carry ``warnings[]``
+FEATURE_ARRAYS = (
+    "id_verifications", "nfc_verifications", "liveness_checks", "face_matches", "aml_screenings",
+    "phone_verifications", "email_verifications", "poa_verifications", "ip_analyses", "database_validations",
+    "questionnaire_responses", "document_ai_documents", "registry_checks", "key_people_checks",
+    "document_verifications",
+)
+DOCUMENT_TYPES: dict[str, DocumentType] = {
+    "passport": DocumentType.PASSPORT,
+    "identity card": DocumentType.ID_CARD,
+    "id card": DocumentType.ID_CARD,
+    "driver's license": DocumentType.DRIVERS_LICENSE,
+    "drivers license": DocumentType.DRIVERS_LICENSE,
+    "residence permit": DocumentType.RESIDENCE_PERMIT,
+}
+#: longest ``vendor_data`` read back (the adapter sends at most 256 characters)
+MAX_VENDOR_DATA = 1024
+
+Item = Mapping[str, Any]
+Features = dict[str, list[Item]]
+
+
+def _code(item: Item, key: str, where: str) -> str | None:
+    """``item[key]`` read with :func:`ekyc._wire.code`; the field name (``where.key``) is built only to name a
+    refusal (a plain string, the usual case, is exactly what ``wire.code`` returns)."""
+    value = item.get(key)
+    if value is None or (type(value) is str and len(value) <= 128):
+        return value
+    return wire.code(value, f"{where}.{key}")
+
+
+def _text(item: Item, key: str, where: str) -> str | None:
+    """``item[key]`` read with :func:`ekyc._wire.text` (stripped, blank → None), named only to refuse it."""
+    value = item.get(key)
+    if value is None:
+        return None
+    if type(value) is str and len(value) <= 4096:
+        return value.strip() or None
+    return wire.text(value, f"{where}.{key}")
+
+
+def _date(item: Item, key: str, where: str) -> date | None:
+    """``item[key]`` read with :func:`ekyc._wire.iso_date`; a plain ``YYYY-MM-DD`` (the usual case) is parsed
+    directly — only when it reads back identically, i.e. exactly what ``wire.iso_date`` accepts for it."""
+    value = item.get(key)
+    if value is None:
+        return None
+    if type(value) is str and len(value) == 10:
+        try:
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.isoformat() == value:
+            return parsed
+    return wire.iso_date(value, f"{where}.{key}")
+
+
+def _objects(owner: Item, key: str, where: str = "") -> list[Item]:
+    """``owner[key]`` read with :func:`ekyc._wire.objects` (``[]`` when absent or null), named ``where.key``
+    (``key`` at the top level) only to refuse it."""
+    value = owner.get(key)
+    if value is None or (type(value) is list and not value):
+        return []
+    return wire.objects(value, f"{where}.{key}" if where else key)
+
+
+def features(data: Mapping[str, Any]) -> Features:
+    """Every feature array's items, read once per payload (:func:`ekyc._wire.objects`; ``[]`` when absent)."""
+    out: Features = {}
+    for array in FEATURE_ARRAYS:
+        value = data.get(array)
+        out[array] = [] if value is None else wire.objects(value, array)
+    return out
+
+
+def warning_reason(w: Item, where: str = "warnings") -> Reason:
+    """The neutral reason of one warning object (``UNKNOWN`` keeping the raw risk code)."""
+    risk = _code(w, "risk", where)
+    entry = RISKS.get(risk) if risk else None
+    if entry is not None and risk is not None:
+        return entry.to_reason(risk)
+    return Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=risk,
+                  message="risk code not in Didit's documentation")
+
+
+def _log_state(w: Item, where: str) -> State:
+    log_type = _code(w, "log_type", where)
+    return LOG_TYPE_STATE.get("null" if log_type is None else log_type, State.UNKNOWN)
+
+
+def _warning_evidence(name: str, state: State, reason: Reason) -> Evidence:
+    return Evidence(name, state, reason if state is State.FAILED or state is State.INFO else None)
+
+
+def _item_evidence(out: list[Evidence], item: Item, where: str) -> None:
+    """One feature item's sub-checks: each of its warnings, then its ``status``."""
+    status = _code(item, "status", where)
+    state = FEATURE_STATE.get("null" if status is None else status, State.UNKNOWN)
+    explained: list[Reason] = []
+    for j, w in enumerate(_objects(item, "warnings", where)):
+        w_where = f"{where}.warnings[{j}]"
+        reason = warning_reason(w, w_where)
+        w_state = _log_state(w, w_where)
+        if w_state is not State.INFO:
+            explained.append(reason)
+        out.append(_warning_evidence(f"{w_where}.log_type", w_state, reason))
+    name = f"{where}.status"
+    entry = CODE_TABLE.get("feature_status", status) if state is State.FAILED else None
+    if entry is not None:
+        out.extend(Evidence(name, state, r) for r in explained or [entry.to_reason(status)])
+    else:
+        out.append(Evidence(name, state))
+
+
+def _listed(data: Mapping[str, Any]) -> list[str | None]:
+    """The decision's ``features[]`` names (strings, each read with :func:`ekyc._wire.code`)."""
+    listed = wire.array(data.get("features"), "features")
+    if all(type(name) is str and len(name) <= 128 for name in listed):
+        return listed
+    return [wire.code(name, f"features[{i}]") for i, name in enumerate(listed)]
+
+
+def evidence(data: Mapping[str, Any], feats: Features) -> list[Evidence]:
+    """Every sub-check the decision reports: one per feature item and one per warning object."""
+    out: list[Evidence] = []
+    for array, entries in feats.items():
+        if entries:
+            for i, item in enumerate(entries):
+                _item_evidence(out, item, f"{array}[{i}]")
+    for name in _listed(data):
+        target = DECISION_FEATURES.get(name or "")
+        if target is not None and not feats[target]:  # listed, but it never produced a result
+            out.append(Evidence(target, State.UNFINISHED))
+    for j, w in enumerate(_objects(data, "warnings", "decision")):  # older/flat payloads: top-level warnings
+        w_where = f"decision.warnings[{j}]"
+        w_state = _log_state(w, w_where)
+        out.append(_warning_evidence(f"{w_where}.log_type", w_state, warning_reason(w, w_where)))
+    return out
+
+
+def _score(item: Item, array: str, i: int) -> float | None:
+    """An item's ``score``: a finite number within 0–100 (:func:`ekyc._wire.number`)."""
+    value = item.get("score")
+    if type(value) is float and 0 <= value <= 100:  # the usual case, exactly what wire.number returns
+        return value
+    return wire.number(value, f"{array}[{i}].score", lo=0, hi=100)
+
+
+def _check(entries: list[Item], array: str, scored: bool) -> CheckResult:
+    """One check from its feature array; the items' statuses were read (type-checked) by :func:`evidence`."""
+    statuses = [item.get("status") for item in entries]
+    passed: bool | None = None
+    if "Declined" in statuses:
+        passed = False
+    elif statuses and statuses.count("Approved") == len(statuses):
+        passed = True
+    scores = [] if not scored else [s for i, item in enumerate(entries) if (s := _score(item, array, i)) is not None]
+    return CheckResult(passed=passed, score=min(scores)) if scores else verdict(passed)
+
+
+def checks(feats: Features) -> Checks:
+    """Document, liveness and face-match results from the feature arrays (scores 0–100 [DIGEST]), once
+    :func:`evidence` has read them."""
+    return Checks(
+        document=_check(feats["id_verifications"], "id_verifications", scored=False),
+        liveness=_check(feats["liveness_checks"], "liveness_checks", scored=True),
+        face_match=_check(feats["face_matches"], "face_matches", scored=True),
+    )
+
+
+def _identity_of(item: Item, at: str) -> Identity:
+    first, last, full = _text(item, "first_name", at), _text(item, "last_name", at), _text(item, "full_name", at)
+    if full is None and (first or last):
+        full = " ".join(p for p in (first, last) if p)
+    raw_type = _text(item, "document_type", at)
+    doc_type = None if raw_type is None else DOCUMENT_TYPES.get(raw_type.lower(), DocumentType.OTHER)
+    gender = _text(item, "gender", at)
+    sex = gender.upper() if gender is not None else None
+    return Identity(
+        given_name=first, family_name=last, full_name=full,
+        date_of_birth=_date(item, "date_of_birth", at),
+        sex=sex if sex == "M" or sex == "F" else None,
+        nationality=_text(item, "nationality", at),
+        document_type=doc_type,
+        document_number=_text(item, "document_number", at),
+        issuing_country=_text(item, "issuing_state", at),
+        issue_date=_date(item, "date_of_issue", at),
+        expiry_date=_date(item, "expiration_date", at),
+        address=_text(item, "formatted_address", at) or _text(item, "address", at),
+    )
+
+
+def identity(feats: Features) -> Identity:
+    """What the first ID verification with data says about the person."""
+    for i, item in enumerate(feats["id_verifications"]):
+        ident = _identity_of(item, f"id_verifications[{i}]")
+        if not ident.is_empty():
+            return ident
+    return Identity()
+
+
+def _reviews(data: Mapping[str, Any]) -> list[Item]:
+    return _objects(data, "reviews")
+
+
+def manually_approved(reviews: list[Item]) -> bool:
+    """Whether the last review that set a status set ``Approved`` on the whole session."""
+    decided = [r for i, r in enumerate(reviews) if _code(r, "new_status", f"reviews[{i}]")]
+    if not decided:
+        return False
+    last = decided[-1]
+    return last.get("new_status") == "Approved" and "node_id" not in last and "feature" not in last
+
+
+def reference(data: Mapping[str, Any]) -> str | None:
+    """The app's reference as Didit echoes it (``vendor_data``, exactly as stored; None when absent)."""
+    return wire.code(data.get("vendor_data"), "vendor_data", max_len=MAX_VENDOR_DATA) or None
+
+
+def _completed_at(reviews: list[Item]) -> datetime | None:
+    stamps = [wire.iso_datetime(r.get("created_at"), f"reviews[{i}].created_at") for i, r in enumerate(reviews)]
+    found = [s for s in stamps if s is not None]
+    return max(found) if found else None
+
+
+#: the ``environment`` values Didit documents (docs.didit.me/integration/sandbox-testing)
+ENVIRONMENTS = frozenset({"live", "sandbox"})
+
+
+def environment_evidence(stated: str | None, expected: str) -> list[Evidence]:
+    """The environment rule: a decision must say it comes from the environment configured. One that states
+    another (a sandbox application's decision under a live configuration, or the reverse), an undocumented value,
+    or none at all is doubt that no manual approval lifts — ``UNKNOWN``, so it never approves. Didit documents
+    ``environment`` (``live`` | ``sandbox``) on the decision and on every webhook envelope
+    (docs.didit.me/integration/sandbox-testing; Didit's own signed fixtures carry it in the envelope, which the
+    webhook path passes in as ``stated``); nothing documents a decision without it, so its absence never
+    approves."""
+    if stated == expected:
+        return []
+    if stated is None:
+        why, code = "the payload does not say which environment it comes from", "missing"
+    elif stated in ENVIRONMENTS:
+        why, code = f"a {stated} decision under a {expected} configuration", stated
+    else:
+        why, code = "environment not in Didit's documentation", stated[:32]
+    return [Evidence("environment", State.UNKNOWN, Reason(code=ReasonCode.INCONSISTENT_EVIDENCE, retryable=False,
+                                                          provider_code=code, message=why))]
+
+
+def decide(data: Mapping[str, Any], ref: SessionRef, status: str | None = None, *, expected_environment: str = "live",
+           environment: str | None = None) -> Decision:
+    """The neutral :class:`Decision` for a decision object.
+
+    ``expected_environment`` is the configured one (``DiditSettings.environment``); ``environment`` what the
+    payload's envelope states (a webhook), else the decision's own ``environment`` is read
+    (:func:`environment_evidence`).
+
+    Raises :class:`~ekyc._wire.WireError` (or ``KeyError`` for a missing ``status``) on bad shapes; callers
+    wrap this in :func:`ekyc.provider.malformed`.
+    """
+    data = wire.obj(data, "decision")
+    raw_status = status if status is not None else wire.code(data["status"], "status")
+    if raw_status is None:
+        raise wire.WireError("status", "missing")
+    feats = features(data)
+    found = evidence(data, feats)
+    stated = environment if environment is not None else wire.code(data.get("environment"), "environment")
+    reviews = _reviews(data)
+    entry = CODE_TABLE.get("status", raw_status)
+    if entry is None or entry.outcome is None:
+        settled = settle(Outcome.ERROR, [Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=raw_status,
+                                                message="session status not in Didit's documentation")], found)
+    else:
+        if entry.outcome is Outcome.APPROVED and manually_approved(reviews):
+            found = [Evidence(e.name, State.INFO, e.reason) if e.state is State.FAILED else e for e in found]
+        specific = [entry.to_reason(raw_status)] if entry.reason is not None and entry.outcome not in (
+            Outcome.DECLINED, Outcome.REVIEW) else []
+        settled = settle(entry.outcome, specific, [*found, *environment_evidence(stated, expected_environment)],
+                         fallback=entry.to_reason(raw_status))
+    outcome = settled.outcome
+    return Decision(
+        ref=ref,
+        outcome=outcome,
+        reference=reference(data),
+        reasons=settled.reasons,
+        warnings=settled.warnings,
+        identity=identity(feats),
+        checks=checks(feats),
+        provider_status=raw_status,
+        completed_at=_completed_at(reviews) if outcome.is_final else None,
+        raw=data,
+    )
