@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ekyc import _wire as wire
-from ekyc.countries import to_alpha3
+from ekyc.countries import ALPHA3_TO_ALPHA2, to_alpha3
 from ekyc.models import DocumentType, Identity
 
 _DATE_FORMATS = (
@@ -39,16 +39,14 @@ def parse_date(value: Any) -> date | None:
     """A date from one of the formats Tencent's cards use; None when absent or unparseable."""
     if not isinstance(value, str):
         return None
+    if len(value) == 10 and value[4] == "-" == value[7]:  # the common ISO form, without strptime's cost:
+        try:  # date.fromisoformat reads ten characters with dashes at 4 and 7 only as "%Y-%m-%d" in ASCII digits
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     text = " ".join(value.strip().split())
     if not text or len(text) > 64 or (not text.isascii() and any(c.isdigit() and not c.isascii() for c in text)):
         return None
-    if len(text) == 10 and text[4] == "-":  # the common ISO form, without strptime's cost
-        try:
-            parsed = date.fromisoformat(text)
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.isoformat() == text:  # what "%Y-%m-%d" reads (not "2021-W01-1")
-            return parsed
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt).date()
@@ -87,6 +85,8 @@ def _text(card: Mapping[str, Any], *keys: str, max_len: int = NAME_MAX) -> str |
 
 
 def _country(value: str | None) -> str | None:
+    if value in ALPHA3_TO_ALPHA2:  # already a known alpha-3 code: what to_alpha3 returns for it
+        return value
     return to_alpha3(value) if value else None
 
 

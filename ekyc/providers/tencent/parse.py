@@ -22,8 +22,7 @@ Rules (documented in docs/providers/tencent.md, each sub-check rule with its sou
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ekyc import _wire as wire
 from ekyc.errors import SessionMismatch
@@ -72,10 +71,8 @@ def _rule(key: str, where: str, reason: Reason | None = None) -> Reason:
                   provider_code=where[:128], message=entry.message)
 
 
-def _verdict(name: str, value: int | None) -> Evidence | None:
-    """A reported result code (0 = success) as evidence; None when not reported."""
-    if value is None:
-        return None
+def _verdict(name: str, value: int) -> Evidence:
+    """A reported result code (0 = success) as evidence."""
     if value == 0:
         return Evidence(name, State.PASSED)
     entry = CODE_TABLE.get("result", value)
@@ -100,9 +97,9 @@ def _tag(name: str, raw: Any) -> Evidence:
     return Evidence(name, State.FAILED, _rule("LivenessInfoTag:declining", name, entry.to_reason()))
 
 
-@dataclass(frozen=True)
-class _Detail:
-    """One ``VerificationDetail`` read strictly."""
+class _Detail(NamedTuple):
+    """One ``VerificationDetail`` read strictly (immutable; a named tuple: a frozen dataclass sets each field
+    through ``object.__setattr__``, on every result read — issue 15)."""
 
     code: int | None
     liveness: int | None
@@ -146,7 +143,7 @@ def _detail(detail: Mapping[str, Any], where: str, compares: bool | None) -> _De
         liveness=verdict(None if live is None else live == 0),
         face_match=verdict(None) if compares is False else CheckResult(
             passed=None if comp is None else comp == 0, score=sim),
-        reasons=tuple([*([code_reason(code)] if code not in (None, 0) else []), *tag_reasons]),
+        reasons=(code_reason(code), *tag_reasons) if code is not None and code != 0 else tuple(tag_reasons),
         at=at,
     )
     return _Detail(code, live, comp, sim, tags, attempt)
@@ -160,26 +157,25 @@ def _attempt_evidence(last: _Detail | None, where: str, requested: Requested) ->
                              _rule("VerificationDetailList:missing", "VerificationDetailList"))]
         return []
     out: list[Evidence] = []
-    runs_liveness = requested.check_mode is None or requested.check_mode in LIVENESS_MODES
-    required = (("ErrorCode", last.code, True), ("LivenessErrorCode", last.liveness, runs_liveness),
-                ("CompareErrorCode", last.compare, requested.compares is True),
-                ("Similarity", last.similarity, requested.compares is True))
-    for field, value, needed in required:
-        if needed and value is None:
-            out.append(Evidence(f"{where}.{field}", State.UNKNOWN,
-                                _rule("attempt:not-reported", f"{where}.{field}")))
-    for field, value in (("ErrorCode", last.code), ("LivenessErrorCode", last.liveness),
-                         ("CompareErrorCode", last.compare)):
-        ev = _verdict(f"{where}.{field}", value)
-        if ev is not None:
-            out.append(ev)
+    mode, compares = requested.check_mode, requested.compares
+    codes = (("ErrorCode", last.code), ("LivenessErrorCode", last.liveness), ("CompareErrorCode", last.compare))
+    needed = (True, mode is None or mode in LIVENESS_MODES, compares is True)
+    for (field, value), required in zip(codes, needed, strict=True):
+        if required and value is None:
+            out.append(Evidence(f"{where}.{field}", State.UNKNOWN, _rule("attempt:not-reported", f"{where}.{field}")))
+    if compares is True and last.similarity is None:
+        out.append(Evidence(f"{where}.Similarity", State.UNKNOWN,
+                            _rule("attempt:not-reported", f"{where}.Similarity")))
+    for field, value in codes:
+        if value is not None:
+            out.append(_verdict(f"{where}.{field}", value))
     for i, raw in enumerate(last.tags):
         out.append(_tag(f"{where}.LivenessInfoTag[{i}]", raw))
-    if last.similarity is not None and requested.compares is not False:
+    if last.similarity is not None and compares is not False:
         name = f"{where}.Similarity"
         if last.similarity >= SIMILARITY_THRESHOLD:
             out.append(Evidence(name, State.PASSED))
-        elif requested.compares:
+        elif compares:
             out.append(Evidence(name, State.FAILED, _rule("Similarity:below-70", name)))
         else:
             out.append(Evidence(name, State.UNKNOWN, _rule("Similarity:mode-unknown", name)))
@@ -227,13 +223,18 @@ def _document_evidence(ocrs: list[Mapping[str, Any]], requested: Requested) -> l
 
 
 def _passed(evidence: list[Evidence]) -> bool | None:
+    """The document's verdict from its sub-checks: failed when any failed, passed when each passed or is
+    informational, else none (also when there are none)."""
     if not evidence:
         return None
-    if any(e.state is State.FAILED for e in evidence):
-        return False
-    if all(e.state in (State.PASSED, State.INFO) for e in evidence):
-        return True
-    return None
+    passed: bool | None = True
+    for e in evidence:
+        state = e.state
+        if state is State.FAILED:
+            return False
+        if state is not State.PASSED and state is not State.INFO:
+            passed = None
+    return passed
 
 
 def decide(ref: SessionRef, resp: Mapping[str, Any], requested: Requested) -> Decision:
@@ -258,7 +259,7 @@ def decide(ref: SessionRef, resp: Mapping[str, Any], requested: Requested) -> De
     identity = NO_IDENTITY  # the first OCR result that names the person, else the last one read
     for i, ocr in enumerate(ocrs):
         identity = ocr_identity(ocr, f"OCRResult[{i}]")
-        if not identity.is_empty():
+        if identity.full_name is not None or not identity.is_empty():  # a name is kept as given: not empty
             break
 
     billable: bool | None = None
