@@ -63,10 +63,10 @@ _DATE = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
 _COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 #: the Ext* fields of CheckResult.Result (JSON documents serialized into strings; SDK 3.23.1)
 EXT_FIELDS = ("ExtIdInfo", "ExtFaceInfo", "ExtBasicInfo", "ExtRiskInfo", "ExtInfo", "ExtSourceInfo")
-_EXT_SET = frozenset(EXT_FIELDS)
 _EXT_FIELD_NAMES = tuple((name, f"Result.{name}") for name in EXT_FIELDS)
 #: ExtFaceInfo scores documented as 0-100 (alibaba.md §2.2)
 _FACE_SCORES = ("faceComparisonScore", "faceQualityScore", "faceAttackScore", "authorityComparisonScore")
+_FACE_SCORE_KEYS = tuple((key, key.casefold()) for key in _FACE_SCORES)
 #: largest Ext* string accepted (IsReturnImage=Y puts Base64 images in them)
 MAX_EXT = 2 * 1024 * 1024
 _ABSENT = object()
@@ -294,18 +294,13 @@ def _details(flag: Flag, holders: list[Mapping[str, Any]]) -> list[str] | None:
     return out
 
 
-_CHECKS = tuple(Check)
 _FLAG_KEYS: dict[str, Flag] = {k.casefold(): f for f in FLAGS for k in f.keys}
 _PARENT_KEYS: dict[str, Flag] = {f.parent.casefold(): f for f in FLAGS if f.parent is not None}
 
 
-class _Found:
-    """Every value each flag has anywhere in the payload, and the objects holding ``spoofInfo`` (by flag name; a
-    flag found nowhere has no entry)."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, list[Any]] = {}
-        self.parents: dict[str, list[Mapping[str, Any]]] = {}
+#: every value each flag has anywhere in the payload, and the objects holding each flag's parent (``spoofInfo``), by
+#: flag name (a flag found nowhere has no entry)
+_Found = tuple[dict[str, list[Any]], dict[str, list[Mapping[str, Any]]]]
 
 
 #: what decoded JSON holds besides objects and arrays (no ABC check needed for them)
@@ -318,8 +313,8 @@ def _collect(roots: list[Any]) -> _Found:
 
     A flag's or a flag parent's non-null value is noted; a parent that is not an object (``"spoofInfo": "Y"``)
     leaves its flag's state unknown."""
-    found = _Found()
-    values, parents = found.values, found.parents
+    values: dict[str, list[Any]] = {}
+    parents: dict[str, list[Mapping[str, Any]]] = {}
     stack = list(roots)
     while stack:
         node = stack.pop()
@@ -343,7 +338,7 @@ def _collect(roots: list[Any]) -> _Found:
                 stack += [value for value in values_of if type(value) not in _LEAVES]
         elif isinstance(node, list) and not _LEAVES.issuperset(map(type, node)):
             stack += [item for item in node if type(item) not in _LEAVES]
-    return found
+    return values, parents
 
 
 #: each flag's documented failing value (the value in its failing entry's code, ``…=Y``)
@@ -355,7 +350,7 @@ _PASSED = {f.name: Evidence(f.name, State.PASSED) for f in FLAGS}
 def _flag_evidence(flag: Flag, found: _Found) -> Evidence | None:
     """The evidence one flag gives: absent → None; one documented value everywhere → PASSED/FAILED; anything
     else (an undocumented value, two different values, a parent that is not an object) → UNKNOWN."""
-    seen = found.values.get(flag.name)
+    seen = found[0].get(flag.name)
     if not seen:
         return None
     value = seen[0]
@@ -364,7 +359,7 @@ def _flag_evidence(flag: Flag, found: _Found) -> Evidence | None:
         return _unrecognized(flag.name)
     if value != flag.passing and value != _FAILING_VALUE[flag.name]:
         return _unrecognized(flag.name)
-    details = _details(flag, found.parents.get(flag.name, [])) if flag.details else []
+    details = _details(flag, found[1].get(flag.name, [])) if flag.details else []
     if details is None or (details and value == flag.passing):  # mistyped, or "found X" next to "passed"
         return _unrecognized(flag.name, CONTRADICTORY)
     if value == flag.passing:
@@ -403,23 +398,36 @@ def _source_evidence(source: Mapping[str, Any]) -> list[Evidence]:
     return out
 
 
-def _check(items: list[Evidence], score: float | None = None) -> CheckResult:
-    """Failed if any sub-check failed; passed if every one passed (and there is one); else not known."""
-    passed: bool | None = True if items else None
-    for e in items:
-        if e.state is State.FAILED:
-            passed = False
-            break
-        if e.state is not State.PASSED:
-            passed = None
-    return verdict(passed) if score is None else CheckResult(passed=passed, score=score)
+def _verdict_with(before: bool | None, state: State) -> bool | None:
+    """A check's verdict after one more sub-check (``before``: the verdict so far, True before the first one):
+    failed if any sub-check failed; passed if every one passed; else not known."""
+    if before is False or state is State.FAILED:
+        return False
+    return before if state is State.PASSED else None
+
+
+def _face_score(face: Mapping[str, Any]) -> float | None:
+    """``ExtFaceInfo.faceComparisonScore``; every documented score (:data:`_FACE_SCORES`, any letter case) must be a
+    number in 0-100 (:class:`~ekyc.wire.WireError` naming the first that is not)."""
+    spelled = _shape(face).spelled if face else {}
+    scores: list[float | None] = []
+    for key, folded in _FACE_SCORE_KEYS:
+        raw = face.get(key, _ABSENT)
+        if raw is _ABSENT:  # another letter case (:func:`_get`)
+            written = spelled.get(folded)
+            raw = _ABSENT if written is None else face[written]
+        if type(raw) is float and 0.0 <= raw <= 100.0:  # the usual case, exactly what wire.number returns
+            scores.append(raw)
+        else:
+            scores.append(None if raw is _ABSENT else wire.number(raw, f"ExtFaceInfo.{key}", lo=0.0, hi=100.0))
+    return scores[0]
 
 
 def evidence(exts: Mapping[str, Mapping[str, Any]], *extra: Mapping[str, Any]) -> tuple[list[Evidence], Checks]:
     """Every sub-check the ``Ext*`` objects (and ``extra`` objects, e.g. ``Result`` itself) report, and the
     per-check results."""
     items: list[Evidence] = []
-    by_check: dict[Check, list[Evidence]] = {c: [] for c in _CHECKS}
+    verdicts: dict[Check, bool | None] = {}  # a check with no sub-check has no verdict (None)
     found = _collect([*exts.values(), *extra])
     for flag in FLAGS:
         item = _flag_evidence(flag, found)
@@ -428,20 +436,14 @@ def evidence(exts: Mapping[str, Mapping[str, Any]], *extra: Mapping[str, Any]) -
         if item is not None:
             items.append(item)
             if flag.check is not None:
-                by_check[flag.check].append(item)
+                verdicts[flag.check] = _verdict_with(verdicts.get(flag.check, True), item.state)
     items += _source_evidence(exts.get("ExtSourceInfo", {}))
-    face = exts.get("ExtFaceInfo", {})
-    scores: dict[str, float | None] = {}
-    for key in _FACE_SCORES:
-        raw = _get(face, key)
-        if type(raw) is float and 0.0 <= raw <= 100.0:  # the usual case, exactly what wire.number returns
-            scores[key] = raw
-        else:
-            scores[key] = None if raw is _ABSENT else wire.number(raw, f"ExtFaceInfo.{key}", lo=0.0, hi=100.0)
+    score = _face_score(exts.get("ExtFaceInfo", {}))
+    face_match = verdicts.get(Check.FACE_MATCH)
     checks = Checks(
-        document=_check(by_check[Check.DOCUMENT]),
-        liveness=_check(by_check[Check.LIVENESS]),
-        face_match=_check(by_check[Check.FACE_MATCH], scores["faceComparisonScore"]),
+        document=verdict(verdicts.get(Check.DOCUMENT)),
+        liveness=verdict(verdicts.get(Check.LIVENESS)),
+        face_match=verdict(face_match) if score is None else CheckResult(passed=face_match, score=score),
     )
     return items, checks
 
@@ -518,7 +520,9 @@ def decide(ref: SessionRef, body: Mapping[str, Any], *, reference: str | None = 
     wire.code(result.get("EkycResult"), "Result.EkycResult", max_len=256)
     exts = {name: load_ext(result.get(name), field) for name, field in _EXT_FIELD_NAMES}
     ident = identity(exts["ExtIdInfo"])
-    items, checks = evidence(exts, {k: v for k, v in result.items() if k not in _EXT_SET})
+    # Result's own flags: its Ext* fields are strings or null by now (load_ext refused anything else), never
+    # walked into, and none of their names is a flag's: Result is walked as it is
+    items, checks = evidence(exts, result)
     status, status_reasons, warnings, fallback = _status(passed, sub, any(e.state is State.FAILED for e in items))
     settled = settle(status, status_reasons, items, warnings, fallback)
     text = f"Passed={passed}" + (f",SubCode={sub}" if sub is not None else "")
