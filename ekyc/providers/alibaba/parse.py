@@ -465,9 +465,10 @@ def _subcode_reason(sub: str | None) -> tuple[Reason, bool]:
     return entry.to_reason(sub), entry.reason is not None
 
 
-def _status(passed: str, sub: str | None, failed: bool) -> tuple[Outcome, list[Reason], list[Reason],
-                                                                  Reason | None]:
-    """``(status, status reasons, warnings, fallback)`` from ``Passed`` and ``SubCode``."""
+def _status(passed: str, sub: str | None, items: list[Evidence]) -> tuple[Outcome, list[Reason], list[Reason],
+                                                                          Reason | None]:
+    """``(status, status reasons, warnings, fallback)`` from ``Passed`` and ``SubCode`` (and, for a decline the
+    SubCode does not explain, whether a sub-check of ``items`` failed)."""
     if passed == "P":
         return Outcome.PENDING, [], [], None
     if passed == "Y":
@@ -484,7 +485,7 @@ def _status(passed: str, sub: str | None, failed: bool) -> tuple[Outcome, list[R
         reason, explained = _subcode_reason(sub)
         if explained:
             return Outcome.DECLINED, [reason], [], None
-        if failed:
+        if any(e.state is State.FAILED for e in items):
             return Outcome.DECLINED, [], [reason], None
         entry = CODE_TABLE.get("passed", "N")
         assert entry is not None
@@ -523,10 +524,11 @@ def decide(ref: SessionRef, body: Mapping[str, Any], *, reference: str | None = 
     # Result's own flags: its Ext* fields are strings or null by now (load_ext refused anything else), never
     # walked into, and none of their names is a flag's: Result is walked as it is
     items, checks = evidence(exts, result)
-    status, status_reasons, warnings, fallback = _status(passed, sub, any(e.state is State.FAILED for e in items))
+    status, status_reasons, warnings, fallback = _status(passed, sub, items)
     settled = settle(status, status_reasons, items, warnings, fallback)
     text = f"Passed={passed}" + (f",SubCode={sub}" if sub is not None else "")
-    return Decision(ref=ref, outcome=settled.outcome, reference=reference, reasons=_one_per_code(settled.reasons),
+    reasons = _one_per_code(settled.reasons) if len(settled.reasons) > 1 else settled.reasons
+    return Decision(ref=ref, outcome=settled.outcome, reference=reference, reasons=reasons,
                     warnings=settled.warnings, identity=ident, checks=checks,
                     provider_status=text if _STATUS.fullmatch(text) else "Passed=?", raw=body)
 
