@@ -221,8 +221,8 @@ def identity(ext_id: Mapping[str, Any]) -> Identity:
     given = _text(info, _GIVEN)
     family = _text(info, _FAMILY)
     full = _text(info, _FULL)
-    if full is None and (given or family):
-        full = " ".join(p for p in (given, family) if p)
+    if full is None:  # the given and family names, whichever are there (each is None or text)
+        full = f"{given} {family}" if given and family else given or family
     number = _text(info, _NUMBER)
     doc_code = _text(info, _DOC_TYPE) or wire.text(ext_id.get("docType"), "ExtIdInfo.docType", max_len=64)
     doc_type = document_type_of(doc_code) if doc_code else None
@@ -322,7 +322,8 @@ def _collect(roots: list[Any]) -> _Found:
         if node_kind is dict or (node_kind is not list and isinstance(node, Mapping)):
             if not node:
                 continue
-            for key, flag, parent in _shape(node).noted:
+            shape = _SHAPES.get(tuple(node)) or _shape(node)  # (the remembered shape read here directly: hot)
+            for key, flag, parent in shape.noted:
                 value = node[key]
                 if value is None:
                     continue
