@@ -467,7 +467,7 @@ def _date(a: Mapping[str, Any], key: str, at: str) -> date | None:
 def _identity(a: Mapping[str, Any], at: str) -> Identity:
     """What one government-ID verification's attributes (at ``at``) say about the person."""
     first, middle, last = _text(a, "name-first", at), _text(a, "name-middle", at), _text(a, "name-last", at)
-    full = " ".join(p for p in (first, middle, last) if p) or None
+    full = " ".join(filter(None, (first, middle, last))) or None
     id_class = _text(a, "id-class", at)
     sex = _text(a, "sex", at)
     country = _text(a, "country-code", at)
@@ -481,17 +481,18 @@ def _identity(a: Mapping[str, Any], at: str) -> Identity:
         issuing_country=to_alpha3(country) if country else None,
         issue_date=_date(a, "issue-date", at),
         expiry_date=_date(a, "expiration-date", at),
-        address=", ".join(p for p in (_text(a, "address-street-1", at), _text(a, "address-city", at),
-                                      _text(a, "address-postal-code", at)) if p) or None,
+        address=", ".join(filter(None, (_text(a, "address-street-1", at), _text(a, "address-city", at),
+                                        _text(a, "address-postal-code", at)))) or None,
     )
 
 
 def identity(vers: list[Verification]) -> Identity:
     """What the latest government ID with data says about the person."""
-    for v in reversed([v for v in vers if v.item is not None and v.vtype == GOVERNMENT_ID]):
-        ident = _identity(v.attrs, f"{v.where}.attributes")
-        if not ident.is_empty():
-            return ident
+    for v in reversed(vers):
+        if v.item is not None and v.vtype == GOVERNMENT_ID:
+            ident = _identity(v.attrs, f"{v.where}.attributes")
+            if not ident.is_empty():
+                return ident
     return Identity()
 
 
@@ -553,7 +554,9 @@ def decide(doc: Mapping[str, Any], ref: SessionRef, decisioning: str = "workflow
         raise wire.WireError("data.attributes.status", "missing")
     vers = verifications(doc, ref.id)
     gid, selfie = _latest(vers)
-    found = evidence(vers) + _requested(gid, _asked(ref.extra))
+    found = evidence(vers)
+    if ref.extra:  # what the create asked for (nothing to compare when it asked for nothing)
+        found += _requested(gid, _asked(ref.extra))
     started = wire.iso_datetime(attrs.get("started-at"), "data.attributes.started-at")
     entry = CODE_TABLE.get(DECISIONING[decisioning], raw_status)
     if entry is None or entry.outcome is None:
