@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, TypeGuard
 
 from ekyc import _wire as wire
@@ -185,16 +186,6 @@ def _strict_owner_id(item: Item, where: str) -> str | None:
     return wire.code(owner.get("id"), f"{where}.relationships.inquiry.data.id")
 
 
-def _owner_id(item: Item, where: str) -> str | None:
-    """``relationships.inquiry.data.id`` of an included verification: plain objects down to a plain id are read
-    directly, anything else (absent, null, another type) by :func:`_strict_owner_id`."""
-    rel = item.get("relationships")
-    inquiry = rel.get("inquiry") if type(rel) is dict else None
-    data = inquiry.get("data") if type(inquiry) is dict else None
-    owner_id = data.get("id") if type(data) is dict else None
-    return owner_id if _is_code(owner_id) else _strict_owner_id(item, where)
-
-
 def _read_verification(vtype: str, vid: str, where: str, item: Item, inquiry_id: str, n: int) -> Verification:
     """A listed verification that ``included`` carries (at ``where``, listed ``n``-th): its status and creation
     time, its type checked against the inquiry's listing and its inquiry against ``inquiry_id``."""
@@ -202,21 +193,28 @@ def _read_verification(vtype: str, vid: str, where: str, item: Item, inquiry_id:
     if type(attrs) is not dict:
         attrs = wire.obj(attrs, f"{where}.attributes")
     status = attrs.get("status")
-    if status is not None and not _is_code(status):
+    if status is not None and not (type(status) is str and len(status) <= CODE_LEN):
         status = wire.code(status, f"{where}.attributes.status")
     ts = attrs.get("created-at-ts")
     if ts is not None and not (type(ts) is int and 0 <= ts <= wire.MAX_INT):
         ts = wire.integer(ts, f"{where}.attributes.created-at-ts", lo=0)
     if item.get("type") != vtype:  # the type was read as a code by _included
         raise wire.WireError(f"{where}.type", "differs from the inquiry's relationship")
-    owner_id = _owner_id(item, where)
+    # relationships.inquiry.data.id: plain objects down to a plain id are read directly, anything else (absent,
+    # null, another type) by the strict readers
+    rel = item.get("relationships")
+    inquiry = rel.get("inquiry") if type(rel) is dict else None
+    data = inquiry.get("data") if type(inquiry) is dict else None
+    owner_id = data.get("id") if type(data) is dict else None
+    if not (type(owner_id) is str and len(owner_id) <= CODE_LEN):
+        owner_id = _strict_owner_id(item, where)
     if owner_id is not None and owner_id != inquiry_id:
         raise wire.WireError(f"{where}.relationships.inquiry", "names another inquiry")
     return Verification(vtype, vid, where, item, status, ts if ts is not None else n, attrs)
 
 
-def _created(v: Verification) -> int:
-    return v.created
+#: a verification's creation time, the order :func:`verifications` returns them in
+_CREATED = attrgetter("created")
 
 
 def verifications(doc: Item, inquiry_id: str) -> list[Verification]:
@@ -230,7 +228,8 @@ def verifications(doc: Item, inquiry_id: str) -> list[Verification]:
             out.append(Verification(vtype, vid, f"data.relationships.verifications.data[{n}]", None, None, n))
         else:
             out.append(_read_verification(vtype, vid, *found, inquiry_id, n))
-    return sorted(out, key=_created)
+    out.sort(key=_CREATED)  # stable: listing order among equal times
+    return out
 
 
 def _strict_check(c: Item, at: str) -> tuple[str, str | None, str | None]:
