@@ -243,9 +243,12 @@ def _decode_fast(text: str, raw: bytes | str, limit: int) -> Any:
     number), or :data:`_NOT_PROVEN` when that result is not proven equal to the strict decoder's (duplicate or
     case-variant keys, excess depth, integers outside 64 bits, non-finite or over-long numbers) or jiter refuses
     the text (it refuses ``NaN``/``Infinity`` here, lone surrogates, and whatever the strict decoder refuses as not
-    JSON): the strict decoder then decides and names the problem. ``raw`` is the same text, as bytes if given so.
-    Only keys go through jiter's string cache (they repeat call after call; values seldom do, and caching them costs
-    more than it saves); the values decoded are the same either way.
+    JSON): the strict decoder then decides and names the problem. A value jiter returns holds no lone surrogate:
+    it builds its strings as Rust strings, valid UTF-8, which has no form for one, and refuses every escape that
+    would make one (``"\\ud800"``, ``"\\udc00\\ud83d"``, a str holding one: pinned by the tests), so
+    :func:`loads` looks for lone surrogates only in what the strict decoder returns. ``raw`` is the same text, as
+    bytes if given so. Only keys go through jiter's string cache (they repeat call after call; values seldom do, and
+    caching them costs more than it saves); the values decoded are the same either way.
     """
     refusal: str | None = None
     try:
@@ -346,13 +349,13 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size
     else:
         text = raw
     value = _decode_fast(text, raw, max_depth)
-    proven = value is not _NOT_PROVEN
-    if not proven:
-        value = _strict(text)
+    if value is not _NOT_PROVEN:
+        return value  # proven: no lone surrogate either (jiter refuses them, see _decode_fast)
+    value = _strict(text)
     # only a \uD8xx escape can make a lone surrogate (most bodies hold no backslash at all: one memchr)
     if "\\" in text and ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(value):
         raise WireError("body", "a string holds a lone surrogate (not Unicode text)")
-    if not proven and not _depth_ok(value, max_depth):
+    if not _depth_ok(value, max_depth):
         raise WireError("body", "nested too deeply")
     return value
 

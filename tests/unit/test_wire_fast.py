@@ -321,3 +321,17 @@ def test_a_problem_past_jiters_stopping_point_reads_nested_too_deeply(after: str
     body = "[" + opened + closed + "," + after + "]"
     assert actual(body, 32) == ("error", "nested too deeply")
     assert reference(body, 32)[0] == "error"
+
+
+@pytest.mark.parametrize("text", [
+    '"\\ud800"', '"\\udc00"', '"x\\uDBFFy"', '"\\ud83d"', '"\\ude00\\ud83d"', '"\\ud800\\u0041"', '"\\uD800\\uDBFF"',
+    '["\\ud800", 1]', '{"\\ud800": 1}', '{"a": {"b": ["ok", "\\udfff"]}}',
+])
+def test_jiter_refuses_every_lone_surrogate(text: str) -> None:
+    """``loads`` looks for lone surrogates only in what the strict decoder returns: a value jiter returns cannot
+    hold one (its strings are Rust strings, valid UTF-8). Should pydantic-core ever return one, this fails."""
+    for data in (text, text.encode()):
+        assert _wire._decode_fast(text, data, 32) is _wire._NOT_PROVEN
+        with pytest.raises(WireError, match="lone surrogate"):
+            _wire.loads(data)
+    assert _wire.loads('["\\ud83d\\ude00", {"\\uD83D\\uDE00": 1}]') == ["\U0001f600", {"\U0001f600": 1}]
