@@ -126,11 +126,15 @@ def _objects(owner: Item, key: str, where: str = "") -> list[Item]:
 
 
 def features(data: Mapping[str, Any]) -> Features:
-    """Every feature array's items, read once per payload (:func:`ekyc._wire.objects`; ``[]`` when absent)."""
+    """The items of every feature array that has some, in :data:`FEATURE_ARRAYS` order, read once per payload
+    (:func:`ekyc._wire.objects`): an absent, null or empty array has no entry."""
     out: Features = {}
     for array in FEATURE_ARRAYS:
         value = data.get(array)
-        out[array] = [] if value is None else wire.objects(value, array)
+        if value is not None:
+            items = wire.objects(value, array)
+            if items:
+                out[array] = items
     return out
 
 
@@ -196,12 +200,11 @@ def evidence(data: Mapping[str, Any], feats: Features) -> list[Evidence]:
     """Every sub-check the decision reports: one per feature item and one per warning object."""
     out: list[Evidence] = []
     for array, entries in feats.items():
-        if entries:
-            for i, item in enumerate(entries):
-                _item_evidence(out, item, array, i)
+        for i, item in enumerate(entries):
+            _item_evidence(out, item, array, i)
     for name in _listed(data):
         target = DECISION_FEATURES.get(name or "")
-        if target is not None and not feats[target]:  # listed, but it never produced a result
+        if target is not None and target not in feats:  # listed, but it never produced a result
             out.append(Evidence(target, State.UNFINISHED))
     for j, w in enumerate(_objects(data, "warnings", "decision")):  # older/flat payloads: top-level warnings
         w_where = f"decision.warnings[{j}]"
@@ -247,9 +250,9 @@ def checks(feats: Features) -> Checks:
     """Document, liveness and face-match results from the feature arrays (scores 0–100 [DIGEST]), once
     :func:`evidence` has read them."""
     return Checks(
-        document=_check(feats["id_verifications"], "id_verifications", scored=False),
-        liveness=_check(feats["liveness_checks"], "liveness_checks", scored=True),
-        face_match=_check(feats["face_matches"], "face_matches", scored=True),
+        document=_check(feats.get("id_verifications", []), "id_verifications", scored=False),
+        liveness=_check(feats.get("liveness_checks", []), "liveness_checks", scored=True),
+        face_match=_check(feats.get("face_matches", []), "face_matches", scored=True),
     )
 
 
@@ -285,7 +288,7 @@ def _identity_of(item: Item, at: str) -> Identity | None:
 
 def identity(feats: Features) -> Identity:
     """What the first ID verification with data says about the person."""
-    for i, item in enumerate(feats["id_verifications"]):
+    for i, item in enumerate(feats.get("id_verifications", [])):
         ident = _identity_of(item, f"id_verifications[{i}]")
         # a name (full_name is built from the given and family names) is kept as given: not empty
         if ident is not None and (ident.full_name is not None or not ident.is_empty()):
@@ -299,6 +302,8 @@ def _reviews(data: Mapping[str, Any]) -> list[Item]:
 
 def manually_approved(reviews: list[Item]) -> bool:
     """Whether the last review that set a status set ``Approved`` on the whole session."""
+    if not reviews:
+        return False
     decided = [r for i, r in enumerate(reviews) if _code(r, "new_status", f"reviews[{i}]")]
     if not decided:
         return False
@@ -312,6 +317,8 @@ def reference(data: Mapping[str, Any]) -> str | None:
 
 
 def _completed_at(reviews: list[Item]) -> datetime | None:
+    if not reviews:
+        return None
     stamps = [wire.iso_datetime(r.get("created_at"), f"reviews[{i}].created_at") for i, r in enumerate(reviews)]
     found = [s for s in stamps if s is not None]
     return max(found) if found else None
