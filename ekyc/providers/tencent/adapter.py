@@ -334,21 +334,19 @@ class TencentProvider(Provider):
         resp = data.get("Response") if isinstance(data, dict) else None
         if not isinstance(resp, dict):
             raise wire.WireError("Response", "is not an object")
-        rid = resp.get("RequestId")
-        rid = rid if isinstance(rid, str) and 0 < len(rid) <= 128 and rid.isprintable() else None
         error = resp.get("Error")
-        if error is None:
-            return Envelope(body=resp, request_id=rid)
+        if error is None:  # a result: its RequestId names nothing (a failed create reads it itself)
+            return Envelope(body=resp, request_id=None if response.status_code in self.result_statuses
+                            else _request_id(resp))
         code = error.get("Code") if isinstance(error, dict) else None
         if not isinstance(code, str) or not code or len(code) > 128 or not code.isascii() \
                 or not code.isprintable():
             raise wire.WireError("Response.Error.Code", "is not an error code")
-        return Envelope(body=resp, code=code, request_id=rid)
+        return Envelope(body=resp, code=code, request_id=_request_id(resp))
 
     def parse_create(self, prepared: Prepared, response: httpx.Response) -> Session:
         """``BizToken`` → ref, ``VerificationURL`` → url, expiry 10 minutes after the request."""
-        env = self.read(prepared, response)
-        resp, rid = env.body, env.request_id
+        resp = self.read(prepared, response).body
         token = resp.get("BizToken")
         url = resp.get("VerificationURL") or resp.get("VerificationUrl")
         # checked without raising inside a handler and without echoing values: nothing here may carry the
@@ -360,7 +358,7 @@ class TencentProvider(Provider):
             problem = "VerificationURL"
         if problem is not None:
             raise ProviderError(f"malformed session: {problem} is missing or not valid", provider=self.name,
-                                http_status=response.status_code, request_id=rid, field=problem)
+                                http_status=response.status_code, request_id=_request_id(resp), field=problem)
         assert isinstance(token, str) and isinstance(url, str)
         requested: Requested = prepared.context.get("requested", UNKNOWN)
         reference: str | None = prepared.context.get("reference")
@@ -397,6 +395,12 @@ class TencentProvider(Provider):
             raise WebhookVerificationError(f"webhook body is malformed at {field}", provider=self.name,
                                            field=field)
         return event
+
+
+def _request_id(resp: Mapping[str, Any]) -> str | None:
+    """A ``Response``'s ``RequestId`` when it is a sane one (printable, 1-128 characters), else None."""
+    rid = resp.get("RequestId")
+    return rid if isinstance(rid, str) and 0 < len(rid) <= 128 and rid.isprintable() else None
 
 
 def _bearer_url_ok(url: str) -> bool:
