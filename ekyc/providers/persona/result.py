@@ -314,19 +314,30 @@ ChecksRead = tuple[tuple[Evidence, ...], tuple[CheckRow, ...], bool]
 #: few lists per place, and emptied when it has too many places.
 _LISTS_READ: dict[str, list[tuple[list[Any], ChecksRead]]] = {}
 LISTS_PER_PLACE = 4
-MAX_PLACES = 64
+MAX_PLACES = 16
+#: the most checks, and reasons per check, of a list kept (a template's verification has a few dozen checks)
+MAX_KEPT_CHECKS = 64
+MAX_KEPT_REASONS = 16
 #: the fields a check has [SPEC: verification checks]; a check with any other is not kept
 CHECK_FIELDS = frozenset({"name", "status", "reasons", "requirement", "metadata"})
 
 
 def _keepable(checks: Any) -> TypeGuard[list[Any]]:
-    """A list of checks that :data:`_LISTS_READ` may keep a copy of: plain dicts of the documented fields only,
-    with string or null codes, reason codes that are strings and no metadata (free-form, so never kept)."""
-    return type(checks) is list and all(
+    """A list of checks that :data:`_LISTS_READ` may keep a copy of: at most ``MAX_KEPT_CHECKS`` plain dicts of the
+    documented fields only, with string or null codes, at most ``MAX_KEPT_REASONS`` reason codes that are strings of
+    at most ``CODE_LEN``, and no metadata (free-form, so never kept) — what is kept stays small whatever a body
+    holds (the names, statuses and requirements of a list that read are at most ``CODE_LEN`` long)."""
+    return type(checks) is list and len(checks) <= MAX_KEPT_CHECKS and all(
         type(c) is dict and c.keys() <= CHECK_FIELDS and not c.get("metadata")
         and all(type(c.get(k)) in (str, type(None)) for k in ("name", "status", "requirement"))
-        and (c.get("reasons") is None or (type(c["reasons"]) is list and all(type(r) is str for r in c["reasons"])))
+        and (c.get("reasons") is None or _keepable_reasons(c["reasons"]))
         for c in checks)
+
+
+def _keepable_reasons(reasons: Any) -> bool:
+    """A check's ``reasons`` that :func:`_keepable` accepts: a short list of short strings."""
+    return type(reasons) is list and len(reasons) <= MAX_KEPT_REASONS and all(
+        type(r) is str and len(r) <= CODE_LEN for r in reasons)
 
 
 def _remember(where: str, checks: list[Any], read: ChecksRead) -> None:

@@ -230,8 +230,8 @@ def test_a_list_of_checks_read_again_reads_as_the_first_time_and_changes_after_i
 
 def test_the_memory_of_lists_of_checks_keeps_no_free_form_data_and_stays_bounded(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Metadata (free-form), undocumented fields and reasons that are not strings are never kept; the memory
-    keeps a few lists per place and starts again when it has too many places."""
+    """Metadata (free-form), undocumented fields, reasons that are not strings and lists too long are never
+    kept; the memory keeps a few lists per place and starts again when it has too many places."""
     monkeypatch.setattr(result, "_LISTS_READ", {})
     ref = SessionRef(provider="persona", id=INQUIRY)
     for change in ({"metadata": {"name-first": "JANE"}}, {"note": "JANE"}, {"reasons": [{"name": "JANE"}]}):
@@ -240,6 +240,13 @@ def test_the_memory_of_lists_of_checks_keeps_no_free_form_data_and_stays_bounded
         assert_reads_alike(doc, ref, "workflow")
         assert_reads_alike(doc, ref, "workflow")
         assert "JANE" not in repr(_lists_kept())
+    for checks in ([{**_check(f"id_check_{i}")} for i in range(result.MAX_KEPT_CHECKS + 1)],
+                   [_check("id_glare_detection") | {"reasons": ["expired"] * (result.MAX_KEPT_REASONS + 1)}],
+                   [_check("id_glare_detection") | {"reasons": ["x" * (result.CODE_LEN + 1)]}]):
+        doc = _inquiry()
+        doc["included"][0]["attributes"]["checks"] = checks
+        assert_reads_alike(doc, ref, "workflow")
+        assert checks not in _lists_kept()  # too long to keep: read each time
     monkeypatch.setattr(result, "MAX_PLACES", 3)
     for extra in range(6):  # the verifications at ever later places
         doc = _inquiry()
