@@ -433,10 +433,10 @@ class AlibabaProvider(Provider):
                 raise wire.WireError("body", "is not a JSON object")
             return Envelope(body=data)
         code = data.get("Code")
+        if code == SUCCESS_CODE:  # a result: its RequestId is read for errors only (nothing shows it otherwise)
+            return Envelope(body=data)
         rid = data.get("RequestId")
         rid = rid if isinstance(rid, str) and _REQUEST_ID.fullmatch(rid) else None
-        if code == SUCCESS_CODE:
-            return Envelope(body=data, request_id=rid)
         code = code if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else None
         retry_ms = header(response.headers, "x-acs-retry-after")
         retry_after: float | None = None
