@@ -26,7 +26,7 @@ from . import reference_parse as reference
 REF = SessionRef(provider="alibaba", id="tx1", extra=("biz1",))
 _ABSENT = object()
 #: examples per property (``ALIBABA_EQUIVALENCE_EXAMPLES=5000`` for a thorough run while changing the reading)
-EXAMPLES = int(os.environ.get("ALIBABA_EQUIVALENCE_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("ALIBABA_EQUIVALENCE_EXAMPLES", "200"))
 
 
 class Text(str):
