@@ -352,8 +352,10 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size
     if value is not _NOT_PROVEN:
         return value  # proven: no lone surrogate either (jiter refuses them, see _decode_fast)
     value = _strict(text)
-    # only a \uD8xx escape can make a lone surrogate (most bodies hold no backslash at all: one memchr)
-    if "\\" in text and ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(value):
+    # a lone surrogate comes from a \uD8xx escape (most bodies hold no backslash at all: one memchr) or, in a str
+    # given as is (bytes decoded above never hold one), from the text itself
+    escaped = "\\" in text and ("\\ud" in text or "\\uD" in text)
+    if (escaped or (raw is text and not text.isascii())) and _has_lone_surrogate(value):
         raise WireError("body", "a string holds a lone surrogate (not Unicode text)")
     if not _depth_ok(value, max_depth):
         raise WireError("body", "nested too deeply")

@@ -40,7 +40,8 @@ def reference(data: bytes | str, max_depth: int) -> tuple[str, Any]:
         value = _wire._strict(text)
     except WireError as exc:
         return ("error", exc.problem)
-    if ("\\ud" in text or "\\uD" in text) and _wire._has_lone_surrogate(value):
+    # a str given as is may hold a lone surrogate itself, not only as an escape (bytes decoded as UTF-8 never do)
+    if _wire._has_lone_surrogate(value):
         return ("error", "a string holds a lone surrogate (not Unicode text)")
     if not _wire._depth_ok(value, max_depth):
         return ("error", "nested too deeply")
@@ -335,3 +336,14 @@ def test_jiter_refuses_every_lone_surrogate(text: str) -> None:
         with pytest.raises(WireError, match="lone surrogate"):
             _wire.loads(data)
     assert _wire.loads('["\\ud83d\\ude00", {"\\uD83D\\uDE00": 1}]') == ["\U0001f600", {"\U0001f600": 1}]
+
+
+@pytest.mark.parametrize("text", ['"\ud800"', '{"a": "x\udfffy"}', '["ok", {"b": ["\udc00"]}]', '{"\ud83d": 1}'])
+def test_a_str_holding_a_lone_surrogate_itself_is_refused(text: str) -> None:
+    """A str given as is (a webhook body an app decoded with ``surrogateescape``) that holds a lone surrogate
+    character, not an escape, is not Unicode text: refused like the escaped one (it was accepted, and the
+    surrogate reached the readers)."""
+    assert "\\" not in text
+    with pytest.raises(WireError, match="lone surrogate"):
+        _wire.loads(text)
+    assert _wire.loads('["\U0001f600", "é"]') == ["\U0001f600", "é"]
