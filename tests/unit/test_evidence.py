@@ -103,5 +103,10 @@ def test_a_state_given_as_its_plain_value_reads_as_that_state() -> None:
         plain = settle(Outcome.APPROVED, [], [Evidence("x", value)])  # type: ignore[arg-type]
         assert plain == settle(Outcome.APPROVED, [], [Evidence("x", State(value))])
         assert plain.outcome is Outcome.REVIEW
+    mixed = [plain_passed, Evidence("y", State.PASSED)]  # every sub-check passed, one of them as a plain value
+    assert settle(Outcome.APPROVED, [], mixed) == settle(Outcome.APPROVED, [], [Evidence("x", State.PASSED)] * 2)
+    assert settle(Outcome.APPROVED, [], iter(mixed)).outcome is Outcome.APPROVED
     with pytest.raises(ValueError):
         settle(Outcome.APPROVED, [], [Evidence("x", "approved")])  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        settle(Outcome.APPROVED, [], [plain_passed, Evidence("x", "approved")])  # type: ignore[arg-type]
