@@ -22,6 +22,7 @@ Rules (documented in docs/providers/tencent.md, each sub-check rule with its sou
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from ekyc import _wire as wire
@@ -44,6 +45,8 @@ from .identity import NO_IDENTITY, ocr_identity
 from .requested import LIVENESS_MODES, OCR_MODES, Requested
 
 _MIN_INT = -wire.MAX_INT - 1
+#: the timestamps :func:`ekyc._wire.epoch` accepts end before 2200-01-01 (7,258,118,400 s), here in milliseconds
+_MAX_EPOCH_MS = 7_258_118_400_000
 #: the documented default pass threshold of ``Similarity``
 SIMILARITY_THRESHOLD = 70.0
 #: ``Extra`` is at most 1,000 characters (ApplyWebVerificationBizTokenIntl)
@@ -128,7 +131,10 @@ def _detail(detail: Mapping[str, Any], where: str, compares: bool | None) -> _De
     raw_tags = detail.get("LivenessInfoTag")
     tags = () if raw_tags is None else tuple(wire.array(raw_tags, f"{where}.LivenessInfoTag"))
     stamp = detail.get("ReqTimestamp")
-    at = None if stamp is None else wire.epoch(stamp, f"{where}.ReqTimestamp", millis=True)
+    if type(stamp) is int and 0 <= stamp < _MAX_EPOCH_MS:  # exactly what wire.epoch returns for it
+        at: datetime | None = datetime.fromtimestamp(stamp / 1000, tz=timezone.utc)
+    else:
+        at = None if stamp is None else wire.epoch(stamp, f"{where}.ReqTimestamp", millis=True)
     seq = detail.get("Seq")
     if seq is not None and (type(seq) is not str or len(seq) > 256):
         wire.text(seq, f"{where}.Seq", max_len=256)

@@ -147,3 +147,17 @@ DATES = ["1990-01-02", "0001-01-01", "9999-12-31", "0000-01-01", "1990-02-30", "
 @pytest.mark.parametrize("value", DATES)
 def test_card_dates_read_as_before(value: Any) -> None:
     assert identity.parse_date(value) == reference_identity.parse_date(value)
+
+
+@pytest.mark.parametrize("stamp", [0, 1, 999, 1796063602988, 7_258_118_399_999, 7_258_118_400_000, 2**63 - 1, 2**63,
+                                   -1, True, 1.5, "1796063602988", None])
+def test_attempt_times_read_as_wire_epoch(stamp: Any) -> None:
+    def read(fn: Any) -> Any:
+        try:
+            return fn()
+        except _wire.WireError as exc:
+            return exc.field, exc.problem
+
+    where = "VerificationDetailList[0]"
+    assert read(lambda: parse._detail({"ReqTimestamp": stamp}, where, None).attempt.at) == read(
+        lambda: _wire.epoch(stamp, f"{where}.ReqTimestamp", millis=True))
