@@ -18,6 +18,7 @@ from ekyc import _wire
 from ekyc.errors import EkycError
 from ekyc.models import Outcome, SessionRef
 from ekyc.providers.didit import parse
+from tests.support.mutation import mutate
 
 from . import reference_parse as reference
 
@@ -72,40 +73,6 @@ KEYS = ["status", "warnings", "score", "log_type", "risk", "new_status", "node_i
         "first_name", "full_name", "gender", "date_of_birth", "formatted_address", "document_type", "extra"]
 
 
-def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every place in a document (keys of objects, positions in arrays)."""
-    out = [path]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out += _paths(value, (*path, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            out += _paths(value, (*path, i))
-    return out
-
-
-def _mutate(doc: dict[str, Any], data: st.DataObject) -> None:
-    """One change at one place: a value replaced, a key removed or added, an array item copied or the array
-    reversed."""
-    path = data.draw(st.sampled_from(_paths(doc)))
-    if not path:
-        return
-    parent: Any = doc
-    for step in path[:-1]:
-        parent = parent[step]
-    last = path[-1]
-    how = data.draw(st.sampled_from(["replace", "replace", "replace", "remove", "add", "copy", "reverse"]))
-    node = parent[last]
-    if how == "replace":
-        parent[last] = copy.deepcopy(data.draw(st.sampled_from(VALUES)))
-    elif how == "remove" and isinstance(parent, dict):
-        del parent[last]
-    elif how == "add" and isinstance(node, dict):
-        node[data.draw(st.sampled_from(KEYS))] = copy.deepcopy(data.draw(st.sampled_from(VALUES)))
-    elif how == "copy" and isinstance(node, list) and node:
-        node.append(copy.deepcopy(node[data.draw(st.integers(0, len(node) - 1))]))
-    elif how == "reverse" and isinstance(node, list):
-        node.reverse()
 
 
 def _outcome(module: Any, doc: dict[str, Any], environment: str, stated: str | None) -> Any:
@@ -152,7 +119,7 @@ def test_mutated_decisions_read_alike(data: st.DataObject, changes: int, environ
                                       stated: str | None) -> None:
     doc = _decision()
     for _ in range(changes):
-        _mutate(doc, data)
+        mutate(doc, data, VALUES, KEYS)
     assert_reads_alike(doc, environment, stated)
 
 

@@ -18,6 +18,7 @@ from ekyc import _wire
 from ekyc.errors import EkycError
 from ekyc.models import SessionRef
 from ekyc.providers.persona import result
+from tests.support.mutation import mutate
 
 from . import reference_result as reference
 
@@ -82,42 +83,8 @@ VALUES: list[Any] = [
 ]
 
 
-def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every place in a document (keys of objects, positions in arrays)."""
-    out = [path]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out += _paths(value, (*path, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            out += _paths(value, (*path, i))
-    return out
-
-
-def _mutate(doc: dict[str, Any], data: st.DataObject) -> None:
-    """One change at one place: a value replaced, a key removed or added, an array item copied or the array
-    reversed."""
-    path = data.draw(st.sampled_from(_paths(doc)))
-    if not path:
-        return
-    parent: Any = doc
-    for step in path[:-1]:
-        parent = parent[step]
-    last = path[-1]
-    how = data.draw(st.sampled_from(["replace", "replace", "replace", "remove", "add", "copy", "reverse"]))
-    node = parent[last]
-    if how == "replace":
-        parent[last] = copy.deepcopy(data.draw(st.sampled_from(VALUES)))
-    elif how == "remove" and isinstance(parent, dict):
-        del parent[last]
-    elif how == "add" and isinstance(node, dict):
-        node[data.draw(st.sampled_from(["status", "checks", "extra", "reasons", "id", "type", "metadata",
-                                         "requirement", "name"]))] = copy.deepcopy(
-            data.draw(st.sampled_from(VALUES)))
-    elif how == "copy" and isinstance(node, list) and node:
-        node.append(copy.deepcopy(node[data.draw(st.integers(0, len(node) - 1))]))
-    elif how == "reverse" and isinstance(node, list):
-        node.reverse()
+#: the keys a mutation may add
+ADDED_KEYS = ["status", "checks", "extra", "reasons", "id", "type", "metadata", "requirement", "name"]
 
 
 def _outcome(module: Any, doc: dict[str, Any], ref: SessionRef, decisioning: str) -> Any:
@@ -147,7 +114,7 @@ def test_mutated_inquiries_read_alike(data: st.DataObject, changes: int, extra: 
                                       decisioning: str) -> None:
     doc = _inquiry()
     for _ in range(changes):
-        _mutate(doc, data)
+        mutate(doc, data, VALUES, ADDED_KEYS)
     assert_reads_alike(doc, SessionRef(provider="persona", id=INQUIRY, extra=extra), decisioning)
 
 

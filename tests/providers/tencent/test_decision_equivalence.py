@@ -19,6 +19,7 @@ from ekyc.errors import EkycError
 from ekyc.models import Outcome, SessionRef
 from ekyc.providers.tencent import identity, parse
 from ekyc.providers.tencent.requested import UNKNOWN, Requested
+from tests.support.mutation import mutate
 
 from . import reference_identity, reference_parse
 
@@ -68,40 +69,6 @@ KEYS = ["ErrorCode", "Similarity", "LivenessInfoTag", "WarnCardInfos", "IsPass",
         "Name", "DateOfBirth", "Nationality", "extra"]
 
 
-def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every place in a document (keys of objects, positions in arrays)."""
-    out = [path]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            out += _paths(value, (*path, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            out += _paths(value, (*path, i))
-    return out
-
-
-def _mutate(doc: dict[str, Any], data: st.DataObject) -> None:
-    """One change at one place: a value replaced, a key removed or added, an array item copied or the array
-    reversed."""
-    path = data.draw(st.sampled_from(_paths(doc)))
-    if not path:
-        return
-    parent: Any = doc
-    for step in path[:-1]:
-        parent = parent[step]
-    last = path[-1]
-    how = data.draw(st.sampled_from(["replace", "replace", "replace", "remove", "add", "copy", "reverse"]))
-    node = parent[last]
-    if how == "replace":
-        parent[last] = copy.deepcopy(data.draw(st.sampled_from(VALUES)))
-    elif how == "remove" and isinstance(parent, dict):
-        del parent[last]
-    elif how == "add" and isinstance(node, dict):
-        node[data.draw(st.sampled_from(KEYS))] = copy.deepcopy(data.draw(st.sampled_from(VALUES)))
-    elif how == "copy" and isinstance(node, list) and node:
-        node.append(copy.deepcopy(node[data.draw(st.integers(0, len(node) - 1))]))
-    elif how == "reverse" and isinstance(node, list):
-        node.reverse()
 
 
 def _outcome(module: Any, doc: dict[str, Any], ref: SessionRef, requested: Requested) -> Any:
@@ -134,7 +101,7 @@ def test_mutated_results_read_alike(data: st.DataObject, changes: int, requested
                                     ref: SessionRef) -> None:
     doc = _response()
     for _ in range(changes):
-        _mutate(doc, data)
+        mutate(doc, data, VALUES, KEYS)
     assert_reads_alike(doc, ref, requested)
 
 
