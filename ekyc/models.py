@@ -215,48 +215,50 @@ def _json_safe(value: Any, field: str, budget: int) -> Any:
     Raises ``ValueError`` naming the problem (never the value). Work is bounded by ``budget`` characters
     and :data:`MAX_JSON_DEPTH` levels, so cyclic or hostile structures fail fast.
     """
-    left = [budget]
+    return _json_copy(value, 0, [budget], budget)
 
-    def spend(n: int) -> None:
-        left[0] -= n
-        if left[0] < 0:
-            raise ValueError(f"is larger than {budget} characters of JSON")
 
-    def walk(v: Any, depth: int) -> Any:
-        spend(2)
-        if v is None or isinstance(v, bool):
-            return v
-        if isinstance(v, int):
-            if not -_INT64 < v < _INT64:
-                raise ValueError("holds an integer outside the 64-bit range")
-            spend(20)
-            return int.__int__(v)
-        if isinstance(v, float):
-            if not math.isfinite(v):
-                raise ValueError("holds NaN or Infinity, which JSON cannot carry")
-            spend(24)
-            return float.__float__(v)
-        if isinstance(v, str):
-            spend(len(v))
-            _encodable_strict(v)
-            return str.__str__(v)
-        if depth >= MAX_JSON_DEPTH:
-            raise ValueError(f"is nested deeper than {MAX_JSON_DEPTH} levels")
-        if isinstance(v, (list, tuple)):
-            return [walk(item, depth + 1) for item in v]
-        if isinstance(v, Mapping):
-            out: dict[str, Any] = {}
-            for k, item in v.items():
-                if not isinstance(k, str):
-                    raise ValueError("keys must be strings")
-                spend(len(k) + 1)
-                _encodable_strict(k)
-                out[str.__str__(k)] = walk(item, depth + 1)
-            return out
-        raise ValueError(f"must be plain JSON (str, number, bool, None, list, dict), "
-                         f"not {type(v).__name__}")
+def _spend(left: list[int], n: int, budget: int) -> None:
+    left[0] -= n
+    if left[0] < 0:
+        raise ValueError(f"is larger than {budget} characters of JSON")
 
-    return walk(value, 0)
+
+def _json_copy(v: Any, depth: int, left: list[int], budget: int) -> Any:
+    """:func:`_json_safe`'s walk; ``left`` holds the characters of the budget still unspent (module functions, not
+    closures that call themselves: those form a reference cycle on every call, left to the garbage collector)."""
+    _spend(left, 2, budget)
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        if not -_INT64 < v < _INT64:
+            raise ValueError("holds an integer outside the 64-bit range")
+        _spend(left, 20, budget)
+        return int.__int__(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError("holds NaN or Infinity, which JSON cannot carry")
+        _spend(left, 24, budget)
+        return float.__float__(v)
+    if isinstance(v, str):
+        _spend(left, len(v), budget)
+        _encodable_strict(v)
+        return str.__str__(v)
+    if depth >= MAX_JSON_DEPTH:
+        raise ValueError(f"is nested deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(v, (list, tuple)):
+        return [_json_copy(item, depth + 1, left, budget) for item in v]
+    if isinstance(v, Mapping):
+        out: dict[str, Any] = {}
+        for k, item in v.items():
+            if not isinstance(k, str):
+                raise ValueError("keys must be strings")
+            _spend(left, len(k) + 1, budget)
+            _encodable_strict(k)
+            out[str.__str__(k)] = _json_copy(item, depth + 1, left, budget)
+        return out
+    raise ValueError(f"must be plain JSON (str, number, bool, None, list, dict), "
+                     f"not {type(v).__name__}")
 
 
 def _encodable_strict(v: str) -> None:

@@ -107,23 +107,25 @@ def encode_form(params: Mapping[str, Any]) -> bytes:
     """Stripe's form encoding: nested objects as ``a[b][c]=v``, lists as ``a[0]=v``, booleans ``true``/``false``,
     ``None`` left out (what stripe-python's ``_api_encode`` sends)."""
     pairs: list[tuple[str, str]] = []
-
-    def walk(key: str, value: Any) -> None:
-        if value is None:
-            return
-        if isinstance(value, Mapping):
-            for k, v in value.items():
-                walk(f"{key}[{k}]" if key else str(k), v)
-        elif isinstance(value, (list, tuple)):
-            for i, v in enumerate(value):
-                walk(f"{key}[{i}]", v)
-        elif isinstance(value, bool):
-            pairs.append((key, "true" if value else "false"))
-        else:
-            pairs.append((key, str(value)))
-
-    walk("", params)
+    _form_pairs("", params, pairs)
     return urlencode(pairs).encode("ascii")
+
+
+def _form_pairs(key: str, value: Any, pairs: list[tuple[str, str]]) -> None:
+    """Append ``value``'s form pairs under ``key`` to ``pairs`` (a module function, not a closure that calls
+    itself: that closure and its cell form a reference cycle on every call, left to the garbage collector)."""
+    if value is None:
+        return
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            _form_pairs(f"{key}[{k}]" if key else str(k), v, pairs)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _form_pairs(f"{key}[{i}]", v, pairs)
+    elif isinstance(value, bool):
+        pairs.append((key, "true" if value else "false"))
+    else:
+        pairs.append((key, str(value)))
 
 
 def with_return_param(url: str) -> str:
