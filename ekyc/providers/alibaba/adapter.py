@@ -433,10 +433,12 @@ class AlibabaProvider(Provider):
                 raise wire.WireError("body", "is not a JSON object")
             return Envelope(body=data)
         code = data.get("Code")
-        if code == SUCCESS_CODE:  # a result: its RequestId is read for errors only (nothing shows it otherwise)
-            return Envelope(body=data)
+        if code == SUCCESS_CODE and response.status_code in self.result_statuses:
+            return Envelope(body=data)  # a result: its RequestId names nothing (an error's does, as below)
         rid = data.get("RequestId")
         rid = rid if isinstance(rid, str) and _REQUEST_ID.fullmatch(rid) else None
+        if code == SUCCESS_CODE:  # a success body under a status no result comes with: the reader's error names it
+            return Envelope(body=data, request_id=rid)
         code = code if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else None
         retry_ms = header(response.headers, "x-acs-retry-after")
         retry_after: float | None = None
