@@ -209,7 +209,7 @@ def _email_address(v: str) -> str:
     return v
 
 
-def _json_safe(value: Any, field: str, budget: int) -> Any:
+def _json_safe(value: Any, budget: int) -> Any:
     """A plain-JSON copy of ``value``: str keys, finite numbers, int64, printable-encodable strings, bounded.
 
     Raises ``ValueError`` naming the problem (never the value). Work is bounded by ``budget`` characters
@@ -769,7 +769,7 @@ class SessionRequest(_Model):
     @field_validator("metadata")
     @classmethod
     def _metadata(cls, v: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = _json_safe(v, "metadata", MAX_METADATA)
+        out: dict[str, Any] = _json_safe(v, MAX_METADATA)
         return out
 
     @field_validator("provider_options")
@@ -778,7 +778,7 @@ class SessionRequest(_Model):
         for name in v:
             if len(name) > 32 or not _PROVIDER_NAME.fullmatch(name):
                 raise ValueError("keys are provider names (lower-case letters, digits and underscores)")
-        out: dict[str, dict[str, Any]] = _json_safe(v, "provider_options", MAX_OPTIONS)
+        out: dict[str, dict[str, Any]] = _json_safe(v, MAX_OPTIONS)
         return out
 
     def options_for(self, provider: str) -> dict[str, Any]:
