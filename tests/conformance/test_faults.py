@@ -75,20 +75,26 @@ def test_an_ambiguous_create_failure_is_not_repeated(sandbox: Sandbox, provider:
     assert faulty.sends == 1 or (idempotent and fault == "read-timeout")
 
 
-def test_an_unexpected_status_names_its_request(client: Client, sandbox: Sandbox, provider: str) -> None:
-    """A result answered with a status the call does not expect (``202``) is a ProviderError that keeps the
-    provider's request id from the headers: adapters read it only for error answers, the reader for this one."""
+@pytest.mark.parametrize(("status", "html"), [(202, False), (500, False), (502, True)])
+def test_an_unexpected_status_names_its_request(client: Client, sandbox: Sandbox, provider: str, status: int,
+                                                html: bool) -> None:
+    """A result answered with a status the call does not expect — a 202, a 500 carrying the result's own body, a
+    gateway's HTML 502 — is a typed error that keeps the provider's request id from the headers: adapters read it
+    only for error answers they recognise, the reader for every other one."""
     session = client.create_session(scenario_request(provider, "approved"), provider=provider)
     sandbox.complete(session, "approved")
     ids = {"x-request-id": "req-unexpected-1", "request-id": "req-unexpected-1"}
 
-    def accepted(r: httpx.Response) -> httpx.Response:
-        return httpx.Response(202, headers={**ids, "content-type": "application/json"}, content=r.content)
+    def unexpected(r: httpx.Response) -> httpx.Response:
+        if html:
+            return httpx.Response(status, headers={**ids, "content-type": "text/html"}, content=b"<h1>Bad gateway</h1>")
+        return httpx.Response(status, headers={**ids, "content-type": "application/json"}, content=r.content)
 
-    faulty = Faulty(sandbox.transport(), accepted)
+    faulty = Faulty(sandbox.transport(), unexpected)
     with sandbox.client(transport=faulty, sleep=lambda s: None) as faulty_client, \
-            pytest.raises(ProviderError) as caught:
+            pytest.raises(EkycError) as caught:
         faulty_client.get_result(session.ref)
-    assert caught.value.http_status == 202
-    if faulty_client.adapter(provider).request_id(httpx.Response(202, headers=ids)) is not None:
+    assert caught.value.http_status == status
+    assert status != 202 or isinstance(caught.value, ProviderError)  # not the documented answer
+    if faulty_client.adapter(provider).request_id(httpx.Response(status, headers=ids)) is not None:
         assert caught.value.request_id == "req-unexpected-1"  # a provider that sends it in a header
