@@ -9,7 +9,8 @@ whose URLs lose any embedded credentials and query (``https://***@host/path?***`
 prints.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here (as in ekyc.models): pydantic would compile and evaluate the
+# text of every field annotation when the settings models are created.
 
 import os
 import sys
@@ -65,7 +66,7 @@ class Settings(BaseModel):
     routing: dict[str, Any] = Field(default_factory=dict)
 
     _provider_settings: dict[str, ProviderSettings] = PrivateAttr(default_factory=dict)
-    _routing: RoutingConfig | None = PrivateAttr(default=None)  # None: no routing settings (see routing_config)
+    _routing: "RoutingConfig | None" = PrivateAttr(default=None)  # None: no routing settings (see routing_config)
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def __init__(self, **data: Any) -> None:
@@ -135,7 +136,7 @@ class Settings(BaseModel):
         )
 
     @property
-    def routing_config(self) -> RoutingConfig:
+    def routing_config(self) -> "RoutingConfig":
         """The validated routing settings (without any, the defaults: no rules, no fallback, the default
         cooldown — built on first use, so a client without routing never builds the routing models)."""
         if self._routing is None:
@@ -162,7 +163,7 @@ class Settings(BaseModel):
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
-    def load(cls, data: Mapping[str, Any], *, sources: Mapping[str, str] | None = None) -> Settings:
+    def load(cls, data: Mapping[str, Any], *, sources: Mapping[str, str] | None = None) -> "Settings":
         """Validate a mapping (``sources`` maps setting paths to where they came from, for messages)."""
         sources = dict(sources or {})
         if not isinstance(data, Mapping):
@@ -210,7 +211,7 @@ class Settings(BaseModel):
                 )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Settings from ``EKYC_*`` variables and the vendors' own (``DIDIT_API_KEY``, …).
 
         ``EKYC_CONFIG`` names a TOML file read first; variables override it.
@@ -248,7 +249,7 @@ class Settings(BaseModel):
         return cls.load(data, sources=sources)
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> Settings:
+    def from_file(cls, path: str | os.PathLike[str]) -> "Settings":
         """Settings from a TOML file (top level, or an ``[ekyc]`` / ``[tool.ekyc]`` table); at most
         :data:`MAX_CONFIG_BYTES`. Raises :class:`ConfigurationError` naming the file for any problem."""
         if not isinstance(path, (str, os.PathLike)):
