@@ -24,7 +24,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -149,6 +149,22 @@ def encode_json(body: Any) -> bytes:
         raise InvalidRequest("the request body is not JSON-serializable", provider="onfido", field="body") from None
 
 
+class _Reads(NamedTuple):
+    """What every request of one adapter shares: the API root (``https://api.eu.onfido.com/v3.6``) and the
+    ``Authorization`` and ``Accept`` headers (an ``httpx.Headers``: a request copies it without re-encoding)."""
+
+    settings: OnfidoSettings
+    api: str
+    headers: httpx.Headers
+
+    @classmethod
+    def of(cls, provider: OnfidoProvider) -> _Reads:
+        settings = provider.settings
+        api = provider.base_url(f"https://api.{settings.region}.onfido.com") + f"/{API_VERSION}"
+        return cls(settings, api, httpx.Headers({"Authorization": f"Token token={settings.secret('api_token')}",
+                                                 "Accept": "application/json"}))
+
+
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -186,28 +202,37 @@ class OnfidoProvider(Provider):
     documented_success = frozenset({("workflow_run_status", "approved")})
     emulator = "ekyc.providers.onfido.emulator:OnfidoEmulator"
     settings: OnfidoSettings
+    _built: _Reads | None = None
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _reads(self) -> _Reads:
+        """The API root and the headers of every request, built once per settings object (they do not vary
+        per call; rebuilt if the adapter's settings are replaced)."""
+        reads = self._built
+        if reads is None or reads.settings is not self.settings:
+            reads = self._built = _Reads.of(self)
+        return reads
+
     def url(self, path: str) -> str:
         """Absolute URL of an API path (``/applicants`` → ``https://api.eu.onfido.com/v3.6/applicants``)."""
-        return self.base_url(f"https://api.{self.settings.region}.onfido.com") + f"/{API_VERSION}{path}"
+        return self._reads().api + path
 
     def request(self, method: str, path: str, *, body: Any = None,
                 params: Mapping[str, str] | None = None) -> httpx.Request:
         """An authenticated request (``Authorization: Token token=…``)."""
-        headers = {"Authorization": f"Token token={self.settings.secret('api_token')}",
-                   "Accept": "application/json"}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        content = None if body is None else encode_json(body)
-        return httpx.Request(method, self.url(path), headers=headers, content=content, params=params)
+        reads = self._reads()
+        if body is None:
+            return httpx.Request(method, reads.api + path, headers=reads.headers, params=params)
+        headers = httpx.Headers(reads.headers)
+        headers["Content-Type"] = "application/json"
+        return httpx.Request(method, reads.api + path, headers=headers, content=encode_json(body), params=params)
 
     def listing(self, path: str, key: str, uuid: str) -> httpx.Request:
         """``GET {path}?{key}={uuid}``: a read of what belongs to one object (an applicant's checks, a check's
         reports). ``uuid`` is a validated lower-case UUID, which needs no escaping in a query: the URL is built
         as text once (``params=`` would build and parse it twice)."""
-        return httpx.Request("GET", f"{self.url(path)}?{key}={uuid}", headers={
-            "Authorization": f"Token token={self.settings.secret('api_token')}", "Accept": "application/json"})
+        reads = self._reads()
+        return httpx.Request("GET", f"{reads.api}{path}?{key}={uuid}", headers=reads.headers)
 
     def request_id(self, response: httpx.Response) -> str | None:
         """The request id a response carries, when there is one."""

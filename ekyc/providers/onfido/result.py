@@ -134,6 +134,8 @@ def report_evidence(report: Mapping[str, Any], where: str, placeholders: bool) -
     failed, doubts = _considered(family, f"{label}.breakdown", breakdown, family, placeholders)
     if result == "clear":
         out = [Evidence(label, State.PASSED)]
+        if not failed and not doubts and (sub_result is None or sub_result == "clear" or family != "document"):
+            return out  # the usual report: complete, clear, nothing found in its breakdown
         if [e for e in failed if e.state is not State.INFO]:
             out.append(Evidence(f"{label}.result", State.UNKNOWN))  # clear, yet a breakdown is consider
         if family == "document" and sub_result not in (None, "clear"):
@@ -159,6 +161,10 @@ def report_evidence(report: Mapping[str, Any], where: str, placeholders: bool) -
 def _check_evidence(checks: Sequence[Mapping[str, Any]], reports_failed: bool) -> list[Evidence]:
     out: list[Evidence] = []
     for i, check in enumerate(checks):
+        status = check.get("status")
+        result = check.get("result")
+        if status == "complete" and (result == "consider" or (result == "clear" and not reports_failed)):
+            continue  # the usual check: complete, its result agreeing with the reports (both read as _code would)
         where = f"checks[{i}]"
         status = _code(check, "status", where)
         result = _code(check, "result", where)
@@ -170,15 +176,10 @@ def _check_evidence(checks: Sequence[Mapping[str, Any]], reports_failed: bool) -
     return out
 
 
-def _leaf(report: Mapping[str, Any], *path: str) -> Mapping[str, Any]:
-    node: Any = report.get("breakdown")
-    for key in path:
-        if not isinstance(node, dict):  # decoded JSON: an object is a dict (no ABC check)
-            return {}
-        node = node.get(key)
-        if key != path[-1] and isinstance(node, dict):
-            node = node.get("breakdown")
-    return node if isinstance(node, dict) else {}
+def _child(node: Any, key: str) -> Mapping[str, Any]:
+    """``node[key]`` when ``node`` is an object and that is an object too, else ``{}`` (no verdict, no score)."""
+    found = node.get(key) if isinstance(node, dict) else None  # decoded JSON: an object is a dict (no ABC check)
+    return found if isinstance(found, dict) else {}
 
 
 #: a breakdown's ``result`` → whether it passed (any other value: no verdict)
@@ -195,13 +196,16 @@ def _score(value: Any, field: str) -> float | None:
 
 
 def _checks(reports: Sequence[Mapping[str, Any]], document_ok: bool | None) -> Checks:
-    face = next((r for r in reports if r.get("name") in FACE_REPORTS and r.get("status") == "complete"), None)
-    if face is None:
+    for face in reports:
+        if face.get("name") in FACE_REPORTS and face.get("status") == "complete":
+            break
+    else:
         return Checks(document=verdict(document_ok))
-    comparison = _leaf(face, "face_comparison")
-    match = _leaf(face, "face_comparison", "face_match")
-    authenticity = _leaf(face, "visual_authenticity")
-    integrity = _leaf(face, "image_integrity")
+    breakdown = face.get("breakdown")
+    comparison = _child(breakdown, "face_comparison")
+    match = _child(comparison.get("breakdown"), "face_match")
+    authenticity = _child(breakdown, "visual_authenticity")
+    integrity = _child(breakdown, "image_integrity")
     props = wire.opt_obj(match.get("properties"), "face_match.properties")
     face_score = _score(props.get("score"), "face_match.properties.score")
     live = _passed(authenticity.get("result"))
@@ -224,15 +228,18 @@ def identity(report: Mapping[str, Any] | None) -> Identity:
         return Identity()
     props = wire.opt_obj(report.get("properties"), "properties")
     numbers = wire.objects(props.get("document_numbers"), "properties.document_numbers")
-    number = next((wire.code(n.get("value"), "document_numbers.value") for n in numbers
-                   if n.get("type") == "document_number"), None)
+    number = None
+    for item in numbers:
+        if item.get("type") == "document_number":
+            number = wire.code(item.get("value"), "document_numbers.value")
+            break
     given = wire.text(props.get("first_name"), "properties.first_name", max_len=256)
     family = wire.text(props.get("last_name"), "properties.last_name", max_len=256)
     sex = wire.code(props.get("gender"), "properties.gender")
     doc_type = wire.code(props.get("document_type"), "properties.document_type")
     return Identity(
         given_name=given, family_name=family,
-        full_name=" ".join(p for p in (given, family) if p) or None,
+        full_name=" ".join(filter(None, (given, family))) or None,
         date_of_birth=wire.iso_date(props.get("date_of_birth"), "properties.date_of_birth"),
         sex=_SEXES.get(sex or ""),
         nationality=wire.code(props.get("nationality"), "properties.nationality", max_len=8),
@@ -270,13 +277,14 @@ def decide(ref: SessionRef, run: Mapping[str, Any], checks: Sequence[Mapping[str
     for i, report in enumerate(reports):
         items = report_evidence(report, f"reports[{i}]", placeholders)
         evidence += items
-        if _family(str(report.get("name"))) == "document":
+        if report.get("name") in DOCUMENT_REPORTS:  # (report_evidence refused any name that is not a string)
             document_report = document_report or report
             if report.get("status") == "complete":
-                failing = any(e.state is State.FAILED for e in items)
-                clean = all(e.state in (State.PASSED, State.INFO) for e in items)
+                states = [e.state for e in items]
+                failing = State.FAILED in states
+                clean = states.count(State.PASSED) + states.count(State.INFO) == len(states)
                 document_ok = False if failing else (True if clean else None)
-    failed = any(e.state is State.FAILED for e in evidence)
+    failed = State.FAILED in [e.state for e in evidence]
     evidence += _check_evidence(checks, failed)
     # the fallback explains only a decline or review that nothing else explains: built only for those
     fallback = Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=status[:128],
@@ -296,8 +304,14 @@ def decide(ref: SessionRef, run: Mapping[str, Any], checks: Sequence[Mapping[str
         checks=_checks(reports, document_ok),
         provider_status=status,
         completed_at=completed,
-        raw={"workflow_run": dict(run), "checks": [dict(c) for c in checks], "reports": [dict(r) for r in reports]},
+        raw={"workflow_run": _plain(run), "checks": list(map(_plain, checks)), "reports": list(map(_plain, reports))},
     )
+
+
+def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An object of the payload as a plain dict for ``Decision.raw``: a decoded object (a dict already, read here
+    and held by nothing else) as it is, any other mapping copied."""
+    return item if type(item) is dict else dict(item)
 
 
 __all__ = ["DOCUMENT_TYPES", "decide", "identity", "report_evidence", "run_status"]
