@@ -379,7 +379,7 @@ class _Core:
             raise ConfigurationError("a provider name must be text", field="provider")
         adapter = self._adapters.get(name)
         if adapter is None:
-            if name not in registry.names():
+            if not registry.known(name):
                 raise ConfigurationError(f"unknown provider {safe_field(name) or '***'!r}; known: "
                                          f"{', '.join(registry.names())}", field="provider")
             provider_settings = self.settings.provider_settings(name)

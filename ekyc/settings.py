@@ -178,10 +178,10 @@ class Settings(BaseModel):
         """Validate each provider block with its own model, then routing and the default provider."""
         settings = self
         settings._sources = dict(sources)
-        known = ", ".join(registry.names())
         for name, block in settings.providers.items():
             shown = safe_field(name) or "***"
-            if name not in registry.names():
+            if not registry.known(name):
+                known = ", ".join(registry.names())
                 raise ConfigurationError(f"unknown provider {shown!r} in providers; known: {known}",
                                          field=f"providers.{shown}")
             model = registry.load(name).settings_model
@@ -201,7 +201,8 @@ class Settings(BaseModel):
             settings._routing = load_routing(settings.routing, registry.names(),
                                              lambda name: registry.load(name).capabilities)
         if settings.provider is not None:
-            if settings.provider not in registry.names():
+            if not registry.known(settings.provider):
+                known = ", ".join(registry.names())
                 raise ConfigurationError(
                     f"unknown provider {safe_field(settings.provider) or '***'!r}; known: {known}", field="provider"
                 )

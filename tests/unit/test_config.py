@@ -122,6 +122,37 @@ def test_third_party_providers_load_from_entry_points(monkeypatch: pytest.Monkey
         registry.load.cache_clear()
 
 
+def test_built_in_names_do_not_scan_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A built-in provider is found without reading the installed packages' metadata (a cold start's
+    millisecond), and an entry point of the same name does not take it over; other names still scan."""
+    from importlib.metadata import EntryPoint
+
+    from ekyc import registry
+
+    scans: list[str] = []
+    fake = [EntryPoint(name="tencent", value="tests.support.echo:AcmeProvider", group=registry.ENTRY_POINT_GROUP)]
+
+    def entry_points(group: str) -> list[EntryPoint]:
+        scans.append(group)
+        return fake if group == registry.ENTRY_POINT_GROUP else []
+
+    import importlib.metadata
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    registry._entry_points.cache_clear()
+    registry.load.cache_clear()
+    try:
+        Settings.load({"providers": {"tencent": {"secret_id": "AKID" + "x" * 32, "secret_key": "k" * 32}},
+                       "provider": "tencent"})
+        assert registry.known("tencent") and registry.load("tencent").__module__.startswith("ekyc.providers.")
+        assert scans == []
+        assert not registry.known("acme")
+        assert scans == [registry.ENTRY_POINT_GROUP]
+    finally:
+        registry._entry_points.cache_clear()
+        registry.load.cache_clear()
+
+
 # -- secrets in dumps and descriptions (issue 11, item 5) ---------------------------------------------
 
 CANARY_KEYS = ("CANARY-KEY-1", "CANARY-PW-2", "CANARY-TOK-3", "CANARY-SID-4", "CANARY-SK-5", "CANARY-ALI-6")
