@@ -22,6 +22,7 @@ from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timezone
 from functools import lru_cache, partial
+from itertools import chain
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -136,41 +137,45 @@ def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], li
     something nests deeper than ``limit`` or an integer is outside 64 bits (not proven: the strict decoder then
     names the problem).
 
-    The next level is ``gc.get_referents`` of this level's containers: for a dict or a list CPython reports exactly
-    its values or items (their ``tp_traverse``; a dict of ``str`` keys does not report the keys), in one C call
-    instead of a ``values()``/``extend`` per container. That is an implementation's detail, so it is checked: a level
-    that does not hold exactly as many objects as the containers hold values and items proves nothing (a walk that
-    missed a container would miss its depth, its integers and its keys' case).
+    The next level is ``gc.get_referents`` of this whole level, in one C call: for a dict or a list CPython reports
+    exactly its values or items (their ``tp_traverse``; a dict of ``str`` keys does not report the keys), and for a
+    string, a number, a boolean or None nothing at all (they are not garbage-collected objects). That is an
+    implementation's detail, so it is checked: a next level that does not hold exactly as many objects as this
+    level's containers hold values and items proves nothing (a walk that missed a container would miss its depth,
+    its integers and its keys' case). The keys are gathered once at the end, in one C-level pass over the objects.
     """
+    # the builtins as locals: the loop below runs once per value in the body, and a local is read faster than a
+    # builtin name
+    kind_of, str_, dict_, list_, int_, float_ = type, str, dict, list, int, float
     level = [value]
     dicts: list[dict[str, Any]] = []
-    keys: list[str] = []
     floats: list[float] = []
     strings = 0
     for depth in range(limit + 1):
-        containers: list[Any] = []  # the non-empty ones: the others have no next level
+        items = 0  # the values and items of this level's containers: the size of the next level
         for node in level:
-            kind = type(node)  # ``type(True) is bool``: booleans are not integers here
-            if kind is str:
+            kind = kind_of(node)  # ``type(True) is bool``: booleans are not integers here
+            if kind is str_:
                 strings += 1
-                continue
-            if kind is dict or kind is list:
+            elif kind is dict_:
                 if depth == limit:  # a container at this level nests ``limit + 1`` deep
                     return None
                 if node:
-                    containers.append(node)
-                    if kind is dict:
-                        dicts.append(node)
-                        keys += node
-            elif kind is int:
+                    dicts.append(node)
+                    items += len(node)
+            elif kind is list_:
+                if depth == limit:
+                    return None
+                items += len(node)
+            elif kind is int_:
                 if not _MIN_INT <= node <= MAX_INT:
                     return None
-            elif kind is float:
+            elif kind is float_:
                 floats.append(node)
-        if not containers:
-            return dicts, keys, floats, strings
-        level = gc.get_referents(*containers)
-        if len(level) != sum(map(len, containers)):  # not exactly their values and items: prove nothing
+        if not items:
+            return dicts, list(chain.from_iterable(dicts)), floats, strings
+        level = gc.get_referents(*level)
+        if len(level) != items:  # not exactly the containers' values and items: prove nothing
             return None
     return None
 

@@ -175,11 +175,16 @@ def test_huge_integers_never_reach_a_quadratic_conversion() -> None:
 
 
 def test_next_level_is_every_value_and_item() -> None:
-    """The walk takes a level's children with ``gc.get_referents``: for plain dicts and lists that is exactly
-    their values and items, scalars included (keys are not needed from it)."""
+    """The walk takes a level's children with ``gc.get_referents`` of the whole level: for plain dicts and lists
+    that is exactly their values and items, scalars included (keys are not needed from it), and a scalar of the
+    level itself (a string, a number, a boolean, None) reports nothing."""
     d = {"a": 1, "b": "x", "c": None, "d": [2.5, True], "e": {}}
     items = [d, "y", 3, [], None, False]
     assert sorted(map(repr, gc.get_referents(d, items))) == sorted(map(repr, [*d.values(), *items]))
+    scalars = ["s", "", 1, 2**63 - 1, -(2**63), 2.5, True, False, None]
+    assert gc.get_referents(*scalars) == []
+    level = [d, *scalars, items, {}, []]
+    assert sorted(map(repr, gc.get_referents(*level))) == sorted(map(repr, [*d.values(), *items]))
 
 
 def test_a_walk_that_misses_values_proves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
