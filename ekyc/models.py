@@ -430,6 +430,9 @@ class Reason(_Model):
     #: frozen and made of a code, a flag and two bounded texts: the reasons of a code table or an evidence rule
     #: are the same few values on every call, so equal ones share one instance (built and validated once)
     _interned: ClassVar[dict[Any, Any]] = {}
+    #: built with the class, unlike the other models: Attempt and Decision both hold reasons, and a Reason not yet
+    #: built on its own would have its schema generated again inside each of theirs on a process's first result
+    model_config = ConfigDict(defer_build=False)
 
     code: ReasonCode
     retryable: bool = Field(description="may the user try again in a new session")
