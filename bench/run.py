@@ -443,11 +443,19 @@ def _answering(proc: subprocess.Popen[bytes], address: str) -> None:
 
 async def _batch(fn: Callable[[], Any], calls: int) -> tuple[float, float]:
     """Wall seconds and this process's CPU seconds for ``calls`` calls with ``CONCURRENCY`` workers (the server
-    runs in another process, so the CPU is the client's: event loop, pool, ekyc or raw code)."""
-    per = max(1, calls // CONCURRENCY)
+    runs in another process, so the CPU is the client's: event loop, pool, ekyc or raw code).
+
+    Each worker takes the next call while any is left (one shared count, as a pool of workers drains a queue),
+    so ``CONCURRENCY`` calls stay in flight until the last few of the batch. A fixed share per worker instead
+    (``calls // CONCURRENCY`` each, then the gather) left the workers that finished first idle while the others
+    made their last calls: with turns of 32 calls, 4 per worker, much of each turn was ramp-up and drain — about
+    1.8 event-loop iterations per call against 1.2 with the shared count, for every client alike."""
+    left = calls
 
     async def worker() -> None:
-        for _ in range(per):
+        nonlocal left
+        while left > 0:
+            left -= 1
             await fn()
     t0, c0 = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
@@ -512,7 +520,7 @@ async def _bench_async(rec: _cpu.Recording, address: str, sizes: Sizes, rows: li
             for fn in variants.values():  # warm-up: opens each pool's connections
                 await _batch(fn, CONCURRENCY * 2)
             before = await _server(stats)
-            done = max(1, sizes.async_calls // part) * (part // CONCURRENCY) * CONCURRENCY
+            done = max(1, sizes.async_calls // part) * part
             samples: dict[str, list[float]] = {k: [] for k in variants}
             cpu: dict[str, list[float]] = {k: [] for k in variants}
             for _ in range(sizes.async_rounds):
@@ -524,15 +532,23 @@ async def _bench_async(rec: _cpu.Recording, address: str, sizes: Sizes, rows: li
             after = await _server(stats)
             reconnects = int(after["connections"] - before["connections"])
             served_us = (after["cpu"] - before["cpu"]) / max(1.0, after["requests"] - before["requests"]) * 1e6
-            rows.append(Row("async throughput (loopback, replay)", f"{name}: `AsyncClient` vs raw "
-                            f"`httpx.AsyncClient`, {CONCURRENCY} in flight, {CONCURRENCY}-connection pools, replay "
-                            "server", statistics.median(samples["ekyc"]), statistics.median(samples["raw"]),
+            section = "async throughput (loopback, replay)"
+            rows.append(Row(section, f"{name}: `AsyncClient` vs raw `httpx.AsyncClient`, {CONCURRENCY} in flight "
+                            f"drawing from one queue, {CONCURRENCY}-connection pools, replay server",
+                            statistics.median(samples["ekyc"]), statistics.median(samples["raw"]),
                             "calls/s", ">= 0.95", _noise(per_round(samples, "raw2", "raw")),
                             value=statistics.median(per_round(samples, "ekyc", "raw")),
                             note=f"server {served_us:.0f} µs CPU per request, {reconnects} reconnects"))
-            rows.append(Row("async throughput (loopback, replay)", f"{name}: same, client CPU per call (this process; "
-                            "the replay server runs in another)", statistics.median(cpu["ekyc"]),
-                            statistics.median(cpu["raw"]), "µs", "", _noise(per_round(cpu, "raw2", "raw")),
+            # ekyc's client CPU over raw is larger here than in process (bench/_cpu.py) with the same instructions
+            # per call (callgrind), the same event-loop iterations and socket reads per call as raw: each call's
+            # normalization runs between hundreds of µs of socket and event-loop work and the other calls in
+            # flight, so with colder caches than calls made back to back in process (flushing 1-8 MiB of cache
+            # between in-process calls raises the overhead by as much, in the adapters' parsing; the client and
+            # retry code stay flat)
+            rows.append(Row(section, f"{name}: same, client CPU per call (this process, calls drawn from one "
+                            "queue; the replay server runs in another)",
+                            statistics.median(cpu["ekyc"]), statistics.median(cpu["raw"]), "µs", "",
+                            _noise(per_round(cpu, "raw2", "raw")),
                             value=statistics.median(per_round(cpu, "ekyc", "raw"))))
 
 
