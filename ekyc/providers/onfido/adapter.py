@@ -24,7 +24,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -56,6 +56,7 @@ from ekyc.provider import (
     SecretList,
     first_header,
     malformed,
+    shape_error,
     vendor_env,
 )
 
@@ -63,6 +64,7 @@ from . import signing
 from .codes import CODE_TABLE, FINAL_RUN_STATUSES
 from .result import decide
 
+T = TypeVar("T")
 API_VERSION = "v3.6"
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 #: the query parameter the return URL carries (the applicant the session belongs to)
@@ -424,8 +426,8 @@ class OnfidoProvider(Provider):
         """The decision (fail closed); a final run first reads its check(s) and reports as follow-ups."""
         ref = prepared.require_ref()
         data = self.read(prepared, response).body
-        with malformed(self.name, "workflow run", http_status=response.status_code):
-            if not ref.extra:  # the applicant's runs: exactly one
+        if not ref.extra:  # the applicant's runs: exactly one
+            with malformed(self.name, "workflow run", http_status=response.status_code):
                 runs = wire.objects(data, "body")
                 if len(runs) != 1:
                     raise wire.WireError("body", "expected the applicant's one workflow run")
@@ -435,41 +437,36 @@ class OnfidoProvider(Provider):
                     raise wire.WireError("id", "expected a UUID")
                 ref = ref.model_copy(update={"extra": (found.lower(),)})
                 prepared = Prepared(prepared.request, prepared.operation, prepared.retry, prepared.context, ref=ref)
-            run = wire.obj(data, "body")
-            rid = wire.code(run.get("id"), "id", max_len=64)
-            if rid is None or rid.lower() != ref.extra[0]:
-                raise wire.WireError("id", "does not match the request")
-            aid = wire.code(run.get("applicant_id"), "applicant_id", max_len=64)
-            if aid is None or aid.lower() != ref.id:
-                raise wire.WireError("applicant_id", "is not the session's applicant")
-            status = wire.code(run.get("status"), "status")
-            if status not in FINAL_RUN_STATUSES or status in ("abandoned", "error"):
-                return self._decide(ref, run, [], [], prepared)
+        run, reports_decide = self._shaped("workflow run", response.status_code, read_run, data, ref)
+        if not reports_decide:
+            return self._decide(ref, run, [], [], prepared)
         return FollowUp(lambda: Prepared(self.listing("/checks", "applicant_id", ref.id),
                                          GET_RESULT, RetryMode.READ, prepared.context, ref=ref),
                         self._on_checks(ref, run, prepared))
 
+    def _shaped(self, what: str, http_status: int | None, read: Callable[..., T], *args: Any) -> T:
+        """``read(*args)``, a shape error in it typed as :class:`ekyc.provider.malformed` types it (a ``try``
+        rather than a ``with``: every step of every result enters it, and a ``try`` costs nothing until it
+        catches)."""
+        try:
+            return read(*args)
+        except Exception as exc:
+            error = shape_error(exc, self.name, what, http_status)
+            if error is None:
+                raise
+            raise error from None
+
     def _decide(self, ref: SessionRef, run: Mapping[str, Any], checks: list[Mapping[str, Any]],
                 reports: list[Mapping[str, Any]], prepared: Prepared) -> Decision:
-        with malformed(self.name, "workflow run"):
-            return decide(ref, run, checks, reports, now=self.clock(),
-                          placeholders=bool(prepared.context.get("placeholders")))
+        placeholders = bool(prepared.context.get("placeholders"))
+        return self._shaped("workflow run", None, lambda: decide(ref, run, checks, reports, now=self.clock(),
+                                                                 placeholders=placeholders))
 
     def _on_checks(self, ref: SessionRef, run: Mapping[str, Any], first: Prepared
                    ) -> Callable[[Prepared, httpx.Response], Decision | FollowUp]:
         def parse(prepared: Prepared, response: httpx.Response) -> Decision | FollowUp:
             data = self.read(prepared, response).body
-            with malformed(self.name, "checks", http_status=response.status_code):
-                checks = wire.objects(wire.obj(data, "body").get("checks"), "checks")
-                if len(checks) > MAX_CHECKS:
-                    raise wire.WireError("checks", "more checks than one workflow run makes")
-                for i, check in enumerate(checks):
-                    cid = wire.code(check.get("id"), f"checks[{i}].id", max_len=64)
-                    if cid is None or not UUID_RE.fullmatch(cid):
-                        raise wire.WireError(f"checks[{i}].id", "expected a UUID")
-                    owner = wire.code(check.get("applicant_id"), f"checks[{i}].applicant_id", max_len=64)
-                    if owner is not None and owner.lower() != ref.id:
-                        raise wire.WireError(f"checks[{i}].applicant_id", "is another applicant")
+            checks = self._shaped("checks", response.status_code, read_checks, data, ref.id)
             return self._reports_step(ref, run, checks, 0, [], first)
         return parse
 
@@ -481,12 +478,7 @@ class OnfidoProvider(Provider):
 
         def parse(prepared: Prepared, response: httpx.Response) -> Decision | FollowUp:
             data = self.read(prepared, response).body
-            with malformed(self.name, "reports", http_status=response.status_code):
-                found = wire.objects(wire.obj(data, "body").get("reports"), "reports")
-                for i, report in enumerate(found):
-                    owner = wire.code(report.get("check_id"), f"reports[{i}].check_id", max_len=64)
-                    if owner is not None and owner.lower() != cid:
-                        raise wire.WireError(f"reports[{i}].check_id", "is another check")
+            found = self._shaped("reports", response.status_code, read_reports, data, cid)
             return self._reports_step(ref, run, checks, index + 1, [*reports, *found], first)
 
         return FollowUp(lambda: Prepared(self.listing("/reports", "check_id", cid),
@@ -563,6 +555,58 @@ class OnfidoProvider(Provider):
             provider_status=status, verified_by=signing.HEADER, authenticated="payload", occurred_at=when,
             raw=payload,
         )
+
+
+def read_run(data: Any, ref: SessionRef) -> tuple[Mapping[str, Any], bool]:
+    """The workflow run ``ref`` names (its id and applicant checked), and whether its checks and reports decide:
+    a final status that is not ``abandoned`` or ``error``. Raises :class:`~ekyc._wire.WireError`."""
+    run = wire.obj(data, "body")
+    rid = wire.code(run.get("id"), "id", max_len=64)
+    if rid is None or rid.lower() != ref.extra[0]:
+        raise wire.WireError("id", "does not match the request")
+    aid = wire.code(run.get("applicant_id"), "applicant_id", max_len=64)
+    if aid is None or aid.lower() != ref.id:
+        raise wire.WireError("applicant_id", "is not the session's applicant")
+    status = wire.code(run.get("status"), "status")
+    return run, status in FINAL_RUN_STATUSES and status not in ("abandoned", "error")
+
+
+def read_checks(data: Any, applicant: str) -> list[Mapping[str, Any]]:
+    """The applicant's checks (``GET /checks?applicant_id=``): at most :data:`MAX_CHECKS`, each with a UUID and
+    none of another applicant. Raises :class:`~ekyc._wire.WireError`."""
+    checks = wire.objects(wire.obj(data, "body").get("checks"), "checks")
+    if len(checks) > MAX_CHECKS:
+        raise wire.WireError("checks", "more checks than one workflow run makes")
+    for i, check in enumerate(checks):
+        _owned(check, "id", None, ("checks", i), "expected a UUID")
+        _owned(check, "applicant_id", applicant, ("checks", i), "is another applicant")
+    return checks
+
+
+def read_reports(data: Any, check: str) -> list[Mapping[str, Any]]:
+    """A check's reports (``GET /reports?check_id=``), none of another check. Raises
+    :class:`~ekyc._wire.WireError`."""
+    reports = wire.objects(wire.obj(data, "body").get("reports"), "reports")
+    for i, report in enumerate(reports):
+        _owned(report, "check_id", check, ("reports", i), "is another check")
+    return reports
+
+
+def _owned(item: Mapping[str, Any], key: str, owner: str | None, where: tuple[str, int], problem: str) -> None:
+    """Refuse ``item[key]`` (at most 64 characters) unless it names ``owner`` in any letter case (a missing one is
+    allowed) — or, with ``owner`` None, unless it is a UUID (a missing one is refused). ``where`` is the item's
+    list and position; the field (``checks[0].applicant_id``) is named only when refused."""
+    value = item.get(key)
+    if type(value) is str and len(value) <= 64 and (
+            UUID_RE.fullmatch(value) if owner is None else value.lower() == owner):
+        return  # the usual answer: a plain string that is what it should be
+    field = f"{where[0]}[{where[1]}].{key}"
+    value = wire.code(value, field, max_len=64)
+    if owner is None:
+        if value is None or not UUID_RE.fullmatch(value):
+            raise wire.WireError(field, problem)
+    elif value is not None and value.lower() != owner:
+        raise wire.WireError(field, problem)
 
 
 def with_param(url: str, key: str, value: str) -> str:
