@@ -524,11 +524,14 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def iso_date(value: Any, field: str) -> date | None:
     """A ``YYYY-MM-DD`` date (a longer ISO timestamp is read by its date part); ASCII digits only."""
-    raw = text(value, field, max_len=64)
-    if raw is None:
-        return None
-    if not _ISO_DATE.match(raw) or (len(raw) > 10 and raw[10] not in "T "):
-        raise WireError(field, "expected a YYYY-MM-DD date")
+    if type(value) is str and len(value) == 10 and _ISO_DATE.match(value):
+        raw = value  # the usual form, matched as it is: nothing to strip, no time to cut
+    else:
+        raw = text(value, field, max_len=64)
+        if raw is None:
+            return None
+        if not _ISO_DATE.match(raw) or (len(raw) > 10 and raw[10] not in "T "):
+            raise WireError(field, "expected a YYYY-MM-DD date")
     try:  # ten ASCII characters ``YYYY-MM-DD`` (matched above): exactly the form every ``fromisoformat`` reads
         return date.fromisoformat(raw[:10])
     except ValueError:
@@ -551,6 +554,8 @@ def epoch(value: Any, field: str, *, millis: bool = False, strings: bool = False
 
 
 _FRACTION = re.compile(r"\.([0-9]+)")
+#: a timestamp of at most this many characters has a fraction of at most 6 digits (``YYYY-MM-DDTHH:MM:SS.ffffff``)
+_UNCUT = 26
 _ISO_DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?)?"
     r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
@@ -559,15 +564,19 @@ _ISO_DATETIME = re.compile(
 
 def iso_datetime(value: Any, field: str) -> datetime | None:
     """An ISO 8601 timestamp (``Z`` or an offset; naive ones are read as UTC); ASCII digits only."""
-    raw = text(value, field, max_len=64)
-    if raw is None:
-        return None
-    if not _ISO_DATETIME.fullmatch(raw):
-        raise WireError(field, "expected an ISO 8601 timestamp")
-    if "." in raw:
-        frac = _FRACTION.search(raw)
-        if frac and len(frac.group(1)) > 6:  # fromisoformat takes at most microseconds before 3.11
-            raw = raw.replace(frac.group(0), "." + frac.group(1)[:6])
+    if type(value) is str and len(value) <= _UNCUT and _ISO_DATETIME.fullmatch(value):
+        raw = value  # the usual forms, matched as they are: nothing to strip (the pattern neither starts nor ends
+        # with a space), no fraction to cut (one of more than 6 digits needs more than _UNCUT characters)
+    else:
+        raw = text(value, field, max_len=64)
+        if raw is None:
+            return None
+        if not _ISO_DATETIME.fullmatch(raw):
+            raise WireError(field, "expected an ISO 8601 timestamp")
+        if "." in raw:
+            frac = _FRACTION.search(raw)
+            if frac and len(frac.group(1)) > 6:  # fromisoformat takes at most microseconds before 3.11
+                raw = raw.replace(frac.group(0), "." + frac.group(1)[:6])
     if raw[-1] == "Z":  # the only place the pattern allows one; fromisoformat reads it only from 3.11
         raw = raw[:-1] + "+00:00"
     try:

@@ -1,7 +1,8 @@
 """The date readers of ``ekyc._wire`` against the way they read before they were made cheaper (issue 15).
 
 ``iso_date`` builds the date with ``date.fromisoformat`` of the matched ten characters, and ``iso_datetime`` cuts
-its fraction and rewrites its ``Z`` only when there is one: the same value, or the same refusal naming the same
+its fraction and rewrites its ``Z`` only when there is one; a date of exactly ten characters and a timestamp of at
+most 26 that match as they are skip the strip and the cut: the same value, or the same refusal naming the same
 field, for every text — checked here over generated near-dates and timestamps and the edges written by hand.
 """
 
@@ -76,6 +77,11 @@ _EDGES = [
     "2024-01-02T03:04:05Z", "2024-01-02T03:04:05.123Z", "2024-01-02T03:04:05.123456789Z", "2024-01-02T03:04:05.1234567",
     "2024-01-02T03:04:05+0800", "2024-01-02T03:04:05-05:30", "2024-01-02T24:00:00Z", "2024-01-02T03:60:00Z",
     "2024-01-02 03:04Z", "2024-01-02Z", "2024-01-02T03:04:05.Z", "2024-01-02T03:04:05+24:00", "x" * 65,
+    # read as they are (ten characters of a date, a timestamp of at most 26) or, around those lengths, as before
+    "2024-02-29", "2023-02-29", "2024-00-10", "2024-W01-1", "20240102", "2024-01-0２", " 2024-01-0", "2024-01-02\n",
+    "2024-01-02T03:04:05.123456", "2024-01-02T03:04:05.123456Z", "2024-01-02T03:04:05.12345Z", " 2024-01-02T03:04Z",
+    "2024-01-02T03:04:05Z ", "2024-01-02T03:04:05.000Z", "2024-01-02T03:04:05.999999", "2024-01-02T03:04:05,123Z",
+    "2024-13-02T03:04:05Z", "2024-01-02T03:04:05+14:00", "2024-01-02T03:04:05-0000", "0001-01-01T00:00:00Z",
 ]
 
 
