@@ -524,6 +524,7 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def iso_date(value: Any, field: str) -> date | None:
     """A ``YYYY-MM-DD`` date (a longer ISO timestamp is read by its date part); ASCII digits only."""
+    raw: str | None
     if type(value) is str and len(value) == 10 and _ISO_DATE.match(value):
         raw = value  # the usual form, matched as it is: nothing to strip, no time to cut
     else:
@@ -564,6 +565,7 @@ _ISO_DATETIME = re.compile(
 
 def iso_datetime(value: Any, field: str) -> datetime | None:
     """An ISO 8601 timestamp (``Z`` or an offset; naive ones are read as UTC); ASCII digits only."""
+    raw: str | None
     if type(value) is str and len(value) <= _UNCUT and _ISO_DATETIME.fullmatch(value):
         raw = value  # the usual forms, matched as they are: nothing to strip (the pattern neither starts nor ends
         # with a space), no fraction to cut (one of more than 6 digits needs more than _UNCUT characters)
