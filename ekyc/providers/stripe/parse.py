@@ -64,7 +64,10 @@ def _date(value: Any, field: str) -> date | None:
     day, month, year = d.get("day"), d.get("month"), d.get("year")
     if type(day) is int and type(month) is int and type(year) is int \
             and 1 <= day <= 31 and 1 <= month <= 12 and 1 <= year <= 9999:
-        return _calendar(year, month, day, field)  # the usual case: three plain integers in range
+        try:  # the usual case: three plain integers in range
+            return date(year, month, day)
+        except ValueError:
+            raise wire.WireError(field, "is not a calendar date") from None
     # anything else (absent, null, another type, out of range): the strict readers accept it or name the field
     day = wire.integer(d.get("day"), f"{field}.day", lo=1, hi=31)
     month = wire.integer(d.get("month"), f"{field}.month", lo=1, hi=12)
@@ -98,7 +101,7 @@ def _checks(report: Mapping[str, Any] | None) -> Checks:
     """Per-check results: ``document`` ← the document check; ``face_match`` and ``liveness`` ← the selfie
     check (Stripe has one selfie check: face comparison and authenticity; see NOTES.md for the split)."""
     if report is None:
-        return Checks()
+        return _verdicts(None, None, None)
     doc = wire.opt_obj(report.get("document"), "document")
     selfie = wire.opt_obj(report.get("selfie"), "selfie")
     document = _VERDICT.get(str(doc.get("status")))
@@ -115,7 +118,21 @@ def _checks(report: Mapping[str, Any] | None) -> Checks:
             live = False
         elif err == "selfie_unverified_other":
             face = False
-    return Checks(document=verdict(document), face_match=verdict(face), liveness=verdict(live))
+    return _verdicts(document, face, live)
+
+
+#: the :class:`Checks` of each combination of three verdicts (27 at most), built on first use
+_CHECKS: dict[tuple[bool | None, bool | None, bool | None], Checks] = {}
+
+
+def _verdicts(document: bool | None, face: bool | None, live: bool | None) -> Checks:
+    """``Checks`` of three verdicts without scores — all Stripe reports — as one shared instance per combination
+    (a frozen value, as :func:`ekyc.models.verdict` shares each ``CheckResult``), not validated on every result."""
+    key = (document, face, live)
+    found = _CHECKS.get(key)
+    if found is None:
+        found = _CHECKS[key] = Checks(document=verdict(document), face_match=verdict(face), liveness=verdict(live))
+    return found
 
 
 #: what the adapter asked for, kept in ``SessionRef.extra[0]``: ``l`` live capture, ``s`` selfie, ``i`` ID number
@@ -134,7 +151,9 @@ def requested(ref: SessionRef) -> dict[str, bool] | None:
     match = REQUESTED.fullmatch(ref.extra[0]) if ref.extra else None
     if match is None:
         return None
-    return {name: match.group(group) == "1" for name, group in _OPTION_NAMES}
+    live, selfie, id_number = match.groups()
+    return {"require_live_capture": live == "1", "require_matching_selfie": selfie == "1",
+            "require_id_number": id_number == "1"}
 
 
 #: the ``options.document.allowed_types`` a create asked for, kept in ``SessionRef.extra`` after the options token
@@ -292,7 +311,7 @@ def _identity(session: Mapping[str, Any], report: Mapping[str, Any] | None) -> I
         raise wire.WireError("sex", "is not a documented value")
     return Identity(
         given_name=given, family_name=family,
-        full_name=" ".join(p for p in (given, family) if p) or None,
+        full_name=" ".join(filter(None, (given, family))) or None,
         date_of_birth=dob,
         sex=_SEX.get(str(sex)),
         document_type=DOCUMENT_TYPES[dtype] if dtype else None,

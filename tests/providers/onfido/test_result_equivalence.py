@@ -102,8 +102,9 @@ def _record() -> dict[str, dict[str, Any]]:
     with sandbox.client(transport=Recorder()) as client:
         for scenario in PLANS:
             session = client.create_session(scenario_request("onfido", scenario), provider="onfido")
-            with httpx.Client(transport=inner, follow_redirects=False) as http:
-                http.post(session.url, data={"scenario": scenario})
+            with httpx.Client(transport=inner, follow_redirects=False) as http:  # the user on the hosted page
+                http.get(session.url).raise_for_status()
+                assert http.post(session.url, data={"scenario": scenario}).status_code in (302, 303), scenario
             seen.clear()
             client.get_result(session.ref)
             out[scenario] = {"ref": session.ref.serialize(), **copy.deepcopy(seen)}
