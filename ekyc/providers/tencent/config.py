@@ -40,7 +40,8 @@ DEFAULT_SECURITY_LEVEL = 3
 ACTION_LEVELS = frozenset({2, 4, 5})
 #: the documented actions
 ACTIONS = ("blink", "mouth", "nod", "shake")
-_ACTION_LIST = re.compile(rf"({'|'.join(ACTIONS)})(?:,({'|'.join(ACTIONS)}))?")
+#: compiled on first use (re's cache), not at import: only a create's ActionList is checked with it
+_ACTION_LIST = rf"({'|'.join(ACTIONS)})(?:,({'|'.join(ACTIONS)}))?"
 #: documented integer ranges (inclusive)
 RANGES: dict[str, tuple[int, int]] = {"LivenessRetryLimit": (1, 99), "LivenessTimeout": (0, 600),
                                       "AutoDowngrade": (1, 2)}
@@ -56,7 +57,7 @@ def config_problem(config: Mapping[str, Any]) -> tuple[str, str] | None:
     if "ActionList" in config:
         if level not in ACTION_LEVELS:
             return "ActionList", f"needs SecurityLevel {', '.join(map(str, sorted(ACTION_LEVELS)))}"
-        match = _ACTION_LIST.fullmatch(config["ActionList"])
+        match = re.fullmatch(_ACTION_LIST, config["ActionList"])
         if match is None or match.group(1) == match.group(2):
             return "ActionList", f"must be one or two different actions of {', '.join(ACTIONS)}, comma-separated"
     for key, (lo, hi) in RANGES.items():

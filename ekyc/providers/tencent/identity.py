@@ -23,7 +23,8 @@ _DATE_FORMATS = (
     "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y",
     "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%b %d, %Y", "%B %d, %Y", "%d %b %y", "%Y年%m月%d日",
 )
-_DATE_IN_TEXT = re.compile(r"([0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4})")
+#: compiled on first use (re's cache), not at import: only a date in no listed format is searched with it
+_DATE_IN_TEXT = r"([0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4})"
 
 #: the identity of a result that names no one (a frozen model: one instance serves every call)
 NO_IDENTITY = Identity()
@@ -52,7 +53,7 @@ def parse_date(value: Any) -> date | None:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    m = _DATE_IN_TEXT.search(text)  # "JAKARTA, 02-01-1990" and similar
+    m = re.search(_DATE_IN_TEXT, text)  # "JAKARTA, 02-01-1990" and similar
     if m and m.group(1) != text:
         return parse_date(m.group(1))
     return None
