@@ -16,9 +16,10 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
 from ekyc.errors import EkycError
-from ekyc.models import Decision, SessionRef
+from ekyc.models import Decision, SessionRef, SessionRequest
 from ekyc.provider import FollowUp, Provider
 from ekyc.providers.onfido import OnfidoProvider
 from ekyc.providers.onfido.emulator import PLANS
@@ -192,3 +193,21 @@ def test_every_scenario_reads_as_the_reference_reads_it(answers: dict[str, dict[
         got = drive(live, ref, bodies)
         assert got == drive(reference, ref, bodies), scenario
         assert got[0] == "decided", scenario
+
+
+def test_the_shared_request_parts_follow_the_settings_and_are_never_changed_by_a_request() -> None:
+    """The API root and headers built once per adapter: a create's Content-Type stays on the create, and settings
+    replaced on the adapter (a new token, another endpoint) are what the next request carries."""
+    provider = make_provider(1.0e9)
+    ref = SessionRef(provider="onfido", id=UUID, extra=(UUID,))
+    create = provider.build_create(SessionRequest(reference="u1")).request
+    read = provider.build_result(ref).request
+    assert create.headers["content-type"] == "application/json" and "content-type" not in read.headers
+    assert read.headers["authorization"] == "Token token=test-token"
+    provider.settings = provider.settings.model_copy(update={"api_token": SecretStr("new-token"),
+                                                             "endpoint": "https://other.test"})
+    again = provider.build_result(ref).request
+    assert again.headers["authorization"] == "Token token=new-token"
+    assert str(again.url) == f"https://other.test/v3.6/workflow_runs/{UUID}"
+    assert again.headers.raw == [(b"Host", b"other.test"), (b"Authorization", b"Token token=new-token"),
+                                 (b"Accept", b"application/json")]
