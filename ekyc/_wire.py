@@ -180,10 +180,10 @@ def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], li
     return None
 
 
-def _keys_written_once(kept: int, text: str) -> bool:
-    """Whether no object of ``text`` was written with a duplicate key, proven from the number of strings its decoded
-    value ``kept`` (every key, and every string that is a value or an item); False means "not proven", never
-    "duplicate".
+def _keys_written_once(kept: int, raw: bytes | str) -> bool:
+    """Whether no object of ``raw`` (the body as bytes, or as a str given so) was written with a duplicate key,
+    proven from the number of strings its decoded value ``kept`` (every key, and every string that is a value or an
+    item); False means "not proven", never "duplicate".
 
     Every string, key or value, is written between two quotes that are not escaped (a quote inside a string always
     is). A decoded object keeps one entry per key: of a key written twice, one pair — a key, and any string in its
@@ -191,11 +191,13 @@ def _keys_written_once(kept: int, text: str) -> bool:
     nothing was dropped. A quote is escaped when an odd run of backslashes precedes it: all the quotes less those
     after exactly one backslash (``\\"`` but not ``\\\\"``) are at least the unescaped ones, so when they number
     ``2 × kept``, no key was written twice. Whitespace does not enter (``"a" :1`` counts as ``"a":1``), and one
-    character is counted at C speed (about twice as fast as a two-character pattern such as ``":``).
+    character is counted at C speed (about twice as fast as a two-character pattern such as ``":``). A quote and a
+    backslash are one byte in UTF-8 and never part of another character's bytes: the bytes count as the text would.
     """
-    quotes = text.count('"')
-    if "\\" in text:  # escaped quotes: JSON-in-JSON strings (Alibaba's Ext*Info)
-        quotes -= text.count('\\"') - text.count('\\\\"')
+    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    quotes = data.count(b'"')
+    if b"\\" in data:  # escaped quotes: JSON-in-JSON strings (Alibaba's Ext*Info)
+        quotes -= data.count(b'\\"') - data.count(b'\\\\"')
     return quotes == 2 * kept
 
 
@@ -243,16 +245,18 @@ def _floats_ok(floats: list[float], raw: bytes | str) -> bool:
     return _LONG_DIGIT_RUN not in data.translate(_DIGITS_AS_ZEROS)
 
 
-def _decode_fast(text: str, raw: bytes | str, limit: int) -> Any:
-    """``text`` decoded by pydantic-core's JSON parser (jiter, written in Rust: no Python call per object or
+def _decode_fast(raw: bytes | str, limit: int) -> Any:
+    """``raw`` decoded by pydantic-core's JSON parser (jiter, written in Rust: no Python call per object or
     number), or :data:`_NOT_PROVEN` when that result is not proven equal to the strict decoder's (duplicate or
     case-variant keys, excess depth, integers outside 64 bits, non-finite or over-long numbers) or jiter refuses
     the text (it refuses ``NaN``/``Infinity`` here, lone surrogates, and whatever the strict decoder refuses as not
     JSON): the strict decoder then decides and names the problem. A value jiter returns holds no lone surrogate:
     it builds its strings as Rust strings, valid UTF-8, which has no form for one, and refuses every escape that
     would make one (``"\\ud800"``, ``"\\udc00\\ud83d"``, a str holding one: pinned by the tests), so
-    :func:`loads` looks for lone surrogates only in what the strict decoder returns. ``raw`` is the same text, as
-    bytes if given so. Only keys go through jiter's string cache (they repeat call after call; values seldom do, and
+    :func:`loads` looks for lone surrogates only in what the strict decoder returns. jiter reads UTF-8 only: it
+    refuses every byte sequence that is not (pinned by the tests), so bytes it decodes are UTF-8 and :func:`loads`
+    decodes them to text only when they are not proven (a refusal past jiter's nesting is named only for UTF-8
+    bytes). Only keys go through jiter's string cache (they repeat call after call; values seldom do, and
     caching them costs more than it saves); the values decoded are the same either way.
     """
     refusal: str | None = None
@@ -269,7 +273,7 @@ def _decode_fast(text: str, raw: bytes | str, limit: int) -> Any:
     if found is None:
         return _NOT_PROVEN
     dicts, keys, floats, strings = found
-    if not _keys_written_once(len(keys) + strings, text) or not _no_case_variants(dicts, keys):
+    if not _keys_written_once(len(keys) + strings, raw) or not _no_case_variants(dicts, keys):
         return _NOT_PROVEN
     if floats and not _floats_ok(floats, raw):
         return _NOT_PROVEN
@@ -299,6 +303,8 @@ def _refuse_past_jiter_nesting(refusal: str, raw: bytes | str, limit: int) -> No
     where = _JITER_TOO_DEEP.fullmatch(refusal)
     if where is None or limit >= _JITER_NESTING:
         return
+    if isinstance(raw, bytes) and not _is_utf8(raw):
+        return  # bytes that are not UTF-8 are refused as that, wherever it lies (loads decodes them)
     data = raw if isinstance(raw, bytes) else raw.encode("utf-8")
     line, column = int(where.group(1)), int(where.group(2))
     # where the line starts: just past its ``line - 1``-th newline, found by bisection over C-speed counts (a
@@ -330,6 +336,28 @@ def _refuse_past_jiter_nesting(refusal: str, raw: bytes | str, limit: int) -> No
     raise WireError("body", problem)
 
 
+def _text_of(raw: bytes | str) -> str:
+    """The body as text: bytes decoded as UTF-8 (JSON exchanged between systems is UTF-8, RFC 8259 §8.1: never
+    guess UTF-16/32 from the bytes), refused as "not UTF-8" otherwise."""
+    if not isinstance(raw, bytes):
+        return raw
+    problem: str | None = None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        problem = "not UTF-8"
+    # raised outside the except block: the decode error (whose ``object`` is the whole payload) must not ride along
+    raise WireError("body", problem)
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size: int = MAX_BODY) -> Any:
     """Parse JSON strictly (see the module docstring); :class:`WireError` on anything doubtful.
 
@@ -341,21 +369,11 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH, max_size
         raise WireError("body", "too large")
     # every refusal is raised outside the ``except`` block that saw it: the parser's exception (whose ``doc``
     # / ``object`` is the whole payload, personal data included) must not ride along as ``__context__``
-    problem: str | None = None
-    text = ""
     raw: bytes | str = data if isinstance(data, bytes) else bytes(data) if isinstance(data, bytearray) else data
-    if isinstance(raw, bytes):
-        try:  # JSON exchanged between systems is UTF-8 (RFC 8259 §8.1): never guess UTF-16/32 from the bytes
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            problem = "not UTF-8"
-        if problem is not None:
-            raise WireError("body", problem)
-    else:
-        text = raw
-    value = _decode_fast(text, raw, max_depth)
+    value = _decode_fast(raw, max_depth)
     if value is not _NOT_PROVEN:
-        return value  # proven: no lone surrogate either (jiter refuses them, see _decode_fast)
+        return value  # proven, and UTF-8 with no lone surrogate (jiter reads neither, see _decode_fast)
+    text = _text_of(raw)
     value = _strict(text)
     # a lone surrogate comes from a \uD8xx escape (most bodies hold no backslash at all: one memchr) or, in a str
     # given as is (bytes decoded above never hold one), from the text itself

@@ -118,9 +118,16 @@ def _as_sent(text: str, how: int) -> bytes | str:
     raw = text.encode("utf-8", "surrogatepass")
     if how == 2:
         return b"\xef\xbb\xbf" + raw  # a BOM
-    if how == 3:
-        return raw[: len(raw) // 2] + b"\xff" + raw[len(raw) // 2:]  # bytes that are not UTF-8
+    if how == 3:  # bytes that are not UTF-8 (one of several kinds, by the text's length), inside a string or not
+        bad = NOT_UTF8[len(raw) % len(NOT_UTF8)]
+        return raw[: len(raw) // 2] + bad + raw[len(raw) // 2:]
     return raw
+
+
+#: byte sequences UTF-8 has no reading for: a byte no sequence starts with, a continuation byte alone, overlong
+#: forms, an encoded surrogate, a code point past U+10FFFF, sequences cut short
+NOT_UTF8 = [b"\xff", b"\x80", b"\xc0\xaf", b"\xe0\x80\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xc3",
+            b"\xe2\x82", b"\xf0\x9f\x98", b"\xc3\x28", b"\xfe\xff"]
 
 
 @settings(max_examples=1500, deadline=None)
@@ -329,6 +336,23 @@ def test_a_problem_past_jiters_stopping_point_reads_nested_too_deeply(after: str
     assert reference(body, 32)[0] == "error"
 
 
+@pytest.mark.parametrize("bad", NOT_UTF8)
+@pytest.mark.parametrize("where", ['"{}"', '"a{}b"', '{{"{}": 1}}', '["ok", "x{}"]', '{{"a": {{"b": "{}"}}}}'])
+def test_jiter_refuses_every_body_that_is_not_utf8(bad: bytes, where: str) -> None:
+    """``loads`` decodes bytes to text only when jiter's value is not proven: jiter reads UTF-8 only, so it must
+    refuse every byte sequence that is not (in a key or a value, at any depth), and the body is refused as not
+    UTF-8, as before. Should pydantic-core ever accept one, this fails."""
+    data = where.replace("{}", "\x00").replace("{{", "{").replace("}}", "}").encode().replace(b"\x00", bad)
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    assert _wire._decode_fast(data, 32) is _wire._NOT_PROVEN
+    with pytest.raises(WireError, match="not UTF-8"):
+        _wire.loads(data)
+    deep = b"[" * 250 + data + b"]" * 250  # refused by jiter as nested past its limit, before the bad bytes
+    with pytest.raises(WireError, match="not UTF-8"):
+        _wire.loads(deep)
+
+
 @pytest.mark.parametrize("text", [
     '"\\ud800"', '"\\udc00"', '"x\\uDBFFy"', '"\\ud83d"', '"\\ude00\\ud83d"', '"\\ud800\\u0041"', '"\\uD800\\uDBFF"',
     '["\\ud800", 1]', '{"\\ud800": 1}', '{"a": {"b": ["ok", "\\udfff"]}}',
@@ -337,7 +361,7 @@ def test_jiter_refuses_every_lone_surrogate(text: str) -> None:
     """``loads`` looks for lone surrogates only in what the strict decoder returns: a value jiter returns cannot
     hold one (its strings are Rust strings, valid UTF-8). Should pydantic-core ever return one, this fails."""
     for data in (text, text.encode()):
-        assert _wire._decode_fast(text, data, 32) is _wire._NOT_PROVEN
+        assert _wire._decode_fast(data, 32) is _wire._NOT_PROVEN
         with pytest.raises(WireError, match="lone surrogate"):
             _wire.loads(data)
     assert _wire.loads('["\\ud83d\\ude00", {"\\uD83D\\uDE00": 1}]') == ["\U0001f600", {"\U0001f600": 1}]
