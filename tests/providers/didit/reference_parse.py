@@ -1,6 +1,6 @@
-"""Didit's decision reading as it was before this round of issue 15 (commit 3957c77), kept only as the reference
-the differential test (``test_reading_equivalence.py``) compares :func:`ekyc.providers.didit.parse.decide` with.
-Not used by the library.
+"""Didit's decision reading as it was on main 35a0487 (before the norm round of issue 15), kept only as the
+reference the differential test (``test_reading_equivalence.py``) compares :func:`ekyc.providers.didit.parse.decide`
+with. Not used by the library.
 """
 
 
@@ -41,6 +41,8 @@ DOCUMENT_TYPES: dict[str, DocumentType] = {
     "drivers license": DocumentType.DRIVERS_LICENSE,
     "residence permit": DocumentType.RESIDENCE_PERMIT,
 }
+#: the identity of a decision that names no one (a frozen model: one instance serves every call)
+NO_IDENTITY = Identity()
 #: longest ``vendor_data`` read back (the adapter sends at most 256 characters)
 MAX_VENDOR_DATA = 1024
 
@@ -69,17 +71,17 @@ def _text(item: Item, key: str, where: str) -> str | None:
 
 def _date(item: Item, key: str, where: str) -> date | None:
     """``item[key]`` read with :func:`ekyc._wire.iso_date`; a plain ``YYYY-MM-DD`` (the usual case) is parsed
-    directly — only when it reads back identically, i.e. exactly what ``wire.iso_date`` accepts for it."""
+    directly. Ten characters with dashes at 4 and 7 that ``date.fromisoformat`` reads are exactly such a date
+    (it reads ASCII digits only, and its other ten-character form, the week date ``2021-W01-1``, has no dash at
+    7), which is what ``wire.iso_date`` returns for them; anything else goes through ``wire.iso_date``."""
     value = item.get(key)
     if value is None:
         return None
-    if type(value) is str and len(value) == 10:
+    if type(value) is str and len(value) == 10 and value[4] == "-" == value[7]:
         try:
-            parsed = date.fromisoformat(value)
+            return date.fromisoformat(value)
         except ValueError:
-            parsed = None
-        if parsed is not None and parsed.isoformat() == value:
-            return parsed
+            pass
     return wire.iso_date(value, f"{where}.{key}")
 
 
@@ -93,11 +95,15 @@ def _objects(owner: Item, key: str, where: str = "") -> list[Item]:
 
 
 def features(data: Mapping[str, Any]) -> Features:
-    """Every feature array's items, read once per payload (:func:`ekyc._wire.objects`; ``[]`` when absent)."""
+    """The items of every feature array that has some, in :data:`FEATURE_ARRAYS` order, read once per payload
+    (:func:`ekyc._wire.objects`): an absent, null or empty array has no entry."""
     out: Features = {}
     for array in FEATURE_ARRAYS:
         value = data.get(array)
-        out[array] = [] if value is None else wire.objects(value, array)
+        if value is not None:
+            items = wire.objects(value, array)
+            if items:
+                out[array] = items
     return out
 
 
@@ -120,10 +126,19 @@ def _warning_evidence(name: str, state: State, reason: Reason) -> Evidence:
     return Evidence(name, state, reason if state is State.FAILED or state is State.INFO else None)
 
 
-def _item_evidence(out: list[Evidence], item: Item, where: str) -> None:
-    """One feature item's sub-checks: each of its warnings, then its ``status``."""
-    status = _code(item, "status", where)
+def _item_evidence(out: list[Evidence], item: Item, array: str, i: int) -> None:
+    """One feature item's sub-checks: each of its warnings, then its ``status``. The item's place
+    (``array[i]``) is named only for warnings and refusals: an item without warnings (the usual case) gives its
+    one sub-check directly."""
+    status = item.get("status")
+    if status is not None and (type(status) is not str or len(status) > 128):  # else exactly what wire.code gives
+        status = wire.code(status, f"{array}[{i}].status")
     state = FEATURE_STATE.get("null" if status is None else status, State.UNKNOWN)
+    warnings = item.get("warnings")
+    if (warnings is None or (type(warnings) is list and not warnings)) and state is not State.FAILED:
+        out.append(Evidence(f"{array}[{i}].status", state))
+        return
+    where = f"{array}[{i}]"
     explained: list[Reason] = []
     for j, w in enumerate(_objects(item, "warnings", where)):
         w_where = f"{where}.warnings[{j}]"
@@ -141,23 +156,24 @@ def _item_evidence(out: list[Evidence], item: Item, where: str) -> None:
 
 
 def _listed(data: Mapping[str, Any]) -> list[str | None]:
-    """The decision's ``features[]`` names (strings, each read with :func:`ekyc._wire.code`)."""
+    """The decision's ``features[]`` names (strings, each read with :func:`ekyc._wire.code`; named only to
+    refuse one)."""
     listed = wire.array(data.get("features"), "features")
-    if all(type(name) is str and len(name) <= 128 for name in listed):
-        return listed
-    return [wire.code(name, f"features[{i}]") for i, name in enumerate(listed)]
+    for name in listed:
+        if type(name) is not str or len(name) > 128:  # else exactly what wire.code returns for it
+            return [wire.code(name, f"features[{i}]") for i, name in enumerate(listed)]
+    return listed
 
 
 def evidence(data: Mapping[str, Any], feats: Features) -> list[Evidence]:
     """Every sub-check the decision reports: one per feature item and one per warning object."""
     out: list[Evidence] = []
     for array, entries in feats.items():
-        if entries:
-            for i, item in enumerate(entries):
-                _item_evidence(out, item, f"{array}[{i}]")
+        for i, item in enumerate(entries):
+            _item_evidence(out, item, array, i)
     for name in _listed(data):
         target = DECISION_FEATURES.get(name or "")
-        if target is not None and not feats[target]:  # listed, but it never produced a result
+        if target is not None and target not in feats:  # listed, but it never produced a result
             out.append(Evidence(target, State.UNFINISHED))
     for j, w in enumerate(_objects(data, "warnings", "decision")):  # older/flat payloads: top-level warnings
         w_where = f"decision.warnings[{j}]"
@@ -175,56 +191,78 @@ def _score(item: Item, array: str, i: int) -> float | None:
 
 
 def _check(entries: list[Item], array: str, scored: bool) -> CheckResult:
-    """One check from its feature array; the items' statuses were read (type-checked) by :func:`evidence`."""
-    statuses = [item.get("status") for item in entries]
-    passed: bool | None = None
-    if "Declined" in statuses:
-        passed = False
-    elif statuses and statuses.count("Approved") == len(statuses):
-        passed = True
-    scores = [] if not scored else [s for i, item in enumerate(entries) if (s := _score(item, array, i)) is not None]
-    return CheckResult(passed=passed, score=min(scores)) if scores else verdict(passed)
+    """One check from its feature array; the items' statuses were read (type-checked) by :func:`evidence`.
+
+    Passed when every item is ``Approved``, failed when any is ``Declined``, else no verdict; the score (when
+    ``scored``) is the lowest item ``score`` given."""
+    if not entries:
+        return verdict(None)
+    approved = 0
+    declined = False
+    for item in entries:
+        status = item.get("status")
+        if status == "Approved":
+            approved += 1
+        elif status == "Declined":
+            declined = True
+    passed = False if declined else True if approved == len(entries) else None
+    score: float | None = None
+    if scored:
+        for i, item in enumerate(entries):
+            value = _score(item, array, i)
+            if value is not None and (score is None or value < score):
+                score = value
+    return verdict(passed) if score is None else CheckResult(passed=passed, score=score)
 
 
 def checks(feats: Features) -> Checks:
     """Document, liveness and face-match results from the feature arrays (scores 0–100 [DIGEST]), once
     :func:`evidence` has read them."""
     return Checks(
-        document=_check(feats["id_verifications"], "id_verifications", scored=False),
-        liveness=_check(feats["liveness_checks"], "liveness_checks", scored=True),
-        face_match=_check(feats["face_matches"], "face_matches", scored=True),
+        document=_check(feats.get("id_verifications", []), "id_verifications", scored=False),
+        liveness=_check(feats.get("liveness_checks", []), "liveness_checks", scored=True),
+        face_match=_check(feats.get("face_matches", []), "face_matches", scored=True),
     )
 
 
-def _identity_of(item: Item, at: str) -> Identity:
+def _identity_of(item: Item, at: str) -> Identity | None:
+    """The identity one ID verification item gives; None when it gives none (every field absent or blank)."""
     first, last, full = _text(item, "first_name", at), _text(item, "last_name", at), _text(item, "full_name", at)
     if full is None and (first or last):
         full = " ".join(p for p in (first, last) if p)
     raw_type = _text(item, "document_type", at)
-    doc_type = None if raw_type is None else DOCUMENT_TYPES.get(raw_type.lower(), DocumentType.OTHER)
     gender = _text(item, "gender", at)
+    born = _date(item, "date_of_birth", at)
+    nationality, number = _text(item, "nationality", at), _text(item, "document_number", at)
+    issuing = _text(item, "issuing_state", at)
+    issued, expires = _date(item, "date_of_issue", at), _date(item, "expiration_date", at)
+    address = _text(item, "formatted_address", at) or _text(item, "address", at)
+    if full is None and raw_type is None and gender is None and born is None and nationality is None \
+            and number is None and issuing is None and issued is None and expires is None and address is None:
+        return None  # (first and last are None too: full would be built from them)
     sex = gender.upper() if gender is not None else None
     return Identity(
         given_name=first, family_name=last, full_name=full,
-        date_of_birth=_date(item, "date_of_birth", at),
+        date_of_birth=born,
         sex=sex if sex == "M" or sex == "F" else None,
-        nationality=_text(item, "nationality", at),
-        document_type=doc_type,
-        document_number=_text(item, "document_number", at),
-        issuing_country=_text(item, "issuing_state", at),
-        issue_date=_date(item, "date_of_issue", at),
-        expiry_date=_date(item, "expiration_date", at),
-        address=_text(item, "formatted_address", at) or _text(item, "address", at),
+        nationality=nationality,
+        document_type=None if raw_type is None else DOCUMENT_TYPES.get(raw_type.lower(), DocumentType.OTHER),
+        document_number=number,
+        issuing_country=issuing,
+        issue_date=issued,
+        expiry_date=expires,
+        address=address,
     )
 
 
 def identity(feats: Features) -> Identity:
     """What the first ID verification with data says about the person."""
-    for i, item in enumerate(feats["id_verifications"]):
+    for i, item in enumerate(feats.get("id_verifications", [])):
         ident = _identity_of(item, f"id_verifications[{i}]")
-        if not ident.is_empty():
+        # a name (full_name is built from the given and family names) is kept as given: not empty
+        if ident is not None and (ident.full_name is not None or not ident.is_empty()):
             return ident
-    return Identity()
+    return NO_IDENTITY
 
 
 def _reviews(data: Mapping[str, Any]) -> list[Item]:
@@ -233,6 +271,8 @@ def _reviews(data: Mapping[str, Any]) -> list[Item]:
 
 def manually_approved(reviews: list[Item]) -> bool:
     """Whether the last review that set a status set ``Approved`` on the whole session."""
+    if not reviews:
+        return False
     decided = [r for i, r in enumerate(reviews) if _code(r, "new_status", f"reviews[{i}]")]
     if not decided:
         return False
@@ -246,6 +286,8 @@ def reference(data: Mapping[str, Any]) -> str | None:
 
 
 def _completed_at(reviews: list[Item]) -> datetime | None:
+    if not reviews:
+        return None
     stamps = [wire.iso_datetime(r.get("created_at"), f"reviews[{i}].created_at") for i, r in enumerate(reviews)]
     found = [s for s in stamps if s is not None]
     return max(found) if found else None

@@ -70,7 +70,8 @@ VALUES: list[Any] = [
     "2026-13-02T03:04:05Z", "JANE\x00SAMPLE", "node", SID, "feature_ocr",
 ]
 KEYS = ["status", "warnings", "score", "log_type", "risk", "new_status", "node_id", "feature", "created_at",
-        "first_name", "full_name", "gender", "date_of_birth", "formatted_address", "document_type", "extra"]
+        "first_name", "full_name", "gender", "date_of_birth", "formatted_address", "document_type", "extra",
+        "address", "nationality", "issuing_state", "date_of_issue"]
 
 
 
