@@ -127,14 +127,24 @@ def _objects(owner: Item, key: str, where: str = "") -> list[Item]:
 
 def features(data: Mapping[str, Any]) -> Features:
     """The items of every feature array that has some, in :data:`FEATURE_ARRAYS` order, read once per payload
-    (:func:`ekyc._wire.objects`): an absent, null or empty array has no entry."""
+    (:func:`ekyc._wire.objects`; a list of plain dicts, the usual case, is kept as decoded): an absent, null or
+    empty array has no entry."""
     out: Features = {}
     for array in FEATURE_ARRAYS:
         value = data.get(array)
-        if value is not None:
-            items = wire.objects(value, array)
-            if items:
-                out[array] = items
+        if value is None:
+            continue
+        if type(value) is list:  # the usual case: a list of plain dicts, kept as decoded (no copy, no call)
+            for item in value:
+                if type(item) is not dict:
+                    break
+            else:
+                if value:
+                    out[array] = value
+                continue
+        items = wire.objects(value, array)
+        if items:
+            out[array] = items
     return out
 
 
@@ -157,17 +167,30 @@ def _warning_evidence(name: str, state: State, reason: Reason) -> Evidence:
     return Evidence(name, state, reason if state is State.FAILED or state is State.INFO else None)
 
 
+#: the one sub-check of an item without warnings, by ``(array, place, state)``: an :class:`Evidence` is immutable,
+#: so one serves every result. Kept for the first :data:`_REMEMBERED_PLACES` places of each array only (the arrays
+#: and the states are a fixed few: at most 15 × 4 × 5 entries, whatever the payloads)
+_STATUS_EVIDENCE: dict[tuple[str, int, State], Evidence] = {}
+_REMEMBERED_PLACES = 4
+
+
 def _item_evidence(out: list[Evidence], item: Item, array: str, i: int) -> None:
     """One feature item's sub-checks: each of its warnings, then its ``status``. The item's place
     (``array[i]``) is named only for warnings and refusals: an item without warnings (the usual case) gives its
-    one sub-check directly."""
+    one sub-check directly, the one remembered for its place and state (:data:`_STATUS_EVIDENCE`)."""
     status = item.get("status")
     if status is not None and (type(status) is not str or len(status) > 128):  # else exactly what wire.code gives
         status = wire.code(status, f"{array}[{i}].status")
     state = FEATURE_STATE.get("null" if status is None else status, State.UNKNOWN)
     warnings = item.get("warnings")
     if (warnings is None or (type(warnings) is list and not warnings)) and state is not State.FAILED:
-        out.append(Evidence(f"{array}[{i}].status", state))
+        key = (array, i, state)
+        known = _STATUS_EVIDENCE.get(key)
+        if known is None:
+            known = Evidence(f"{array}[{i}].status", state)
+            if i < _REMEMBERED_PLACES:
+                _STATUS_EVIDENCE[key] = known
+        out.append(known)
         return
     where = f"{array}[{i}]"
     explained: list[Reason] = []
