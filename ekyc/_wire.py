@@ -203,9 +203,14 @@ def _keys_written_once(kept: int, raw: bytes | str) -> bool:
 
 def _no_case_variants(dicts: list[dict[str, Any]], keys: list[str]) -> bool:
     """Whether no object of ``dicts`` holds two keys that differ only in case (``keys``: all their keys, in order)."""
+    # keys that are ASCII without capitals are their own case fold: when every key is one already seen to be (a
+    # vendor's keys repeat call after call), one C-level set comparison shows it, without joining them all (the
+    # first key is looked up alone first: a vendor whose keys have capitals never builds the set)
+    if not keys or (keys[0] in _LOWER_KEYS and _LOWER_KEYS.issuperset(keys)):
+        return True
     joined = "".join(keys)
-    # keys that are ASCII without capitals are their own case fold: one C-speed check of every key at once
-    if joined.isascii() and joined.lower() == joined:
+    if joined.isascii() and joined.lower() == joined:  # one C-speed check of every key at once
+        _remember_lower(keys, len(joined))
         return True
     if len(keys) > _MAX_REMEMBERED_KEYS or len(joined) > _MAX_REMEMBERED_TEXT:
         return _folded_apart(keys, list(map(len, dicts)))
@@ -218,6 +223,26 @@ def _no_case_variants(dicts: list[dict[str, Any]], keys: list[str]) -> bool:
 #: at most 64 lists of at most 4,096 characters are kept, not 64 bodies' worth
 _MAX_REMEMBERED_KEYS = 256
 _MAX_REMEMBERED_TEXT = 4096
+
+
+#: keys seen to be ASCII without capitals (their own case fold), and how many characters the key lists added to it
+#: since it was last emptied held in all. Bounded like the verdicts below (the keys are a sender's input): only lists
+#: of at most _MAX_REMEMBERED_TEXT characters are added, and it is emptied once they held _MAX_LOWER_TEXT in all
+_LOWER_KEYS: set[str] = set()
+_lower_text = 0
+_MAX_LOWER_TEXT = 16384
+
+
+def _remember_lower(keys: list[str], text: int) -> None:
+    """Add ``keys`` (ASCII without capitals, ``text`` characters in all) to :data:`_LOWER_KEYS` when small enough."""
+    global _lower_text
+    if text > _MAX_REMEMBERED_TEXT:
+        return
+    if _lower_text + text > _MAX_LOWER_TEXT:  # full: start again, never stay full
+        _LOWER_KEYS.clear()
+        _lower_text = 0
+    _LOWER_KEYS.update(keys)
+    _lower_text += text
 
 
 def _folded_apart(keys: Sequence[str], sizes: Sequence[int]) -> bool:

@@ -376,3 +376,31 @@ def test_a_str_holding_a_lone_surrogate_itself_is_refused(text: str) -> None:
     with pytest.raises(WireError, match="lone surrogate"):
         _wire.loads(text)
     assert _wire.loads('["\U0001f600", "é"]') == ["\U0001f600", "é"]
+
+
+def test_keys_seen_without_capitals_prove_only_themselves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys seen to be ASCII without capitals are remembered (their own case fold); a body whose keys are all
+    remembered needs no other case check, and any other key — a capital, a non-ASCII letter — is checked as before."""
+    monkeypatch.setattr(_wire, "_LOWER_KEYS", set())
+    monkeypatch.setattr(_wire, "_lower_text", 0)
+    assert _wire.loads(b'{"id": 1, "status": {"id": 2}}') == {"id": 1, "status": {"id": 2}}
+    assert {"id", "status"} == _wire._LOWER_KEYS
+    assert _wire.loads(b'{"status": 1, "id": {"status": 2}}') == {"status": 1, "id": {"status": 2}}
+    for body in (b'{"id": 1, "ID": 2}', b'{"status": {"id": 1, "Id": 2}}', '{"stra\u00dfe": 1, "STRASSE": 2}'.encode(),
+                 '{"k": 1, "\u212a": 2}'.encode()):
+        with pytest.raises(WireError, match="case"):
+            _wire.loads(body)
+    assert {"id", "status"} == _wire._LOWER_KEYS  # nothing with a capital or outside ASCII was added
+
+
+def test_the_memory_of_keys_without_capitals_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sender's keys (a webhook's, before its signature is checked) are remembered only from key lists of at most
+    4,096 characters, and the memory is emptied once it took in 16,384 characters: it never grows past that."""
+    monkeypatch.setattr(_wire, "_LOWER_KEYS", set())
+    monkeypatch.setattr(_wire, "_lower_text", 0)
+    assert _wire.loads(json.dumps({"k" * 5000: 1}).encode()) == {"k" * 5000: 1}
+    assert not _wire._LOWER_KEYS
+    for n in range(40):
+        body = json.dumps({f"key_{n}_{i}_" + "x" * 900: i for i in range(3)}).encode()
+        assert len(_wire.loads(body)) == 3
+        assert sum(map(len, _wire._LOWER_KEYS)) <= _wire._lower_text <= 16384
