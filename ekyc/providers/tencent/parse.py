@@ -74,10 +74,27 @@ def _rule(key: str, where: str, reason: Reason | None = None) -> Reason:
                   provider_code=where[:128], message=entry.message)
 
 
+#: passing sub-checks by name: an :class:`Evidence` is immutable, so one per name serves every result. The names
+#: are this module's own (a field at a place in the payload); at most :data:`_MAX_PASSING` are kept
+_PASSING: dict[str, Evidence] = {}
+_MAX_PASSING = 64
+
+
+def _passing(name: str) -> Evidence:
+    """``Evidence(name, State.PASSED)``: the one remembered for ``name`` (a result reports five or so, the same
+    names call after call; building a named tuple costs several times the look-up)."""
+    found = _PASSING.get(name)
+    if found is None:
+        found = Evidence(name, State.PASSED)
+        if len(_PASSING) < _MAX_PASSING:
+            _PASSING[name] = found
+    return found
+
+
 def _verdict(name: str, value: int) -> Evidence:
     """A reported result code (0 = success) as evidence."""
     if value == 0:
-        return Evidence(name, State.PASSED)
+        return _passing(name)
     entry = CODE_TABLE.get("result", value)
     if entry is None:
         return Evidence(name, State.UNKNOWN, _rule("attempt:code-not-zero", name, code_reason(value)))
@@ -180,7 +197,7 @@ def _attempt_evidence(last: _Detail | None, where: str, requested: Requested) ->
     if last.similarity is not None and compares is not False:
         name = f"{where}.Similarity"
         if last.similarity >= SIMILARITY_THRESHOLD:
-            out.append(Evidence(name, State.PASSED))
+            out.append(_passing(name))
         elif compares:
             out.append(Evidence(name, State.FAILED, _rule("Similarity:below-70", name)))
         else:
@@ -219,7 +236,7 @@ def _document_evidence(ocrs: list[Mapping[str, Any]], requested: Requested) -> l
                 warned.append(Evidence(name, State.FAILED, _rule("WarnCardInfos:interrupting", name,
                                                                  entry.to_reason())))
         if is_pass is True:
-            out.append(Evidence(f"{where}.IsPass", State.PASSED))
+            out.append(_passing(f"{where}.IsPass"))
         else:
             explained = next((e.reason for e in warned if e.state is not State.INFO), None)
             out.append(Evidence(f"{where}.IsPass", State.FAILED if is_pass is False else State.UNKNOWN,

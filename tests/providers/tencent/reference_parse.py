@@ -1,13 +1,14 @@
-"""Tencent's result reading as it was before this round of issue 15 (commit 3957c77), kept only as the reference the
-differential test (``test_decision_equivalence.py``) compares the library's reading with. Not used by the library.
+"""Tencent's result reading as it was on main 5285d79 (before the norm round of issue 15), kept only as the
+reference the differential test (``test_decision_equivalence.py``) compares the library's reading with. Not used by
+the library.
 """
 
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
 
 from ekyc import _wire as wire
 from ekyc.errors import SessionMismatch
@@ -29,6 +30,8 @@ from ekyc.providers.tencent.requested import LIVENESS_MODES, OCR_MODES, Requeste
 from .reference_identity import NO_IDENTITY, ocr_identity
 
 _MIN_INT = -wire.MAX_INT - 1
+#: the timestamps :func:`ekyc._wire.epoch` accepts end before 2200-01-01 (7,258,118,400 s), here in milliseconds
+_MAX_EPOCH_MS = 7_258_118_400_000
 #: the documented default pass threshold of ``Similarity``
 SIMILARITY_THRESHOLD = 70.0
 #: ``Extra`` is at most 1,000 characters (ApplyWebVerificationBizTokenIntl)
@@ -56,10 +59,8 @@ def _rule(key: str, where: str, reason: Reason | None = None) -> Reason:
                   provider_code=where[:128], message=entry.message)
 
 
-def _verdict(name: str, value: int | None) -> Evidence | None:
-    """A reported result code (0 = success) as evidence; None when not reported."""
-    if value is None:
-        return None
+def _verdict(name: str, value: int) -> Evidence:
+    """A reported result code (0 = success) as evidence."""
     if value == 0:
         return Evidence(name, State.PASSED)
     entry = CODE_TABLE.get("result", value)
@@ -84,9 +85,9 @@ def _tag(name: str, raw: Any) -> Evidence:
     return Evidence(name, State.FAILED, _rule("LivenessInfoTag:declining", name, entry.to_reason()))
 
 
-@dataclass(frozen=True)
-class _Detail:
-    """One ``VerificationDetail`` read strictly."""
+class _Detail(NamedTuple):
+    """One ``VerificationDetail`` read strictly (immutable; a named tuple: a frozen dataclass sets each field
+    through ``object.__setattr__``, on every result read — issue 15)."""
 
     code: int | None
     liveness: int | None
@@ -115,7 +116,10 @@ def _detail(detail: Mapping[str, Any], where: str, compares: bool | None) -> _De
     raw_tags = detail.get("LivenessInfoTag")
     tags = () if raw_tags is None else tuple(wire.array(raw_tags, f"{where}.LivenessInfoTag"))
     stamp = detail.get("ReqTimestamp")
-    at = None if stamp is None else wire.epoch(stamp, f"{where}.ReqTimestamp", millis=True)
+    if type(stamp) is int and 0 <= stamp < _MAX_EPOCH_MS:  # exactly what wire.epoch returns for it
+        at: datetime | None = datetime.fromtimestamp(stamp / 1000, tz=timezone.utc)
+    else:
+        at = None if stamp is None else wire.epoch(stamp, f"{where}.ReqTimestamp", millis=True)
     seq = detail.get("Seq")
     if seq is not None and (type(seq) is not str or len(seq) > 256):
         wire.text(seq, f"{where}.Seq", max_len=256)
@@ -130,7 +134,7 @@ def _detail(detail: Mapping[str, Any], where: str, compares: bool | None) -> _De
         liveness=verdict(None if live is None else live == 0),
         face_match=verdict(None) if compares is False else CheckResult(
             passed=None if comp is None else comp == 0, score=sim),
-        reasons=tuple([*([code_reason(code)] if code not in (None, 0) else []), *tag_reasons]),
+        reasons=(code_reason(code), *tag_reasons) if code is not None and code != 0 else tuple(tag_reasons),
         at=at,
     )
     return _Detail(code, live, comp, sim, tags, attempt)
@@ -144,26 +148,25 @@ def _attempt_evidence(last: _Detail | None, where: str, requested: Requested) ->
                              _rule("VerificationDetailList:missing", "VerificationDetailList"))]
         return []
     out: list[Evidence] = []
-    runs_liveness = requested.check_mode is None or requested.check_mode in LIVENESS_MODES
-    required = (("ErrorCode", last.code, True), ("LivenessErrorCode", last.liveness, runs_liveness),
-                ("CompareErrorCode", last.compare, requested.compares is True),
-                ("Similarity", last.similarity, requested.compares is True))
-    for field, value, needed in required:
-        if needed and value is None:
-            out.append(Evidence(f"{where}.{field}", State.UNKNOWN,
-                                _rule("attempt:not-reported", f"{where}.{field}")))
-    for field, value in (("ErrorCode", last.code), ("LivenessErrorCode", last.liveness),
-                         ("CompareErrorCode", last.compare)):
-        ev = _verdict(f"{where}.{field}", value)
-        if ev is not None:
-            out.append(ev)
+    mode, compares = requested.check_mode, requested.compares
+    codes = (("ErrorCode", last.code), ("LivenessErrorCode", last.liveness), ("CompareErrorCode", last.compare))
+    needed = (True, mode is None or mode in LIVENESS_MODES, compares is True)
+    for (field, value), required in zip(codes, needed, strict=True):
+        if required and value is None:
+            out.append(Evidence(f"{where}.{field}", State.UNKNOWN, _rule("attempt:not-reported", f"{where}.{field}")))
+    if compares is True and last.similarity is None:
+        out.append(Evidence(f"{where}.Similarity", State.UNKNOWN,
+                            _rule("attempt:not-reported", f"{where}.Similarity")))
+    for field, value in codes:
+        if value is not None:
+            out.append(_verdict(f"{where}.{field}", value))
     for i, raw in enumerate(last.tags):
         out.append(_tag(f"{where}.LivenessInfoTag[{i}]", raw))
-    if last.similarity is not None and requested.compares is not False:
+    if last.similarity is not None and compares is not False:
         name = f"{where}.Similarity"
         if last.similarity >= SIMILARITY_THRESHOLD:
             out.append(Evidence(name, State.PASSED))
-        elif requested.compares:
+        elif compares:
             out.append(Evidence(name, State.FAILED, _rule("Similarity:below-70", name)))
         else:
             out.append(Evidence(name, State.UNKNOWN, _rule("Similarity:mode-unknown", name)))
@@ -211,13 +214,18 @@ def _document_evidence(ocrs: list[Mapping[str, Any]], requested: Requested) -> l
 
 
 def _passed(evidence: list[Evidence]) -> bool | None:
+    """The document's verdict from its sub-checks: failed when any failed, passed when each passed or is
+    informational, else none (also when there are none)."""
     if not evidence:
         return None
-    if any(e.state is State.FAILED for e in evidence):
-        return False
-    if all(e.state in (State.PASSED, State.INFO) for e in evidence):
-        return True
-    return None
+    passed: bool | None = True
+    for e in evidence:
+        state = e.state
+        if state is State.FAILED:
+            return False
+        if state is not State.PASSED and state is not State.INFO:
+            passed = None
+    return passed
 
 
 def decide(ref: SessionRef, resp: Mapping[str, Any], requested: Requested) -> Decision:
@@ -242,7 +250,7 @@ def decide(ref: SessionRef, resp: Mapping[str, Any], requested: Requested) -> De
     identity = NO_IDENTITY  # the first OCR result that names the person, else the last one read
     for i, ocr in enumerate(ocrs):
         identity = ocr_identity(ocr, f"OCRResult[{i}]")
-        if not identity.is_empty():
+        if identity.full_name is not None or not identity.is_empty():  # a name is kept as given: not empty
             break
 
     billable: bool | None = None
