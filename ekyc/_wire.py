@@ -131,6 +131,9 @@ _DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256)
 _LONG_DIGIT_RUN = b"0" * 21
 
 
+_CONTAINER_TYPES = frozenset({dict, list})
+
+
 def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], list[float], int] | None:
     """Every non-empty object, every key and every float in ``value`` (as decoded: plain dicts, lists, scalars), and
     how many of its values are strings, walked level by level without a Python call per container; None when
@@ -152,20 +155,18 @@ def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], li
     floats: list[float] = []
     strings = 0
     for depth in range(limit + 1):
+        if depth == limit and not _CONTAINER_TYPES.isdisjoint(map(kind_of, level)):
+            return None  # a container at this level nests ``limit + 1`` deep
         items = 0  # the values and items of this level's containers: the size of the next level
         for node in level:
             kind = kind_of(node)  # ``type(True) is bool``: booleans are not integers here
             if kind is str_:
                 strings += 1
             elif kind is dict_:
-                if depth == limit:  # a container at this level nests ``limit + 1`` deep
-                    return None
                 if node:
                     dicts.append(node)
                     items += len(node)
             elif kind is list_:
-                if depth == limit:
-                    return None
                 items += len(node)
             elif kind is int_:
                 if not _MIN_INT <= node <= MAX_INT:
