@@ -94,14 +94,15 @@ def parse_date(value: Any) -> date | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
-    if len(text) == 10:  # the usual yyyy-MM-dd (or / or . between): read directly when it reads back identically
+    if len(text) == 10:  # the usual yyyy-MM-dd (or / or . between), read directly: date.fromisoformat reads ten
+        # characters with dashes at 4 and 7 only as "%Y-%m-%d" in ASCII digits (its other ten-character form, the
+        # week date 2021-W01-1, has no dash at 7), exactly what the patterns below accept in that form
         dashed = text.replace("/", "-").replace(".", "-")
-        try:
-            parsed: date | None = date.fromisoformat(dashed)
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.isoformat() == dashed:
-            return parsed
+        if dashed[4] == "-" == dashed[7]:
+            try:
+                return date.fromisoformat(dashed)
+            except ValueError:
+                pass
     m = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
     if not m:
         return None

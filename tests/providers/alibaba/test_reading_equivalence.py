@@ -63,6 +63,7 @@ def test_a_date_is_read_as_the_patterns_read_it(value: Any) -> None:
 
 @pytest.mark.parametrize("value", ["1990-01-02", "2031/05/06", "2021.05.07", "2021-05/07", "2021-W01-1",
                                    "20210507", "2021-5-7", " 1990-01-02 ", "1990-02-30", "１９９０-01-02",
-                                   "1990-01-0٢", "+990-01-02"])
+                                   "1990-01-0٢", "+990-01-02", "0000-01-01", "1990-13-01", "1990-01-0 ",
+                                   "1990.01/02", "1990-0a-02", "2021W01-1 ", "1990-01-+2"])
 def test_each_date_form_is_read_as_the_patterns_read_it(value: str) -> None:
     assert parse_date(value) == reference_date(value)
