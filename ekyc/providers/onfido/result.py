@@ -89,8 +89,15 @@ def _considered(family: str, where: str, tree: Mapping[str, Any], prefix: str, p
     failed: list[Evidence] = []
     doubts: list[Evidence] = []
     for key, node in tree.items():
-        # most breakdowns are objects whose result is clear (or null): nothing to read further, no path to name
-        if node is None or (type(node) is dict and node.get("result") in _NO_FINDING):
+        if node is None:
+            continue
+        # most breakdowns are objects whose result is clear (or null): only what lies under them is read further
+        if type(node) is dict and node.get("result") in _NO_FINDING:
+            under = node.get("breakdown")
+            if under is not None:
+                info, contradicted = _under_clear(family, f"{where}.{key}", under, f"{prefix}.{key}", placeholders)
+                failed += info
+                doubts += contradicted
             continue
         path = f"{where}.{key}"
         item = wire.obj(node, path)
@@ -115,6 +122,20 @@ def _considered(family: str, where: str, tree: Mapping[str, Any], prefix: str, p
         entry = CODE_TABLE.get("breakdown", name)
         failed.append(Evidence(path, State.FAILED, _rule(entry, name, "an undocumented breakdown is consider")))
     return failed, doubts
+
+
+def _under_clear(family: str, where: str, under: Any, prefix: str, placeholders: bool
+                 ) -> tuple[list[Evidence], list[Evidence]]:
+    """What lies under a breakdown whose own result is clear (or null): its sub-breakdowns must agree. A
+    ``consider`` among them contradicts the clear result above it — a doubt (:attr:`State.UNKNOWN`) named by
+    its path, never a pass — unless it is one of our own placeholder names (kept as the :attr:`State.INFO` it
+    is); a sub-breakdown that is not an object is refused (:class:`~ekyc._wire.WireError`) like any other."""
+    sub = wire.opt_obj(under, f"{where}.breakdown")
+    if not sub:
+        return [], []
+    deeper, doubts = _considered(family, f"{where}.breakdown", sub, prefix, placeholders)
+    info = [e for e in deeper if e.state is State.INFO]
+    return info, doubts + [Evidence(e.name, State.UNKNOWN) for e in deeper if e.state is not State.INFO]
 
 
 def report_evidence(report: Mapping[str, Any], where: str, placeholders: bool) -> list[Evidence]:
@@ -158,12 +179,16 @@ def report_evidence(report: Mapping[str, Any], where: str, placeholders: bool) -
     return [Evidence(f"{label}.result", State.UNKNOWN), *doubts]
 
 
-def _check_evidence(checks: Sequence[Mapping[str, Any]], reports_failed: bool) -> list[Evidence]:
+def _check_evidence(checks: Sequence[Mapping[str, Any]], reports_failed: bool, reports_consider: bool
+                    ) -> list[Evidence]:
+    """A doubt for each check that is not complete or whose result disagrees with the reports: ``clear`` while a
+    report failed, ``consider`` ("a report of the check needs consideration") while no report says consider."""
     out: list[Evidence] = []
     for i, check in enumerate(checks):
         status = check.get("status")
         result = check.get("result")
-        if status == "complete" and (result == "consider" or (result == "clear" and not reports_failed)):
+        if status == "complete" and ((result == "consider" and reports_consider)
+                                     or (result == "clear" and not reports_failed)):
             continue  # the usual check: complete, its result agreeing with the reports (both read as _code would)
         where = f"checks[{i}]"
         status = _code(check, "status", where)
@@ -171,7 +196,8 @@ def _check_evidence(checks: Sequence[Mapping[str, Any]], reports_failed: bool) -
         if status != "complete":
             known = CODE_TABLE.get("check_status", status) is not None
             out.append(Evidence(f"{where}.status", State.UNFINISHED if known else State.UNKNOWN))
-        elif result not in _RESULTS or (result == "clear" and reports_failed):
+        elif (result not in _RESULTS or (result == "clear" and reports_failed)
+              or (result == "consider" and not reports_consider)):
             out.append(Evidence(f"{where}.result", State.UNKNOWN))
     return out
 
@@ -285,7 +311,7 @@ def decide(ref: SessionRef, run: Mapping[str, Any], checks: Sequence[Mapping[str
                 clean = states.count(State.PASSED) + states.count(State.INFO) == len(states)
                 document_ok = False if failing else (True if clean else None)
     failed = State.FAILED in [e.state for e in evidence]
-    evidence += _check_evidence(checks, failed)
+    evidence += _check_evidence(checks, failed, any(r.get("result") == "consider" for r in reports))
     # the fallback explains only a decline or review that nothing else explains: built only for those
     fallback = Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=status[:128],
                       message="Onfido gave no report that explains the outcome") \

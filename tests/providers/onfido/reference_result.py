@@ -1,6 +1,8 @@
 """Onfido's result reading as it was before this round of issue 15 (``ekyc/providers/onfido/result.py`` at commit
 f89decb), kept only as the reference the differential test (``test_result_equivalence.py``) compares the live reading
-with. Not used by the library.
+with. Not used by the library. One change since: the red team's three fail-opens are fixed here as in the live
+reading (a clear breakdown's sub-breakdowns are read — ``_under_clear`` —, a ``consider`` check needs a report that
+says consider), so the test keeps comparing everything else.
 """
 
 from __future__ import annotations
@@ -82,8 +84,14 @@ def _considered(family: str, where: str, tree: Mapping[str, Any], prefix: str, p
     failed: list[Evidence] = []
     doubts: list[Evidence] = []
     for key, node in tree.items():
-        # most breakdowns are objects whose result is clear (or null): nothing to read further, no path to name
-        if node is None or (type(node) is dict and node.get("result") in _NO_FINDING):
+        if node is None:
+            continue
+        if type(node) is dict and node.get("result") in _NO_FINDING:
+            if node.get("breakdown") is not None:
+                info, unsure = _under_clear(family, f"{where}.{key}", node.get("breakdown"), f"{prefix}.{key}",
+                                            placeholders)
+                failed += info
+                doubts += unsure
             continue
         path = f"{where}.{key}"
         item = wire.obj(node, path)
@@ -108,6 +116,16 @@ def _considered(family: str, where: str, tree: Mapping[str, Any], prefix: str, p
         entry = CODE_TABLE.get("breakdown", name)
         failed.append(Evidence(path, State.FAILED, _rule(entry, name, "an undocumented breakdown is consider")))
     return failed, doubts
+
+
+def _under_clear(family: str, where: str, under: Any, prefix: str, placeholders: bool
+                 ) -> tuple[list[Evidence], list[Evidence]]:
+    sub = wire.opt_obj(under, f"{where}.breakdown")
+    if not sub:
+        return [], []
+    deeper, doubts = _considered(family, f"{where}.breakdown", sub, prefix, placeholders)
+    info = [e for e in deeper if e.state is State.INFO]
+    return info, doubts + [Evidence(e.name, State.UNKNOWN) for e in deeper if e.state is not State.INFO]
 
 
 def report_evidence(report: Mapping[str, Any], where: str, placeholders: bool) -> list[Evidence]:
@@ -149,7 +167,8 @@ def report_evidence(report: Mapping[str, Any], where: str, placeholders: bool) -
     return [Evidence(f"{label}.result", State.UNKNOWN), *doubts]
 
 
-def _check_evidence(checks: Sequence[Mapping[str, Any]], reports_failed: bool) -> list[Evidence]:
+def _check_evidence(checks: Sequence[Mapping[str, Any]], reports_failed: bool, reports_consider: bool
+                    ) -> list[Evidence]:
     out: list[Evidence] = []
     for i, check in enumerate(checks):
         where = f"checks[{i}]"
@@ -158,7 +177,8 @@ def _check_evidence(checks: Sequence[Mapping[str, Any]], reports_failed: bool) -
         if status != "complete":
             known = CODE_TABLE.get("check_status", status) is not None
             out.append(Evidence(f"{where}.status", State.UNFINISHED if known else State.UNKNOWN))
-        elif result not in _RESULTS or (result == "clear" and reports_failed):
+        elif (result not in _RESULTS or (result == "clear" and reports_failed)
+              or (result == "consider" and not reports_consider)):
             out.append(Evidence(f"{where}.result", State.UNKNOWN))
     return out
 
@@ -270,7 +290,7 @@ def decide(ref: SessionRef, run: Mapping[str, Any], checks: Sequence[Mapping[str
                 clean = all(e.state in (State.PASSED, State.INFO) for e in items)
                 document_ok = False if failing else (True if clean else None)
     failed = any(e.state is State.FAILED for e in evidence)
-    evidence += _check_evidence(checks, failed)
+    evidence += _check_evidence(checks, failed, any(r.get("result") == "consider" for r in reports))
     # the fallback explains only a decline or review that nothing else explains: built only for those
     fallback = Reason(code=ReasonCode.UNKNOWN, retryable=False, provider_code=status[:128],
                       message="Onfido gave no report that explains the outcome") \
