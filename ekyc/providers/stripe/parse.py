@@ -101,7 +101,7 @@ def _checks(report: Mapping[str, Any] | None) -> Checks:
     """Per-check results: ``document`` ← the document check; ``face_match`` and ``liveness`` ← the selfie
     check (Stripe has one selfie check: face comparison and authenticity; see NOTES.md for the split)."""
     if report is None:
-        return _verdicts(None, None, None)
+        return _NO_REPORT
     doc = wire.opt_obj(report.get("document"), "document")
     selfie = wire.opt_obj(report.get("selfie"), "selfie")
     document = _VERDICT.get(str(doc.get("status")))
@@ -123,6 +123,9 @@ def _checks(report: Mapping[str, Any] | None) -> Checks:
 
 #: the :class:`Checks` of each combination of three verdicts (27 at most), built on first use
 _CHECKS: dict[tuple[bool | None, bool | None, bool | None], Checks] = {}
+#: the checks of a session with no verified report (cancelled, timed out, ...): nothing set, as before 5768714 (a
+#: dump with ``exclude_unset`` shows ``{}`` for them, not three unset verdicts)
+_NO_REPORT = Checks()
 
 
 def _verdicts(document: bool | None, face: bool | None, live: bool | None) -> Checks:

@@ -141,3 +141,11 @@ def test_every_scenario_reads_as_the_reference_reads_it(answers: dict[str, tuple
         got = read(parse.decide, body, ref, False)
         assert got == read(reference.decide, body, ref, False), scenario
         assert got[0] == "decided", scenario
+
+
+def test_no_verified_report_sets_no_check() -> None:
+    """A session with no verified report (cancelled, timed out) sets no check at all — the shared Checks of three
+    verdicts are for reports only — so ``model_dump(exclude_unset=True)`` still shows ``{}`` (red team of 5768714)."""
+    from ekyc.providers.stripe.parse import _checks
+
+    assert _checks(None).model_dump(exclude_unset=True) == {}
