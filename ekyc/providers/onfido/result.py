@@ -124,6 +124,25 @@ def _considered(family: str, where: str, tree: Mapping[str, Any], prefix: str, p
     return failed, doubts
 
 
+def _all_clear(tree: Mapping[str, Any]) -> bool:
+    """Whether every node of a breakdown tree, at any depth, is null or an object whose result is clear or null
+    and whose own breakdown, if any, is an object — the usual report: nothing to name, so no path is built (any
+    other tree is read by :func:`_considered`, which names what it finds)."""
+    stack = [tree]
+    while stack:
+        for node in stack.pop().values():
+            if node is None:
+                continue
+            if type(node) is not dict or node.get("result") not in _NO_FINDING:
+                return False
+            under = node.get("breakdown")
+            if under is not None:
+                if type(under) is not dict:
+                    return False
+                stack.append(under)
+    return True
+
+
 def _under_clear(family: str, where: str, under: Any, prefix: str, placeholders: bool
                  ) -> tuple[list[Evidence], list[Evidence]]:
     """What lies under a breakdown whose own result is clear (or null): its sub-breakdowns must agree. A
@@ -152,7 +171,8 @@ def report_evidence(report: Mapping[str, Any], where: str, placeholders: bool) -
     if status != "complete":
         state = State.UNKNOWN if CODE_TABLE.get("report_status", status) is None else State.UNFINISHED
         return [Evidence(f"{label}.status", state)]
-    failed, doubts = _considered(family, f"{label}.breakdown", breakdown, family, placeholders)
+    failed, doubts = ([], []) if _all_clear(breakdown) else _considered(family, f"{label}.breakdown", breakdown,
+                                                                        family, placeholders)
     if result == "clear":
         out = [Evidence(label, State.PASSED)]
         if not failed and not doubts and (sub_result is None or sub_result == "clear" or family != "document"):
