@@ -48,3 +48,20 @@ def mutate(doc: dict[str, Any], data: st.DataObject, values: Sequence[Any], keys
         node.append(copy.deepcopy(node[data.draw(st.integers(0, len(node) - 1))]))
     elif how == "reverse" and isinstance(node, list):
         node.reverse()
+
+
+def set_decisive(doc: Any, data: st.DataObject, choices: dict[str, list[Any]]) -> None:
+    """One deciding field of ``doc`` — a key of ``choices``, anywhere — set to one of its own words (``choices``),
+    to ``None`` or ``5`` (mistyped), or removed: most mutations at random places change nothing that decides."""
+    places = [p for p in paths(doc) if p and p[-1] in choices]
+    if not places:
+        return
+    path = data.draw(st.sampled_from(places))
+    parent = doc
+    for step in path[:-1]:
+        parent = parent[step]
+    value = data.draw(st.sampled_from([*choices[path[-1]], None, "", 5]))
+    if value == "":
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = copy.deepcopy(value)

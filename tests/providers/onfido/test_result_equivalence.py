@@ -25,7 +25,7 @@ from ekyc.providers.onfido import OnfidoProvider
 from ekyc.providers.onfido.emulator import PLANS
 from ekyc.sandbox import Sandbox
 from ekyc.sandbox.runner import scenario_request
-from tests.support.mutation import mutate, paths
+from tests.support.mutation import mutate, set_decisive
 
 from .conftest import make_provider
 from .reference_result import ReferenceOnfido
@@ -68,20 +68,8 @@ DECISIVE: dict[str, list[Any]] = {
 
 
 def decisive(doc: Any, data: st.DataObject) -> None:
-    """One deciding field of ``doc`` (a status, result, sub-result or report name anywhere) set to a word of its
-    own, mistyped or removed: most mutations at random places change nothing that decides."""
-    places = [p for p in paths(doc) if p and p[-1] in DECISIVE]
-    if not places:
-        return
-    path = data.draw(st.sampled_from(places))
-    parent = doc
-    for step in path[:-1]:
-        parent = parent[step]
-    value = data.draw(st.sampled_from([*DECISIVE[path[-1]], None, "", 5]))
-    if value == "":
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = value
+    """One deciding field of ``doc`` set to a word of its own, mistyped or removed (tests/support/mutation.py)."""
+    set_decisive(doc, data, DECISIVE)
 
 
 def _record() -> dict[str, dict[str, Any]]:

@@ -22,7 +22,7 @@ from ekyc.providers.stripe import parse
 from ekyc.providers.stripe.emulator import PLANS
 from ekyc.sandbox import Sandbox
 from ekyc.sandbox.runner import scenario_request
-from tests.support.mutation import mutate, paths
+from tests.support.mutation import mutate, set_decisive
 
 from . import reference_parse as reference
 
@@ -61,19 +61,8 @@ KEYS = [*DECISIVE, "dob", "expiration_date", "issued_date", "address", "document
 
 
 def decisive(doc: Any, data: st.DataObject) -> None:
-    """One deciding field of ``doc`` (anywhere) set to a value of its own, mistyped or removed."""
-    places = [p for p in paths(doc) if p and p[-1] in DECISIVE]
-    if not places:
-        return
-    path = data.draw(st.sampled_from(places))
-    parent = doc
-    for step in path[:-1]:
-        parent = parent[step]
-    value = data.draw(st.sampled_from([*DECISIVE[path[-1]], None, "", 5]))
-    if value == "":
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = copy.deepcopy(value)
+    """One deciding field of ``doc`` set to a word of its own, mistyped or removed (tests/support/mutation.py)."""
+    set_decisive(doc, data, DECISIVE)
 
 
 def _record() -> dict[str, tuple[str, dict[str, Any]]]:
