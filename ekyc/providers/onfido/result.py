@@ -94,7 +94,7 @@ def _considered(family: str, where: str, tree: Mapping[str, Any], prefix: str, p
         # most breakdowns are objects whose result is clear (or null): only what lies under them is read further
         if type(node) is dict and node.get("result") in _NO_FINDING:
             under = node.get("breakdown")
-            if under is not None:
+            if under is not None and not (type(under) is dict and _all_clear(under)):  # a clear tree names nothing
                 info, contradicted = _under_clear(family, f"{where}.{key}", under, f"{prefix}.{key}", placeholders)
                 failed += info
                 doubts += contradicted
