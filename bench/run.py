@@ -739,6 +739,10 @@ def cold_start(info: dict[str, Any], config: dict[str, Any], ref: SessionRef, py
             rows.append(Row("cold start", f"same vs the Tencent SDK: import, `FaceidClient`, one "
                             f"`GetWebVerificationResultIntl` (bytecode compiled): {what}", med["ekyc"], med["sdk"],
                             "ms", "<= 1.00", noise, value=statistics.median(per_round(samples, "ekyc", "sdk"))))
+        if "sdk" in med:  # what "<= the Tencent SDK" asks: the SDK against the baseline the other target names
+            rows.append(Row("cold start", f"the Tencent SDK vs the baseline (`import httpx, pydantic` + one raw call): "
+                            f"{what}", med["sdk"], med["base"], "ms", "", noise,
+                            value=statistics.median(per_round(samples, "sdk", "base"))))
         rows.append(Row("cold start", f"floor: the baseline plus one two-field pydantic model defined and validated, "
                         f"vs the baseline: {what}", med["floor"], med["base"], "ms", "", noise,
                         value=statistics.median(per_round(samples, "floor", "base"))))
