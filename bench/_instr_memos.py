@@ -22,13 +22,11 @@ CALLS = 20
 
 def clear() -> None:
     """Empty every memory ekyc keeps between calls (the reader's, the adapters', the models' interning)."""
-    from ekyc import _wire
+    from ekyc import _wire, evidence
     from ekyc.models import CheckResult, Reason
     from ekyc.providers.alibaba import parse as alibaba
-    from ekyc.providers.didit import parse as didit
     from ekyc.providers.persona import result as persona
     from ekyc.providers.stripe import parse as stripe
-    from ekyc.providers.tencent import parse as tencent
 
     _wire._remembered_folded_apart.cache_clear()
     _wire._LOWER_KEYS.clear()
@@ -42,8 +40,7 @@ def clear() -> None:
     CheckResult._interned.clear()
     Reason._interned.clear()
     stripe._CHECKS.clear()
-    tencent._PASSING.clear()
-    didit._STATUS_EVIDENCE.clear()
+    evidence._PASSED.clear()
 
 
 def child(providers: list[str]) -> None:

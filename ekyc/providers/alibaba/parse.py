@@ -36,7 +36,7 @@ from typing import Any, NamedTuple
 
 from ekyc import _wire as wire
 from ekyc.countries import to_alpha3
-from ekyc.evidence import Evidence, State, settle
+from ekyc.evidence import Evidence, State, passed, settle
 from ekyc.models import (
     Check,
     CheckResult,
@@ -345,8 +345,6 @@ def _collect(roots: list[Any]) -> _Found:
 
 #: each flag's documented failing value (the value in its failing entry's code, ``…=Y``)
 _FAILING_VALUE = {f.name: f.failing.rpartition("=")[2] for f in FLAGS}
-#: each flag's passing sub-check (an :class:`Evidence` is immutable: one per flag serves every result)
-_PASSED = {f.name: Evidence(f.name, State.PASSED) for f in FLAGS}
 
 
 def _flag_evidence(flag: Flag, found: _Found) -> Evidence | None:
@@ -365,7 +363,7 @@ def _flag_evidence(flag: Flag, found: _Found) -> Evidence | None:
     if details is None or (details and value == flag.passing):  # mistyped, or "found X" next to "passed"
         return _unrecognized(flag.name, CONTRADICTORY)
     if value == flag.passing:
-        return _PASSED[flag.name]
+        return passed(flag.name)
     code = f"{flag.name.rpartition('.')[2]}={value}"
     extra = ""
     types = list(dict.fromkeys(t for t in details if _SPOOF_TYPE.fullmatch(t)))[:8]
@@ -396,7 +394,7 @@ def _source_evidence(source: Mapping[str, Any]) -> list[Evidence]:
         if spec.fails(value):
             out.append(Evidence(name, State.FAILED, _failing(spec.failing, f"{key}={value:g}")))
         else:
-            out.append(Evidence(name, State.PASSED))
+            out.append(passed(name))
     return out
 
 

@@ -41,7 +41,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ekyc import _wire as wire
-from ekyc.evidence import Evidence, State, settle
+from ekyc.evidence import Evidence, State, passed, settle
 from ekyc.models import (
     CheckResult,
     Checks,
@@ -167,30 +167,24 @@ def _warning_evidence(name: str, state: State, reason: Reason) -> Evidence:
     return Evidence(name, state, reason if state is State.FAILED or state is State.INFO else None)
 
 
-#: the one sub-check of an item without warnings, by ``(array, place, state)``: an :class:`Evidence` is immutable,
-#: so one serves every result. Kept for the first :data:`_REMEMBERED_PLACES` places of each array only (the arrays
-#: and the states are a fixed few: at most 15 × 4 × 5 entries, whatever the payloads)
-_STATUS_EVIDENCE: dict[tuple[str, int, State], Evidence] = {}
-_REMEMBERED_PLACES = 4
+#: each feature array's ``status`` field name at its first :data:`_NAMED_PLACES` places, written out once (an item
+#: further down has its name written per call)
+_NAMED_PLACES = 4
+_STATUS_NAMES = {array: tuple(f"{array}[{i}].status" for i in range(_NAMED_PLACES)) for array in FEATURE_ARRAYS}
 
 
 def _item_evidence(out: list[Evidence], item: Item, array: str, i: int) -> None:
-    """One feature item's sub-checks: each of its warnings, then its ``status``. The item's place
-    (``array[i]``) is named only for warnings and refusals: an item without warnings (the usual case) gives its
-    one sub-check directly, the one remembered for its place and state (:data:`_STATUS_EVIDENCE`)."""
+    """One feature item's sub-checks: each of its warnings, then its ``status``. An item without warnings (the
+    usual case) gives its one sub-check directly, a passing one the one remembered for its name
+    (:func:`ekyc.evidence.passed`)."""
     status = item.get("status")
     if status is not None and (type(status) is not str or len(status) > 128):  # else exactly what wire.code gives
         status = wire.code(status, f"{array}[{i}].status")
     state = FEATURE_STATE.get("null" if status is None else status, State.UNKNOWN)
     warnings = item.get("warnings")
     if (warnings is None or (type(warnings) is list and not warnings)) and state is not State.FAILED:
-        key = (array, i, state)
-        known = _STATUS_EVIDENCE.get(key)
-        if known is None:
-            known = Evidence(f"{array}[{i}].status", state)
-            if i < _REMEMBERED_PLACES:
-                _STATUS_EVIDENCE[key] = known
-        out.append(known)
+        name = _STATUS_NAMES[array][i] if i < _NAMED_PLACES else f"{array}[{i}].status"
+        out.append(passed(name) if state is State.PASSED else Evidence(name, state))
         return
     where = f"{array}[{i}]"
     explained: list[Reason] = []

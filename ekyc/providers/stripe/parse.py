@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from ekyc import _wire as wire
-from ekyc.evidence import Evidence, State, settle
+from ekyc.evidence import Evidence, State, passed, settle
 from ekyc.models import (
     Checks,
     Decision,
@@ -260,6 +260,9 @@ def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid:
         state = CHECK_STATE.get(str(status), State.UNKNOWN)
         if state is State.PASSED and ("error" not in check or check["error"] is not None):
             state = State.UNKNOWN  # Stripe states ``error: null`` on every check: a pass naming an error is none
+        if state is State.PASSED:
+            items.append(passed(where))
+            continue
         reason = None
         if state is State.FAILED:
             code = wire.code(wire.opt_obj(check.get("error"), f"{name}.error").get("code"), f"{name}.error.code")

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 from ekyc import _wire as wire
 from ekyc.errors import SessionMismatch
-from ekyc.evidence import Evidence, State, settle
+from ekyc.evidence import Evidence, State, passed, settle
 from ekyc.models import (
     Attempt,
     CheckResult,
@@ -74,27 +74,10 @@ def _rule(key: str, where: str, reason: Reason | None = None) -> Reason:
                   provider_code=where[:128], message=entry.message)
 
 
-#: passing sub-checks by name: an :class:`Evidence` is immutable, so one per name serves every result. The names
-#: are this module's own (a field at a place in the payload); at most :data:`_MAX_PASSING` are kept
-_PASSING: dict[str, Evidence] = {}
-_MAX_PASSING = 64
-
-
-def _passing(name: str) -> Evidence:
-    """``Evidence(name, State.PASSED)``: the one remembered for ``name`` (a result reports five or so, the same
-    names call after call; building a named tuple costs several times the look-up)."""
-    found = _PASSING.get(name)
-    if found is None:
-        found = Evidence(name, State.PASSED)
-        if len(_PASSING) < _MAX_PASSING:
-            _PASSING[name] = found
-    return found
-
-
 def _verdict(name: str, value: int) -> Evidence:
     """A reported result code (0 = success) as evidence."""
     if value == 0:
-        return _passing(name)
+        return passed(name)
     entry = CODE_TABLE.get("result", value)
     if entry is None:
         return Evidence(name, State.UNKNOWN, _rule("attempt:code-not-zero", name, code_reason(value)))
@@ -197,7 +180,7 @@ def _attempt_evidence(last: _Detail | None, where: str, requested: Requested) ->
     if last.similarity is not None and compares is not False:
         name = f"{where}.Similarity"
         if last.similarity >= SIMILARITY_THRESHOLD:
-            out.append(_passing(name))
+            out.append(passed(name))
         elif compares:
             out.append(Evidence(name, State.FAILED, _rule("Similarity:below-70", name)))
         else:
@@ -236,7 +219,7 @@ def _document_evidence(ocrs: list[Mapping[str, Any]], requested: Requested) -> l
                 warned.append(Evidence(name, State.FAILED, _rule("WarnCardInfos:interrupting", name,
                                                                  entry.to_reason())))
         if is_pass is True:
-            out.append(_passing(f"{where}.IsPass"))
+            out.append(passed(f"{where}.IsPass"))
         else:
             explained = next((e.reason for e in warned if e.state is not State.INFO), None)
             out.append(Evidence(f"{where}.IsPass", State.FAILED if is_pass is False else State.UNKNOWN,
@@ -245,7 +228,7 @@ def _document_evidence(ocrs: list[Mapping[str, Any]], requested: Requested) -> l
     return out
 
 
-def _passed(evidence: list[Evidence]) -> bool | None:
+def _document_verdict(evidence: list[Evidence]) -> bool | None:
     """The document's verdict from its sub-checks: failed when any failed, passed when each passed or is
     informational, else none (also when there are none)."""
     if not evidence:
@@ -305,7 +288,7 @@ def decide(ref: SessionRef, resp: Mapping[str, Any], requested: Requested) -> De
 
     liveness = last.attempt.liveness if last else verdict(None)
     face_match = last.attempt.face_match if last else verdict(None)
-    checks = Checks(document=verdict(_passed(document_ev)) if ocrs else verdict(None),
+    checks = Checks(document=verdict(_document_verdict(document_ev)) if ocrs else verdict(None),
                     liveness=liveness, face_match=face_match)
     completed_at = last.attempt.at if settled.outcome.is_final and last is not None else None
     return Decision(
