@@ -4,13 +4,15 @@
 caches. Over loopback (the async throughput section) each call's parts run between hundreds of µs of socket and
 event-loop work and the other calls in flight, so they find colder caches. This probe reproduces that in
 process: before each call (outside the timed part) it reads a buffer of ``--flush`` MiB and writes one byte per
-page of it, then times one call with ``time.process_time``. Same recording, client and raw exchange as
-``bench/_cpu.py`` (sync client, MockTransport replaying one real ``get_result`` per provider).
+page of it, then times one call with ``time.process_time``. Same recording, clients and raw exchange as
+``bench/_cpu.py`` (MockTransport replaying one real ``get_result`` per provider; the blocking clients, or with
+``--mode async`` the asyncio ones).
 
 Variants per provider and buffer size:
 
 - **ekyc** ``Client.get_result(ref)``; **raw** the identical signed requests through ``httpx.Client.send`` and
-  ``json.loads``; **raw again** the raw exchange a second time: the A/A control (noise floor).
+  ``json.loads`` (``AsyncClient.get_result`` and ``httpx.AsyncClient.send`` with ``--mode async``); **raw
+  again** the raw exchange a second time: the A/A control (noise floor).
 - **parse_result** the adapter's normalization alone of the recorded responses (a result of several requests,
   Onfido's, walks its follow-ups: their request building is in it too); **json.loads** of the same bodies.
 
@@ -20,19 +22,20 @@ differences are medians of per-round differences, so slow drifts of the machine'
 ``parse_result`` and ``json.loads``, and ``rest`` = (ekyc − parse_result) − (raw − json.loads): the client, retry
 loop and HTTP layer's share of the overhead. The ``Δ`` columns are each figure's growth over no flush.
 
-``python bench/_cache.py [provider ...] [--flush 0,1,2,8] [--rounds 9] [--block 60] [--quick]``
+``python bench/_cache.py [provider ...] [--flush 0,1,2,8] [--rounds 9] [--block 60] [--mode sync|async] [--quick]``
 (default providers: didit, stripe, persona; about a minute each on a quiet machine).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import json
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,7 @@ import httpx
 
 import ekyc
 from ekyc._http import send
+from ekyc._retry import finish
 from ekyc.provider import FollowUp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -145,6 +149,7 @@ def report(provider: str, samples: dict[tuple[int, str], list[float]], sizes: li
 
 
 def run(providers: list[str], sizes: list[int], rounds: int, block: int) -> list[str]:
+    """The blocking clients: ``Client.get_result`` against ``httpx.Client.send`` + ``json.loads``."""
     rec = _cpu.record(providers)
     transport = rec.transport()
     lines = []
@@ -152,7 +157,6 @@ def run(providers: list[str], sizes: list[int], rounds: int, block: int) -> list
         for name, ref in rec.refs.items():
             adapter = client.adapter(name)
             build = _cpu._raw_requests(rec, name, adapter, ref)
-            parse, loads = _parts(rec, transport, adapter, ref)
 
             def ours(ref: ekyc.SessionRef = ref) -> object:
                 return client.get_result(ref)
@@ -160,9 +164,46 @@ def run(providers: list[str], sizes: list[int], rounds: int, block: int) -> list
             def raw(build: Callable[[], list[httpx.Request]] = build) -> object:
                 return [json.loads(http.send(request).content) for request in build()]
 
-            calls: dict[str, Callable[[], object]] = dict(zip(VARIANTS, (ours, raw, raw, parse, loads), strict=True))
-            lines += report(name, _measure(calls, sizes, rounds, block), sizes)
-            print(*lines[-len(sizes):], sep="\n", flush=True)
+            lines += _provider(name, (ours, raw, *_parts(rec, transport, adapter, ref)), sizes, rounds, block)
+    return lines
+
+
+async def run_async(providers: list[str], sizes: list[int], rounds: int, block: int) -> list[str]:
+    """The asyncio clients: ``AsyncClient.get_result`` against ``httpx.AsyncClient.send`` + ``json.loads``, in a
+    running event loop. Over the in-process replay neither side ever suspends, so each call's coroutine is run
+    to its end where it is timed (``ekyc._retry.finish``), with no event-loop turn in the measurement."""
+    rec = _cpu.record(providers)
+    transport = rec.transport()
+    lines = []
+    async with ekyc.AsyncClient.from_config(rec.config, transport=transport) as client, \
+            httpx.AsyncClient(transport=transport) as http:
+        for name, ref in rec.refs.items():
+            adapter = client.adapter(name)
+            build = _cpu._raw_requests(rec, name, adapter, ref)
+
+            async def get(ref: ekyc.SessionRef = ref) -> object:
+                return await client.get_result(ref)
+
+            async def exchange(build: Callable[[], list[httpx.Request]] = build) -> object:
+                return [json.loads((await http.send(request)).content) for request in build()]
+
+            def ours(get: Callable[[], Coroutine[Any, Any, object]] = get) -> object:
+                return finish(get())
+
+            def raw(exchange: Callable[[], Coroutine[Any, Any, object]] = exchange) -> object:
+                return finish(exchange())
+
+            lines += _provider(name, (ours, raw, *_parts(rec, transport, adapter, ref)), sizes, rounds, block)
+    return lines
+
+
+def _provider(name: str, sides: tuple[Callable[[], object], ...], sizes: list[int], rounds: int,
+              block: int) -> list[str]:
+    """Measure one provider's ekyc, raw, parse_result and json.loads sides; print and return its lines."""
+    ours, raw, parse, loads = sides
+    calls = dict(zip(VARIANTS, (ours, raw, raw, parse, loads), strict=True))
+    lines = report(name, _measure(calls, sizes, rounds, block), sizes)
+    print(*lines, sep="\n", flush=True)
     return lines
 
 
@@ -172,11 +213,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flush", default="0,1,2,8", help="MiB swept between calls, comma-separated")
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--block", type=int, default=60)
+    parser.add_argument("--mode", choices=("sync", "async"), default="sync",
+                        help="the blocking clients (default) or the asyncio ones")
     parser.add_argument("--quick", action="store_true", help="tiny counts (smoke test; figures not meaningful)")
     args = parser.parse_args(argv)
     sizes = [int(x) for x in args.flush.split(",")]
     rounds, block = (2, 3) if args.quick else (args.rounds, args.block)
-    run(args.providers or ["didit", "stripe", "persona"], sizes, rounds, block)
+    providers = args.providers or ["didit", "stripe", "persona"]
+    if args.mode == "async":
+        asyncio.run(run_async(providers, sizes, rounds, block))
+    else:
+        run(providers, sizes, rounds, block)
     return 0
 
 

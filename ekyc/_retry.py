@@ -144,7 +144,7 @@ def exchange(
                 record.sent = record.sent or step.sent
                 record.processed = record.processed or step.processed
     except EkycError as exc:
-        if events is not None:
+        if events is not None and events.wants(logging.INFO):
             events.emit("error", logging.INFO, provider=provider, operation=record.operation,
                         error=type(exc).__name__, http_status=exc.http_status,
                         provider_code=exc.provider_code, request_id=exc.request_id)

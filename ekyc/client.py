@@ -18,7 +18,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mappi
 from dataclasses import dataclass
 from functools import partial
 from os import PathLike
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -417,8 +417,9 @@ class _Core:
 
     def _plan(self, request: SessionRequest, provider: str | None) -> list[str]:
         route = self.router.route(request, provider)
-        self.events.emit("route", logging.INFO, provider=route.provider, rule=route.rule, reason=route.reason,
-                         fallbacks=",".join(route.fallbacks) or None, skipped=len(route.skipped) or None)
+        if self.events.wants(logging.INFO):
+            self.events.emit("route", logging.INFO, provider=route.provider, rule=route.rule, reason=route.reason,
+                             fallbacks=",".join(route.fallbacks) or None, skipped=len(route.skipped) or None)
         # at most one hop: never fall back twice for one request
         return [route.provider, *route.fallbacks[:1]]
 
@@ -527,7 +528,8 @@ class _Core:
                                            provider=provider if isinstance(provider, str) else None, field="body")
         plain = _webhook_headers(headers)
         event = self.adapter(provider).parse_webhook(bytes(body), plain)
-        self.events.emit("webhook", provider=provider, verified_by=event.verified_by, event_id=event.event_id)
+        if self.events.wants():
+            self.events.emit("webhook", provider=provider, verified_by=event.verified_by, event_id=event.event_id)
         return event
 
     def _exchange(self, provider: str, build: Callable[[], Prepared],
@@ -675,6 +677,23 @@ def _closed() -> ConfigurationError:
     return ConfigurationError("this client is closed; create a new one", field="client")
 
 
+def _blocking_sender(http: httpx.Client, direct: httpx.BaseTransport | None) -> Callable[[httpx.Request],
+                                                                                      httpx.Response]:
+    """The send of a :class:`Client`'s pool, built once: through its transport directly (see :mod:`ekyc._http`),
+    or through ``httpx.Client.send`` for an ``http_client`` given to the client or a pool behind a proxy."""
+    if direct is None:
+        def send(request: httpx.Request) -> httpx.Response:
+            if http.is_closed:  # an http_client given to us and closed by its owner: nothing is sent
+                raise _closed()
+            return http.send(request)
+    else:
+        def send(request: httpx.Request) -> httpx.Response:
+            if http.is_closed:
+                raise _closed()
+            return send_direct(direct, request)
+    return send
+
+
 class Client(_Core):
     """Blocking client over every configured provider.
 
@@ -703,6 +722,8 @@ class Client(_Core):
         self._transport = transport or (self._backend.transport if self._backend is not None else None)
         #: the own pool's transport, sent through directly (see ekyc._http); None: through ``httpx.Client.send``
         self._direct: httpx.BaseTransport | None = None
+        #: how each request is sent (built with the pool, on first use)
+        self._send: Callable[[httpx.Request], httpx.Response] | None = None
         self._closed = False
         self._lock = threading.Lock()
         self._sleep: Callable[[float], None] = sleep or time.sleep
@@ -723,14 +744,11 @@ class Client(_Core):
                     self._http_client = http
         return http
 
-    def _send(self, http: httpx.Client, request: httpx.Request) -> httpx.Response:
-        if http.is_closed:  # an http_client given to us and closed by its owner: nothing is sent
-            raise _closed()
-        direct = self._direct
-        return http.send(request) if direct is None else send_direct(direct, request)
-
     def _run(self, gen: Exchange[T]) -> T:
-        return run_sync(gen, partial(self._send, self._http), self._sleep)
+        send = self._send
+        if send is None or self._closed:  # the first call (or a closed client: _http raises)
+            send = self._send = _blocking_sender(self._http, self._direct)
+        return run_sync(gen, send, self._sleep)
 
     @_typed(InvalidRequest, "create_session")
     def create_session(self, request: SessionRequest | None = None, /, *, provider: str | None = None,
@@ -771,6 +789,36 @@ class Client(_Core):
         self.close()
 
 
+#: how an :class:`AsyncClient` sends one request through a pool
+Send = Callable[[httpx.Request], Awaitable[httpx.Response]]
+
+
+class _Pool(NamedTuple):
+    """One event loop's connection pool: the ``httpx.AsyncClient``, the generator that closes it at the loop's
+    end (None for an ``http_client`` given to the client), and the send every request of the loop goes through."""
+
+    http: httpx.AsyncClient
+    closer: AsyncGenerator[None, None] | None
+    send: Send
+
+
+def _sender(http: httpx.AsyncClient, direct: httpx.AsyncBaseTransport | None) -> Send:
+    """The send of a pool, built once with it: through its transport directly (see :mod:`ekyc._http`), or
+    through ``httpx.AsyncClient.send`` when the pool routes through an environment proxy or was given. The
+    send returned is not a coroutine itself (one frame less per request)."""
+    if direct is None:
+        def send(request: httpx.Request) -> Awaitable[httpx.Response]:
+            if http.is_closed:  # an http_client given to us and closed by its owner: nothing is sent
+                raise _closed()
+            return http.send(request)
+    else:
+        def send(request: httpx.Request) -> Awaitable[httpx.Response]:
+            if http.is_closed:
+                raise _closed()
+            return asend_direct(direct, request)
+    return send
+
+
 class AsyncClient(_Core):
     """Non-blocking client over every configured provider (real asyncio I/O through ``httpx.AsyncClient``).
 
@@ -788,10 +836,8 @@ class AsyncClient(_Core):
         self._given = http_client
         self._fixed_loop: Any = None  # the loop a given http_client / loop-bound transport was first used in
         self._transport = transport or (self._backend.async_transport if self._backend is not None else None)
-        # event loop → its pool (built on first use there) and the generator that closes it at the loop's end
-        self._pools: dict[Any, tuple[httpx.AsyncClient, AsyncGenerator[None, None] | None]] = {}
-        #: each own pool's transport, sent through directly (see ekyc._http); absent: ``httpx.AsyncClient.send``
-        self._direct: dict[httpx.AsyncClient, httpx.AsyncBaseTransport] = {}
+        #: event loop → its pool (built on first use there), the generator that closes it at the loop's end, its send
+        self._pools: dict[Any, _Pool] = {}
         self._closed = False
         self._lock = threading.Lock()
         import asyncio  # imported here: blocking users never pay for it
@@ -799,8 +845,17 @@ class AsyncClient(_Core):
         self._asyncio = asyncio
         self._sleep: Callable[[float], Awaitable[Any]] = sleep or asyncio.sleep
 
-    async def _pool(self) -> httpx.AsyncClient:
-        """The connection pool of the running event loop, built on first use in it.
+    def _ready(self) -> Send | None:
+        """The send of the running loop's pool when it is built and usable as is (every call but a loop's
+        first), looked up without a coroutine or a lock; else None (:meth:`_open` decides)."""
+        loop = self._asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is None or self._closed or (self._fixed_loop is not None and self._fixed_loop is not loop):
+            return None
+        return pool.send
+
+    async def _open(self) -> Send:
+        """The send of the running loop's connection pool, the pool built on first use in that loop.
 
         Each pool is closed in its own loop when that loop shuts down (``asyncio.run`` finalizes the async
         generators of its loop: :func:`_close_at_shutdown` is one), so no socket outlives its loop. An
@@ -808,9 +863,6 @@ class AsyncClient(_Core):
         per loop: using it after the loop it was first used in has closed is refused before sending.
         """
         loop = self._asyncio.get_running_loop()
-        pool = self._pools.get(loop)  # the common case, without the lock: this loop's pool, still usable
-        if pool is not None and not self._closed and (self._fixed_loop is None or self._fixed_loop is loop):
-            return pool[0]
         with self._lock:
             if self._closed:
                 raise _closed()
@@ -823,32 +875,23 @@ class AsyncClient(_Core):
                         "per loop) or build one AsyncClient per loop", field="http_client")
             pool = self._pools.get(loop)
             if pool is not None:
-                return pool[0]
+                return pool.send
             for old in [lp for lp in self._pools if lp.is_closed()]:
-                self._direct.pop(self._pools.pop(old)[0], None)  # closed at its loop's shutdown (or died with it)
+                del self._pools[old]  # closed at its loop's shutdown (or died with it)
             if self._given is not None:
-                http = self._given
+                http, direct = self._given, None
             else:
                 _install_query_redaction()
-                transport = pool_transport(self._transport, httpx.AsyncHTTPTransport)
-                http = httpx.AsyncClient(transport=transport, timeout=self.settings.timeout)
-                if transport is not None:
-                    self._direct[http] = transport
+                direct = pool_transport(self._transport, httpx.AsyncHTTPTransport)
+                http = httpx.AsyncClient(transport=direct, timeout=self.settings.timeout)
             closer = _close_at_shutdown(http) if self._given is None else None
-            self._pools[loop] = (http, closer)
+            pool = self._pools[loop] = _Pool(http, closer, _sender(http, direct))
         if closer is not None:
             await closer.__anext__()  # registered with the loop: finalized (and the pool closed) at its shutdown
-        return http
-
-    def _send(self, http: httpx.AsyncClient, request: httpx.Request) -> Awaitable[httpx.Response]:
-        """The send to await (not a coroutine itself: one frame less per request)."""
-        if http.is_closed:  # an http_client given to us and closed by its owner: nothing is sent
-            raise _closed()
-        direct = self._direct.get(http)
-        return http.send(request) if direct is None else asend_direct(direct, request)
+        return pool.send
 
     async def _run(self, gen: Exchange[T]) -> T:
-        return await run_async(gen, partial(self._send, await self._pool()), self._sleep)
+        return await run_async(gen, self._ready() or await self._open(), self._sleep)
 
     @_typed_async(InvalidRequest, "create_session")
     async def create_session(self, request: SessionRequest | None = None, /, *, provider: str | None = None,
@@ -860,7 +903,8 @@ class AsyncClient(_Core):
     async def get_result(self, ref: SessionRef | str) -> Decision:
         """The normalized decision of a session; see :meth:`Client.get_result`."""
         ref = self._ref(ref)
-        return self._settle(ref, await self._run(self._read(ref)))
+        send = self._ready() or await self._open()  # what _run does, without its frame: the hot path
+        return self._settle(ref, await run_async(self._read(ref), send, self._sleep))
 
     async def aclose(self) -> None:
         """Release pooled connections; later calls raise :class:`ConfigurationError`.
@@ -870,9 +914,9 @@ class AsyncClient(_Core):
         """
         with self._lock:
             self._closed = True
-            pools, self._pools, self._direct = self._pools, {}, {}
+            pools, self._pools = self._pools, {}
         loop = self._asyncio.get_running_loop()
-        for pool_loop, (http, closer) in pools.items():
+        for pool_loop, (http, closer, _) in pools.items():
             if pool_loop is loop:
                 await (closer.aclose() if closer is not None else http.aclose())
             elif not pool_loop.is_closed():

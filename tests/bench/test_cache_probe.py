@@ -15,10 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 NUMBER = r"([+-]?\d+\.\d)"
 
 
-def test_quick_probe_prints_every_figure() -> None:
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_quick_probe_prints_every_figure(mode: str) -> None:
     pytest.importorskip("starlette")  # the recording comes from the sandbox
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "_cache.py"), "--quick", "--flush", "0,1",
-                           "stripe", "onfido"], capture_output=True, text=True, timeout=300, cwd=str(ROOT))
+                           "--mode", mode, "stripe", "onfido"],
+                          capture_output=True, text=True, timeout=300, cwd=str(ROOT))
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.strip().splitlines()
     assert [line.split()[:3] for line in lines] == [
