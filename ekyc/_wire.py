@@ -134,18 +134,19 @@ _LONG_DIGIT_RUN = b"0" * 21
 _CONTAINER_TYPES = frozenset({dict, list})
 
 
-def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], list[float], int] | None:
-    """Every non-empty object, every key and every float in ``value`` (as decoded: plain dicts, lists, scalars), and
-    how many of its values are strings, walked level by level without a Python call per container; None when
-    something nests deeper than ``limit`` or an integer is outside 64 bits (not proven: the strict decoder then
-    names the problem).
+def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], int, list[float], int] | None:
+    """Every non-empty object and every float in ``value`` (as decoded: plain dicts, lists, scalars), how many keys
+    its objects hold and how many of its values are strings, walked level by level without a Python call per
+    container; None when something nests deeper than ``limit`` or an integer is outside 64 bits (not proven: the
+    strict decoder then names the problem).
 
     The next level is ``gc.get_referents`` of this whole level, in one C call: for a dict or a list CPython reports
     exactly its values or items (their ``tp_traverse``; a dict of ``str`` keys does not report the keys), and for a
     string, a number, a boolean or None nothing at all (they are not garbage-collected objects). That is an
     implementation's detail, so it is checked: a next level that does not hold exactly as many objects as this
     level's containers hold values and items proves nothing (a walk that missed a container would miss its depth,
-    its integers and its keys' case). The keys are gathered once at the end, in one C-level pass over the objects.
+    its integers and its keys' case). The keys themselves are not gathered here: :func:`_no_case_variants` reads
+    them from the objects in one C-level pass.
     """
     # the builtins as locals: the loop below runs once per value in the body, and a local is read faster than a
     # builtin name
@@ -153,11 +154,12 @@ def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], li
     level = [value]
     dicts: list[dict[str, Any]] = []
     floats: list[float] = []
-    strings = 0
+    strings = keys = 0
     for depth in range(limit + 1):
         if depth == limit and not _CONTAINER_TYPES.isdisjoint(map(kind_of, level)):
             return None  # a container at this level nests ``limit + 1`` deep
-        items = 0  # the values and items of this level's containers: the size of the next level
+        # the values of this level's objects (one per key) and the items of its arrays: the size of the next level
+        keys_above, items = keys, 0
         for node in level:
             kind = kind_of(node)  # ``type(True) is bool``: booleans are not integers here
             if kind is str_:
@@ -165,7 +167,7 @@ def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], li
             elif kind is dict_:
                 if node:
                     dicts.append(node)
-                    items += len(node)
+                    keys += len(node)
             elif kind is list_:
                 items += len(node)
             elif kind is int_:
@@ -173,8 +175,9 @@ def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], list[str], li
                     return None
             elif kind is float_:
                 floats.append(node)
+        items += keys - keys_above
         if not items:
-            return dicts, list(chain.from_iterable(dicts)), floats, strings
+            return dicts, keys, floats, strings
         level = gc.get_referents(*level)
         if len(level) != items:  # not exactly the containers' values and items: prove nothing
             return None
@@ -202,13 +205,14 @@ def _keys_written_once(kept: int, raw: bytes | str) -> bool:
     return quotes == 2 * kept
 
 
-def _no_case_variants(dicts: list[dict[str, Any]], keys: list[str]) -> bool:
-    """Whether no object of ``dicts`` holds two keys that differ only in case (``keys``: all their keys, in order)."""
+def _no_case_variants(dicts: list[dict[str, Any]]) -> bool:
+    """Whether no object of ``dicts`` holds two keys that differ only in case."""
     # keys that are ASCII without capitals are their own case fold: when every key is one already seen to be (a
-    # vendor's keys repeat call after call), one C-level set comparison shows it, without joining them all (the
-    # first key is looked up alone first: a vendor whose keys have capitals never builds the set)
-    if not keys or (keys[0] in _LOWER_KEYS and _LOWER_KEYS.issuperset(keys)):
+    # vendor's keys repeat call after call), one C-level set comparison over the objects' keys shows it, without
+    # gathering or joining them (it stops at the first key not seen: a vendor whose keys have capitals stops at once)
+    if _LOWER_KEYS.issuperset(chain.from_iterable(dicts)):
         return True
+    keys = list(chain.from_iterable(dicts))
     joined = "".join(keys)
     if joined.isascii() and joined.lower() == joined:  # one C-speed check of every key at once
         _remember_lower(keys, len(joined))
@@ -299,7 +303,7 @@ def _decode_fast(raw: bytes | str, limit: int) -> Any:
     if found is None:
         return _NOT_PROVEN
     dicts, keys, floats, strings = found
-    if not _keys_written_once(len(keys) + strings, raw) or not _no_case_variants(dicts, keys):
+    if not _keys_written_once(keys + strings, raw) or not _no_case_variants(dicts):
         return _NOT_PROVEN
     if floats and not _floats_ok(floats, raw):
         return _NOT_PROVEN
