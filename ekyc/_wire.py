@@ -573,8 +573,17 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 def iso_date(value: Any, field: str) -> date | None:
     """A ``YYYY-MM-DD`` date (a longer ISO timestamp is read by its date part); ASCII digits only."""
     raw: str | None
+    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        # the usual form, read without the pattern: of ten characters with dashes at 4 and 7, ``fromisoformat`` reads
+        # only ASCII-digit ``YYYY-MM-DD`` (its other forms — ``YYYYMMDD``, ``YYYY-Www-D`` — have no dash at 7, and a
+        # character outside ASCII makes the UTF-8 it reads longer than ten bytes), exactly what the pattern matches;
+        # anything it refuses is read below, which names the problem
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     if type(value) is str and len(value) == 10 and _ISO_DATE.match(value):
-        raw = value  # the usual form, matched as it is: nothing to strip, no time to cut
+        raw = value  # matched as it is: nothing to strip, no time to cut
     else:
         raw = text(value, field, max_len=64)
         if raw is None:
