@@ -168,6 +168,8 @@ def _levels(value: Any, limit: int) -> tuple[list[dict[str, Any]], int, list[flo
                 if node:
                     dicts.append(node)
                     keys += len(node)
+            elif node is None:  # nulls are common in vendor payloads: spared the tests below
+                pass
             elif kind is list_:
                 items += len(node)
             elif kind is int_:
