@@ -86,6 +86,14 @@ _EDGES = [
     # signs, spaces, a lone surrogate (read by the pattern, as before)
     "2024-W1-01", "2024-W01-1", "٢٠٢٤-01-02", "2024-0١-02", "+024-01-02", "-024-01-02", "2024-01- 2", " 024-01-02",
     "2024-1--02", "2024--1-02", "2024-0\ud800-02", "2024-01-0\ud800", "0000-00-00", "2024-02-3x",
+    # UTC timestamps of 20 and 24 characters with their separators in place that are not ASCII digits where the
+    # pattern wants them (week dates, signs, spaces, other digits, a comma or a Z inside), and calendar edges
+    "2024-W1-02T03:04:05Z", "2024-01-02T03:04:0-Z", "2024-01-02T03:-4:05Z", "2024-01-02T+3:04:05Z",
+    "2024-01-02T03:04:05.12-Z", "2024-01-02T03:04:05.+12Z", "2024-01-02T03:04:05.1 2Z", "2024-01-02T03:04:05.١23Z",
+    "2024-01-02T03:04:05. 12Z", "2024-01-02T0Z:04:05.123Z", "2024-01-02T03:04:05.12ZZ", "2024-01-02T03:04:05,123Z",
+    "+024-01-02T03:04:05Z", "2024-01-02T03:04: 5Z", "2024-01-02T03:04:05.123z", "2024-02-30T03:04:05.123Z",
+    "2024-01-02T24:00:00.000Z", "2024-01-02T23:59:60Z", "2024-01-02t03:04:05Z", "2024-01-02 03:04:05.123Z",
+    "2024-01-02T03:04:05\ud800", "2024-01-02T03:04:0\ud800Z", "1999-12-31T23:59:59.999Z", "0001-01-01T00:00:00.000Z",
 ]
 
 
@@ -109,3 +117,20 @@ def test_timestamps_read_as_before(when: datetime, zone: str, digits: int, sep: 
     text = when.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + (f".{when.microsecond:06d}123"[:digits + 1] if digits else "")
     _same(wire.iso_date, _old_iso_date, text + zone)
     _same(wire.iso_datetime, _old_iso_datetime, text + zone)
+
+
+_ONE_CHARACTER = st.sampled_from([*"0123456789-:T .,Z+zW٣٠\t", "\ud800", "é"])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(["2024-01-02T03:04:05Z", "2024-01-02T03:04:05.123Z", "2024-02-29", "1999-12-31T23:59:59.999Z"]),
+       st.lists(st.tuples(st.integers(0, 23), _ONE_CHARACTER), min_size=1, max_size=3))
+def test_usual_forms_changed_in_place_read_as_before(text: str, changes: list[tuple[int, str]]) -> None:
+    """The usual forms (read without the pattern) with one to three characters replaced, lengths kept: the same value
+    or the same refusal as before."""
+    chars = list(text)
+    for at, char in changes:
+        chars[at % len(chars)] = char
+    value = "".join(chars)
+    _same(wire.iso_date, _old_iso_date, value)
+    _same(wire.iso_datetime, _old_iso_datetime, value)
