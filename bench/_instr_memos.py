@@ -40,6 +40,7 @@ def clear() -> None:
     CheckResult._interned.clear()
     Reason._interned.clear()
     stripe._CHECKS.clear()
+    stripe._ASKED.clear()
     evidence._PASSED.clear()
 
 

@@ -137,6 +137,14 @@ def with_return_param(url: str) -> str:
     return urlunsplit(parts._replace(query=f"{query}{RETURN_PARAM}={RETURN_TEMPLATE}"))
 
 
+def _key_mode(key: str) -> bool | None:
+    """The mode of an API key (``sk_live_``/``rk_live_`` → True, ``…_test_`` → False, else None)."""
+    for prefix, live in (("sk_live_", True), ("rk_live_", True), ("sk_test_", False), ("rk_test_", False)):
+        if key.startswith(prefix):
+            return live
+    return None
+
+
 class StripeProvider(Provider):
     """Stripe Identity (VerificationSessions)."""
 
@@ -170,6 +178,8 @@ class StripeProvider(Provider):
         super().__init__(settings, **kwargs)
         self._keys: OrderedDict[int, tuple[SessionRequest, str]] = OrderedDict()
         self._keys_lock = threading.Lock()
+        #: the settings :meth:`livemode` last read and what it found (settings are frozen: a new mode is a new object)
+        self._mode: tuple[ProviderSettings, bool | None] | None = None
 
     # -- helpers ---------------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -369,12 +379,14 @@ class StripeProvider(Provider):
 
     # -- result --------------------------------------------------------------------------------------
     def livemode(self) -> bool | None:
-        """The mode of the API key (``sk_live_``/``rk_live_`` → True, ``…_test_`` → False, else None)."""
-        key = self.settings.secret("api_key")
-        for prefix, live in (("sk_live_", True), ("rk_live_", True), ("sk_test_", False), ("rk_test_", False)):
-            if key.startswith(prefix):
-                return live
-        return None
+        """The mode of the API key (``sk_live_``/``rk_live_`` → True, ``…_test_`` → False, else None), read once per
+        settings object (frozen: settings replaced on the adapter are read afresh; one tuple, set in one step)."""
+        settings, known = self.settings, self._mode
+        if known is not None and known[0] is settings:
+            return known[1]
+        mode = _key_mode(settings.secret("api_key"))
+        self._mode = (settings, mode)
+        return mode
 
     def expand(self) -> list[str]:
         """The ``expand[]`` list of a result read."""

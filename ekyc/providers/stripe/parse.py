@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from ekyc import _wire as wire
@@ -60,7 +61,7 @@ def _date(value: Any, field: str) -> date | None:
     """A Stripe ``{day, month, year}`` object (all three set) as a date; None when absent or partial."""
     if value is None:
         return None
-    d = wire.obj(value, field)
+    d = value if type(value) is dict else wire.obj(value, field)
     day, month, year = d.get("day"), d.get("month"), d.get("year")
     if type(day) is int and type(month) is int and type(year) is int \
             and 1 <= day <= 31 and 1 <= month <= 12 and 1 <= year <= 9999:
@@ -176,7 +177,29 @@ def requested_types(ref: SessionRef) -> frozenset[str] | None:
     return None
 
 
-def _document_type(options: Mapping[str, Any], report: Mapping[str, Any], asked: dict[str, bool] | None,
+#: what a ref's ``extra`` says the create asked for (:func:`requested`, :func:`requested_types`), remembered by the
+#: ``extra`` tuple: a few combinations serve every result. Only an ``extra`` of at most :data:`_MAX_ASKED_TEXT`
+#: characters is kept, at most :data:`_MAX_ASKED` of them (then the memory starts afresh)
+_ASKED: dict[tuple[str, ...], tuple[Mapping[str, bool] | None, frozenset[str] | None]] = {}
+_MAX_ASKED = 64
+_MAX_ASKED_TEXT = 256
+
+
+def _asked(ref: SessionRef) -> tuple[Mapping[str, bool] | None, frozenset[str] | None]:
+    """``(requested(ref), requested_types(ref))``, the options as a read-only mapping, remembered by ``ref.extra``."""
+    extra = ref.extra
+    found = _ASKED.get(extra)
+    if found is None:
+        options = requested(ref)
+        found = (None if options is None else MappingProxyType(options), requested_types(ref))
+        if sum(map(len, extra)) <= _MAX_ASKED_TEXT:
+            if len(_ASKED) >= _MAX_ASKED:
+                _ASKED.clear()
+            _ASKED[extra] = found
+    return found
+
+
+def _document_type(options: Mapping[str, Any], report: Mapping[str, Any], asked: Mapping[str, bool] | None,
                    types: frozenset[str] | None) -> list[Evidence]:
     """The verified document's ``type`` against the types the create allowed (bound in the ref, never read from
     the payload alone): Stripe lets the user submit only an allowed type, so a session stating other allowed
@@ -203,15 +226,15 @@ def _document_type(options: Mapping[str, Any], report: Mapping[str, Any], asked:
     return items
 
 
-def _contradictions(session: Mapping[str, Any], report: Mapping[str, Any], livemode: bool | None,
-                    asked: dict[str, bool] | None, types: frozenset[str] | None) -> list[Evidence]:
+def _contradictions(items: list[Evidence], session: Mapping[str, Any], report: Mapping[str, Any],
+                    livemode: bool | None, asked: Mapping[str, bool] | None,
+                    types: frozenset[str] | None) -> Mapping[str, Any]:
     """What the session and its report state about the request must agree with it: ``livemode`` is the key's
     mode, the report's ``type``/``client_reference_id``/``livemode`` are the session's, the session's
     ``options.document`` are what the create asked for (an option asked for and absent, or set and not asked
     for), the document's ``type`` is one the create allowed (:func:`_document_type`), and a session this adapter
     created (``asked`` known) is of ``type`` ``document``. A disagreement is an undocumented state (UNKNOWN), never a
-    pass."""
-    items: list[Evidence] = []
+    pass, added to ``items``. Returns the session's ``options.document`` (read here, once per result)."""
     if asked is not None and session.get("type") != "document":  # this adapter creates document sessions only
         items.append(Evidence("type", State.UNKNOWN))
     for where, mode in (("livemode", session.get("livemode")),
@@ -230,11 +253,11 @@ def _contradictions(session: Mapping[str, Any], report: Mapping[str, Any], livem
             got = wire.boolean(options.get(name), where)
             if (got is None and want) or (got is not None and got is not want):
                 items.append(Evidence(where, State.UNKNOWN))
-    return items
+    return options
 
 
 def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid: str,
-              livemode: bool | None = None, asked: dict[str, bool] | None = None,
+              livemode: bool | None = None, asked: Mapping[str, bool] | None = None,
               types: frozenset[str] | None = None) -> list[Evidence]:
     """One sub-check per check the report reports, plus doubts about the report itself."""
     items: list[Evidence] = []
@@ -247,7 +270,7 @@ def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid:
         items.append(Evidence("last_verification_report.verification_session", State.UNKNOWN))
     if report.get("object") != "identity.verification_report":
         items.append(Evidence("last_verification_report.object", State.UNKNOWN))
-    items += _contradictions(session, report, livemode, asked, types)
+    document_options = _contradictions(items, session, report, livemode, asked, types)
     reported = 0
     for name in REPORT_CHECKS:
         check = report.get(name)
@@ -268,8 +291,6 @@ def _evidence(session: Mapping[str, Any], report: Mapping[str, Any] | None, sid:
             code = wire.code(wire.opt_obj(check.get("error"), f"{name}.error").get("code"), f"{name}.error.code")
             reason = _reason(code, final=False) if code else None
         items.append(Evidence(where, state, reason))
-    options = wire.opt_obj(session.get("options"), "options")
-    document_options = wire.opt_obj(options.get("document"), "options.document")
     wanted = {"document"} if session.get("type") == "document" else {"id_number"}
     if wire.boolean(document_options.get("require_matching_selfie"), "options.document.require_matching_selfie") \
             or (asked or {}).get("require_matching_selfie"):
@@ -351,7 +372,7 @@ def decide(data: Mapping[str, Any], ref: SessionRef, livemode: bool | None = Non
         reasons.append(_UNKNOWN_STATUS.model_copy(update={"provider_code": (status or "")[:256] or None}))
     elif status == "verified":
         outcome = Outcome.APPROVED
-        evidence = _evidence(session, report, sid, livemode, requested(ref), requested_types(ref))
+        evidence = _evidence(session, report, sid, livemode, *_asked(ref))
         if error_code is not None:
             evidence.append(Evidence("last_error.code", State.UNKNOWN))
     elif status in ("requires_input", "canceled") and error_code is not None:
@@ -359,7 +380,7 @@ def decide(data: Mapping[str, Any], ref: SessionRef, livemode: bool | None = Non
         outcome = err.outcome if err is not None and err.outcome is not None else Outcome.DECLINED
         reasons.append(_reason(error_code, final=status == "canceled"))
         if report is not None:
-            evidence = _evidence(session, report, sid, livemode, requested(ref), requested_types(ref))
+            evidence = _evidence(session, report, sid, livemode, *_asked(ref))
     else:
         outcome = entry.outcome
     settled = settle(outcome, reasons, evidence)

@@ -225,3 +225,14 @@ def test_return_url_names_the_session_only() -> None:
 def test_prepared_shape() -> None:
     prepared = adapter().build_result(REF)
     assert isinstance(prepared, Prepared) and prepared.retry is RetryMode.READ
+
+
+def test_the_key_mode_follows_settings_replaced_on_the_adapter() -> None:
+    ad = StripeProvider(StripeSettings(api_key="sk_test_x"))
+    assert ad.livemode() is False and ad.livemode() is False
+    ad.settings = StripeSettings(api_key="rk_live_x")
+    assert ad.livemode() is True
+    ad.settings = StripeSettings(api_key="pk_other")
+    assert ad.livemode() is None
+    ad.settings = StripeSettings(api_key="sk_test_y")
+    assert ad.livemode() is False
