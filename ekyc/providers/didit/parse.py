@@ -167,6 +167,8 @@ def _warning_evidence(name: str, state: State, reason: Reason) -> Evidence:
     return Evidence(name, state, reason if state is State.FAILED or state is State.INFO else None)
 
 
+#: the feature status of an item that passed (``FEATURE_STATE``: :attr:`State.PASSED`)
+APPROVED = "Approved"
 #: each feature array's ``status`` field name at its first :data:`_NAMED_PLACES` places, written out once (an item
 #: further down has its name written per call)
 _NAMED_PLACES = 4
@@ -214,11 +216,17 @@ def _listed(data: Mapping[str, Any]) -> list[str | None]:
 
 
 def evidence(data: Mapping[str, Any], feats: Features) -> list[Evidence]:
-    """Every sub-check the decision reports: one per feature item and one per warning object."""
+    """Every sub-check the decision reports: one per feature item and one per warning object. An
+    :data:`APPROVED` item without warnings at one of the first places (the usual item) is read here directly."""
     out: list[Evidence] = []
     for array, entries in feats.items():
+        names = _STATUS_NAMES[array]
         for i, item in enumerate(entries):
-            _item_evidence(out, item, array, i)
+            warnings = item.get("warnings")
+            if item.get("status") == APPROVED and (warnings is None or warnings == []) and i < _NAMED_PLACES:
+                out.append(passed(names[i]))  # the usual item, read as _item_evidence reads it, without its call
+            else:
+                _item_evidence(out, item, array, i)
     for name in _listed(data):
         target = DECISION_FEATURES.get(name or "")
         if target is not None and target not in feats:  # listed, but it never produced a result

@@ -320,3 +320,18 @@ def test_a_webhook_decision_about_another_session_is_refused() -> None:
     with pytest.raises(WebhookVerificationError) as info:
         make_provider(clock=1_774_970_000).parse_webhook(body, headers)
     assert info.value.field == "decision.session_id"
+
+
+def test_the_usual_item_read_directly_is_the_passing_status() -> None:
+    from collections.abc import Mapping
+
+    from ekyc.evidence import Evidence, State
+    from ekyc.providers.didit import parse
+
+    assert FEATURE_STATE[parse.APPROVED] is State.PASSED
+    no_warnings: list[Any] = []
+    for i in range(parse._NAMED_PLACES + 2):
+        for warnings in (None, no_warnings):
+            items: list[Mapping[str, Any]] = [{"status": "Approved", "warnings": warnings}] * (i + 1)
+            found = parse.evidence({}, {"liveness_checks": items})
+            assert found == [Evidence(f"liveness_checks[{j}].status", State.PASSED) for j in range(i + 1)]
