@@ -32,7 +32,7 @@ from operator import attrgetter
 from typing import Any, TypeGuard
 
 from ekyc import _wire as wire
-from ekyc.countries import to_alpha3
+from ekyc.countries import ALPHA2_TO_ALPHA3, to_alpha3
 from ekyc.evidence import Evidence, State, settle
 from ekyc.models import (
     Checks,
@@ -72,6 +72,8 @@ TEXT_LEN = 4096
 PASSED, FAILED, UNFINISHED, UNKNOWN, INFO = State.PASSED, State.FAILED, State.UNFINISHED, State.UNKNOWN, State.INFO
 
 Item = Mapping[str, Any]
+#: the identity of an inquiry without a government ID that carries data (an Identity is immutable)
+NO_IDENTITY = Identity()
 
 
 @dataclass(frozen=True)
@@ -474,8 +476,55 @@ def _date(a: Mapping[str, Any], key: str, at: str) -> date | None:
     return None if value is None else wire.iso_date(value, f"{at}.{key}")
 
 
+#: the text fields of a government ID's attributes an :class:`Identity` is read from, in the order they are read
+IDENTITY_TEXTS = ("name-first", "name-middle", "name-last", "id-class", "sex", "country-code", "nationality",
+                  "identification-number", "document-number", "address-street-1", "address-city",
+                  "address-postal-code")
+SEXES = frozenset({"M", "F", "X"})
+
+
+def _plain_texts(a: Mapping[str, Any]) -> list[str | None] | None:
+    """The :data:`IDENTITY_TEXTS` of the attributes ``a`` as ``wire.text`` reads them, when every one is null or a
+    plain string of at most ``TEXT_LEN`` (the usual case: nothing to refuse, no field name needed); None otherwise."""
+    out: list[str | None] = []
+    for value in map(a.get, IDENTITY_TEXTS):
+        if value is None:
+            out.append(None)
+        elif type(value) is str and len(value) <= TEXT_LEN:
+            out.append(value.strip() or None)
+        else:
+            return None
+    return out
+
+
 def _identity(a: Mapping[str, Any], at: str) -> Identity:
-    """What one government-ID verification's attributes (at ``at``) say about the person."""
+    """What one government-ID verification's attributes (at ``at``) say about the person.
+
+    Text fields that are all plain (:func:`_plain_texts`) are taken as read; otherwise :func:`_strict_identity`
+    reads them one by one and names the first one refused. Either way the dates are read in the same order, and
+    nothing else can be refused before them, so the same field is named."""
+    texts = _plain_texts(a)
+    if texts is None:
+        return _strict_identity(a, at)
+    first, middle, last, id_class, sex, country, nationality, number, other_number, street, city, postal = texts
+    return Identity(
+        given_name=first, family_name=last, full_name=" ".join(filter(None, (first, middle, last))) or None,
+        date_of_birth=_date(a, "birthdate", at),
+        sex=sex if sex in SEXES else None,
+        # a known alpha-2 code given as its alpha-3 (what the model's validator would turn it into; it keeps a known
+        # alpha-3 as it is); any other code as read, for the validator
+        nationality=ALPHA2_TO_ALPHA3.get(nationality, nationality) if nationality else None,
+        document_type=None if id_class is None else ID_CLASSES.get(id_class.lower(), DocumentType.OTHER),
+        document_number=number or other_number,
+        issuing_country=(ALPHA2_TO_ALPHA3.get(country) or to_alpha3(country)) if country else None,
+        issue_date=_date(a, "issue-date", at),
+        expiry_date=_date(a, "expiration-date", at),
+        address=", ".join(filter(None, (street, city, postal))) or None,
+    )
+
+
+def _strict_identity(a: Mapping[str, Any], at: str) -> Identity:
+    """:func:`_identity` field by field, each text through ``wire.text`` naming the field it refuses."""
     first, middle, last = _text(a, "name-first", at), _text(a, "name-middle", at), _text(a, "name-last", at)
     full = " ".join(filter(None, (first, middle, last))) or None
     id_class = _text(a, "id-class", at)
@@ -501,9 +550,9 @@ def identity(vers: list[Verification]) -> Identity:
     for v in reversed(vers):
         if v.item is not None and v.vtype == GOVERNMENT_ID:
             ident = _identity(v.attrs, f"{v.where}.attributes")
-            if not ident.is_empty():
+            if ident.given_name is not None or not ident.is_empty():  # a given name: data, without asking each field
                 return ident
-    return Identity()
+    return NO_IDENTITY
 
 
 def _code_of(a: Mapping[str, Any], key: str, at: str) -> str | None:

@@ -158,7 +158,7 @@ IDENTITY_KEYS = ["name-first", "name-middle", "name-last", "id-class", "sex", "c
 
 @pytest.mark.parametrize("key", IDENTITY_KEYS)
 @pytest.mark.parametrize("value", [None, "", " ", "  JANE  ", "x" * 4097, "x" * 1025, 5, ["a"], Text(" pp "),
-                                   "1990-01-02", "DL", "XX"])
+                                   "1990-01-02", "DL", "XX", "GB", "gb", " GB ", "GBR", "GBD", "M", "x" * 64])
 def test_every_identity_field_reads_alike(key: str, value: Any) -> None:
     doc = _inquiry()
     doc["included"][0]["attributes"][key] = value
