@@ -594,13 +594,23 @@ def reference(attrs: Mapping[str, Any]) -> str | None:
     return wire.code(attrs.get("reference-id"), "data.attributes.reference-id", max_len=MAX_REFERENCE) or None
 
 
-def decide(doc: Mapping[str, Any], ref: SessionRef, decisioning: str = "workflow") -> Decision:
-    """The neutral :class:`Decision` of an inquiry document.
+def _inquiry(doc: Mapping[str, Any], ref: SessionRef) -> tuple[Mapping[str, Any], str]:
+    """The attributes and the status of the inquiry ``doc`` carries (``data``), once its type and id are checked.
 
-    ``doc`` is a ``GET /inquiries/{id}`` body or a webhook's ``payload``; ``ref`` names the inquiry (its
-    ``extra`` may carry :class:`Requested`). Raises :class:`~ekyc._wire.WireError` on bad shapes (callers wrap
-    it in :func:`ekyc.provider.malformed`).
-    """
+    Plain objects down to a plain type, id and status (the usual case) are read directly; anything else through
+    the strict readers, in the same order, which name the field they refuse."""
+    data = doc.get("data") if type(doc) is dict else None
+    if type(data) is dict:
+        attrs = data.get("attributes")
+        if type(attrs) is dict:
+            kind, iid, status = data.get("type"), data.get("id"), attrs.get("status")
+            if kind == "inquiry" and type(kind) is str and iid == ref.id and _is_code(iid) and _is_code(status):
+                return attrs, status
+    return _strict_inquiry(doc, ref)
+
+
+def _strict_inquiry(doc: Mapping[str, Any], ref: SessionRef) -> tuple[Mapping[str, Any], str]:
+    """:func:`_inquiry` through the strict readers."""
     doc = wire.obj(doc, "body")
     data = wire.obj(doc.get("data"), "data")
     if wire.code(data.get("type"), "data.type") != "inquiry":
@@ -611,6 +621,17 @@ def decide(doc: Mapping[str, Any], ref: SessionRef, decisioning: str = "workflow
     raw_status = wire.code(attrs.get("status"), "data.attributes.status")
     if raw_status is None:
         raise wire.WireError("data.attributes.status", "missing")
+    return attrs, raw_status
+
+
+def decide(doc: Mapping[str, Any], ref: SessionRef, decisioning: str = "workflow") -> Decision:
+    """The neutral :class:`Decision` of an inquiry document.
+
+    ``doc`` is a ``GET /inquiries/{id}`` body or a webhook's ``payload``; ``ref`` names the inquiry (its
+    ``extra`` may carry :class:`Requested`). Raises :class:`~ekyc._wire.WireError` on bad shapes (callers wrap
+    it in :func:`ekyc.provider.malformed`).
+    """
+    attrs, raw_status = _inquiry(doc, ref)
     vers = verifications(doc, ref.id)
     gid, selfie = _latest(vers)
     found = evidence(vers)
@@ -639,9 +660,14 @@ def decide(doc: Mapping[str, Any], ref: SessionRef, decisioning: str = "workflow
     )
 
 
+#: the times an inquiry's completion is read from, first found first, with their fields' names
+COMPLETION_TIMES = tuple((key, f"data.attributes.{key}")
+                         for key in ("decisioned-at", "completed-at", "failed-at", "expired-at"))
+
+
 def _completed_at(attrs: Mapping[str, Any]) -> datetime | None:
-    for key in ("decisioned-at", "completed-at", "failed-at", "expired-at"):
-        when = wire.iso_datetime(attrs.get(key), f"data.attributes.{key}")
+    for key, where in COMPLETION_TIMES:
+        when = wire.iso_datetime(attrs.get(key), where)
         if when is not None:
             return when
     return None

@@ -223,3 +223,15 @@ def test_the_memory_of_lists_of_checks_keeps_no_free_form_data_and_stays_bounded
             assert_reads_alike(doc, ref, "workflow")
         assert 0 < len(result._LISTS_READ) <= 3
         assert all(len(seen) <= result.LISTS_PER_PLACE for seen in result._LISTS_READ.values())
+
+
+@pytest.mark.parametrize("length", [127, 128, 129, 200, 512])
+def test_an_inquiry_id_of_any_length_the_ref_allows_reads_alike(length: int) -> None:
+    """The inquiry's id is a code of at most 128 characters wherever it is read, also when it equals the ref's (a
+    SessionRef allows 512)."""
+    iid = "inq_" + "x" * (length - 4)
+    doc = _inquiry()
+    doc["data"]["id"] = iid
+    for item in doc["included"][:2]:
+        item["relationships"]["inquiry"]["data"]["id"] = iid
+    assert_reads_alike(doc, SessionRef(provider="persona", id=iid), "workflow")
