@@ -70,6 +70,8 @@ _FACE_SCORE_KEYS = tuple((key, key.casefold()) for key in _FACE_SCORES)
 #: largest Ext* string accepted (IsReturnImage=Y puts Base64 images in them)
 MAX_EXT = 2 * 1024 * 1024
 _ABSENT = object()
+#: the identity of a result that names no one (a frozen model: one instance serves every call)
+NO_IDENTITY = Identity()
 
 
 def load_ext(value: Any, name: str) -> Mapping[str, Any]:
@@ -218,7 +220,7 @@ def identity(ext_id: Mapping[str, Any]) -> Identity:
     """
     info = wire.opt_obj(ext_id.get("ocrIdInfo"), "ExtIdInfo.ocrIdInfo")
     if not info:
-        return Identity()
+        return NO_IDENTITY
     given = _text(info, _GIVEN)
     family = _text(info, _FAMILY)
     full = _text(info, _FULL)

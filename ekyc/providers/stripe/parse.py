@@ -42,6 +42,8 @@ _SEX = {"female": "F", "male": "M"}
 _SEXES = frozenset({"female", "male", "unknown", "[redacted]"})
 _ALPHA2 = re.compile(r"[A-Z]{2}")
 REDACTED = "[redacted]"
+#: the identity of a result that names no one (a frozen model: one instance serves every call)
+NO_IDENTITY = Identity()
 #: a report check's ``status`` → whether it passed (any other value: no verdict)
 _VERDICT = {"verified": True, "unverified": False}
 _UNKNOWN_STATUS = Reason(code=ReasonCode.UNKNOWN, retryable=False, message="undocumented session status")
@@ -315,7 +317,7 @@ _ADDRESS_PARTS = tuple((key, f"verified_outputs.address.{key}")
 
 def _identity(session: Mapping[str, Any], report: Mapping[str, Any] | None) -> Identity:
     if session.get("redaction") is not None:
-        return Identity()
+        return NO_IDENTITY
     out = wire.opt_obj(session.get("verified_outputs"), "verified_outputs")
     doc = wire.opt_obj(report.get("document") if report is not None else None, "document")
     given = _name(out.get("first_name"), "verified_outputs.first_name") or _name(doc.get("first_name"),
