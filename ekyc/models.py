@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NamedTuple, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import (
@@ -48,6 +48,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic._internal._model_construction import ModelMetaclass
+from pydantic_core import SchemaValidator
 from typing_extensions import Self
 
 from ._redact import REDACTED, safe_field
@@ -289,13 +290,32 @@ def _typed(model: str, build: Callable[[], T]) -> T:
 _MAX_INTERNED = 1024
 
 
+class _Plan(NamedTuple):
+    """What a keyword construction of one model class needs, kept where reading it costs one dict lookup."""
+
+    #: the class's built pydantic-core validator (what ``BaseModel.__init__`` runs)
+    validator: SchemaValidator
+    #: the class's ``_interned`` table (one instance per distinct value), None for a class that keeps none
+    interned: dict[Any, Any] | None
+
+
+#: per model class, once its validator is built: pydantic's ``ModelMetaclass`` defines ``__getattr__``, so every
+#: attribute read off a model class goes through CPython's slow attribute hook (about four times a plain class's
+#: read), and a construction read two per call (``_interned`` and ``__pydantic_validator__``)
+_PLANS: dict[type, _Plan] = {}
+
+
 class _TypedErrors(ModelMetaclass):
     """Constructing a model raises :class:`InvalidRequest` naming the field, never ``ValidationError``."""
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        interned: dict[Any, Any] | None = cls._interned  # type: ignore[attr-defined]
-        if interned is not None and not args:  # a small immutable value model: one instance per distinct value
-            key: Any = (tuple(kwargs.items()), tuple(map(type, kwargs.values())))  # True and 1: different keys
+        plan = _PLANS.get(cls)
+        if plan is None or args:
+            return cls._first_or_positional(args, kwargs)
+        interned = plan.interned
+        key: Any = None
+        if interned is not None:  # a small immutable value model: one instance per distinct value
+            key = (tuple(kwargs.items()), tuple(map(type, kwargs.values())))  # True and 1: different keys
             try:
                 found = interned.get(key)
             except TypeError:  # an unhashable argument: validation will name it
@@ -306,15 +326,31 @@ class _TypedErrors(ModelMetaclass):
         # construction goes straight to the model's own validator — exactly what ``BaseModel.__init__`` runs (no
         # _Model defines ``__init__``), without its Python frames: every field and model validator still runs
         try:
-            made = (super().__call__(*args, **kwargs) if args
-                    else cls.__pydantic_validator__.validate_python(kwargs))  # type: ignore[attr-defined]
-            if interned is not None and not args and key is not None and len(interned) < _MAX_INTERNED:
-                interned[key] = made
+            made = plan.validator.validate_python(kwargs)
+            if key is not None and len(interned) < _MAX_INTERNED:  # type: ignore[arg-type]
+                interned[key] = made  # type: ignore[index]
             return made
         except ValidationError as exc:
             error = _invalid(cls.__name__, exc)
         except RecursionError:
             error = InvalidRequest(f"invalid {cls.__name__}: nested too deeply")
+        raise error  # outside the except block: no __context__ holding the input
+
+    def _first_or_positional(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """A construction with positional arguments (pydantic's own, which refuses them), or a keyword
+        construction before the class's validator is built (``defer_build``: the first one builds it), after
+        which the class's :class:`_Plan` is kept."""
+        try:
+            made = super().__call__(*args, **kwargs)
+        except ValidationError as exc:
+            error = _invalid(cls.__name__, exc)
+        except RecursionError:
+            error = InvalidRequest(f"invalid {cls.__name__}: nested too deeply")
+        else:
+            validator = cls.__pydantic_validator__  # type: ignore[attr-defined]
+            if isinstance(validator, SchemaValidator):  # built (not pydantic's stand-in for a deferred build)
+                _PLANS[cls] = _Plan(validator, cls._interned)  # type: ignore[attr-defined]
+            return made
         raise error  # outside the except block: no __context__ holding the input
 
 

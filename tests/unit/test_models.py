@@ -253,3 +253,25 @@ def test_provider_text_that_is_not_valid_unicode_is_refused(model: type, field: 
             model(**others, **{field: bad})
         assert info.value.field == field
     assert getattr(model(**others, **{field: "Zoë 張"}), field) == "Zoë 張"
+
+
+def test_keyword_construction_keeps_each_classes_own_validator_and_table() -> None:
+    """The metaclass keeps, per class, the validator and interning table it reads on every keyword construction
+    (not read off the class: pydantic's metaclass hooks every class-attribute read); they are the class's own, a
+    subclass gets its own plan (and instances of its own class), and a refusal still names the field."""
+    from ekyc import models
+
+    class Sub(models.CheckResult):
+        pass
+
+    cases = ((models.CheckResult, {"passed": True, "score": 50.0}), (models.Identity, {"sex": "F"}),
+             (models.Reason, {"code": models.ReasonCode.UNKNOWN, "retryable": False}), (Sub, {"passed": True}))
+    for cls, kwargs in cases:
+        first, second = cls(**kwargs), cls(**kwargs)
+        assert type(first) is cls and type(second) is cls and first == second
+        plan = models._PLANS[cls]
+        assert plan.validator is cls.__pydantic_validator__
+        assert plan.interned is cls._interned
+    assert type(models.CheckResult(passed=True)) is models.CheckResult  # the parent's table never gives a Sub
+    with pytest.raises(InvalidRequest, match="score"):
+        Sub(passed=True, score=101)
