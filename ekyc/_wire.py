@@ -630,11 +630,13 @@ _ZULU_SEPARATORS = {20: "--T::Z", 24: "--T::."}
 def iso_datetime(value: Any, field: str) -> datetime | None:
     """An ISO 8601 timestamp (``Z`` or an offset; naive ones are read as UTC); ASCII digits only."""
     if (type(value) is str and len(value) in _ZULU_SEPARATORS and value[4:20:3] == _ZULU_SEPARATORS[len(value)]
-            and value[-1] == "Z" and value.isascii()):
+            and value[-1] == "Z" and value.isascii() and "\x00" not in value):
         # the usual UTC forms, read without the pattern: their separators stand where they should, and every other
         # character is one ``fromisoformat`` reads as an ASCII digit (it parses each of them with its separators
         # fixed: on 3.10 to 3.13 it reads such a text only when they are), exactly what the pattern matches; the
-        # ``Z`` rewritten as below. Anything it refuses is read below, which names the problem
+        # ``Z`` rewritten as below. Anything it refuses is read below, which names the problem. No NUL: the C
+        # parser reads its input as a C string where it meets a ``Z`` (the zone only when the text ends right after
+        # it), so ``Z`` then NUL inside the time would end it there (``…T00:Z\x00:00.123Z`` read as midnight)
         try:
             return datetime.fromisoformat(value[:-1] + "+00:00")
         except ValueError:
