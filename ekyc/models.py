@@ -486,11 +486,32 @@ class CheckResult(_Model):
     score: float | None = Field(default=None, ge=0, le=100, description="0-100 where the provider gives one")
 
 
-def verdict(passed: bool | None) -> CheckResult:
-    """``CheckResult(passed=passed)`` — a check's verdict without a score — as one shared instance per value
-    (``True``/``False``/``None``): the same frozen value a construction gives, without its cost on every result
-    (building the interning key and looking it up costs about as much as validating the two fields)."""
-    return _VERDICTS[passed]
+def verdict(passed: bool | None, score: float | None = None) -> CheckResult:
+    """``CheckResult(passed=passed, score=score)`` as one shared instance per value: the same frozen value a
+    construction gives (validated the first time), without its cost on every result — a keyword construction's
+    call alone costs about as much as validating the two fields, building the interning key as much again.
+
+    A score that is not a plain ``float`` or ``int``, a zero (``-0.0 == 0.0``: each is built as given) and a
+    ``passed`` other than ``True``/``False``/``None`` are constructed (and validated) every time; so is any value
+    once :data:`_MAX_INTERNED` scored results are kept. Raises :class:`InvalidRequest` naming the field for a score
+    outside 0-100 (or not finite) or a ``passed`` that is not a boolean. Without a score, the score stays unset
+    (as in ``CheckResult(passed=passed)``).
+    """
+    if score is None:
+        try:
+            return _VERDICTS[passed]
+        except (KeyError, TypeError):  # not True, False or None (nor equal to one): validated or refused as given
+            return CheckResult(passed=passed)
+    if not score or type(score) not in (float, int) or not (passed is None or type(passed) is bool):
+        return CheckResult(passed=passed, score=score)
+    key = (passed, score)  # a 2-tuple: never equal to a keyword construction's key (two tuples) in the same table
+    interned = _CHECK_RESULTS
+    found: CheckResult | None = interned.get(key)
+    if found is None:
+        found = CheckResult(passed=passed, score=score)
+        if len(interned) < _MAX_INTERNED:
+            interned[key] = found
+    return found
 
 
 class Checks(_Model):
@@ -502,6 +523,9 @@ class Checks(_Model):
 
 
 _VERDICTS: dict[bool | None, CheckResult] = {passed: CheckResult(passed=passed) for passed in (True, False, None)}
+#: CheckResult's interning table, read without the model metaclass's attribute hook (``verdict`` keeps scored
+#: results in it too, so emptying it empties both)
+_CHECK_RESULTS: dict[Any, Any] = CheckResult._interned
 
 
 class Identity(_Model):

@@ -19,7 +19,7 @@ from ekyc import (
     SessionRequest,
 )
 from ekyc.countries import ALPHA3_TO_ALPHA2, to_alpha3
-from ekyc.models import Attempt, CheckResult, Checks, ExpectedIdentity, WebhookEvent, _Model
+from ekyc.models import Attempt, CheckResult, Checks, ExpectedIdentity, WebhookEvent, _Model, verdict
 
 provider_names = st.from_regex(r"[a-z][a-z0-9_]{0,31}", fullmatch=True)
 parts = st.text(min_size=1, max_size=64).filter(lambda t: t.isprintable() and t == t.strip())
@@ -317,3 +317,29 @@ def test_a_decisions_reasons_and_warnings_keep_the_first_of_each_code(
     d = build()
     assert d.reasons == _first_of_each_reference(reasons)
     assert d.warnings == _first_of_each_reference(warnings)
+
+
+_SCORES = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-5, 105), st.booleans(),
+                    st.sampled_from([0.0, -0.0, 0, 100, 100.0, 99.5, "50", None]))
+
+
+@given(st.sampled_from([True, False, None, 1, 0, 1.0, "yes"]), _SCORES)
+def test_a_scored_verdict_is_what_a_construction_gives(passed: object, score: object) -> None:
+    """``verdict(passed, score)`` gives the value ``CheckResult(passed=passed, score=score)`` gives (equal, same
+    repr and dump, the shared instance for a repeated plain value) or the same refusal naming the field; pydantic's
+    own validation agrees."""
+    fields = {"passed": passed} if score is None else {"passed": passed, "score": score}
+    try:
+        expected = CheckResult(**fields)
+    except InvalidRequest as exc:
+        with pytest.raises(InvalidRequest) as refused:
+            verdict(passed, score)  # type: ignore[arg-type]
+        assert (refused.value.field, refused.value.message) == (exc.field, exc.message)
+        return
+    got = verdict(passed, score)  # type: ignore[arg-type]
+    assert got == expected and repr(got) == repr(expected)
+    assert got.model_dump_json() == expected.model_dump_json()
+    assert got.model_dump(exclude_unset=True) == expected.model_dump(exclude_unset=True)
+    assert got == CheckResult.model_validate(fields)
+    if (type(passed) is bool or passed is None) and (score is None or (score and type(score) in (float, int))):
+        assert verdict(passed, score) is got  # type: ignore[arg-type]
