@@ -23,7 +23,6 @@ from ekyc import _wire as wire
 from ekyc.codes import CodeEntry
 from ekyc.evidence import Evidence, State, settle
 from ekyc.models import (
-    CheckResult,
     Checks,
     Decision,
     DocumentType,
@@ -260,8 +259,8 @@ def _checks(reports: Sequence[Mapping[str, Any]], document_ok: bool | None) -> C
     spoof = wire.opt_obj(face.get("properties"), "properties")
     return Checks(
         document=verdict(document_ok),
-        liveness=CheckResult(passed=live, score=_score(spoof.get("score"), "properties.score")),
-        face_match=CheckResult(passed=_passed(comparison.get("result")), score=face_score),
+        liveness=verdict(live, _score(spoof.get("score"), "properties.score")),
+        face_match=verdict(_passed(comparison.get("result")), face_score),
     )
 
 
