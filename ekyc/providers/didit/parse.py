@@ -268,7 +268,7 @@ def _check(entries: list[Item], array: str, scored: bool) -> CheckResult:
             value = _score(item, array, i)
             if value is not None and (score is None or value < score):
                 score = value
-    return verdict(passed) if score is None else CheckResult(passed=passed, score=score)
+    return verdict(passed, score)
 
 
 def checks(feats: Features) -> Checks:
