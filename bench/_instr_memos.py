@@ -30,6 +30,8 @@ def clear() -> None:
 
     _wire._remembered_folded_apart.cache_clear()
     _wire._LOWER_KEYS.clear()
+    _wire._APART_KEY_LISTS.clear()
+    _wire._apart_text = 0
     _wire._lower_text = 0
     alibaba._SHAPES.clear()
     persona._CHECKS_READ.clear()

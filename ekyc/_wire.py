@@ -198,12 +198,17 @@ def _keys_written_once(kept: int, raw: bytes | str) -> bool:
     after exactly one backslash (``\\"`` but not ``\\\\"``) are at least the unescaped ones, so when they number
     ``2 × kept``, no key was written twice. Whitespace does not enter (``"a" :1`` counts as ``"a":1``), and one
     character is counted at C speed (about twice as fast as a two-character pattern such as ``":``). A quote and a
-    backslash are one byte in UTF-8 and never part of another character's bytes: the bytes count as the text would.
+    backslash are one byte in UTF-8 and never part of another character's bytes: the bytes count as the text would,
+    so a str is counted as it is (encoding it first only copied it).
     """
-    data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
-    quotes = data.count(b'"')
-    if b"\\" in data:  # escaped quotes: JSON-in-JSON strings (Alibaba's Ext*Info)
-        quotes -= data.count(b'\\"') - data.count(b'\\\\"')
+    if isinstance(raw, bytes):
+        quotes = raw.count(b'"')
+        if b"\\" in raw:  # escaped quotes: JSON-in-JSON strings (Alibaba's Ext*Info)
+            quotes -= raw.count(b'\\"') - raw.count(b'\\\\"')
+    else:  # counted in the text itself, without encoding it: the counts are the same
+        quotes = raw.count('"')
+        if "\\" in raw:
+            quotes -= raw.count('\\"') - raw.count('\\\\"')
     return quotes == 2 * kept
 
 
@@ -214,6 +219,10 @@ def _no_case_variants(dicts: list[dict[str, Any]]) -> bool:
     # gathering or joining them (it stops at the first key not seen: a vendor whose keys have capitals stops at once)
     if _LOWER_KEYS.issuperset(chain.from_iterable(dicts)):
         return True
+    # keys with capitals (Alibaba's, Tencent's): when each object's key list is one already proven folded apart, one
+    # C-level pass over the objects shows it (a tuple of each one's keys, looked up), without joining or folding
+    if all(map(_APART_KEY_LISTS.__contains__, map(tuple, dicts))):
+        return True
     keys = list(chain.from_iterable(dicts))
     joined = "".join(keys)
     if joined.isascii() and joined.lower() == joined:  # one C-speed check of every key at once
@@ -222,7 +231,10 @@ def _no_case_variants(dicts: list[dict[str, Any]]) -> bool:
     if len(keys) > _MAX_REMEMBERED_KEYS or len(joined) > _MAX_REMEMBERED_TEXT:
         return _folded_apart(keys, list(map(len, dicts)))
     # a vendor's objects carry the same keys call after call: the verdict for this exact key list is remembered
-    return _remembered_folded_apart(tuple(keys), tuple(map(len, dicts)))
+    if not _remembered_folded_apart(tuple(keys), tuple(map(len, dicts))):
+        return False
+    _remember_apart(dicts, len(joined))
+    return True
 
 
 #: key lists longer than this, or whose keys hold more characters in all, are folded every time: a remembered
@@ -250,6 +262,27 @@ def _remember_lower(keys: list[str], text: int) -> None:
         _lower_text = 0
     _LOWER_KEYS.update(keys)
     _lower_text += text
+
+
+#: each object's key list (a tuple of its keys, in order) from bodies proven to hold no case variants: no two keys of
+#: one list have the same case fold. Bounded like :data:`_LOWER_KEYS` (only bodies whose keys hold at most
+#: _MAX_REMEMBERED_TEXT characters are added, and it is emptied once they held _MAX_LOWER_TEXT characters in all or
+#: it holds _MAX_APART_LISTS lists). A global set of keys will not do for keys with capitals: Tencent's ``Sex`` and
+#: the others' ``sex`` are each fine in their own objects, not together
+_APART_KEY_LISTS: set[tuple[str, ...]] = set()
+_apart_text = 0
+_MAX_APART_LISTS = 512
+
+
+def _remember_apart(dicts: list[dict[str, Any]], text: int) -> None:
+    """Add the key list of each of ``dicts`` (proven folded apart; their keys ``text`` characters in all) to
+    :data:`_APART_KEY_LISTS`."""
+    global _apart_text
+    if _apart_text + text > _MAX_LOWER_TEXT or len(_APART_KEY_LISTS) + len(dicts) > _MAX_APART_LISTS:
+        _APART_KEY_LISTS.clear()  # full: start again, never stay full
+        _apart_text = 0
+    _APART_KEY_LISTS.update(map(tuple, dicts))
+    _apart_text += text
 
 
 def _folded_apart(keys: Sequence[str], sizes: Sequence[int]) -> bool:
