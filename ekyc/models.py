@@ -528,6 +528,34 @@ _VERDICTS: dict[bool | None, CheckResult] = {passed: CheckResult(passed=passed) 
 _CHECK_RESULTS: dict[Any, Any] = CheckResult._interned
 
 
+def verdicts(document: CheckResult, liveness: CheckResult, face_match: CheckResult) -> Checks:
+    """``Checks(document=document, liveness=liveness, face_match=face_match)`` as one shared instance per three
+    CheckResult instances (the shared ones :func:`verdict` gives: a result builds its checks from the same few call
+    after call), built (and validated) the first time; all three fields are set, as in that construction.
+
+    Kept by the identity of the three instances, and only while the kept Checks holds exactly them (so they stay
+    alive and no other object can take their identity); at most :data:`_MAX_INTERNED` are kept, then each call
+    builds a new one.
+    """
+    key = (id(document), id(liveness), id(face_match))
+    found = _CHECKS.get(key)
+    if found is not None and _holds(found, document, liveness, face_match):
+        return found
+    made = Checks(document=document, liveness=liveness, face_match=face_match)
+    if len(_CHECKS) < _MAX_INTERNED and _holds(made, document, liveness, face_match):
+        _CHECKS[key] = made
+    return made
+
+
+def _holds(checks: Checks, document: CheckResult, liveness: CheckResult, face_match: CheckResult) -> bool:
+    """Whether ``checks`` holds these very instances (not equal copies)."""
+    return checks.document is document and checks.liveness is liveness and checks.face_match is face_match
+
+
+#: :func:`verdicts`' shared Checks, by the identity of the three CheckResults each holds
+_CHECKS: dict[tuple[int, int, int], Checks] = {}
+
+
 class Identity(_Model):
     """What the document says about the person. Every personal field is redacted in ``repr``."""
 
@@ -920,4 +948,5 @@ __all__ = [
     "Sex",
     "WebhookEvent",
     "verdict",
+    "verdicts",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,7 +21,7 @@ from ekyc import (
     SessionRequest,
 )
 from ekyc.countries import ALPHA3_TO_ALPHA2, to_alpha3
-from ekyc.models import Attempt, CheckResult, Checks, ExpectedIdentity, WebhookEvent, _Model, verdict
+from ekyc.models import Attempt, CheckResult, Checks, ExpectedIdentity, WebhookEvent, _Model, verdict, verdicts
 
 provider_names = st.from_regex(r"[a-z][a-z0-9_]{0,31}", fullmatch=True)
 parts = st.text(min_size=1, max_size=64).filter(lambda t: t.isprintable() and t == t.strip())
@@ -343,3 +345,31 @@ def test_a_scored_verdict_is_what_a_construction_gives(passed: object, score: ob
     assert got == CheckResult.model_validate(fields)
     if (type(passed) is bool or passed is None) and (score is None or (score and type(score) in (float, int))):
         assert verdict(passed, score) is got  # type: ignore[arg-type]
+
+
+_RESULTS = st.sampled_from([(True, None), (False, None), (None, None), (True, 88.0), (False, 12.5), (None, 50)])
+
+
+@given(st.lists(st.tuples(_RESULTS, _RESULTS, _RESULTS, st.booleans()), min_size=1, max_size=8))
+def test_shared_checks_are_what_a_construction_gives(rows: list[tuple[Any, Any, Any, bool]]) -> None:
+    """``verdicts(document, liveness, face_match)`` equals ``Checks(document=..., liveness=..., face_match=...)`` (same
+    repr, dumps, fields set), holds the very instances given (shared ones from ``verdict``, or equal copies built
+    apart), and gives the same shared Checks for the same three instances."""
+    for *parts, shared in rows:
+        results = [verdict(p, s) if shared else CheckResult.model_validate({"passed": p, "score": s})
+                   for p, s in parts]
+        got = verdicts(*results)
+        expected = Checks(document=results[0], liveness=results[1], face_match=results[2])
+        assert got == expected and repr(got) == repr(expected)
+        assert got.model_dump(exclude_unset=True) == expected.model_dump(exclude_unset=True)
+        assert got.model_dump_json() == expected.model_dump_json()
+        assert (got.document, got.liveness, got.face_match) == tuple(results)
+        assert got.document is results[0] and got.liveness is results[1] and got.face_match is results[2]
+        if shared:
+            assert verdicts(*results) is got
+
+
+def test_shared_checks_refuse_what_a_construction_refuses() -> None:
+    with pytest.raises(InvalidRequest, match="liveness") as refused:
+        verdicts(verdict(True), "yes", verdict(None))  # type: ignore[arg-type]
+    assert refused.value.field == "liveness"
