@@ -39,7 +39,6 @@ from ekyc.countries import to_alpha3
 from ekyc.evidence import Evidence, State, passed, settle
 from ekyc.models import (
     Check,
-    CheckResult,
     Checks,
     Decision,
     DocumentType,
@@ -445,7 +444,7 @@ def evidence(exts: Mapping[str, Mapping[str, Any]], *extra: Mapping[str, Any]) -
     checks = Checks(
         document=verdict(verdicts.get(Check.DOCUMENT)),
         liveness=verdict(verdicts.get(Check.LIVENESS)),
-        face_match=verdict(face_match) if score is None else CheckResult(passed=face_match, score=score),
+        face_match=verdict(face_match, score),
     )
     return items, checks
 

@@ -147,12 +147,21 @@ def _detail(detail: Mapping[str, Any], where: str, compares: bool | None) -> _De
         provider_code=None if code is None else str(code),
         passed=None if code is None else code == 0,
         liveness=verdict(None if live is None else live == 0),
-        face_match=verdict(None) if compares is False else CheckResult(
-            passed=None if comp is None else comp == 0, score=sim),
+        face_match=_face_match(compares, comp, sim),
         reasons=(code_reason(code), *tag_reasons) if code is not None and code != 0 else tuple(tag_reasons),
         at=at,
     )
     return _Detail(code, live, comp, sim, tags, attempt)
+
+
+def _face_match(compares: bool | None, comp: int | None, sim: float | None) -> CheckResult:
+    """An attempt's face match: no verdict where the CheckMode compares no face; else passed when ``CompareErrorCode``
+    is 0, with the ``Similarity`` score (one shared result per scored value, :func:`ekyc.models.verdict`; without a
+    score it is built as before, its score set to None)."""
+    if compares is False:
+        return verdict(None)
+    passed = None if comp is None else comp == 0
+    return CheckResult(passed=passed, score=None) if sim is None else verdict(passed, sim)
 
 
 def _attempt_evidence(last: _Detail | None, where: str, requested: Requested) -> list[Evidence]:
