@@ -23,6 +23,7 @@ from ekyc import _wire as wire
 from ekyc.codes import CodeEntry
 from ekyc.evidence import Evidence, State, settle
 from ekyc.models import (
+    CheckResult,
     Checks,
     Decision,
     DocumentType,
@@ -259,9 +260,19 @@ def _checks(reports: Sequence[Mapping[str, Any]], document_ok: bool | None) -> C
     spoof = wire.opt_obj(face.get("properties"), "properties")
     return Checks(
         document=verdict(document_ok),
-        liveness=verdict(live, _score(spoof.get("score"), "properties.score")),
-        face_match=verdict(_passed(comparison.get("result")), face_score),
+        liveness=_scored(live, _score(spoof.get("score"), "properties.score")),
+        face_match=_scored(_passed(comparison.get("result")), face_score),
     )
+
+
+#: a face report's result without a score: the score set, as null (what this reader has always built; a dump with
+#: ``exclude_unset`` shows ``"score": null``, where :func:`verdict` without a score leaves it unset). Frozen: one each
+_UNSCORED = {passed: CheckResult(passed=passed, score=None) for passed in (True, False, None)}
+
+
+def _scored(passed: bool | None, score: float | None) -> CheckResult:
+    """``CheckResult(passed=passed, score=score)``, shared: :func:`verdict` for a score, :data:`_UNSCORED` without."""
+    return _UNSCORED[passed] if score is None else verdict(passed, score)
 
 
 _SEXES = {"Male": "M", "Female": "F", "M": "M", "F": "F"}

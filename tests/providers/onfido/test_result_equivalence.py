@@ -137,7 +137,8 @@ def drive(provider: Provider, ref: SessionRef, bodies: dict[str, Any]) -> tuple[
     except Exception as exc:
         return "untyped", type(exc).__name__, sent
     assert isinstance(result, Decision)
-    return "decided", result.__dict__, sent
+    # the fields set too (a dump with exclude_unset): models that compare equal can still dump differently
+    return "decided", result.__dict__, result.model_dump(mode="json", exclude_unset=True), sent
 
 
 def _pair(clock: float) -> tuple[OnfidoProvider, OnfidoProvider]:
