@@ -48,6 +48,7 @@ from ekyc.models import (
     ReasonCode,
     SessionRef,
     verdict,
+    verdicts,
 )
 
 from .codes import CODE_TABLE, CONTRADICTORY, FLAGS, NOT_REPORTED, PASS_SUBCODE, SOURCE_SCORES, UNRECOGNIZED, Flag
@@ -428,7 +429,7 @@ def evidence(exts: Mapping[str, Mapping[str, Any]], *extra: Mapping[str, Any]) -
     """Every sub-check the ``Ext*`` objects (and ``extra`` objects, e.g. ``Result`` itself) report, and the
     per-check results."""
     items: list[Evidence] = []
-    verdicts: dict[Check, bool | None] = {}  # a check with no sub-check has no verdict (None)
+    by_check: dict[Check, bool | None] = {}  # a check with no sub-check has no verdict (None)
     found = _collect([*exts.values(), *extra])
     for flag in FLAGS:
         item = _flag_evidence(flag, found)
@@ -437,14 +438,14 @@ def evidence(exts: Mapping[str, Mapping[str, Any]], *extra: Mapping[str, Any]) -
         if item is not None:
             items.append(item)
             if flag.check is not None:
-                verdicts[flag.check] = _verdict_with(verdicts.get(flag.check, True), item.state)
+                by_check[flag.check] = _verdict_with(by_check.get(flag.check, True), item.state)
     items += _source_evidence(exts.get("ExtSourceInfo", {}))
     score = _face_score(exts.get("ExtFaceInfo", {}))
-    face_match = verdicts.get(Check.FACE_MATCH)
-    checks = Checks(
-        document=verdict(verdicts.get(Check.DOCUMENT)),
-        liveness=verdict(verdicts.get(Check.LIVENESS)),
-        face_match=verdict(face_match, score),
+    face_match = by_check.get(Check.FACE_MATCH)
+    checks = verdicts(  # one shared Checks per three shared results
+        verdict(by_check.get(Check.DOCUMENT)),
+        verdict(by_check.get(Check.LIVENESS)),
+        verdict(face_match, score),
     )
     return items, checks
 

@@ -31,13 +31,13 @@ from ekyc.evidence import Evidence, State, passed, settle
 from ekyc.models import (
     Attempt,
     CheckResult,
-    Checks,
     Decision,
     Outcome,
     Reason,
     ReasonCode,
     SessionRef,
     verdict,
+    verdicts,
 )
 
 from .codes import CODE_TABLE
@@ -297,8 +297,7 @@ def decide(ref: SessionRef, resp: Mapping[str, Any], requested: Requested) -> De
 
     liveness = last.attempt.liveness if last else verdict(None)
     face_match = last.attempt.face_match if last else verdict(None)
-    checks = Checks(document=verdict(_document_verdict(document_ev)) if ocrs else verdict(None),
-                    liveness=liveness, face_match=face_match)
+    checks = verdicts(verdict(_document_verdict(document_ev)) if ocrs else verdict(None), liveness, face_match)
     completed_at = last.attempt.at if settled.outcome.is_final and last is not None else None
     return Decision(
         ref=ref,
