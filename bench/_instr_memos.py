@@ -22,7 +22,7 @@ CALLS = 20
 
 def clear() -> None:
     """Empty every memory ekyc keeps between calls (the reader's, the adapters', the models' interning)."""
-    from ekyc import _wire, evidence
+    from ekyc import _wire, evidence, models
     from ekyc.models import CheckResult, Reason
     from ekyc.providers.alibaba import parse as alibaba
     from ekyc.providers.persona import result as persona
@@ -41,6 +41,7 @@ def clear() -> None:
             value.cache_clear()
     CheckResult._interned.clear()
     Reason._interned.clear()
+    models._CHECKS.clear()  # verdicts(): the Checks shared per three CheckResults
     stripe._CHECKS.clear()
     stripe._ASKED.clear()
     evidence._PASSED.clear()
