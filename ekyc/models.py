@@ -485,6 +485,13 @@ class CheckResult(_Model):
     passed: bool | None = None
     score: float | None = Field(default=None, ge=0, le=100, description="0-100 where the provider gives one")
 
+    @field_validator("score", mode="after")
+    @classmethod
+    def _unsigned_zero(cls, score: float | None) -> float | None:
+        """A score of ``-0.0`` is ``0.0``: equal results are shared (interned by value, and ``-0.0 == 0.0``), so
+        without this a result's dump would depend on which zero was built first."""
+        return 0.0 if score == 0 else score
+
 
 def verdict(passed: bool | None, score: float | None = None) -> CheckResult:
     """``CheckResult(passed=passed, score=score)`` as one shared instance per value: the same frozen value a

@@ -373,3 +373,15 @@ def test_shared_checks_refuse_what_a_construction_refuses() -> None:
     with pytest.raises(InvalidRequest, match="liveness") as refused:
         verdicts(verdict(True), "yes", verdict(None))  # type: ignore[arg-type]
     assert refused.value.field == "liveness"
+
+
+def test_a_zero_score_dumps_alike_whichever_zero_came_first() -> None:
+    """Results are interned by value and ``-0.0 == 0.0``: a score of ``-0.0`` is read as ``0.0``, so no result's dump
+    depends on which zero was built earlier in the process."""
+    import math
+
+    first = CheckResult(passed=True, score=-0.0)
+    later = CheckResult(passed=True, score=0.0)
+    for result in (first, later, verdict(True, -0.0), verdict(True, 0.0)):
+        assert result.score == 0.0 and math.copysign(1.0, result.score) == 1.0
+        assert result.model_dump_json() == '{"passed":true,"score":0.0}'
