@@ -21,13 +21,20 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
 
-def _child(providers: list[str], calls: int) -> None:
-    """Runs under valgrind: warm up, then each side ``calls`` times between markers (``os.getppid``)."""
+@contextmanager
+def warmed(providers: list[str]) -> Iterator[tuple[Any, Any, Any, dict[str, Callable[[], list[Any]]]]]:
+    """For a child under valgrind: the bench recording of ``providers``, an ekyc client and a raw httpx client on
+    its replay, and each provider's raw request builder — each side called five times to warm up, the provider
+    names printed (the parent reads them), the garbage collector paused and the set-up marker passed
+    (``os.getppid``); what the caller counts next is its own."""
     sys.path.insert(0, str(HERE))
     import _cpu
     import httpx
@@ -47,6 +54,12 @@ def _child(providers: list[str], calls: int) -> None:
         gc.collect()
         gc.disable()
         os.getppid()  # marker: counts so far are the set-up
+        yield rec, client, http, builds
+
+
+def _child(providers: list[str], calls: int) -> None:
+    """Runs under valgrind: warm up, then each side ``calls`` times between markers (``os.getppid``)."""
+    with warmed(providers) as (rec, client, http, builds):
         for name, ref in rec.refs.items():
             for _ in range(calls):
                 client.get_result(ref)

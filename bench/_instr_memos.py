@@ -9,7 +9,6 @@ every memory missed, and what emptying the memories costs by itself (subtracted 
 from __future__ import annotations
 
 import functools
-import gc
 import glob
 import json
 import os
@@ -49,24 +48,9 @@ def clear() -> None:
 
 def child(providers: list[str]) -> None:
     sys.path.insert(0, "bench")
-    import _cpu
-    import httpx
+    from _instr import warmed
 
-    import ekyc
-
-    rec = _cpu.record(providers or None)
-    transport = rec.transport()
-    with ekyc.Client.from_config(rec.config, transport=transport) as client, httpx.Client(transport=transport) as http:
-        builds = {name: _cpu._raw_requests(rec, name, client.adapter(name), ref) for name, ref in rec.refs.items()}
-        for name, ref in rec.refs.items():  # warm-up
-            for _ in range(5):
-                client.get_result(ref)
-                for request in builds[name]():
-                    json.loads(http.send(request).content)
-        print(json.dumps(list(rec.refs)), flush=True)
-        gc.collect()
-        gc.disable()
-        os.getppid()
+    with warmed(providers) as (rec, client, http, builds):
         for name, ref in rec.refs.items():
             for _ in range(CALLS):
                 client.get_result(ref)
